@@ -1,0 +1,167 @@
+import { DateTime, IANAZone } from 'luxon';
+import cn from './calendar-data/CN.json' with { type: 'json' };
+
+export type CalendarDefinition = {
+  name: string;
+  zone: string;
+  restWeekdays: number[]; // ISO 1=Mon..7=Sun
+  years: [number, number];
+  holidays: Record<string, string>;
+  makeupWorkdays: Record<string, string>;
+};
+
+export type DeadlineExplanation = {
+  calendar: string;
+  zone: string;
+  from: string; // local ISO with offset
+  workingDays: number;
+  deadline: string; // local ISO with offset
+  countedDays: { date: string; kind: 'WORKDAY' | 'MAKEUP_WORKDAY'; name?: string }[];
+  skippedDays: { date: string; reason: 'REST_DAY' | 'HOLIDAY'; name?: string }[];
+  summary: string;
+};
+
+export type DeadlineResult = { deadline: Date; explanation: DeadlineExplanation };
+
+export class CalendarYearNotCoveredError extends Error {
+  override readonly name = 'CalendarYearNotCoveredError';
+  constructor(
+    readonly calendar: string,
+    readonly year: number,
+  ) {
+    super(`calendar ${calendar} has no holiday data for ${year}; refusing to guess working days`);
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_WORKING_DAYS = 366;
+const SUMMARY_MAX_SKIPPED = 10;
+
+// Calendar dates are walked as UTC dates so day arithmetic never meets a DST transition;
+// the calendar zone is only applied when turning a date + wall-clock time back into an instant.
+function parseDate(isoDate: string): DateTime {
+  const d = ISO_DATE.test(isoDate) ? DateTime.fromISO(isoDate, { zone: 'utc' }) : DateTime.invalid('format');
+  if (!d.isValid) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${isoDate}`);
+  return d;
+}
+
+const localIso = (dt: DateTime) => dt.toISO({ suppressMilliseconds: true }) ?? '';
+const shortDay = (date: string) => parseDate(date).setLocale('en-US').toFormat('ccc MM-dd');
+const longStamp = (dt: DateTime) => dt.setLocale('en-US').toFormat('ccc yyyy-MM-dd HH:mm');
+
+export class BusinessCalendar {
+  readonly name: string;
+  readonly zone: string;
+  readonly years: readonly [number, number];
+  private readonly restWeekdays: ReadonlySet<number>;
+  private readonly holidays: ReadonlyMap<string, string>;
+  private readonly makeupWorkdays: ReadonlyMap<string, string>;
+
+  constructor(def: CalendarDefinition) {
+    if (!def.name) throw new Error('calendar name must not be empty');
+    if (!IANAZone.isValidZone(def.zone)) throw new Error(`calendar ${def.name}: invalid IANA zone ${def.zone}`);
+    const [first, last] = def.years;
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first > last) {
+      throw new Error(`calendar ${def.name}: invalid year range ${JSON.stringify(def.years)}`);
+    }
+    if (!def.restWeekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) {
+      throw new Error(`calendar ${def.name}: restWeekdays must be ISO weekdays 1..7`);
+    }
+    for (const date of [...Object.keys(def.holidays), ...Object.keys(def.makeupWorkdays)]) parseDate(date);
+    const clash = Object.keys(def.makeupWorkdays).filter((d) => Object.hasOwn(def.holidays, d));
+    if (clash.length) throw new Error(`calendar ${def.name}: dates both holiday and make-up workday: ${clash.join(', ')}`);
+
+    this.name = def.name;
+    this.zone = def.zone;
+    this.years = [first, last];
+    this.restWeekdays = new Set(def.restWeekdays);
+    this.holidays = new Map(Object.entries(def.holidays));
+    this.makeupWorkdays = new Map(Object.entries(def.makeupWorkdays));
+  }
+
+  isWorkingDay(isoDate: string): boolean {
+    return this.classify(parseDate(isoDate)).working;
+  }
+
+  /**
+   * N working days = N×24h of working-day time in local wall-clock time, counted from `from`.
+   * From a working day at local time t: t on the N-th following working day. From a non-working
+   * day: the end (next day's 00:00) of the N-th working day. Wall-clock time is kept across DST, so
+   * the real duration may differ by the DST shift. If that local time does not exist on the deadline
+   * day (spring-forward gap) luxon shifts it forward by the gap (02:30 → 03:30); if it is ambiguous
+   * (fall-back) luxon picks the later, standard-time occurrence.
+   */
+  addWorkingDays(from: Date, workingDays: number): DeadlineResult {
+    if (!Number.isInteger(workingDays) || workingDays < 1 || workingDays > MAX_WORKING_DAYS) {
+      throw new RangeError(`workingDays must be an integer in 1..${MAX_WORKING_DAYS}, got ${workingDays}`);
+    }
+    const start = DateTime.fromJSDate(from).setZone(this.zone);
+    if (!start.isValid) throw new RangeError('from is not a valid Date');
+
+    const countedDays: DeadlineExplanation['countedDays'] = [];
+    const skippedDays: DeadlineExplanation['skippedDays'] = [];
+    let day = DateTime.utc(start.year, start.month, start.day);
+    const startWorking = this.record(day, countedDays, skippedDays, false);
+
+    while (countedDays.length < workingDays) {
+      day = day.plus({ days: 1 });
+      this.record(day, countedDays, skippedDays, true);
+    }
+
+    // A non-working start contributes no time, so the N full working days end at the next midnight.
+    const end = startWorking ? day : day.plus({ days: 1 });
+    const time = startWorking
+      ? { hour: start.hour, minute: start.minute, second: start.second, millisecond: start.millisecond }
+      : { hour: 0 };
+    const deadline = DateTime.fromObject({ year: end.year, month: end.month, day: end.day, ...time }, { zone: this.zone });
+
+    const shown = skippedDays.slice(0, SUMMARY_MAX_SKIPPED).map((s) => `${shortDay(s.date)} (${s.reason === 'HOLIDAY' ? s.name : 'rest day'})`);
+    if (skippedDays.length > SUMMARY_MAX_SKIPPED) shown.push(`and ${skippedDays.length - SUMMARY_MAX_SKIPPED} more`);
+    const summary =
+      `${workingDays} working day${workingDays === 1 ? '' : 's'} from ${longStamp(start)} (${this.zone})` +
+      (shown.length ? ` skipping ${shown.join(', ')}` : '') +
+      ` → ${longStamp(deadline)}`;
+
+    return {
+      deadline: deadline.toJSDate(),
+      explanation: {
+        calendar: this.name,
+        zone: this.zone,
+        from: localIso(start),
+        workingDays,
+        deadline: localIso(deadline),
+        countedDays,
+        skippedDays,
+        summary,
+      },
+    };
+  }
+
+  // Fail closed: outside the covered years we cannot know about holidays, so we never guess.
+  private classify(day: DateTime): { working: boolean; date: string; makeup?: string; holiday?: string } {
+    if (day.year < this.years[0] || day.year > this.years[1]) throw new CalendarYearNotCoveredError(this.name, day.year);
+    const date = day.toISODate()!;
+    const makeup = this.makeupWorkdays.get(date);
+    if (makeup !== undefined) return { working: true, date, makeup };
+    const holiday = this.holidays.get(date);
+    if (holiday !== undefined) return { working: false, date, holiday };
+    return { working: !this.restWeekdays.has(day.weekday), date };
+  }
+
+  /** Classifies `day`, appends it to the explanation (the start day only if skipped) and returns whether it is working. */
+  private record(day: DateTime, counted: DeadlineExplanation['countedDays'], skipped: DeadlineExplanation['skippedDays'], counts: boolean): boolean {
+    const { working, date, makeup, holiday } = this.classify(day);
+    if (!working) skipped.push(holiday !== undefined ? { date, reason: 'HOLIDAY', name: holiday } : { date, reason: 'REST_DAY' });
+    else if (counts) counted.push(makeup !== undefined ? { date, kind: 'MAKEUP_WORKDAY', name: makeup } : { date, kind: 'WORKDAY' });
+    return working;
+  }
+}
+
+// JSON imports type `years` as number[]; the constructor re-validates the range.
+const fromJson = (def: Omit<CalendarDefinition, 'years'> & { years: number[] }) =>
+  new BusinessCalendar({ ...def, years: [def.years[0]!, def.years[1]!] });
+const registry = new Map<string, BusinessCalendar>([['CN', fromJson(cn)]]);
+
+export function getCalendar(name: string): BusinessCalendar | undefined {
+  return registry.get(name);
+}
