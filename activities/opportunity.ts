@@ -1,0 +1,130 @@
+/**
+ * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds
+ * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { CalendarYearNotCoveredError, getCalendar, type DeadlineExplanation } from '../domain/calendar.js';
+import type { Money } from '../domain/money.js';
+import type { Prisma } from '../prisma/generated/client.js';
+import type { PrismaClient } from '../platform/db.js';
+import type { OpportunityInput, OpportunityStatus } from '../workflows/opportunity.js';
+
+export const ACCEPT_WORKING_DAYS = 3;
+export const DEFAULT_CALENDAR = 'CN';
+
+export type AcceptPlan = { acceptDeadline: string; explanation: DeadlineExplanation; calendar: string; zone: string };
+
+export type TransitionRecord = {
+  opportunityId: string;
+  seq: number;
+  type: 'ACCEPTED' | 'REJECTED' | 'EXPIRED' | 'UPDATE_POSTED' | 'CLOSED';
+  fromStatus: OpportunityStatus;
+  toStatus: OpportunityStatus;
+  actor: string;
+  at: string;
+  reasonCode?: string;
+  note?: string;
+  data?: Record<string, unknown>;
+};
+
+/** Pure: the accept deadline for an opportunity shared at `sharedAt`. Also used by the API to fail fast. */
+export function planAcceptDeadline(sharedAt: Date, calendarName = DEFAULT_CALENDAR): AcceptPlan {
+  const calendar = getCalendar(calendarName);
+  if (!calendar) throw new Error(`Unknown calendar ${calendarName}`);
+  const { deadline, explanation } = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS);
+  return { acceptDeadline: deadline.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
+}
+
+export function createOpportunityActivities({ prisma }: { prisma: PrismaClient }) {
+  return {
+    async planAcceptDeadline({ sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
+      try {
+        // Every partner is on the mainland-China calendar until calendars become per-partner data.
+        return planAcceptDeadline(new Date(sharedAt));
+      } catch (error) {
+        if (error instanceof CalendarYearNotCoveredError) {
+          // Fails closed: a retry cannot fix missing calendar data.
+          throw ApplicationFailure.nonRetryable(error.message, 'CALENDAR_YEAR_NOT_COVERED', { calendar: error.calendar, year: error.year });
+        }
+        throw error;
+      }
+    },
+
+    async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
+      const at = new Date(share.sharedAt);
+      await prisma.$transaction(async (tx) => {
+        const created = await tx.opportunity.createMany({
+          data: [
+            {
+              id: share.opportunityId,
+              partnerId: share.partnerId,
+              customerName: share.customerName,
+              title: share.title,
+              ...moneyColumns(share.estimatedAmount),
+              status: 'PENDING_ACCEPTANCE',
+              sharedAt: at,
+              sharedBy: share.sharedBy,
+              acceptDeadline: new Date(share.acceptDeadline),
+              deadlineExplanation: share.explanation as unknown as Prisma.InputJsonValue,
+              calendar: share.calendar,
+              zone: share.zone,
+              lastSeq: 1,
+              updatedAt: at,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (created.count === 0) return; // a retry: already recorded
+        await tx.opportunityEvent.create({
+          data: {
+            opportunityId: share.opportunityId,
+            seq: 1,
+            type: 'SHARED',
+            toStatus: 'PENDING_ACCEPTANCE',
+            actor: share.sharedBy,
+            at,
+            data: { acceptDeadline: share.acceptDeadline, calendar: share.calendar },
+          },
+        });
+      });
+    },
+
+    async recordTransition(t: TransitionRecord): Promise<void> {
+      const at = new Date(t.at);
+      await prisma.$transaction(async (tx) => {
+        const inserted = await tx.opportunityEvent.createMany({
+          data: [
+            {
+              opportunityId: t.opportunityId,
+              seq: t.seq,
+              type: t.type,
+              fromStatus: t.fromStatus,
+              toStatus: t.toStatus,
+              actor: t.actor,
+              at,
+              reasonCode: t.reasonCode ?? null,
+              note: t.note ?? null,
+              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (inserted.count === 0) return; // a retry: already recorded
+        await tx.opportunity.update({
+          where: { id: t.opportunityId },
+          data: {
+            status: t.toStatus,
+            lastSeq: t.seq,
+            updatedAt: at,
+            ...(t.fromStatus === 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
+            ...(t.type === 'CLOSED' ? { closedAt: at } : {}),
+          },
+        });
+      });
+    },
+  };
+}
+
+function moneyColumns(money: Money | undefined) {
+  return money ? { estimatedCurrency: money.currency, estimatedMinor: BigInt(money.minor) } : {};
+}

@@ -1,0 +1,73 @@
+/** The Express application, built from explicit dependencies (tests build it the same way main() does). */
+import { randomUUID } from 'node:crypto';
+import type { Client, Connection } from '@temporalio/client';
+import express, { type ErrorRequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Problem, problems } from '../domain/problems.js';
+import type { PrismaClient } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { createOpportunityClient } from './clients/opportunity.js';
+import { mountRoutes, type RouteDef, sendProblem } from './http.js';
+import { adminRoutes } from './routes/admin.js';
+import { calendarRoutes } from './routes/calendar.js';
+import { healthRoutes } from './routes/health.js';
+import { opportunityRoutes } from './routes/opportunity.js';
+
+export type AppDeps = {
+  temporal: Client;
+  prisma: PrismaClient;
+  taskQueue: string;
+  jwtSecret: string;
+  logger: Logger;
+  /** Present only on the time-skipping server: enables /v1/admin/clock. */
+  timeSkipping?: Connection;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function routesOf(deps: AppDeps): RouteDef[] {
+  return [
+    ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
+    ...opportunityRoutes(createOpportunityClient({ temporal: deps.temporal, prisma: deps.prisma, taskQueue: deps.taskQueue })),
+    ...calendarRoutes(),
+    ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
+  ];
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(express.json({ limit: '64kb', strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const router = express.Router({ strict: true });
+  mountRoutes(router, routesOf(deps), { jwtSecret: deps.jwtSecret });
+  app.use(router);
+  app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
+
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    const requestId = String(req.id);
+    if (error instanceof Problem) return sendProblem(res, error, requestId);
+    const status = (error as { status?: number; type?: string }).status;
+    // body-parser's own errors: malformed JSON, too large, unsupported charset.
+    if (status && status >= 400 && status < 500) {
+      const detail = status === 413 ? 'The request body is larger than 64 KiB.' : 'The request body is not valid JSON.';
+      return sendProblem(res, new Problem(status, status === 413 ? 'payload-too-large' : 'malformed-body', 'Bad request body', detail, [{ field: '(body)', message: detail }]), requestId);
+    }
+    req.log.error({ err: error }, 'request failed');
+    return sendProblem(res, new Problem(500, 'internal', 'Internal error', `Something went wrong; quote request id ${requestId}.`), requestId);
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,237 @@
+/**
+ * The only door from the HTTP layer into the opportunity process: derives workflow ids, starts the
+ * workflow, sends its updates, and reads the persisted read model (the activities' tables).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ApplicationFailure,
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { DateTime } from 'luxon';
+import { planAcceptDeadline } from '../../activities/opportunity.js';
+import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { CalendarYearNotCoveredError } from '../../domain/calendar.js';
+import { type Money, toMoney } from '../../domain/money.js';
+import { Problem, problems } from '../../domain/problems.js';
+import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
+import {
+  accept,
+  close,
+  opportunityWorkflow,
+  type OpportunityStatus,
+  postUpdate,
+  Refusal,
+  reject,
+  type RejectReason,
+  share,
+  type Stage,
+} from '../../workflows/opportunity.js';
+import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
+
+export const workflowIdFor = (opportunityId: string) => `opportunity-${opportunityId}`;
+
+export type ShareRequest = { partnerId: string; customerName: string; title: string; estimatedAmount?: Money };
+export type ListFilter = { status?: OpportunityStatus; partnerId?: string; limit: number; cursor?: string };
+
+const REFUSAL_STATUS: Record<string, number> = {
+  [Refusal.notFound]: 404,
+  [Refusal.notPending]: 409,
+  [Refusal.deadlinePassed]: 409,
+  [Refusal.notAccepted]: 409,
+  [Refusal.notShared]: 409,
+};
+
+type Row = Prisma.OpportunityGetPayload<{ include: { events: true } }>;
+
+export function createOpportunityClient({ temporal, prisma, taskQueue }: { temporal: Client; prisma: PrismaClient; taskQueue: string }) {
+  async function findVisible(principal: Principal, id: string): Promise<Row> {
+    const row = await prisma.opportunity.findUnique({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
+    // Another partner's opportunity answers exactly like a missing one.
+    if (!row || !canSeePartner(principal, row.partnerId)) throw problems.notFound(`Opportunity ${id}`);
+    return row;
+  }
+
+  /** Runs an update and answers with the persisted view, or the refusal as a problem. */
+  async function act(principal: Principal, id: string, run: () => Promise<unknown>) {
+    try {
+      await run();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        const status = REFUSAL_STATUS[error.cause.type ?? ''];
+        if (status === 404) throw problems.notFound(`Opportunity ${id}`);
+        if (status) throw problems.conflict(error.cause.type!.toLowerCase().replaceAll('_', '-'), error.cause.message);
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        // The workflow has ended (expired, rejected, closed): say why, if the caller may see it at all.
+        const row = await findVisible(principal, id);
+        throw problems.conflict('opportunity-closed', `The opportunity is ${row.status}; nothing more can be done with it.`, {
+          currentStatus: row.status,
+        });
+      }
+      throw error;
+    }
+    return toView(await findVisible(principal, id));
+  }
+
+  return {
+    async share(principal: Principal, request: ShareRequest, idempotencyKey?: string) {
+      try {
+        planAcceptDeadline(new Date()); // fail fast, before anything starts, when the calendar cannot answer
+      } catch (error) {
+        if (error instanceof CalendarYearNotCoveredError) throw calendarProblem(error);
+        throw error;
+      }
+      const id = idempotencyKey
+        ? await reserveIdempotentId(prisma, `${principal.sub} POST /v1/opportunities`, idempotencyKey, request)
+        : randomUUID();
+      try {
+        await temporal.workflow.executeUpdateWithStart(share, {
+          startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
+            workflowId: workflowIdFor(id),
+            taskQueue,
+            args: [{ opportunityId: id, ...request, sharedBy: principal.sub }],
+            // A retried request (same Idempotency-Key) joins the running workflow instead of starting another.
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: PartnerId, value: request.partnerId },
+              { key: ProcessStatus, value: 'PENDING_ACCEPTANCE' },
+            ],
+          }),
+        });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+          if (error.cause.type === 'CALENDAR_YEAR_NOT_COVERED') {
+            throw problems.unprocessable('calendar-year-not-covered', error.cause.message);
+          }
+        }
+        // A retry after the workflow already ended: the first result stands.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return toView(await findVisible(principal, id));
+    },
+
+    get: async (principal: Principal, id: string) => toView(await findVisible(principal, id)),
+
+    async list(principal: Principal, filter: ListFilter) {
+      const seesAll = can(principal, 'opportunity.readAll');
+      // A partner asking for another partner's list sees an empty one, as if that partner had none.
+      if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
+      const partnerScope = seesAll ? filter.partnerId : principal.partnerId;
+      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+      const rows = await prisma.opportunity.findMany({
+        where: {
+          ...(partnerScope ? { partnerId: partnerScope } : {}),
+          ...(filter.status ? { status: filter.status } : {}),
+          ...(after
+            ? { OR: [{ sharedAt: { lt: after.sharedAt } }, { sharedAt: after.sharedAt, id: { lt: after.id } }] }
+            : {}),
+        },
+        orderBy: [{ sharedAt: 'desc' }, { id: 'desc' }],
+        take: filter.limit + 1,
+      });
+      const page = rows.slice(0, filter.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => toView({ ...row, events: [] }, false)),
+        nextCursor: rows.length > filter.limit && last ? encodeCursor(last.sharedAt, last.id) : null,
+      };
+    },
+
+    accept: (principal: Principal, id: string) =>
+      act(principal, id, () => temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(accept, { args: [{ actor: actorOf(principal) }] })),
+    reject: (principal: Principal, id: string, body: { reasonCode: RejectReason; note?: string }) =>
+      act(principal, id, () =>
+        temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(reject, { args: [{ actor: actorOf(principal), ...body }] }),
+      ),
+    postUpdate: (principal: Principal, id: string, body: { stage: Stage; note: string }) =>
+      act(principal, id, () =>
+        temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(postUpdate, { args: [{ actor: actorOf(principal), ...body }] }),
+      ),
+    close: (principal: Principal, id: string, body: { outcome: 'WON' | 'LOST'; note?: string }) =>
+      act(principal, id, () =>
+        temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(close, { args: [{ actor: actorOf(principal), ...body }] }),
+      ),
+  };
+}
+
+export type OpportunityClient = ReturnType<typeof createOpportunityClient>;
+
+const actorOf = (principal: Principal) => ({ sub: principal.sub, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) });
+
+export function calendarProblem(error: CalendarYearNotCoveredError): Problem {
+  return problems.unprocessable(
+    'calendar-year-not-covered',
+    `The ${error.calendar} business calendar has no data for ${error.year}, so no deadline can be computed.`,
+  );
+}
+
+/** Same principal + same key → the id reserved by the first request; a different body is refused. */
+async function reserveIdempotentId(prisma: PrismaClient, scope: string, key: string, request: unknown): Promise<string> {
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
+  const stored = await prisma.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+  if (stored.requestHash !== requestHash) {
+    throw problems.unprocessable('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
+  }
+  return stored.resourceId;
+}
+
+const local = (at: Date | null, zone: string) => (at ? DateTime.fromJSDate(at, { zone }).toISO() : null);
+
+function toView(row: Row, withHistory = true) {
+  return {
+    id: row.id,
+    partnerId: row.partnerId,
+    customerName: row.customerName,
+    title: row.title,
+    estimatedAmount: toMoney(row.estimatedCurrency, row.estimatedMinor) ?? null,
+    status: row.status as OpportunityStatus,
+    sharedAt: row.sharedAt.toISOString(),
+    sharedBy: row.sharedBy,
+    acceptDeadline: row.acceptDeadline.toISOString(),
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+    closedAt: row.closedAt?.toISOString() ?? null,
+    zone: row.zone,
+    calendar: row.calendar,
+    // The same instants in the partner's zone, for people.
+    local: { sharedAt: local(row.sharedAt, row.zone), acceptDeadline: local(row.acceptDeadline, row.zone) },
+    ...(withHistory
+      ? {
+          deadlineExplanation: row.deadlineExplanation,
+          history: row.events.map((e) => ({
+            seq: e.seq,
+            type: e.type,
+            fromStatus: e.fromStatus,
+            toStatus: e.toStatus,
+            actor: e.actor,
+            at: e.at.toISOString(),
+            reasonCode: e.reasonCode,
+            note: e.note,
+            data: e.data,
+          })),
+        }
+      : {}),
+  };
+}
+
+export type OpportunityView = ReturnType<typeof toView>;
+
+function encodeCursor(sharedAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([sharedAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { sharedAt: Date; id: string } {
+  try {
+    const [sharedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const at = new Date(sharedAt);
+    if (typeof id !== 'string' || Number.isNaN(at.getTime())) throw new Error('bad cursor');
+    return { sharedAt: at, id };
+  } catch {
+    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
+  }
+}

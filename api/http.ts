@@ -1,0 +1,70 @@
+/**
+ * One declaration per route: method, path, permission, zod schemas, handler. mountRoutes() turns the list
+ * into Express handlers that authenticate, authorize, validate (unknown fields refused) and render problems.
+ */
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { can, type Permission, type Principal, verifyToken } from '../domain/auth.js';
+import { fromZod, Problem, problems } from '../domain/problems.js';
+
+export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request };
+export type RouteResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  /** 'authenticated': any valid token; 'public': no token (health only). */
+  permission: Permission | 'authenticated' | 'public';
+  summary: string;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<RouteResult>;
+};
+
+/** Keeps each route's schema types attached to its handler. */
+export const defineRoute = <B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef => def as RouteDef;
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, where === 'body' ? undefined : where);
+  return result.data;
+}
+
+async function authenticate(req: Request, secret: string): Promise<Principal> {
+  const header = req.get('authorization');
+  const token = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/)?.[1];
+  if (!token) throw problems.unauthenticated('Send an Authorization: Bearer <JWT> header.');
+  return verifyToken(token, secret);
+}
+
+export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret }: { jwtSecret: string }): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const principal =
+          route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, jwtSecret);
+        if (route.permission !== 'public' && route.permission !== 'authenticated' && !can(principal, route.permission)) {
+          throw problems.forbidden(`This action needs the ${route.permission} permission.`);
+        }
+        const params = parse(route.params, req.params, 'path');
+        const query = parse(route.query, req.query, 'query');
+        if (!route.body && req.body !== undefined && Object.keys(req.body as object).length > 0) {
+          throw problems.validation([{ field: '(body)', message: 'this request takes no body' }]);
+        }
+        const body = parse(route.body, req.body ?? {}, 'body');
+        const result = await route.handler({ principal, body, query, params, req });
+        res.status(result.status).set(result.headers ?? {});
+        if (result.body === undefined) res.end();
+        else res.json(result.body);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+}
+
+export function sendProblem(res: Response, problem: Problem, requestId: string): void {
+  res.status(problem.status).type('application/problem+json').json({ ...problem.toBody(), instance: res.req.originalUrl, requestId });
+}

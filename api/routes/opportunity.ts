@@ -1,0 +1,99 @@
+/** HTTP routes of the opportunity-acceptance process. Validation here; behaviour in the workflow. */
+import { z } from 'zod';
+import { moneySchema } from '../../domain/money.js';
+import { problems } from '../../domain/problems.js';
+import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity.js';
+import type { OpportunityClient } from '../clients/opportunity.js';
+import { defineRoute, type RouteDef } from '../http.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const idParams = z.strictObject({ id: z.string().uuid('must be an opportunity id (UUID)') });
+const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
+
+export const shareBody = z.strictObject({
+  partnerId: text(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+  customerName: text(200),
+  title: text(200),
+  estimatedAmount: moneySchema.optional(),
+});
+
+export const listQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  partnerId: text(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+
+export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/opportunities',
+      permission: 'opportunity.share',
+      summary: 'Share an opportunity with a partner; it must be accepted within 3 working days.',
+      body: shareBody,
+      handler: async ({ principal, body, req }) => {
+        const key = req.get('idempotency-key');
+        const parsedKey = key === undefined ? undefined : idempotencyKey.safeParse(key);
+        if (parsedKey && !parsedKey.success) {
+          throw problems.validation([
+            { field: 'Idempotency-Key', message: parsedKey.error.issues[0]!.message },
+          ]);
+        }
+        const view = await opportunities.share(principal, body, parsedKey?.data);
+        return { status: 201, body: view, headers: { Location: `/v1/opportunities/${view.id}` } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/opportunities',
+      permission: 'opportunity.read',
+      summary: 'List opportunities, newest first; partners see only their own.',
+      query: listQuery,
+      handler: async ({ principal, query }) => ({ status: 200, body: await opportunities.list(principal, query) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/opportunities/:id',
+      permission: 'opportunity.read',
+      summary: 'An opportunity with its deadline explanation and history.',
+      params: idParams,
+      handler: async ({ principal, params }) => ({ status: 200, body: await opportunities.get(principal, params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/opportunities/:id/accept',
+      permission: 'opportunity.act',
+      summary: 'Accept before the accept deadline.',
+      params: idParams,
+      handler: async ({ principal, params }) => ({ status: 200, body: await opportunities.accept(principal, params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/opportunities/:id/reject',
+      permission: 'opportunity.act',
+      summary: 'Reject before the accept deadline, with a reason.',
+      params: idParams,
+      body: z.strictObject({ reasonCode: z.enum(REJECT_REASONS), note: text(2000).optional() }),
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.reject(principal, params.id, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/opportunities/:id/updates',
+      permission: 'opportunity.act',
+      summary: 'Post a progress update on an accepted opportunity.',
+      params: idParams,
+      body: z.strictObject({ stage: z.enum(STAGES), note: text(2000) }),
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.postUpdate(principal, params.id, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/opportunities/:id/close',
+      permission: 'opportunity.act',
+      summary: 'Close an accepted opportunity as won or lost.',
+      params: idParams,
+      body: z.strictObject({ outcome: z.enum(OUTCOMES), note: text(2000).optional() }),
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.close(principal, params.id, body) }),
+    }),
+  ];
+}

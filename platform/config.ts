@@ -1,0 +1,34 @@
+/** Every environment variable partnerflow reads, parsed once. README "Configuration" lists the same. */
+import { z } from 'zod';
+
+const DEV_JWT_SECRET = 'partnerflow-dev-secret-change-me-0123456789';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('partnerflow'),
+  // Set by `npm start -- --time-skipping`: enables the clock-advance admin route.
+  TEMPORAL_TIME_SKIPPING: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  AUTH_JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+export type Config = z.infer<typeof schema> & { databaseUrl: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  if (!parsed.data.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded database).');
+  return { ...parsed.data, databaseUrl: parsed.data.DATABASE_URL };
+}
+
+export const devJwtSecret = DEV_JWT_SECRET;

@@ -1,0 +1,29 @@
+/** Prisma 7 over node-postgres (driver adapter: no engine binary), and SQL migrations by node-pg-migrate. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { runner } from 'node-pg-migrate';
+import { PrismaClient } from '../prisma/generated/client.js';
+
+export type { PrismaClient };
+
+const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
+
+export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
+  return new PrismaClient({ adapter });
+}
+
+/** Applies pending migrations in one transaction; a failing file rolls back all of them. Idempotent. */
+export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: migrationsDir,
+    migrationsTable: 'pgmigrations',
+    direction: 'up',
+    singleTransaction: true,
+    checkOrder: true,
+    log,
+  });
+  return applied.map((m) => m.name);
+}

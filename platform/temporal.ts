@@ -1,0 +1,33 @@
+/** One place that knows how to reach Temporal and what the cluster must provide (search attributes). */
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { searchAttributeTypes } from '../workflows/search-attributes.js';
+
+export async function connectClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection, namespace }), connection };
+}
+
+/** Registers the custom search attributes (dev server and time-skipping server alike). Idempotent. */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
+  const wanted = Object.fromEntries(Object.entries(searchAttributeTypes).map(([name, type]) => [name, types[type]]));
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: wanted });
+  } catch (error) {
+    // ALREADY_EXISTS (6) on a second start: the attributes are there, which is all we need.
+    if ((error as { code?: number }).code !== 6) throw error;
+  }
+}
+
+/**
+ * A connection that may call the time-skipping test server's TestService (clock control). The SDK only
+ * exposes that through an internal option, the same one TestWorkflowEnvironment.createTimeSkipping uses.
+ */
+export async function connectTimeSkipping(address: string): Promise<Connection> {
+  const { InternalConnectionOptionsSymbol } = await import('@temporalio/client/lib/connection.js');
+  return Connection.connect({ address, [InternalConnectionOptionsSymbol]: { supportsTestService: true } } as Parameters<
+    typeof Connection.connect
+  >[0]);
+}

@@ -1,0 +1,6 @@
+import { defineConfig } from 'prisma/config';
+
+// Only `prisma generate` uses this; migrations are plain SQL applied by node-pg-migrate (see README).
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+});

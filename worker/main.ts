@@ -1,0 +1,37 @@
+/** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../platform/config.js';
+import { createPrisma } from '../platform/db.js';
+import { createLogger } from '../platform/logger.js';
+import { createWorker } from './worker.js';
+
+const config = loadConfig();
+const log = createLogger('worker', config.LOG_LEVEL);
+Runtime.install({
+  logger: {
+    log: (level, message, meta) => log[level.toLowerCase() as 'info'](meta ?? {}, message),
+    trace: (m, meta) => log.trace(meta ?? {}, m),
+    debug: (m, meta) => log.debug(meta ?? {}, m),
+    info: (m, meta) => log.info(meta ?? {}, m),
+    warn: (m, meta) => log.warn(meta ?? {}, m),
+    error: (m, meta) => log.error(meta ?? {}, m),
+  },
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+});
+
+const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+try {
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    prisma,
+  });
+  log.info({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  await worker.run();
+} finally {
+  await connection.close();
+  await prisma.$disconnect();
+  log.info('worker stopped');
+}

@@ -1,0 +1,2 @@
+// Every workflow type the worker runs. Workflow code only: it is bundled into the Temporal sandbox.
+export { opportunityWorkflow } from './opportunity.js';

@@ -1,0 +1,196 @@
+/**
+ * HO-shared opportunity acceptance. The vendor shares an opportunity with one partner, which must accept
+ * or reject it before acceptDeadline (3 working days in its calendar); otherwise it expires: auto-rejected
+ * and reclaimed by the vendor. After acceptance the partner posts progress updates until it closes it.
+ *
+ * Messages are defined here and imported by the API's client module, so both sides share one contract.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
+import type { Money } from '../domain/money.js';
+import { PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+
+export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;
+export const STATUSES = [...OPEN_STATUSES, 'REJECTED', 'EXPIRED', 'WON', 'LOST'] as const;
+export type OpportunityStatus = (typeof STATUSES)[number];
+export const REJECT_REASONS = ['CUSTOMER_NEED_UNCLEAR', 'NEXT_STEPS_UNCLEAR', 'CANNOT_SUPPORT', 'DUPLICATE', 'OTHER'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+export const STAGES = ['QUALIFYING', 'SOLUTION_DESIGN', 'PROPOSAL', 'NEGOTIATION', 'CONTRACTING'] as const;
+export type Stage = (typeof STAGES)[number];
+export const OUTCOMES = ['WON', 'LOST'] as const;
+
+/** Who asks. partnerId is absent for vendor staff; a partner may act only on its own opportunity. */
+export type Actor = { sub: string; partnerId?: string };
+
+export type OpportunityInput = {
+  opportunityId: string;
+  partnerId: string;
+  customerName: string;
+  title: string;
+  estimatedAmount?: Money;
+  sharedBy: string;
+};
+
+export type OpportunitySnapshot = {
+  opportunityId: string;
+  partnerId: string;
+  status: OpportunityStatus;
+  sharedAt?: string;
+  acceptDeadline?: string;
+  seq: number;
+};
+
+/** Carried across continue-as-new so a long-lived accepted opportunity keeps its state and sequence. */
+type Carried = { snapshot: OpportunitySnapshot };
+
+export const share = defineUpdate<OpportunitySnapshot>('share');
+export const accept = defineUpdate<OpportunitySnapshot, [{ actor: Actor }]>('accept');
+export const reject = defineUpdate<OpportunitySnapshot, [{ actor: Actor; reasonCode: RejectReason; note?: string }]>('reject');
+export const postUpdate = defineUpdate<OpportunitySnapshot, [{ actor: Actor; stage: Stage; note: string }]>('postUpdate');
+export const close = defineUpdate<OpportunitySnapshot, [{ actor: Actor; outcome: 'WON' | 'LOST'; note?: string }]>('close');
+export const getState = defineQuery<OpportunitySnapshot>('getState');
+
+/** Refusal types: the API maps each to a status (see api/clients/opportunity.ts). */
+export const Refusal = {
+  notFound: 'OPPORTUNITY_NOT_FOUND',
+  notPending: 'NOT_PENDING_ACCEPTANCE',
+  deadlinePassed: 'ACCEPT_DEADLINE_PASSED',
+  notAccepted: 'NOT_ACCEPTED',
+  notShared: 'NOT_SHARED',
+} as const;
+
+const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>({
+  startToCloseTimeout: '30 seconds',
+  // The database may be restarting: keep retrying (idempotent), but back off.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export async function opportunityWorkflow(input: OpportunityInput, carried?: Carried): Promise<OpportunitySnapshot> {
+  const state: OpportunitySnapshot = carried?.snapshot ?? {
+    opportunityId: input.opportunityId,
+    partnerId: input.partnerId,
+    status: 'PENDING_ACCEPTANCE',
+    seq: 0,
+  };
+  let shareFailure: ApplicationFailure | undefined;
+  // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
+  let persisting: Promise<unknown> = Promise.resolve();
+
+  const transition = (record: Omit<TransitionRecord, 'opportunityId' | 'seq' | 'at' | 'fromStatus'>) => {
+    const full: TransitionRecord = {
+      ...record,
+      opportunityId: state.opportunityId,
+      seq: ++state.seq,
+      fromStatus: state.status,
+      at: new Date().toISOString(), // workflow time: deterministic, the moment the decision was taken
+    };
+    state.status = record.toStatus;
+    upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]);
+    const done = persisting.then(() => activities.recordTransition(full));
+    persisting = done;
+    return done.then(() => ({ ...state }));
+  };
+
+  const requireOwner = (actor: Actor) => {
+    if (actor.partnerId !== state.partnerId) refuse(Refusal.notFound, 'No such opportunity for this partner.');
+  };
+  const requirePending = () => {
+    if (!state.sharedAt) refuse(Refusal.notShared, 'The opportunity is still being shared.');
+    if (state.status !== 'PENDING_ACCEPTANCE') refuse(Refusal.notPending, `The opportunity is ${state.status}, not pending acceptance.`);
+    if (Date.now() >= Date.parse(state.acceptDeadline!)) {
+      refuse(Refusal.deadlinePassed, `The accept deadline ${state.acceptDeadline} has passed.`);
+    }
+  };
+  const requireAccepted = () => {
+    if (state.status !== 'ACCEPTED') refuse(Refusal.notAccepted, `The opportunity is ${state.status}, not ACCEPTED.`);
+  };
+
+  setHandler(getState, () => ({ ...state }));
+  setHandler(share, async () => {
+    await condition(() => state.sharedAt !== undefined || shareFailure !== undefined);
+    if (shareFailure) throw shareFailure;
+    return { ...state };
+  });
+  setHandler(accept, ({ actor }) => transition({ type: 'ACCEPTED', toStatus: 'ACCEPTED', actor: actor.sub }), {
+    validator: ({ actor }) => (requireOwner(actor), requirePending()),
+  });
+  setHandler(
+    reject,
+    ({ actor, reasonCode, note }) => transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, reasonCode, note }),
+    { validator: ({ actor }) => (requireOwner(actor), requirePending()) },
+  );
+  setHandler(
+    postUpdate,
+    ({ actor, stage, note }) => transition({ type: 'UPDATE_POSTED', toStatus: 'ACCEPTED', actor: actor.sub, note, data: { stage } }),
+    { validator: ({ actor }) => (requireOwner(actor), requireAccepted()) },
+  );
+  setHandler(
+    close,
+    ({ actor, outcome, note }) => transition({ type: 'CLOSED', toStatus: outcome, actor: actor.sub, reasonCode: outcome, note }),
+    { validator: ({ actor }) => (requireOwner(actor), requireAccepted()) },
+  );
+
+  if (!carried) {
+    const sharedAt = new Date().toISOString();
+    try {
+      const plan = await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
+      await activities.recordShared({ ...input, sharedAt, ...plan });
+      Object.assign(state, { sharedAt, acceptDeadline: plan.acceptDeadline, seq: 1 });
+      upsertSearchAttributes([
+        { key: PartnerId, value: input.partnerId },
+        { key: ProcessStatus, value: state.status },
+        { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
+      ]);
+    } catch (error) {
+      // A calendar that cannot answer (fails closed): nothing was shared; tell the caller why and stop.
+      shareFailure = (error as { cause?: unknown }).cause instanceof ApplicationFailure
+        ? ((error as { cause: ApplicationFailure }).cause)
+        : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
+      await condition(allHandlersFinished);
+      throw shareFailure;
+    }
+  }
+
+  if (state.status === 'PENDING_ACCEPTANCE') {
+    const msLeft = Date.parse(state.acceptDeadline!) - Date.now();
+    const decided = await condition(() => state.status !== 'PENDING_ACCEPTANCE', Math.max(msLeft, 1));
+    if (!decided) {
+      await transition({
+        type: 'EXPIRED',
+        toStatus: 'EXPIRED',
+        actor: 'system',
+        reasonCode: 'ACCEPT_DEADLINE_PASSED',
+        note: 'Not accepted within the accept deadline: auto-rejected and reclaimed by the vendor.',
+        data: { reclaimed: true },
+      });
+    }
+  }
+
+  while (state.status === 'ACCEPTED') {
+    await condition(() => state.status !== 'ACCEPTED' || workflowInfo().continueAsNewSuggested);
+    if (state.status === 'ACCEPTED') {
+      await condition(allHandlersFinished);
+      await persisting;
+      await continueAsNew<typeof opportunityWorkflow>(input, { snapshot: state });
+    }
+  }
+
+  await persisting;
+  await condition(allHandlersFinished);
+  return { ...state };
+}

@@ -1,0 +1,10 @@
+// Custom search attributes: the same names in workflows, the API and the Web UI's query box.
+// Workflow-safe (only @temporalio/common), so workflow code may import it.
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export const PartnerId = defineSearchAttributeKey('PartnerId', 'KEYWORD');
+export const ProcessStatus = defineSearchAttributeKey('ProcessStatus', 'KEYWORD');
+export const ProcessDeadline = defineSearchAttributeKey('ProcessDeadline', 'DATETIME');
+
+/** Registered on the cluster at start (see platform/temporal.ts). */
+export const searchAttributeTypes = { PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime' } as const;
