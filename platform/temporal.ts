@@ -1,6 +1,6 @@
 /** One place that knows how to reach Temporal and what the cluster must provide (search attributes). */
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import protos from '@temporalio/proto';
 import { searchAttributeTypes } from '../workflows/search-attributes.js';
 
 export async function connectClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
@@ -10,7 +10,7 @@ export async function connectClient(address: string, namespace: string): Promise
 
 /** Registers the custom search attributes (dev server and time-skipping server alike). Idempotent. */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const { IndexedValueType } = temporal.api.enums.v1;
+  const { IndexedValueType } = protos.temporal.api.enums.v1;
   const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
   const wanted = Object.fromEntries(Object.entries(searchAttributeTypes).map(([name, type]) => [name, types[type]]));
   try {

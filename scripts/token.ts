@@ -1,0 +1,31 @@
+/** `npm run token -- --role partner_admin --partner P-1 [--sub alice] [--expires 8h]`: prints a dev JWT. */
+import { parseArgs } from 'node:util';
+import { ROLES, type Role, signToken } from '../domain/auth.js';
+import { devJwtSecret } from '../platform/config.js';
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', multiple: true, default: ['vendor_staff'] },
+    partner: { type: 'string' },
+    sub: { type: 'string' },
+    expires: { type: 'string', default: '8h' },
+  },
+});
+
+const roles = values.role as string[];
+const unknown = roles.filter((r) => !ROLES.includes(r as Role));
+if (unknown.length) {
+  console.error(`Unknown role(s) ${unknown.join(', ')}; known: ${ROLES.join(', ')}.`);
+  process.exit(2);
+}
+if (roles.some((r) => r.startsWith('partner_')) && !values.partner) {
+  console.error('Partner roles need --partner <partnerId>.');
+  process.exit(2);
+}
+const sub = values.sub ?? (values.partner ? `${values.partner}-user` : 'vendor-user');
+const token = await signToken(
+  { sub, roles: roles as Role[], ...(values.partner ? { partnerId: values.partner } : {}) },
+  process.env.AUTH_JWT_SECRET ?? devJwtSecret,
+  values.expires,
+);
+console.log(token);
