@@ -1,0 +1,88 @@
+/**
+ * A real PostgreSQL for the tests. TEST_DATABASE_URL wins (its public schema is reset); otherwise a
+ * throwaway cluster is initialised from the machine's PostgreSQL server binaries in a temp folder.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { waitForPort } from '../../scripts/stack.js';
+
+export type TestPostgres = { url: string; stop: () => Promise<void> };
+
+function serverBinDir(): string {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (newest) return path.join(base, newest, 'bin');
+  try {
+    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('No PostgreSQL server found for the tests: install it (apt-get install -y postgresql) or set TEST_DATABASE_URL.');
+  }
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error('Running as root, the tests start PostgreSQL as the postgres user, which does not exist: install postgresql or set TEST_DATABASE_URL.');
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+async function resetSchema(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+  await client.end();
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  if (process.env.TEST_DATABASE_URL) {
+    await resetSchema(process.env.TEST_DATABASE_URL);
+    return { url: process.env.TEST_DATABASE_URL, stop: async () => {} };
+  }
+  const bin = serverBinDir();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'partnerflow-pg-'));
+  // PostgreSQL refuses to run as root: run it as the postgres user the Debian package creates.
+  const user = process.getuid?.() === 0 ? postgresUser() : {};
+  if ('uid' in user) chownSync(dir, user.uid, user.gid);
+  const dataDir = path.join(dir, 'data');
+  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale'], {
+    stdio: 'ignore',
+    ...user,
+  });
+  const port = await freePort();
+  const server = spawn(
+    path.join(bin, 'postgres'),
+    [
+      '-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
+      // Throwaway data: durability settings off for speed.
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    ],
+    { stdio: 'ignore', ...user },
+  );
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  await waitForPort(port, '127.0.0.1', 30_000);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      server.kill('SIGINT'); // fast shutdown
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
