@@ -1,8 +1,7 @@
 /** Every activity the worker registers, built from explicit dependencies. */
-import type { PrismaClient } from '../platform/db.js';
-import { createOpportunityActivities } from './opportunity.js';
+import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 
-export type ActivityDeps = { prisma: PrismaClient };
+export type ActivityDeps = OpportunityActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return { ...createOpportunityActivities(deps) };

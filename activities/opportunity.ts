@@ -3,14 +3,19 @@
  * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { CalendarYearNotCoveredError, getCalendar, type DeadlineExplanation } from '../domain/calendar.js';
+import {
+  type BusinessCalendar,
+  type CalendarLookup,
+  CalendarYearNotCoveredError,
+  type DeadlineExplanation,
+  defaultCalendarLookup,
+} from '../domain/calendar.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { OpportunityInput, OpportunityStatus } from '../workflows/opportunity.js';
 
 export const ACCEPT_WORKING_DAYS = 3;
-export const DEFAULT_CALENDAR = 'CN';
 
 export type AcceptPlan = { acceptDeadline: string; explanation: DeadlineExplanation; calendar: string; zone: string };
 
@@ -28,19 +33,18 @@ export type TransitionRecord = {
 };
 
 /** Pure: the accept deadline for an opportunity shared at `sharedAt`. Also used by the API to fail fast. */
-export function planAcceptDeadline(sharedAt: Date, calendarName = DEFAULT_CALENDAR): AcceptPlan {
-  const calendar = getCalendar(calendarName);
-  if (!calendar) throw new Error(`Unknown calendar ${calendarName}`);
+export function planAcceptDeadline(sharedAt: Date, calendar: BusinessCalendar): AcceptPlan {
   const { deadline, explanation } = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS);
   return { acceptDeadline: deadline.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
 }
 
-export function createOpportunityActivities({ prisma }: { prisma: PrismaClient }) {
+export type OpportunityActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
+
+export function createOpportunityActivities({ prisma, calendarFor = defaultCalendarLookup }: OpportunityActivityDeps) {
   return {
-    async planAcceptDeadline({ sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
+    async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
       try {
-        // Every partner is on the mainland-China calendar until calendars become per-partner data.
-        return planAcceptDeadline(new Date(sharedAt));
+        return planAcceptDeadline(new Date(sharedAt), calendarFor(partnerId));
       } catch (error) {
         if (error instanceof CalendarYearNotCoveredError) {
           // Fails closed: a retry cannot fix missing calendar data.

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { type CalendarLookup } from '../domain/calendar.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { adminRoutes } from './routes/admin.js';
@@ -19,6 +20,7 @@ export type AppDeps = {
   taskQueue: string;
   jwtSecret: string;
   logger: Logger;
+  calendarFor?: CalendarLookup;
   /** Present only on the time-skipping server: enables /v1/admin/clock. */
   timeSkipping?: Connection;
 };
@@ -28,7 +30,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 export function routesOf(deps: AppDeps): RouteDef[] {
   return [
     ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
-    ...opportunityRoutes(createOpportunityClient({ temporal: deps.temporal, prisma: deps.prisma, taskQueue: deps.taskQueue })),
+    ...opportunityRoutes(createOpportunityClient(deps)),
     ...calendarRoutes(),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];

@@ -165,3 +165,9 @@ const registry = new Map<string, BusinessCalendar>([['CN', fromJson(cn)]]);
 export function getCalendar(name: string): BusinessCalendar | undefined {
   return registry.get(name);
 }
+
+/** Which calendar a partner's deadlines count in. Injected, so tests (and later per-partner data) can vary it. */
+export type CalendarLookup = (partnerId: string) => BusinessCalendar;
+
+// Every partner is on the mainland-China calendar until calendars become per-partner data.
+export const defaultCalendarLookup: CalendarLookup = () => registry.get('CN')!;

@@ -14,7 +14,7 @@ import {
 import { DateTime } from 'luxon';
 import { planAcceptDeadline } from '../../activities/opportunity.js';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { CalendarYearNotCoveredError } from '../../domain/calendar.js';
+import { type CalendarLookup, CalendarYearNotCoveredError, defaultCalendarLookup } from '../../domain/calendar.js';
 import { type Money, toMoney } from '../../domain/money.js';
 import { Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -47,7 +47,9 @@ const REFUSAL_STATUS: Record<string, number> = {
 
 type Row = Prisma.OpportunityGetPayload<{ include: { events: true } }>;
 
-export function createOpportunityClient({ temporal, prisma, taskQueue }: { temporal: Client; prisma: PrismaClient; taskQueue: string }) {
+export type OpportunityClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
+
+export function createOpportunityClient({ temporal, prisma, taskQueue, calendarFor = defaultCalendarLookup }: OpportunityClientDeps) {
   async function findVisible(principal: Principal, id: string): Promise<Row> {
     const row = await prisma.opportunity.findUnique({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
     // Another partner's opportunity answers exactly like a missing one.
@@ -80,7 +82,7 @@ export function createOpportunityClient({ temporal, prisma, taskQueue }: { tempo
   return {
     async share(principal: Principal, request: ShareRequest, idempotencyKey?: string) {
       try {
-        planAcceptDeadline(new Date()); // fail fast, before anything starts, when the calendar cannot answer
+        planAcceptDeadline(new Date(), calendarFor(request.partnerId)); // fail fast, before anything starts, when the calendar cannot answer
       } catch (error) {
         if (error instanceof CalendarYearNotCoveredError) throw calendarProblem(error);
         throw error;

@@ -58,8 +58,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const bin = serverBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'partnerflow-pg-'));
   // PostgreSQL refuses to run as root: run it as the postgres user the Debian package creates.
-  const user = process.getuid?.() === 0 ? postgresUser() : {};
-  if ('uid' in user) chownSync(dir, user.uid, user.gid);
+  const user: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUser() : {};
+  if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
   const dataDir = path.join(dir, 'data');
   execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale'], {
     stdio: 'ignore',

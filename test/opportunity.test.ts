@@ -1,0 +1,257 @@
+/**
+ * The opportunity workflow on the time-skipping test server, with the real activities on a real
+ * PostgreSQL: every path, exact deadlines, races, and DB = workflow after each.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createOpportunityActivities } from '../activities/opportunity.js';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import { createPrisma, type PrismaClient } from '../platform/db.js';
+import { createWorker } from '../worker/worker.js';
+import {
+  accept,
+  close,
+  getState,
+  opportunityWorkflow,
+  postUpdate,
+  reject,
+  share,
+} from '../workflows/opportunity.js';
+import { isoDate, nextFriday, testCalendar } from './support/calendar.js';
+import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
+
+const taskQueue = 'opportunity-workflow-test';
+let env: TestWorkflowEnvironment;
+let prisma: PrismaClient;
+let worker: Worker;
+let running: Promise<void>;
+let calendar: BusinessCalendar;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  prisma = createPrisma(inject('databaseUrl'));
+  calendar = testCalendar(await env.currentTimeMs());
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    prisma,
+    calendarFor: () => calendar,
+    workflowBundle: await workflowBundle(),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await prisma?.$disconnect();
+  await env?.teardown();
+});
+
+const DAY = 24 * 3600 * 1000;
+const partner = () => `P-${randomUUID().slice(0, 8)}`;
+
+async function shareOne(partnerId = partner()) {
+  const opportunityId = randomUUID();
+  const workflowId = `opportunity-${opportunityId}`;
+  const snapshot = await env.client.workflow.executeUpdateWithStart(share, {
+    startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ opportunityId, partnerId, customerName: 'ACME', title: 'Cloud migration', sharedBy: 'vendor-1' }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  return { opportunityId, partnerId, snapshot, handle: env.client.workflow.getHandle(workflowId) };
+}
+
+/** Moves the test server's clock to `target` (ms). */
+async function advanceTo(target: number) {
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+async function dbState(opportunityId: string) {
+  const row = await prisma.opportunity.findUniqueOrThrow({ where: { id: opportunityId }, include: { events: { orderBy: { seq: 'asc' } } } });
+  return { status: row.status, events: row.events.map((e) => e.type), row };
+}
+
+const refusalType = (error: unknown) =>
+  error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string } | undefined)?.type : `not a refusal: ${String(error)}`;
+
+describe('opportunity workflow', () => {
+  it('counts 3 working days across a weekend: Fri 15:00 → Wed 15:00, and accepts in time', async () => {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const { opportunityId, partnerId, snapshot, handle } = await shareOne();
+    // Locked, the test server's clock still runs in real time: sharing lands a few ms after the target.
+    const sharedAt = Date.parse(snapshot.sharedAt!);
+    expect(sharedAt - friday.toMillis()).toBeGreaterThanOrEqual(0);
+    expect(sharedAt - friday.toMillis()).toBeLessThan(60_000);
+    expect(snapshot.acceptDeadline).toBe(new Date(sharedAt + 5 * DAY).toISOString());
+
+    const accepted = await handle.executeUpdate(accept, { args: [{ actor: { sub: 'partner-user', partnerId } }] });
+    expect(accepted.status).toBe('ACCEPTED');
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'ACCEPTED', events: ['SHARED', 'ACCEPTED'] });
+    const described = await handle.describe();
+    expect(described.searchAttributes).toMatchObject({ PartnerId: [partnerId], ProcessStatus: ['ACCEPTED'] });
+  });
+
+  it('rejects with a reason and ends', async () => {
+    const { opportunityId, partnerId, handle } = await shareOne();
+    await handle.executeUpdate(reject, { args: [{ actor: { sub: 'u', partnerId }, reasonCode: 'DUPLICATE', note: 'already ours' }] });
+    expect((await handle.result()).status).toBe('REJECTED');
+    const { row, events } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'REJECTED']);
+    expect(row.events[1]).toMatchObject({ reasonCode: 'DUPLICATE', note: 'already ours', actor: 'u', fromStatus: 'PENDING_ACCEPTANCE' });
+  });
+
+  it('expires at exactly the deadline, not a second earlier, and then refuses accept', async () => {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const { opportunityId, partnerId, snapshot, handle } = await shareOne();
+    const deadline = Date.parse(snapshot.acceptDeadline!);
+
+    await advanceTo(deadline - 1000);
+    expect((await handle.query(getState)).status).toBe('PENDING_ACCEPTANCE');
+    expect((await dbState(opportunityId)).status).toBe('PENDING_ACCEPTANCE');
+
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const { row, events } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'EXPIRED']);
+    expect(row.events[1]!.at.getTime()).toBeGreaterThanOrEqual(deadline);
+    expect(row.events[1]!.at.getTime()).toBeLessThan(deadline + 1000);
+    expect(row.events[1]).toMatchObject({ actor: 'system', reasonCode: 'ACCEPT_DEADLINE_PASSED', data: { reclaimed: true } });
+
+    await expect(handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] })).rejects.toThrow();
+    expect((await dbState(opportunityId)).events).toEqual(['SHARED', 'EXPIRED']);
+  });
+
+  it('skips a holiday and counts a make-up working Sunday', async () => {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    const makeupSunday = friday.plus({ days: 2 });
+    const [holidayMon, holidayTue] = [friday.plus({ days: 3 }), friday.plus({ days: 4 })];
+    calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(holidayMon), isoDate(holidayTue)], makeupWorkdays: [isoDate(makeupSunday)] });
+    try {
+      await advanceTo(friday.toMillis());
+      const { opportunityId, snapshot, handle } = await shareOne();
+      // Fri 9h + Sun 24h (make-up) + Wed 24h + Thu 15h = 72h of working-day time.
+      const expected = Date.parse(snapshot.sharedAt!) + 6 * DAY;
+      expect(snapshot.acceptDeadline).toBe(new Date(expected).toISOString());
+      const { row } = await dbState(opportunityId);
+      expect(row.deadlineExplanation).toMatchObject({
+        skippedDays: [
+          { date: isoDate(friday.plus({ days: 1 })), reason: 'REST_DAY' },
+          { date: isoDate(holidayMon), reason: 'HOLIDAY', name: 'Test Festival' },
+          { date: isoDate(holidayTue), reason: 'HOLIDAY', name: 'Test Festival' },
+        ],
+      });
+      await advanceTo(expected - 1000);
+      expect((await handle.query(getState)).status).toBe('PENDING_ACCEPTANCE');
+      expect((await handle.result()).status).toBe('EXPIRED');
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('gives exactly one outcome when accept races the deadline', async () => {
+    const races = await Promise.all([0, 1, 2, 3, 4].map(() => shareOne()));
+    const deadline = Date.parse(races[0]!.snapshot.acceptDeadline!);
+    const accepts = races.map(({ handle, partnerId }, i) =>
+      (async () => {
+        // Spread the accepts around the deadline: some land before the timer, some after.
+        await new Promise((r) => setTimeout(r, i * 15));
+        return handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] }).then(
+          () => 'ACCEPTED',
+          (e: unknown) => refusalType(e) ?? 'refused',
+        );
+      })(),
+    );
+    await Promise.all([advanceTo(deadline), ...accepts]);
+    const outcomes = await Promise.all(accepts);
+    for (const [i, { opportunityId, handle }] of races.entries()) {
+      const state = await handle.query(getState);
+      const db = await dbState(opportunityId);
+      const decisions = db.events.filter((e) => e === 'ACCEPTED' || e === 'EXPIRED');
+      expect(decisions, `race ${i}: ${outcomes[i]}`).toHaveLength(1);
+      expect(db.status).toBe(state.status);
+      expect(state.status === 'ACCEPTED').toBe(outcomes[i] === 'ACCEPTED');
+    }
+  });
+
+  it('refuses updates and close before acceptance, and another partner, without changing anything', async () => {
+    const { opportunityId, partnerId, handle } = await shareOne();
+    const actor = { sub: 'u', partnerId };
+    await expect(handle.executeUpdate(postUpdate, { args: [{ actor, stage: 'PROPOSAL', note: 'x' }] })).rejects.toSatisfy(
+      (e) => refusalType(e) === 'NOT_ACCEPTED',
+    );
+    await expect(handle.executeUpdate(close, { args: [{ actor, outcome: 'WON' }] })).rejects.toSatisfy((e) => refusalType(e) === 'NOT_ACCEPTED');
+    await expect(handle.executeUpdate(accept, { args: [{ actor: { sub: 'v', partnerId: 'P-other' } }] })).rejects.toSatisfy(
+      (e) => refusalType(e) === 'OPPORTUNITY_NOT_FOUND',
+    );
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'PENDING_ACCEPTANCE', events: ['SHARED'] });
+    expect((await handle.query(getState)).seq).toBe(1);
+  });
+
+  it('posts updates after acceptance and closes as WON', async () => {
+    const { opportunityId, partnerId, handle } = await shareOne();
+    const actor = { sub: 'u', partnerId };
+    await handle.executeUpdate(accept, { args: [{ actor }] });
+    await handle.executeUpdate(postUpdate, { args: [{ actor, stage: 'SOLUTION_DESIGN', note: 'workshop held' }] });
+    await handle.executeUpdate(postUpdate, { args: [{ actor, stage: 'PROPOSAL', note: 'proposal sent' }] });
+    const closed = await handle.executeUpdate(close, { args: [{ actor, outcome: 'WON', note: 'signed' }] });
+    expect(closed.status).toBe('WON');
+    expect((await handle.result()).status).toBe('WON');
+    const { row, events } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'ACCEPTED', 'UPDATE_POSTED', 'UPDATE_POSTED', 'CLOSED']);
+    expect(row.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(row.events[2]!.data).toEqual({ stage: 'SOLUTION_DESIGN' });
+    expect(row.closedAt).not.toBeNull();
+    if (process.env.RECORD_HISTORIES) {
+      writeFileSync(new URL('./histories/opportunity-won.json', import.meta.url), historyToJSON(await handle.fetchHistory()));
+    }
+  });
+
+  it('fails closed when the calendar has no data for the year: nothing is shared', async () => {
+    const previous = calendar;
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
+    calendar = testCalendar(Date.UTC(year, 0, 1), { years: [year - 4, year - 1] });
+    try {
+      const error = await shareOne().catch((e: unknown) => e);
+      expect(refusalType(error)).toBe('CALENDAR_YEAR_NOT_COVERED');
+      expect(await prisma.opportunity.count({ where: { sharedBy: 'vendor-1', sharedAt: { gte: new Date(await env.currentTimeMs()) } } })).toBe(0);
+    } finally {
+      calendar = previous;
+    }
+  });
+});
+
+describe('opportunity activities are idempotent', () => {
+  it('writes a transition once however often it is retried', async () => {
+    const activities = createOpportunityActivities({ prisma, calendarFor: () => calendar });
+    const opportunityId = randomUUID();
+    const sharedAt = new Date(await env.currentTimeMs()).toISOString();
+    const plan = await activities.planAcceptDeadline({ partnerId: 'P-1', sharedAt });
+    const shareInput = { opportunityId, partnerId: 'P-1', customerName: 'C', title: 'T', sharedBy: 'v', sharedAt, ...plan };
+    await activities.recordShared(shareInput);
+    await activities.recordShared(shareInput);
+    const transition = {
+      opportunityId,
+      seq: 2,
+      type: 'ACCEPTED' as const,
+      fromStatus: 'PENDING_ACCEPTANCE' as const,
+      toStatus: 'ACCEPTED' as const,
+      actor: 'u',
+      at: new Date().toISOString(),
+    };
+    await Promise.all([activities.recordTransition(transition), activities.recordTransition(transition)]);
+    await activities.recordTransition(transition);
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'ACCEPTED', events: ['SHARED', 'ACCEPTED'] });
+  });
+});

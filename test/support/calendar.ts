@@ -1,0 +1,30 @@
+/** Synthetic calendars placed around the test clock, so workflow tests do not depend on today's date. */
+import { DateTime } from 'luxon';
+import { BusinessCalendar } from '../../domain/calendar.js';
+
+export const ZONE = 'Asia/Shanghai';
+
+type Days = { holidays?: string[]; makeupWorkdays?: string[]; years?: [number, number] };
+
+export function testCalendar(nowMs: number, days: Days = {}): BusinessCalendar {
+  const year = DateTime.fromMillis(nowMs, { zone: ZONE }).year;
+  const named = (dates: string[] = [], name: string) => Object.fromEntries(dates.map((d) => [d, name]));
+  return new BusinessCalendar({
+    name: 'TEST',
+    zone: ZONE,
+    restWeekdays: [6, 7],
+    // Wide on purpose: awaiting a result lets the test server skip far ahead when nothing else is due.
+    years: days.years ?? [year - 1, year + 30],
+    holidays: named(days.holidays, 'Test Festival'),
+    makeupWorkdays: named(days.makeupWorkdays, 'Test Festival make-up day'),
+  });
+}
+
+/** The next Friday at hh:00 in ZONE strictly after `nowMs`. */
+export function nextFriday(nowMs: number, hour: number): DateTime {
+  let day = DateTime.fromMillis(nowMs, { zone: ZONE }).startOf('day').set({ hour });
+  while (day.weekday !== 5 || day.toMillis() <= nowMs) day = day.plus({ days: 1 }).set({ hour });
+  return day;
+}
+
+export const isoDate = (d: DateTime) => d.toISODate()!;
