@@ -65,7 +65,12 @@ export function prismaSchemaShape(schemaText: string): SchemaShape {
   } catch (error) {
     // The engine throws JSON whose message is coloured for a terminal: keep it readable.
     const raw = error instanceof Error ? error.message : String(error);
-    const message = (JSON.parse(raw) as { message?: string }).message ?? raw;
+    let message = raw;
+    try {
+      message = (JSON.parse(raw) as { message?: string }).message ?? raw;
+    } catch {
+      // not JSON: keep it as it is
+    }
     throw new Error(`schema.prisma does not validate:\n${message.replace(/\x1b\[[\d;]*m/g, '')}`);
   }
   const models = new Map(dmmf.datamodel.models.map((m) => [m.name, m]));
@@ -115,8 +120,9 @@ export async function databaseShape(client: pg.Client): Promise<SchemaShape> {
   };
   const tables = `SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'pgmigrations'`;
-  // Column names of an int2[] of attnums, in order; expression index columns have attnum 0.
-  const names = (attnums: string, rel: string) => `array(SELECT coalesce(a.attname, '(expression)')
+  // Column names (as text[]: pg leaves name[] unparsed) of an int2[] of attnums, in order; expression
+  // index columns have attnum 0.
+  const names = (attnums: string, rel: string) => `array(SELECT coalesce(a.attname::text, '(expression)')
     FROM unnest(${attnums}) WITH ORDINALITY k(attnum, ord)
     LEFT JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.attnum ORDER BY k.ord)`;
 

@@ -4,6 +4,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../platform/temporal.js';
 import { workflowsPath } from '../../worker/worker.js';
+import { PartnerId, ProcessDeadline, ProcessStatus } from '../../workflows/search-attributes.js';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -19,3 +20,16 @@ export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPa
 
 const noop = () => {};
 export const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+/** A real Temporal dev server (in-memory), with the app's search attributes. */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: inject('temporalCli') },
+      ip: '127.0.0.1',
+      searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline],
+      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+}

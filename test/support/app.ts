@@ -1,0 +1,71 @@
+/** The real API + worker wired to a given Temporal environment and the test database, on a free port. */
+import type { Server } from 'node:http';
+import type { Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { type Role, signToken } from '../../domain/auth.js';
+import type { CalendarLookup } from '../../domain/calendar.js';
+import { createPrisma } from '../../platform/db.js';
+import { createWorker } from '../../worker/worker.js';
+import { workflowBundle } from './temporal.js';
+
+export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: string; calendarFor: CalendarLookup; timeSkipping?: Connection }) {
+  const prisma = createPrisma(inject('databaseUrl'));
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: opts.taskQueue,
+    prisma,
+    calendarFor: opts.calendarFor,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const app = createApp({
+    temporal: env.client,
+    prisma,
+    taskQueue: opts.taskQueue,
+    jwtSecret: JWT_SECRET,
+    logger: pino({ level: 'silent' }),
+    calendarFor: opts.calendarFor,
+    ...(opts.timeSkipping ? { timeSkipping: opts.timeSkipping } : {}),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  return {
+    prisma,
+    base,
+    async stop() {
+      server.close();
+      worker.shutdown();
+      await running;
+      await prisma.$disconnect();
+    },
+  };
+}
+
+export const tokenFor = (roles: Role[], partnerId?: string, sub = partnerId ? `${partnerId}-user` : 'vendor-user') =>
+  signToken({ sub, roles, ...(partnerId ? { partnerId } : {}) }, JWT_SECRET);
+
+export type Call = { status: number; body: any; headers: Headers };
+
+/** fetch with JSON in and out; `body` may be a raw string to send malformed JSON. */
+export async function call(base: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
