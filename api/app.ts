@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { type CalendarLookup } from '../domain/calendar.js';
+import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { adminRoutes } from './routes/admin.js';
@@ -20,7 +20,9 @@ export type AppDeps = {
   taskQueue: string;
   jwtSecret: string;
   logger: Logger;
+  /** Partner → the calendar its deadlines count in; and calendars by name (default: the shipped ones). */
   calendarFor?: CalendarLookup;
+  calendarByName?: (name: string) => BusinessCalendar | undefined;
   /** Present only on the time-skipping server: enables /v1/admin/clock. */
   timeSkipping?: Connection;
 };
@@ -31,7 +33,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
   return [
     ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
     ...opportunityRoutes(createOpportunityClient(deps)),
-    ...calendarRoutes(),
+    ...calendarRoutes(deps.calendarByName ?? getCalendar),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
 }

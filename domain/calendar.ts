@@ -158,16 +158,36 @@ export class BusinessCalendar {
 }
 
 // JSON imports type `years` as number[]; the constructor re-validates the range.
-const fromJson = (def: Omit<CalendarDefinition, 'years'> & { years: number[] }) =>
+export const calendarFromJson = (def: Omit<CalendarDefinition, 'years'> & { years: number[] }) =>
   new BusinessCalendar({ ...def, years: [def.years[0]!, def.years[1]!] });
-const registry = new Map<string, BusinessCalendar>([['CN', fromJson(cn)]]);
 
-export function getCalendar(name: string): BusinessCalendar | undefined {
-  return registry.get(name);
-}
+/** The calendars shipped with the code (snapshots of maintained datasets). */
+export const shippedCalendars: readonly BusinessCalendar[] = [calendarFromJson(cn)];
 
 /** Which calendar a partner's deadlines count in. Injected, so tests (and later per-partner data) can vary it. */
 export type CalendarLookup = (partnerId: string) => BusinessCalendar;
 
-// Every partner is on the mainland-China calendar until calendars become per-partner data.
-export const defaultCalendarLookup: CalendarLookup = () => registry.get('CN')!;
+/** Calendars by name, and the one every partner counts in until calendars become per-partner data. */
+export class CalendarRegistry {
+  private readonly byName: ReadonlyMap<string, BusinessCalendar>;
+  readonly forPartner: CalendarLookup;
+
+  constructor(calendars: readonly BusinessCalendar[], defaultName = 'CN') {
+    this.byName = new Map(calendars.map((c) => [c.name, c]));
+    const fallback = this.byName.get(defaultName);
+    if (!fallback) throw new Error(`default calendar ${defaultName} is not among ${[...this.byName.keys()].join(', ')}`);
+    this.forPartner = () => fallback;
+  }
+
+  get(name: string): BusinessCalendar | undefined {
+    return this.byName.get(name);
+  }
+}
+
+const shipped = new CalendarRegistry(shippedCalendars);
+
+export function getCalendar(name: string): BusinessCalendar | undefined {
+  return shipped.get(name);
+}
+
+export const defaultCalendarLookup: CalendarLookup = shipped.forPartner;

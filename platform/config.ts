@@ -16,6 +16,9 @@ const schema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   AUTH_JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Extra/replacement calendars (CalendarDefinition JSON files) and the calendar every partner counts in.
+  CALENDAR_DIR: z.string().optional(),
+  DEFAULT_CALENDAR: z.string().default('CN'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
 });
 

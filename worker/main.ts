@@ -1,6 +1,7 @@
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../platform/config.js';
+import { loadCalendars } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { createWorker } from './worker.js';
@@ -27,6 +28,7 @@ try {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
+    calendarFor: loadCalendars(config.CALENDAR_DIR, config.DEFAULT_CALENDAR).forPartner,
   });
   log.info({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();

@@ -1,11 +1,11 @@
 /** Business-calendar questions: what deadline N working days from a moment gives. */
 import { z } from 'zod';
-import { CalendarYearNotCoveredError, getCalendar } from '../../domain/calendar.js';
+import { type BusinessCalendar, CalendarYearNotCoveredError } from '../../domain/calendar.js';
 import { problems } from '../../domain/problems.js';
 import { calendarProblem } from '../clients/opportunity.js';
 import { defineRoute, type RouteDef } from '../http.js';
 
-export function calendarRoutes(): RouteDef[] {
+export function calendarRoutes(calendarByName: (name: string) => BusinessCalendar | undefined): RouteDef[] {
   return [
     defineRoute({
       method: 'get',
@@ -18,7 +18,7 @@ export function calendarRoutes(): RouteDef[] {
         workingDays: z.coerce.number().int().min(1).max(366),
       }),
       handler: async ({ params, query }) => {
-        const calendar = getCalendar(params.name);
+        const calendar = calendarByName(params.name);
         if (!calendar) throw problems.notFound(`Calendar ${params.name}`);
         try {
           const { deadline, explanation } = calendar.addWorkingDays(new Date(query.from), query.workingDays);
