@@ -71,7 +71,8 @@ export const Refusal = {
 } as const;
 
 const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>({
-  startToCloseTimeout: '30 seconds',
+  // Short: a task lost with a crashed worker is retried only after this; a database write never needs longer.
+  startToCloseTimeout: '10 seconds',
   // The database may be restarting: keep retrying (idempotent), but back off.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -1,0 +1,238 @@
+/**
+ * The crash test: kill the worker process mid-process, restart it, the process completes and DB = workflow.
+ *
+ * A real Temporal dev server (no time skipping), the real worker as its own OS process
+ * (test/support/worker-process.ts) on a real PostgreSQL. The worker is SIGKILLed while it is inside the
+ * recordTransition activity of an `accept`: the test holds a row lock on the opportunity, so the worker's
+ * write is provably blocked in PostgreSQL at the moment of the kill. A second worker process then finishes
+ * the process. Temporal retries the lost activity only once its start-to-close timeout (10 s, set by the
+ * workflow) has expired: that wait dominates this test's run time.
+ */
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import protos from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { createPrisma, type PrismaClient } from '../platform/db.js';
+import { type Child, startTsChild } from '../scripts/stack.js';
+import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity.js';
+import { devServerEnv } from './support/temporal.js';
+
+const { PendingActivityState, TimeoutType } = protos.temporal.api.enums.v1;
+
+const taskQueue = `crash-test-${randomUUID().slice(0, 8)}`;
+const ACTIVITY_START_TO_CLOSE_MS = 10_000; // workflows/opportunity.ts
+
+let env: TestWorkflowEnvironment | undefined;
+let prisma: PrismaClient | undefined;
+let lockClient: pg.Client | undefined;
+let monitor: pg.Client | undefined;
+const children: Child[] = [];
+const output: string[] = [];
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  prisma = createPrisma(inject('databaseUrl'));
+  monitor = new pg.Client({ connectionString: inject('databaseUrl') });
+  await monitor.connect();
+});
+
+afterAll(async () => {
+  // Each step on its own: one failing must not leave the others' processes behind.
+  const steps: Array<() => Promise<unknown>> = [
+    async () => lockClient?.end(),
+    ...children.map((child) => async () => {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+      await child.exited;
+    }),
+    async () => monitor?.end(),
+    async () => prisma?.$disconnect(),
+    async () => env?.teardown(),
+  ];
+  const failures: unknown[] = [];
+  for (const step of steps) await step().catch((error: unknown) => failures.push(error));
+  if (failures.length) throw new AggregateError(failures, 'crash test cleanup failed');
+});
+
+/** Polls `probe` until it returns something truthy. */
+async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Worker `name` as its own OS process; its database sessions carry application_name `crash-worker-<name>`. */
+async function startWorker(name: string): Promise<Child> {
+  const identity = `crash-worker-${name}`;
+  const databaseUrl = new URL(inject('databaseUrl'));
+  databaseUrl.searchParams.set('application_name', identity);
+  const child = startTsChild(
+    identity,
+    'test/support/worker-process.ts',
+    {
+      ...process.env,
+      DATABASE_URL: databaseUrl.toString(),
+      TEMPORAL_ADDRESS: env!.address,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_IDENTITY: identity,
+    },
+    (line) => output.push(line),
+  );
+  children.push(child);
+  // Start-up bundles the workflow code with webpack: seconds, more on a busy 2-core machine.
+  await waitFor(`${identity} to report ready`, () => {
+    if (child.process.exitCode !== null) throw new Error(`${identity} exited with code ${child.process.exitCode} before it was ready`);
+    return output.some((line) => line.startsWith(`[${identity}] worker ready`));
+  }, 60_000);
+  return child;
+}
+
+async function dbState(opportunityId: string) {
+  const row = await prisma!.opportunity.findUniqueOrThrow({ where: { id: opportunityId }, include: { events: { orderBy: { seq: 'asc' } } } });
+  return { status: row.status, lastSeq: row.lastSeq, events: row.events.map((e) => e.type), seqs: row.events.map((e) => e.seq) };
+}
+
+/** Database sessions of one worker, and whether each is blocked by the given backend. */
+async function sessionsOf(identity: string, blockerPid?: number) {
+  const { rows } = await monitor!.query<{ pid: number; blocked: boolean; query: string }>(
+    `SELECT pid, coalesce($2::int = ANY(pg_blocking_pids(pid)), false) AS blocked, query
+     FROM pg_stat_activity WHERE application_name = $1`,
+    [identity, blockerPid ?? null],
+  );
+  return rows;
+}
+
+const refusalType = (error: unknown) =>
+  error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string } | undefined)?.type : `not a refusal: ${String(error)}`;
+
+async function shareOne(partnerId: string) {
+  const opportunityId = randomUUID();
+  const workflowId = `opportunity-${opportunityId}`;
+  const snapshot = await env!.client.workflow.executeUpdateWithStart(share, {
+    startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ opportunityId, partnerId, customerName: 'ACME', title: 'Cloud migration', sharedBy: 'vendor-1' }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  return { opportunityId, snapshot, handle: env!.client.workflow.getHandle<typeof opportunityWorkflow>(workflowId) };
+}
+
+/** The started events of every recordTransition attempt that completed, with the attempt and who ran it. */
+async function recordTransitionRuns(handle: WorkflowHandle<typeof opportunityWorkflow>) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  return events
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => {
+      const started = e.activityTaskStartedEventAttributes!;
+      const scheduled = byId.get(Number(started.scheduledEventId))?.activityTaskScheduledEventAttributes;
+      return {
+        activity: scheduled?.activityType?.name,
+        attempt: started.attempt,
+        identity: started.identity,
+        lastTimeout: started.lastFailure?.timeoutFailureInfo?.timeoutType,
+      };
+    })
+    .filter((run) => run.activity === 'recordTransition');
+}
+
+describe('crash', () => {
+  it('kill the worker process mid-process, restart it: the process completes and DB = workflow', async () => {
+    onTestFailed(() => console.log(`worker output:\n${output.join('\n')}`));
+    const partnerId = `P-${randomUUID().slice(0, 8)}`;
+    const actor = { sub: 'partner-user', partnerId };
+
+    // 1. Worker A runs and shares an opportunity.
+    const workerA = await startWorker('a');
+    const { opportunityId, snapshot, handle } = await shareOne(partnerId);
+    expect(snapshot).toMatchObject({ status: 'PENDING_ACCEPTANCE', seq: 1 });
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'PENDING_ACCEPTANCE', events: ['SHARED'], lastSeq: 1 });
+
+    // 2. Hold the opportunity row, then accept: worker A's write blocks on the lock (the event insert's FK check).
+    lockClient = new pg.Client({ connectionString: inject('databaseUrl') });
+    await lockClient.connect();
+    const lockPid = (await lockClient.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await lockClient.query('BEGIN');
+    const locked = await lockClient.query('SELECT id FROM opportunity WHERE id = $1 FOR UPDATE', [opportunityId]);
+    expect(locked.rowCount).toBe(1);
+
+    const acceptStarted = Date.now();
+    // Not awaited: it completes only once another worker has finished what A was doing.
+    const accepted = handle.executeUpdate(accept, { args: [{ actor }] }).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    const blocked = await waitFor(
+      "worker A's recordTransition blocked on the row lock",
+      async () => (await sessionsOf('crash-worker-a', lockPid)).find((s) => s.blocked),
+      20_000,
+    );
+    expect(blocked.query).toMatch(/INSERT INTO .*opportunity_event/i);
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({
+      activityType: { name: 'recordTransition' },
+      state: PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      attempt: 1,
+      lastWorkerIdentity: 'crash-worker-a',
+    });
+
+    // 3. SIGKILL worker A mid-write, then release the lock: its transaction dies with it, nothing is committed.
+    workerA.process.kill('SIGKILL');
+    await workerA.exited;
+    expect(workerA.process.signalCode).toBe('SIGKILL');
+    await lockClient.query('ROLLBACK');
+    await waitFor("worker A's database sessions to end", async () => (await sessionsOf('crash-worker-a')).length === 0, 15_000);
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'PENDING_ACCEPTANCE', events: ['SHARED'], lastSeq: 1 });
+
+    // 4. Worker B starts. The workflow already decided (history is durable): it answers ACCEPTED at once,
+    //    while the database catches up when Temporal retries the lost activity on B.
+    await startWorker('b');
+    expect(await handle.query(getState)).toMatchObject({ status: 'ACCEPTED', seq: 2 });
+
+    // 5. The accept completes through B, after the lost attempt's start-to-close timeout.
+    const outcome = await accepted;
+    if ('error' in outcome) throw outcome.error;
+    expect(outcome.value).toMatchObject({ status: 'ACCEPTED', seq: 2 });
+    expect(Date.now() - acceptStarted).toBeGreaterThanOrEqual(ACTIVITY_START_TO_CLOSE_MS);
+    expect(await dbState(opportunityId)).toMatchObject({ status: 'ACCEPTED', events: ['SHARED', 'ACCEPTED'], lastSeq: 2 });
+    expect(await recordTransitionRuns(handle)).toEqual([
+      { activity: 'recordTransition', attempt: 2, identity: 'crash-worker-b', lastTimeout: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+    ]);
+    // A client retrying its accept after the crash is refused: it is accepted already, once.
+    const retry = await handle.executeUpdate(accept, { args: [{ actor }] }).catch((error: unknown) => error);
+    expect(refusalType(retry)).toBe('NOT_PENDING_ACCEPTANCE');
+
+    // 6. The process goes on to the end on worker B.
+    expect(await handle.executeUpdate(postUpdate, { args: [{ actor, stage: 'PROPOSAL', note: 'proposal sent' }] })).toMatchObject({
+      status: 'ACCEPTED',
+      seq: 3,
+    });
+    expect(await handle.executeUpdate(close, { args: [{ actor, outcome: 'WON', note: 'signed' }] })).toMatchObject({ status: 'WON', seq: 4 });
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'WON', seq: 4 });
+
+    // 7. DB = workflow: same status, events 1..n without gaps or duplicates, one ACCEPTED, last_seq = n.
+    const db = await dbState(opportunityId);
+    expect(db.status).toBe(result.status);
+    expect(db.seqs).toEqual([1, 2, 3, 4]);
+    expect(db.events).toEqual(['SHARED', 'ACCEPTED', 'UPDATE_POSTED', 'CLOSED']);
+    expect(db.events.filter((e) => e === 'ACCEPTED')).toHaveLength(1);
+    expect(db.lastSeq).toBe(result.seq);
+    expect((await handle.describe()).searchAttributes).toMatchObject({ PartnerId: [partnerId], ProcessStatus: ['WON'] });
+    // Every later transition ran once, on B.
+    expect((await recordTransitionRuns(handle)).map((r) => [r.attempt, r.identity])).toEqual([
+      [2, 'crash-worker-b'],
+      [1, 'crash-worker-b'],
+      [1, 'crash-worker-b'],
+    ]);
+  }, 120_000);
+});

@@ -1,0 +1,189 @@
+/**
+ * What a user runs: the real `npm start` process tree (supervisor → embedded PGlite, Temporal dev server
+ * or time-skipping test server, worker, API) on free ports with a private DATA_DIR, and a synthetic
+ * calendar (CALENDAR_DIR + DEFAULT_CALENDAR=TEST) so nothing depends on today's date vs. holiday data.
+ * Normal mode: healthy, Web UI up, visible by search attribute, Ctrl-C leaves nothing behind, and the
+ * workflow and database survive a restart. Time-skipping mode: the clock stays put until the admin route
+ * moves it, then the opportunity expires.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../domain/auth.js';
+import { devJwtSecret } from '../platform/config.js';
+import { call } from './support/app.js';
+import {
+  descendants,
+  freeStackPorts,
+  portsStillOpen,
+  removeDir,
+  sleep,
+  type Stack,
+  startStack,
+  tempDir,
+  testCalendarDir,
+  withOutput,
+  alive,
+} from './support/stack.js';
+
+const stacks: Stack[] = [];
+const dirs: string[] = [];
+let calendarDir: string;
+let vendor: string;
+
+beforeAll(async () => {
+  calendarDir = testCalendarDir();
+  dirs.push(calendarDir);
+  vendor = await signToken({ sub: 'vendor-user', roles: ['vendor_staff'] }, devJwtSecret);
+});
+
+afterAll(async () => {
+  // Whatever a failed test left running: SIGINT, SIGKILL to the whole group after a grace period.
+  await Promise.allSettled(stacks.map((s) => s.stop({ graceMs: 10_000 })));
+  for (const dir of dirs) removeDir(dir);
+}, 30_000);
+
+const partnerToken = (partnerId: string) => signToken({ sub: `${partnerId}-user`, roles: ['partner_admin'], partnerId }, devJwtSecret);
+const newPartner = () => `P-${randomUUID().slice(0, 8)}`;
+const shareBody = (partnerId: string) => ({ partnerId, customerName: 'ACME Ltd.', title: 'Data-centre migration' });
+
+async function start(opts: { dataDir: string; ports: Stack['ports']; timeSkipping?: boolean }): Promise<Stack> {
+  const stack = await startStack({ ...opts, calendarDir });
+  stacks.push(stack);
+  return stack;
+}
+
+async function share(stack: Stack, partnerId: string) {
+  const res = await call(stack.base, 'POST', '/v1/opportunities', vendor, shareBody(partnerId));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body).toMatchObject({ partnerId, status: 'PENDING_ACCEPTANCE', calendar: 'TEST', zone: 'Asia/Shanghai' });
+  return res.body as { id: string; acceptDeadline: string };
+}
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value either way. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(everyMs);
+  }
+}
+
+/** Workflow ids Temporal visibility returns for a query on the dev server. */
+async function visible(stack: Stack, query: string): Promise<string[]> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
+  try {
+    const client = new Client({ connection, namespace: 'default' });
+    return await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids;
+      },
+      (ids) => ids.length > 0,
+      10_000,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+/** SIGINT the supervisor; it must exit 0 and take every port and process of the tree with it. */
+async function stopCleanly(stack: Stack, how: { group: boolean }) {
+  const tree = descendants(stack.pid);
+  const exit = await stack.stop({ group: how.group });
+  expect(exit, `supervisor exit after SIGINT${how.group ? ' to the process group' : ''}`).toEqual({ code: 0, signal: null });
+  expect(stack.output()).toMatch(/^\[start\] stopped$/m);
+  const { api, temporal, ui, db } = stack.ports;
+  expect(await portsStillOpen({ api, temporal, ui, db }), 'ports still listening after the supervisor exited').toEqual([]);
+  expect(tree.filter(alive), `processes of the tree still alive (were ${tree.join(', ')})`).toEqual([]);
+}
+
+describe('npm start: the real process tree', () => {
+  it('normal mode: healthy, Web UI, search attributes, clean Ctrl-C, and state survives a restart', async () => {
+    const dataDir = tempDir('data');
+    dirs.push(dataDir);
+    const ports = await freeStackPorts();
+    const first = await start({ dataDir, ports });
+    let second: Stack | undefined;
+
+    await withOutput(() => [first, second], async () => {
+      expect(first.output()).toMatch(/^\[start\] database: applied /m);
+      const health = await call(first.base, 'GET', '/healthz');
+      expect(health.status, JSON.stringify(health.body)).toBe(200);
+      expect(health.body).toEqual({ status: 'ok', temporal: 'ok', database: 'ok' });
+
+      const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
+      expect(ui.status, 'Temporal Web UI').toBe(200);
+      await ui.arrayBuffer();
+
+      const partnerId = newPartner();
+      const shared = await share(first, partnerId);
+      const workflowId = `opportunity-${shared.id}`;
+      expect(await visible(first, `PartnerId="${partnerId}" AND ProcessStatus="PENDING_ACCEPTANCE"`)).toEqual([workflowId]);
+
+      // Only the supervisor gets the signal: it must stop its children itself.
+      await stopCleanly(first, { group: false });
+
+      second = await start({ dataDir, ports });
+      expect(second.output(), 'the embedded database kept its schema').toMatch(/^\[start\] database: schema up to date$/m);
+
+      const partner = await partnerToken(partnerId);
+      const after = await call(second.base, 'GET', `/v1/opportunities/${shared.id}`, partner);
+      expect(after.status, JSON.stringify(after.body)).toBe(200);
+      expect(after.body).toMatchObject({ id: shared.id, status: 'PENDING_ACCEPTANCE', acceptDeadline: shared.acceptDeadline });
+
+      const accepted = await call(second.base, 'POST', `/v1/opportunities/${shared.id}/accept`, partner);
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+      expect(accepted.body).toMatchObject({ id: shared.id, status: 'ACCEPTED' });
+      expect(await visible(second, `PartnerId="${partnerId}" AND ProcessStatus="ACCEPTED"`)).toEqual([workflowId]);
+
+      // Like Ctrl-C in a terminal: every process of the foreground group gets SIGINT at once.
+      await stopCleanly(second, { group: true });
+    });
+  }, 110_000);
+
+  it('time-skipping mode: the clock stays locked until POST /v1/admin/clock/advance, then the opportunity expires', async () => {
+    const dataDir = tempDir('data-ts');
+    dirs.push(dataDir);
+    const stack = await start({ dataDir, ports: await freeStackPorts(), timeSkipping: true });
+
+    await withOutput(() => [stack], async () => {
+      expect((await call(stack.base, 'GET', '/healthz')).status).toBe(200);
+      const partnerId = newPartner();
+      const partner = await partnerToken(partnerId);
+      const { id } = await share(stack, partnerId);
+
+      // Unlocked, the test server would jump straight to the deadline timer as soon as nothing runs.
+      await sleep(2000);
+      const still = await call(stack.base, 'GET', `/v1/opportunities/${id}`, vendor);
+      expect(still.body).toMatchObject({ status: 'PENDING_ACCEPTANCE' });
+
+      const forbidden = await call(stack.base, 'POST', '/v1/admin/clock/advance', partner, { duration: 'P5D' });
+      expect(forbidden.status, JSON.stringify(forbidden.body)).toBe(403);
+      const invalid = await call(stack.base, 'POST', '/v1/admin/clock/advance', vendor, { duration: '5 days' });
+      expect(invalid.status, JSON.stringify(invalid.body)).toBe(400);
+      expect(invalid.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(invalid.body.errors.map((e: { field: string }) => e.field)).toContain('duration');
+
+      const advanced = await call(stack.base, 'POST', '/v1/admin/clock/advance', vendor, { duration: 'P5D' });
+      expect(advanced.status, JSON.stringify(advanced.body)).toBe(200);
+      expect(advanced.body.advancedBy).toBe('P5D');
+      expect(Date.parse(advanced.body.now) - Date.parse(advanced.body.from)).toBeGreaterThanOrEqual(5 * 24 * 3600 * 1000);
+
+      // The timer fires on the server; the worker's activity then persists the expiry.
+      const expired = await eventually(
+        () => call(stack.base, 'GET', `/v1/opportunities/${id}`, vendor),
+        (res) => res.body?.status === 'EXPIRED',
+        15_000,
+      );
+      expect(expired.body).toMatchObject({ status: 'EXPIRED' });
+      expect(expired.body.history).toContainEqual(
+        expect.objectContaining({ type: 'EXPIRED', toStatus: 'EXPIRED', actor: 'system', reasonCode: 'ACCEPT_DEADLINE_PASSED' }),
+      );
+
+      await stopCleanly(stack, { group: false });
+    });
+  }, 80_000);
+});

@@ -1,0 +1,241 @@
+/**
+ * The real `npm start` process tree for end-to-end tests: `node --import tsx scripts/start.ts` (not via
+ * npm, so the test owns the supervisor's pid) with a private environment — free ports, a temp DATA_DIR,
+ * a synthetic calendar in a temp CALENDAR_DIR — and its whole output captured for failure messages.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import type { CalendarDefinition } from '../../domain/calendar.js';
+import { projectRoot } from '../../scripts/temporal-binaries.js';
+
+export type StackPorts = { api: number; temporal: number; ui: number; db: number };
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** Distinct free TCP ports: all held open at once so the OS cannot hand out the same one twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(await new Promise<Server>((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      }));
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+export async function freeStackPorts(): Promise<StackPorts> {
+  const [api, temporal, ui, db] = (await freePorts(4)) as [number, number, number, number];
+  return { api, temporal, ui, db };
+}
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host }, () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+  });
+}
+
+/** The ports among `ports` still accepting connections after up to `graceMs`. */
+export async function portsStillOpen(ports: Record<string, number>, graceMs = 2000): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const open: string[] = [];
+    for (const [name, port] of Object.entries(ports)) if (await portOpen(port)) open.push(`${name} (${port})`);
+    if (open.length === 0 || Date.now() > deadline) return open;
+    await sleep(200);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `partnerflow-${prefix}-`));
+}
+
+/** A calendar folder holding `TEST`: Asia/Shanghai, Sat/Sun rest days, no holidays, wide year range. */
+export function testCalendarDir(): string {
+  const dir = tempDir('calendars');
+  const year = DateTime.now().setZone('Asia/Shanghai').year;
+  const definition: CalendarDefinition = {
+    name: 'TEST',
+    zone: 'Asia/Shanghai',
+    restWeekdays: [6, 7],
+    years: [year - 1, year + 30],
+    holidays: {},
+    makeupWorkdays: {},
+  };
+  writeFileSync(path.join(dir, 'TEST.json'), JSON.stringify(definition, null, 2));
+  return dir;
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Linux only (empty elsewhere): every live descendant of `pid`, found through /proc. */
+export function descendants(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so parse after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) out.push(c), walk(c);
+  };
+  walk(pid);
+  return out;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export type Stack = {
+  process: ChildProcess;
+  pid: number;
+  ports: StackPorts;
+  base: string;
+  exited: Promise<Exit>;
+  /** How long `npm start` took to print its ready line. */
+  readyAfterMs: number;
+  /** Everything the supervisor printed (its children's lines come prefixed through it). */
+  output: () => string;
+  /** The last `lines` lines of output, for assertion messages. */
+  tail: (lines?: number) => string;
+  /**
+   * SIGINT (to the supervisor alone, or to its whole process group like a terminal's Ctrl-C); SIGKILL
+   * to the group after `graceMs`. Resolves with how the supervisor exited. Idempotent.
+   */
+  stop: (opts?: { graceMs?: number; group?: boolean }) => Promise<Exit>;
+};
+
+export type StackOptions = {
+  ports: StackPorts;
+  dataDir: string;
+  calendarDir: string;
+  timeSkipping?: boolean;
+  readyTimeoutMs?: number;
+  extraEnv?: Record<string, string>;
+};
+
+/** The environment a user's shell would give `npm start`, minus anything that points elsewhere. */
+function privateEnv(opts: StackOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('VITEST') || key.startsWith('TEMPORAL_') || key.startsWith('EMBEDDED_DB_')) delete env[key];
+  }
+  // Binaries may legitimately come from the environment (scripts/temporal-binaries.ts): keep those.
+  for (const key of ['TEMPORAL_CLI', 'TEMPORAL_TEST_SERVER']) if (process.env[key]) env[key] = process.env[key];
+  for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_JWT_SECRET', 'NODE_ENV', 'LOG_LEVEL', 'DB_POOL_SIZE']) delete env[key];
+  return {
+    ...env,
+    PORT: String(opts.ports.api),
+    TEMPORAL_PORT: String(opts.ports.temporal),
+    TEMPORAL_UI_PORT: String(opts.ports.ui),
+    EMBEDDED_DB_PORT: String(opts.ports.db),
+    DATA_DIR: opts.dataDir,
+    CALENDAR_DIR: opts.calendarDir,
+    DEFAULT_CALENDAR: 'TEST',
+    ...opts.extraEnv,
+  };
+}
+
+/** Starts the supervisor and resolves once it prints `[start] ready:`; on failure kills it and throws with its output. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const args = ['--import', 'tsx', path.join(projectRoot, 'scripts', 'start.ts'), ...(opts.timeSkipping ? ['--time-skipping'] : [])];
+  // detached: its own process group, so cleanup can reach every descendant even if the supervisor dies.
+  const child = spawn(process.execPath, args, { cwd: projectRoot, env: privateEnv(opts), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const chunks: string[] = [];
+  let onOutput: (() => void) | undefined;
+  const collect = (stream: string) => (chunk: Buffer) => {
+    chunks.push(stream === 'stderr' ? chunk.toString('utf8').replace(/^(?=.)/gm, '[stderr] ') : chunk.toString('utf8'));
+    onOutput?.();
+  };
+  child.stdout!.on('data', collect('stdout'));
+  child.stderr!.on('data', collect('stderr'));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const output = () => chunks.join('');
+  const tail = (lines = 150) => output().split('\n').slice(-lines).join('\n');
+
+  let stopping: Promise<Exit> | undefined;
+  const stop = ({ graceMs = 20_000, group = false }: { graceMs?: number; group?: boolean } = {}) =>
+    (stopping ??= (async () => {
+      const pid = child.pid!;
+      const killGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, signal);
+        } catch {
+          // the group is gone
+        }
+      };
+      if (child.exitCode === null && child.signalCode === null) {
+        if (group) killGroup('SIGINT');
+        else child.kill('SIGINT');
+      }
+      const timer = setTimeout(() => killGroup('SIGKILL'), graceMs);
+      const exit = await exited;
+      clearTimeout(timer);
+      return exit;
+    })());
+
+  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const started = Date.now();
+  const ready = await new Promise<boolean | string>((resolve) => {
+    const check = () => {
+      if (/^\[start\] ready:/m.test(output())) resolve(true);
+    };
+    onOutput = check;
+    check();
+    void exited.then((e) => resolve(`exited (code ${e.code}, signal ${e.signal}) before ready`));
+    setTimeout(() => resolve(`no "[start] ready:" line within ${timeoutMs} ms`), timeoutMs).unref();
+  });
+  onOutput = undefined;
+  if (ready !== true) {
+    await stop({ graceMs: 5000 });
+    throw new Error(`npm start ${opts.timeSkipping ? '--time-skipping ' : ''}did not become ready: ${ready}\n--- supervisor output ---\n${tail(300)}`);
+  }
+  const base = `http://127.0.0.1:${opts.ports.api}`;
+  return { process: child, pid: child.pid!, ports: opts.ports, base, exited, readyAfterMs: Date.now() - started, output, tail, stop };
+}
+
+/** Appends the supervisors' output to whatever `work` throws, so a CI failure shows what the stack said. */
+export async function withOutput<T>(stacks: () => (Stack | undefined)[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const outputs = stacks()
+      .filter((s): s is Stack => s !== undefined)
+      .map((s, i) => `--- supervisor ${i + 1} (pid ${s.pid}) output ---\n${s.tail(200)}`)
+      .join('\n');
+    if (error instanceof Error && outputs) error.message += `\n${outputs}`;
+    throw error;
+  }
+}
