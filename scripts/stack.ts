@@ -9,6 +9,12 @@ import { projectRoot } from './temporal-binaries.js';
 
 export type Child = { name: string; process: ChildProcess; exited: Promise<number | null> };
 
+// Detached children outlive a parent that dies without stopping them: kill whatever is left on exit.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 const prefixLines = (name: string, write: (line: string) => void) => {
   let buffer = '';
   return (chunk: Buffer) => {
@@ -26,7 +32,10 @@ export function startChild(
   env: NodeJS.ProcessEnv,
   output: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Child {
-  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order.
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   child.stdout!.on('data', prefixLines(name, output));
   child.stderr!.on('data', prefixLines(name, output));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
