@@ -73,8 +73,9 @@ async function startTemporal(): Promise<string> {
     const server = supervise(startChild('temporal', resolveTestServer(), [String(temporalPort)], process.env));
     await waitForPort(temporalPort, '127.0.0.1', 60_000, server);
     const connection = await connectTimeSkipping(address);
-    // The test server skips time whenever nothing runs; the stack moves it only via /v1/admin/clock/advance.
-    await connection.testService!.lockTimeSkipping({});
+    // The test server starts with skipping locked (its clock runs in real time) and must stay so: an extra
+    // lock here would make unlockTimeSkippingWithSleep wait in real time. The stack moves the clock only via
+    // POST /v1/admin/clock/advance.
     await registerSearchAttributes(connection, namespace);
     await connection.close();
     say(`temporal: time-skipping test server on ${address} (clock locked; POST /v1/admin/clock/advance moves it)`);

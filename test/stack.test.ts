@@ -8,12 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { signToken } from '../domain/auth.js';
 import { devJwtSecret } from '../platform/config.js';
-import { call } from './support/app.js';
+import { type Call, call } from './support/app.js';
 import {
-  descendants,
   freeStackPorts,
   portsStillOpen,
   removeDir,
@@ -22,8 +21,9 @@ import {
   startStack,
   tempDir,
   testCalendarDir,
+  within,
   withOutput,
-  alive,
+  outputsOf,
 } from './support/stack.js';
 
 const stacks: Stack[] = [];
@@ -48,13 +48,24 @@ const newPartner = () => `P-${randomUUID().slice(0, 8)}`;
 const shareBody = (partnerId: string) => ({ partnerId, customerName: 'ACME Ltd.', title: 'Data-centre migration' });
 
 async function start(opts: { dataDir: string; ports: Stack['ports']; timeSkipping?: boolean }): Promise<Stack> {
-  const stack = await startStack({ ...opts, calendarDir });
+  const stack = await startStack({ ...opts, calendarDir, readyTimeoutMs: 60_000 });
   stacks.push(stack);
   return stack;
 }
 
+/** One HTTP call to the stack's API; a request that hangs fails within 20 s (with the output), not at the test timeout. */
+const api = (stack: Stack, method: string, path: string, token?: string, body?: unknown): Promise<Call> =>
+  within(20_000, `${method} ${path}`, call(stack.base, method, path, token, body));
+
+/** A test timeout skips withOutput's catch: print what the stacks said then. */
+function printOutputOnTimeout(onTestFailed: TestContext['onTestFailed'], mine: () => (Stack | undefined)[]) {
+  onTestFailed(({ task }) => {
+    if (task.result?.errors?.some((e) => /timed out/i.test(e.message ?? ''))) console.error(outputsOf(mine()));
+  });
+}
+
 async function share(stack: Stack, partnerId: string) {
-  const res = await call(stack.base, 'POST', '/v1/opportunities', vendor, shareBody(partnerId));
+  const res = await api(stack, 'POST', '/v1/opportunities', vendor, shareBody(partnerId));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   expect(res.body).toMatchObject({ partnerId, status: 'PENDING_ACCEPTANCE', calendar: 'TEST', zone: 'Asia/Shanghai' });
   return res.body as { id: string; acceptDeadline: string };
@@ -91,26 +102,27 @@ async function visible(stack: Stack, query: string): Promise<string[]> {
 
 /** SIGINT the supervisor; it must exit 0 and take every port and process of the tree with it. */
 async function stopCleanly(stack: Stack, how: { group: boolean }) {
-  const tree = descendants(stack.pid);
-  const exit = await stack.stop({ group: how.group });
-  expect(exit, `supervisor exit after SIGINT${how.group ? ' to the process group' : ''}`).toEqual({ code: 0, signal: null });
+  const { leftovers, ...exit } = await stack.stop({ group: how.group });
+  expect(exit, `supervisor exit after SIGINT${how.group ? ' to its process group' : ''}`).toEqual({ code: 0, signal: null });
   expect(stack.output()).toMatch(/^\[start\] stopped$/m);
-  const { api, temporal, ui, db } = stack.ports;
-  expect(await portsStillOpen({ api, temporal, ui, db }), 'ports still listening after the supervisor exited').toEqual([]);
-  expect(tree.filter(alive), `processes of the tree still alive (were ${tree.join(', ')})`).toEqual([]);
+  expect(leftovers, 'processes of the tree that outlived the supervisor').toEqual([]);
+  const { api: http, temporal, ui, db } = stack.ports;
+  expect(await portsStillOpen({ api: http, temporal, ui, db }), 'ports still listening after the supervisor exited').toEqual([]);
 }
 
 describe('npm start: the real process tree', () => {
-  it('normal mode: healthy, Web UI, search attributes, clean Ctrl-C, and state survives a restart', async () => {
+  it('normal mode: healthy, Web UI, search attributes, clean Ctrl-C, and state survives a restart', async ({ onTestFailed }) => {
     const dataDir = tempDir('data');
     dirs.push(dataDir);
     const ports = await freeStackPorts();
-    const first = await start({ dataDir, ports });
+    let first: Stack | undefined;
     let second: Stack | undefined;
+    printOutputOnTimeout(onTestFailed, () => [first, second]);
+    first = await start({ dataDir, ports });
 
     await withOutput(() => [first, second], async () => {
       expect(first.output()).toMatch(/^\[start\] database: applied /m);
-      const health = await call(first.base, 'GET', '/healthz');
+      const health = await api(first, 'GET', '/healthz');
       expect(health.status, JSON.stringify(health.body)).toBe(200);
       expect(health.body).toEqual({ status: 'ok', temporal: 'ok', database: 'ok' });
 
@@ -130,11 +142,11 @@ describe('npm start: the real process tree', () => {
       expect(second.output(), 'the embedded database kept its schema').toMatch(/^\[start\] database: schema up to date$/m);
 
       const partner = await partnerToken(partnerId);
-      const after = await call(second.base, 'GET', `/v1/opportunities/${shared.id}`, partner);
+      const after = await api(second, 'GET', `/v1/opportunities/${shared.id}`, partner);
       expect(after.status, JSON.stringify(after.body)).toBe(200);
       expect(after.body).toMatchObject({ id: shared.id, status: 'PENDING_ACCEPTANCE', acceptDeadline: shared.acceptDeadline });
 
-      const accepted = await call(second.base, 'POST', `/v1/opportunities/${shared.id}/accept`, partner);
+      const accepted = await api(second, 'POST', `/v1/opportunities/${shared.id}/accept`, partner);
       expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
       expect(accepted.body).toMatchObject({ id: shared.id, status: 'ACCEPTED' });
       expect(await visible(second, `PartnerId="${partnerId}" AND ProcessStatus="ACCEPTED"`)).toEqual([workflowId]);
@@ -142,39 +154,41 @@ describe('npm start: the real process tree', () => {
       // Like Ctrl-C in a terminal: every process of the foreground group gets SIGINT at once.
       await stopCleanly(second, { group: true });
     });
-  }, 110_000);
+  }, 90_000);
 
-  it('time-skipping mode: the clock stays locked until POST /v1/admin/clock/advance, then the opportunity expires', async () => {
+  it('time-skipping mode: the clock stays locked until POST /v1/admin/clock/advance, then the opportunity expires', async ({ onTestFailed }) => {
     const dataDir = tempDir('data-ts');
     dirs.push(dataDir);
-    const stack = await start({ dataDir, ports: await freeStackPorts(), timeSkipping: true });
+    let stack: Stack | undefined;
+    printOutputOnTimeout(onTestFailed, () => [stack]);
+    stack = await start({ dataDir, ports: await freeStackPorts(), timeSkipping: true });
 
     await withOutput(() => [stack], async () => {
-      expect((await call(stack.base, 'GET', '/healthz')).status).toBe(200);
+      expect((await api(stack, 'GET', '/healthz')).status).toBe(200);
       const partnerId = newPartner();
       const partner = await partnerToken(partnerId);
       const { id } = await share(stack, partnerId);
 
       // Unlocked, the test server would jump straight to the deadline timer as soon as nothing runs.
       await sleep(2000);
-      const still = await call(stack.base, 'GET', `/v1/opportunities/${id}`, vendor);
+      const still = await api(stack, 'GET', `/v1/opportunities/${id}`, vendor);
       expect(still.body).toMatchObject({ status: 'PENDING_ACCEPTANCE' });
 
-      const forbidden = await call(stack.base, 'POST', '/v1/admin/clock/advance', partner, { duration: 'P5D' });
+      const forbidden = await api(stack, 'POST', '/v1/admin/clock/advance', partner, { duration: 'P5D' });
       expect(forbidden.status, JSON.stringify(forbidden.body)).toBe(403);
-      const invalid = await call(stack.base, 'POST', '/v1/admin/clock/advance', vendor, { duration: '5 days' });
+      const invalid = await api(stack, 'POST', '/v1/admin/clock/advance', vendor, { duration: '5 days' });
       expect(invalid.status, JSON.stringify(invalid.body)).toBe(400);
       expect(invalid.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(invalid.body.errors.map((e: { field: string }) => e.field)).toContain('duration');
 
-      const advanced = await call(stack.base, 'POST', '/v1/admin/clock/advance', vendor, { duration: 'P5D' });
+      const advanced = await api(stack, 'POST', '/v1/admin/clock/advance', vendor, { duration: 'P5D' });
       expect(advanced.status, JSON.stringify(advanced.body)).toBe(200);
       expect(advanced.body.advancedBy).toBe('P5D');
       expect(Date.parse(advanced.body.now) - Date.parse(advanced.body.from)).toBeGreaterThanOrEqual(5 * 24 * 3600 * 1000);
 
       // The timer fires on the server; the worker's activity then persists the expiry.
       const expired = await eventually(
-        () => call(stack.base, 'GET', `/v1/opportunities/${id}`, vendor),
+        () => api(stack, 'GET', `/v1/opportunities/${id}`, vendor),
         (res) => res.body?.status === 'EXPIRED',
         15_000,
       );
@@ -185,5 +199,5 @@ describe('npm start: the real process tree', () => {
 
       await stopCleanly(stack, { group: false });
     });
-  }, 80_000);
+  }, 60_000);
 });

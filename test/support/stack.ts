@@ -14,6 +14,8 @@ import { projectRoot } from '../../scripts/temporal-binaries.js';
 
 export type StackPorts = { api: number; temporal: number; ui: number; db: number };
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+/** How the supervisor exited, and the processes of its tree that outlived it (killed by stop()). */
+export type Stopped = Exit & { leftovers: string[] };
 
 /** Distinct free TCP ports: all held open at once so the OS cannot hand out the same one twice. */
 export async function freePorts(count: number): Promise<number[]> {
@@ -109,12 +111,28 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** Alive and not a zombie (a zombie holds no resources; init reaps it once its parent is gone). */
 export function alive(pid: number): boolean {
   try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // no /proc (not Linux) or the process is gone
+  }
+  try {
     process.kill(pid, 0);
-    return true;
+    return process.platform !== 'linux';
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `pid (command line)`, for messages. */
+export function describeProcess(pid: number): string {
+  try {
+    return `${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 160)})`;
+  } catch {
+    return String(pid);
   }
 }
 
@@ -132,9 +150,10 @@ export type Stack = {
   tail: (lines?: number) => string;
   /**
    * SIGINT (to the supervisor alone, or to its whole process group like a terminal's Ctrl-C); SIGKILL
-   * to the group after `graceMs`. Resolves with how the supervisor exited. Idempotent.
+   * to the supervisor and every process of its tree after `graceMs`. Resolves with how the supervisor
+   * exited and what it left behind. Idempotent.
    */
-  stop: (opts?: { graceMs?: number; group?: boolean }) => Promise<Exit>;
+  stop: (opts?: { graceMs?: number; group?: boolean }) => Promise<Stopped>;
 };
 
 export type StackOptions = {
@@ -185,25 +204,61 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const output = () => chunks.join('');
   const tail = (lines = 150) => output().split('\n').slice(-lines).join('\n');
 
-  let stopping: Promise<Exit> | undefined;
+  let stopping: Promise<Stopped> | undefined;
   const stop = ({ graceMs = 20_000, group = false }: { graceMs?: number; group?: boolean } = {}) =>
     (stopping ??= (async () => {
       const pid = child.pid!;
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-pid, signal);
-        } catch {
-          // the group is gone
+      // The supervisor puts each child in its own process group (scripts/stack.ts), so killing the
+      // supervisor's group does not reach them: remember the tree while it is still attached.
+      const tree = new Map<number, string>();
+      const remember = () => {
+        for (const p of descendants(pid)) tree.set(p, describeProcess(p));
+      };
+      remember();
+      const signalAll = (signal: NodeJS.Signals) => {
+        remember();
+        for (const p of [pid, ...tree.keys()]) {
+          try {
+            process.kill(-p, signal); // p's process group, if p leads one
+          } catch {
+            // not a group leader, or gone
+          }
+          try {
+            process.kill(p, signal);
+          } catch {
+            // gone
+          }
         }
       };
       if (child.exitCode === null && child.signalCode === null) {
-        if (group) killGroup('SIGINT');
-        else child.kill('SIGINT');
+        if (group) {
+          try {
+            process.kill(-pid, 'SIGINT'); // what a terminal's Ctrl-C does: the foreground group
+          } catch {
+            // the group is gone
+          }
+        } else child.kill('SIGINT');
       }
-      const timer = setTimeout(() => killGroup('SIGKILL'), graceMs);
+      const timer = setTimeout(() => signalAll('SIGKILL'), graceMs);
       const exit = await exited;
       clearTimeout(timer);
-      return exit;
+      // A supervisor that died without stopping its children leaves them to init: give them a moment
+      // (a tsx/esbuild helper exits when its parent's pipe closes), then kill whatever is still the
+      // same program (never a recycled pid), and report it.
+      const same = ([p, described]: [number, string]) => alive(p) && describeProcess(p) === described;
+      const deadline = Date.now() + 3000;
+      while ([...tree].some(same) && Date.now() < deadline) await sleep(100);
+      const leftovers = [...tree].filter(same);
+      for (const [p] of leftovers) {
+        for (const target of [-p, p]) {
+          try {
+            process.kill(target, 'SIGKILL');
+          } catch {
+            // not a group leader, or gone
+          }
+        }
+      }
+      return { ...exit, leftovers: leftovers.map(([, described]) => described) };
     })());
 
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
@@ -226,15 +281,28 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   return { process: child, pid: child.pid!, ports: opts.ports, base, exited, readyAfterMs: Date.now() - started, output, tail, stop };
 }
 
+/** `work`, or an error naming `what` after `ms`: a hung request fails the test with the stack's output, not a bare timeout. */
+export function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function outputsOf(stacks: (Stack | undefined)[]): string {
+  return stacks
+    .filter((s): s is Stack => s !== undefined)
+    .map((s, i) => `--- supervisor ${i + 1} (pid ${s.pid}) output ---\n${s.tail(200)}`)
+    .join('\n');
+}
+
 /** Appends the supervisors' output to whatever `work` throws, so a CI failure shows what the stack said. */
 export async function withOutput<T>(stacks: () => (Stack | undefined)[], work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    const outputs = stacks()
-      .filter((s): s is Stack => s !== undefined)
-      .map((s, i) => `--- supervisor ${i + 1} (pid ${s.pid}) output ---\n${s.tail(200)}`)
-      .join('\n');
+    const outputs = outputsOf(stacks());
     if (error instanceof Error && outputs) error.message += `\n${outputs}`;
     throw error;
   }
