@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -82,6 +82,12 @@ async function dbState(opportunityId: string) {
   return { status: row.status, events: row.events.map((e) => e.type), row };
 }
 
+/** RECORD_HISTORIES=1 writes the run's history for test/replay.test.ts. */
+async function recordHistory(handle: WorkflowHandle, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
+}
+
 const refusalType = (error: unknown) =>
   error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string } | undefined)?.type : `not a refusal: ${String(error)}`;
 
@@ -128,6 +134,7 @@ describe('opportunity workflow', () => {
     expect(row.events[1]!.at.getTime()).toBeGreaterThanOrEqual(deadline);
     expect(row.events[1]!.at.getTime()).toBeLessThan(deadline + 1000);
     expect(row.events[1]).toMatchObject({ actor: 'system', reasonCode: 'ACCEPT_DEADLINE_PASSED', data: { reclaimed: true } });
+    await recordHistory(handle, 'opportunity-expired');
 
     await expect(handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] })).rejects.toThrow();
     expect((await dbState(opportunityId)).events).toEqual(['SHARED', 'EXPIRED']);
@@ -213,9 +220,7 @@ describe('opportunity workflow', () => {
     expect(row.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(row.events[2]!.data).toEqual({ stage: 'SOLUTION_DESIGN' });
     expect(row.closedAt).not.toBeNull();
-    if (process.env.RECORD_HISTORIES) {
-      writeFileSync(new URL('./histories/opportunity-won.json', import.meta.url), historyToJSON(await handle.fetchHistory()));
-    }
+    await recordHistory(handle, 'opportunity-won');
   });
 
   it('fails closed when the calendar has no data for the year: nothing is shared', async () => {
