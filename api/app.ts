@@ -1,7 +1,9 @@
 /** The Express application, built from explicit dependencies (tests build it the same way main() does). */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
@@ -25,7 +27,15 @@ export type AppDeps = {
   calendarByName?: (name: string) => BusinessCalendar | undefined;
   /** Present only on the time-skipping server: enables /v1/admin/clock. */
   timeSkipping?: Connection;
+  /** Requests per minute per bearer token (per IP without one). */
+  rateLimitPerMinute?: number;
 };
+
+/** Rate-limit key: the token (hashed: keys may be logged or stored), else the client's address. */
+function rateLimitKey(req: Request): string {
+  const auth = req.get('authorization');
+  return auth ? createHash('sha256').update(auth).digest('base64url') : ipKeyGenerator(req.ip ?? 'unknown');
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -50,6 +60,22 @@ export function createApp(deps: AppDeps): express.Express {
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 600,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: rateLimitKey,
+      handler: (req, res, _next, options) => {
+        const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000));
+        res.setHeader('Retry-After', String(retryAfter));
+        sendProblem(res, new Problem(429, 'rate-limited', 'Too many requests', `Slow down: retry after ${retryAfter} s.`), String(req.id));
       },
     }),
   );

@@ -22,6 +22,7 @@ const app = createApp({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   jwtSecret: config.AUTH_JWT_SECRET,
   logger,
+  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   calendarFor: calendars.forPartner,
   calendarByName: (name) => calendars.get(name),
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),

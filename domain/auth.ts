@@ -6,9 +6,19 @@ import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { problems } from './problems.js';
 
-export const ROLES = ['vendor_staff', 'partner_admin'] as const;
+/** Built-in roles. Names are stable API: tokens and (later) stored role assignments use them. */
+export const ROLES = [
+  'vendor_staff',
+  'vendor_ecosystem_manager',
+  'vendor_reviewer',
+  'vendor_admin',
+  'partner_admin',
+  'partner_sales',
+  'partner_finance',
+] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The permissions catalog: routes declare one of these, never a role. */
 export const PERMISSIONS = [
   'opportunity.share',
   'opportunity.readAll',
@@ -19,20 +29,34 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'calendar.read'];
+
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  vendor_staff: ['opportunity.share', 'opportunity.readAll', 'opportunity.read', 'calendar.read', 'clock.advance'],
+  vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share'],
+  vendor_reviewer: VENDOR_READ,
+  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
+  partner_finance: ['opportunity.read', 'calendar.read'],
 };
 
+export const isPartnerRole = (role: Role) => role.startsWith('partner_');
+
 export type Principal = { sub: string; roles: Role[]; partnerId?: string };
+
+// Sub-users created through the cloud's IAM service cannot see the partner center at all.
+const IAM_USER = 'iam_user';
 
 const claimsSchema = z
   .object({
     sub: z.string().min(1).max(200),
     roles: z.array(z.enum(ROLES)).min(1),
     partnerId: z.string().min(1).max(64).optional(),
+    accountType: z.string().max(64).optional(),
   })
-  .refine((c) => !c.roles.some((r) => r.startsWith('partner_')) || c.partnerId, 'partner roles need a partnerId claim');
+  .refine((c) => !c.roles.some(isPartnerRole) || c.partnerId, 'partner roles need a partnerId claim')
+  .refine((c) => !(c.roles.some(isPartnerRole) && c.roles.some((r) => !isPartnerRole(r))), 'a token is either vendor or partner staff');
 
 const MAX_CLOCK_SKEW_SECONDS = 60;
 
@@ -47,13 +71,25 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
   } catch (error) {
     throw problems.unauthenticated(`The bearer token is not valid (${(error as Error).message}).`);
   }
+  if ((payload as { accountType?: unknown }).accountType === IAM_USER) {
+    throw problems.forbidden('IAM sub-users cannot use the partner center; sign in with the partner account or a member of it.');
+  }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw problems.unauthenticated(`The bearer token's claims are not valid: ${claims.error.issues[0]?.message}.`);
-  return claims.data;
+  const { accountType: _, ...principal } = claims.data;
+  return principal;
 }
 
-export async function signToken(principal: Principal, secret: string, expiresIn = '8h'): Promise<string> {
-  return new SignJWT({ roles: principal.roles, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) })
+export async function signToken(
+  principal: Principal & { accountType?: string },
+  secret: string,
+  expiresIn = '8h',
+): Promise<string> {
+  return new SignJWT({
+    roles: principal.roles,
+    ...(principal.partnerId ? { partnerId: principal.partnerId } : {}),
+    ...(principal.accountType ? { accountType: principal.accountType } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(principal.sub)
     .setIssuedAt()

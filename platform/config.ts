@@ -19,6 +19,7 @@ const schema = z.object({
   // Extra/replacement calendars (CalendarDefinition JSON files) and the calendar every partner counts in.
   CALENDAR_DIR: z.string().optional(),
   DEFAULT_CALENDAR: z.string().default('CN'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
 });
 

@@ -1,6 +1,6 @@
-/** `npm run token -- --role partner_admin --partner P-1 [--sub alice] [--expires 8h]`: prints a dev JWT. */
+/** `npm run token -- --role partner_admin --partner P-1 [--sub alice] [--expires 8h] [--account-type iam_user]`: prints a dev JWT. */
 import { parseArgs } from 'node:util';
-import { ROLES, type Role, signToken } from '../domain/auth.js';
+import { isPartnerRole, ROLES, type Role, signToken } from '../domain/auth.js';
 import { devJwtSecret } from '../platform/config.js';
 
 const { values } = parseArgs({
@@ -9,6 +9,8 @@ const { values } = parseArgs({
     partner: { type: 'string' },
     sub: { type: 'string' },
     expires: { type: 'string', default: '8h' },
+    // e.g. --account-type iam_user: a token the partner center must refuse (for trying it out).
+    'account-type': { type: 'string' },
   },
 });
 
@@ -18,13 +20,18 @@ if (unknown.length) {
   console.error(`Unknown role(s) ${unknown.join(', ')}; known: ${ROLES.join(', ')}.`);
   process.exit(2);
 }
-if (roles.some((r) => r.startsWith('partner_')) && !values.partner) {
+if ((roles as Role[]).some(isPartnerRole) && !values.partner) {
   console.error('Partner roles need --partner <partnerId>.');
   process.exit(2);
 }
 const sub = values.sub ?? (values.partner ? `${values.partner}-user` : 'vendor-user');
 const token = await signToken(
-  { sub, roles: roles as Role[], ...(values.partner ? { partnerId: values.partner } : {}) },
+  {
+    sub,
+    roles: roles as Role[],
+    ...(values.partner ? { partnerId: values.partner } : {}),
+    ...(values['account-type'] ? { accountType: values['account-type'] } : {}),
+  },
   process.env.AUTH_JWT_SECRET ?? devJwtSecret,
   values.expires,
 );

@@ -3,10 +3,13 @@
  * Every route, its refusals (400/401/403/404/409/422), idempotent share and pagination.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, startApp, tokenFor } from './support/app.js';
+import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { devServerEnv } from './support/temporal.js';
 
@@ -63,7 +66,7 @@ describe('authentication and authorization', () => {
     expectProblem(await api('GET', '/v1/opportunities'), 401);
     expectProblem(await api('GET', '/v1/opportunities', 'not.a.jwt'), 401);
     const { signToken } = await import('../domain/auth.js');
-    const expired = await signToken({ sub: 'x', roles: ['vendor_staff'] }, 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz', '-5m');
+    const expired = await signToken({ sub: 'x', roles: ['vendor_staff'] }, JWT_SECRET, '-5m');
     expectProblem(await api('GET', '/v1/opportunities', expired), 401);
     const forged = await signToken({ sub: 'x', roles: ['vendor_staff'] }, 'another-secret-0123456789abcdefghijklmnop');
     expectProblem(await api('GET', '/v1/opportunities', forged), 401);
@@ -262,5 +265,48 @@ describe('calendar, health, unknown routes', () => {
   it('404 problem for unknown routes and for the clock route outside time-skipping mode', async () => {
     expectProblem(await api('GET', '/v1/nope', vendor), 404);
     expectProblem(await api('POST', '/v1/admin/clock/advance', vendor, { duration: 'P5D' }), 404);
+  });
+});
+
+describe('hardening', () => {
+  it('sends security headers and a request id', async () => {
+    const res = await api('GET', '/healthz', undefined, undefined, { 'X-Request-Id': 'trace-123' });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('refuses IAM sub-users on every partner-center route with 403 saying why', async () => {
+    const { signToken } = await import('../domain/auth.js');
+    const iam = await signToken({ sub: 'iam-1', roles: ['partner_admin'], partnerId: 'P-1', accountType: 'iam_user' }, JWT_SECRET);
+    const res = await api('GET', '/v1/opportunities', iam);
+    expectProblem(res, 403);
+    expect(res.body.detail).toMatch(/IAM sub-users/);
+  });
+
+  it('rate-limits per token with a 429 problem and Retry-After', async () => {
+    const limited = createApp({
+      temporal: env.client,
+      prisma: app.prisma,
+      taskQueue: 'unused',
+      jwtSecret: JWT_SECRET,
+      logger: pino({ level: 'silent' }),
+      rateLimitPerMinute: 3,
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = limited.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const path = '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3';
+      const other = await tokenFor(['partner_admin'], newPartner());
+      for (let i = 0; i < 3; i++) expect((await call(base, 'GET', path, vendor)).status).toBe(200);
+      const refused = await call(base, 'GET', path, vendor);
+      expectProblem(refused, 429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await call(base, 'GET', path, other)).status).toBe(200); // another token has its own budget
+    } finally {
+      server.close();
+    }
   });
 });
