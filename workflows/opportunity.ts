@@ -6,6 +6,7 @@
  * Messages are defined here and imported by the API's client module, so both sides share one contract.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -159,9 +160,10 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       ]);
     } catch (error) {
       // A calendar that cannot answer (fails closed): nothing was shared; tell the caller why and stop.
-      shareFailure = (error as { cause?: unknown }).cause instanceof ApplicationFailure
-        ? ((error as { cause: ApplicationFailure }).cause)
-        : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
+      shareFailure =
+        error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+          ? error.cause
+          : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
       await condition(allHandlersFinished);
       throw shareFailure;
     }
