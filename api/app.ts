@@ -82,7 +82,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '64kb', strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router({ strict: true });
-  mountRoutes(router, routesOf(deps), { jwtSecret: deps.jwtSecret });
+  mountRoutes(router, routesOf(deps), {
+    jwtSecret: deps.jwtSecret,
+    audit: async (entry) => void (await deps.prisma.auditLog.create({ data: entry })),
+  });
   app.use(router);
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
 

@@ -39,7 +39,16 @@ async function authenticate(req: Request, secret: string): Promise<Principal> {
   return verifyToken(token, secret);
 }
 
-export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret }: { jwtSecret: string }): void {
+export type AuditEntry = { actor: string; actorPartnerId?: string; action: string; target?: string; requestId: string; status: number };
+
+export type MountOptions = { jwtSecret: string; audit?: (entry: AuditEntry) => Promise<void> };
+
+const targetOf = (params: unknown, body: unknown): string | undefined => {
+  const id = (params as { id?: unknown } | undefined)?.id ?? (body as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+};
+
+export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret, audit }: MountOptions): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
@@ -55,6 +64,17 @@ export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret }: {
         }
         const body = parse(route.body, req.body ?? {}, 'body');
         const result = await route.handler({ principal, body, query, params, req });
+        if (route.method !== 'get' && audit) {
+          const target = targetOf(params, result.body);
+          await audit({
+            actor: principal.sub,
+            ...(principal.partnerId ? { actorPartnerId: principal.partnerId } : {}),
+            action: `${route.method.toUpperCase()} ${route.path}`,
+            ...(target ? { target } : {}),
+            requestId: String(req.id),
+            status: result.status,
+          });
+        }
         res.status(result.status).set(result.headers ?? {});
         if (result.body === undefined) res.end();
         else res.json(result.body);

@@ -45,6 +45,7 @@ const snapshotDb = async () => ({
   opportunities: await app.prisma.opportunity.count(),
   events: await app.prisma.opportunityEvent.count(),
   keys: await app.prisma.idempotencyKey.count(),
+  audit: await app.prisma.auditLog.count(),
 });
 
 async function sharedWith(partnerId = newPartner()) {
@@ -197,8 +198,8 @@ describe('read', () => {
 });
 
 describe('accept, reject, updates, close', () => {
-  it('accept: 200 for the owner, then 409; 404 for another partner', async () => {
-    const { id, partner } = await sharedWith();
+  it('accept: 200 for the owner, then 409; 404 for another partner; audited', async () => {
+    const { id, partner, partnerId } = await sharedWith();
     const other = await tokenFor(['partner_admin'], newPartner());
     expectProblem(await api('POST', `/v1/opportunities/${id}/accept`, other), 404);
     const accepted = await api('POST', `/v1/opportunities/${id}/accept`, partner);
@@ -207,6 +208,13 @@ describe('accept, reject, updates, close', () => {
     expect(accepted.body.history.map((h: { type: string }) => h.type)).toEqual(['SHARED', 'ACCEPTED']);
     expectProblem(await api('POST', `/v1/opportunities/${id}/accept`, partner), 409);
     expectProblem(await api('POST', `/v1/opportunities/${id}/reject`, partner, { reasonCode: 'OTHER' }), 409);
+    // Audited once: the successful call, with who, what, target and the request id; refusals change nothing.
+    const audit = await app.prisma.auditLog.findMany({ where: { target: id } });
+    expect(audit.map((a) => [a.action, a.status])).toEqual([
+      ['POST /v1/opportunities', 201],
+      ['POST /v1/opportunities/:id/accept', 200],
+    ]);
+    expect(audit[1]).toMatchObject({ actor: `${partnerId}-user`, actorPartnerId: partnerId, requestId: accepted.headers.get('x-request-id') });
   });
 
   it('reject: 400 for an unknown reason; 200 with a reason; then accept is 409 with the status', async () => {
