@@ -13,8 +13,8 @@ export type RouteResult = { status: number; body?: unknown; headers?: Record<str
 export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
-  /** 'authenticated': any valid token; 'public': no token (health only). */
-  permission: Permission | 'authenticated' | 'public';
+  /** 'public': no token (health only). Everything else names the permission it needs. */
+  permission: Permission | 'public';
   summary: string;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
@@ -54,7 +54,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret, aud
       try {
         const principal =
           route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, jwtSecret);
-        if (route.permission !== 'public' && route.permission !== 'authenticated' && !can(principal, route.permission)) {
+        if (route.permission !== 'public' && !can(principal, route.permission)) {
           throw problems.forbidden(`This action needs the ${route.permission} permission.`);
         }
         const params = parse(route.params, req.params, 'path');

@@ -1,0 +1,263 @@
+/**
+ * The access matrix: every mounted route × every built-in role (partner roles as the object's partner and as
+ * another partner) × IAM sub-users × no token, against the real app. Expected statuses are not written down:
+ * they are derived by one rule (support/access-matrix.ts expectedFor) from each route's declared permission
+ * and the role → permission map. The table below only says how to call each route and what success is.
+ * A route without an entry, or an entry without a route, fails the test.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppDeps, routesOf } from '../api/app.js';
+import { defineRoute, type RouteDef } from '../api/http.js';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import {
+  type Caller,
+  callersFor,
+  checkCoverage,
+  type Expected,
+  expectedFor,
+  inBatches,
+  type MatrixEntry,
+  type MatrixTable,
+  type Mounted,
+  type ObjectState,
+  routeKey,
+  urlFor,
+} from './support/access-matrix.js';
+import { testCalendar } from './support/calendar.js';
+import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
+
+const run = randomUUID().slice(0, 8);
+const OWN = `P-mx-${run}`; // owns every opportunity the matrix acts on
+const OTHER = `P-mx-other-${run}`;
+const shareBody = (partnerId: string) => ({ partnerId, customerName: 'Matrix Ltd.', title: 'Access matrix' });
+const byId = ({ id }: { id: string }) => ({ params: { id } });
+
+/** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
+const TABLE: MatrixTable = {
+  'GET /healthz': { success: 200, partnerOwned: false, request: () => ({}) },
+  'POST /v1/opportunities': {
+    success: 201,
+    partnerOwned: false,
+    request: () => ({ body: shareBody(`P-mx-new-${run}`) }),
+  },
+  'GET /v1/opportunities': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+  'GET /v1/opportunities/:id': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PENDING_ACCEPTANCE', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/opportunities/:id/accept': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PENDING_ACCEPTANCE', freshPerSuccess: true },
+    request: byId,
+  },
+  'POST /v1/opportunities/:id/reject': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PENDING_ACCEPTANCE', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { reasonCode: 'OTHER', note: 'access matrix' } }),
+  },
+  'POST /v1/opportunities/:id/updates': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'ACCEPTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { stage: 'PROPOSAL', note: 'access matrix' } }),
+  },
+  'POST /v1/opportunities/:id/close': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'ACCEPTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { outcome: 'LOST' } }),
+  },
+  'GET /v1/calendars/:name/deadline': {
+    success: 200,
+    partnerOwned: false,
+    request: () => ({ params: { name: 'CN' }, query: { from: '2026-01-05T02:00:00Z', workingDays: '3' } }),
+  },
+  'POST /v1/admin/clock/advance': {
+    success: 200,
+    partnerOwned: false,
+    timeSkippingOnly: true,
+    request: () => ({ body: { duration: 'PT1M' } }), // small: nothing due moves
+  },
+};
+
+type Started = Awaited<ReturnType<typeof startApp>>;
+let devEnv: TestWorkflowEnvironment;
+let tsEnv: TestWorkflowEnvironment;
+let normal: Started;
+let skipping: Started;
+let mounted: Mounted;
+let calendar: BusinessCalendar;
+
+/** The deps routesOf() gets inside createApp (support/app.ts startApp builds the same). */
+const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps => ({
+  temporal: env.client,
+  prisma: app.prisma,
+  taskQueue,
+  jwtSecret: JWT_SECRET,
+  logger: pino({ level: 'silent' }),
+  calendarFor: () => calendar,
+  ...(timeSkipping ? { timeSkipping: env.connection } : {}),
+});
+
+beforeAll(async () => {
+  calendar = testCalendar(Date.now());
+  [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
+  [normal, skipping] = await Promise.all([
+    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: () => calendar }),
+    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: () => calendar, timeSkipping: tsEnv.connection }),
+  ]);
+  mounted = {
+    normal: routesOf(depsOf(devEnv, normal, 'access-matrix', false)),
+    timeSkipping: routesOf(depsOf(tsEnv, skipping, 'access-matrix-ts', true)),
+  };
+});
+
+afterAll(async () => {
+  await Promise.allSettled([normal?.stop(), skipping?.stop()]);
+  await Promise.allSettled([devEnv?.teardown(), tsEnv?.teardown()]);
+});
+
+type Case = {
+  mode: 'normal' | 'time-skipping';
+  key: string;
+  route: RouteDef;
+  entry: MatrixEntry;
+  caller: Caller;
+  expected: Expected;
+  object?: 'fresh' | 'shared';
+  objectId?: string;
+};
+
+function planCases(callers: Caller[]): Case[] {
+  const cases: Case[] = [];
+  const normalKeys = new Set(mounted.normal.map(routeKey));
+  const plan = (mode: Case['mode'], route: RouteDef, expectedOf: (entry: MatrixEntry, caller: Caller) => Expected) => {
+    const key = routeKey(route);
+    const entry = TABLE[key]!;
+    for (const caller of callers) {
+      const expected = expectedOf(entry, caller);
+      const object = !entry.object ? undefined : expected.status === entry.success && entry.object.freshPerSuccess ? 'fresh' : 'shared';
+      cases.push({ mode, key, route, entry, caller, expected, ...(object ? { object } : {}) });
+    }
+  };
+  for (const route of mounted.normal) plan('normal', route, (entry, caller) => expectedFor(route, entry, caller));
+  for (const route of mounted.timeSkipping.filter((r) => !normalKeys.has(routeKey(r)))) {
+    plan('time-skipping', route, (entry, caller) => expectedFor(route, entry, caller));
+    // The same route outside time-skipping mode: not there at all, for anyone.
+    plan('normal', route, () => ({ status: 404, why: 'not mounted outside time-skipping mode' }));
+  }
+  return cases;
+}
+
+describe('access matrix', () => {
+  it('every mounted route has an entry, every entry a route, every permission is in the catalog', () => {
+    expect(checkCoverage(mounted, TABLE)).toEqual([]);
+  });
+
+  it('the coverage check catches a new route without an entry, a stale entry and an unknown permission', () => {
+    const handler = async () => ({ status: 200 });
+    const added = defineRoute({ method: 'post', path: '/v1/x', permission: 'opportunity.read', summary: 'new', handler });
+    expect(checkCoverage({ ...mounted, normal: [...mounted.normal, added] }, TABLE)).toEqual([
+      'route POST /v1/x has no access-matrix entry — add one',
+    ]);
+    const { ['GET /healthz']: _, ...withoutHealth } = TABLE;
+    expect(checkCoverage(mounted, { ...withoutHealth, 'DELETE /v1/gone': TABLE['GET /healthz']! })).toEqual([
+      'route GET /healthz has no access-matrix entry — add one',
+      'access-matrix entry DELETE /v1/gone matches no route — remove it (or fix its key)',
+    ]);
+    const rogue = { ...mounted.normal[1]!, permission: 'opportunity.delete' } as unknown as RouteDef;
+    expect(checkCoverage({ ...mounted, normal: [mounted.normal[0]!, rogue, ...mounted.normal.slice(2)] }, TABLE)).toEqual([
+      `route ${routeKey(rogue)} declares permission 'opportunity.delete', which is not in PERMISSIONS (domain/auth.ts)`,
+    ]);
+    const leaked = mounted.timeSkipping.find((r) => TABLE[routeKey(r)]?.timeSkippingOnly)!;
+    expect(checkCoverage({ ...mounted, normal: [...mounted.normal, leaked] }, TABLE)).toEqual([
+      `route ${routeKey(leaked)} is marked time-skipping only but is mounted in normal mode`,
+    ]);
+  });
+
+  it('every route × every role (own / other partner) × IAM sub-user × no token answers what the rule derives', async () => {
+    const coverage = checkCoverage(mounted, TABLE);
+    if (coverage.length) throw new Error(`fix the access-matrix table first:\n  ${coverage.join('\n  ')}`);
+
+    const callers = await callersFor(JWT_SECRET, OWN, OTHER);
+    const cases = planCases(callers);
+
+    // Opportunities of OWN: one shared target per route (refused calls hit it and must not change it),
+    // one fresh per allowed call that consumes its object.
+    const setupVendor = await tokenFor(['vendor_admin'], undefined, 'matrix-setup');
+    const setupPartner = await tokenFor(['partner_admin'], OWN, 'matrix-setup-partner');
+    const createOpportunity = async (state: ObjectState) => {
+      const shared = await call(normal.base, 'POST', '/v1/opportunities', setupVendor, shareBody(OWN));
+      if (shared.status !== 201) throw new Error(`setup: share answered ${shared.status} ${JSON.stringify(shared.body)}`);
+      const id = shared.body.id as string;
+      if (state === 'ACCEPTED') {
+        const accepted = await call(normal.base, 'POST', `/v1/opportunities/${id}/accept`, setupPartner);
+        if (accepted.status !== 200) throw new Error(`setup: accept answered ${accepted.status} ${JSON.stringify(accepted.body)}`);
+      }
+      return id;
+    };
+    const needs = [
+      ...Object.entries(TABLE)
+        .filter(([, entry]) => entry.object)
+        .map(([key, entry]) => ({ key, state: entry.object!.state, forCase: undefined as Case | undefined })),
+      ...cases.filter((c) => c.object === 'fresh').map((c) => ({ key: c.key, state: c.entry.object!.state, forCase: c as Case | undefined })),
+    ];
+    const ids = await inBatches(needs, 8, (need) => createOpportunity(need.state));
+    const sharedTargets = new Map<string, string>();
+    needs.forEach((need, i) => (need.forCase ? (need.forCase.objectId = ids[i]) : sharedTargets.set(need.key, ids[i]!)));
+    for (const c of cases) if (c.object === 'shared') c.objectId = sharedTargets.get(c.key);
+    const snapshot = async () =>
+      Promise.all(
+        [...sharedTargets].map(async ([key, id]) => {
+          const row = await normal.prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: true } });
+          return `${key}: ${row.status}, ${row.events.length} events`;
+        }),
+      );
+    const before = await snapshot();
+
+    const failures = await inBatches(cases, 12, async (c): Promise<string | undefined> => {
+      const request = c.entry.request(
+        c.objectId
+          ? { id: c.objectId }
+          : {
+              get id(): string {
+                throw new Error(`the access-matrix entry for ${c.key} uses an object id but declares no object`);
+              },
+            },
+      );
+      const base = c.mode === 'normal' ? normal.base : skipping.base;
+      const what = `${c.key.padEnd(36)} ${c.mode === 'normal' ? '' : '[time-skipping] '}× ${c.caller.label.padEnd(27)}`;
+      let res: Awaited<ReturnType<typeof call>>;
+      try {
+        res = await call(base, c.route.method.toUpperCase(), urlFor(c.route.path, request), c.caller.token, request.body);
+      } catch (error) {
+        return `${what} → request failed (${(error as Error).message}), expected ${c.expected.status} (${c.expected.why})`;
+      }
+      const said = res.body && typeof res.body === 'object' && 'detail' in res.body ? `: "${String(res.body.detail).slice(0, 100)}"` : '';
+      if (res.status !== c.expected.status) return `${what} → ${res.status}, expected ${c.expected.status} (${c.expected.why})${said}`;
+      if (res.status >= 300) {
+        const type = res.headers.get('content-type') ?? '(none)';
+        if (!/^application\/problem\+json/.test(type)) return `${what} → ${res.status} as ${type}, expected application/problem+json`;
+        if (res.body?.status !== res.status || typeof res.body?.type !== 'string') {
+          return `${what} → ${res.status} with a problem body that does not say so: ${JSON.stringify(res.body).slice(0, 120)}`;
+        }
+      }
+      return undefined;
+    });
+
+    const after = await snapshot();
+    const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
+    const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
+    const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
+    console.log(`access matrix: ${totals}, ${ids.length} opportunities prepared, ${wrong.length} wrong`);
+    if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Machinery for the access-matrix test: the table's shape, the coverage check (every mounted route has an
+ * entry, every entry a route, every permission is in the catalog), the callers, and the ONE rule that
+ * derives the expected status from a route's declared permission and the role → permission map.
+ */
+import type { RouteDef } from '../../api/http.js';
+import { can, isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
+
+/** `"<METHOD> <path>"`, exactly as declared in routesOf(). */
+export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>) => `${route.method.toUpperCase()} ${route.path}`;
+
+export type MatrixRequest = { params?: Record<string, string>; query?: Record<string, string>; body?: unknown };
+export type ObjectState = 'PENDING_ACCEPTANCE' | 'ACCEPTED';
+
+export type MatrixEntry = {
+  /** What an allowed caller gets. */
+  success: number;
+  /** The route's object belongs to a partner: another partner's staff get 404 (never 403, never 2xx). */
+  partnerOwned: boolean;
+  /**
+   * The opportunity the request is about, owned by the "own" partner, in this state. With freshPerSuccess
+   * every allowed call gets a fresh one (the call consumes it); refused calls share one, which must not change.
+   */
+  object?: { state: ObjectState; freshPerSuccess: boolean };
+  /** Mounted only on the time-skipping server: 404 for everyone in normal mode. */
+  timeSkippingOnly?: boolean;
+  request: (object: { id: string }) => MatrixRequest;
+};
+export type MatrixTable = Record<string, MatrixEntry>;
+
+export type Mounted = { normal: RouteDef[]; timeSkipping: RouteDef[] };
+
+/** Everything wrong between the mounted routes and the table; empty when they agree. */
+export function checkCoverage(mounted: Mounted, table: MatrixTable): string[] {
+  const errors: string[] = [];
+  const normal = new Set(mounted.normal.map(routeKey));
+  const timeSkipping = new Set(mounted.timeSkipping.map(routeKey));
+  for (const [mode, routes] of Object.entries(mounted)) {
+    const seen = new Set<string>();
+    for (const route of routes) {
+      const key = routeKey(route);
+      if (seen.has(key)) errors.push(`route ${key} is declared twice (${mode} mode)`);
+      seen.add(key);
+    }
+  }
+  const all = new Map([...mounted.timeSkipping, ...mounted.normal].map((route) => [routeKey(route), route]));
+  for (const [key, route] of all) {
+    const entry = table[key];
+    if (!entry) errors.push(`route ${key} has no access-matrix entry — add one`);
+    if (route.permission !== 'public' && !(PERMISSIONS as readonly string[]).includes(route.permission)) {
+      errors.push(`route ${key} declares permission '${route.permission}', which is not in PERMISSIONS (domain/auth.ts)`);
+    }
+    if (!entry) continue;
+    if (entry.timeSkippingOnly && normal.has(key)) errors.push(`route ${key} is marked time-skipping only but is mounted in normal mode`);
+    if (!entry.timeSkippingOnly && !normal.has(key)) errors.push(`route ${key} is mounted only in time-skipping mode; mark its entry timeSkippingOnly`);
+    if (entry.timeSkippingOnly && !timeSkipping.has(key)) errors.push(`route ${key} is marked time-skipping only but is not mounted there`);
+    if (entry.partnerOwned && !entry.object) errors.push(`access-matrix entry ${key} is partnerOwned but names no object`);
+  }
+  for (const key of Object.keys(table)) {
+    if (!all.has(key)) errors.push(`access-matrix entry ${key} matches no route — remove it (or fix its key)`);
+  }
+  return errors;
+}
+
+export type Caller = {
+  label: string;
+  token?: string;
+  /** What the token claims (absent without a token). */
+  principal?: Principal;
+  iam?: boolean;
+  /** Partner staff: of the object's partner, or of another one. */
+  side?: 'own' | 'other';
+};
+
+/** Every built-in role (partner roles once per side), IAM sub-users, and no token at all. */
+export async function callersFor(secret: string, ownPartner: string, otherPartner: string): Promise<Caller[]> {
+  const callers: Caller[] = [];
+  const add = async (label: string, principal: Principal, extra: Partial<Caller> = {}, accountType?: string) =>
+    callers.push({
+      label,
+      principal,
+      token: await signToken({ ...principal, ...(accountType ? { accountType } : {}) }, secret),
+      ...extra,
+    });
+  for (const role of ROLES) {
+    if (!isPartnerRole(role)) {
+      await add(role, { sub: `matrix-${role}`, roles: [role] });
+      continue;
+    }
+    await add(`${role}@own`, { sub: `matrix-${role}-own`, roles: [role], partnerId: ownPartner }, { side: 'own' });
+    await add(`${role}@other`, { sub: `matrix-${role}-other`, roles: [role], partnerId: otherPartner }, { side: 'other' });
+  }
+  // IAM sub-users of the owning partner and of the vendor: refused whatever roles they claim.
+  await add('iam_user(partner_admin@own)', { sub: 'matrix-iam-partner', roles: ['partner_admin'], partnerId: ownPartner }, { iam: true, side: 'own' }, 'iam_user');
+  await add('iam_user(vendor_admin)', { sub: 'matrix-iam-vendor', roles: ['vendor_admin'] }, { iam: true }, 'iam_user');
+  callers.push({ label: 'no token' });
+  return callers;
+}
+
+export type Expected = { status: number; why: string };
+
+/** THE rule. Order matters and mirrors the promise: authenticate, then authorize, then scope to the partner. */
+export function expectedFor(route: RouteDef, entry: MatrixEntry, caller: Caller): Expected {
+  if (route.permission === 'public') return { status: entry.success, why: 'public route' };
+  if (!caller.token || !caller.principal) return { status: 401, why: 'no token' };
+  if (caller.iam) return { status: 403, why: 'IAM sub-user' };
+  if (!can(caller.principal, route.permission)) {
+    return { status: 403, why: `role lacks ${route.permission}` };
+  }
+  if (entry.partnerOwned && caller.side === 'other') return { status: 404, why: "another partner's object" };
+  return { status: entry.success, why: `has ${route.permission}` };
+}
+
+/** The path with its `:params` filled in, plus the query string. */
+export function urlFor(path: string, request: MatrixRequest): string {
+  const filled = path.replace(/:([A-Za-z_]\w*)/g, (_, name: string) => {
+    const value = request.params?.[name];
+    if (value === undefined) throw new Error(`the access-matrix entry for ${path} gives no value for :${name}`);
+    return encodeURIComponent(value);
+  });
+  const query = new URLSearchParams(request.query ?? {}).toString();
+  return query ? `${filled}?${query}` : filled;
+}
+
+/** Runs `work` over `items` with at most `size` in flight; results in input order. */
+export async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane));
+  return results;
+}
