@@ -11,8 +11,10 @@ import type { Logger } from '../platform/logger.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
+import { mountDocs } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 
@@ -40,12 +42,15 @@ function rateLimitKey(req: Request): string {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 export function routesOf(deps: AppDeps): RouteDef[] {
-  return [
+  const routes: RouteDef[] = [
     ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
     ...opportunityRoutes(createOpportunityClient(deps)),
     ...calendarRoutes(deps.calendarByName ?? getCalendar),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
+  // GET /v1/openapi.json describes exactly the routes mounted here, itself included.
+  routes.push(...docsRoutes(() => routes));
+  return routes;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -87,6 +92,9 @@ export function createApp(deps: AppDeps): express.Express {
     audit: async (entry) => void (await deps.prisma.auditLog.create({ data: entry })),
   });
   app.use(router);
+  // Browsable docs: static files (swagger-ui-dist + our page), not API routes — they carry no data, so no
+  // permission; the document they show is the public route GET /v1/openapi.json above.
+  mountDocs(app);
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {

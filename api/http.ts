@@ -19,8 +19,29 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
+  /**
+   * What the route answers besides problems, by status: the success body (and any other non-problem body,
+   * e.g. health's 503). Required: the OpenAPI document (api/openapi.ts) is generated from these, and the
+   * contract test checks real answers against them.
+   */
+  responses: { [status: number]: z.ZodType };
+  /**
+   * Problem statuses this route answers beyond the ones every route can (problemStatusesOf): e.g. 404 for an
+   * id that is not there or not yours, 409 for a state conflict, 422 for a refused request.
+   */
+  problems?: readonly number[];
   handler: (ctx: RouteContext<B, Q, P>) => Promise<RouteResult>;
 };
+
+/**
+ * Problem (RFC 9457) statuses a route can answer: 400 (bad input — or any body sent to a route that takes
+ * none, or malformed JSON), 429 (rate limit) and 500 everywhere; 401/403 unless public; 413 when it takes
+ * a body; plus the route's own `problems`.
+ */
+export function problemStatusesOf(route: Pick<RouteDef, 'permission' | 'body' | 'problems'>): number[] {
+  const statuses = new Set([400, 429, 500, ...(route.permission === 'public' ? [] : [401, 403]), ...(route.body ? [413] : []), ...(route.problems ?? [])]);
+  return [...statuses].sort((a, b) => a - b);
+}
 
 /** Keeps each route's schema types attached to its handler. */
 export const defineRoute = <B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef => def as RouteDef;

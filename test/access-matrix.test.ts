@@ -39,6 +39,7 @@ const byId = ({ id }: { id: string }) => ({ params: { id } });
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
   'GET /healthz': { success: 200, partnerOwned: false, request: () => ({}) },
+  'GET /v1/openapi.json': { success: 200, partnerOwned: false, request: () => ({}) },
   'POST /v1/opportunities': {
     success: 201,
     partnerOwned: false,
@@ -164,7 +165,7 @@ describe('access matrix', () => {
 
   it('the coverage check catches a new route without an entry, a stale entry and an unknown permission', () => {
     const handler = async () => ({ status: 200 });
-    const added = defineRoute({ method: 'post', path: '/v1/x', permission: 'opportunity.read', summary: 'new', handler });
+    const added = defineRoute({ method: 'post', path: '/v1/x', permission: 'opportunity.read', summary: 'new', responses: {}, handler });
     expect(checkCoverage({ ...mounted, normal: [...mounted.normal, added] }, TABLE)).toEqual([
       'route POST /v1/x has no access-matrix entry — add one',
     ]);

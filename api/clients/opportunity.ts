@@ -14,7 +14,7 @@ import {
 import { DateTime } from 'luxon';
 import { planAcceptDeadline } from '../../activities/opportunity.js';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, CalendarYearNotCoveredError, defaultCalendarLookup } from '../../domain/calendar.js';
+import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation, defaultCalendarLookup } from '../../domain/calendar.js';
 import { type Money, toMoney } from '../../domain/money.js';
 import { Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -31,6 +31,7 @@ import {
   type Stage,
 } from '../../workflows/opportunity.js';
 import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
+import type { OpportunitySummary, OpportunityView } from '../schemas.js';
 
 export const workflowIdFor = (opportunityId: string) => `opportunity-${opportunityId}`;
 
@@ -139,7 +140,7 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toView({ ...row, events: [] }, false)),
+        items: page.map(toSummary),
         nextCursor: rows.length > filter.limit && last ? encodeCursor(last.sharedAt, last.id) : null,
       };
     },
@@ -185,7 +186,8 @@ async function reserveIdempotentId(prisma: PrismaClient, scope: string, key: str
 
 const local = (at: Date | null, zone: string) => (at ? DateTime.fromJSDate(at, { zone }).toISO() : null);
 
-function toView(row: Row, withHistory = true) {
+/** The listed view; typed by the response schema (api/schemas.ts), so drift from the documented shape fails to compile. */
+function toSummary(row: Omit<Row, 'events'>): OpportunitySummary {
   return {
     id: row.id,
     partnerId: row.partnerId,
@@ -202,26 +204,29 @@ function toView(row: Row, withHistory = true) {
     calendar: row.calendar,
     // The same instants in the partner's zone, for people.
     local: { sharedAt: local(row.sharedAt, row.zone), acceptDeadline: local(row.acceptDeadline, row.zone) },
-    ...(withHistory
-      ? {
-          deadlineExplanation: row.deadlineExplanation,
-          history: row.events.map((e) => ({
-            seq: e.seq,
-            type: e.type,
-            fromStatus: e.fromStatus,
-            toStatus: e.toStatus,
-            actor: e.actor,
-            at: e.at.toISOString(),
-            reasonCode: e.reasonCode,
-            note: e.note,
-            data: e.data,
-          })),
-        }
-      : {}),
   };
 }
 
-export type OpportunityView = ReturnType<typeof toView>;
+/** The full view: the summary plus the deadline explanation and the history. */
+function toView(row: Row): OpportunityView {
+  return {
+    ...toSummary(row),
+    deadlineExplanation: row.deadlineExplanation as DeadlineExplanation,
+    history: row.events.map((e) => ({
+      seq: e.seq,
+      type: e.type as OpportunityView['history'][number]['type'],
+      fromStatus: e.fromStatus as OpportunityStatus | null,
+      toStatus: e.toStatus as OpportunityStatus,
+      actor: e.actor,
+      at: e.at.toISOString(),
+      reasonCode: e.reasonCode,
+      note: e.note,
+      data: e.data as Record<string, unknown> | null,
+    })),
+  };
+}
+
+export type { OpportunityView };
 
 function encodeCursor(sharedAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([sharedAt.toISOString(), id])).toString('base64url');

@@ -4,6 +4,7 @@ import { msNumberToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { Duration } from 'luxon';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../http.js';
+import { clockAdvanceSchema } from '../schemas.js';
 
 const MAX_ADVANCE = Duration.fromObject({ days: 400 });
 
@@ -28,6 +29,7 @@ export function adminRoutes(timeSkipping: Connection): RouteDef[] {
       permission: 'clock.advance',
       summary: "Move the time-skipping server's clock forward; timers due in between fire.",
       body: z.strictObject({ duration }),
+      responses: { 200: clockAdvanceSchema },
       handler: async ({ body }) => {
         const before = await testService.getCurrentTime({});
         // Unlocks skipping for exactly this long, then locks again: time moves only on purpose.

@@ -4,6 +4,7 @@ import { type BusinessCalendar, CalendarYearNotCoveredError } from '../../domain
 import { problems } from '../../domain/problems.js';
 import { calendarProblem } from '../clients/opportunity.js';
 import { defineRoute, type RouteDef } from '../http.js';
+import { deadlineAnswerSchema } from '../schemas.js';
 
 export function calendarRoutes(calendarByName: (name: string) => BusinessCalendar | undefined): RouteDef[] {
   return [
@@ -17,6 +18,8 @@ export function calendarRoutes(calendarByName: (name: string) => BusinessCalenda
         from: z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with Z or an offset' }),
         workingDays: z.coerce.number().int().min(1).max(366),
       }),
+      responses: { 200: deadlineAnswerSchema },
+      problems: [404, 422],
       handler: async ({ params, query }) => {
         const calendar = calendarByName(params.name);
         if (!calendar) throw problems.notFound(`Calendar ${params.name}`);

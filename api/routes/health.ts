@@ -2,6 +2,7 @@
 import type { Connection } from '@temporalio/client';
 import type { PrismaClient } from '../../platform/db.js';
 import { defineRoute, type RouteDef } from '../http.js';
+import { healthSchema } from '../schemas.js';
 
 const within = <T>(ms: number, work: Promise<T>) =>
   Promise.race([work, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms).unref())]);
@@ -22,6 +23,7 @@ export function healthRoutes({ temporal, prisma }: { temporal: Connection; prism
       path: '/healthz',
       permission: 'public',
       summary: 'Health of the API and what it depends on.',
+      responses: { 200: healthSchema, 503: healthSchema },
       handler: async () => {
         const [temporalStatus, database] = await Promise.all([
           probe(() => temporal.workflowService.getSystemInfo({})),

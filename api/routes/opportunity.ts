@@ -5,6 +5,7 @@ import { problems } from '../../domain/problems.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity.js';
 import type { OpportunityClient } from '../clients/opportunity.js';
 import { defineRoute, type RouteDef } from '../http.js';
+import { opportunityPageSchema, opportunitySchema } from '../schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const idParams = z.strictObject({ id: z.string().uuid('must be an opportunity id (UUID)') });
@@ -32,6 +33,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.share',
       summary: 'Share an opportunity with a partner; it must be accepted within 3 working days.',
       body: shareBody,
+      responses: { 201: opportunitySchema },
+      problems: [422],
       handler: async ({ principal, body, req }) => {
         const key = req.get('idempotency-key');
         const parsedKey = key === undefined ? undefined : idempotencyKey.safeParse(key);
@@ -50,6 +53,7 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.read',
       summary: 'List opportunities, newest first; partners see only their own.',
       query: listQuery,
+      responses: { 200: opportunityPageSchema },
       handler: async ({ principal, query }) => ({ status: 200, body: await opportunities.list(principal, query) }),
     }),
     defineRoute({
@@ -58,6 +62,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.read',
       summary: 'An opportunity with its deadline explanation and history.',
       params: idParams,
+      responses: { 200: opportunitySchema },
+      problems: [404],
       handler: async ({ principal, params }) => ({ status: 200, body: await opportunities.get(principal, params.id) }),
     }),
     defineRoute({
@@ -66,6 +72,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.act',
       summary: 'Accept before the accept deadline.',
       params: idParams,
+      responses: { 200: opportunitySchema },
+      problems: [404, 409],
       handler: async ({ principal, params }) => ({ status: 200, body: await opportunities.accept(principal, params.id) }),
     }),
     defineRoute({
@@ -74,6 +82,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.act',
       summary: 'Reject before the accept deadline, with a reason.',
       params: idParams,
+      responses: { 200: opportunitySchema },
+      problems: [404, 409],
       body: z.strictObject({ reasonCode: z.enum(REJECT_REASONS), note: text(2000).optional() }),
       handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.reject(principal, params.id, body) }),
     }),
@@ -83,6 +93,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.act',
       summary: 'Post a progress update on an accepted opportunity.',
       params: idParams,
+      responses: { 200: opportunitySchema },
+      problems: [404, 409],
       body: z.strictObject({ stage: z.enum(STAGES), note: text(2000) }),
       handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.postUpdate(principal, params.id, body) }),
     }),
@@ -92,6 +104,8 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       permission: 'opportunity.act',
       summary: 'Close an accepted opportunity as won or lost.',
       params: idParams,
+      responses: { 200: opportunitySchema },
+      problems: [404, 409],
       body: z.strictObject({ outcome: z.enum(OUTCOMES), note: text(2000).optional() }),
       handler: async ({ principal, params, body }) => ({ status: 200, body: await opportunities.close(principal, params.id, body) }),
     }),

@@ -1,0 +1,106 @@
+/**
+ * Response schemas: what the routes answer, declared once in zod. Routes name them in `responses`, the
+ * OpenAPI document is generated from them (api/openapi.ts) and the contract test validates real answers
+ * against that document. Objects are strict: a field the schema does not list is drift, not a bonus.
+ */
+import { z } from 'zod';
+import { moneySchema } from '../domain/money.js';
+import { STATUSES } from '../workflows/opportunity.js';
+
+const instant = z.iso.datetime({ offset: true });
+
+/** RFC 9457 problem details (domain/problems.ts) as sendProblem() renders them; extensions allowed. */
+export const problemSchema = z
+  .looseObject({
+    type: z.string().regex(/^urn:partnerflow:problem:[a-z0-9-]+$/),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    errors: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
+    instance: z.string(),
+    requestId: z.string(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; codes are urn:partnerflow:problem:<code>.' });
+
+export const deadlineExplanationSchema = z
+  .strictObject({
+    calendar: z.string(),
+    zone: z.string(),
+    from: instant.describe('local ISO 8601 with offset'),
+    workingDays: z.number().int().min(1),
+    deadline: instant.describe('local ISO 8601 with offset'),
+    countedDays: z.array(z.strictObject({ date: z.iso.date(), kind: z.enum(['WORKDAY', 'MAKEUP_WORKDAY']), name: z.string().optional() })),
+    skippedDays: z.array(z.strictObject({ date: z.iso.date(), reason: z.enum(['REST_DAY', 'HOLIDAY']), name: z.string().optional() })),
+    summary: z.string(),
+  })
+  .meta({ id: 'DeadlineExplanation' });
+
+const status = z.enum(STATUSES);
+
+export const opportunitySummarySchema = z
+  .strictObject({
+    id: z.uuid(),
+    partnerId: z.string(),
+    customerName: z.string(),
+    title: z.string(),
+    estimatedAmount: moneySchema.nullable(),
+    status,
+    sharedAt: instant,
+    sharedBy: z.string(),
+    acceptDeadline: instant,
+    decidedAt: instant.nullable(),
+    closedAt: instant.nullable(),
+    zone: z.string(),
+    calendar: z.string(),
+    local: z.strictObject({ sharedAt: instant.nullable(), acceptDeadline: instant.nullable() }),
+  })
+  .meta({ id: 'OpportunitySummary', description: 'An opportunity as listed (no history).' });
+
+export const EVENT_TYPES = ['SHARED', 'ACCEPTED', 'REJECTED', 'EXPIRED', 'UPDATE_POSTED', 'CLOSED'] as const;
+
+export const opportunitySchema = opportunitySummarySchema
+  .extend({
+    deadlineExplanation: deadlineExplanationSchema,
+    history: z.array(
+      z.strictObject({
+        seq: z.number().int().min(1),
+        type: z.enum(EVENT_TYPES),
+        fromStatus: status.nullable(),
+        toStatus: status,
+        actor: z.string(),
+        at: instant,
+        reasonCode: z.string().nullable(),
+        note: z.string().nullable(),
+        data: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Opportunity', description: 'An opportunity with its deadline explanation and history.' });
+
+export const opportunityPageSchema = z
+  .strictObject({ items: z.array(opportunitySummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'OpportunityPage', description: 'One page, newest first; pass nextCursor as `cursor` for the next.' });
+
+export const deadlineAnswerSchema = z
+  .strictObject({ deadline: instant, explanation: deadlineExplanationSchema })
+  .meta({ id: 'DeadlineAnswer' });
+
+export const healthSchema = z
+  .strictObject({
+    status: z.enum(['ok', 'degraded']),
+    temporal: z.string().describe("'ok' or 'unavailable: <why>'"),
+    database: z.string().describe("'ok' or 'unavailable: <why>'"),
+  })
+  .meta({ id: 'Health' });
+
+export const clockAdvanceSchema = z
+  .strictObject({ advancedBy: z.string().describe('ISO 8601 duration'), from: instant, now: instant })
+  .meta({ id: 'ClockAdvance' });
+
+/** The generated document itself: only its outline is promised here (the content is OpenAPI 3.1). */
+export const openApiDocumentSchema = z
+  .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'OpenApiDocument', description: 'This OpenAPI 3.1 document.' });
+
+export type OpportunitySummary = z.output<typeof opportunitySummarySchema>;
+export type OpportunityView = z.output<typeof opportunitySchema>;

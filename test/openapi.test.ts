@@ -1,0 +1,284 @@
+/**
+ * The OpenAPI document (api/openapi.ts) against the real stack: (a) its shape — OpenAPI 3.1, every mounted
+ * route with its method, permission, parameters; (b) a contract test — real requests to every route,
+ * successes and refusals, each answer validated (Ajv, JSON Schema 2020-12) against the schema the document
+ * gives for that route and status. An answer whose status the document does not list fails.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppDeps, routesOf } from '../api/app.js';
+import type { RouteDef } from '../api/http.js';
+import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/openapi.js';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import { call, type Call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import { testCalendar } from './support/calendar.js';
+import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+type Started = Awaited<ReturnType<typeof startApp>>;
+type Mode = 'normal' | 'time-skipping';
+let devEnv: TestWorkflowEnvironment;
+let tsEnv: TestWorkflowEnvironment;
+let apps: Record<Mode, Started>;
+let routes: Record<Mode, RouteDef[]>;
+let docs: Record<Mode, OpenApiDocument>;
+let calendar: BusinessCalendar;
+let vendor: string;
+const DOC_ID: Record<Mode, string> = { normal: 'https://partnerflow.test/normal/openapi.json', 'time-skipping': 'https://partnerflow.test/ts/openapi.json' };
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+
+const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps => ({
+  temporal: env.client,
+  prisma: app.prisma,
+  taskQueue,
+  jwtSecret: JWT_SECRET,
+  logger: pino({ level: 'silent' }),
+  calendarFor: () => calendar,
+  ...(timeSkipping ? { timeSkipping: env.connection } : {}),
+});
+
+beforeAll(async () => {
+  calendar = testCalendar(Date.now());
+  [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
+  const [normal, skipping] = await Promise.all([
+    startApp(devEnv, { taskQueue: 'openapi', calendarFor: () => calendar }),
+    startApp(tsEnv, { taskQueue: 'openapi-ts', calendarFor: () => calendar, timeSkipping: tsEnv.connection }),
+  ]);
+  apps = { normal, 'time-skipping': skipping };
+  routes = {
+    normal: routesOf(depsOf(devEnv, normal, 'openapi', false)),
+    'time-skipping': routesOf(depsOf(tsEnv, skipping, 'openapi-ts', true)),
+  };
+  vendor = await tokenFor(['vendor_staff']);
+  const served = await Promise.all([call(normal.base, 'GET', '/v1/openapi.json'), call(skipping.base, 'GET', '/v1/openapi.json')]);
+  for (const res of served) expect(res.status).toBe(200);
+  docs = { normal: served[0]!.body, 'time-skipping': served[1]!.body };
+  for (const mode of ['normal', 'time-skipping'] as const) ajv.addSchema(docs[mode] as object, DOC_ID[mode]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([apps?.normal.stop(), apps?.['time-skipping'].stop()]);
+  await Promise.allSettled([devEnv?.teardown(), tsEnv?.teardown()]);
+});
+
+const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
+
+describe('the document', () => {
+  it('is OpenAPI 3.1 and lists every mounted route with its method, permission, summary and parameters', () => {
+    for (const mode of ['normal', 'time-skipping'] as const) {
+      const doc = docs[mode];
+      expect(doc.openapi).toBe('3.1.0');
+      expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+      expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+      // The served document is exactly what the declarations generate.
+      expect(doc).toEqual(JSON.parse(JSON.stringify(buildOpenApi(routes[mode]))));
+      const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+      expect(operations.sort()).toEqual(routes[mode].map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`).sort());
+      for (const route of routes[mode]) {
+        const path = openApiPath(route.path);
+        const op = doc.paths[path]![route.method]!;
+        expect(op['x-permission'], routeKey(route)).toBe(route.permission);
+        expect(op.summary).toBe(route.summary);
+        expect(op.security, routeKey(route)).toEqual(route.permission === 'public' ? [] : [{ bearerAuth: [] }]);
+        const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        for (const name of pathParams) {
+          expect(op.parameters?.find((p) => p.in === 'path' && p.name === name), `${routeKey(route)} {${name}}`).toMatchObject({ required: true });
+        }
+        expect(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? []).toEqual(pathParams);
+        const statuses = Object.keys(op.responses).map(Number);
+        expect(statuses.some((s) => s >= 200 && s < 300), `${routeKey(route)} declares a success response`).toBe(true);
+        if (route.permission !== 'public') expect(statuses).toEqual(expect.arrayContaining([401, 403]));
+        if (route.body) expect(op.requestBody?.content['application/json']?.schema).toMatchObject({ type: 'object' });
+      }
+    }
+    const share = docs.normal.paths['/v1/opportunities']!.post!;
+    expect(share.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    expect(docs.normal.paths['/v1/admin/clock/advance']).toBeUndefined();
+    expect(docs['time-skipping'].paths['/v1/admin/clock/advance']?.post?.['x-permission']).toBe('clock.advance');
+  });
+
+  it('serves browsable docs at /docs: our page, our init script, swagger-ui from node_modules, under the CSP', async () => {
+    const page = await fetch(`${apps.normal.base}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/docs/init.js');
+    expect(html).not.toMatch(/<script>(?!<\/script>)|<script[^>]*>[^<]+<\/script>/); // no inline script
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    for (const asset of ['/docs/init.js', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css']) {
+      expect((await fetch(apps.normal.base + asset)).status, asset).toBe(200);
+    }
+    expect(await (await fetch(`${apps.normal.base}/docs/init.js`)).text()).toContain("url: '/v1/openapi.json'");
+  });
+});
+
+// --- contract ---------------------------------------------------------------------------------------------
+
+const seen = new Map<string, Set<number>>(); // "mode METHOD path" → statuses answered and validated
+
+/** The route a concrete request hits (path template match). */
+function routeFor(mode: Mode, method: string, url: string): RouteDef {
+  const path = url.split('?')[0]!;
+  const route = routes[mode].find(
+    (r) => r.method === method.toLowerCase() && new RegExp(`^${r.path.replace(/:[A-Za-z_]\w*/g, '[^/]+')}$`).test(path),
+  );
+  if (!route) throw new Error(`no declared route for ${method} ${path} (${mode})`);
+  return route;
+}
+
+const pointer = (...segments: string[]) => segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+
+/** Everything wrong with `res` as an answer of `route` per the document; empty when it conforms. */
+function contractErrors(mode: Mode, route: RouteDef, res: Pick<Call, 'status' | 'body' | 'headers'>): string[] {
+  const path = openApiPath(route.path);
+  const documented = docs[mode].paths[path]![route.method]!.responses[String(res.status)];
+  if (!documented) return [`status ${res.status} is not documented for ${routeKey(route)}`];
+  const contentType = Object.keys(documented.content)[0]!;
+  const actualType = res.headers.get('content-type') ?? '';
+  const errors: string[] = [];
+  if (!actualType.startsWith(contentType)) errors.push(`content-type ${actualType}, documented ${contentType}`);
+  const ref = `${DOC_ID[mode]}#/${pointer('paths', path, route.method, 'responses', String(res.status), 'content', contentType, 'schema')}`;
+  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+  if (!validate(res.body)) errors.push(...(validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message} ${JSON.stringify(e.params)}`));
+  return errors;
+}
+
+/** A real request; its answer must match the document. */
+async function checked(mode: Mode, method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<Call> {
+  const route = routeFor(mode, method, url);
+  const res = await call(apps[mode].base, method, url, token, body, headers);
+  const errors = contractErrors(mode, route, res);
+  if (errors.length) {
+    throw new Error(`${method} ${url} → ${res.status} breaks the contract:\n  ${errors.join('\n  ')}\n  body: ${JSON.stringify(res.body).slice(0, 400)}`);
+  }
+  const key = `${mode} ${routeKey(route)}`;
+  if (!seen.has(key)) seen.set(key, new Set());
+  seen.get(key)!.add(res.status);
+  return res;
+}
+
+const newPartner = () => `P-oa-${randomUUID().slice(0, 8)}`;
+const shareBody = (partnerId: string) => ({ partnerId, customerName: 'Contract Ltd.', title: 'OpenAPI', estimatedAmount: { currency: 'CNY', minor: 100 } });
+const expectStatus = (res: Call, status: number) => expect(res.status, JSON.stringify(res.body)).toBe(status);
+
+describe('contract: real answers match the document', () => {
+  it('health, the document itself, calendar', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    expectStatus(await n('GET', '/healthz'), 200);
+    expectStatus(await n('GET', '/v1/openapi.json'), 200);
+    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 200);
+    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-09-28T02:00:00Z&workingDays=10', vendor), 200); // over a holiday
+    expectStatus(await n('GET', '/v1/calendars/XX/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 404);
+    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor), 422);
+    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=yesterday&workingDays=3', vendor), 400);
+    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3'), 401);
+  });
+
+  it('opportunities: share, list, get, accept, reject, updates, close — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const partner = await tokenFor(['partner_admin'], partnerId);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const { signToken } = await import('../domain/auth.js');
+    const iam = await signToken({ sub: 'iam-oa', roles: ['partner_admin'], partnerId, accountType: 'iam_user' }, JWT_SECRET);
+
+    // share
+    const key = randomUUID();
+    const shared = await n('POST', '/v1/opportunities', vendor, shareBody(partnerId), { 'Idempotency-Key': key });
+    expectStatus(shared, 201);
+    const id = shared.body.id as string;
+    expectStatus(await n('POST', '/v1/opportunities', vendor, { ...shareBody(partnerId), title: 'other' }, { 'Idempotency-Key': key }), 422);
+    expectStatus(await n('POST', '/v1/opportunities', vendor, { ...shareBody(partnerId), extra: 1 }), 400);
+    expectStatus(await n('POST', '/v1/opportunities', vendor, '{"partnerId":'), 400);
+    expectStatus(await n('POST', '/v1/opportunities', vendor, { ...shareBody(partnerId), title: 'x'.repeat(70_000) }), 413);
+    expectStatus(await n('POST', '/v1/opportunities', undefined, shareBody(partnerId)), 401);
+    expectStatus(await n('POST', '/v1/opportunities', partner, shareBody(partnerId)), 403);
+    const previous = calendar;
+    const year = new Date().getUTCFullYear();
+    calendar = testCalendar(Date.now(), { years: [year - 3, year - 1] });
+    try {
+      expectStatus(await n('POST', '/v1/opportunities', vendor, shareBody(newPartner())), 422);
+    } finally {
+      calendar = previous;
+    }
+    const plain = await n('POST', '/v1/opportunities', vendor, { partnerId, customerName: 'No amount', title: 'Plain' });
+    expectStatus(plain, 201);
+
+    // list, get
+    expectStatus(await n('GET', '/v1/opportunities?limit=1', vendor), 200);
+    const page = await n('GET', `/v1/opportunities?partnerId=${partnerId}&status=PENDING_ACCEPTANCE`, partner);
+    expectStatus(page, 200);
+    expect(page.body.items).toHaveLength(2);
+    expectStatus(await n('GET', '/v1/opportunities?limit=0', vendor), 400);
+    expectStatus(await n('GET', '/v1/opportunities?cursor=garbage', vendor), 400);
+    expectStatus(await n('GET', '/v1/opportunities'), 401);
+    expectStatus(await n('GET', '/v1/opportunities', iam), 403);
+    expectStatus(await n('GET', `/v1/opportunities/${id}`, partner), 200);
+    expectStatus(await n('GET', `/v1/opportunities/${id}`, other), 404);
+    expectStatus(await n('GET', '/v1/opportunities/not-a-uuid', vendor), 400);
+
+    // accept → updates → close
+    expectStatus(await n('POST', `/v1/opportunities/${id}/updates`, partner, { stage: 'PROPOSAL', note: 'too early' }), 409);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/accept`, vendor), 403);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/accept`, other), 404);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/accept`, partner, { unexpected: true }), 400);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/accept`, partner), 200);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/accept`, partner), 409);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/updates`, partner, { stage: 'PROPOSAL' }), 400);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/updates`, partner, { stage: 'PROPOSAL', note: 'proposal sent' }), 200);
+    expectStatus(await n('POST', `/v1/opportunities/${id}/close`, partner, { outcome: 'MAYBE' }), 400);
+    const closed = await n('POST', `/v1/opportunities/${id}/close`, partner, { outcome: 'WON', note: 'signed' });
+    expectStatus(closed, 200);
+    await devEnv.client.workflow.getHandle(`opportunity-${id}`).result();
+    expectStatus(await n('POST', `/v1/opportunities/${id}/close`, partner, { outcome: 'LOST' }), 409); // ended: currentStatus extension
+    expectStatus(await n('POST', `/v1/opportunities/${id}/updates`, partner, { stage: 'PROPOSAL', note: 'late' }), 409);
+
+    // reject
+    const second = plain.body.id as string;
+    expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, partner, { reasonCode: 'BORED' }), 400);
+    expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, other, { reasonCode: 'OTHER' }), 404);
+    expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, partner, { reasonCode: 'CANNOT_SUPPORT', note: 'no capacity' }), 200);
+    expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, partner, { reasonCode: 'OTHER' }), 409);
+    expectStatus(await n('GET', `/v1/opportunities/${second}`, vendor), 200);
+  });
+
+  it('time-skipping mode: clock advance and its document', async () => {
+    const partner = await tokenFor(['partner_admin'], newPartner());
+    expectStatus(await checked('time-skipping', 'GET', '/v1/openapi.json'), 200);
+    expectStatus(await checked('time-skipping', 'POST', '/v1/admin/clock/advance', vendor, { duration: 'PT1M' }), 200);
+    expectStatus(await checked('time-skipping', 'POST', '/v1/admin/clock/advance', vendor, { duration: 'soon' }), 400);
+    expectStatus(await checked('time-skipping', 'POST', '/v1/admin/clock/advance', partner, { duration: 'PT1M' }), 403);
+    expectStatus(await checked('time-skipping', 'POST', '/v1/admin/clock/advance', undefined, { duration: 'PT1M' }), 401);
+  });
+
+  it('every route was exercised with a success answer', () => {
+    const missing = (['normal', 'time-skipping'] as const).flatMap((mode) =>
+      routes[mode]
+        .filter((r) => mode === 'normal' || !routes.normal.some((n) => routeKey(n) === routeKey(r)))
+        .map((r) => `${mode} ${routeKey(r)}`)
+        .filter((key) => ![...(seen.get(key) ?? [])].some((s) => s >= 200 && s < 300)),
+    );
+    expect(missing).toEqual([]);
+    console.log(`contract: ${[...seen].map(([k, s]) => `${k} [${[...s].sort().join(',')}]`).join('; ')}`);
+  });
+
+  it('catches drift: an undocumented status, an extra field, a missing field, a wrong type', async () => {
+    const route = routeFor('normal', 'GET', '/v1/opportunities');
+    const res = await call(apps.normal.base, 'GET', '/v1/opportunities?limit=1', vendor);
+    expect(contractErrors('normal', route, res)).toEqual([]);
+    const item = res.body.items[0];
+    const drifted = (body: unknown, status = 200) => contractErrors('normal', route, { ...res, status, body });
+    expect(drifted({ ...res.body, total: 3 })).not.toEqual([]);
+    expect(drifted({ ...res.body, items: [{ ...item, secret: 'x' }] })).not.toEqual([]);
+    const { sharedAt: _, ...withoutSharedAt } = item;
+    expect(drifted({ ...res.body, items: [withoutSharedAt] })).not.toEqual([]);
+    expect(drifted({ ...res.body, items: [{ ...item, estimatedAmount: { currency: 'CNY', minor: '100' } }] })).not.toEqual([]);
+    expect(drifted(res.body, 418)).toEqual(['status 418 is not documented for GET /v1/opportunities']);
+  });
+});
