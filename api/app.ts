@@ -101,10 +101,18 @@ export function createApp(deps: AppDeps): express.Express {
     const requestId = String(req.id);
     if (error instanceof Problem) return sendProblem(res, error, requestId);
     const status = (error as { status?: number; type?: string }).status;
-    // body-parser's own errors: malformed JSON, too large, unsupported charset.
+    // Express's and body-parser's own client errors: too large, malformed JSON, an undecodable path.
     if (status && status >= 400 && status < 500) {
-      const detail = status === 413 ? 'The request body is larger than 64 KiB.' : 'The request body is not valid JSON.';
-      return sendProblem(res, new Problem(status, status === 413 ? 'payload-too-large' : 'malformed-body', 'Bad request body', detail, [{ field: '(body)', message: detail }]), requestId);
+      const type = (error as { type?: string }).type;
+      const [code, field, detail] =
+        status === 413
+          ? ['payload-too-large', '(body)', 'The request body is larger than 64 KiB.']
+          : type === 'entity.parse.failed'
+            ? ['malformed-body', '(body)', 'The request body is not valid JSON.']
+            : error instanceof URIError
+              ? ['malformed-path', '(path)', 'The request path is not validly percent-encoded.']
+              : ['bad-request', '(request)', 'The request cannot be read.'];
+      return sendProblem(res, new Problem(status, code, 'Bad request', detail, [{ field, message: detail }]), requestId);
     }
     req.log.error({ err: error }, 'request failed');
     return sendProblem(res, new Problem(500, 'internal', 'Internal error', `Something went wrong; quote request id ${requestId}.`), requestId);

@@ -7,12 +7,23 @@ import type { OpportunityClient } from '../clients/opportunity.js';
 import { defineRoute, type RouteDef } from '../http.js';
 import { opportunityPageSchema, opportunitySchema } from '../schemas.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// PostgreSQL text cannot hold NUL, and control characters or lone surrogates are never meant: refuse them here,
+// before they reach a workflow whose activity could then never persist them.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
+const partnerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 const idParams = z.strictObject({ id: z.string().uuid('must be an opportunity id (UUID)') });
 const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
 
 export const shareBody = z.strictObject({
-  partnerId: text(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+  partnerId,
   customerName: text(200),
   title: text(200),
   estimatedAmount: moneySchema.optional(),
@@ -20,7 +31,7 @@ export const shareBody = z.strictObject({
 
 export const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
-  partnerId: text(64).optional(),
+  partnerId: partnerId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
 });

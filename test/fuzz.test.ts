@@ -1,0 +1,460 @@
+/**
+ * Property-based fuzzing of every route routesOf() declares, against the real stack (Express app, worker,
+ * Temporal dev server, PostgreSQL). Hostile payloads, query strings, path ids, content types and tokens; each
+ * answer must be < 500, a well-formed problem when 4xx, and a refused request must change nothing in the
+ * database or in Temporal. FUZZ_SEED=<n> replays a run; FUZZ_RUNS=<n> sets runs per route; FUZZ_EXAMPLES=0 skips
+ * the deterministic edge examples (to see what random runs find past them); FUZZ_SHRINK=1 shrinks failures.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { routesOf } from '../api/app.js';
+import type { RouteDef } from '../api/http.js';
+import { can, type Role, signToken } from '../domain/auth.js';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
+import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import { testCalendar } from './support/calendar.js';
+import {
+  badPathSegment,
+  cursorLike,
+  dateEdge,
+  edgeString,
+  encodeHostile,
+  getAt,
+  hugeString,
+  jsonTypeOf,
+  leafPaths,
+  numberish,
+  send,
+  setAt,
+  wrongTypeFor,
+} from './support/fuzz.js';
+import { devServerEnv } from './support/temporal.js';
+
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const TASK_QUEUE = 'fuzz-test';
+
+let env: TestWorkflowEnvironment;
+let app: Awaited<ReturnType<typeof startApp>>;
+let calendar: BusinessCalendar;
+let vendor: string;
+
+/** Every route the app can mount: a stand-in time-skipping connection makes routesOf list the admin routes too. */
+const allRoutes = (): RouteDef[] =>
+  routesOf({
+    temporal: env.client,
+    prisma: app.prisma,
+    taskQueue: TASK_QUEUE,
+    jwtSecret: JWT_SECRET,
+    logger: pino({ level: 'silent' }),
+    calendarFor: () => calendar,
+    timeSkipping: { testService: {} } as unknown as Connection,
+  });
+/** The routes this app (dev server, no time skipping) mounts; the others must answer 404. */
+let mounted: Set<string>;
+const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
+
+// ---- known-good inputs, so that one corrupted part is the only thing wrong ------------------------------------
+
+const VALID_BODY: Record<string, Record<string, unknown>> = {
+  'POST /v1/opportunities': { partnerId: 'P-fuzz', customerName: 'ACME', title: 'Migration', estimatedAmount: { currency: 'CNY', minor: 100 } },
+  'POST /v1/opportunities/:id/reject': { reasonCode: REJECT_REASONS[0], note: 'n' },
+  'POST /v1/opportunities/:id/updates': { stage: STAGES[0], note: 'n' },
+  'POST /v1/opportunities/:id/close': { outcome: OUTCOMES[0], note: 'n' },
+  'POST /v1/admin/clock/advance': { duration: 'PT1M' },
+};
+const VALID_QUERY: Record<string, Record<string, string>> = {
+  'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
+  'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
+};
+
+const shapeKeys = (schema: z.ZodType | undefined): string[] => {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+};
+/** What the route's schema says about the string at `path`: its max length, or that it is an enum. */
+function stringRuleAt(schema: z.ZodType | undefined, path: string[]): { max?: number; isEnum?: boolean } {
+  type Def = { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> };
+  let node = schema as unknown as { def?: Def; shape?: Record<string, unknown>; maxLength?: number | null } | undefined;
+  const unwrap = () => {
+    for (let i = 0; i < 10 && node?.def && ['optional', 'nullable', 'default', 'pipe', 'prefault'].includes(node.def.type ?? ''); i++)
+      node = (node.def.innerType ?? node.def.in) as typeof node;
+  };
+  for (const key of path) {
+    unwrap();
+    node = node?.shape?.[key] as typeof node;
+  }
+  unwrap();
+  if (node?.def?.type === 'enum' || node?.def?.type === 'literal') return { isEnum: true };
+  return typeof node?.maxLength === 'number' ? { max: node.maxLength } : {};
+}
+
+const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+
+// ---- fixtures: opportunities the id-taking routes act on ------------------------------------------------------
+
+type Fixtures = { partnerId: string; ids: string[] };
+let fixtures: Fixtures;
+
+async function makeFixtures(): Promise<Fixtures> {
+  const partnerId = `P-fz-${randomUUID().slice(0, 8)}`;
+  const partner = await tokenFor(['partner_admin'], partnerId);
+  const share = async () => {
+    const res = await call(app.base, 'POST', '/v1/opportunities', vendor, { partnerId, customerName: 'ACME', title: 'Fuzz target' });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const pending = await share();
+  const accepted = await share();
+  expect((await call(app.base, 'POST', `/v1/opportunities/${accepted}/accept`, partner)).status).toBe(200);
+  return { partnerId, ids: [pending, accepted] };
+}
+
+// ---- state snapshot -------------------------------------------------------------------------------------------
+
+async function snapshot() {
+  const rows = await app.prisma.opportunity.findMany({ select: { id: true, status: true, lastSeq: true }, orderBy: { id: 'asc' } });
+  return {
+    opportunities: rows.length,
+    events: await app.prisma.opportunityEvent.count(),
+    keys: await app.prisma.idempotencyKey.count(),
+    audit: await app.prisma.auditLog.count(),
+    rowsHash: createHash('sha256').update(JSON.stringify(rows)).digest('hex'),
+    workflows: (await env.client.workflow.count()).count,
+  };
+}
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+let baseline: Snapshot;
+
+/** After an accepted (2xx) request: wait until the database and Temporal visibility stop moving. */
+async function settled(): Promise<Snapshot> {
+  let last = await snapshot();
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await snapshot();
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  return last;
+}
+
+// ---- request model --------------------------------------------------------------------------------------------
+
+type TokenKind = 'authorized' | 'owner' | 'none' | 'garbage' | 'malformedHeader' | 'expired' | 'wrongRole' | 'otherPartner';
+type BodySpec = { label: string; bad: boolean; json?: unknown; raw?: Buffer; contentType?: string };
+type Fuzzed = {
+  token: TokenKind;
+  fixture: number;
+  params: Record<string, { raw: string } | null>;
+  query: { label: string; bad: boolean; pairs: [string, string][] } | null;
+  body: BodySpec | null;
+  headers: Record<string, string>;
+};
+
+const headerSafe = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 300 });
+
+function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
+  const valid = VALID_BODY[keyOf(route)];
+  const keys = shapeKeys(route.body);
+  const takesBody = route.body !== undefined;
+  const json = (label: string, bad: boolean) => (value: unknown): BodySpec => ({ label, bad, json: value });
+  const generic: fc.Arbitrary<BodySpec>[] = [
+    fc.jsonValue({ maxDepth: 4 }).map(json('random JSON', false)),
+    fc.anything({ maxDepth: 3, withNullPrototype: true, withObjectString: true, withBoxedValues: true, withSparseArray: true })
+      .map((v) => { try { return JSON.parse(JSON.stringify(v) ?? 'null') as unknown; } catch { return null; } })
+      .map(json('fc.anything as JSON', false)),
+    fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }).map(json('array instead of object', takesBody)),
+    fc.string({ minLength: 1, maxLength: 40 })
+      .filter((t) => t.trim() !== '' && /[^\x20\x09\x0a\x0d]/.test(t) && (() => { try { const p: unknown = JSON.parse(t); return p === null || typeof p !== 'object'; } catch { return true; } })())
+      .map((raw) => ({ label: 'invalid JSON text', bad: true, raw: Buffer.from(raw), contentType: 'application/json' })),
+    fc.constantFrom('{"a":', '{a:1}', "{'a':1}", '[1,]', '{"a":1}}', 'NaN', 'null', '"str"', '1e999', '{"a":"\\ud800"', '{"__proto__":{"x":1}', '\u0000')
+      .map((raw) => ({ label: 'invalid JSON text', bad: true, raw: Buffer.from(raw), contentType: 'application/json' })),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({ label: 'random bytes as JSON', bad: false, raw: Buffer.from(bytes), contentType: 'application/json' })),
+    fc.constant({ label: 'oversized JSON', bad: true, json: { pad: 'x'.repeat(70_000) } }),
+    fc.record({ k: edgeString, v: fc.jsonValue({ maxDepth: 1 }) }).map(({ k, v }) => json('object with hostile keys', takesBody)({ [k]: v })),
+  ];
+  const withValid: fc.Arbitrary<BodySpec>[] = valid
+    ? [
+        // valid keys, wrong types
+        fc.constantFrom(...leafPaths(valid)).chain((path) => wrongTypeFor(getAt(valid, path)).map((w) => json(`wrong type at ${path.join('.')}`, true)(setAt(valid, path, w)))),
+        // extra unknown keys
+        fc.tuple(fc.oneof(edgeString, fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'status', 'toString', 'ID', `${keys[0] ?? 'x'} `)), fc.jsonValue({ maxDepth: 1 }))
+          .filter(([k]) => !keys.includes(k))
+          .map(([k, v]) => ({ label: `unknown key ${JSON.stringify(k)}`, bad: true, raw: Buffer.from(JSON.stringify(valid).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(v)},`)), contentType: 'application/json' })),
+        // huge strings beyond limits
+        fc.tuple(fc.constantFrom(...leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string')), hugeString)
+          .map(([path, s]) => {
+            const rule = stringRuleAt(route.body, path);
+            return json(`huge string at ${path.join('.')}`, rule.isEnum === true || (rule.max !== undefined && s.length > rule.max))(setAt(valid, path, s));
+          }),
+        // unicode edges in strings (may be legitimate: 2xx allowed)
+        fc.tuple(fc.constantFrom(...leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string')), edgeString)
+          .map(([path, s]) => json(`unicode edge at ${path.join('.')}`, false)(setAt(valid, path, s))),
+        // number edges anywhere
+        fc.tuple(fc.constantFrom(...leafPaths(valid)), numberish).map(([path, n]) => json(`number edge at ${path.join('.')}`, false)(setAt(valid, path, n))),
+        // arrays where objects are expected
+        fc.constantFrom(...leafPaths(valid).filter((p) => jsonTypeOf(getAt(valid, p)) === 'object'), [] as string[])
+          .map((path) => json(`array at ${path.join('.') || '(body)'}`, true)(setAt(valid, path, [getAt(valid, path)]))),
+        // valid body, wrong Content-Type
+        fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'application/vnd.x+json', 'application/jsonx', '', 'application/json, text/plain')
+          .map((contentType) => ({ label: `content-type ${JSON.stringify(contentType)}`, bad: false, raw: Buffer.from(JSON.stringify(valid)), contentType })),
+      ]
+    : [];
+  return fc.oneof(...generic, ...withValid, ...withValid); // hostile-but-nearly-valid bodies twice as often
+}
+
+function queryArb(route: RouteDef): fc.Arbitrary<Fuzzed['query']> {
+  const known = shapeKeys(route.query);
+  const valid = VALID_QUERY[keyOf(route)] ?? {};
+  const value = fc.oneof(
+    { weight: 4, arbitrary: edgeString },
+    { weight: 1, arbitrary: numberish.map(String) },
+    { weight: 1, arbitrary: hugeString.map((s) => s.slice(0, 3000)) },
+    { weight: 1, arbitrary: dateEdge },
+    { weight: 2, arbitrary: cursorLike },
+    { weight: 1, arbitrary: fc.constantFrom('', '[]', '{}', 'true', 'null') },
+  );
+  const randomKey = fc.oneof(edgeString, fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'a[b]', 'limit[]', 'x'));
+  return fc.oneof(
+    // a valid query with exactly one hostile value: the only thing wrong, so it reaches the handler
+    { weight: 3, arbitrary: fc.tuple(known.length ? fc.constantFrom(...known) : randomKey, value)
+      .map(([k, v]) => ({ label: `hostile ${k}`, bad: false, pairs: [...Object.entries(valid).filter(([p]) => p !== k), [k, v] as [string, string]] })) },
+    // valid keys, hostile values (possibly repeated keys → arrays)
+    fc.array(fc.tuple(known.length ? fc.constantFrom(...known) : randomKey, value), { minLength: 1, maxLength: 4 })
+      .map((pairs) => ({ label: 'hostile values', bad: false, pairs: [...Object.entries(valid).filter(([k]) => !pairs.some(([p]) => p === k)), ...pairs] })),
+    // unknown keys next to a valid query: refused where the route declares a (strict) query schema
+    fc.array(fc.tuple(randomKey.filter((k) => !known.includes(k)), value), { minLength: 1, maxLength: 3 })
+      .map((extra) => ({ label: 'unknown keys', bad: route.query !== undefined, pairs: [...Object.entries(valid), ...extra] })),
+  );
+}
+
+function fuzzedArb(route: RouteDef): fc.Arbitrary<Fuzzed> {
+  const names = paramNames(route.path);
+  return fc.record({
+    token: fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom<TokenKind>('authorized', 'owner') },
+      { weight: 2, arbitrary: fc.constantFrom<TokenKind>('none', 'garbage', 'malformedHeader', 'expired', 'wrongRole', 'otherPartner') },
+    ),
+    fixture: fc.constantFrom(0, 1),
+    params: fc.record(Object.fromEntries(names.map((n) => [n, fc.option(badPathSegment, { freq: 2 })]))) as fc.Arbitrary<Fuzzed['params']>,
+    query: fc.option(queryArb(route), { freq: 4 }),
+    body: fc.option(bodyArb(route), { freq: 4 }),
+    headers: fc.oneof(
+      { weight: 5, arbitrary: fc.constant({}) },
+      fc.record({ 'idempotency-key': fc.oneof(headerSafe, fc.constantFrom('', ' ', 'a'.repeat(201), 'ключ'.replace(/./g, 'x') + '\u00ff')) }, { requiredKeys: [] }),
+      fc.record({ 'x-request-id': headerSafe, accept: fc.constantFrom('text/html', 'application/xml', '*/*', '') }, { requiredKeys: [] }),
+    ),
+  });
+}
+
+/**
+ * Deterministic examples run before the random ones: NUL and a lone surrogate alone in each string field of a
+ * known-good body and in each query parameter, and cursors at the edges of the Date range — the cases that
+ * random runs reach only rarely.
+ */
+function examplesFor(route: RouteDef): [Fuzzed][] {
+  const valid = VALID_BODY[keyOf(route)];
+  const query = VALID_QUERY[keyOf(route)] ?? {};
+  const names = paramNames(route.path);
+  const base = (fixture: number): Fuzzed => ({ token: 'authorized', fixture, params: Object.fromEntries(names.map((n) => [n, null])), query: null, body: null, headers: {} });
+  const out: Fuzzed[] = [];
+  for (const fixture of names.includes('id') ? [0, 1] : [0]) {
+    for (const hot of ['a\u0000b', 'a\ud800b']) {
+      if (valid)
+        for (const path of leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string'))
+          out.push({ ...base(fixture), body: { label: `unicode edge at ${path.join('.')}`, bad: false, json: setAt(valid, path, hot) } });
+      for (const k of shapeKeys(route.query))
+        out.push({ ...base(fixture), query: { label: `hostile ${k}`, bad: false, pairs: [...Object.entries(query).filter(([p]) => p !== k), [k, hot]] } });
+    }
+  }
+  if (shapeKeys(route.query).includes('cursor'))
+    for (const v of [['-271821-04-20T00:00:00.000Z', 'x'], ['2024-01-01T00:00:00.000Z', 'a\u0000']])
+      out.push({ ...base(0), token: 'authorized', query: { label: 'hostile cursor', bad: false, pairs: [['cursor', Buffer.from(JSON.stringify(v)).toString('base64url')]] } });
+  return out.map((f) => [f]);
+}
+
+// ---- running one fuzzed request -------------------------------------------------------------------------------
+
+const VENDOR_ROLES: Role[] = ['vendor_staff'];
+const PARTNER_ROLES: Role[] = ['partner_admin'];
+
+async function tokenHeader(route: RouteDef, kind: TokenKind): Promise<Record<string, string>> {
+  const sub = `fuzz-${randomUUID()}`; // fresh token per request: the per-token rate limit never interferes
+  const perm = route.permission;
+  const vendorOk = perm === 'public' || can({ sub, roles: VENDOR_ROLES }, perm);
+  const partnerOk = perm === 'public' || can({ sub, roles: PARTNER_ROLES, partnerId: fixtures.partnerId }, perm);
+  const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+  switch (kind) {
+    case 'authorized':
+      return bearer(vendorOk ? await tokenFor(VENDOR_ROLES, undefined, sub) : await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub));
+    case 'owner':
+      return bearer(partnerOk ? await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub) : await tokenFor(VENDOR_ROLES, undefined, sub));
+    case 'none':
+      return {};
+    case 'garbage':
+      return bearer(`${randomUUID()}.${randomUUID()}.x`);
+    case 'malformedHeader':
+      return { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` };
+    case 'expired':
+      return bearer(await signToken({ sub, roles: VENDOR_ROLES }, JWT_SECRET, '-5m'));
+    case 'wrongRole':
+      return bearer(vendorOk ? await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub) : await tokenFor(VENDOR_ROLES, undefined, sub));
+    case 'otherPartner':
+      return bearer(await tokenFor(PARTNER_ROLES, `P-other-${sub.slice(5, 13)}`, sub));
+  }
+}
+
+/** A refusal is certain (not merely likely) for this request. */
+function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
+  if (!mounted.has(keyOf(route))) return true;
+  if (route.permission !== 'public' && ['none', 'garbage', 'malformedHeader', 'expired'].includes(f.token)) return true;
+  if (route.permission !== 'public' && f.token === 'wrongRole') {
+    // wrongRole sends the other kind of staff: refused only when that kind lacks the permission
+    const vendorOk = can({ sub: 'x', roles: VENDOR_ROLES }, route.permission);
+    const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
+    if (!(vendorOk && partnerOk)) return true;
+  }
+  if (f.params.id) return true; // a non-UUID opportunity id
+  if (f.body?.bad || f.query?.bad) return true;
+  if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
+    return true; // a body where none is taken
+  return false;
+}
+
+const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
+
+function describeRequest(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined): string {
+  const shown = body ? (body.length > 300 ? `${body.subarray(0, 300).toString('utf8')}… (${body.length} bytes)` : body.toString('utf8')) : '';
+  const hdrs = Object.entries(headers).map(([k, v]) => `-H ${JSON.stringify(`${k}: ${k === 'authorization' ? v.slice(0, 20) + '…' : v.length > 100 ? v.slice(0, 100) + '…' : v}`)}`);
+  return `curl -X ${method} ${JSON.stringify(`$BASE${path.length > 300 ? path.slice(0, 300) + '…' : path}`)} ${hdrs.join(' ')}${body ? ` --data-binary ${JSON.stringify(shown)}` : ''}`;
+}
+
+async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
+  const validParam: Record<string, string> = { id: fixtures.ids[f.fixture]!, name: 'CN' };
+  const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
+  // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).
+  const qs = f.query ? f.query.pairs.map(([k, v]) => `${encodeHostile(k).slice(0, 300)}=${encodeHostile(v).slice(0, 2000)}`).join('&') : '';
+  const target = qs ? `${path}?${qs}` : path;
+  const headers: Record<string, string> = { ...(await tokenHeader(route, f.token)), ...f.headers };
+  let body: Buffer | undefined;
+  if (f.body) {
+    body = f.body.raw ?? Buffer.from(JSON.stringify(f.body.json) ?? 'null');
+    const ct = f.body.contentType ?? 'application/json';
+    if (ct) headers['content-type'] = ct;
+  }
+  const bad = certainlyBad(route, f);
+  const where = () => `[${keyOf(route)}] ${f.body?.label ?? 'no body'} / ${f.query?.label ?? 'no query'} / token ${f.token}\n  ${describeRequest(route.method, target, headers, body)}`;
+
+  let res;
+  try {
+    res = await send(app.base, route.method, target, headers, body, 5_000);
+  } catch (error) {
+    // No answer (a hang): say what it left behind, and start over with fresh fixtures and baseline.
+    const before = baseline;
+    const after = await settled();
+    fixtures = await makeFixtures();
+    baseline = await settled();
+    const changed = JSON.stringify(after) !== JSON.stringify(before) ? `; state changed ${JSON.stringify(before)} → ${JSON.stringify(after)}` : '';
+    throw new Error(`request failed (${(error as Error).message})${changed}: ${where()}`);
+  }
+  const got = () => `${res.status} ${res.contentType} ${res.text.slice(0, 500)}`;
+
+  if (res.status >= 500) throw new Error(`5xx: ${got()}\n${where()}`);
+  if (STACK.test(res.text)) throw new Error(`stack trace / internals in body: ${got()}\n${where()}`);
+  if (res.status >= 400) {
+    const p = res.json as { status?: unknown; type?: unknown; title?: unknown; errors?: unknown } | undefined;
+    const ok =
+      /^application\/problem\+json/.test(res.contentType) &&
+      p !== undefined &&
+      p.status === res.status &&
+      typeof p.type === 'string' &&
+      typeof p.title === 'string' &&
+      (res.status !== 400 ||
+        (Array.isArray(p.errors) &&
+          p.errors.length > 0 &&
+          p.errors.every((e: unknown) => typeof (e as { field?: unknown }).field === 'string' && typeof (e as { message?: unknown }).message === 'string')));
+    if (!ok) throw new Error(`malformed problem: ${got()}\n${where()}`);
+    const after = await snapshot();
+    if (JSON.stringify(after) !== JSON.stringify(baseline)) {
+      const before = baseline;
+      baseline = await settled();
+      throw new Error(`state changed on a refused request: ${JSON.stringify(before)} → ${JSON.stringify(after)}\n${got()}\n${where()}`);
+    }
+    return;
+  }
+  if (bad) {
+    baseline = await settled();
+    if (route.method !== 'get') fixtures = await makeFixtures().then(async (fx) => ((baseline = await settled()), fx));
+    throw new Error(`a certainly-bad request was accepted: ${got()}\n${where()}`);
+  }
+  // Accepted and legitimately so (e.g. accept with an empty body): the new state is the new baseline.
+  if (route.method !== 'get') {
+    await settled();
+    fixtures = await makeFixtures();
+  }
+  baseline = await settled();
+}
+
+// ---- the properties -------------------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  calendar = testCalendar(Date.now());
+  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: () => calendar });
+  vendor = await tokenFor(['vendor_staff']);
+  mounted = new Set(
+    routesOf({ temporal: env.client, prisma: app.prisma, taskQueue: TASK_QUEUE, jwtSecret: JWT_SECRET, logger: pino({ level: 'silent' }), calendarFor: () => calendar }).map(keyOf),
+  );
+  fixtures = await makeFixtures();
+  baseline = await settled();
+  console.info(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays), ${RUNS} runs per route`);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await env?.teardown();
+});
+
+describe('fuzzing every route: never a 5xx, always a problem, never a state change on refusal', () => {
+  it('routesOf() lists routes, every one is fuzzed below', () => {
+    const routes = allRoutes();
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) if (!mounted.has(keyOf(r))) console.info(`fuzz: ${keyOf(r)} is not mounted on the dev-server stack: fuzzed for a clean 404`);
+    for (const r of routes) if (r.body && !VALID_BODY[keyOf(r)]) console.warn(`fuzz: no known-good body for ${keyOf(r)}: generic payloads only`);
+    for (const r of routes) if (r.query && !VALID_QUERY[keyOf(r)]) console.warn(`fuzz: no known-good query for ${keyOf(r)}: generic queries only`);
+  });
+
+  // Routes are listed when the file is collected, before beforeAll: a dependency-free listing is enough for names.
+  const listed = routesOf({
+    temporal: { connection: {}, workflow: {} } as never,
+    prisma: {} as never,
+    taskQueue: TASK_QUEUE,
+    jwtSecret: JWT_SECRET,
+    logger: pino({ level: 'silent' }),
+    timeSkipping: { testService: {} } as unknown as Connection,
+  });
+  it.each(listed.map((r) => [keyOf(r)]))('%s', async (name) => {
+    const route = allRoutes().find((r) => keyOf(r) === name)!;
+    await fc.assert(
+      fc.asyncProperty(fuzzedArb(route), (f) => runOne(route, f)),
+      {
+        numRuns: RUNS,
+        seed: SEED,
+        examples: process.env.FUZZ_EXAMPLES === '0' ? [] : examplesFor(route),
+        endOnFailure: !process.env.FUZZ_SHRINK,
+        // fast-check's own report prints the whole (megabyte-sized) counterexample: say what was sent instead.
+        reporter: (out) => {
+          if (!out.failed) return;
+          const cause = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
+          throw new Error(`${name}: property failed after ${out.numRuns} run(s); replay with FUZZ_SEED=${out.seed} (path ${out.counterexamplePath})\n${cause}`);
+        },
+      },
+    );
+  });
+});
