@@ -7,12 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/http.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import {
   type Caller,
   callersFor,
@@ -98,15 +97,8 @@ let mounted: Mounted;
 let calendar: BusinessCalendar;
 
 /** The deps routesOf() gets inside createApp (support/app.ts startApp builds the same). */
-const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps => ({
-  temporal: env.client,
-  prisma: app.prisma,
-  taskQueue,
-  jwtSecret: JWT_SECRET,
-  logger: pino({ level: 'silent' }),
-  calendarFor: () => calendar,
-  ...(timeSkipping ? { timeSkipping: env.connection } : {}),
-});
+const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps =>
+  appDepsFor(env, app, taskQueue, () => calendar, timeSkipping);
 
 beforeAll(async () => {
   calendar = testCalendar(Date.now());

@@ -8,13 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/http.js';
 import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/openapi.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, type Call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import { call, type Call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
 
@@ -34,15 +33,8 @@ const DOC_ID: Record<Mode, string> = { normal: 'https://partnerflow.test/normal/
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
-const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps => ({
-  temporal: env.client,
-  prisma: app.prisma,
-  taskQueue,
-  jwtSecret: JWT_SECRET,
-  logger: pino({ level: 'silent' }),
-  calendarFor: () => calendar,
-  ...(timeSkipping ? { timeSkipping: env.connection } : {}),
-});
+const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps =>
+  appDepsFor(env, app, taskQueue, () => calendar, timeSkipping);
 
 beforeAll(async () => {
   calendar = testCalendar(Date.now());

@@ -4,7 +4,7 @@ import type { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createApp } from '../../api/app.js';
+import { type AppDeps, createApp } from '../../api/app.js';
 import { type Role, signToken } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { createPrisma } from '../../platform/db.js';
@@ -49,6 +49,17 @@ export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: 
     },
   };
 }
+
+/** The deps createApp gets from startApp, for tests that call routesOf() themselves. */
+export const appDepsFor = (env: TestWorkflowEnvironment, app: { prisma: AppDeps['prisma'] }, taskQueue: string, calendarFor: CalendarLookup, timeSkipping: boolean): AppDeps => ({
+  temporal: env.client,
+  prisma: app.prisma,
+  taskQueue,
+  jwtSecret: JWT_SECRET,
+  logger: pino({ level: 'silent' }),
+  calendarFor,
+  ...(timeSkipping ? { timeSkipping: env.connection } : {}),
+});
 
 export const tokenFor = (roles: Role[], partnerId?: string, sub = partnerId ? `${partnerId}-user` : 'vendor-user') =>
   signToken({ sub, roles, ...(partnerId ? { partnerId } : {}) }, JWT_SECRET);
