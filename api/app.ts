@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
@@ -22,7 +23,9 @@ export type AppDeps = {
   temporal: Client;
   prisma: PrismaClient;
   taskQueue: string;
+  /** HS256 secret of bearer tokens; unused when `jwks` is set (then only the identity provider's keys count). */
   jwtSecret: string;
+  jwks?: { url: string; issuer?: string; audience?: string; cooldownMs?: number };
   logger: Logger;
   /** Partner → the calendar its deadlines count in; and calendars by name (default: the shipped ones). */
   calendarFor?: CalendarLookup;
@@ -88,7 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const router = express.Router({ strict: true });
   mountRoutes(router, routesOf(deps), {
-    jwtSecret: deps.jwtSecret,
+    tokenKeys: deps.jwks ? jwksKeys(deps.jwks) : hs256Keys(deps.jwtSecret),
     audit: async (entry) => void (await deps.prisma.auditLog.create({ data: entry })),
   });
   app.use(router);

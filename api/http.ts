@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { can, type Permission, type Principal, verifyToken } from '../domain/auth.js';
+import { can, type Permission, type Principal, type TokenKeys, verifyToken } from '../domain/auth.js';
 import { fromZod, Problem, problems } from '../domain/problems.js';
 
 export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request };
@@ -53,28 +53,28 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   return result.data;
 }
 
-async function authenticate(req: Request, secret: string): Promise<Principal> {
+async function authenticate(req: Request, keys: TokenKeys): Promise<Principal> {
   const header = req.get('authorization');
   const token = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/)?.[1];
   if (!token) throw problems.unauthenticated('Send an Authorization: Bearer <JWT> header.');
-  return verifyToken(token, secret);
+  return verifyToken(token, keys);
 }
 
 export type AuditEntry = { actor: string; actorPartnerId?: string; action: string; target?: string; requestId: string; status: number };
 
-export type MountOptions = { jwtSecret: string; audit?: (entry: AuditEntry) => Promise<void> };
+export type MountOptions = { tokenKeys: TokenKeys; audit?: (entry: AuditEntry) => Promise<void> };
 
 const targetOf = (params: unknown, body: unknown): string | undefined => {
   const id = (params as { id?: unknown } | undefined)?.id ?? (body as { id?: unknown } | undefined)?.id;
   return typeof id === 'string' ? id : undefined;
 };
 
-export function mountRoutes(router: Router, routes: RouteDef[], { jwtSecret, audit }: MountOptions): void {
+export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit }: MountOptions): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const principal =
-          route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, jwtSecret);
+          route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, tokenKeys);
         if (route.permission !== 'public' && !can(principal, route.permission)) {
           throw problems.forbidden(`This action needs the ${route.permission} permission.`);
         }

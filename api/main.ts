@@ -21,6 +21,15 @@ const app = createApp({
   prisma,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   jwtSecret: config.AUTH_JWT_SECRET,
+  ...(config.AUTH_JWKS_URL
+    ? {
+        jwks: {
+          url: config.AUTH_JWKS_URL,
+          ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
+          ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
+        },
+      }
+    : {}),
   logger,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   calendarFor: calendars.forPartner,

@@ -2,7 +2,7 @@
  * Who is calling and what they may do. Roles map to permissions here; routes only ask for permissions,
  * so custom roles can later replace ROLE_PERMISSIONS without touching a route.
  */
-import { jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { problems } from './problems.js';
 
@@ -60,14 +60,41 @@ const claimsSchema = z
 
 const MAX_CLOCK_SKEW_SECONDS = 60;
 
-export async function verifyToken(token: string, secret: string): Promise<Principal> {
+/**
+ * How tokens are verified: HS256 with a shared secret (development), or asymmetric keys (RS256/ES256) from
+ * the identity provider's JWKS endpoint (production). The JWKS is cached and re-fetched when a token names
+ * an unknown `kid`, so the provider can rotate keys without a restart.
+ */
+export type TokenKeys =
+  | { kind: 'hs256'; secret: Uint8Array }
+  | { kind: 'jwks'; keys: ReturnType<typeof createRemoteJWKSet>; issuer?: string; audience?: string };
+
+export const hs256Keys = (secret: string): TokenKeys => ({ kind: 'hs256', secret: new TextEncoder().encode(secret) });
+
+export function jwksKeys(options: { url: string; issuer?: string; audience?: string; cooldownMs?: number }): TokenKeys {
+  return {
+    kind: 'jwks',
+    keys: createRemoteJWKSet(new URL(options.url), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000 }),
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+  };
+}
+
+async function verifySignature(token: string, keys: TokenKeys) {
+  const common = { requiredClaims: ['exp', 'sub'], clockTolerance: MAX_CLOCK_SKEW_SECONDS };
+  if (keys.kind === 'hs256') return jwtVerify(token, keys.secret, { ...common, algorithms: ['HS256'] });
+  return jwtVerify(token, keys.keys, {
+    ...common,
+    algorithms: ['RS256', 'ES256'],
+    ...(keys.issuer ? { issuer: keys.issuer } : {}),
+    ...(keys.audience ? { audience: keys.audience } : {}),
+  });
+}
+
+export async function verifyToken(token: string, keys: TokenKeys | string): Promise<Principal> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
-      algorithms: ['HS256'],
-      requiredClaims: ['exp', 'sub'],
-      clockTolerance: MAX_CLOCK_SKEW_SECONDS,
-    }));
+    ({ payload } = await verifySignature(token, typeof keys === 'string' ? hs256Keys(keys) : keys));
   } catch (error) {
     throw problems.unauthenticated(`The bearer token is not valid (${(error as Error).message}).`);
   }

@@ -15,6 +15,10 @@ const schema = z.object({
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
   AUTH_JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  // Production: verify RS256/ES256 tokens against the identity provider's JWKS (HS256 is then refused).
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Extra/replacement calendars (CalendarDefinition JSON files) and the calendar every partner counts in.
   CALENDAR_DIR: z.string().optional(),

@@ -1,0 +1,107 @@
+/**
+ * Token verification: HS256 for development; RS256/ES256 from a JWKS endpoint for production, including
+ * key rotation by `kid`, issuer/audience checks and the algorithms that must never pass.
+ */
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hs256Keys, jwksKeys, signToken, type TokenKeys, verifyToken } from '../domain/auth.js';
+import { Problem } from '../domain/problems.js';
+
+const ISSUER = 'https://idp.partnerflow.test';
+const AUDIENCE = 'partner-center';
+let server: Server;
+let jwksUrl: string;
+let published: JWK[] = [];
+let fetches = 0;
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+async function keyPair(kid: string) {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+const rs256 = (privateKey: PrivateKey, kid: string, claims: Record<string, unknown> = {}, opts: { iss?: string; aud?: string; exp?: string } = {}) =>
+  new SignJWT({ roles: ['vendor_staff'], ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setSubject('alice')
+    .setIssuer(opts.iss ?? ISSUER)
+    .setAudience(opts.aud ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(opts.exp ?? '5m')
+    .sign(privateKey);
+
+/** The status a refused token answers with, or 'ok'. */
+const outcome = (token: string, keys: TokenKeys) =>
+  verifyToken(token, keys).then(
+    () => 'ok',
+    (e: unknown) => (e instanceof Problem ? e.status : `unexpected: ${String(e)}`),
+  );
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    fetches++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/jwks.json`;
+});
+
+afterAll(() => server?.close());
+
+describe('JWKS (RS256) tokens', () => {
+  it('verifies against the published key, follows a kid rotation, and checks issuer and audience', async () => {
+    const first = await keyPair('k1');
+    const second = await keyPair('k2');
+    published = [first.jwk];
+    const keys = jwksKeys({ url: jwksUrl, issuer: ISSUER, audience: AUDIENCE, cooldownMs: 0 });
+
+    expect(await verifyToken(await rs256(first.privateKey, 'k1'), keys)).toEqual({ sub: 'alice', roles: ['vendor_staff'] });
+
+    // The provider rotates: a token signed with the new kid makes the verifier fetch the JWKS again.
+    published = [first.jwk, second.jwk];
+    const before = fetches;
+    expect(await outcome(await rs256(second.privateKey, 'k2'), keys)).toBe('ok');
+    expect(fetches).toBeGreaterThan(before);
+
+    expect(await outcome(await rs256(first.privateKey, 'k1', {}, { iss: 'https://evil.test' }), keys)).toBe(401);
+    expect(await outcome(await rs256(first.privateKey, 'k1', {}, { aud: 'someone-else' }), keys)).toBe(401);
+    expect(await outcome(await rs256(first.privateKey, 'k1', {}, { exp: '-5m' }), keys)).toBe(401);
+    const stranger = await keyPair('k3'); // unknown kid, even after a refetch
+    expect(await outcome(await rs256(stranger.privateKey, 'k3'), keys)).toBe(401);
+    expect(await outcome(await rs256(stranger.privateKey, 'k1'), keys)).toBe(401); // right kid, wrong key
+  });
+
+  it('refuses HS256 tokens and unsigned tokens when JWKS is configured', async () => {
+    const keys = jwksKeys({ url: jwksUrl, cooldownMs: 0 });
+    expect(await outcome(await signToken({ sub: 'x', roles: ['vendor_admin'] }, 'a-shared-secret-that-is-long-enough-0123'), keys)).toBe(401);
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(
+      JSON.stringify({ sub: 'x', roles: ['vendor_admin'], exp: Math.floor(Date.now() / 1000) + 60 }),
+    ).toString('base64url')}.`;
+    expect(await outcome(unsigned, keys)).toBe(401);
+    expect(await outcome(unsigned, hs256Keys('a-shared-secret-that-is-long-enough-0123'))).toBe(401);
+  });
+
+  it('still applies the claims rules: IAM sub-users 403, bad roles 401', async () => {
+    const pair = await keyPair('k4');
+    published = [pair.jwk];
+    const keys = jwksKeys({ url: jwksUrl, issuer: ISSUER, audience: AUDIENCE, cooldownMs: 0 });
+    expect(await outcome(await rs256(pair.privateKey, 'k4', { roles: ['partner_admin'], partnerId: 'P-1', accountType: 'iam_user' }), keys)).toBe(403);
+    expect(await outcome(await rs256(pair.privateKey, 'k4', { roles: ['root'] }), keys)).toBe(401);
+    expect(await outcome(await rs256(pair.privateKey, 'k4', { roles: ['partner_admin'] }), keys)).toBe(401); // no partnerId
+  });
+});
+
+describe('HS256 (development) tokens', () => {
+  const secret = 'a-shared-secret-that-is-long-enough-0123';
+  it('verifies its own tokens and refuses a missing exp, another secret, or mixed vendor/partner roles', async () => {
+    expect(await outcome(await signToken({ sub: 'v', roles: ['vendor_staff'] }, secret), hs256Keys(secret))).toBe('ok');
+    expect(await outcome(await signToken({ sub: 'v', roles: ['vendor_staff'] }, `${secret}x`), hs256Keys(secret))).toBe(401);
+    const noExp = await new SignJWT({ roles: ['vendor_staff'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('v').sign(new TextEncoder().encode(secret));
+    expect(await outcome(noExp, hs256Keys(secret))).toBe(401);
+    const mixed = await signToken({ sub: 'v', roles: ['vendor_admin', 'partner_admin'], partnerId: 'P-1' }, secret);
+    expect(await outcome(mixed, hs256Keys(secret))).toBe(401);
+  });
+});
