@@ -46,8 +46,12 @@ function parseDate(isoDate: string): DateTime {
 }
 
 const localIso = (dt: DateTime) => dt.toISO({ suppressMilliseconds: true }) ?? '';
-const shortDay = (date: string) => parseDate(date).setLocale('en-US').toFormat('ccc MM-dd');
-const longStamp = (dt: DateTime) => dt.setLocale('en-US').toFormat('ccc yyyy-MM-dd HH:mm');
+// Formatted by hand: luxon's toFormat goes through Intl and dominated the cost of a deadline.
+const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const pad = (n: number) => String(n).padStart(2, '0');
+const shortDay = (date: string) => `${WEEKDAYS[parseDate(date).weekday]} ${date.slice(5)}`;
+const longStamp = (dt: DateTime) =>
+  `${WEEKDAYS[dt.weekday]} ${dt.year}-${pad(dt.month)}-${pad(dt.day)} ${pad(dt.hour)}:${pad(dt.minute)}`;
 
 export class BusinessCalendar {
   readonly name: string;
