@@ -10,6 +10,7 @@ import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
+import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { mountDocs } from './openapi.js';
@@ -17,6 +18,7 @@ import { adminRoutes } from './routes/admin.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 
 export type AppDeps = {
@@ -49,6 +51,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
     ...opportunityRoutes(createOpportunityClient(deps)),
     ...calendarRoutes(deps.calendarByName ?? getCalendar),
+    ...memberRoutes(createMembersClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.
@@ -93,6 +96,8 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(router, routesOf(deps), {
     tokenKeys: deps.jwks ? jwksKeys(deps.jwks) : hs256Keys(deps.jwtSecret),
     audit: async (entry) => void (await deps.prisma.auditLog.create({ data: entry })),
+    // Partner staff with a member record act with the member's stored roles (cached briefly, cleared on change).
+    resolvePrincipal: createMembersClient(deps).resolvePrincipal,
   });
   app.use(router);
   // Browsable docs: static files (swagger-ui-dist + our page), not API routes — they carry no data, so no

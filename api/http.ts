@@ -30,6 +30,8 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
    * id that is not there or not yours, 409 for a state conflict, 422 for a refused request.
    */
   problems?: readonly number[];
+  /** The route honours an `Idempotency-Key` header (documented as a header parameter). */
+  idempotencyKey?: boolean;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<RouteResult>;
 };
 
@@ -62,19 +64,28 @@ async function authenticate(req: Request, keys: TokenKeys): Promise<Principal> {
 
 export type AuditEntry = { actor: string; actorPartnerId?: string; action: string; target?: string; requestId: string; status: number };
 
-export type MountOptions = { tokenKeys: TokenKeys; audit?: (entry: AuditEntry) => Promise<void> };
+export type MountOptions = {
+  tokenKeys: TokenKeys;
+  audit?: (entry: AuditEntry) => Promise<void>;
+  /**
+   * After authentication, before authorization: the principal whose permissions count (e.g. a partner member's
+   * stored roles replacing the token's, with `permissions` set). May refuse (a deactivated member → 403).
+   */
+  resolvePrincipal?: (principal: Principal) => Promise<Principal>;
+};
 
 const targetOf = (params: unknown, body: unknown): string | undefined => {
   const id = (params as { id?: unknown } | undefined)?.id ?? (body as { id?: unknown } | undefined)?.id;
   return typeof id === 'string' ? id : undefined;
 };
 
-export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit }: MountOptions): void {
+export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit, resolvePrincipal }: MountOptions): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const principal =
+        const authenticated: Principal =
           route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, tokenKeys);
+        const principal = route.permission !== 'public' && resolvePrincipal ? await resolvePrincipal(authenticated) : authenticated;
         if (route.permission !== 'public' && !can(principal, route.permission)) {
           throw problems.forbidden(`This action needs the ${route.permission} permission.`);
         }

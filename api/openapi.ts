@@ -118,7 +118,7 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
   for (const route of routes) {
     const isPublic = route.permission === 'public';
     const parameters = [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')];
-    if (route.method === 'post' && route.path === '/v1/opportunities') {
+    if (route.idempotencyKey) {
       parameters.push({
         name: 'Idempotency-Key',
         in: 'header',

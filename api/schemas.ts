@@ -4,6 +4,7 @@
  * against that document. Objects are strict: a field the schema does not list is drift, not a bonus.
  */
 import { z } from 'zod';
+import { PARTNER_ASSIGNABLE_PERMISSIONS, PERMISSIONS } from '../domain/auth.js';
 import { moneySchema } from '../domain/money.js';
 import { STATUSES } from '../workflows/opportunity.js';
 
@@ -97,6 +98,40 @@ export const clockAdvanceSchema = z
   .strictObject({ advancedBy: z.string().describe('ISO 8601 duration'), from: instant, now: instant })
   .meta({ id: 'ClockAdvance' });
 
+export const memberSchema = z
+  .strictObject({
+    id: z.uuid(),
+    partnerId: z.string(),
+    sub: z.string().describe('the token subject of the person'),
+    displayName: z.string(),
+    active: z.boolean(),
+    roles: z.array(z.string()).describe('built-in role names and custom role ids'),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .meta({ id: 'Member', description: "A member of a partner organization; its roles replace its token's roles." });
+
+export const memberListSchema = z.strictObject({ items: z.array(memberSchema) }).meta({ id: 'MemberList' });
+
+export const customRoleSchema = z
+  .strictObject({
+    id: z.uuid(),
+    partnerId: z.string(),
+    name: z.string(),
+    permissions: z.array(z.enum(PARTNER_ASSIGNABLE_PERMISSIONS)),
+    createdBy: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .meta({ id: 'CustomRole', description: "A partner's custom role: a named set of partner-assignable permissions." });
+
+export const roleListSchema = z
+  .strictObject({
+    items: z.array(customRoleSchema),
+    builtIn: z.array(z.strictObject({ name: z.string(), permissions: z.array(z.enum(PERMISSIONS)) })).describe('the built-in partner roles'),
+  })
+  .meta({ id: 'RoleList' });
+
 /** The generated document itself: only its outline is promised here (the content is OpenAPI 3.1). */
 export const openApiDocumentSchema = z
   .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
@@ -104,3 +139,6 @@ export const openApiDocumentSchema = z
 
 export type OpportunitySummary = z.output<typeof opportunitySummarySchema>;
 export type OpportunityView = z.output<typeof opportunitySchema>;
+export type MemberView = z.output<typeof memberSchema>;
+export type CustomRoleView = z.output<typeof customRoleSchema>;
+export type RoleListView = z.output<typeof roleListSchema>;

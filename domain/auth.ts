@@ -1,6 +1,7 @@
 /**
- * Who is calling and what they may do. Roles map to permissions here; routes only ask for permissions,
- * so custom roles can later replace ROLE_PERMISSIONS without touching a route.
+ * Who is calling and what they may do. Roles map to permissions here; routes only ask for permissions.
+ * Partner members' stored (built-in and custom) roles are resolved per request by api/clients/members.ts
+ * into `Principal.permissions`, which can() then uses instead of the token's roles.
  */
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
@@ -26,8 +27,22 @@ export const PERMISSIONS = [
   'opportunity.act',
   'calendar.read',
   'clock.advance',
+  'member.manage',
+  'role.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** What a partner's custom role may hold: never a vendor permission (share, readAll, clock). */
+export const PARTNER_ASSIGNABLE_PERMISSIONS = [
+  'opportunity.read',
+  'opportunity.act',
+  'calendar.read',
+  'member.manage',
+  'role.manage',
+] as const satisfies readonly Permission[];
+export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
+export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
+  (PARTNER_ASSIGNABLE_PERMISSIONS as readonly string[]).includes(permission);
 
 const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'calendar.read'];
 
@@ -35,15 +50,25 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share'],
   vendor_reviewer: VENDOR_READ,
-  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read'],
+  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage'],
+  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage'],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
   partner_finance: ['opportunity.read', 'calendar.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');
 
-export type Principal = { sub: string; roles: Role[]; partnerId?: string };
+export const PARTNER_ROLES = ROLES.filter(isPartnerRole);
+
+/** The permissions of built-in roles (their union). */
+export const permissionsOfRoles = (roles: readonly Role[]): Permission[] => [...new Set(roles.flatMap((role) => ROLE_PERMISSIONS[role]))];
+
+/**
+ * Who is calling. `roles` come from the token; for partner staff with a member record, mountRoutes' resolver
+ * (api/clients/members.ts) replaces them with the member's stored roles and sets `permissions` to the union of
+ * its built-in and custom roles' permissions. When `permissions` is set, it alone decides (see can()).
+ */
+export type Principal = { sub: string; roles: Role[]; partnerId?: string; permissions?: readonly Permission[]; memberId?: string };
 
 // Sub-users created through the cloud's IAM service cannot see the partner center at all.
 const IAM_USER = 'iam_user';
@@ -125,6 +150,7 @@ export async function signToken(
 }
 
 export function can(principal: Principal, permission: Permission): boolean {
+  if (principal.permissions) return principal.permissions.includes(permission);
   return principal.roles.some((role) => ROLE_PERMISSIONS[role].includes(permission));
 }
 

@@ -15,6 +15,8 @@ import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.
 import {
   type Caller,
   callersFor,
+  DEACTIVATED_SUB,
+  type MatrixFixtures,
   checkCoverage,
   type Expected,
   expectedFor,
@@ -34,6 +36,8 @@ const OWN = `P-mx-${run}`; // owns every opportunity the matrix acts on
 const OTHER = `P-mx-other-${run}`;
 const shareBody = (partnerId: string) => ({ partnerId, customerName: 'Matrix Ltd.', title: 'Access matrix' });
 const byId = ({ id }: { id: string }) => ({ params: { id } });
+const own = (fx: MatrixFixtures, params: Record<string, string> = {}) => ({ partnerId: fx.partnerId, ...params });
+const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
@@ -79,6 +83,49 @@ const TABLE: MatrixTable = {
     success: 200,
     partnerOwned: false,
     request: () => ({ params: { name: 'CN' }, query: { from: '2026-01-05T02:00:00Z', workingDays: '3' } }),
+  },
+  'GET /v1/partners/:partnerId/members': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx) }),
+  },
+  'POST /v1/partners/:partnerId/members': {
+    success: 201,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), body: { sub: unique('matrix-new-member'), displayName: 'New member', roles: ['partner_finance'] } }),
+  },
+  'PATCH /v1/partners/:partnerId/members/:memberId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    // The fixture's own values: a success changes nothing a refusal could be confused with.
+    request: (_, fx) => ({ params: own(fx, { memberId: fx.memberId }), body: { displayName: 'Matrix member', roles: ['partner_finance'] } }),
+  },
+  'GET /v1/partners/:partnerId/roles': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx) }),
+  },
+  'POST /v1/partners/:partnerId/roles': {
+    success: 201,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), body: { name: unique('Matrix role'), permissions: ['opportunity.read'] } }),
+  },
+  'PATCH /v1/partners/:partnerId/roles/:roleId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx, { roleId: fx.roleId }), body: { permissions: ['opportunity.read'] } }),
+  },
+  'DELETE /v1/partners/:partnerId/roles/:roleId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: async (_, fx) => ({ params: own(fx, { roleId: await fx.newRole() }) }), // a fresh role per call: a success consumes it
   },
   'POST /v1/admin/clock/advance': {
     success: 200,
@@ -176,7 +223,7 @@ describe('access matrix', () => {
     ]);
   });
 
-  it('every route × every role (own / other partner) × IAM sub-user × no token answers what the rule derives', async () => {
+  it('every route × every role (own / other partner) × IAM sub-user × deactivated member × no token answers what the rule derives', async () => {
     const coverage = checkCoverage(mounted, TABLE);
     if (coverage.length) throw new Error(`fix the access-matrix table first:\n  ${coverage.join('\n  ')}`);
 
@@ -214,10 +261,30 @@ describe('access matrix', () => {
           return `${key}: ${row.status}, ${row.events.length} events`;
         }),
       );
-    const before = await snapshot();
+    // Organization fixtures of OWN: a member, a custom role, and the deactivated member caller's record.
+    const setupCall = async (method: string, path: string, body?: unknown) => {
+      const res = await call(normal.base, method, path, setupPartner, body);
+      if (res.status >= 300) throw new Error(`setup: ${method} ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as { id: string };
+    };
+    const newRole = async () => (await setupCall('POST', `/v1/partners/${OWN}/roles`, { name: unique('Matrix target'), permissions: ['opportunity.read'] })).id;
+    const fx: MatrixFixtures = {
+      partnerId: OWN,
+      memberId: (await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: 'matrix-member', displayName: 'Matrix member', roles: ['partner_finance'] })).id,
+      roleId: await newRole(),
+      newRole,
+    };
+    const deactivated = await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: DEACTIVATED_SUB, displayName: 'Deactivated', roles: ['partner_admin'] });
+    await setupCall('PATCH', `/v1/partners/${OWN}/members/${deactivated.id}`, { active: false });
+    const organizationSnapshot = async () => {
+      const member = await normal.prisma.partnerMember.findUniqueOrThrow({ where: { id: fx.memberId }, include: { roles: true } });
+      const role = await normal.prisma.partnerRole.findUniqueOrThrow({ where: { id: fx.roleId } });
+      return `member ${member.displayName}, ${member.active}, [${member.roles.map((r) => r.role).sort()}]; role ${role.name} [${role.permissions}]`;
+    };
+    const before = [...(await snapshot()), await organizationSnapshot()];
 
     const failures = await inBatches(cases, 12, async (c): Promise<string | undefined> => {
-      const request = c.entry.request(
+      const request = await c.entry.request(
         c.objectId
           ? { id: c.objectId }
           : {
@@ -225,6 +292,7 @@ describe('access matrix', () => {
                 throw new Error(`the access-matrix entry for ${c.key} uses an object id but declares no object`);
               },
             },
+        fx,
       );
       const base = c.mode === 'normal' ? normal.base : skipping.base;
       const what = `${c.key.padEnd(36)} ${c.mode === 'normal' ? '' : '[time-skipping] '}× ${c.caller.label.padEnd(27)}`;
@@ -246,7 +314,7 @@ describe('access matrix', () => {
       return undefined;
     });
 
-    const after = await snapshot();
+    const after = [...(await snapshot()), await organizationSnapshot()];
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;

@@ -68,6 +68,10 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/opportunities/:id/updates': { stage: STAGES[0], note: 'n' },
   'POST /v1/opportunities/:id/close': { outcome: OUTCOMES[0], note: 'n' },
   'POST /v1/admin/clock/advance': { duration: 'PT1M' },
+  'POST /v1/partners/:partnerId/members': { sub: 'fuzz-member', displayName: 'Fuzz member', roles: ['partner_sales'] },
+  'PATCH /v1/partners/:partnerId/members/:memberId': { displayName: 'Fuzz member', active: true, roles: ['partner_sales'] },
+  'POST /v1/partners/:partnerId/roles': { name: 'Fuzz role', permissions: ['opportunity.read'] },
+  'PATCH /v1/partners/:partnerId/roles/:roleId': { name: 'Fuzz role', permissions: ['opportunity.read'] },
 };
 const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
@@ -97,9 +101,9 @@ function stringRuleAt(schema: z.ZodType | undefined, path: string[]): { max?: nu
 
 const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 
-// ---- fixtures: opportunities the id-taking routes act on ------------------------------------------------------
+// ---- fixtures: opportunities, a member and a custom role the id-taking routes act on --------------------------
 
-type Fixtures = { partnerId: string; ids: string[] };
+type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string };
 let fixtures: Fixtures;
 
 async function makeFixtures(): Promise<Fixtures> {
@@ -113,7 +117,11 @@ async function makeFixtures(): Promise<Fixtures> {
   const pending = await share();
   const accepted = await share();
   expect((await call(app.base, 'POST', `/v1/opportunities/${accepted}/accept`, partner)).status).toBe(200);
-  return { partnerId, ids: [pending, accepted] };
+  const member = await call(app.base, 'POST', `/v1/partners/${partnerId}/members`, partner, { sub: 'fuzz-target', displayName: 'Fuzz target', roles: [] });
+  expect(member.status).toBe(201);
+  const role = await call(app.base, 'POST', `/v1/partners/${partnerId}/roles`, partner, { name: 'Fuzz target', permissions: ['opportunity.read'] });
+  expect(role.status).toBe(201);
+  return { partnerId, ids: [pending, accepted], memberId: member.body.id as string, roleId: role.body.id as string };
 }
 
 // ---- state snapshot -------------------------------------------------------------------------------------------
@@ -126,6 +134,14 @@ async function snapshot() {
     keys: await app.prisma.idempotencyKey.count(),
     audit: await app.prisma.auditLog.count(),
     rowsHash: createHash('sha256').update(JSON.stringify(rows)).digest('hex'),
+    organization: createHash('sha256')
+      .update(
+        JSON.stringify([
+          await app.prisma.partnerMember.findMany({ orderBy: { id: 'asc' }, include: { roles: { orderBy: { role: 'asc' } } } }),
+          await app.prisma.partnerRole.findMany({ orderBy: { id: 'asc' } }),
+        ]),
+      )
+      .digest('hex'),
     workflows: (await env.client.workflow.count()).count,
   };
 }
@@ -320,7 +336,7 @@ function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
     const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
     if (!(vendorOk && partnerOk)) return true;
   }
-  if (f.params.id) return true; // a non-UUID opportunity id
+  if (f.params.id || f.params.memberId || f.params.roleId) return true; // a non-UUID opportunity, member or role id
   if (f.body?.bad || f.query?.bad) return true;
   if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
     return true; // a body where none is taken
@@ -336,7 +352,13 @@ function describeRequest(method: string, path: string, headers: Record<string, s
 }
 
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
-  const validParam: Record<string, string> = { id: fixtures.ids[f.fixture]!, name: 'CN' };
+  const validParam: Record<string, string> = {
+    id: fixtures.ids[f.fixture]!,
+    name: 'CN',
+    partnerId: fixtures.partnerId,
+    memberId: fixtures.memberId,
+    roleId: fixtures.roleId,
+  };
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
   // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).
   const qs = f.query ? f.query.pairs.map(([k, v]) => `${encodeHostile(k).slice(0, 300)}=${encodeHostile(v).slice(0, 2000)}`).join('&') : '';

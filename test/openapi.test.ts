@@ -92,6 +92,9 @@ describe('the document', () => {
     }
     const share = docs.normal.paths['/v1/opportunities']!.post!;
     expect(share.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    for (const path of ['/v1/partners/{partnerId}/members', '/v1/partners/{partnerId}/roles']) {
+      expect(docs.normal.paths[path]!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    }
     expect(docs.normal.paths['/v1/admin/clock/advance']).toBeUndefined();
     expect(docs['time-skipping'].paths['/v1/admin/clock/advance']?.post?.['x-permission']).toBe('clock.advance');
   });
@@ -238,6 +241,48 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, partner, { reasonCode: 'CANNOT_SUPPORT', note: 'no capacity' }), 200);
     expectStatus(await n('POST', `/v1/opportunities/${second}/reject`, partner, { reasonCode: 'OTHER' }), 409);
     expectStatus(await n('GET', `/v1/opportunities/${second}`, vendor), 200);
+  });
+
+  it('members and custom roles: list, create, change, delete — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const base = `/v1/partners/${partnerId}`;
+
+    const role = await n('POST', `${base}/roles`, owner, { name: 'Reader', permissions: ['opportunity.read'] }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(role, 201);
+    const roleId = role.body.id as string;
+    expectStatus(await n('POST', `${base}/roles`, owner, { name: 'Reader', permissions: ['opportunity.read'] }), 409);
+    expectStatus(await n('POST', `${base}/roles`, owner, { name: 'Sharer', permissions: ['opportunity.share'] }), 422);
+    expectStatus(await n('POST', `${base}/roles`, owner, { name: 'Bad', permissions: [] }), 400);
+    expectStatus(await n('POST', `${base}/roles`, other, { name: 'X', permissions: ['opportunity.read'] }), 404);
+    expectStatus(await n('GET', `${base}/roles`, owner), 200);
+    expectStatus(await n('GET', `${base}/roles`, vendor), 403);
+    expectStatus(await n('PATCH', `${base}/roles/${roleId}`, owner, { name: 'Readers', permissions: ['opportunity.read', 'calendar.read'] }), 200);
+    expectStatus(await n('PATCH', `${base}/roles/${randomUUID()}`, owner, { name: 'Nobody' }), 404);
+
+    const member = await n('POST', `${base}/members`, owner, { sub: 'oa-member', displayName: 'OA member', roles: [roleId] }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(member, 201);
+    const memberId = member.body.id as string;
+    expectStatus(await n('POST', `${base}/members`, owner, { sub: 'oa-member', displayName: 'Again' }), 409);
+    expectStatus(await n('POST', `${base}/members`, owner, { sub: 'oa-2', displayName: 'Two', roles: ['partner_chief'] }), 422);
+    expectStatus(await n('GET', `${base}/members`, owner), 200);
+    expectStatus(await n('GET', `${base}/members`, other), 404);
+    expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, {}), 400);
+    expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { roles: ['partner_finance'], active: true }), 200);
+
+    const spare = await n('POST', `${base}/roles`, owner, { name: 'Spare', permissions: ['calendar.read'] });
+    expectStatus(spare, 201);
+    expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { roles: [spare.body.id] }), 200);
+    expectStatus(await n('DELETE', `${base}/roles/${spare.body.id}`, owner), 409);
+    expectStatus(await n('DELETE', `${base}/roles/${roleId}`, owner), 200);
+    expectStatus(await n('DELETE', `${base}/roles/${roleId}`, owner), 404);
+
+    // A deactivated member: 403 on its own partner's routes.
+    const self = await tokenFor(['partner_admin'], partnerId, 'oa-member');
+    expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { active: false }), 200);
+    expectStatus(await n('GET', `${base}/members`, self), 403);
   });
 
   it('time-skipping mode: clock advance and its document', async () => {

@@ -2,7 +2,7 @@
  * The only door from the HTTP layer into the opportunity process: derives workflow ids, starts the
  * workflow, sends its updates, and reads the persisted read model (the activities' tables).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   type Client,
@@ -32,6 +32,7 @@ import {
 } from '../../workflows/opportunity.js';
 import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
 import type { OpportunitySummary, OpportunityView } from '../schemas.js';
+import { reserveIdempotentId } from './idempotency.js';
 
 export const workflowIdFor = (opportunityId: string) => `opportunity-${opportunityId}`;
 
@@ -171,17 +172,6 @@ export function calendarProblem(error: CalendarYearNotCoveredError): Problem {
     'calendar-year-not-covered',
     `The ${error.calendar} business calendar has no data for ${error.year}, so no deadline can be computed.`,
   );
-}
-
-/** Same principal + same key → the id reserved by the first request; a different body is refused. */
-async function reserveIdempotentId(prisma: PrismaClient, scope: string, key: string, request: unknown): Promise<string> {
-  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-  await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
-  const stored = await prisma.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
-  if (stored.requestHash !== requestHash) {
-    throw problems.unprocessable('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
-  }
-  return stored.resourceId;
 }
 
 const local = (at: Date | null, zone: string) => (at ? DateTime.fromJSDate(at, { zone }).toISO() : null);

@@ -1,26 +1,13 @@
 /** HTTP routes of the opportunity-acceptance process. Validation here; behaviour in the workflow. */
 import { z } from 'zod';
 import { moneySchema } from '../../domain/money.js';
-import { problems } from '../../domain/problems.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity.js';
 import type { OpportunityClient } from '../clients/opportunity.js';
 import { defineRoute, type RouteDef } from '../http.js';
 import { opportunityPageSchema, opportunitySchema } from '../schemas.js';
+import { idempotencyKeyOf, partnerId, text } from '../validation.js';
 
-// PostgreSQL text cannot hold NUL, and control characters or lone surrogates are never meant: refuse them here,
-// before they reach a workflow whose activity could then never persist them.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
-    .refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
-const partnerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 const idParams = z.strictObject({ id: z.string().uuid('must be an opportunity id (UUID)') });
-const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
 
 export const shareBody = z.strictObject({
   partnerId,
@@ -46,15 +33,9 @@ export function opportunityRoutes(opportunities: OpportunityClient): RouteDef[] 
       body: shareBody,
       responses: { 201: opportunitySchema },
       problems: [422],
+      idempotencyKey: true,
       handler: async ({ principal, body, req }) => {
-        const key = req.get('idempotency-key');
-        const parsedKey = key === undefined ? undefined : idempotencyKey.safeParse(key);
-        if (parsedKey && !parsedKey.success) {
-          throw problems.validation([
-            { field: 'Idempotency-Key', message: parsedKey.error.issues[0]!.message },
-          ]);
-        }
-        const view = await opportunities.share(principal, body, parsedKey?.data);
+        const view = await opportunities.share(principal, body, idempotencyKeyOf(req));
         return { status: 201, body: view, headers: { Location: `/v1/opportunities/${view.id}` } };
       },
     }),

@@ -24,8 +24,12 @@ export type MatrixEntry = {
   object?: { state: ObjectState; freshPerSuccess: boolean };
   /** Mounted only on the time-skipping server: 404 for everyone in normal mode. */
   timeSkippingOnly?: boolean;
-  request: (object: { id: string }) => MatrixRequest;
+  /** The path names the partner (`:partnerId` = the "own" partner): partnerOwned without an opportunity object. */
+  partnerInPath?: boolean;
+  request: (object: { id: string }, fixtures: MatrixFixtures) => MatrixRequest | Promise<MatrixRequest>;
 };
+/** Organization fixtures of the "own" partner: a member and a custom role; newRole() makes a fresh role. */
+export type MatrixFixtures = { partnerId: string; memberId: string; roleId: string; newRole: () => Promise<string> };
 export type MatrixTable = Record<string, MatrixEntry>;
 
 export type Mounted = { normal: RouteDef[]; timeSkipping: RouteDef[] };
@@ -54,7 +58,7 @@ export function checkCoverage(mounted: Mounted, table: MatrixTable): string[] {
     if (entry.timeSkippingOnly && normal.has(key)) errors.push(`route ${key} is marked time-skipping only but is mounted in normal mode`);
     if (!entry.timeSkippingOnly && !normal.has(key)) errors.push(`route ${key} is mounted only in time-skipping mode; mark its entry timeSkippingOnly`);
     if (entry.timeSkippingOnly && !timeSkipping.has(key)) errors.push(`route ${key} is marked time-skipping only but is not mounted there`);
-    if (entry.partnerOwned && !entry.object) errors.push(`access-matrix entry ${key} is partnerOwned but names no object`);
+    if (entry.partnerOwned && !entry.object && !entry.partnerInPath) errors.push(`access-matrix entry ${key} is partnerOwned but names no object`);
   }
   for (const key of Object.keys(table)) {
     if (!all.has(key)) errors.push(`access-matrix entry ${key} matches no route — remove it (or fix its key)`);
@@ -70,9 +74,14 @@ export type Caller = {
   iam?: boolean;
   /** Partner staff: of the object's partner, or of another one. */
   side?: 'own' | 'other';
+  /** Has a member record of the own partner that is deactivated (the test creates it: DEACTIVATED_SUB). */
+  deactivated?: boolean;
 };
 
-/** Every built-in role (partner roles once per side), IAM sub-users, and no token at all. */
+/** The token subject of the deactivated member caller; the test creates its member record and deactivates it. */
+export const DEACTIVATED_SUB = 'matrix-deactivated-member';
+
+/** Every built-in role (partner roles once per side), IAM sub-users, a deactivated member, and no token at all. */
 export async function callersFor(secret: string, ownPartner: string, otherPartner: string): Promise<Caller[]> {
   const callers: Caller[] = [];
   const add = async (label: string, principal: Principal, extra: Partial<Caller> = {}, accountType?: string) =>
@@ -93,6 +102,8 @@ export async function callersFor(secret: string, ownPartner: string, otherPartne
   // IAM sub-users of the owning partner and of the vendor: refused whatever roles they claim.
   await add('iam_user(partner_admin@own)', { sub: 'matrix-iam-partner', roles: ['partner_admin'], partnerId: ownPartner }, { iam: true, side: 'own' }, 'iam_user');
   await add('iam_user(vendor_admin)', { sub: 'matrix-iam-vendor', roles: ['vendor_admin'] }, { iam: true }, 'iam_user');
+  // A deactivated member of the owning partner: refused everywhere, whatever its token claims.
+  await add('member(deactivated)@own', { sub: DEACTIVATED_SUB, roles: ['partner_admin'], partnerId: ownPartner }, { deactivated: true, side: 'own' });
   callers.push({ label: 'no token' });
   return callers;
 }
@@ -104,6 +115,7 @@ export function expectedFor(route: RouteDef, entry: MatrixEntry, caller: Caller)
   if (route.permission === 'public') return { status: entry.success, why: 'public route' };
   if (!caller.token || !caller.principal) return { status: 401, why: 'no token' };
   if (caller.iam) return { status: 403, why: 'IAM sub-user' };
+  if (caller.deactivated) return { status: 403, why: 'deactivated member' };
   if (!can(caller.principal, route.permission)) {
     return { status: 403, why: `role lacks ${route.permission}` };
   }

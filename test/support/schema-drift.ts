@@ -47,9 +47,10 @@ const DEFAULT_NATIVE: Record<string, [string, string[]]> = {
 };
 
 function postgresType(field: DmmfField): string {
-  const native = field.kind === 'scalar' && !field.isList ? (field.nativeType ?? DEFAULT_NATIVE[field.type]) : undefined;
+  const native = field.kind === 'scalar' ? (field.nativeType ?? DEFAULT_NATIVE[field.type]) : undefined;
   const mapped = native && NATIVE_TYPES[native[0]]?.(native[1]);
-  if (mapped) return mapped;
+  // A scalar list (String[]) is a PostgreSQL array of the element type.
+  if (mapped) return field.isList ? `${mapped}[]` : mapped;
   const prismaType = `${field.kind} ${field.type}${field.isList ? '[]' : ''}${field.nativeType ? ` @db.${field.nativeType[0]}` : ''}`;
   return `<no mapping for Prisma ${prismaType}: add it to test/support/schema-drift.ts>`;
 }

@@ -1,0 +1,18 @@
+/** Idempotency-Key support for POSTs that create something: same principal + same key → the same resource id. */
+import { createHash, randomUUID } from 'node:crypto';
+import { problems } from '../../domain/problems.js';
+import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
+
+/**
+ * Same scope + same key → the id reserved by the first request; a different body is refused (422). Pass a
+ * transaction client to make the reservation part of the creation (a refused creation then reserves nothing).
+ */
+export async function reserveIdempotentId(prisma: PrismaClient | Prisma.TransactionClient, scope: string, key: string, request: unknown): Promise<string> {
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
+  const stored = await prisma.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+  if (stored.requestHash !== requestHash) {
+    throw problems.unprocessable('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
+  }
+  return stored.resourceId;
+}
