@@ -103,10 +103,8 @@ async function startTemporal(): Promise<string> {
       process.env,
     ),
   );
+  // --search-attribute registers them, also in a data file from before they existed.
   await waitForPort(temporalPort, '127.0.0.1', 60_000, server);
-  const connection = await Connection.connect({ address });
-  await registerSearchAttributes(connection, namespace); // a data file from before the attributes existed
-  await connection.close();
   say(`temporal: dev server on ${address}, Web UI http://localhost:${uiPort}, data ${path.join(dataDir, 'temporal.sqlite')}`);
   return address;
 }
