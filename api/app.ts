@@ -10,6 +10,7 @@ import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
+import { createExpertsClient } from './clients/experts.js';
 import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
@@ -17,6 +18,7 @@ import { mountDocs } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { docsRoutes } from './routes/docs.js';
+import { expertRoutes } from './routes/experts.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
@@ -52,6 +54,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...opportunityRoutes(createOpportunityClient(deps)),
     ...calendarRoutes(deps.calendarByName ?? getCalendar),
     ...memberRoutes(createMembersClient(deps)),
+    ...expertRoutes(createExpertsClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

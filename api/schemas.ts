@@ -132,6 +132,24 @@ export const roleListSchema = z
   })
   .meta({ id: 'RoleList' });
 
+export const expertSchema = z
+  .strictObject({
+    id: z.uuid(),
+    partnerId: z.string(),
+    employeeId: z.string().describe('unique per partner'),
+    name: z.string(),
+    fullTime: z.boolean(),
+    fullTimeSince: z.iso.date().nullable().describe('local date the current full-time status began; null when not full-time'),
+    registeredOn: z.iso.date(),
+    active: z.boolean(),
+    certifications: z.array(z.strictObject({ type: z.string(), validFrom: z.iso.date(), validTo: z.iso.date() })),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .meta({ id: 'Expert', description: "An expert of a partner: the monthly incentive's subject. Dates are local (Asia/Shanghai)." });
+
+export const expertListSchema = z.strictObject({ items: z.array(expertSchema) }).meta({ id: 'ExpertList' });
+
 /** The generated document itself: only its outline is promised here (the content is OpenAPI 3.1). */
 export const openApiDocumentSchema = z
   .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
@@ -142,3 +160,4 @@ export type OpportunityView = z.output<typeof opportunitySchema>;
 export type MemberView = z.output<typeof memberSchema>;
 export type CustomRoleView = z.output<typeof customRoleSchema>;
 export type RoleListView = z.output<typeof roleListSchema>;
+export type ExpertView = z.output<typeof expertSchema>;

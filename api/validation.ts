@@ -17,6 +17,19 @@ export const text = (max: number) =>
 
 export const partnerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 
+/**
+ * A local calendar date, YYYY-MM-DD, that exists (no 2026-02-30) and that PostgreSQL's date type holds
+ * without surprise (years 1900–9999).
+ */
+export const localDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((v) => {
+    const year = Number(v.slice(0, 4));
+    const d = new Date(`${v}T00:00:00Z`);
+    return year >= 1900 && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'must be an existing date between 1900-01-01 and 9999-12-31');
+
 const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
 
 /** The request's Idempotency-Key header, validated; undefined when absent. */

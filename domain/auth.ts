@@ -29,6 +29,7 @@ export const PERMISSIONS = [
   'clock.advance',
   'member.manage',
   'role.manage',
+  'expert.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -39,6 +40,7 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'calendar.read',
   'member.manage',
   'role.manage',
+  'expert.manage',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -50,8 +52,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share'],
   vendor_reviewer: VENDOR_READ,
-  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage'],
-  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage'],
+  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage'],
+  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage'],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
   partner_finance: ['opportunity.read', 'calendar.read'],
 };

@@ -38,6 +38,14 @@ const shareBody = (partnerId: string) => ({ partnerId, customerName: 'Matrix Ltd
 const byId = ({ id }: { id: string }) => ({ params: { id } });
 const own = (fx: MatrixFixtures, params: Record<string, string> = {}) => ({ partnerId: fx.partnerId, ...params });
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+const EXPERT = {
+  employeeId: 'matrix-expert',
+  name: 'Matrix expert',
+  fullTime: true,
+  fullTimeSince: '2025-01-01',
+  registeredOn: '2025-01-01',
+  certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+};
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
@@ -126,6 +134,25 @@ const TABLE: MatrixTable = {
     partnerOwned: true,
     partnerInPath: true,
     request: async (_, fx) => ({ params: own(fx, { roleId: await fx.newRole() }) }), // a fresh role per call: a success consumes it
+  },
+  'GET /v1/partners/:partnerId/experts': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), query: { active: 'true' } }),
+  },
+  'POST /v1/partners/:partnerId/experts': {
+    success: 201,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), body: { ...EXPERT, employeeId: unique('matrix-expert') } }),
+  },
+  'PATCH /v1/partners/:partnerId/experts/:expertId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    // The fixture's own values: a success changes nothing a refusal could be confused with.
+    request: (_, fx) => ({ params: own(fx, { expertId: fx.expertId }), body: { name: EXPERT.name, active: true } }),
   },
   'POST /v1/admin/clock/advance': {
     success: 200,
@@ -272,6 +299,7 @@ describe('access matrix', () => {
       partnerId: OWN,
       memberId: (await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: 'matrix-member', displayName: 'Matrix member', roles: ['partner_finance'] })).id,
       roleId: await newRole(),
+      expertId: (await setupCall('POST', `/v1/partners/${OWN}/experts`, EXPERT)).id,
       newRole,
     };
     const deactivated = await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: DEACTIVATED_SUB, displayName: 'Deactivated', roles: ['partner_admin'] });
@@ -279,7 +307,11 @@ describe('access matrix', () => {
     const organizationSnapshot = async () => {
       const member = await normal.prisma.partnerMember.findUniqueOrThrow({ where: { id: fx.memberId }, include: { roles: true } });
       const role = await normal.prisma.partnerRole.findUniqueOrThrow({ where: { id: fx.roleId } });
-      return `member ${member.displayName}, ${member.active}, [${member.roles.map((r) => r.role).sort()}]; role ${role.name} [${role.permissions}]`;
+      const expert = await normal.prisma.expert.findUniqueOrThrow({ where: { id: fx.expertId }, include: { certifications: true, changes: true } });
+      return (
+        `member ${member.displayName}, ${member.active}, [${member.roles.map((r) => r.role).sort()}]; role ${role.name} [${role.permissions}]; ` +
+        `expert ${expert.name}, ${expert.active}, ${expert.certifications.length} certifications, ${expert.changes.length} changes`
+      );
     };
     const before = [...(await snapshot()), await organizationSnapshot()];
 

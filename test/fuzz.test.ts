@@ -72,10 +72,26 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'PATCH /v1/partners/:partnerId/members/:memberId': { displayName: 'Fuzz member', active: true, roles: ['partner_sales'] },
   'POST /v1/partners/:partnerId/roles': { name: 'Fuzz role', permissions: ['opportunity.read'] },
   'PATCH /v1/partners/:partnerId/roles/:roleId': { name: 'Fuzz role', permissions: ['opportunity.read'] },
+  'POST /v1/partners/:partnerId/experts': {
+    employeeId: 'fuzz-expert',
+    name: 'Fuzz expert',
+    fullTime: true,
+    fullTimeSince: '2025-01-01',
+    registeredOn: '2025-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+  },
+  'PATCH /v1/partners/:partnerId/experts/:expertId': {
+    name: 'Fuzz expert',
+    fullTime: true,
+    fullTimeSince: '2025-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+    active: true,
+  },
 };
 const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
+  'GET /v1/partners/:partnerId/experts': { active: 'true' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -101,9 +117,9 @@ function stringRuleAt(schema: z.ZodType | undefined, path: string[]): { max?: nu
 
 const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 
-// ---- fixtures: opportunities, a member and a custom role the id-taking routes act on --------------------------
+// ---- fixtures: opportunities, a member, a custom role and an expert the id-taking routes act on ----------------
 
-type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string };
+type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string; expertId: string };
 let fixtures: Fixtures;
 
 async function makeFixtures(): Promise<Fixtures> {
@@ -121,7 +137,12 @@ async function makeFixtures(): Promise<Fixtures> {
   expect(member.status).toBe(201);
   const role = await call(app.base, 'POST', `/v1/partners/${partnerId}/roles`, partner, { name: 'Fuzz target', permissions: ['opportunity.read'] });
   expect(role.status).toBe(201);
-  return { partnerId, ids: [pending, accepted], memberId: member.body.id as string, roleId: role.body.id as string };
+  const expert = await call(app.base, 'POST', `/v1/partners/${partnerId}/experts`, partner, {
+    ...VALID_BODY['POST /v1/partners/:partnerId/experts'],
+    employeeId: 'fuzz-target', // not the known-good body's: a valid POST then succeeds
+  });
+  expect(expert.status).toBe(201);
+  return { partnerId, ids: [pending, accepted], memberId: member.body.id as string, roleId: role.body.id as string, expertId: expert.body.id as string };
 }
 
 // ---- state snapshot -------------------------------------------------------------------------------------------
@@ -142,6 +163,15 @@ async function snapshot() {
         ]),
       )
       .digest('hex'),
+    experts: createHash('sha256')
+      .update(
+        JSON.stringify(
+          await app.prisma.expert.findMany({ orderBy: { id: 'asc' }, include: { certifications: { orderBy: { id: 'asc' } } } }),
+          (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v),
+        ),
+      )
+      .digest('hex'),
+    expertChanges: await app.prisma.expertChange.count(),
     workflows: (await env.client.workflow.count()).count,
   };
 }
@@ -336,7 +366,7 @@ function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
     const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
     if (!(vendorOk && partnerOk)) return true;
   }
-  if (f.params.id || f.params.memberId || f.params.roleId) return true; // a non-UUID opportunity, member or role id
+  if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId) return true; // a non-UUID opportunity, member, role or expert id
   if (f.body?.bad || f.query?.bad) return true;
   if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
     return true; // a body where none is taken
@@ -358,6 +388,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     partnerId: fixtures.partnerId,
     memberId: fixtures.memberId,
     roleId: fixtures.roleId,
+    expertId: fixtures.expertId,
   };
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
   // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).

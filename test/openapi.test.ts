@@ -92,7 +92,7 @@ describe('the document', () => {
     }
     const share = docs.normal.paths['/v1/opportunities']!.post!;
     expect(share.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
-    for (const path of ['/v1/partners/{partnerId}/members', '/v1/partners/{partnerId}/roles']) {
+    for (const path of ['/v1/partners/{partnerId}/members', '/v1/partners/{partnerId}/roles', '/v1/partners/{partnerId}/experts']) {
       expect(docs.normal.paths[path]!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     }
     expect(docs.normal.paths['/v1/admin/clock/advance']).toBeUndefined();
@@ -283,6 +283,37 @@ describe('contract: real answers match the document', () => {
     const self = await tokenFor(['partner_admin'], partnerId, 'oa-member');
     expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { active: false }), 200);
     expectStatus(await n('GET', `${base}/members`, self), 403);
+  });
+
+  it('experts: list, register, change — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const base = `/v1/partners/${partnerId}/experts`;
+    const expert = {
+      employeeId: 'OA-1',
+      name: 'OA expert',
+      fullTime: true,
+      fullTimeSince: '2025-01-01',
+      registeredOn: '2025-01-01',
+      certifications: [{ type: 'CLOUD_EXPERT', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+    };
+    const created = await n('POST', base, owner, expert, { 'Idempotency-Key': randomUUID() });
+    expectStatus(created, 201);
+    const id = created.body.id as string;
+    expectStatus(await n('POST', base, owner, { employeeId: 'OA-2', name: 'Part-timer', fullTime: false, registeredOn: '2026-01-01' }), 201);
+    expectStatus(await n('POST', base, owner, expert), 409);
+    expectStatus(await n('POST', base, owner, { ...expert, employeeId: 'OA-3', certifications: [{ type: 'NOPE', validFrom: '2025-01-01', validTo: '2025-02-01' }] }), 400);
+    expectStatus(await n('POST', base, other, { ...expert, employeeId: 'OA-4' }), 404);
+    expectStatus(await n('GET', base, owner), 200);
+    expectStatus(await n('GET', `${base}?active=false`, owner), 200);
+    expectStatus(await n('GET', base, other), 404);
+    expectStatus(await n('GET', base, vendor), 403);
+    expectStatus(await n('PATCH', `${base}/${id}`, owner, { fullTime: false }), 200);
+    expectStatus(await n('PATCH', `${base}/${id}`, owner, { fullTimeSince: '2026-01-01' }), 422);
+    expectStatus(await n('PATCH', `${base}/${id}`, owner, { active: false }), 200);
+    expectStatus(await n('PATCH', `${base}/${randomUUID()}`, owner, { active: false }), 404);
   });
 
   it('time-skipping mode: clock advance and its document', async () => {

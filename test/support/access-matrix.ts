@@ -28,8 +28,8 @@ export type MatrixEntry = {
   partnerInPath?: boolean;
   request: (object: { id: string }, fixtures: MatrixFixtures) => MatrixRequest | Promise<MatrixRequest>;
 };
-/** Organization fixtures of the "own" partner: a member and a custom role; newRole() makes a fresh role. */
-export type MatrixFixtures = { partnerId: string; memberId: string; roleId: string; newRole: () => Promise<string> };
+/** Organization fixtures of the "own" partner: a member, a custom role and an expert; newRole() makes a fresh role. */
+export type MatrixFixtures = { partnerId: string; memberId: string; roleId: string; expertId: string; newRole: () => Promise<string> };
 export type MatrixTable = Record<string, MatrixEntry>;
 
 export type Mounted = { normal: RouteDef[]; timeSkipping: RouteDef[] };
