@@ -1,8 +1,9 @@
 /** Every activity the worker registers, built from explicit dependencies. */
+import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 
-export type ActivityDeps = OpportunityActivityDeps;
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createOpportunityActivities(deps) };
+  return { ...createOpportunityActivities(deps), ...createIncentiveActivities(deps) };
 }

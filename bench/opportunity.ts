@@ -18,7 +18,7 @@ import { testCalendar } from '../test/support/calendar.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import { createWorker } from '../worker/worker.js';
 import type { OpportunityOptions } from './options.js';
-import { PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/search-attributes.js';
+import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/search-attributes.js';
 import { collectGarbage, fixed, type Memory, memory, mib, percentile, table, type Teardown } from './lib.js';
 
 const JWT_SECRET = `bench-${randomUUID()}-secret-0123456789`;
@@ -136,7 +136,7 @@ export async function runOpportunityBench(
         server: {
           executable: { type: 'existing-path', path: resolveTemporalCli() },
           ip: '127.0.0.1',
-          searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline],
+          searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod],
           extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
           log: { format: 'pretty', level: 'error' },
         },

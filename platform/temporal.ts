@@ -12,12 +12,14 @@ export async function connectClient(address: string, namespace: string): Promise
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const { IndexedValueType } = protos.temporal.api.enums.v1;
   const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
-  const wanted = Object.fromEntries(Object.entries(searchAttributeTypes).map(([name, type]) => [name, types[type]]));
-  try {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: wanted });
-  } catch (error) {
-    // ALREADY_EXISTS (6) on a second start: the attributes are there, which is all we need.
-    if ((error as { code?: number }).code !== 6) throw error;
+  // One at a time: a cluster that already has the older attributes must still get a newly added one.
+  for (const [name, type] of Object.entries(searchAttributeTypes)) {
+    try {
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [name]: types[type] } });
+    } catch (error) {
+      // ALREADY_EXISTS (6) on a second start: the attribute is there, which is all we need.
+      if ((error as { code?: number }).code !== 6) throw error;
+    }
   }
 }
 

@@ -1,2 +1,3 @@
 // Every workflow type the worker runs. Workflow code only: it is bundled into the Temporal sandbox.
 export { opportunityWorkflow } from './opportunity.js';
+export { incentiveWorkflow } from './incentive.js';

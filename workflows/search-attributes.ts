@@ -5,6 +5,8 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const PartnerId = defineSearchAttributeKey('PartnerId', 'KEYWORD');
 export const ProcessStatus = defineSearchAttributeKey('ProcessStatus', 'KEYWORD');
 export const ProcessDeadline = defineSearchAttributeKey('ProcessDeadline', 'DATETIME');
+/** The month an incentive is for ('YYYY-MM'). */
+export const IncentivePeriod = defineSearchAttributeKey('IncentivePeriod', 'KEYWORD');
 
 /** Registered on the cluster at start (see platform/temporal.ts). */
-export const searchAttributeTypes = { PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime' } as const;
+export const searchAttributeTypes = { PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword' } as const;

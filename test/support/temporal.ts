@@ -4,7 +4,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../platform/temporal.js';
 import { workflowsPath } from '../../worker/worker.js';
-import { PartnerId, ProcessDeadline, ProcessStatus } from '../../workflows/search-attributes.js';
+import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../../workflows/search-attributes.js';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -27,7 +27,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },
       ip: '127.0.0.1',
-      searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline],
+      searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod],
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
       log: { format: 'pretty', level: 'warn' },
     },

@@ -1,0 +1,253 @@
+/**
+ * Monthly incentive persistence (workflows/incentive.ts). Every activity is idempotent: a retry after a crash
+ * (worker, database) finds its own earlier write and does nothing more. Business times come in as arguments
+ * (workflow time).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  type CalendarLookup,
+  CalendarYearNotCoveredError,
+  type DeadlineExplanation,
+  defaultCalendarLookup,
+} from '../domain/calendar.js';
+import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
+import type { Prisma } from '../prisma/generated/client.js';
+import type { PrismaClient } from '../platform/db.js';
+import { type IncentiveLine, type IncentiveStatus, incentiveId } from '../workflows/incentive.js';
+
+/** The partner has 14 working days from generation to verify the list. */
+export const VERIFICATION_WORKING_DAYS = 14;
+/**
+ * The reminder goes out 11 working days after generation, i.e. 3 working days before the deadline counted in
+ * working-day time (the same wall-clock time, 3 working days earlier), not 3 calendar days before it.
+ */
+export const REMINDER_WORKING_DAYS = VERIFICATION_WORKING_DAYS - 3;
+export const REMINDER_TOPIC = 'incentive.reminder';
+
+export const reminderDedupeKey = (id: string) => `incentive-reminder-${id}`;
+
+/** The incentive as persisted: what the workflow adopts after generateIncentive. */
+export type GeneratedIncentive = {
+  incentiveId: string;
+  status: IncentiveStatus;
+  generatedAt: string;
+  verificationDeadline: string;
+  reminderAt: string;
+  explanation: DeadlineExplanation;
+  currency: string;
+  lines: IncentiveLine[];
+  seq: number;
+};
+
+export type IncentiveTransitionRecord = {
+  incentiveId: string;
+  seq: number;
+  type: 'VERIFIED' | 'OBJECTED' | 'OBJECTION_RESOLVED' | 'OBJECTION_REJECTED' | 'EXPIRED';
+  fromStatus: IncentiveStatus;
+  toStatus: IncentiveStatus;
+  actor: string;
+  at: string;
+  reasonCode?: string;
+  note?: string;
+  data?: Record<string, unknown>;
+  /** OBJECTION_RESOLVED: the lines after the adjustments (replace the stored amounts; missing lines are removed). */
+  lines?: IncentiveLine[];
+  /** VERIFIED: the settlement, written in the same transaction as the transition. */
+  settlement?: { partnerId: string; period: string; amountMinor: number; currency: string };
+};
+
+export type IncentiveActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
+
+const DEFAULT_CURRENCY = incentiveRules.rates[0]?.currency ?? 'CNY';
+const fromDate = (date: Date) => date.toISOString().slice(0, 10);
+const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
+
+export function createIncentiveActivities({ prisma, calendarFor = defaultCalendarLookup }: IncentiveActivityDeps) {
+  async function load(id: string): Promise<GeneratedIncentive | undefined> {
+    const row = await prisma.incentive.findUnique({ where: { id }, include: { lines: { orderBy: [{ employeeId: 'asc' }, { expertId: 'asc' }] } } });
+    if (!row) return undefined;
+    return {
+      incentiveId: row.id,
+      status: row.status as IncentiveStatus,
+      generatedAt: row.generatedAt.toISOString(),
+      verificationDeadline: row.verificationDeadline.toISOString(),
+      reminderAt: row.reminderAt.toISOString(),
+      explanation: row.deadlineExplanation as unknown as DeadlineExplanation,
+      currency: row.currency,
+      lines: row.lines.map((l) => ({
+        expertId: l.expertId,
+        employeeId: l.employeeId,
+        name: l.name,
+        certification: l.certification,
+        amountMinor: Number(l.amountMinor),
+        currency: l.currency,
+      })),
+      seq: row.lastSeq,
+    };
+  }
+
+  return {
+    /**
+     * Computes the lines (every active expert of the partner that qualifies for the period), plans the deadline
+     * and the reminder from `generatedAt` in the partner's calendar, and persists incentive + lines + GENERATED
+     * at once. When the incentive already exists (a retry, or a second start for the same partner and period)
+     * it creates nothing and answers the stored incentive, whatever the experts look like now.
+     */
+    async generateIncentive({ partnerId, period, generatedAt }: { partnerId: string; period: string; generatedAt: string }): Promise<GeneratedIncentive> {
+      const id = incentiveId(partnerId, period);
+      const existing = await load(id);
+      if (existing) return existing;
+      try {
+        monthBounds(period);
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(String((error as Error).message), 'INVALID_PERIOD');
+      }
+      const at = new Date(generatedAt);
+      const calendar = calendarFor(partnerId);
+      let deadline, reminder;
+      try {
+        deadline = calendar.addWorkingDays(at, VERIFICATION_WORKING_DAYS);
+        reminder = calendar.addWorkingDays(at, REMINDER_WORKING_DAYS);
+      } catch (error) {
+        if (error instanceof CalendarYearNotCoveredError) {
+          throw ApplicationFailure.nonRetryable(error.message, 'CALENDAR_YEAR_NOT_COVERED', { calendar: error.calendar, year: error.year });
+        }
+        throw error;
+      }
+
+      const experts = await prisma.expert.findMany({
+        where: { partnerId, active: true },
+        include: { certifications: true },
+        orderBy: [{ employeeId: 'asc' }, { id: 'asc' }],
+      });
+      const lines: IncentiveLine[] = [];
+      for (const e of experts) {
+        const q = qualify(
+          {
+            active: e.active,
+            fullTime: e.fullTime,
+            fullTimeSince: e.fullTimeSince ? fromDate(e.fullTimeSince) : null,
+            registeredOn: fromDate(e.registeredOn),
+            certifications: e.certifications.map((c) => ({ type: c.type, validFrom: fromDate(c.validFrom), validTo: fromDate(c.validTo) })),
+          },
+          period,
+        );
+        if (q.qualifies && q.amount && q.certification) {
+          lines.push({ expertId: e.id, employeeId: e.employeeId, name: e.name, certification: q.certification, amountMinor: q.amount.minor, currency: q.amount.currency });
+        }
+      }
+
+      await prisma.$transaction(async (tx) => {
+        const created = await tx.incentive.createMany({
+          data: [
+            {
+              id,
+              partnerId,
+              period,
+              status: 'PENDING_VERIFICATION',
+              generatedAt: at,
+              verificationDeadline: deadline.deadline,
+              reminderAt: reminder.deadline,
+              deadlineExplanation: deadline.explanation as unknown as Prisma.InputJsonValue,
+              calendar: calendar.name,
+              zone: calendar.zone,
+              headcount: lines.length,
+              totalMinor: BigInt(sum(lines)),
+              currency: lines[0]?.currency ?? DEFAULT_CURRENCY,
+              lastSeq: 1,
+              updatedAt: at,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (created.count === 0) return; // generated concurrently: the first one stands
+        await tx.incentiveLine.createMany({ data: lines.map((l) => ({ ...l, incentiveId: id, amountMinor: BigInt(l.amountMinor) })) });
+        await tx.incentiveEvent.create({
+          data: {
+            incentiveId: id,
+            seq: 1,
+            type: 'GENERATED',
+            toStatus: 'PENDING_VERIFICATION',
+            actor: 'system',
+            at,
+            data: {
+              verificationDeadline: deadline.deadline.toISOString(),
+              reminderAt: reminder.deadline.toISOString(),
+              calendar: calendar.name,
+              headcount: lines.length,
+              totalMinor: sum(lines),
+              rulesVersion: incentiveRules.version,
+            },
+          },
+        });
+      });
+      return (await load(id))!;
+    },
+
+    async recordIncentiveTransition(t: IncentiveTransitionRecord): Promise<void> {
+      const at = new Date(t.at);
+      await prisma.$transaction(async (tx) => {
+        const inserted = await tx.incentiveEvent.createMany({
+          data: [
+            {
+              incentiveId: t.incentiveId,
+              seq: t.seq,
+              type: t.type,
+              fromStatus: t.fromStatus,
+              toStatus: t.toStatus,
+              actor: t.actor,
+              at,
+              reasonCode: t.reasonCode ?? null,
+              note: t.note ?? null,
+              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (inserted.count === 0) return; // a retry: already recorded
+        if (t.lines) {
+          const kept = t.lines.map((l) => l.expertId);
+          await tx.incentiveLine.deleteMany({ where: { incentiveId: t.incentiveId, expertId: { notIn: kept } } });
+          for (const l of t.lines) {
+            await tx.incentiveLine.update({
+              where: { incentiveId_expertId: { incentiveId: t.incentiveId, expertId: l.expertId } },
+              data: { amountMinor: BigInt(l.amountMinor) },
+            });
+          }
+        }
+        await tx.incentive.update({
+          where: { id: t.incentiveId },
+          data: {
+            status: t.toStatus,
+            lastSeq: t.seq,
+            updatedAt: at,
+            ...(t.lines ? { headcount: t.lines.length, totalMinor: BigInt(sum(t.lines)) } : {}),
+          },
+        });
+        if (t.settlement) {
+          // Exactly once: incentive_id is unique, and this runs only with the (unique) VERIFIED event.
+          await tx.settlement.createMany({
+            data: [{ incentiveId: t.incentiveId, ...t.settlement, amountMinor: BigInt(t.settlement.amountMinor), settledAt: at }],
+            skipDuplicates: true,
+          });
+        }
+      });
+    },
+
+    /** Appends the reminder to the outbox once (dedupe key per incentive). */
+    async enqueueIncentiveReminder(r: { incentiveId: string; partnerId: string; period: string; verificationDeadline: string; dueAt: string }): Promise<void> {
+      await prisma.outbox.createMany({
+        data: [
+          {
+            topic: REMINDER_TOPIC,
+            aggregateId: r.incentiveId,
+            dedupeKey: reminderDedupeKey(r.incentiveId),
+            payload: { incentiveId: r.incentiveId, partnerId: r.partnerId, period: r.period, verificationDeadline: r.verificationDeadline },
+            dueAt: new Date(r.dueAt),
+          },
+        ],
+        skipDuplicates: true,
+      });
+    },
+  };
+}
