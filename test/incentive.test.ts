@@ -7,13 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIncentiveActivities } from '../activities/incentive.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { createPrisma, type PrismaClient } from '../platform/db.js';
-import { createWorker } from '../worker/worker.js';
+import type { PrismaClient } from '../platform/db.js';
 import {
   getIncentive,
   type IncentiveSnapshot,
@@ -24,37 +22,25 @@ import {
   verify,
 } from '../workflows/incentive.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
-import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
+import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'incentive-workflow-test';
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
-let worker: Worker;
-let running: Promise<void>;
+let stopWorker: () => Promise<void>;
 let calendar: BusinessCalendar;
 let period: string;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  prisma = createPrisma(inject('databaseUrl'));
   const now = await env.currentTimeMs();
   calendar = testCalendar(now);
   period = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 1 }).toFormat('yyyy-MM');
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    prisma,
-    calendarFor: () => calendar,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await prisma?.$disconnect();
+  await stopWorker?.();
   await env?.teardown();
 });
 

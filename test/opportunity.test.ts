@@ -7,12 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { WithStartWorkflowOperation, type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpportunityActivities } from '../activities/opportunity.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { createPrisma, type PrismaClient } from '../platform/db.js';
-import { createWorker } from '../worker/worker.js';
+import type { PrismaClient } from '../platform/db.js';
 import {
   accept,
   close,
@@ -23,34 +21,22 @@ import {
   share,
 } from '../workflows/opportunity.js';
 import { isoDate, nextFriday, testCalendar } from './support/calendar.js';
-import { timeSkippingEnv, workflowBundle } from './support/temporal.js';
+import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'opportunity-workflow-test';
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
-let worker: Worker;
-let running: Promise<void>;
+let stopWorker: () => Promise<void>;
 let calendar: BusinessCalendar;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  prisma = createPrisma(inject('databaseUrl'));
   calendar = testCalendar(await env.currentTimeMs());
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    prisma,
-    calendarFor: () => calendar,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await prisma?.$disconnect();
+  await stopWorker?.();
   await env?.teardown();
 });
 

@@ -3,7 +3,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../platform/temporal.js';
-import { workflowsPath } from '../../worker/worker.js';
+import type { CalendarLookup } from '../../domain/calendar.js';
+import { createPrisma } from '../../platform/db.js';
+import { createWorker, workflowsPath } from '../../worker/worker.js';
 import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../../workflows/search-attributes.js';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -32,4 +34,29 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
       log: { format: 'pretty', level: 'warn' },
     },
   });
+}
+
+/**
+ * The app's worker (real activities, real PostgreSQL) running on a test environment, for a test file's
+ * lifetime: `stop()` drains it and closes the database pool.
+ */
+export async function startTestWorker(env: TestWorkflowEnvironment, taskQueue: string, calendarFor: CalendarLookup) {
+  const prisma = createPrisma(inject('databaseUrl'));
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    prisma,
+    calendarFor,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    prisma,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await prisma.$disconnect();
+    },
+  };
 }
