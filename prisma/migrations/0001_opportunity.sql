@@ -37,14 +37,15 @@ CREATE TABLE opportunity_event (
 );
 CREATE UNIQUE INDEX opportunity_event_opportunity_id_seq_key ON opportunity_event (opportunity_id, seq);
 
--- History is append-only: refuse edits and deletes at the database itself.
-CREATE FUNCTION opportunity_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+-- History is append-only: refuse edits and deletes at the database itself. One function for every history
+-- table (later migrations attach it to theirs).
+CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'opportunity_event is append-only';
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END;
 $$;
 CREATE TRIGGER opportunity_event_no_update BEFORE UPDATE OR DELETE ON opportunity_event
-  FOR EACH ROW EXECUTE FUNCTION opportunity_event_append_only();
+  FOR EACH ROW EXECUTE FUNCTION append_only();
 
 CREATE TABLE idempotency_key (
   scope        text NOT NULL,

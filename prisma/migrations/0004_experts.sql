@@ -43,10 +43,5 @@ CREATE TABLE expert_change (
 );
 CREATE UNIQUE INDEX expert_change_expert_id_seq_key ON expert_change (expert_id, seq);
 
-CREATE FUNCTION expert_change_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'expert_change is append-only';
-END;
-$$;
 CREATE TRIGGER expert_change_no_update BEFORE UPDATE OR DELETE ON expert_change
-  FOR EACH ROW EXECUTE FUNCTION expert_change_append_only();
+  FOR EACH ROW EXECUTE FUNCTION append_only(); -- defined in 0001

@@ -53,13 +53,8 @@ CREATE TABLE incentive_event (
 );
 CREATE UNIQUE INDEX incentive_event_incentive_id_seq_key ON incentive_event (incentive_id, seq);
 
-CREATE FUNCTION incentive_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'incentive_event is append-only';
-END;
-$$;
 CREATE TRIGGER incentive_event_no_update BEFORE UPDATE OR DELETE ON incentive_event
-  FOR EACH ROW EXECUTE FUNCTION incentive_event_append_only();
+  FOR EACH ROW EXECUTE FUNCTION append_only(); -- defined in 0001
 
 -- What is owed for a verified incentive: written once, in the transaction of the VERIFIED transition.
 CREATE TABLE settlement (
