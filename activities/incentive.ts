@@ -6,7 +6,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import {
   type CalendarLookup,
-  CalendarYearNotCoveredError,
   type DeadlineExplanation,
   defaultCalendarLookup,
 } from '../domain/calendar.js';
@@ -14,6 +13,7 @@ import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type IncentiveLine, type IncentiveStatus, incentiveId } from '../workflows/incentive.js';
+import { failClosed } from './calendar.js';
 
 /** The partner has 14 working days from generation to verify the list. */
 export const VERIFICATION_WORKING_DAYS = 14;
@@ -104,16 +104,8 @@ export function createIncentiveActivities({ prisma, calendarFor = defaultCalenda
       }
       const at = new Date(generatedAt);
       const calendar = calendarFor(partnerId);
-      let deadline, reminder;
-      try {
-        deadline = calendar.addWorkingDays(at, VERIFICATION_WORKING_DAYS);
-        reminder = calendar.addWorkingDays(at, REMINDER_WORKING_DAYS);
-      } catch (error) {
-        if (error instanceof CalendarYearNotCoveredError) {
-          throw ApplicationFailure.nonRetryable(error.message, 'CALENDAR_YEAR_NOT_COVERED', { calendar: error.calendar, year: error.year });
-        }
-        throw error;
-      }
+      const deadline = failClosed(() => calendar.addWorkingDays(at, VERIFICATION_WORKING_DAYS));
+      const reminder = failClosed(() => calendar.addWorkingDays(at, REMINDER_WORKING_DAYS));
 
       const experts = await prisma.expert.findMany({
         where: { partnerId, active: true },

@@ -2,18 +2,12 @@
  * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds
  * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
-import { ApplicationFailure } from '@temporalio/activity';
-import {
-  type BusinessCalendar,
-  type CalendarLookup,
-  CalendarYearNotCoveredError,
-  type DeadlineExplanation,
-  defaultCalendarLookup,
-} from '../domain/calendar.js';
+import { type BusinessCalendar, type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { OpportunityInput, OpportunityStatus } from '../workflows/opportunity.js';
+import { failClosed } from './calendar.js';
 
 export const ACCEPT_WORKING_DAYS = 3;
 
@@ -43,15 +37,7 @@ export type OpportunityActivityDeps = { prisma: PrismaClient; calendarFor?: Cale
 export function createOpportunityActivities({ prisma, calendarFor = defaultCalendarLookup }: OpportunityActivityDeps) {
   return {
     async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
-      try {
-        return planAcceptDeadline(new Date(sharedAt), calendarFor(partnerId));
-      } catch (error) {
-        if (error instanceof CalendarYearNotCoveredError) {
-          // Fails closed: a retry cannot fix missing calendar data.
-          throw ApplicationFailure.nonRetryable(error.message, 'CALENDAR_YEAR_NOT_COVERED', { calendar: error.calendar, year: error.year });
-        }
-        throw error;
-      }
+      return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendarFor(partnerId)));
     },
 
     async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
