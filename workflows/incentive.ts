@@ -20,7 +20,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   defineQuery,
   defineUpdate,
@@ -30,6 +29,7 @@ import {
 } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord } from '../activities/incentive.js';
 import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { persistenceActivityOptions, refuse } from './shared.js';
 
 export const INCENTIVE_OPEN_STATUSES = ['PENDING_VERIFICATION', 'OBJECTED'] as const;
 export const INCENTIVE_STATUSES = [...INCENTIVE_OPEN_STATUSES, 'VERIFIED', 'EXPIRED'] as const;
@@ -96,14 +96,7 @@ export const IncentiveRefusal = {
   vendorOnly: 'VENDOR_ONLY',
 } as const;
 
-const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
+const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>(persistenceActivityOptions);
 
 const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
 const isOpen = (status: IncentiveStatus) => (INCENTIVE_OPEN_STATUSES as readonly string[]).includes(status);

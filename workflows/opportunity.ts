@@ -21,6 +21,7 @@ import {
 import type { createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
 import type { Money } from '../domain/money.js';
 import { PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { persistenceActivityOptions, refuse } from './shared.js';
 
 export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;
 export const STATUSES = [...OPEN_STATUSES, 'REJECTED', 'EXPIRED', 'WON', 'LOST'] as const;
@@ -71,16 +72,7 @@ export const Refusal = {
   notShared: 'NOT_SHARED',
 } as const;
 
-const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>({
-  // Short: a task lost with a crashed worker is retried only after this; a database write never needs longer.
-  startToCloseTimeout: '10 seconds',
-  // The database may be restarting: keep retrying (idempotent), but back off.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
+const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>(persistenceActivityOptions);
 
 export async function opportunityWorkflow(input: OpportunityInput, carried?: Carried): Promise<OpportunitySnapshot> {
   const state: OpportunitySnapshot = carried?.snapshot ?? {
