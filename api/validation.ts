@@ -3,6 +3,10 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { problems } from '../domain/problems.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The shape of every id this API mints (randomUUID), in either case. */
+export const isUuid = (s: string) => UUID.test(s);
+
 // PostgreSQL text cannot hold NUL, and control characters or lone surrogates are never meant: refuse them here,
 // before they reach a workflow or a table that could then never persist them.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;

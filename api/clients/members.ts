@@ -23,6 +23,7 @@ import {
 import { Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import type { CustomRoleView, MemberView, RoleListView } from '../schemas.js';
+import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 
 type Tx = Prisma.TransactionClient;
@@ -45,8 +46,6 @@ const principalCache = new Map<string, { at: number; resolved: Resolved }>();
 /** Forget every resolved member: called after any member or role change (and by tests). */
 export const invalidatePrincipalCache = () => principalCache.clear();
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (s: string) => UUID.test(s);
 
 function deactivated(partnerId: string): Problem {
   return new Problem(403, 'membership-deactivated', 'Not allowed', `Your membership of partner ${partnerId} is deactivated.`);

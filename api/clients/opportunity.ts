@@ -32,6 +32,7 @@ import {
 } from '../../workflows/opportunity.js';
 import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
 import type { OpportunitySummary, OpportunityView } from '../schemas.js';
+import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 
 export const workflowIdFor = (opportunityId: string) => `opportunity-${opportunityId}`;
@@ -222,7 +223,6 @@ function encodeCursor(sharedAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([sharedAt.toISOString(), id])).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR_MAX_MS = Date.UTC(10000, 0, 1);
 
 function decodeCursor(cursor: string): { sharedAt: Date; id: string } {
@@ -230,7 +230,7 @@ function decodeCursor(cursor: string): { sharedAt: Date; id: string } {
     const [sharedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const at = new Date(sharedAt);
     // Only what this API emits: an opportunity id (UUID) and a plausible instant PostgreSQL can compare.
-    if (typeof id !== 'string' || !UUID.test(id) || !(at.getTime() >= 0 && at.getTime() < CURSOR_MAX_MS)) throw new Error('bad cursor');
+    if (typeof id !== 'string' || !isUuid(id) || !(at.getTime() >= 0 && at.getTime() < CURSOR_MAX_MS)) throw new Error('bad cursor');
     return { sharedAt: at, id };
   } catch {
     throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
