@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createExpertsClient } from './clients/experts.js';
+import { createIncentiveRunsClient } from './clients/incentive-runs.js';
 import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
@@ -20,6 +21,7 @@ import { calendarRoutes } from './routes/calendar.js';
 import { docsRoutes } from './routes/docs.js';
 import { expertRoutes } from './routes/experts.js';
 import { healthRoutes } from './routes/health.js';
+import { incentiveRunRoutes } from './routes/incentive-runs.js';
 import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 
@@ -55,6 +57,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...calendarRoutes(deps.calendarByName ?? getCalendar),
     ...memberRoutes(createMembersClient(deps)),
     ...expertRoutes(createExpertsClient(deps)),
+    ...incentiveRunRoutes(createIncentiveRunsClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

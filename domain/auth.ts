@@ -30,6 +30,7 @@ export const PERMISSIONS = [
   'member.manage',
   'role.manage',
   'expert.manage',
+  'incentive.run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,9 +51,9 @@ const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'c
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.run'],
   vendor_reviewer: VENDOR_READ,
-  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage'],
+  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage', 'incentive.run'],
   partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage'],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
   partner_finance: ['opportunity.read', 'calendar.read'],

@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import data from './incentive-rules.json' with { type: 'json' };
 import { type Money, moneySchema } from './money.js';
+import { PERIOD } from './period.js';
 
 const typeCode = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'UPPER_SNAKE_CASE');
 
@@ -81,7 +82,6 @@ export type Qualification = {
   certification?: string;
 };
 
-const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /** First and last local date of a 'YYYY-MM' period. */
 export function monthBounds(period: string): { first: string; last: string } {

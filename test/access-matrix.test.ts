@@ -47,6 +47,14 @@ const EXPERT = {
   certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
 };
 
+const RUN_PERIOD = '2025-01';
+let runStarted: Promise<void> | undefined;
+/** The run the progress route reads: started once, before the first GET. */
+async function startRun() {
+  const res = await call(normal.base, 'POST', '/v1/admin/incentive-runs', await tokenFor(['vendor_admin'], undefined, 'matrix-setup'), { period: RUN_PERIOD });
+  if (res.status !== 202) throw new Error(`setup: incentive run answered ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
   'GET /healthz': { success: 200, partnerOwned: false, request: () => ({}) },
@@ -153,6 +161,19 @@ const TABLE: MatrixTable = {
     partnerInPath: true,
     // The fixture's own values: a success changes nothing a refusal could be confused with.
     request: (_, fx) => ({ params: own(fx, { expertId: fx.expertId }), body: { name: EXPERT.name, active: true } }),
+  },
+  'POST /v1/admin/incentive-runs': {
+    success: 202,
+    partnerOwned: false,
+    request: () => ({ body: { period: RUN_PERIOD } }), // joins the run in progress, or runs the period again: nothing twice
+  },
+  'GET /v1/admin/incentive-runs/:period': {
+    success: 200,
+    partnerOwned: false,
+    request: async () => {
+      await (runStarted ??= startRun());
+      return { params: { period: RUN_PERIOD } };
+    },
   },
   'POST /v1/admin/clock/advance': {
     success: 200,

@@ -68,6 +68,7 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/opportunities/:id/updates': { stage: STAGES[0], note: 'n' },
   'POST /v1/opportunities/:id/close': { outcome: OUTCOMES[0], note: 'n' },
   'POST /v1/admin/clock/advance': { duration: 'PT1M' },
+  'POST /v1/admin/incentive-runs': { period: '2025-01' },
   'POST /v1/partners/:partnerId/members': { sub: 'fuzz-member', displayName: 'Fuzz member', roles: ['partner_sales'] },
   'PATCH /v1/partners/:partnerId/members/:memberId': { displayName: 'Fuzz member', active: true, roles: ['partner_sales'] },
   'POST /v1/partners/:partnerId/roles': { name: 'Fuzz role', permissions: ['opportunity.read'] },

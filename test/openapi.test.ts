@@ -316,6 +316,19 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('PATCH', `${base}/${randomUUID()}`, owner, { active: false }), 404);
   });
 
+  it('incentive runs: start a period, its progress — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partner = await tokenFor(['partner_admin'], newPartner());
+    const admin = await tokenFor(['vendor_admin']);
+    expectStatus(await n('POST', '/v1/admin/incentive-runs', admin, { period: '2025-03' }), 202);
+    expectStatus(await n('POST', '/v1/admin/incentive-runs', admin, { period: '2999-01' }), 422);
+    expectStatus(await n('POST', '/v1/admin/incentive-runs', admin, { period: 'March' }), 400);
+    expectStatus(await n('POST', '/v1/admin/incentive-runs', partner, { period: '2025-03' }), 403);
+    expectStatus(await n('POST', '/v1/admin/incentive-runs', vendor, { period: '2025-03' }), 403); // vendor_staff
+    expectStatus(await n('GET', '/v1/admin/incentive-runs/2025-03', admin), 200);
+    expectStatus(await n('GET', '/v1/admin/incentive-runs/2001-01', admin), 404);
+  });
+
   it('time-skipping mode: clock advance and its document', async () => {
     const partner = await tokenFor(['partner_admin'], newPartner());
     expectStatus(await checked('time-skipping', 'GET', '/v1/openapi.json'), 200);

@@ -4,6 +4,8 @@ import { loadConfig } from '../platform/config.js';
 import { loadCalendars } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
+import { connectClient } from '../platform/temporal.js';
+import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../api/clients/incentive-runs.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfig();
@@ -30,6 +32,18 @@ try {
     prisma,
     calendarFor: loadCalendars(config.CALENDAR_DIR, config.DEFAULT_CALENDAR).forPartner,
   });
+  if (config.TEMPORAL_TIME_SKIPPING) {
+    // The time-skipping test server has no schedules: runs are started with POST /v1/admin/incentive-runs.
+    log.info({ schedule: MONTHLY_SCHEDULE_ID }, 'time-skipping server: schedule not created (not supported there)');
+  } else {
+    const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    try {
+      const outcome = await ensureMonthlyIncentiveSchedule(client, config.TEMPORAL_TASK_QUEUE);
+      log.info({ schedule: MONTHLY_SCHEDULE_ID }, `schedule ${outcome}`);
+    } finally {
+      await clientConnection.close();
+    }
+  }
   log.info({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
 } finally {

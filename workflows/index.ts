@@ -1,3 +1,4 @@
 // Every workflow type the worker runs. Workflow code only: it is bundled into the Temporal sandbox.
 export { opportunityWorkflow } from './opportunity.js';
 export { incentiveWorkflow } from './incentive.js';
+export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run.js';

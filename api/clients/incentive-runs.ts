@@ -1,0 +1,134 @@
+/**
+ * The only door into monthly incentive generation (workflows/incentive-run.ts): the schedule that fires it every
+ * month (created or updated idempotently by the worker at start), on-demand runs (backfill) and their progress.
+ */
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, WorkflowNotFoundError } from '@temporalio/client';
+import type { Principal } from '../../domain/auth.js';
+import { comparePeriods, isPeriod, periodOf } from '../../domain/period.js';
+import { problems } from '../../domain/problems.js';
+import type { PrismaClient } from '../../prisma/generated/client.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../../workflows/incentive-run.js';
+import { IncentivePeriod } from '../../workflows/search-attributes.js';
+import type { IncentiveRunView } from '../schemas.js';
+
+export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
+/** The earliest period a backfill may ask for (nothing before the platform existed). */
+export const FIRST_PERIOD = '2020-01';
+
+/**
+ * 00:00 on the 1st of every month in Asia/Shanghai; the action generates the month that has just ended.
+ * - Overlap BUFFER_ALL: a month's action is never dropped. Runs take minutes, so they overlap only when actions
+ *   are caught up after an outage; then they run one after another, oldest first.
+ * - Catch-up window 7 days: after a Temporal outage across the 1st, the missed action still runs when the server
+ *   is back within a week (the deadline counts from generation, so partners lose nothing). Longer outages are a
+ *   decision for an operator (POST /v1/admin/incentive-runs): qualification reads the current expert records,
+ *   which describe the past month less well the later it runs.
+ */
+export const monthlyScheduleOptions = (taskQueue: string) =>
+  ({
+    scheduleId: MONTHLY_SCHEDULE_ID,
+    spec: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 0, second: 0, comment: '00:00 on the 1st' }], timezone: SCHEDULE_ZONE },
+    action: { type: 'startWorkflow', workflowType: monthlyIncentiveGenerationWorkflow, workflowId: MONTHLY_SCHEDULE_ID, taskQueue },
+    policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
+    state: { note: 'Generates the monthly expert incentives for the month that has just ended (partnerflow worker).' },
+  }) satisfies ScheduleOptions;
+
+/** Creates the schedule, or brings an existing one to today's definition (its paused state and history stay). */
+export async function ensureMonthlyIncentiveSchedule(temporal: Client, taskQueue: string): Promise<'created' | 'updated'> {
+  const options = monthlyScheduleOptions(taskQueue);
+  try {
+    await temporal.schedule.create(options);
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await temporal.schedule.getHandle(options.scheduleId).update((current) => ({
+      ...current,
+      spec: options.spec,
+      action: options.action,
+      policies: options.policies,
+    }));
+    return 'updated';
+  }
+}
+
+export type IncentiveRunsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string };
+
+export function createIncentiveRunsClient({ temporal, prisma, taskQueue }: IncentiveRunsClientDeps) {
+  async function progress(period: string, runId?: string): Promise<IncentiveRunView | undefined> {
+    const [row, incentivesGenerated] = await Promise.all([
+      prisma.incentiveRun.findUnique({ where: { period } }),
+      prisma.incentive.count({ where: { period } }),
+    ]);
+    const workflowId = incentiveRunWorkflowId(period);
+    // A run just accepted has not written its row yet (or only an older run's row is there): say so instead of
+    // showing the previous run's counts.
+    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(workflowId));
+    if (!row && !starting) return undefined;
+    if (!row || starting) {
+      return {
+        period,
+        workflowId,
+        status: 'STARTING',
+        requestedBy: null,
+        startedAt: null,
+        finishedAt: null,
+        partners: { total: 0, done: 0, failed: 0 },
+        incentivesGenerated,
+        failures: [],
+        runs: row?.runs ?? 0,
+      };
+    }
+    const failures = row.failures as IncentiveRunView['failures'];
+    return {
+      period,
+      workflowId,
+      status: row.status as 'RUNNING' | 'COMPLETED',
+      requestedBy: row.requestedBy,
+      startedAt: row.startedAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      partners: { total: row.partnersTotal, done: row.partnersDone, failed: failures.length },
+      incentivesGenerated,
+      failures,
+      runs: row.runs,
+    };
+  }
+
+  async function isRunning(workflowId: string): Promise<boolean> {
+    try {
+      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  return {
+    /**
+     * Generates `period` now: joins the run already going for it, or starts one (again, after an earlier run has
+     * finished: a new run creates nothing twice and picks up partners added since).
+     */
+    async start(principal: Principal, period: string, now = new Date()): Promise<IncentiveRunView> {
+      const current = periodOf(now, SCHEDULE_ZONE);
+      if (!isPeriod(period) || comparePeriods(period, FIRST_PERIOD) < 0 || comparePeriods(period, current) > 0) {
+        throw problems.unprocessable('period-out-of-range', `period must be a month from ${FIRST_PERIOD} to the current one (${current}).`, 'period');
+      }
+      const handle = await temporal.workflow.start(incentiveRunWorkflow, {
+        workflowId: incentiveRunWorkflowId(period),
+        taskQueue,
+        args: [{ period, requestedBy: principal.sub }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [{ key: IncentivePeriod, value: period }],
+      });
+      return (await progress(period, handle.firstExecutionRunId))!;
+    },
+
+    async get(period: string): Promise<IncentiveRunView> {
+      const view = await progress(period);
+      if (!view) throw problems.notFound(`Incentive run for ${period}`);
+      return view;
+    },
+  };
+}
+
+export type IncentiveRunsClient = ReturnType<typeof createIncentiveRunsClient>;
