@@ -100,6 +100,16 @@ async function visible(stack: Stack, query: string): Promise<string[]> {
   }
 }
 
+/** The monthly incentive schedule as the stack's dev server describes it. */
+async function monthlySchedule(stack: Stack) {
+  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
+  try {
+    return await new Client({ connection, namespace: 'default' }).schedule.getHandle('monthly-incentive-generation').describe();
+  } finally {
+    await connection.close();
+  }
+}
+
 /** SIGINT the supervisor; it must exit 0 and take every port and process of the tree with it. */
 async function stopCleanly(stack: Stack, how: { group: boolean }) {
   const { leftovers, ...exit } = await stack.stop({ group: how.group });
@@ -130,6 +140,10 @@ describe('npm start: the real process tree', () => {
       expect(ui.status, 'Temporal Web UI').toBe(200);
       await ui.arrayBuffer();
 
+      // The worker created the monthly incentive schedule at start (and updates it in place at every start).
+      expect(await eventually(async () => first!.output(), (out) => /schedule created/.test(out), 30_000)).toMatch(/schedule created/);
+      expect((await monthlySchedule(first)).spec.timezone).toBe('Asia/Shanghai');
+
       const partnerId = newPartner();
       const shared = await share(first, partnerId);
       const workflowId = `opportunity-${shared.id}`;
@@ -140,6 +154,7 @@ describe('npm start: the real process tree', () => {
 
       second = await start({ dataDir, ports });
       expect(second.output(), 'the embedded database kept its schema').toMatch(/^\[start\] database: schema up to date$/m);
+      expect(await eventually(async () => second!.output(), (out) => /schedule updated/.test(out), 30_000)).toMatch(/schedule updated/);
 
       const partner = await partnerToken(partnerId);
       const after = await api(second, 'GET', `/v1/opportunities/${shared.id}`, partner);
