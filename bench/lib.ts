@@ -23,6 +23,14 @@ export function envInt(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/** A boolean switch from the environment: 1/true/yes → true, 0/false/no/unset → false; anything else throws. */
+export function envFlag(name: string): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new Error(`${name} must be 1 or 0, got ${JSON.stringify(process.env[name])}`);
+}
+
 /** Nearest-rank percentile of an ascending-sorted array. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

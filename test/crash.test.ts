@@ -7,6 +7,9 @@
  * write is provably blocked in PostgreSQL at the moment of the kill. A second worker process then finishes
  * the process. Temporal retries the lost activity only once its start-to-close timeout (10 s, set by the
  * workflow) has expired: that wait dominates this test's run time.
+ * The same for a monthly incentive generation run: the worker is killed inside a batch (inserts held back by a
+ * table lock); the batch is retried on the next worker after its heartbeat timeout, and every partner ends up
+ * with exactly one incentive and one verification workflow.
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -16,6 +19,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { createPrisma, type PrismaClient } from '../platform/db.js';
 import { type Child, startTsChild } from '../scripts/stack.js';
+import { monthBounds } from '../domain/incentive-rules.js';
+import { periodEndedBy } from '../domain/period.js';
+import { incentiveWorkflowId } from '../workflows/incentive.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId } from '../workflows/incentive-run.js';
 import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity.js';
 import { devServerEnv } from './support/temporal.js';
 
@@ -67,7 +74,7 @@ async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs: 
 }
 
 /** Worker `name` as its own OS process; its database sessions carry application_name `crash-worker-<name>`. */
-async function startWorker(name: string): Promise<Child> {
+async function startWorker(name: string, queue = taskQueue): Promise<Child> {
   const identity = `crash-worker-${name}`;
   const databaseUrl = new URL(inject('databaseUrl'));
   databaseUrl.searchParams.set('application_name', identity);
@@ -79,7 +86,7 @@ async function startWorker(name: string): Promise<Child> {
       DATABASE_URL: databaseUrl.toString(),
       TEMPORAL_ADDRESS: env!.address,
       TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_TASK_QUEUE: queue,
       WORKER_IDENTITY: identity,
     },
     (line) => output.push(line),
@@ -125,8 +132,8 @@ async function shareOne(partnerId: string) {
   return { opportunityId, snapshot, handle: env!.client.workflow.getHandle<typeof opportunityWorkflow>(workflowId) };
 }
 
-/** The started events of every recordTransition attempt that completed, with the attempt and who ran it. */
-async function recordTransitionRuns(handle: WorkflowHandle<typeof opportunityWorkflow>) {
+/** The started events of every attempt of `activity` that completed, with the attempt and who ran it. */
+async function activityRuns(handle: WorkflowHandle, activity: string) {
   const events = (await handle.fetchHistory()).events ?? [];
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   return events
@@ -134,14 +141,9 @@ async function recordTransitionRuns(handle: WorkflowHandle<typeof opportunityWor
     .map((e) => {
       const started = e.activityTaskStartedEventAttributes!;
       const scheduled = byId.get(Number(started.scheduledEventId))?.activityTaskScheduledEventAttributes;
-      return {
-        activity: scheduled?.activityType?.name,
-        attempt: started.attempt,
-        identity: started.identity,
-        lastTimeout: started.lastFailure?.timeoutFailureInfo?.timeoutType,
-      };
+      return { activity: scheduled?.activityType?.name, attempt: started.attempt, identity: started.identity, lastTimeout: started.lastFailure?.timeoutFailureInfo?.timeoutType };
     })
-    .filter((run) => run.activity === 'recordTransition');
+    .filter((run) => run.activity === activity);
 }
 
 describe('crash', () => {
@@ -204,7 +206,7 @@ describe('crash', () => {
     expect(outcome.value).toMatchObject({ status: 'ACCEPTED', seq: 2 });
     expect(Date.now() - acceptStarted).toBeGreaterThanOrEqual(ACTIVITY_START_TO_CLOSE_MS);
     expect(await dbState(opportunityId)).toMatchObject({ status: 'ACCEPTED', events: ['SHARED', 'ACCEPTED'], lastSeq: 2 });
-    expect(await recordTransitionRuns(handle)).toEqual([
+    expect(await activityRuns(handle, 'recordTransition')).toEqual([
       { activity: 'recordTransition', attempt: 2, identity: 'crash-worker-b', lastTimeout: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
     ]);
     // A client retrying its accept after the crash is refused: it is accepted already, once.
@@ -229,10 +231,83 @@ describe('crash', () => {
     expect(db.lastSeq).toBe(result.seq);
     expect((await handle.describe()).searchAttributes).toMatchObject({ PartnerId: [partnerId], ProcessStatus: ['WON'] });
     // Every later transition ran once, on B.
-    expect((await recordTransitionRuns(handle)).map((r) => [r.attempt, r.identity])).toEqual([
+    expect((await activityRuns(handle, 'recordTransition')).map((r) => [r.attempt, r.identity])).toEqual([
       [2, 'crash-worker-b'],
       [1, 'crash-worker-b'],
       [1, 'crash-worker-b'],
     ]);
+  }, 120_000);
+
+  it('kill the worker mid-batch of a generation run, restart it: every partner generated once, one verification each', async () => {
+    onTestFailed(() => console.log(`worker output:\n${output.join('\n')}`));
+    const queue = `${taskQueue}-run`;
+    const period = periodEndedBy(new Date(), 'Asia/Shanghai');
+    const mine = Array.from({ length: 5 }, () => `P-crash-${randomUUID().slice(0, 8)}`);
+    for (const partnerId of mine) {
+      await prisma!.expert.create({
+        data: {
+          id: randomUUID(),
+          partnerId,
+          employeeId: 'E1',
+          name: 'Expert E1',
+          fullTime: true,
+          fullTimeSince: new Date('2020-01-01'),
+          registeredOn: new Date('2020-01-01'),
+          certifications: { create: [{ type: 'CLOUD_PROFESSIONAL', validFrom: new Date('2020-01-01'), validTo: new Date('2099-12-31') }] },
+        },
+      });
+    }
+
+    // 1. No incentive can be inserted while the test holds the table: worker A's batch blocks mid-way.
+    const workerA = await startWorker('run-a', queue);
+    const tableLock = new pg.Client({ connectionString: inject('databaseUrl') });
+    await tableLock.connect();
+    const lockPid = (await tableLock.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await tableLock.query('BEGIN');
+    await tableLock.query('LOCK TABLE incentive IN SHARE ROW EXCLUSIVE MODE');
+    const handle = await env!.client.workflow.start(incentiveRunWorkflow, {
+      workflowId: incentiveRunWorkflowId(period),
+      taskQueue: queue,
+      args: [{ period, requestedBy: 'crash-test' }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    const blocked = await waitFor(
+      "worker A's batch blocked on the incentive table",
+      async () => (await sessionsOf('crash-worker-run-a', lockPid)).find((s) => s.blocked),
+      30_000,
+    );
+    expect(blocked.query).toMatch(/INSERT INTO .*incentive/i);
+
+    // 2. SIGKILL A mid-batch; its open transaction dies with it. Then let inserts through again.
+    workerA.process.kill('SIGKILL');
+    await workerA.exited;
+    await tableLock.query('ROLLBACK');
+    await tableLock.end();
+    await waitFor("worker A's database sessions to end", async () => (await sessionsOf('crash-worker-run-a')).length === 0, 15_000);
+
+    // 3. Worker B: the lost batch is retried once its heartbeat times out, and the run completes.
+    await startWorker('run-b', queue);
+    const result = await handle.result();
+    const inScope = await prisma!.$queryRawUnsafe<[{ n: number }]>(
+      'SELECT count(DISTINCT partner_id)::int AS n FROM expert WHERE active AND registered_on <= $1::date',
+      monthBounds(period).last,
+    );
+    expect(result.processed).toBeGreaterThanOrEqual(mine.length);
+    expect(result.processed).toBe(inScope[0].n);
+
+    const batches = await activityRuns(env!.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'generateIncentiveBatch');
+    expect(batches[0]).toEqual({
+      activity: 'generateIncentiveBatch',
+      attempt: 2,
+      identity: 'crash-worker-run-b',
+      lastTimeout: TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+    });
+    // Exactly once each: one incentive, one GENERATED event, one running verification workflow.
+    for (const partnerId of mine) {
+      expect(await prisma!.incentive.count({ where: { partnerId, period } })).toBe(1);
+      expect(await prisma!.incentiveEvent.count({ where: { incentiveId: `${partnerId}-${period}`, type: 'GENERATED' } })).toBe(1);
+      const verification = await env!.client.workflow.getHandle(incentiveWorkflowId(partnerId, period)).describe();
+      expect(verification.status.name).toBe('RUNNING');
+    }
   }, 120_000);
 });

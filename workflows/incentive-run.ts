@@ -60,7 +60,7 @@ const activities = proxyActivities<ReturnType<typeof createIncentiveRunActivitie
 const { generateIncentiveBatch } = proxyActivities<ReturnType<typeof createIncentiveRunActivities>>({
   ...persistenceActivityOptions,
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
 });
 
 export async function incentiveRunWorkflow(input: IncentiveRunInput): Promise<IncentiveRunResult> {
