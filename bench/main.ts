@@ -1,20 +1,23 @@
 /**
  * The benchmarks themselves, run by bench/run.ts in a child process of its own (see there why). Prints
- * figures, asserts nothing about speed: the calendar micro-benchmark, then the opportunity process end to
- * end. Everything started is torn down on success, on error (exit 1) and on SIGINT/SIGTERM (exit 130).
+ * figures, asserts nothing about speed: the calendar micro-benchmark, the opportunity process end to end,
+ * then the monthly incentive generation run (each skippable: BENCH_SKIP_CALENDAR / _OPPORTUNITY / _RUN=1).
+ * Everything started is torn down on success, on error (exit 1) and on SIGINT/SIGTERM (exit 130); each
+ * section's PostgreSQL and Temporal are torn down before the next section starts.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { calendarOptionsFromEnv, formatCalendarResult, runCalendarBench } from './calendar.js';
 import { Teardown } from './lib.js';
-import { opportunityOptionsFromEnv } from './options.js';
+import { incentiveRunOptionsFromEnv, opportunityOptionsFromEnv, sectionsFromEnv } from './options.js';
 
 /** After a signal, how long the current step may take to notice before teardown is forced. */
 const INTERRUPT_GRACE_MS = 20_000;
 
 const started = performance.now();
 const log = (line: string) => console.error(`  · ${line}`);
-const teardown = new Teardown(log);
+// Its steps are whole sections' teardowns (each step of those has 30 s): room for all of theirs.
+const teardown = new Teardown(log, 180_000);
 
 // First SIGINT/SIGTERM: abort — no new requests or steps; the main flow below fails fast and tears down.
 // Another one a second or more later (someone insisting), or a step that does not notice the abort within
@@ -52,25 +55,50 @@ function header(): string {
 let exitCode = 0;
 try {
   // Validate every knob before anything starts.
+  const sections = sectionsFromEnv();
   const calendarOptions = calendarOptionsFromEnv();
   const opportunityOptions = opportunityOptionsFromEnv();
+  const runOptions = incentiveRunOptionsFromEnv();
   console.log(header());
-
-  console.log('\n## 1. Working-day deadlines (CPU, in process)\n');
-  log('calendar: warming up and measuring…');
-  console.log(formatCalendarResult(await runCalendarBench(calendarOptions, interrupt.signal)));
-
-  console.log('\n## 2. Opportunity share → accept through the HTTP API\n');
-  // Loaded only now: Temporal, Prisma and Express stay out of the calendar benchmark's heap figures.
-  const { formatOpportunityResult, opportunityProblems, runOpportunityBench } = await import('./opportunity.js');
-  const result = await runOpportunityBench(opportunityOptions, teardown, log, interrupt.signal);
-  console.log(formatOpportunityResult(result));
-
-  const problems = opportunityProblems(result);
-  if (problems.length) {
+  const invalid = (problems: string[]) => {
+    if (!problems.length) return;
     console.error(`\nbenchmark invalid: ${problems.join('; ')}`);
     exitCode = 1;
-  }
+  };
+  /** A section's own teardown, run when it ends (its servers must not load the next section), or at exit. */
+  const sectionTeardown = (name: string) => {
+    const own = new Teardown(log);
+    teardown.add(name, () => own.runAll());
+    return own;
+  };
+
+  console.log('\n## 1. Working-day deadlines (CPU, in process)\n');
+  if (sections.calendar) {
+    log('calendar: warming up and measuring…');
+    console.log(formatCalendarResult(await runCalendarBench(calendarOptions, interrupt.signal)));
+  } else console.log('skipped (BENCH_SKIP_CALENDAR=1)');
+
+  console.log('\n## 2. Opportunity share → accept through the HTTP API\n');
+  if (sections.opportunity) {
+    // Loaded only now: Temporal, Prisma and Express stay out of the calendar benchmark's heap figures.
+    const { formatOpportunityResult, opportunityProblems, runOpportunityBench } = await import('./opportunity.js');
+    const own = sectionTeardown('opportunity benchmark');
+    const result = await runOpportunityBench(opportunityOptions, own, log, interrupt.signal);
+    console.log(formatOpportunityResult(result));
+    invalid(opportunityProblems(result));
+    log('opportunity: tearing down…');
+    await own.runAll();
+  } else console.log('skipped (BENCH_SKIP_OPPORTUNITY=1)');
+
+  interrupt.signal.throwIfAborted();
+  console.log('\n## 3. Monthly incentive generation run\n');
+  if (sections.run) {
+    const { formatIncentiveRunResult, incentiveRunProblems, runIncentiveRunBench } = await import('./incentive-run.js');
+    const own = sectionTeardown('incentive run benchmark');
+    const result = await runIncentiveRunBench(runOptions, own, log, interrupt.signal);
+    console.log(formatIncentiveRunResult(result));
+    invalid(incentiveRunProblems(result));
+  } else console.log('skipped (BENCH_SKIP_RUN=1)');
 } catch (error) {
   // After a signal, failures of the steps and requests it cut short are expected, not news.
   if (!interrupt.signal.aborted) console.error('\nbenchmark failed:', error);
