@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createExpertsClient } from './clients/experts.js';
+import { createIncentiveClient } from './clients/incentive.js';
 import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
@@ -20,6 +21,7 @@ import { calendarRoutes } from './routes/calendar.js';
 import { docsRoutes } from './routes/docs.js';
 import { expertRoutes } from './routes/experts.js';
 import { healthRoutes } from './routes/health.js';
+import { incentiveRoutes } from './routes/incentive.js';
 import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 
@@ -47,6 +49,8 @@ function rateLimitKey(req: Request): string {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const JSON_LIMIT_BYTES = 64 * 1024;
+const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 
 export function routesOf(deps: AppDeps): RouteDef[] {
   const routes: RouteDef[] = [
@@ -55,6 +59,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...calendarRoutes(deps.calendarByName ?? getCalendar),
     ...memberRoutes(createMembersClient(deps)),
     ...expertRoutes(createExpertsClient(deps)),
+    ...incentiveRoutes(createIncentiveClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.
@@ -93,7 +98,8 @@ export function createApp(deps: AppDeps): express.Express {
       },
     }),
   );
-  app.use(express.json({ limit: '64kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/http.ts rawBody).
+  app.use(express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router({ strict: true });
   mountRoutes(router, routesOf(deps), {
@@ -117,7 +123,7 @@ export function createApp(deps: AppDeps): express.Express {
       const type = (error as { type?: string }).type;
       const [code, field, detail] =
         status === 413
-          ? ['payload-too-large', '(body)', 'The request body is larger than 64 KiB.']
+          ? ['payload-too-large', '(body)', `The request body is larger than ${sizeText((error as { limit?: number }).limit ?? JSON_LIMIT_BYTES)}.`]
           : type === 'entity.parse.failed'
             ? ['malformed-body', '(body)', 'The request body is not valid JSON.']
             : error instanceof URIError
