@@ -12,6 +12,8 @@ import {
   deadlineAnswerSchema,
   deadlineExplanationSchema,
   healthSchema,
+  incentiveSummarySchema,
+  materialSchema,
   openApiDocumentSchema,
   opportunityPageSchema,
   opportunitySchema,
@@ -51,6 +53,8 @@ const COMPONENTS = [
   deadlineAnswerSchema,
   healthSchema,
   clockAdvanceSchema,
+  incentiveSummarySchema,
+  materialSchema,
   openApiDocumentSchema,
 ];
 
