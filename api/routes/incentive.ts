@@ -1,8 +1,8 @@
 /** HTTP routes of the monthly incentive verification. Validation here; behaviour in the workflow. */
+import { create as contentDisposition } from 'content-disposition';
 import { z } from 'zod';
 import { INCENTIVE_STATUSES } from '../../workflows/incentive.js';
 import { INCENTIVE_ID, type IncentiveClient, MAX_MATERIALS_PER_INCENTIVE } from '../clients/incentive.js';
-import { create as contentDisposition } from 'content-disposition';
 import { fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from '../clients/materials.js';
 import { defineRoute, type RouteDef } from '../http.js';
 import { incentivePageSchema, incentiveSchema, materialSchema } from '../schemas.js';
