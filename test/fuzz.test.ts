@@ -314,7 +314,8 @@ function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
         fc.tuple(fc.constantFrom(...stringPaths), hugeString)
           .map(([path, s]) => {
             const rule = stringRuleAt(route.body, path);
-            return json(`huge string at ${path.join('.')}`, rule.isEnum === true || (rule.max !== undefined && s.length > rule.max))(setAt(valid, path, s));
+            // zod counts a string's length in code points (an emoji is one), not UTF-16 units
+            return json(`huge string at ${path.join('.')}`, rule.isEnum === true || (rule.max !== undefined && [...s].length > rule.max))(setAt(valid, path, s));
           }),
         // unicode edges in strings (may be legitimate: 2xx allowed)
         fc.tuple(fc.constantFrom(...stringPaths), edgeString)
