@@ -12,6 +12,7 @@ import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
 import { createExpertsClient } from './clients/experts.js';
 import { createIncentiveRunsClient } from './clients/incentive-runs.js';
+import { createIncentiveClient } from './clients/incentive.js';
 import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
@@ -22,6 +23,7 @@ import { docsRoutes } from './routes/docs.js';
 import { expertRoutes } from './routes/experts.js';
 import { healthRoutes } from './routes/health.js';
 import { incentiveRunRoutes } from './routes/incentive-runs.js';
+import { incentiveRoutes } from './routes/incentive.js';
 import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 
@@ -49,6 +51,8 @@ function rateLimitKey(req: Request): string {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const JSON_LIMIT_BYTES = 64 * 1024;
+const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`);
 
 export function routesOf(deps: AppDeps): RouteDef[] {
   const routes: RouteDef[] = [
@@ -58,6 +62,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...memberRoutes(createMembersClient(deps)),
     ...expertRoutes(createExpertsClient(deps)),
     ...incentiveRunRoutes(createIncentiveRunsClient(deps)),
+    ...incentiveRoutes(createIncentiveClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.
@@ -96,7 +101,8 @@ export function createApp(deps: AppDeps): express.Express {
       },
     }),
   );
-  app.use(express.json({ limit: '64kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/http.ts rawBody).
+  app.use(express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router({ strict: true });
   mountRoutes(router, routesOf(deps), {
@@ -120,7 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
       const type = (error as { type?: string }).type;
       const [code, field, detail] =
         status === 413
-          ? ['payload-too-large', '(body)', 'The request body is larger than 64 KiB.']
+          ? ['payload-too-large', '(body)', `The request body is larger than ${sizeText((error as { limit?: number }).limit ?? JSON_LIMIT_BYTES)}.`]
           : type === 'entity.parse.failed'
             ? ['malformed-body', '(body)', 'The request body is not valid JSON.']
             : error instanceof URIError

@@ -2,13 +2,29 @@
  * One declaration per route: method, path, permission, zod schemas, handler. mountRoutes() turns the list
  * into Express handlers that authenticate, authorize, validate (unknown fields refused) and render problems.
  */
-import type { NextFunction, Request, Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { can, type Permission, type Principal, type TokenKeys, verifyToken } from '../domain/auth.js';
 import { fromZod, Problem, problems } from '../domain/problems.js';
 
-export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request };
+/** `raw`: the request body's bytes, for routes declaring `rawBody` (never empty). */
+export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request; raw?: Buffer };
+/** `body` is sent as JSON; a Buffer is sent as is (a download: set its Content-Type in `headers`). */
 export type RouteResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+/** A request body taken as bytes (an upload), not JSON. */
+export type RawBody = {
+  /** Accepted media types (exact, parameters ignored); any other Content-Type is 415. */
+  types: readonly string[];
+  /** Larger bodies are 413; the global 64 KiB JSON limit does not apply. */
+  maxBytes: number;
+  /** The file name comes in `Content-Disposition: attachment; filename="…"` (documented as a header). */
+  fileName?: boolean;
+};
+
+/** A response that is bytes of one of these media types, not JSON (a download). */
+export type BinaryResponse = { binary: readonly string[] };
+export const isBinaryResponse = (r: z.ZodType | BinaryResponse): r is BinaryResponse => 'binary' in r && Array.isArray(r.binary);
 
 export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -17,6 +33,8 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   permission: Permission | 'public';
   summary: string;
   body?: z.ZodType<B>;
+  /** Takes the body as bytes instead of JSON (never together with `body`). */
+  rawBody?: RawBody;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   /**
@@ -24,7 +42,7 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
    * e.g. health's 503). Required: the OpenAPI document (api/openapi.ts) is generated from these, and the
    * contract test checks real answers against them.
    */
-  responses: { [status: number]: z.ZodType };
+  responses: { [status: number]: z.ZodType | BinaryResponse };
   /**
    * Problem statuses this route answers beyond the ones every route can (problemStatusesOf): e.g. 404 for an
    * id that is not there or not yours, 409 for a state conflict, 422 for a refused request.
@@ -38,10 +56,18 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
 /**
  * Problem (RFC 9457) statuses a route can answer: 400 (bad input — or any body sent to a route that takes
  * none, or malformed JSON), 429 (rate limit) and 500 everywhere; 401/403 unless public; 413 when it takes
- * a body; plus the route's own `problems`.
+ * a body; 415 when it takes bytes (another Content-Type); plus the route's own `problems`.
  */
-export function problemStatusesOf(route: Pick<RouteDef, 'permission' | 'body' | 'problems'>): number[] {
-  const statuses = new Set([400, 429, 500, ...(route.permission === 'public' ? [] : [401, 403]), ...(route.body ? [413] : []), ...(route.problems ?? [])]);
+export function problemStatusesOf(route: Pick<RouteDef, 'permission' | 'body' | 'rawBody' | 'problems'>): number[] {
+  const statuses = new Set([
+    400,
+    429,
+    500,
+    ...(route.permission === 'public' ? [] : [401, 403]),
+    ...(route.body || route.rawBody ? [413] : []),
+    ...(route.rawBody ? [415] : []),
+    ...(route.problems ?? []),
+  ]);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -79,6 +105,23 @@ const targetOf = (params: unknown, body: unknown): string | undefined => {
   return typeof id === 'string' ? id : undefined;
 };
 
+/**
+ * Reads a raw body after authorization (nobody unauthorized gets to stream megabytes at us), with the route's
+ * own limit. A JSON body the global parser already took, or another Content-Type, is 415.
+ */
+async function readRawBody(req: Request, res: Response, raw: RawBody): Promise<Buffer> {
+  if (!req.is([...raw.types])) {
+    throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', `Send the file's bytes as one of: ${raw.types.join(', ')}.`, [
+      { field: 'Content-Type', message: `must be one of ${raw.types.join(', ')}` },
+    ]);
+  }
+  const parser = express.raw({ type: () => true, limit: raw.maxBytes });
+  await new Promise<void>((resolve, reject) => parser(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+  const body = req.body as unknown;
+  if (!Buffer.isBuffer(body) || body.length === 0) throw problems.validation([{ field: '(body)', message: 'the file is empty' }]);
+  return body;
+}
+
 export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit, resolvePrincipal }: MountOptions): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
@@ -91,11 +134,12 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
         }
         const params = parse(route.params, req.params, 'path');
         const query = parse(route.query, req.query, 'query');
-        if (!route.body && req.body !== undefined && Object.keys(req.body as object).length > 0) {
+        const raw = route.rawBody ? await readRawBody(req, res, route.rawBody) : undefined;
+        if (!route.body && !route.rawBody && req.body !== undefined && Object.keys(req.body as object).length > 0) {
           throw problems.validation([{ field: '(body)', message: 'this request takes no body' }]);
         }
-        const body = parse(route.body, req.body ?? {}, 'body');
-        const result = await route.handler({ principal, body, query, params, req });
+        const body = parse(route.body, route.rawBody ? {} : (req.body ?? {}), 'body');
+        const result = await route.handler({ principal, body, query, params, req, ...(raw ? { raw } : {}) });
         if (route.method !== 'get' && audit) {
           const target = targetOf(params, result.body);
           await audit({
@@ -109,6 +153,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
         }
         res.status(result.status).set(result.headers ?? {});
         if (result.body === undefined) res.end();
+        else if (Buffer.isBuffer(result.body)) res.send(result.body);
         else res.json(result.body);
       } catch (error) {
         next(error);

@@ -6,12 +6,14 @@
 import { createRequire } from 'node:module';
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { problemStatusesOf, type RouteDef } from './http.js';
+import { isBinaryResponse, problemStatusesOf, type RouteDef } from './http.js';
 import {
   clockAdvanceSchema,
   deadlineAnswerSchema,
   deadlineExplanationSchema,
   healthSchema,
+  incentiveSummarySchema,
+  materialSchema,
   openApiDocumentSchema,
   opportunityPageSchema,
   opportunitySchema,
@@ -35,7 +37,7 @@ type Operation = {
   'x-permission': string;
   security: Record<string, string[]>[];
   parameters?: Parameter[];
-  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
+  requestBody?: { required: boolean; description?: string; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, { description: string; headers?: Record<string, unknown>; content: Record<string, { schema: JsonSchema }> }>;
 };
 
@@ -51,6 +53,8 @@ const COMPONENTS = [
   deadlineAnswerSchema,
   healthSchema,
   clockAdvanceSchema,
+  incentiveSummarySchema,
+  materialSchema,
   openApiDocumentSchema,
 ];
 
@@ -62,7 +66,8 @@ const STATUS_TEXT: Record<number, string> = {
   403: "The caller's role lacks the permission",
   404: 'Not found (or not yours)',
   409: 'Conflicts with the current state',
-  413: 'Request body larger than 64 KiB',
+  413: 'Request body too large (JSON: 64 KiB; uploads: their own limit)',
+  415: 'Unsupported Content-Type for this upload',
   422: 'Refused: cannot be processed',
   429: 'Rate limited: see Retry-After',
   500: 'Internal error',
@@ -99,7 +104,7 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): P
 export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string; version?: string } = {}): OpenApiDocument {
   const registry = z.registry<{ id: string }>();
   const idOf = new Map<z.ZodType, string>();
-  const named = [...COMPONENTS, ...routes.flatMap((r) => Object.values(r.responses))];
+  const named = [...COMPONENTS, ...routes.flatMap((r) => Object.values(r.responses).filter((s): s is z.ZodType => !isBinaryResponse(s)))];
   for (const schema of named) {
     if (idOf.has(schema)) continue;
     const id = (z.globalRegistry.get(schema)?.id as string | undefined) ?? `Response${idOf.size + 1}`;
@@ -113,6 +118,8 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
   }) as { schemas: Record<string, JsonSchema> };
   const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, strip(schema)]));
   const ref = (schema: z.ZodType) => ({ $ref: `#/components/schemas/${idOf.get(schema)}` });
+  // Bytes of one of these media types (uploads, downloads), not JSON.
+  const binaryContent = (types: readonly string[]) => Object.fromEntries(types.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]));
 
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
@@ -127,12 +134,21 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
         schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
       });
     }
+    if (route.rawBody?.fileName) {
+      parameters.push({
+        name: 'Content-Disposition',
+        in: 'header',
+        required: true,
+        description: 'The file name: `attachment; filename="roster.pdf"` (or RFC 8187 `filename*=UTF-8\'\'…`); no path separators or control characters, at most 200 characters.',
+        schema: { type: 'string', minLength: 1 },
+      });
+    }
     const responses: Operation['responses'] = {};
     for (const [status, schema] of Object.entries(route.responses)) {
       responses[status] = {
         description: STATUS_TEXT[Number(status)] ?? `HTTP ${status}`,
         ...(status === '201' ? { headers: { Location: { description: 'The created resource', schema: { type: 'string' } } } } : {}),
-        content: { 'application/json': { schema: ref(schema) } },
+        content: isBinaryResponse(schema) ? binaryContent(schema.binary) : { 'application/json': { schema: ref(schema) } },
       };
     }
     for (const status of problemStatusesOf(route)) {
@@ -149,6 +165,15 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
       security: isPublic ? [] : [{ bearerAuth: [] }],
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(route.body) } } } } : {}),
+      ...(route.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              description: `The file's bytes, at most ${route.rawBody.maxBytes} bytes; the content must really be the declared type.`,
+              content: binaryContent(route.rawBody.types),
+            },
+          }
+        : {}),
       responses,
     };
     (paths[openApiPath(route.path)] ??= {})[route.method] = operation;

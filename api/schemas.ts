@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { PARTNER_ASSIGNABLE_PERMISSIONS, PERMISSIONS } from '../domain/auth.js';
 import { moneySchema } from '../domain/money.js';
+import { MATERIAL_TYPES } from './clients/materials.js';
+import { INCENTIVE_STATUSES } from '../workflows/incentive.js';
 import { STATUSES } from '../workflows/opportunity.js';
 
 const instant = z.iso.datetime({ offset: true });
@@ -150,6 +152,79 @@ export const expertSchema = z
 
 export const expertListSchema = z.strictObject({ items: z.array(expertSchema) }).meta({ id: 'ExpertList' });
 
+const incentiveStatus = z.enum(INCENTIVE_STATUSES);
+
+export const incentiveSummarySchema = z
+  .strictObject({
+    id: z.string().describe('<partnerId>-<YYYY-MM>'),
+    partnerId: z.string(),
+    period: z.string().describe('YYYY-MM, a calendar month in Asia/Shanghai'),
+    status: incentiveStatus,
+    headcount: z.number().int().min(0),
+    totalMinor: z.number().int().min(0),
+    currency: z.string(),
+    generatedAt: instant,
+    verificationDeadline: instant,
+    zone: z.string(),
+    calendar: z.string(),
+    local: z.strictObject({ generatedAt: instant.nullable(), verificationDeadline: instant.nullable() }),
+  })
+  .meta({ id: 'IncentiveSummary', description: 'A monthly incentive as listed (no lines, history or materials).' });
+
+export const materialSchema = z
+  .strictObject({
+    id: z.uuid(),
+    fileName: z.string(),
+    contentType: z.enum(MATERIAL_TYPES).describe('what the bytes were checked to be'),
+    size: z.number().int().min(1).describe('bytes'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    uploadedBy: z.string(),
+    uploadedAt: instant,
+  })
+  .meta({ id: 'Material', description: 'An uploaded file (metadata; GET …/materials/{materialId} downloads the bytes).' });
+
+export const INCENTIVE_EVENT_TYPES = ['GENERATED', 'VERIFIED', 'OBJECTED', 'OBJECTION_RESOLVED', 'OBJECTION_REJECTED', 'EXPIRED'] as const;
+
+export const incentiveSchema = incentiveSummarySchema
+  .extend({
+    reminderAt: instant,
+    deadlineExplanation: deadlineExplanationSchema,
+    lines: z.array(
+      z.strictObject({
+        expertId: z.string(),
+        employeeId: z.string(),
+        name: z.string(),
+        certification: z.string(),
+        amountMinor: z.number().int().min(0),
+        currency: z.string(),
+      }),
+    ),
+    objection: z
+      .array(z.strictObject({ expertId: z.string(), reason: z.string() }))
+      .nullable()
+      .describe('the open objection (OBJECTED only)'),
+    materials: z.array(materialSchema),
+    settlement: z.strictObject({ amountMinor: z.number().int().min(0), currency: z.string(), settledAt: instant }).nullable(),
+    history: z.array(
+      z.strictObject({
+        seq: z.number().int().min(1),
+        type: z.enum(INCENTIVE_EVENT_TYPES),
+        fromStatus: incentiveStatus.nullable(),
+        toStatus: incentiveStatus,
+        actor: z.string(),
+        at: instant,
+        reasonCode: z.string().nullable(),
+        note: z.string().nullable(),
+        data: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Incentive', description: 'A monthly incentive with its lines, deadline explanation, materials, settlement and history.' });
+
+export const incentivePageSchema = z
+  .strictObject({ items: z.array(incentiveSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'IncentivePage', description: 'One page, newest first; pass nextCursor as `cursor` for the next.' });
+
 /** The generated document itself: only its outline is promised here (the content is OpenAPI 3.1). */
 export const openApiDocumentSchema = z
   .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) })
@@ -181,3 +256,6 @@ export const incentiveRunSchema = z
   })
   .meta({ id: 'IncentiveRun' });
 export type IncentiveRunView = z.infer<typeof incentiveRunSchema>;
+export type IncentiveSummary = z.output<typeof incentiveSummarySchema>;
+export type IncentiveView = z.output<typeof incentiveSchema>;
+export type MaterialView = z.output<typeof materialSchema>;

@@ -30,6 +30,10 @@ export const PERMISSIONS = [
   'member.manage',
   'role.manage',
   'expert.manage',
+  'incentive.read',
+  'incentive.readAll',
+  'incentive.verify',
+  'incentive.resolve',
   'incentive.run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -42,21 +46,23 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'member.manage',
   'role.manage',
   'expert.manage',
+  'incentive.read',
+  'incentive.verify',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
   (PARTNER_ASSIGNABLE_PERMISSIONS as readonly string[]).includes(permission);
 
-const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'calendar.read'];
+const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'calendar.read', 'incentive.read', 'incentive.readAll'];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.run'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run'],
   vendor_reviewer: VENDOR_READ,
-  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage', 'incentive.run'],
-  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage'],
+  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage', 'incentive.resolve', 'incentive.run'],
+  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read', 'incentive.verify'],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
-  partner_finance: ['opportunity.read', 'calendar.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');
@@ -157,7 +163,10 @@ export function can(principal: Principal, permission: Permission): boolean {
   return principal.roles.some((role) => ROLE_PERMISSIONS[role].includes(permission));
 }
 
-/** Partner staff see only their own partner's objects; vendor staff with readAll see every partner's. */
-export function canSeePartner(principal: Principal, partnerId: string): boolean {
-  return can(principal, 'opportunity.readAll') || principal.partnerId === partnerId;
+/**
+ * Partner staff see only their own partner's objects; vendor staff with the process's readAll see every
+ * partner's (opportunity.readAll by default, incentive.readAll for incentives).
+ */
+export function canSeePartner(principal: Principal, partnerId: string, readAll: Permission = 'opportunity.readAll'): boolean {
+  return can(principal, readAll) || principal.partnerId === partnerId;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/http.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
+import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import {
   type Caller,
@@ -22,6 +23,7 @@ import {
   expectedFor,
   inBatches,
   type MatrixEntry,
+  type MatrixObject,
   type MatrixTable,
   type Mounted,
   type ObjectState,
@@ -36,6 +38,10 @@ const OWN = `P-mx-${run}`; // owns every opportunity the matrix acts on
 const OTHER = `P-mx-other-${run}`;
 const shareBody = (partnerId: string) => ({ partnerId, customerName: 'Matrix Ltd.', title: 'Access matrix' });
 const byId = ({ id }: { id: string }) => ({ params: { id } });
+// One-page PDFs; the matrix's upload sends other bytes than the material every incentive object already has.
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+const MATRIX_PDF = Buffer.concat([PDF, Buffer.from('% access matrix\n')]);
+const pdfUpload = (bytes: Buffer) => ({ body: bytes, headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="matrix.pdf"' } });
 const own = (fx: MatrixFixtures, params: Record<string, string> = {}) => ({ partnerId: fx.partnerId, ...params });
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 const EXPERT = {
@@ -175,6 +181,44 @@ const TABLE: MatrixTable = {
       return { params: { period: RUN_PERIOD } };
     },
   },
+  'GET /v1/incentives': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+  'GET /v1/incentives/:id': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_PENDING', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/incentives/:id/materials': {
+    success: 201,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_PENDING', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), ...pdfUpload(MATRIX_PDF) }),
+  },
+  'GET /v1/incentives/:id/materials/:materialId': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_PENDING', freshPerSuccess: false },
+    request: (o) => ({ params: { id: o.id, materialId: o.materialId! } }),
+  },
+  'POST /v1/incentives/:id/verify': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_PENDING', freshPerSuccess: true },
+    // One line: the fixture expert, at the CLOUD_PROFESSIONAL rate.
+    request: (o) => ({ ...byId(o), body: { headcount: 1, totalMinor: 100000, materials: [o.materialId!] } }),
+  },
+  'POST /v1/incentives/:id/objections': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_PENDING', freshPerSuccess: true },
+    request: (o, fx) => ({ ...byId(o), body: { lines: [{ expertId: fx.expertId, reason: 'access matrix' }] } }),
+  },
+  'POST /v1/incentives/:id/objections/resolve': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'INCENTIVE_OBJECTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { rejectObjection: true, note: 'access matrix' } }),
+  },
   'POST /v1/admin/clock/advance': {
     success: 200,
     partnerOwned: false,
@@ -221,7 +265,7 @@ type Case = {
   caller: Caller;
   expected: Expected;
   object?: 'fresh' | 'shared';
-  objectId?: string;
+  target?: MatrixObject;
 };
 
 function planCases(callers: Caller[]): Case[] {
@@ -278,40 +322,12 @@ describe('access matrix', () => {
     const callers = await callersFor(JWT_SECRET, OWN, OTHER);
     const cases = planCases(callers);
 
-    // Opportunities of OWN: one shared target per route (refused calls hit it and must not change it),
-    // one fresh per allowed call that consumes its object.
     const setupVendor = await tokenFor(['vendor_admin'], undefined, 'matrix-setup');
     const setupPartner = await tokenFor(['partner_admin'], OWN, 'matrix-setup-partner');
-    const createOpportunity = async (state: ObjectState) => {
-      const shared = await call(normal.base, 'POST', '/v1/opportunities', setupVendor, shareBody(OWN));
-      if (shared.status !== 201) throw new Error(`setup: share answered ${shared.status} ${JSON.stringify(shared.body)}`);
-      const id = shared.body.id as string;
-      if (state === 'ACCEPTED') {
-        const accepted = await call(normal.base, 'POST', `/v1/opportunities/${id}/accept`, setupPartner);
-        if (accepted.status !== 200) throw new Error(`setup: accept answered ${accepted.status} ${JSON.stringify(accepted.body)}`);
-      }
-      return id;
-    };
-    const needs = [
-      ...Object.entries(TABLE)
-        .filter(([, entry]) => entry.object)
-        .map(([key, entry]) => ({ key, state: entry.object!.state, forCase: undefined as Case | undefined })),
-      ...cases.filter((c) => c.object === 'fresh').map((c) => ({ key: c.key, state: c.entry.object!.state, forCase: c as Case | undefined })),
-    ];
-    const ids = await inBatches(needs, 8, (need) => createOpportunity(need.state));
-    const sharedTargets = new Map<string, string>();
-    needs.forEach((need, i) => (need.forCase ? (need.forCase.objectId = ids[i]) : sharedTargets.set(need.key, ids[i]!)));
-    for (const c of cases) if (c.object === 'shared') c.objectId = sharedTargets.get(c.key);
-    const snapshot = async () =>
-      Promise.all(
-        [...sharedTargets].map(async ([key, id]) => {
-          const row = await normal.prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: true } });
-          return `${key}: ${row.status}, ${row.events.length} events`;
-        }),
-      );
-    // Organization fixtures of OWN: a member, a custom role, and the deactivated member caller's record.
-    const setupCall = async (method: string, path: string, body?: unknown) => {
-      const res = await call(normal.base, method, path, setupPartner, body);
+    // Organization fixtures of OWN: a member, a custom role, an expert (the one line of every incentive object),
+    // and the deactivated member caller's record.
+    const setupCall = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+      const res = await call(normal.base, method, path, setupPartner, body, headers);
       if (res.status >= 300) throw new Error(`setup: ${method} ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { id: string };
     };
@@ -334,12 +350,63 @@ describe('access matrix', () => {
         `expert ${expert.name}, ${expert.active}, ${expert.certifications.length} certifications, ${expert.changes.length} changes`
       );
     };
+
+    // Objects of OWN: one shared target per route (refused calls hit it and must not change it), one fresh per
+    // allowed call that consumes its object.
+    const createOpportunity = async (state: ObjectState): Promise<MatrixObject> => {
+      const shared = await call(normal.base, 'POST', '/v1/opportunities', setupVendor, shareBody(OWN));
+      if (shared.status !== 201) throw new Error(`setup: share answered ${shared.status} ${JSON.stringify(shared.body)}`);
+      const id = shared.body.id as string;
+      if (state === 'ACCEPTED') {
+        const accepted = await call(normal.base, 'POST', `/v1/opportunities/${id}/accept`, setupPartner);
+        if (accepted.status !== 200) throw new Error(`setup: accept answered ${accepted.status} ${JSON.stringify(accepted.body)}`);
+      }
+      return { id };
+    };
+    // Incentives of OWN, one month each (the fixture expert qualifies from 2025-02), started as the schedule will.
+    let month = 0;
+    const createIncentive = async (state: ObjectState): Promise<MatrixObject> => {
+      const period = new Date(Date.UTC(2025, 1 + month++, 1)).toISOString().slice(0, 7);
+      await devEnv.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(OWN, period), taskQueue: 'access-matrix', args: [{ partnerId: OWN, period }] });
+      const id = `${OWN}-${period}`;
+      for (let i = 0; !(await normal.prisma.incentive.findUnique({ where: { id } })); i++) {
+        if (i > 200) throw new Error(`setup: incentive ${id} was not generated`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const { body, headers } = pdfUpload(PDF);
+      const material = await setupCall('POST', `/v1/incentives/${id}/materials`, body, headers);
+      if (state === 'INCENTIVE_OBJECTED') await setupCall('POST', `/v1/incentives/${id}/objections`, { lines: [{ expertId: fx.expertId, reason: 'setup' }] });
+      return { id, materialId: material.id };
+    };
+    const createObject = (state: ObjectState) => (state.startsWith('INCENTIVE_') ? createIncentive(state) : createOpportunity(state));
+    const needs = [
+      ...Object.entries(TABLE)
+        .filter(([, entry]) => entry.object)
+        .map(([key, entry]) => ({ key, state: entry.object!.state, forCase: undefined as Case | undefined })),
+      ...cases.filter((c) => c.object === 'fresh').map((c) => ({ key: c.key, state: c.entry.object!.state, forCase: c as Case | undefined })),
+    ];
+    const objects = await inBatches(needs, 8, (need) => createObject(need.state));
+    const sharedTargets = new Map<string, MatrixObject>();
+    needs.forEach((need, i) => (need.forCase ? (need.forCase.target = objects[i]) : sharedTargets.set(need.key, objects[i]!)));
+    for (const c of cases) if (c.object === 'shared') c.target = sharedTargets.get(c.key);
+    const snapshot = async () =>
+      Promise.all(
+        [...sharedTargets].map(async ([key, { id }]) => {
+          if (key.startsWith('GET /v1/incentives') || key.startsWith('POST /v1/incentives')) {
+            const row = await normal.prisma.incentive.findUniqueOrThrow({ where: { id }, include: { events: true, settlement: true } });
+            const materials = await normal.prisma.material.count({ where: { ownerKind: 'incentive', ownerId: id } });
+            return `${key}: ${row.status}, ${row.events.length} events, ${materials} materials, settled ${row.settlement !== null}`;
+          }
+          const row = await normal.prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: true } });
+          return `${key}: ${row.status}, ${row.events.length} events`;
+        }),
+      );
     const before = [...(await snapshot()), await organizationSnapshot()];
 
     const failures = await inBatches(cases, 12, async (c): Promise<string | undefined> => {
       const request = await c.entry.request(
-        c.objectId
-          ? { id: c.objectId }
+        c.target
+          ? c.target
           : {
               get id(): string {
                 throw new Error(`the access-matrix entry for ${c.key} uses an object id but declares no object`);
@@ -351,7 +418,7 @@ describe('access matrix', () => {
       const what = `${c.key.padEnd(36)} ${c.mode === 'normal' ? '' : '[time-skipping] '}× ${c.caller.label.padEnd(27)}`;
       let res: Awaited<ReturnType<typeof call>>;
       try {
-        res = await call(base, c.route.method.toUpperCase(), urlFor(c.route.path, request), c.caller.token, request.body);
+        res = await call(base, c.route.method.toUpperCase(), urlFor(c.route.path, request), c.caller.token, request.body, request.headers);
       } catch (error) {
         return `${what} → request failed (${(error as Error).message}), expected ${c.expected.status} (${c.expected.why})`;
       }
@@ -371,7 +438,7 @@ describe('access matrix', () => {
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
-    console.log(`access matrix: ${totals}, ${ids.length} opportunities prepared, ${wrong.length} wrong`);
+    console.log(`access matrix: ${totals}, ${objects.length} opportunities and incentives prepared, ${wrong.length} wrong`);
     if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
   });
 });

@@ -16,6 +16,7 @@ import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/http.js';
 import { can, type Role, signToken } from '../domain/auth.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
+import { INCENTIVE_STATUSES, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
@@ -62,6 +63,16 @@ const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase(
 
 // ---- known-good inputs, so that one corrupted part is the only thing wrong ------------------------------------
 
+// Ids only known once the fixtures exist: known-good bodies name these, runOne() puts the fixture's ids in.
+const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
+const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082',
+  'hex',
+);
+const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
+
 const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/opportunities': { partnerId: 'P-fuzz', customerName: 'ACME', title: 'Migration', estimatedAmount: { currency: 'CNY', minor: 100 } },
   'POST /v1/opportunities/:id/reject': { reasonCode: REJECT_REASONS[0], note: 'n' },
@@ -81,6 +92,10 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
     registeredOn: '2025-01-01',
     certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
   },
+  // The incentive fixtures have one line: the fixture expert at the CLOUD_PROFESSIONAL rate.
+  'POST /v1/incentives/:id/verify': { headcount: 1, totalMinor: 100000, materials: [FIXTURE_MATERIAL] },
+  'POST /v1/incentives/:id/objections': { lines: [{ expertId: FIXTURE_EXPERT, reason: 'Fuzz reason' }] },
+  'POST /v1/incentives/:id/objections/resolve': { rejectObjection: true, note: 'Fuzz note' },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -93,6 +108,7 @@ const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
+  'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -120,7 +136,11 @@ const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[
 
 // ---- fixtures: opportunities, a member, a custom role and an expert the id-taking routes act on ----------------
 
-type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string; expertId: string };
+/**
+ * `ids`: a pending and an accepted opportunity; `incentiveIds`: a pending incentive and an objected one, each with
+ * one material (`materialIds`) — fixture index 0 / 1 picks the pair.
+ */
+type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string; expertId: string; incentiveIds: string[]; materialIds: string[] };
 let fixtures: Fixtures;
 
 async function makeFixtures(): Promise<Fixtures> {
@@ -143,7 +163,30 @@ async function makeFixtures(): Promise<Fixtures> {
     employeeId: 'fuzz-target', // not the known-good body's: a valid POST then succeeds
   });
   expect(expert.status).toBe(201);
-  return { partnerId, ids: [pending, accepted], memberId: member.body.id as string, roleId: role.body.id as string, expertId: expert.body.id as string };
+  const expertId = expert.body.id as string;
+  const incentive = async (period: string) => {
+    await env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue: TASK_QUEUE, args: [{ partnerId, period }] });
+    const id = `${partnerId}-${period}`;
+    for (let i = 0; !(await app.prisma.incentive.findUnique({ where: { id } })); i++) {
+      if (i > 200) throw new Error(`fixture incentive ${id} was not generated`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const material = await call(app.base, 'POST', `/v1/incentives/${id}/materials`, partner, PDF, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="fixture.pdf"' });
+    expect(material.status).toBe(201);
+    return { id, materialId: material.body.id as string };
+  };
+  const [pendingIncentive, objectedIncentive] = await Promise.all([incentive('2025-06'), incentive('2025-07')]);
+  const objected = await call(app.base, 'POST', `/v1/incentives/${objectedIncentive.id}/objections`, partner, { lines: [{ expertId, reason: 'fixture' }] });
+  expect(objected.status).toBe(200);
+  return {
+    partnerId,
+    ids: [pending, accepted],
+    memberId: member.body.id as string,
+    roleId: role.body.id as string,
+    expertId,
+    incentiveIds: [pendingIncentive.id, objectedIncentive.id],
+    materialIds: [pendingIncentive.materialId, objectedIncentive.materialId],
+  };
 }
 
 // ---- state snapshot -------------------------------------------------------------------------------------------
@@ -173,6 +216,17 @@ async function snapshot() {
       )
       .digest('hex'),
     expertChanges: await app.prisma.expertChange.count(),
+    incentives: createHash('sha256')
+      .update(
+        JSON.stringify(
+          await app.prisma.incentive.findMany({ select: { id: true, status: true, lastSeq: true, headcount: true, totalMinor: true }, orderBy: { id: 'asc' } }),
+          (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v),
+        ),
+      )
+      .digest('hex'),
+    incentiveEvents: await app.prisma.incentiveEvent.count(),
+    settlements: await app.prisma.settlement.count(),
+    materials: await app.prisma.material.count(),
     workflows: (await env.client.workflow.count()).count,
   };
 }
@@ -180,7 +234,22 @@ type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 let baseline: Snapshot;
 
 /** After an accepted (2xx) request: wait until the database and Temporal visibility stop moving. */
+/** Incentive generation runs go on after their 202 (minutes at scale): wait until none is running. */
+async function runsFinished(): Promise<void> {
+  const giveUp = Date.now() + 120_000; // a run that failed leaves its row RUNNING: the snapshot comparison then tells
+  for (let quiet = 0; quiet < 2 && Date.now() < giveUp; ) {
+    const running: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowType = 'incentiveRunWorkflow' AND ExecutionStatus = 'Running'` })) running.push(w.workflowId);
+    const rows = await app.prisma.incentiveRun.count({ where: { status: 'RUNNING' } });
+    if (running.length === 0 && rows === 0) quiet++;
+    else quiet = 0;
+    await Promise.all(running.map((id) => env.client.workflow.getHandle(id).result().catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function settled(): Promise<Snapshot> {
+  await runsFinished();
   let last = await snapshot();
   for (let i = 0; i < 40; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -194,7 +263,7 @@ async function settled(): Promise<Snapshot> {
 // ---- request model --------------------------------------------------------------------------------------------
 
 type TokenKind = 'authorized' | 'owner' | 'none' | 'garbage' | 'malformedHeader' | 'expired' | 'wrongRole' | 'otherPartner';
-type BodySpec = { label: string; bad: boolean; json?: unknown; raw?: Buffer; contentType?: string };
+type BodySpec = { label: string; bad: boolean; json?: unknown; raw?: Buffer; contentType?: string; headers?: Record<string, string> };
 type Fuzzed = {
   token: TokenKind;
   fixture: number;
@@ -205,6 +274,27 @@ type Fuzzed = {
 };
 
 const headerSafe = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 300 });
+
+/** Uploads (routes taking bytes): real and fake files, sizes at the limit, hostile file names. */
+function rawBodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
+  const maxBytes = route.rawBody!.maxBytes;
+  const named = (name: string) => ({ 'content-disposition': `attachment; filename*=UTF-8''${encodeHostile(name)}` });
+  const file = (label: string, bad: boolean, raw: Buffer, contentType: string, headers: Record<string, string> = named('fuzz.pdf')): BodySpec => ({ label, bad, raw, contentType, headers });
+  const real = fc.constantFrom<[Buffer, string]>([PDF, 'application/pdf'], [PNG, 'image/png'], [JPEG, 'image/jpeg']);
+  return fc.oneof(
+    real.chain(([bytes, type]) => fc.uint8Array({ maxLength: 32 }).map((tail) => file(`a real ${type}`, false, Buffer.concat([bytes, tail]), type))),
+    real.map(([bytes, type]) => file(`a ${type} declared as something else`, true, bytes, type === 'application/pdf' ? 'image/png' : 'application/pdf')),
+    fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.constantFrom(...route.rawBody!.types)).map(([bytes, type]) => file(`random bytes as ${type}`, false, Buffer.from(bytes), type)),
+    fc.constantFrom(...route.rawBody!.types).map((type) => file(`empty ${type}`, true, Buffer.alloc(0), type)),
+    fc.constant(file('one byte over the limit', true, Buffer.concat([PDF, Buffer.alloc(maxBytes + 1 - PDF.length)]), 'application/pdf')),
+    fc.constantFrom('text/plain', 'application/octet-stream', 'application/pdfx', 'image/*', 'application/json', '').map((type) => file(`a PDF as ${JSON.stringify(type)}`, true, PDF, type)),
+    // hostile names: unicode edges may be fine; separators never are
+    edgeString.map((name) => file(`file name ${JSON.stringify(name)}`, false, PDF, 'application/pdf', named(name))),
+    fc.constantFrom('../x.pdf', 'a/b.pdf', 'a\\b.pdf', 'x'.repeat(201), 'a\u0000b.pdf', 'a\u202efdp.exe').map((name) => file(`bad file name ${JSON.stringify(name)}`, true, PDF, 'application/pdf', named(name))),
+    fc.oneof(headerSafe, fc.constantFrom('', 'inline; filename="a.pdf"', 'attachment', 'attachment; filename=', 'attachment; filename="a.pdf"; filename="b.pdf"'))
+      .map((header) => file(`Content-Disposition ${JSON.stringify(header.slice(0, 40))}`, false, PDF, 'application/pdf', { 'content-disposition': header })),
+  );
+}
 
 function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
   const valid = VALID_BODY[keyOf(route)];
@@ -226,6 +316,7 @@ function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
     fc.constant({ label: 'oversized JSON', bad: true, json: { pad: 'x'.repeat(70_000) } }),
     fc.record({ k: edgeString, v: fc.jsonValue({ maxDepth: 1 }) }).map(({ k, v }) => json('object with hostile keys', takesBody)({ [k]: v })),
   ];
+  const stringPaths = valid ? leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string') : [];
   const withValid: fc.Arbitrary<BodySpec>[] = valid
     ? [
         // valid keys, wrong types
@@ -234,15 +325,18 @@ function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
         fc.tuple(fc.oneof(edgeString, fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'status', 'toString', 'ID', `${keys[0] ?? 'x'} `)), fc.jsonValue({ maxDepth: 1 }))
           .filter(([k]) => !keys.includes(k))
           .map(([k, v]) => ({ label: `unknown key ${JSON.stringify(k)}`, bad: true, raw: Buffer.from(JSON.stringify(valid).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(v)},`)), contentType: 'application/json' })),
-        // huge strings beyond limits
-        fc.tuple(fc.constantFrom(...leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string')), hugeString)
+        // huge strings beyond limits (bodies without a top-level string leaf skip the string cases)
+        ...(stringPaths.length ? [
+        fc.tuple(fc.constantFrom(...stringPaths), hugeString)
           .map(([path, s]) => {
             const rule = stringRuleAt(route.body, path);
-            return json(`huge string at ${path.join('.')}`, rule.isEnum === true || (rule.max !== undefined && s.length > rule.max))(setAt(valid, path, s));
+            // zod counts a string's length in code points (an emoji is one), not UTF-16 units
+            return json(`huge string at ${path.join('.')}`, rule.isEnum === true || (rule.max !== undefined && [...s].length > rule.max))(setAt(valid, path, s));
           }),
         // unicode edges in strings (may be legitimate: 2xx allowed)
-        fc.tuple(fc.constantFrom(...leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string')), edgeString)
+        fc.tuple(fc.constantFrom(...stringPaths), edgeString)
           .map(([path, s]) => json(`unicode edge at ${path.join('.')}`, false)(setAt(valid, path, s))),
+        ] : []),
         // number edges anywhere
         fc.tuple(fc.constantFrom(...leafPaths(valid)), numberish).map(([path, n]) => json(`number edge at ${path.join('.')}`, false)(setAt(valid, path, n))),
         // arrays where objects are expected
@@ -253,7 +347,8 @@ function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
           .map((contentType) => ({ label: `content-type ${JSON.stringify(contentType)}`, bad: false, raw: Buffer.from(JSON.stringify(valid)), contentType })),
       ]
     : [];
-  return fc.oneof(...generic, ...withValid, ...withValid); // hostile-but-nearly-valid bodies twice as often
+  const raw = route.rawBody ? [rawBodyArb(route), rawBodyArb(route), rawBodyArb(route)] : []; // uploads: mostly file-shaped bodies
+  return fc.oneof(...generic, ...withValid, ...withValid, ...raw); // hostile-but-nearly-valid bodies twice as often
 }
 
 function queryArb(route: RouteDef): fc.Arbitrary<Fuzzed['query']> {
@@ -320,6 +415,22 @@ function examplesFor(route: RouteDef): [Fuzzed][] {
         out.push({ ...base(fixture), query: { label: `hostile ${k}`, bad: false, pairs: [...Object.entries(query).filter(([p]) => p !== k), [k, hot]] } });
     }
   }
+  // The known-good body as is, on each fixture: the success path (and its state conflicts) every run.
+  if (valid) for (const fixture of names.includes('id') ? [0, 1] : [0]) out.push({ ...base(fixture), body: { label: 'known-good body', bad: false, json: valid } });
+  // Uploads: a real file of each type, and the refusals every run should see.
+  if (route.rawBody) {
+    const named = { 'content-disposition': 'attachment; filename="fuzz.pdf"' };
+    const files: BodySpec[] = [
+      { label: 'a real PDF', bad: false, raw: PDF, contentType: 'application/pdf', headers: named },
+      { label: 'a real PNG', bad: false, raw: PNG, contentType: 'image/png', headers: named },
+      { label: 'a real JPEG', bad: false, raw: JPEG, contentType: 'image/jpeg', headers: named },
+      { label: 'a PNG declared as a PDF', bad: true, raw: PNG, contentType: 'application/pdf', headers: named },
+      { label: 'an empty PDF', bad: true, raw: Buffer.alloc(0), contentType: 'application/pdf', headers: named },
+      { label: 'a PDF without a file name', bad: true, raw: PDF, contentType: 'application/pdf' },
+      { label: 'one byte over the limit', bad: true, raw: Buffer.concat([PDF, Buffer.alloc(route.rawBody.maxBytes + 1 - PDF.length)]), contentType: 'application/pdf', headers: named },
+    ];
+    for (const fixture of [0, 1]) for (const body of files) out.push({ ...base(fixture), body });
+  }
   if (shapeKeys(route.query).includes('cursor'))
     for (const v of [['-271821-04-20T00:00:00.000Z', 'x'], ['2024-01-01T00:00:00.000Z', 'a\u0000']])
       out.push({ ...base(0), token: 'authorized', query: { label: 'hostile cursor', bad: false, pairs: [['cursor', Buffer.from(JSON.stringify(v)).toString('base64url')]] } });
@@ -328,12 +439,16 @@ function examplesFor(route: RouteDef): [Fuzzed][] {
 
 // ---- running one fuzzed request -------------------------------------------------------------------------------
 
-const VENDOR_ROLES: Role[] = ['vendor_staff'];
+// vendor_staff where it is allowed (as before), vendor_admin where only it is (e.g. resolving an incentive objection).
+const vendorRolesFor = (permission: RouteDef['permission']): Role[] => [
+  (['vendor_staff', 'vendor_admin'] as const).find((r) => permission === 'public' || can({ sub: 'x', roles: [r] }, permission)) ?? 'vendor_staff',
+];
 const PARTNER_ROLES: Role[] = ['partner_admin'];
 
 async function tokenHeader(route: RouteDef, kind: TokenKind): Promise<Record<string, string>> {
   const sub = `fuzz-${randomUUID()}`; // fresh token per request: the per-token rate limit never interferes
   const perm = route.permission;
+  const VENDOR_ROLES = vendorRolesFor(perm);
   const vendorOk = perm === 'public' || can({ sub, roles: VENDOR_ROLES }, perm);
   const partnerOk = perm === 'public' || can({ sub, roles: PARTNER_ROLES, partnerId: fixtures.partnerId }, perm);
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -363,11 +478,12 @@ function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
   if (route.permission !== 'public' && ['none', 'garbage', 'malformedHeader', 'expired'].includes(f.token)) return true;
   if (route.permission !== 'public' && f.token === 'wrongRole') {
     // wrongRole sends the other kind of staff: refused only when that kind lacks the permission
-    const vendorOk = can({ sub: 'x', roles: VENDOR_ROLES }, route.permission);
+    const vendorOk = can({ sub: 'x', roles: vendorRolesFor(route.permission) }, route.permission);
     const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
     if (!(vendorOk && partnerOk)) return true;
   }
-  if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId) return true; // a non-UUID opportunity, member, role or expert id
+  // a non-UUID opportunity, member, role, expert or material id, or not an incentive id
+  if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId || f.params.materialId) return true;
   if (f.body?.bad || f.query?.bad) return true;
   if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
     return true; // a body where none is taken
@@ -383,8 +499,10 @@ function describeRequest(method: string, path: string, headers: Record<string, s
 }
 
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
+  const incentive = route.path.startsWith('/v1/incentives/');
   const validParam: Record<string, string> = {
-    id: fixtures.ids[f.fixture]!,
+    id: incentive ? fixtures.incentiveIds[f.fixture]! : fixtures.ids[f.fixture]!,
+    materialId: fixtures.materialIds[f.fixture]!,
     name: 'CN',
     partnerId: fixtures.partnerId,
     memberId: fixtures.memberId,
@@ -399,8 +517,14 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   let body: Buffer | undefined;
   if (f.body) {
     body = f.body.raw ?? Buffer.from(JSON.stringify(f.body.json) ?? 'null');
+    // latin1 maps every byte to one char and back: random bytes survive, the ASCII placeholders are replaced.
+    if (!f.body.raw || f.body.contentType === 'application/json') {
+      const filled = body.toString('latin1').replaceAll(FIXTURE_EXPERT, fixtures.expertId).replaceAll(FIXTURE_MATERIAL, fixtures.materialIds[f.fixture]!);
+      body = Buffer.from(filled, 'latin1');
+    }
     const ct = f.body.contentType ?? 'application/json';
     if (ct) headers['content-type'] = ct;
+    Object.assign(headers, f.body.headers);
   }
   const bad = certainlyBad(route, f);
   const where = () => `[${keyOf(route)}] ${f.body?.label ?? 'no body'} / ${f.query?.label ?? 'no query'} / token ${f.token}\n  ${describeRequest(route.method, target, headers, body)}`;

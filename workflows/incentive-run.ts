@@ -8,9 +8,9 @@
  *                 per batch of partners: generate incentives (one activity) ─▶ start verification children
  *                 continue-as-new every few batches
  *
- * Why batches through an activity, then children: generating a batch inside one activity bounds the work in
- * flight (the next batch starts only when this one is stored), so 10,000 partners never flood the worker that
- * also serves interactive requests; the verification workflows then adopt the stored incentive. Children give
+ * Why batches through an activity, then children: a batch is generated partner after partner inside one activity,
+ * and the next batch starts only once this one's children have started, which bounds the work in flight, so
+ * 10,000 partners never flood the worker that also serves interactive requests; the verification workflows then adopt the stored incentive. Children give
  * operators the parent → child links in the Web UI; ABANDON lets them outlive the run (they live 14 working days).
  * Continue-as-new after a few batches keeps each run's history small (about 2 events per child started), whatever
  * the number of partners. Nothing is created twice: incentive ids and workflow ids are derived from partner +
@@ -35,7 +35,7 @@ import { persistenceActivityOptions } from './shared.js';
 
 /** The zone whose month start the schedule follows (the incentive rules' zone). */
 export const SCHEDULE_ZONE = 'Asia/Shanghai';
-/** Partners per batch: the most incentives being generated at once. */
+/** Partners per batch: the most verification workflows the run starts before it waits for them. */
 export const RUN_BATCH_SIZE = 100;
 /** Batches per workflow run before continue-as-new (~2 history events per child: well under any limit). */
 export const BATCHES_PER_RUN = 5;

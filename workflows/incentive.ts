@@ -50,7 +50,16 @@ export type IncentiveLine = {
 };
 
 export type ObjectedLine = { expertId: string; reason: string };
-export type Material = { fileName: string; sha256: string; size: number; contentType: string };
+/** An uploaded file's metadata (the bytes stay in the material table). The ids and uploader are data only. */
+export type Material = {
+  fileName: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  materialId?: string;
+  uploadedBy?: string;
+  uploadedAt?: string;
+};
 export type Adjustment = { expertId: string; amountMinor: number } | { expertId: string; remove: true };
 
 export type IncentiveSnapshot = {

@@ -26,7 +26,7 @@ export function incentiveRunRoutes(runs: IncentiveRunsClient): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/v1/admin/incentive-runs/:period',
-      permission: 'incentive.run',
+      permission: 'incentive.readAll',
       summary: "A period's generation progress: partners done of total, failures, incentives generated.",
       params: z.strictObject({ period }),
       responses: { 200: incentiveRunSchema },

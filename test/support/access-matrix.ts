@@ -9,8 +9,12 @@ import { can, isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } fro
 /** `"<METHOD> <path>"`, exactly as declared in routesOf(). */
 export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>) => `${route.method.toUpperCase()} ${route.path}`;
 
-export type MatrixRequest = { params?: Record<string, string>; query?: Record<string, string>; body?: unknown };
-export type ObjectState = 'PENDING_ACCEPTANCE' | 'ACCEPTED';
+/** `body` may be a Buffer (an upload: give its Content-Type in `headers`). */
+export type MatrixRequest = { params?: Record<string, string>; query?: Record<string, string>; body?: unknown; headers?: Record<string, string> };
+/** Opportunity states, and incentive states (an incentive of the own partner with one line and one uploaded material). */
+export type ObjectState = 'PENDING_ACCEPTANCE' | 'ACCEPTED' | 'INCENTIVE_PENDING' | 'INCENTIVE_OBJECTED';
+/** The object a request is about: its id, and for incentives the material uploaded to it. */
+export type MatrixObject = { id: string; materialId?: string };
 
 export type MatrixEntry = {
   /** What an allowed caller gets. */
@@ -18,7 +22,7 @@ export type MatrixEntry = {
   /** The route's object belongs to a partner: another partner's staff get 404 (never 403, never 2xx). */
   partnerOwned: boolean;
   /**
-   * The opportunity the request is about, owned by the "own" partner, in this state. With freshPerSuccess
+   * The opportunity or incentive the request is about, owned by the "own" partner, in this state. With freshPerSuccess
    * every allowed call gets a fresh one (the call consumes it); refused calls share one, which must not change.
    */
   object?: { state: ObjectState; freshPerSuccess: boolean };
@@ -26,7 +30,7 @@ export type MatrixEntry = {
   timeSkippingOnly?: boolean;
   /** The path names the partner (`:partnerId` = the "own" partner): partnerOwned without an opportunity object. */
   partnerInPath?: boolean;
-  request: (object: { id: string }, fixtures: MatrixFixtures) => MatrixRequest | Promise<MatrixRequest>;
+  request: (object: MatrixObject, fixtures: MatrixFixtures) => MatrixRequest | Promise<MatrixRequest>;
 };
 /** Organization fixtures of the "own" partner: a member, a custom role and an expert; newRole() makes a fresh role. */
 export type MatrixFixtures = { partnerId: string; memberId: string; roleId: string; expertId: string; newRole: () => Promise<string> };

@@ -66,17 +66,23 @@ export const tokenFor = (roles: Role[], partnerId?: string, sub = partnerId ? `$
 
 export type Call = { status: number; body: any; headers: Headers };
 
-/** fetch with JSON in and out; `body` may be a raw string to send malformed JSON. */
+/**
+ * fetch with JSON in and out; `body` may be a raw string to send malformed JSON, or a Buffer to send bytes as
+ * they are (give their Content-Type in `headers`). A non-JSON answer's body is its bytes (a Buffer).
+ */
 export async function call(base: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> {
+  const bytes = Buffer.isBuffer(body);
   const res = await fetch(base + path, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(body !== undefined && !bytes ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    ...(body !== undefined ? { body: bytes ? new Uint8Array(body) : typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
+  const type = res.headers.get('content-type') ?? '';
+  if (type && !/json/.test(type)) return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
