@@ -18,17 +18,14 @@ import { performance } from 'node:perf_hooks';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import protos from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { monthBounds } from '../domain/incentive-rules.js';
 import { periodEndedBy } from '../domain/period.js';
-import { createPrisma, migrate, type PrismaClient } from '../platform/db.js';
-import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
+import { createPrisma, type PrismaClient } from '../platform/db.js';
 import { testCalendar } from '../test/support/calendar.js';
-import { startTestPostgres } from '../test/support/postgres.js';
 import { createWorker } from '../worker/worker.js';
 import { BATCHES_PER_RUN, incentiveRunWorkflow, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run.js';
-import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/search-attributes.js';
+import { IncentivePeriod } from '../workflows/search-attributes.js';
+import { startBenchServers, timed } from './servers.js';
 import { collectGarbage, fixed, grouped, type Memory, memory, mib, table, type Teardown } from './lib.js';
 import type { IncentiveRunOptions } from './options.js';
 
@@ -72,11 +69,6 @@ export type IncentiveRunResult = {
   memAfterGc: Memory | undefined;
 };
 
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
 
 /** `promise`, or the abort reason as soon as `signal` fires (the promise itself is left to settle unobserved). */
 function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -203,43 +195,8 @@ export async function runIncentiveRunBench(
   signal?: AbortSignal,
 ): Promise<IncentiveRunResult> {
   const setupStart = performance.now();
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN'),
-      shutdownSignals: [], // bench/main.ts owns SIGINT/SIGTERM and shuts the worker down in order
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
-    });
-  } catch {
-    // Already installed (by the opportunity benchmark, or a second call): keep it.
-  }
-
-  log('incentive run: starting PostgreSQL and the Temporal dev server…');
-  const [pgStarted, envStarted] = await Promise.allSettled([
-    timed(() => startTestPostgres()),
-    timed(() =>
-      TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: resolveTemporalCli() },
-          ip: '127.0.0.1',
-          searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod],
-          extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
-          log: { format: 'pretty', level: 'error' },
-        },
-      }),
-    ),
-  ]);
-  // PostgreSQL first so that it stops last, after everything that uses it.
-  if (pgStarted.status === 'fulfilled') teardown.add('stop PostgreSQL (incentive run)', () => pgStarted.value.value.stop());
-  if (envStarted.status === 'fulfilled') teardown.add('tear down Temporal (incentive run)', () => envStarted.value.value.teardown());
-  if (pgStarted.status === 'rejected') throw pgStarted.reason;
-  if (envStarted.status === 'rejected') throw envStarted.reason;
-  signal?.throwIfAborted();
-  const postgres = pgStarted.value.value;
-  const env = envStarted.value.value;
+  const { postgres, env, setupMs: servers } = await startBenchServers('incentive run', teardown, log, signal);
   const client = env.client;
-
-  const migrated = await timed(() => migrate(postgres.url));
-  signal?.throwIfAborted();
 
   // The seeding and checking connection is not the worker's: its queries do not count against the worker's pool.
   const admin = createPrisma(postgres.url);
@@ -363,7 +320,7 @@ export async function runIncentiveRunBench(
   return {
     options,
     period,
-    setupMs: { postgres: pgStarted.value.ms, temporal: envStarted.value.ms, migrate: migrated.ms, worker: workerCreated.ms, total: setupTotal },
+    setupMs: { ...servers, worker: workerCreated.ms, total: setupTotal },
     seed: { ms: seeded.ms, ...seeded.value },
     runMs,
     processed: result.processed,

@@ -7,18 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { signToken } from '../domain/auth.js';
-import { createPrisma, migrate } from '../platform/db.js';
-import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
+import { createPrisma } from '../platform/db.js';
 import { testCalendar } from '../test/support/calendar.js';
-import { startTestPostgres } from '../test/support/postgres.js';
 import { createWorker } from '../worker/worker.js';
 import type { OpportunityOptions } from './options.js';
-import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/search-attributes.js';
+import { startBenchServers, timed } from './servers.js';
 import { collectGarbage, fixed, type Memory, memory, mib, percentile, table, type Teardown } from './lib.js';
 
 const JWT_SECRET = `bench-${randomUUID()}-secret-0123456789`;
@@ -53,11 +49,6 @@ export type OpportunityResult = {
 
 type Outcome = { ok: true } | { ok: false; error: string };
 
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
 
 /** Runs op(0..count-1) with at most `concurrency` in flight; records each one's latency. */
 async function runPhase(
@@ -117,43 +108,7 @@ export async function runOpportunityBench(
   signal?: AbortSignal,
 ): Promise<OpportunityResult> {
   const setupStart = performance.now();
-  try {
-    // Only warnings and errors from the SDK and its core; must precede anything that creates the Runtime.
-    Runtime.install({
-      logger: new DefaultLogger('WARN'),
-      shutdownSignals: [], // bench/main.ts owns SIGINT/SIGTERM and shuts the worker down in order
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
-    });
-  } catch {
-    // Already installed (a second call in the same process): keep it.
-  }
-
-  log('opportunity: starting PostgreSQL and the Temporal dev server…');
-  const [pgStarted, envStarted] = await Promise.allSettled([
-    timed(() => startTestPostgres()),
-    timed(() =>
-      TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: resolveTemporalCli() },
-          ip: '127.0.0.1',
-          searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod],
-          extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
-          log: { format: 'pretty', level: 'error' },
-        },
-      }),
-    ),
-  ]);
-  // Registered PostgreSQL first so that it stops last, after everything that uses it.
-  if (pgStarted.status === 'fulfilled') teardown.add('stop PostgreSQL', () => pgStarted.value.value.stop());
-  if (envStarted.status === 'fulfilled') teardown.add('tear down Temporal', () => envStarted.value.value.teardown());
-  if (pgStarted.status === 'rejected') throw pgStarted.reason;
-  if (envStarted.status === 'rejected') throw envStarted.reason;
-  signal?.throwIfAborted();
-  const postgres = pgStarted.value.value;
-  const env = envStarted.value.value;
-
-  const migrated = await timed(() => migrate(postgres.url));
-  signal?.throwIfAborted();
+  const { postgres, env, setupMs: servers } = await startBenchServers('opportunity', teardown, log, signal);
 
   // API and worker are separate processes in production, each with its own pool (DB_POOL_SIZE, default 5).
   const apiPrisma = createPrisma(postgres.url);
@@ -268,7 +223,7 @@ export async function runOpportunityBench(
   const acceptedInDb = await workerPrisma.opportunity.count({ where: { status: 'ACCEPTED' } });
   return {
     options,
-    setupMs: { postgres: pgStarted.value.ms, temporal: envStarted.value.ms, migrate: migrated.ms, worker: workerCreated.ms, total: setupTotal },
+    setupMs: { ...servers, worker: workerCreated.ms, total: setupTotal },
     share,
     accept,
     memBefore,
