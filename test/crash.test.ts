@@ -24,6 +24,7 @@ import { periodEndedBy } from '../domain/period.js';
 import { incentiveWorkflowId } from '../workflows/incentive.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId } from '../workflows/incentive-run.js';
 import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity.js';
+import { insertExpert } from './support/experts.js';
 import { devServerEnv } from './support/temporal.js';
 
 const { PendingActivityState, TimeoutType } = protos.temporal.api.enums.v1;
@@ -243,20 +244,7 @@ describe('crash', () => {
     const queue = `${taskQueue}-run`;
     const period = periodEndedBy(new Date(), 'Asia/Shanghai');
     const mine = Array.from({ length: 5 }, () => `P-crash-${randomUUID().slice(0, 8)}`);
-    for (const partnerId of mine) {
-      await prisma!.expert.create({
-        data: {
-          id: randomUUID(),
-          partnerId,
-          employeeId: 'E1',
-          name: 'Expert E1',
-          fullTime: true,
-          fullTimeSince: new Date('2020-01-01'),
-          registeredOn: new Date('2020-01-01'),
-          certifications: { create: [{ type: 'CLOUD_PROFESSIONAL', validFrom: new Date('2020-01-01'), validTo: new Date('2099-12-31') }] },
-        },
-      });
-    }
+    for (const partnerId of mine) await insertExpert(prisma!, partnerId);
 
     // 1. No incentive can be inserted while the test holds the table: worker A's batch blocks mid-way.
     const workerA = await startWorker('run-a', queue);

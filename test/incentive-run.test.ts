@@ -18,26 +18,12 @@ import { incentiveWorkflowId } from '../workflows/incentive.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run.js';
 import { call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const partner = (prefix = 'R') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** One active, qualifying expert for `partnerId`, straight through Prisma. */
-async function addExpert(prisma: PrismaClient, partnerId: string, registeredOn = '2020-01-01') {
-  const d = (s: string) => new Date(`${s}T00:00:00Z`);
-  await prisma.expert.create({
-    data: {
-      id: randomUUID(),
-      partnerId,
-      employeeId: 'E1',
-      name: 'Expert E1',
-      fullTime: true,
-      fullTimeSince: d('2020-01-01'),
-      registeredOn: d(registeredOn),
-      certifications: { create: [{ type: 'CLOUD_PROFESSIONAL', validFrom: d('2020-01-01'), validTo: d('2099-12-31') }] },
-    },
-  });
-}
+const addExpert = (prisma: PrismaClient, partnerId: string, registeredOn?: string) => insertExpert(prisma, partnerId, registeredOn ? { registeredOn } : {});
 
 /** Partners a run of `period` covers right now (the activity's scope, counted independently). */
 async function inScope(prisma: PrismaClient, period: string): Promise<number> {

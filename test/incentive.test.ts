@@ -22,6 +22,7 @@ import {
   verify,
 } from '../workflows/incentive.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'incentive-workflow-test';
@@ -49,22 +50,9 @@ const partner = () => `P-${randomUUID().slice(0, 8)}`;
 const sha = 'a'.repeat(64);
 const materials = [{ fileName: 'roster.pdf', sha256: sha, size: 1234, contentType: 'application/pdf' }];
 
-/** Inserts an expert with one certification (valid for ages) straight through Prisma. */
-async function addExpert(partnerId: string, employeeId: string, certification: string, qualifies = true) {
-  const d = (s: string) => new Date(`${s}T00:00:00Z`);
-  await prisma.expert.create({
-    data: {
-      id: randomUUID(),
-      partnerId,
-      employeeId,
-      name: `Expert ${employeeId}`,
-      fullTime: qualifies,
-      fullTimeSince: qualifies ? d('2020-01-01') : null,
-      registeredOn: d('2020-01-01'),
-      certifications: { create: [{ type: certification, validFrom: d('2020-01-01'), validTo: d('2099-12-31') }] },
-    },
-  });
-}
+/** An expert with one certification (valid for ages); `qualifies: false` makes it part-time. */
+const addExpert = (partnerId: string, employeeId: string, certification: string, qualifies = true) =>
+  insertExpert(prisma, partnerId, { employeeId, certification, fullTime: qualifies });
 
 async function start(partnerId: string) {
   const handle = await env.client.workflow.start(incentiveWorkflow, {
