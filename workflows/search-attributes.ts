@@ -7,6 +7,11 @@ export const ProcessStatus = defineSearchAttributeKey('ProcessStatus', 'KEYWORD'
 export const ProcessDeadline = defineSearchAttributeKey('ProcessDeadline', 'DATETIME');
 /** The month an incentive is for ('YYYY-MM'). */
 export const IncentivePeriod = defineSearchAttributeKey('IncentivePeriod', 'KEYWORD');
+/** The catalog type a certification application is for (e.g. ROLE_CONSULTING). */
+export const CertificationType = defineSearchAttributeKey('CertificationType', 'KEYWORD');
 
 /** Registered on the cluster at start (see platform/temporal.ts). */
-export const searchAttributeTypes = { PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword' } as const;
+export const searchAttributeTypes = {
+  PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword',
+  CertificationType: 'Keyword',
+} as const;
