@@ -25,6 +25,8 @@ const schema = z.object({
   DEFAULT_CALENDAR: z.string().default('CN'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  // Open workflows the worker keeps in memory (sticky cache); unset: the SDK's default, sized from the heap.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
 });
 
 export type Config = z.infer<typeof schema> & { databaseUrl: string };

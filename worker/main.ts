@@ -31,6 +31,7 @@ try {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     calendarFor: loadCalendars(config.CALENDAR_DIR, config.DEFAULT_CALENDAR).forPartner,
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
     // The time-skipping test server has no schedules: runs are started with POST /v1/admin/incentive-runs.

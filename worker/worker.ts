@@ -9,15 +9,16 @@ export type WorkerDeps = ActivityDeps & {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-} & Pick<WorkerOptions, 'workflowBundle' | 'identity'>;
+} & Pick<WorkerOptions, 'workflowBundle' | 'identity' | 'maxCachedWorkflows'>;
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, ...deps }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, maxCachedWorkflows, ...deps }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     ...(identity ? { identity } : {}),
+    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
     activities: createActivities(deps),
   });
 }
