@@ -1,10 +1,14 @@
 /** Every activity the worker registers, built from explicit dependencies. */
+import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps;
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createOpportunityActivities(deps), ...createIncentiveActivities(deps), ...createIncentiveRunActivities(deps) };
+  return {
+    ...createOpportunityActivities(deps), ...createIncentiveActivities(deps), ...createIncentiveRunActivities(deps),
+    ...createCertificationActivities(deps),
+  };
 }

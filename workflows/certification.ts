@@ -14,7 +14,25 @@
  *
  * Messages are defined here so the API's client module shares one contract with the workflow.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CertificationTransitionRecord, createCertificationActivities } from '../activities/certification.js';
+import { catalogEntry } from '../domain/certification-catalog.js';
+import { CertificationType, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { persistenceActivityOptions, refuse } from './shared.js';
 
 export const CERTIFICATION_OPEN_STATUSES = ['DRAFT', 'SUBMITTED', 'IN_REVIEW', 'SUPPLEMENT_REQUESTED'] as const;
 export const CERTIFICATION_STATUSES = [...CERTIFICATION_OPEN_STATUSES, 'APPROVED', 'REJECTED', 'WITHDRAWN_BY_TIMEOUT', 'EXPIRED'] as const;
@@ -25,6 +43,11 @@ export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as c
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 /** Days before validTo at which a certificate expiry reminder goes to the outbox. */
 export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
+export const REVIEW_ESCALATION_TOPIC = 'certification.review-escalation';
+export const EXPIRY_REMINDER_TOPIC = 'certificate.expiry-reminder';
+/** Outbox dedupe keys: one escalation per review round, one reminder per certificate, validTo and days before. */
+export const reviewEscalationDedupeKey = (applicationId: string, round: number) => `certification-review-escalation-${applicationId}-${round}`;
+export const expiryReminderDedupeKey = (number: string, validTo: string, days: number) => `certificate-expiry-reminder-${number}-${validTo}-${days}`;
 /** `material.owner_kind` of a certification application's uploads (owner_id = applicationId). */
 export const CERTIFICATION_MATERIAL_OWNER = 'certification';
 
@@ -145,3 +168,383 @@ export const CertificationRefusal = {
 
 /** One unmet prerequisite, as listed in a PREREQUISITES_UNMET failure's details. */
 export type UnmetPrerequisite = { description: string; required: number; actual: number };
+
+type Extension = { validTo: string; renewalApplicationId: string };
+/** Carried across continue-as-new: the whole state, and extensions received but not yet applied. */
+type Carried = { snapshot: CertificationSnapshot; pendingExtensions: Extension[] };
+type Transition = Omit<CertificationTransitionRecord, 'applicationId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
+
+const activities = proxyActivities<ReturnType<typeof createCertificationActivities>>(persistenceActivityOptions);
+
+const SHA256 = /^[0-9a-f]{64}$/i;
+const now = () => new Date().toISOString(); // workflow time
+const causeOf = (error: unknown) => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error);
+const fail = (type: string, message: string, details?: unknown) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
+
+export async function certificationWorkflow(input: CertificationInput, carried?: Carried): Promise<CertificationSnapshot> {
+  const state: CertificationSnapshot = carried?.snapshot ?? {
+    applicationId: input.applicationId,
+    partnerId: input.partnerId,
+    type: input.type,
+    ...(input.solutionName !== undefined ? { solutionName: input.solutionName } : {}),
+    ...(input.renewalOf !== undefined ? { renewalOf: input.renewalOf } : {}),
+    createdBy: input.createdBy,
+    status: 'DRAFT',
+    materials: {},
+    reviewRound: 0,
+    reviewEscalated: false,
+    seq: 0,
+  };
+  const extensions: Extension[] = [...(carried?.pendingExtensions ?? [])];
+  let createFailure: unknown;
+  /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
+  let busy = false;
+  let persisting: Promise<unknown> = Promise.resolve();
+  const snapshot = (): CertificationSnapshot => JSON.parse(JSON.stringify(state));
+
+  const pendingDeadline = (): string | undefined =>
+    ({ SUBMITTED: state.reviewDueAt, IN_REVIEW: state.reviewDueAt, SUPPLEMENT_REQUESTED: state.supplementDeadline, APPROVED: state.certificate?.expiresAt })[
+      state.status as string
+    ];
+  const publish = () => {
+    const deadline = pendingDeadline();
+    upsertSearchAttributes([
+      { key: ProcessStatus, value: state.status },
+      { key: ProcessDeadline, value: deadline ? new Date(deadline) : null },
+    ]);
+  };
+
+  const transition = ({ at, ...record }: Transition) => {
+    const full: CertificationTransitionRecord = { ...record, applicationId: state.applicationId, seq: ++state.seq, fromStatus: state.status, at: at ?? now() };
+    state.status = record.toStatus;
+    publish();
+    const done = persisting.then(() => activities.recordCertificationTransition(full));
+    persisting = done;
+    return done.then(snapshot);
+  };
+  const whileBusy = async <T>(work: () => Promise<T>): Promise<T> => {
+    busy = true;
+    try {
+      return await work();
+    } catch (error) {
+      throw causeOf(error);
+    } finally {
+      busy = false;
+    }
+  };
+  const plan = (from: string, workingDays: number) => activities.planCertificationDeadline({ partnerId: state.partnerId, from, workingDays });
+
+  // --- validators' pieces ---------------------------------------------------------------------------------------
+  const requireCreated = () => {
+    if (!state.createdAt) refuse(CertificationRefusal.notCreated, 'The application is still being created.');
+  };
+  const requireOwner = (actor: Actor) => {
+    requireCreated();
+    if (actor.partnerId !== state.partnerId) refuse(CertificationRefusal.notFound, 'No such certification application for this partner.');
+    if (busy) refuse(CertificationRefusal.busy, 'Another action on this application is in progress; try again.');
+  };
+  const requireVendor = (actor: Actor) => {
+    requireCreated();
+    if (actor.partnerId !== undefined && actor.partnerId !== state.partnerId) refuse(CertificationRefusal.notFound, 'No such certification application for this partner.');
+    if (actor.partnerId !== undefined) refuse(CertificationRefusal.vendorOnly, 'Only vendor staff review applications.');
+    if (busy) refuse(CertificationRefusal.busy, 'Another action on this application is in progress; try again.');
+  };
+  const requireBeforeSupplementDeadline = () => {
+    if (Date.now() >= Date.parse(state.supplementDeadline!)) {
+      refuse(CertificationRefusal.supplementDeadlinePassed, `The supplement deadline ${state.supplementDeadline} has passed.`);
+    }
+  };
+
+  // --- messages -------------------------------------------------------------------------------------------------
+  setHandler(getCertification, snapshot);
+
+  setHandler(
+    create,
+    async () => {
+      await condition(() => state.createdAt !== undefined || createFailure !== undefined);
+      if (createFailure) throw createFailure;
+      return snapshot();
+    },
+    {
+      validator: ({ renewedCertificate }) => {
+        if (state.createdAt) return; // a retried create joins the application as it is
+        const entry = catalogEntry(input.type);
+        if (!entry) refuse(CertificationRefusal.unknownType, `${input.type} is not a certification type of the catalog.`);
+        if ((entry.appliesTo === 'SOLUTION') !== Boolean(input.solutionName?.trim())) {
+          refuse(CertificationRefusal.invalid, `${input.type} applies to ${entry.appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
+        }
+        if (!input.renewalOf !== !renewedCertificate) refuse(CertificationRefusal.invalid, 'A renewal names the certificate it renews, and only a renewal does.');
+        const c = renewedCertificate;
+        if (c && (c.status !== 'ACTIVE' || c.partnerId !== input.partnerId || c.type !== input.type)) {
+          refuse(CertificationRefusal.renewalNotAllowed, `Only an ACTIVE ${input.type} certificate of this partner can be renewed (${c.number} is ${c.status}).`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    setMaterial,
+    ({ actor, kind, material }) =>
+      whileBusy(async () => {
+        const args = { applicationId: state.applicationId, partnerId: state.partnerId, materialId: material.materialId };
+        if (!(await activities.findCertificationMaterial(args))) {
+          throw fail(CertificationRefusal.materialNotFound, `Material ${material.materialId} was not uploaded for this application.`);
+        }
+        const replaced = state.materials[kind]?.materialId;
+        state.materials[kind] = { ...material };
+        return transition({ type: 'MATERIAL_SET', toStatus: state.status, actor: actor.sub, data: { kind, material, replaced }, material: { kind, materialId: material.materialId } });
+      }),
+    {
+      validator: ({ actor, kind, material }) => {
+        requireOwner(actor);
+        if (state.status !== 'DRAFT' && state.status !== 'SUPPLEMENT_REQUESTED') {
+          refuse(CertificationRefusal.notEditable, `The application is ${state.status}: materials can be set in DRAFT or SUPPLEMENT_REQUESTED only.`);
+        }
+        if (state.status === 'SUPPLEMENT_REQUESTED') requireBeforeSupplementDeadline();
+        const kinds = state.terms!.requiredMaterials;
+        if (!kinds.includes(kind)) refuse(CertificationRefusal.invalid, `kind ${kind} is not required for ${state.type}; one of: ${kinds.join(', ')}.`);
+        const m = material;
+        if (!m?.materialId || !m.fileName || !SHA256.test(m.sha256) || !Number.isSafeInteger(m.size) || m.size <= 0 || !m.contentType || !m.uploadedBy || Number.isNaN(Date.parse(m.uploadedAt))) {
+          refuse(CertificationRefusal.invalid, 'material: needs materialId, fileName, a hex SHA-256, a size > 0, contentType, uploadedBy and uploadedAt.');
+        }
+      },
+    },
+  );
+
+  const startReview = (at: string, due: { deadline: string; explanation: unknown }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
+    state.reviewRound += 1;
+    state.reviewDueAt = due.deadline;
+    state.reviewEscalated = false;
+    delete state.supplementDeadline;
+    return transition({
+      type: transitionType,
+      toStatus: 'IN_REVIEW',
+      actor,
+      at,
+      ...(note ? { note } : {}),
+      columns: { reviewDueAt: due.deadline, supplementDeadline: null },
+      data: { reviewRound: state.reviewRound, reviewDueAt: due.deadline, explanation: due.explanation },
+    });
+  };
+
+  setHandler(
+    submit,
+    ({ actor }) =>
+      whileBusy(async () => {
+        const at = now();
+        const { today, results } = await activities.checkCertificationPrerequisites({ partnerId: state.partnerId, type: state.type, at });
+        const unmet: UnmetPrerequisite[] = results.filter((r) => !r.met).map(({ description, required, actual }) => ({ description, required, actual }));
+        if (unmet.length) {
+          const list = unmet.map((u) => `${u.description} (required ${u.required}, actual ${u.actual})`).join('; ');
+          throw fail(CertificationRefusal.prerequisitesUnmet, `Prerequisites not met on ${today}: ${list}.`, unmet);
+        }
+        const due = await plan(at, state.terms!.reviewSlaWorkingDays);
+        state.submittedAt = at;
+        void transition({ type: 'SUBMITTED', toStatus: 'SUBMITTED', actor: actor.sub, at, columns: { submittedAt: at }, data: { today, prerequisites: results } });
+        return startReview(at, due, 'REVIEW_STARTED', 'system');
+      }),
+    {
+      validator: ({ actor }) => {
+        requireOwner(actor);
+        if (state.status !== 'DRAFT') refuse(CertificationRefusal.notDraft, `The application is ${state.status}, not DRAFT.`);
+        const missing = state.terms!.requiredMaterials.filter((kind) => !state.materials[kind]);
+        if (missing.length) throw fail(CertificationRefusal.materialsMissing, `Materials missing: ${missing.join(', ')}.`, { missing });
+      },
+    },
+  );
+
+  const approve = async (at: string, actor: string, note?: string) => {
+    const columns = { decidedAt: at, ...(note ? { decisionNote: note } : {}) };
+    state.decidedAt = at;
+    if (note) state.decisionNote = note;
+    if (state.renewalOf) {
+      const renewal = await activities.planRenewal({ renewalOf: state.renewalOf, validityYears: state.terms!.validityYears });
+      if (renewal?.status === 'ACTIVE') {
+        try {
+          const original = getExternalWorkflowHandle(certificationWorkflowId(state.renewalOf));
+          await original.signal(extendCertificate, { validTo: renewal.newValidTo, renewalApplicationId: state.applicationId });
+          state.extended = { certificateNumber: renewal.certificateNumber, oldValidTo: renewal.oldValidTo, newValidTo: renewal.newValidTo };
+          return transition({ type: 'APPROVED', toStatus: 'APPROVED', actor, at, ...(note ? { note } : {}), columns, data: { extended: state.extended } });
+        } catch {
+          // The original's workflow has ended: its certificate expired meanwhile. This renewal issues a fresh one.
+        }
+      }
+    }
+    const certificate = await activities.planCertificate({ ...state, approvedAt: at, terms: state.terms! });
+    state.certificate = certificate;
+    return transition({
+      type: 'APPROVED',
+      toStatus: 'APPROVED',
+      actor,
+      at,
+      ...(note ? { note } : {}),
+      columns,
+      data: { certificate: { number: certificate.number, validFrom: certificate.validFrom, validTo: certificate.validTo } },
+      certificate: { issue: { ...certificate, partnerId: state.partnerId } },
+    });
+  };
+
+  setHandler(
+    review,
+    ({ actor, decision, note }) =>
+      whileBusy(async () => {
+        const at = now();
+        if (decision === 'APPROVE') return approve(at, actor.sub, note);
+        if (decision === 'REJECT') {
+          Object.assign(state, { decidedAt: at, decisionNote: note });
+          return transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, at, note, columns: { decidedAt: at, decisionNote: note! } });
+        }
+        const due = await plan(at, state.terms!.supplementWorkingDays);
+        state.supplementDeadline = due.deadline;
+        return transition({
+          type: 'SUPPLEMENT_REQUESTED',
+          toStatus: 'SUPPLEMENT_REQUESTED',
+          actor: actor.sub,
+          at,
+          note,
+          columns: { supplementDeadline: due.deadline },
+          data: { supplementDeadline: due.deadline, explanation: due.explanation },
+        });
+      }),
+    {
+      validator: ({ actor, decision, note }) => {
+        requireVendor(actor);
+        if (state.status !== 'IN_REVIEW') refuse(CertificationRefusal.notInReview, `The application is ${state.status}, not IN_REVIEW.`);
+        if (!(REVIEW_DECISIONS as readonly string[]).includes(decision)) refuse(CertificationRefusal.invalid, `decision must be one of ${REVIEW_DECISIONS.join(', ')}.`);
+        if (decision !== 'APPROVE' && !note?.trim()) refuse(CertificationRefusal.invalid, `${decision}: a note is required.`);
+      },
+    },
+  );
+
+  setHandler(
+    supplement,
+    ({ actor, note }) =>
+      whileBusy(async () => {
+        const at = now();
+        return startReview(at, await plan(at, state.terms!.reviewSlaWorkingDays), 'SUPPLEMENTED', actor.sub, note);
+      }),
+    {
+      validator: ({ actor }) => {
+        requireOwner(actor);
+        if (state.status !== 'SUPPLEMENT_REQUESTED') refuse(CertificationRefusal.notSupplementRequested, `The application is ${state.status}, not SUPPLEMENT_REQUESTED.`);
+        requireBeforeSupplementDeadline();
+      },
+    },
+  );
+
+  // Signals cannot be refused: an extension that does not move validTo later, or comes too late, is ignored.
+  setHandler(extendCertificate, (extension) => {
+    const c = state.certificate;
+    if (state.status === 'APPROVED' && c && extension.validTo > c.validTo && !c.extensions.some((e) => e.renewalApplicationId === extension.renewalApplicationId)) {
+      extensions.push({ ...extension });
+    }
+  });
+
+  // --- lifecycle ------------------------------------------------------------------------------------------------
+  if (!carried) {
+    try {
+      const draft = await activities.createCertificationDraft({ ...input, createdAt: now() });
+      Object.assign(state, draft);
+    } catch (error) {
+      createFailure = causeOf(error);
+      await condition(allHandlersFinished);
+      throw createFailure;
+    }
+  }
+  upsertSearchAttributes([
+    { key: PartnerId, value: state.partnerId },
+    { key: CertificationType, value: state.type },
+  ]);
+  publish();
+
+  for (;;) {
+    const status = state.status;
+    if (status === 'DRAFT' || status === 'SUBMITTED') await condition(() => state.status !== status);
+    else if (status === 'IN_REVIEW') await reviewRound();
+    else if (status === 'SUPPLEMENT_REQUESTED') await supplementWindow();
+    else if (status === 'APPROVED' && state.certificate) await certificatePhase();
+    else break; // REJECTED, WITHDRAWN_BY_TIMEOUT, EXPIRED, or a renewal that extended the original certificate
+  }
+  await persisting;
+  await condition(allHandlersFinished);
+  return snapshot();
+
+  /** Waits for a decision; past reviewDueAt escalates once for this round (the application stays IN_REVIEW). */
+  async function reviewRound() {
+    const round = state.reviewRound;
+    const moved = () => state.status !== 'IN_REVIEW' || state.reviewRound !== round;
+    if (state.reviewEscalated) return void (await condition(moved));
+    const settled = await condition(() => moved() || busy, Math.max(Date.parse(state.reviewDueAt!) - Date.now(), 1));
+    if (settled) return void (await condition(() => !busy));
+    state.reviewEscalated = true;
+    await activities.enqueueCertificationMessage({
+      topic: REVIEW_ESCALATION_TOPIC,
+      aggregateId: state.applicationId,
+      dedupeKey: reviewEscalationDedupeKey(state.applicationId, round),
+      payload: { applicationId: state.applicationId, partnerId: state.partnerId, type: state.type, reviewRound: round, reviewDueAt: state.reviewDueAt },
+      dueAt: state.reviewDueAt!,
+    });
+  }
+
+  async function supplementWindow() {
+    const answered = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED', Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
+    if (answered) return;
+    await condition(() => !busy); // a supplement accepted before the deadline finishes first
+    if (state.status !== 'SUPPLEMENT_REQUESTED') return;
+    await transition({
+      type: 'WITHDRAWN_BY_TIMEOUT',
+      toStatus: 'WITHDRAWN_BY_TIMEOUT',
+      actor: 'system',
+      note: 'No supplement by the supplement deadline: the application is withdrawn.',
+      columns: { decidedAt: now() },
+      data: { supplementDeadline: state.supplementDeadline },
+    });
+  }
+
+  /** Reminders, extensions and expiry of the issued certificate; continues as new after an extension. */
+  async function certificatePhase() {
+    const c = state.certificate!;
+    for (;;) {
+      if (extensions.length || workflowInfo().continueAsNewSuggested) {
+        let extended = false;
+        while (extensions.length) extended = (await applyExtension(extensions.shift()!)) || extended;
+        if (extended || workflowInfo().continueAsNewSuggested) {
+          await persisting;
+          await condition(allHandlersFinished);
+          if (!extensions.length) await continueAsNew<typeof certificationWorkflow>(input, { snapshot: state, pendingExtensions: [] });
+          continue;
+        }
+      }
+      const reminder = c.reminders.find((r) => !r.sent);
+      const nextAt = Date.parse(reminder ? reminder.at : c.expiresAt);
+      const interrupted = await condition(() => extensions.length > 0 || workflowInfo().continueAsNewSuggested, Math.max(nextAt - Date.now(), 1));
+      if (interrupted) continue;
+      if (reminder) {
+        await activities.enqueueCertificationMessage({
+          topic: EXPIRY_REMINDER_TOPIC,
+          aggregateId: c.number,
+          dedupeKey: expiryReminderDedupeKey(c.number, c.validTo, reminder.days),
+          payload: { certificateNumber: c.number, applicationId: state.applicationId, partnerId: state.partnerId, type: c.type, validTo: c.validTo, daysBefore: reminder.days },
+          dueAt: reminder.at,
+        });
+        reminder.sent = true;
+        continue;
+      }
+      c.status = 'EXPIRED';
+      await transition({ type: 'EXPIRED', toStatus: 'EXPIRED', actor: 'system', data: { certificateNumber: c.number, validTo: c.validTo }, certificate: { expired: true } });
+      return;
+    }
+  }
+
+  async function applyExtension(extension: Extension): Promise<boolean> {
+    const c = state.certificate!;
+    if (extension.validTo <= c.validTo) return false;
+    const times = await activities.planCertificateTimes({ partnerId: state.partnerId, validTo: extension.validTo });
+    const record: CertificateExtension = { oldValidTo: c.validTo, newValidTo: extension.validTo, renewalApplicationId: extension.renewalApplicationId, at: now() };
+    Object.assign(c, { validTo: extension.validTo, ...times });
+    c.extensions.push(record);
+    await transition({ type: 'CERTIFICATE_EXTENDED', toStatus: 'APPROVED', actor: 'system', at: record.at, data: record, certificate: { validTo: extension.validTo } });
+    return true;
+  }
+}

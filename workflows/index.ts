@@ -2,3 +2,4 @@
 export { opportunityWorkflow } from './opportunity.js';
 export { incentiveWorkflow } from './incentive.js';
 export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run.js';
+export { certificationWorkflow } from './certification.js';

@@ -1,0 +1,277 @@
+/**
+ * Certification application persistence (workflows/certification.ts). Every activity is idempotent: a retry after
+ * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
+import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
+import type { Prisma } from '../prisma/generated/client.js';
+import type { PrismaClient } from '../platform/db.js';
+import {
+  type CertificateSnapshot,
+  CERTIFICATION_MATERIAL_OWNER,
+  CertificationRefusal,
+  type CertificationInput,
+  type CertificationStatus,
+  type CertificationTerms,
+} from '../workflows/certification.js';
+import { failClosed } from './calendar.js';
+import {
+  certificateNumber,
+  certificateTimes,
+  dateColumn,
+  extendedValidTo,
+  fromDateColumn,
+  localDate,
+  validToFor,
+} from './certification-dates.js';
+
+export type CertificationTransitionRecord = {
+  applicationId: string;
+  seq: number;
+  type:
+    | 'MATERIAL_SET'
+    | 'SUBMITTED'
+    | 'REVIEW_STARTED'
+    | 'SUPPLEMENT_REQUESTED'
+    | 'SUPPLEMENTED'
+    | 'REJECTED'
+    | 'APPROVED'
+    | 'WITHDRAWN_BY_TIMEOUT'
+    | 'CERTIFICATE_EXTENDED'
+    | 'EXPIRED';
+  fromStatus: CertificationStatus;
+  toStatus: CertificationStatus;
+  actor: string;
+  at: string;
+  note?: string;
+  data?: Record<string, unknown>;
+  /** Application columns this transition sets (null clears). */
+  columns?: { submittedAt?: string; reviewDueAt?: string | null; supplementDeadline?: string | null; decidedAt?: string; decisionNote?: string };
+  /** MATERIAL_SET: the current material of this kind. */
+  material?: { kind: string; materialId: string };
+  /** APPROVED: the certificate issued in the same transaction; CERTIFICATE_EXTENDED: the new validTo; EXPIRED: status. */
+  certificate?: { issue?: CertificateSnapshot & { partnerId: string }; validTo?: string; expired?: true };
+};
+
+export type Prerequisites = { today: string; results: Omit<PrerequisiteResult, 'prerequisite'>[] };
+export type RenewalPlan = { certificateNumber: string; status: string; oldValidTo: string; newValidTo: string };
+
+export type CertificationActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
+
+const invalid = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
+
+export function createCertificationActivities({ prisma, calendarFor = defaultCalendarLookup }: CertificationActivityDeps) {
+  const zoneOf = (partnerId: string) => calendarFor(partnerId).zone;
+  const loadDraft = async (id: string) => {
+    const row = await prisma.certificationApplication.findUnique({ where: { id } });
+    return row ? { createdAt: row.createdAt.toISOString(), terms: row.terms as CertificationTerms, seq: row.lastSeq } : undefined;
+  };
+
+  return {
+    /**
+     * Validates the application against the catalog (and, for a renewal, the original certificate: ACTIVE, same
+     * partner and type) and persists the DRAFT with CREATED (seq 1). An existing application (a retry) is adopted.
+     */
+    async createCertificationDraft(input: CertificationInput & { createdAt: string }): Promise<{ createdAt: string; terms: CertificationTerms; seq: number }> {
+      const existing = await loadDraft(input.applicationId);
+      if (existing) return existing;
+      const entry = catalogEntry(input.type);
+      if (!entry) throw invalid(CertificationRefusal.unknownType, `${input.type} is not a certification type of the catalog.`);
+      if ((entry.appliesTo === 'SOLUTION') !== Boolean(input.solutionName?.trim())) {
+        throw invalid(CertificationRefusal.invalid, `${input.type} applies to ${entry.appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
+      }
+      if (input.renewalOf) {
+        const original = await prisma.certificate.findUnique({ where: { applicationId: input.renewalOf } });
+        if (!original || original.partnerId !== input.partnerId || original.type !== input.type || original.status !== 'ACTIVE') {
+          throw invalid(CertificationRefusal.renewalNotAllowed, `Only an ACTIVE ${input.type} certificate of this partner can be renewed.`);
+        }
+      }
+      const terms: CertificationTerms = {
+        category: entry.category,
+        appliesTo: entry.appliesTo,
+        requiredMaterials: entry.requiredMaterials.map((m) => m.kind),
+        validityYears: entry.validityYears,
+        reviewSlaWorkingDays: entry.reviewSlaWorkingDays,
+        supplementWorkingDays: entry.supplementWorkingDays,
+        capabilityLabels: entry.capabilityLabels,
+      };
+      const at = new Date(input.createdAt);
+      await prisma.$transaction(async (tx) => {
+        const created = await tx.certificationApplication.createMany({
+          data: [
+            {
+              id: input.applicationId,
+              partnerId: input.partnerId,
+              type: input.type,
+              category: entry.category,
+              appliesTo: entry.appliesTo,
+              solutionName: input.solutionName ?? null,
+              status: 'DRAFT',
+              terms: terms as unknown as Prisma.InputJsonValue,
+              createdBy: input.createdBy,
+              createdAt: at,
+              renewalOf: input.renewalOf ?? null,
+              lastSeq: 1,
+              updatedAt: at,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (created.count === 0) return; // created concurrently: the first one stands
+        await tx.certificationEvent.create({
+          data: { applicationId: input.applicationId, seq: 1, type: 'CREATED', toStatus: 'DRAFT', actor: input.createdBy, at, data: { terms, renewalOf: input.renewalOf ?? null } },
+        });
+      });
+      return (await loadDraft(input.applicationId))!;
+    },
+
+    /** Whether `materialId` is an upload of this application (owner) and partner. */
+    async findCertificationMaterial({ applicationId, partnerId, materialId }: { applicationId: string; partnerId: string; materialId: string }): Promise<boolean> {
+      const row = await prisma.material.findFirst({ where: { id: materialId, ownerKind: CERTIFICATION_MATERIAL_OWNER, ownerId: applicationId, partnerId }, select: { id: true } });
+      return row !== null;
+    },
+
+    /** Every prerequisite of `type`, met or not, against the partner's live experts and certificates on the local date of `at`. */
+    async checkCertificationPrerequisites({ partnerId, type, at }: { partnerId: string; type: string; at: string }): Promise<Prerequisites> {
+      const entry = catalogEntry(type);
+      if (!entry) throw invalid(CertificationRefusal.unknownType, `${type} is no longer a certification type of the catalog.`);
+      const today = localDate(at, zoneOf(partnerId));
+      const [experts, certificates] = await Promise.all([
+        prisma.expert.findMany({ where: { partnerId, active: true }, include: { certifications: true } }),
+        prisma.certificate.findMany({ where: { partnerId, status: 'ACTIVE' } }),
+      ]);
+      const facts = {
+        experts: experts.map((e) => ({
+          active: e.active,
+          fullTime: e.fullTime,
+          fullTimeSince: e.fullTimeSince ? fromDateColumn(e.fullTimeSince) : null,
+          registeredOn: fromDateColumn(e.registeredOn),
+          certifications: e.certifications.map((c) => ({ type: c.type, validFrom: fromDateColumn(c.validFrom), validTo: fromDateColumn(c.validTo) })),
+        })),
+        certificates: certificates.map((c) => ({ type: c.type, category: c.category, validFrom: fromDateColumn(c.validFrom), validTo: fromDateColumn(c.validTo), active: true })),
+      };
+      return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
+    },
+
+    /** `workingDays` working days from `from` in the partner's calendar (fails closed). */
+    async planCertificationDeadline({ partnerId, from, workingDays }: { partnerId: string; from: string; workingDays: number }): Promise<{ deadline: string; explanation: DeadlineExplanation }> {
+      const { deadline, explanation } = failClosed(() => calendarFor(partnerId).addWorkingDays(new Date(from), workingDays));
+      return { deadline: deadline.toISOString(), explanation };
+    },
+
+    /** The certificate an approval at `approvedAt` issues (pure planning: recorded with the APPROVED transition). */
+    async planCertificate(a: { applicationId: string; partnerId: string; type: string; solutionName?: string; terms: CertificationTerms; approvedAt: string }): Promise<CertificateSnapshot> {
+      const zone = zoneOf(a.partnerId);
+      const validFrom = localDate(a.approvedAt, zone);
+      const validTo = validToFor(validFrom, a.terms.validityYears);
+      return {
+        number: certificateNumber(a.applicationId, validFrom),
+        type: a.type,
+        category: a.terms.category,
+        labels: [...a.terms.capabilityLabels],
+        scope: a.solutionName ?? 'partner',
+        validFrom,
+        validTo,
+        status: 'ACTIVE',
+        issuedAt: a.approvedAt,
+        ...certificateTimes(validTo, zone),
+        extensions: [],
+      };
+    },
+
+    /** Expiry and reminder instants of a certificate valid to `validTo` (after an extension). */
+    async planCertificateTimes({ partnerId, validTo }: { partnerId: string; validTo: string }) {
+      return certificateTimes(validTo, zoneOf(partnerId));
+    },
+
+    /** For a renewal's approval: the original certificate, and its validTo moved by `validityYears`. */
+    async planRenewal({ renewalOf, validityYears }: { renewalOf: string; validityYears: number }): Promise<RenewalPlan | undefined> {
+      const original = await prisma.certificate.findUnique({ where: { applicationId: renewalOf } });
+      if (!original) return undefined;
+      const oldValidTo = fromDateColumn(original.validTo);
+      return { certificateNumber: original.number, status: original.status, oldValidTo, newValidTo: extendedValidTo(oldValidTo, validityYears) };
+    },
+
+    async recordCertificationTransition(t: CertificationTransitionRecord): Promise<void> {
+      const at = new Date(t.at);
+      const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
+      await prisma.$transaction(async (tx) => {
+        const inserted = await tx.certificationEvent.createMany({
+          data: [
+            {
+              applicationId: t.applicationId,
+              seq: t.seq,
+              type: t.type,
+              fromStatus: t.fromStatus,
+              toStatus: t.toStatus,
+              actor: t.actor,
+              at,
+              note: t.note ?? null,
+              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (inserted.count === 0) return; // a retry: already recorded
+        const c = t.columns ?? {};
+        await tx.certificationApplication.update({
+          where: { id: t.applicationId },
+          data: {
+            status: t.toStatus,
+            lastSeq: t.seq,
+            updatedAt: at,
+            submittedAt: instant(c.submittedAt),
+            reviewDueAt: instant(c.reviewDueAt),
+            supplementDeadline: instant(c.supplementDeadline),
+            decidedAt: instant(c.decidedAt),
+            decisionNote: c.decisionNote,
+          },
+        });
+        if (t.material) {
+          const key = { applicationId: t.applicationId, kind: t.material.kind };
+          await tx.certificationMaterial.upsert({
+            where: { applicationId_kind: key },
+            create: { ...key, materialId: t.material.materialId, setAt: at },
+            update: { materialId: t.material.materialId, setAt: at },
+          });
+        }
+        const cert = t.certificate;
+        if (cert?.issue) {
+          // Exactly once: application_id is unique, and this runs only with the (unique) APPROVED event.
+          const i = cert.issue;
+          await tx.certificate.create({
+            data: {
+              number: i.number,
+              applicationId: t.applicationId,
+              partnerId: i.partnerId,
+              type: i.type,
+              category: i.category,
+              labels: i.labels,
+              scope: i.scope,
+              validFrom: dateColumn(i.validFrom),
+              validTo: dateColumn(i.validTo),
+              status: 'ACTIVE',
+              issuedAt: at,
+              updatedAt: at,
+            },
+          });
+        }
+        if (cert?.validTo || cert?.expired) {
+          await tx.certificate.update({
+            where: { applicationId: t.applicationId },
+            data: { ...(cert.validTo ? { validTo: dateColumn(cert.validTo) } : {}), ...(cert.expired ? { status: 'EXPIRED' } : {}), updatedAt: at },
+          });
+        }
+      });
+    },
+
+    /** Appends one message to the outbox, once per dedupe key (review escalations, expiry reminders). */
+    async enqueueCertificationMessage(m: { topic: string; aggregateId: string; dedupeKey: string; payload: Record<string, unknown>; dueAt: string }): Promise<void> {
+      await prisma.outbox.createMany({
+        data: [{ topic: m.topic, aggregateId: m.aggregateId, dedupeKey: m.dedupeKey, payload: m.payload as Prisma.InputJsonValue, dueAt: new Date(m.dueAt) }],
+        skipDuplicates: true,
+      });
+    },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The certification application workflow on the time-skipping test server, with the real activities on a real
+ * PostgreSQL: approval and the certificate's life (reminders, expiry), rejection, supplements (in time, timed out),
+ * review-SLA escalation, renewal, prerequisites and materials refusals, partner isolation.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { type WorkflowHandle, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCertificationActivities } from '../activities/certification.js';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import type { PrismaClient } from '../platform/db.js';
+import {
+  type Actor,
+  type CertificationInput,
+  type CertificationSnapshot,
+  certificationWorkflow,
+  certificationWorkflowId,
+  create,
+  getCertification,
+  type RenewedCertificate,
+  review,
+  setMaterial,
+  submit,
+  supplement,
+} from '../workflows/certification.js';
+import { testCalendar, ZONE } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
+import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+
+const taskQueue = 'certification-workflow-test';
+let env: TestWorkflowEnvironment;
+let prisma: PrismaClient;
+let stopWorker: () => Promise<void>;
+let calendar: BusinessCalendar;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  calendar = testCalendar(await env.currentTimeMs());
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+});
+
+const vendor: Actor = { sub: 'vendor-1' };
+const partner = () => `P-${randomUUID().slice(0, 8)}`;
+const KINDS = ['CASE_STUDIES', 'TEAM_ROSTER'];
+
+/** What ROLE_CONSULTING needs: 3 full-time experts, one of them a CLOUD_EXPERT. */
+async function qualify(partnerId: string) {
+  await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' });
+  await insertExpert(prisma, partnerId, { employeeId: 'E2' });
+  await insertExpert(prisma, partnerId, { employeeId: 'E3' });
+}
+
+async function start(partnerId: string, extra: Partial<CertificationInput> = {}, renewedCertificate?: RenewedCertificate) {
+  const input: CertificationInput = { applicationId: randomUUID(), partnerId, type: 'ROLE_CONSULTING', createdBy: 'partner-user', ...extra };
+  const workflowId = certificationWorkflowId(input.applicationId);
+  const snapshot = await env.client.workflow.executeUpdateWithStart(create, {
+    args: [renewedCertificate ? { renewedCertificate } : {}],
+    startWorkflowOperation: new WithStartWorkflowOperation(certificationWorkflow, { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' }),
+  });
+  return { handle: env.client.workflow.getHandle<typeof certificationWorkflow>(workflowId), snapshot, actor: { sub: 'partner-user', partnerId } as Actor };
+}
+
+/** Uploads a material row for the application (as the API will) and sets it as `kind`. */
+async function attach(handle: WorkflowHandle, applicationId: string, actor: Actor, kind: string) {
+  const id = randomUUID();
+  const sha256 = randomUUID().replaceAll('-', '').padEnd(64, '0');
+  const row = await prisma.material.create({
+    data: { id, ownerKind: 'certification', ownerId: applicationId, partnerId: actor.partnerId!, fileName: `${kind}.pdf`, contentType: 'application/pdf', size: 3, sha256, bytes: Buffer.from('pdf'), uploadedBy: actor.sub },
+  });
+  const material = { materialId: id, fileName: row.fileName, sha256, size: 3, contentType: row.contentType, uploadedBy: actor.sub, uploadedAt: row.uploadedAt.toISOString() };
+  return handle.executeUpdate(setMaterial, { args: [{ actor, kind, material }] });
+}
+
+/** A qualified partner's application, with its materials, submitted: IN_REVIEW. */
+async function inReview(partnerId = partner(), extra: Partial<CertificationInput> = {}, renewed?: RenewedCertificate) {
+  if (!extra.renewalOf) await qualify(partnerId);
+  const started = await start(partnerId, extra, renewed);
+  for (const kind of KINDS) await attach(started.handle, started.snapshot.applicationId, started.actor, kind);
+  const snapshot = await started.handle.executeUpdate(submit, { args: [{ actor: started.actor }] });
+  return { ...started, snapshot, partnerId, applicationId: snapshot.applicationId };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function advanceTo(target: number) {
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+const refusal = (error: unknown) => {
+  const cause = error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string; message?: string; details?: unknown[] } | undefined) : undefined;
+  return cause ? { type: cause.type, message: cause.message ?? '', details: cause.details } : { type: `not a refusal: ${String(error)}`, message: '', details: undefined };
+};
+const refused = (promise: Promise<unknown>) => promise.then(() => ({ type: 'accepted', message: '', details: undefined }), refusal);
+
+const events = async (applicationId: string) =>
+  (await prisma.certificationEvent.findMany({ where: { applicationId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
+const outbox = (topic: string, aggregateId: string) => prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: { dueAt: 'asc' } });
+const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
+const startOfLocalDay = (isoDate: string, days: number) => DateTime.fromISO(isoDate, { zone: ZONE }).plus({ days }).toMillis();
+
+async function recordHistory(handle: WorkflowHandle, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
+}
+
+describe('certification workflow', () => {
+  it('refuses to submit with materials missing, listing every missing kind, and unknown kinds', async () => {
+    const partnerId = partner();
+    await qualify(partnerId);
+    const { handle, snapshot, actor } = await start(partnerId);
+    expect(snapshot).toMatchObject({ status: 'DRAFT', seq: 1, terms: { category: 'ROLE', requiredMaterials: KINDS } });
+    expect(await refused(handle.executeUpdate(submit, { args: [{ actor }] }))).toMatchObject({
+      type: 'MATERIALS_MISSING',
+      message: 'Materials missing: CASE_STUDIES, TEAM_ROSTER.',
+      details: [{ missing: KINDS }],
+    });
+    await attach(handle, snapshot.applicationId, actor, 'CASE_STUDIES');
+    expect((await refused(handle.executeUpdate(submit, { args: [{ actor }] }))).message).toBe('Materials missing: TEAM_ROSTER.');
+    expect((await refused(attach(handle, snapshot.applicationId, actor, 'BROCHURE'))).type).toBe('INVALID_REQUEST');
+    expect(await events(snapshot.applicationId)).toEqual(['CREATED', 'MATERIAL_SET']);
+    // A material that was not uploaded for this application: nothing changes.
+    const bogus = { materialId: randomUUID(), fileName: 'x.pdf', sha256: 'a'.repeat(64), size: 1, contentType: 'application/pdf', uploadedBy: 'u', uploadedAt: new Date().toISOString() };
+    expect((await refused(handle.executeUpdate(setMaterial, { args: [{ actor, kind: 'TEAM_ROSTER', material: bogus }] }))).type).toBe('MATERIAL_NOT_FOUND');
+    expect((await handle.query(getCertification)).seq).toBe(2);
+  });
+
+  it('refuses submit listing every unmet prerequisite and changes nothing; accepts once the experts are registered', async () => {
+    const partnerId = partner();
+    const { handle, snapshot, actor } = await start(partnerId);
+    for (const kind of KINDS) await attach(handle, snapshot.applicationId, actor, kind);
+    const error = await refused(handle.executeUpdate(submit, { args: [{ actor }] }));
+    expect(error.type).toBe('PREREQUISITES_UNMET');
+    expect(error.details).toEqual([
+      [
+        { description: 'at least 3 full-time experts registered', required: 3, actual: 0 },
+        { description: 'at least 1 expert holding a valid CLOUD_EXPERT certification', required: 1, actual: 0 },
+      ],
+    ]);
+    expect(error.message).toMatch(/at least 3 full-time experts registered \(required 3, actual 0\); at least 1 expert .*CLOUD_EXPERT.*\(required 1, actual 0\)/);
+    expect(await handle.query(getCertification)).toMatchObject({ status: 'DRAFT', seq: 3 });
+    expect(await events(snapshot.applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET']);
+
+    await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT', fullTime: false });
+    const partly = await refused(handle.executeUpdate(submit, { args: [{ actor }] }));
+    expect(partly.details).toEqual([[{ description: 'at least 3 full-time experts registered', required: 3, actual: 0 }]]);
+    for (const id of ['E2', 'E3', 'E4']) await insertExpert(prisma, partnerId, { employeeId: id });
+    const submitted = await handle.executeUpdate(submit, { args: [{ actor }] });
+    expect(submitted).toMatchObject({ status: 'IN_REVIEW', reviewRound: 1, seq: 5 });
+    expect(submitted.reviewDueAt).toBe(calendar.addWorkingDays(new Date(submitted.submittedAt!), 10).deadline.toISOString());
+    expect(await events(snapshot.applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET', 'SUBMITTED', 'REVIEW_STARTED']);
+  });
+
+  it('keeps partners apart and validates the application at creation', async () => {
+    const { handle, snapshot } = await inReview();
+    const other: Actor = { sub: 'intruder', partnerId: partner() };
+    for (const call of [
+      () => handle.executeUpdate(submit, { args: [{ actor: other }] }),
+      () => handle.executeUpdate(review, { args: [{ actor: other, decision: 'APPROVE' }] }),
+      () => handle.executeUpdate(supplement, { args: [{ actor: other }] }),
+      () => attach(handle, snapshot.applicationId, other, 'CASE_STUDIES'),
+    ]) {
+      expect((await refused(call())).type).toBe('CERTIFICATION_NOT_FOUND');
+    }
+    expect((await handle.query(getCertification)).seq).toBe(snapshot.seq);
+    expect((await refused(start(partner(), { type: 'ADVANCED_CLOUD_SOFTWARE' }))).type).toBe('INVALID_REQUEST');
+    expect((await refused(start(partner(), { type: 'NO_SUCH_TYPE' }))).type).toBe('UNKNOWN_CERTIFICATION_TYPE');
+    const solution = await start(partner(), { type: 'ADVANCED_CLOUD_SOFTWARE', solutionName: 'ACME Lake' });
+    expect(solution.snapshot).toMatchObject({ status: 'DRAFT', solutionName: 'ACME Lake', terms: { appliesTo: 'SOLUTION' } });
+    expect((await refused(start(partner(), { renewalOf: randomUUID() }))).type).toBe('INVALID_REQUEST');
+  });
+
+  it('rejects: vendor only, with a note; REJECTED is terminal and issues nothing', async () => {
+    const { handle, actor, applicationId } = await inReview();
+    expect((await refused(handle.executeUpdate(review, { args: [{ actor, decision: 'APPROVE' }] }))).type).toBe('VENDOR_ONLY');
+    expect((await refused(handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REJECT' }] }))).type).toBe('INVALID_REQUEST');
+    const rejected = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REJECT', note: 'cases too thin' }] });
+    expect(rejected).toMatchObject({ status: 'REJECTED', decisionNote: 'cases too thin' });
+    expect((await handle.result()).status).toBe('REJECTED');
+    const row = await prisma.certificationApplication.findUniqueOrThrow({ where: { id: applicationId } });
+    expect(row).toMatchObject({ status: 'REJECTED', decisionNote: 'cases too thin', lastSeq: 6 });
+    expect(await prisma.certificate.count({ where: { applicationId } })).toBe(0);
+  });
+
+  it('supplement in time: SUPPLEMENT_REQUESTED → material replaced → IN_REVIEW (new round) → APPROVED', async () => {
+    const { handle, actor, applicationId } = await inReview();
+    expect((await refused(handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT' }] }))).type).toBe('INVALID_REQUEST');
+    const requested = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'add a case' }] });
+    expect(requested.status).toBe('SUPPLEMENT_REQUESTED');
+    const before = requested.materials.CASE_STUDIES!.materialId;
+    const replaced = await attach(handle, applicationId, actor, 'CASE_STUDIES');
+    expect(replaced.materials.CASE_STUDIES!.materialId).not.toBe(before);
+    const back = await handle.executeUpdate(supplement, { args: [{ actor, note: 'third case added' }] });
+    expect(back).toMatchObject({ status: 'IN_REVIEW', reviewRound: 2 });
+    expect(back.supplementDeadline).toBeUndefined();
+    expect(back.reviewDueAt).toBe(calendar.addWorkingDays(new Date((await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENTED' } })).at), 10).deadline.toISOString());
+    expect((await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] })).status).toBe('APPROVED');
+    expect(await events(applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET', 'SUBMITTED', 'REVIEW_STARTED', 'SUPPLEMENT_REQUESTED', 'MATERIAL_SET', 'SUPPLEMENTED', 'APPROVED']);
+    expect((await prisma.certificationMaterial.findUniqueOrThrow({ where: { applicationId_kind: { applicationId, kind: 'CASE_STUDIES' } } })).materialId).toBe(replaced.materials.CASE_STUDIES!.materialId);
+  });
+
+  it('supplement timeout: WITHDRAWN_BY_TIMEOUT at exactly the supplement deadline, not a second earlier', async () => {
+    const { handle, actor, applicationId } = await inReview();
+    const requested = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'roster incomplete' }] });
+    const deadline = Date.parse(requested.supplementDeadline!);
+    expect(requested.supplementDeadline).toBe(calendar.addWorkingDays(new Date(requested.decidedAt ?? (await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENT_REQUESTED' } })).at), 10).deadline.toISOString());
+    await advanceTo(deadline - 1000);
+    expect((await handle.query(getCertification)).status).toBe('SUPPLEMENT_REQUESTED');
+    const result = await handle.result();
+    expect(result.status).toBe('WITHDRAWN_BY_TIMEOUT');
+    const last = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId }, orderBy: { seq: 'desc' } });
+    expect(last.type).toBe('WITHDRAWN_BY_TIMEOUT');
+    expect(last.at.getTime()).toBeGreaterThanOrEqual(deadline);
+    expect(last.at.getTime()).toBeLessThan(deadline + 1000);
+    expect((await refused(handle.executeUpdate(supplement, { args: [{ actor }] }))).type).not.toBe('accepted');
+  });
+
+  it('review SLA: one escalation in the outbox past reviewDueAt, still IN_REVIEW, and a decision afterwards', async () => {
+    const { handle, applicationId, snapshot } = await inReview();
+    const due = Date.parse(snapshot.reviewDueAt!);
+    await advanceTo(due - 1000);
+    expect(await outbox('certification.review-escalation', applicationId)).toHaveLength(0);
+    await advanceTo(due + 1000);
+    const [message] = await eventually(async () => {
+      const rows = await outbox('certification.review-escalation', applicationId);
+      return rows.length ? rows : undefined;
+    });
+    expect(message).toMatchObject({ dedupeKey: `certification-review-escalation-${applicationId}-1`, payload: { reviewRound: 1 } });
+    expect(message!.dueAt.getTime()).toBe(due);
+    expect(await handle.query(getCertification)).toMatchObject({ status: 'IN_REVIEW', reviewEscalated: true });
+    await advanceTo(due + 10 * 24 * 3600 * 1000);
+    expect(await outbox('certification.review-escalation', applicationId)).toHaveLength(1);
+    expect((await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REJECT', note: 'late but no' }] })).status).toBe('REJECTED');
+  });
+
+  it('approves: one certificate with the right dates, reminders 60 and 30 days before validTo, EXPIRED at the end of validTo', async () => {
+    const { handle, applicationId, partnerId } = await inReview();
+    const approved = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE', note: 'fine' }] });
+    const cert = approved.certificate!;
+    const validFrom = localDate(approved.decidedAt!);
+    const validTo = DateTime.fromISO(validFrom).plus({ years: 1 }).minus({ days: 1 }).toISODate()!;
+    expect(cert).toMatchObject({
+      number: `PF-${validFrom.slice(0, 4)}-${applicationId.replaceAll('-', '').slice(0, 8).toUpperCase()}`,
+      type: 'ROLE_CONSULTING', category: 'ROLE', labels: ['Cloud consulting'], scope: 'partner', validFrom, validTo, status: 'ACTIVE',
+    });
+    const rows = await prisma.certificate.findMany({ where: { partnerId } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.validTo.toISOString().slice(0, 10)).toBe(validTo);
+    const described = await handle.describe();
+    expect(described.searchAttributes).toMatchObject({ PartnerId: [partnerId], CertificationType: ['ROLE_CONSULTING'], ProcessStatus: ['APPROVED'] });
+    expect((described.searchAttributes.ProcessDeadline as Date[])[0]!.getTime()).toBe(startOfLocalDay(validTo, 1));
+    // The transition retried after its commit issues nothing twice.
+    const approvedEvent = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'APPROVED' } });
+    await createCertificationActivities({ prisma, calendarFor: () => calendar }).recordCertificationTransition({
+      applicationId, seq: approvedEvent.seq, type: 'APPROVED', fromStatus: 'IN_REVIEW', toStatus: 'APPROVED', actor: 'vendor-1', at: approvedEvent.at.toISOString(),
+      certificate: { issue: { ...cert, partnerId } },
+    });
+    expect(await prisma.certificate.count({ where: { partnerId } })).toBe(1);
+
+    for (const [days, count] of [[60, 1], [30, 2]] as const) {
+      const at = startOfLocalDay(validTo, -days);
+      await advanceTo(at - 1000);
+      expect(await outbox('certificate.expiry-reminder', cert.number)).toHaveLength(count - 1);
+      await advanceTo(at + 1000);
+      const sent = await eventually(async () => {
+        const r = await outbox('certificate.expiry-reminder', cert.number);
+        return r.length === count ? r : undefined;
+      });
+      expect(sent[count - 1]).toMatchObject({ dedupeKey: `certificate-expiry-reminder-${cert.number}-${validTo}-${days}`, payload: { daysBefore: days, validTo } });
+      expect(sent[count - 1]!.dueAt.getTime()).toBe(at);
+    }
+    const expiresAt = startOfLocalDay(validTo, 1);
+    await advanceTo(expiresAt - 1000);
+    expect((await handle.query(getCertification)).status).toBe('APPROVED');
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'EXPIRED', certificate: { status: 'EXPIRED', reminders: [{ sent: true }, { sent: true }] } });
+    const expired = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'EXPIRED' } });
+    expect(expired.at.getTime()).toBeGreaterThanOrEqual(expiresAt);
+    expect(expired.at.getTime()).toBeLessThan(expiresAt + 1000);
+    expect(await prisma.certificate.findUniqueOrThrow({ where: { applicationId } })).toMatchObject({ status: 'EXPIRED' });
+    expect(await outbox('certificate.expiry-reminder', cert.number)).toHaveLength(2);
+    await recordHistory(handle, 'certification-approved-expired');
+  });
+
+  it('renewal approved before expiry extends validTo (no second certificate), moves EXPIRED, records old → new', async () => {
+    const original = await inReview();
+    const approved = await original.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
+    const cert = approved.certificate!;
+    const approvedRun = (await original.handle.describe()).runId;
+    const renewedCertificate: RenewedCertificate = { number: cert.number, partnerId: original.partnerId, type: cert.type, status: 'ACTIVE', validTo: cert.validTo };
+    expect((await refused(start(original.partnerId, { renewalOf: original.applicationId }, { ...renewedCertificate, status: 'EXPIRED' }))).type).toBe('RENEWAL_NOT_ALLOWED');
+
+    await advanceTo(startOfLocalDay(cert.validTo, -90));
+    const renewal = await inReview(original.partnerId, { renewalOf: original.applicationId }, renewedCertificate);
+    const renewed = await renewal.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
+    const newValidTo = DateTime.fromISO(cert.validTo).plus({ years: 1 }).toISODate()!;
+    expect(renewed).toMatchObject({ status: 'APPROVED', extended: { certificateNumber: cert.number, oldValidTo: cert.validTo, newValidTo } });
+    expect(renewed.certificate).toBeUndefined();
+    expect((await renewal.handle.result()).status).toBe('APPROVED');
+
+    // The original applies the extension, then continues as new carrying its state.
+    await eventually(async () => ((await original.handle.describe()).runId !== approvedRun ? true : undefined));
+    const extended = await eventually(async () => {
+      const s: CertificationSnapshot = await original.handle.query(getCertification);
+      return s.certificate?.validTo === newValidTo ? s : undefined;
+    });
+    expect(extended.certificate!.extensions).toEqual([{ oldValidTo: cert.validTo, newValidTo, renewalApplicationId: renewal.applicationId, at: expect.any(String) }]);
+    expect(await prisma.certificate.count({ where: { partnerId: original.partnerId } })).toBe(1);
+    expect((await prisma.certificate.findUniqueOrThrow({ where: { applicationId: original.applicationId } })).validTo.toISOString().slice(0, 10)).toBe(newValidTo);
+    const history = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId: original.applicationId, type: 'CERTIFICATE_EXTENDED' } });
+    expect(history.data).toMatchObject({ oldValidTo: cert.validTo, newValidTo, renewalApplicationId: renewal.applicationId });
+
+    await advanceTo(startOfLocalDay(cert.validTo, 1) + 1000);
+    expect((await original.handle.query(getCertification)).status).toBe('APPROVED');
+    const result = await original.handle.result();
+    expect(result).toMatchObject({ status: 'EXPIRED', certificate: { validTo: newValidTo, status: 'EXPIRED' } });
+    const expired = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId: original.applicationId, type: 'EXPIRED' } });
+    expect(expired.at.getTime()).toBeGreaterThanOrEqual(startOfLocalDay(newValidTo, 1));
+    const reminders = (await outbox('certificate.expiry-reminder', cert.number)).map((r) => r.dedupeKey);
+    expect(reminders).toEqual([60, 30].map((d) => `certificate-expiry-reminder-${cert.number}-${newValidTo}-${d}`));
+  });
+});
