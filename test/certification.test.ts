@@ -314,6 +314,7 @@ describe('certification workflow', () => {
     expect(renewed).toMatchObject({ status: 'APPROVED', extended: { certificateNumber: cert.number, oldValidTo: cert.validTo, newValidTo } });
     expect(renewed.certificate).toBeUndefined();
     expect((await renewal.handle.result()).status).toBe('APPROVED');
+    await recordHistory(renewal.handle, 'certification-renewal-extended');
 
     // The original applies the extension, then continues as new carrying its state.
     await eventually(async () => ((await original.handle.describe()).runId !== approvedRun ? true : undefined));
