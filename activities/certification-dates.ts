@@ -29,9 +29,12 @@ export function certificateTimes(validTo: string, zone: string): { expiresAt: st
   };
 }
 
-/** `PF-<YYYY>-<first 8 hex of the application id, upper case>`: the same application always gets the same number. */
+/**
+ * `PF-<YYYY>-<first 16 hex of the application id, upper case>`: the same application always gets the same number;
+ * 64 random bits make two applications sharing one (and the unique index refusing the second) negligible.
+ */
 export const certificateNumber = (applicationId: string, validFrom: string) =>
-  `PF-${validFrom.slice(0, 4)}-${applicationId.replaceAll('-', '').slice(0, 8).toUpperCase()}`;
+  `PF-${validFrom.slice(0, 4)}-${applicationId.replaceAll('-', '').slice(0, 16).toUpperCase()}`;
 
 /** Prisma @db.Date columns take a UTC midnight. */
 export const dateColumn = (isoDate: string) => new Date(`${isoDate}T00:00:00Z`);

@@ -2,7 +2,7 @@
  * Certification application persistence (workflows/certification.ts). Every activity is idempotent: a retry after
  * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
 import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -264,6 +264,22 @@ export function createCertificationActivities({ prisma, calendarFor = defaultCal
           });
         }
       });
+    },
+
+    /**
+     * After a renewal signalled the original workflow: waits until the original certificate either carries the new
+     * validTo (the original applied the extension) or has EXPIRED (the signal came too late to count). The
+     * certificate row decides the race between a renewal and the expiry, so a renewal never claims an extension
+     * that did not happen. Heartbeats while it waits; a lost worker's wait is simply retried.
+     */
+    async awaitCertificateExtension({ applicationId, newValidTo }: { applicationId: string; newValidTo: string }): Promise<'EXTENDED' | 'EXPIRED'> {
+      for (let i = 0; ; i++) {
+        const c = await prisma.certificate.findUniqueOrThrow({ where: { applicationId } });
+        if (fromDateColumn(c.validTo) >= newValidTo) return 'EXTENDED';
+        if (c.status === 'EXPIRED') return 'EXPIRED';
+        Context.current().heartbeat(i);
+        await Context.current().sleep(250);
+      }
     },
 
     /** Appends one message to the outbox, once per dedupe key (review escalations, expiry reminders). */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificationActivities } from '../activities/certification.js';
@@ -257,7 +257,7 @@ describe('certification workflow', () => {
     const validFrom = localDate(approved.decidedAt!);
     const validTo = DateTime.fromISO(validFrom).plus({ years: 1 }).minus({ days: 1 }).toISODate()!;
     expect(cert).toMatchObject({
-      number: `PF-${validFrom.slice(0, 4)}-${applicationId.replaceAll('-', '').slice(0, 8).toUpperCase()}`,
+      number: `PF-${validFrom.slice(0, 4)}-${applicationId.replaceAll('-', '').slice(0, 16).toUpperCase()}`,
       type: 'ROLE_CONSULTING', category: 'ROLE', labels: ['Cloud consulting'], scope: 'partner', validFrom, validTo, status: 'ACTIVE',
     });
     const rows = await prisma.certificate.findMany({ where: { partnerId } });
@@ -336,5 +336,41 @@ describe('certification workflow', () => {
     expect(expired.at.getTime()).toBeGreaterThanOrEqual(startOfLocalDay(newValidTo, 1));
     const reminders = (await outbox('certificate.expiry-reminder', cert.number)).map((r) => r.dedupeKey);
     expect(reminders).toEqual([60, 30].map((d) => `certificate-expiry-reminder-${cert.number}-${newValidTo}-${d}`));
+  });
+
+  it('renewal approved after the original expired issues a fresh certificate instead of claiming an extension', async () => {
+    const original = await inReview();
+    const approved = await original.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
+    const cert = approved.certificate!;
+    const renewedCertificate: RenewedCertificate = { number: cert.number, partnerId: original.partnerId, type: cert.type, status: 'ACTIVE', validTo: cert.validTo };
+    await advanceTo(startOfLocalDay(cert.validTo, -10));
+    const renewal = await inReview(original.partnerId, { renewalOf: original.applicationId }, renewedCertificate);
+
+    // The review takes too long: the original expires first.
+    await advanceTo(startOfLocalDay(cert.validTo, 1) + 1000);
+    expect((await original.handle.result()).status).toBe('EXPIRED');
+    const renewed = await renewal.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
+    expect(renewed.extended).toBeUndefined();
+    expect(renewed.certificate).toMatchObject({ status: 'ACTIVE', type: cert.type });
+    expect(renewed.certificate!.number).not.toBe(cert.number);
+    const rows = await prisma.certificate.findMany({ where: { partnerId: original.partnerId }, orderBy: { issuedAt: 'asc' } });
+    expect(rows.map((r) => [r.number, r.status])).toEqual([
+      [cert.number, 'EXPIRED'],
+      [renewed.certificate!.number, 'ACTIVE'],
+    ]);
+  });
+
+  it('awaitCertificateExtension: the certificate row decides whether an extension happened', async () => {
+    const original = await inReview();
+    const { certificate } = await original.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
+    const activities = createCertificationActivities({ prisma, calendarFor: () => calendar });
+    const later = DateTime.fromISO(certificate!.validTo).plus({ years: 1 }).toISODate()!;
+    const wait = (newValidTo: string) => new MockActivityEnvironment().run(activities.awaitCertificateExtension, { applicationId: original.applicationId, newValidTo });
+
+    await prisma.certificate.update({ where: { applicationId: original.applicationId }, data: { validTo: new Date(`${later}T00:00:00Z`) } });
+    expect(await wait(later)).toBe('EXTENDED');
+    await prisma.certificate.update({ where: { applicationId: original.applicationId }, data: { validTo: new Date(`${certificate!.validTo}T00:00:00Z`), status: 'EXPIRED' } });
+    expect(await wait(later)).toBe('EXPIRED');
+    await original.handle.terminate('test done');
   });
 });

@@ -24,6 +24,7 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -175,6 +176,18 @@ type Carried = { snapshot: CertificationSnapshot; pendingExtensions: Extension[]
 type Transition = Omit<CertificationTransitionRecord, 'applicationId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
 const activities = proxyActivities<ReturnType<typeof createCertificationActivities>>(persistenceActivityOptions);
+// Waits for another workflow's write: minutes at most, heartbeating while it polls.
+const { awaitCertificateExtension } = proxyActivities<ReturnType<typeof createCertificationActivities>>({
+  ...persistenceActivityOptions,
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+});
+/**
+ * Patch: a renewal's approval waits until the original certificate shows the extension (or has expired) before it
+ * claims the extension. Histories recorded before it (test/histories/certification-renewal-extended.json) replay
+ * the old path: they claimed the extension as soon as the signal was sent.
+ */
+const RENEWAL_AWAITS_EXTENSION = 'renewal-awaits-extension';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
 const now = () => new Date().toISOString(); // workflow time
@@ -361,13 +374,22 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     if (state.renewalOf) {
       const renewal = await activities.planRenewal({ renewalOf: state.renewalOf, validityYears: state.terms!.validityYears });
       if (renewal?.status === 'ACTIVE') {
+        let signalled = false;
         try {
           const original = getExternalWorkflowHandle(certificationWorkflowId(state.renewalOf));
           await original.signal(extendCertificate, { validTo: renewal.newValidTo, renewalApplicationId: state.applicationId });
-          state.extended = { certificateNumber: renewal.certificateNumber, oldValidTo: renewal.oldValidTo, newValidTo: renewal.newValidTo };
-          return transition({ type: 'APPROVED', toStatus: 'APPROVED', actor, at, ...(note ? { note } : {}), columns, data: { extended: state.extended } });
+          signalled = true;
         } catch {
           // The original's workflow has ended: its certificate expired meanwhile. This renewal issues a fresh one.
+        }
+        // The original may have decided to expire just before the signal arrived: its certificate row says which.
+        const extended =
+          signalled &&
+          (!patched(RENEWAL_AWAITS_EXTENSION) ||
+            (await awaitCertificateExtension({ applicationId: state.renewalOf, newValidTo: renewal.newValidTo })) === 'EXTENDED');
+        if (extended) {
+          state.extended = { certificateNumber: renewal.certificateNumber, oldValidTo: renewal.oldValidTo, newValidTo: renewal.newValidTo };
+          return transition({ type: 'APPROVED', toStatus: 'APPROVED', actor, at, ...(note ? { note } : {}), columns, data: { extended: state.extended } });
         }
       }
     }
