@@ -1,0 +1,140 @@
+/**
+ * The certification process's message contract: states, snapshot types, updates, signal, query and refusal types.
+ * The workflow (workflows/certification.ts) and the API's client module both import it, so the compiler catches
+ * drift between them. Workflow-safe: only @temporalio/workflow's message definitions.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+export const CERTIFICATION_OPEN_STATUSES = ['DRAFT', 'SUBMITTED', 'IN_REVIEW', 'SUPPLEMENT_REQUESTED'] as const;
+export const CERTIFICATION_STATUSES = [...CERTIFICATION_OPEN_STATUSES, 'APPROVED', 'REJECTED', 'WITHDRAWN_BY_TIMEOUT', 'EXPIRED'] as const;
+export type CertificationStatus = (typeof CERTIFICATION_STATUSES)[number];
+export const CERTIFICATE_STATUSES = ['ACTIVE', 'EXPIRED'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+/** Days before validTo at which a certificate expiry reminder goes to the outbox. */
+export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
+export const REVIEW_ESCALATION_TOPIC = 'certification.review-escalation';
+export const EXPIRY_REMINDER_TOPIC = 'certificate.expiry-reminder';
+/** Outbox dedupe keys: one escalation per review round, one reminder per certificate, validTo and days before. */
+export const reviewEscalationDedupeKey = (applicationId: string, round: number) => `certification-review-escalation-${applicationId}-${round}`;
+export const expiryReminderDedupeKey = (number: string, validTo: string, days: number) => `certificate-expiry-reminder-${number}-${validTo}-${days}`;
+/** `material.owner_kind` of a certification application's uploads (owner_id = applicationId). */
+export const CERTIFICATION_MATERIAL_OWNER = 'certification';
+
+/** Who asks. partnerId is absent for vendor staff. */
+export type Actor = { sub: string; partnerId?: string };
+
+export type CertificationInput = {
+  applicationId: string;
+  partnerId: string;
+  type: string;
+  solutionName?: string;
+  createdBy: string;
+  /** applicationId of the application whose certificate this one renews. */
+  renewalOf?: string;
+};
+
+/** The certificate being renewed, as the API read it (the create validator refuses unless it is ACTIVE). */
+export type RenewedCertificate = { number: string; partnerId: string; type: string; status: CertificateStatus; validTo: string };
+
+/** An uploaded file's metadata (the bytes stay in the material table). */
+export type CertificationMaterial = {
+  materialId: string;
+  fileName: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  uploadedBy: string;
+  uploadedAt: string;
+};
+
+/** What the application needs from its catalog entry, copied at creation: a later catalog edit changes no open application. */
+export type CertificationTerms = {
+  category: string;
+  appliesTo: 'PARTNER' | 'SOLUTION';
+  requiredMaterials: string[];
+  validityYears: number;
+  reviewSlaWorkingDays: number;
+  supplementWorkingDays: number;
+  capabilityLabels: string[];
+};
+
+export type CertificateReminder = { days: number; at: string; sent: boolean };
+export type CertificateExtension = { oldValidTo: string; newValidTo: string; renewalApplicationId: string; at: string };
+
+export type CertificateSnapshot = {
+  number: string;
+  type: string;
+  category: string;
+  labels: string[];
+  /** The solution's name, or "partner". */
+  scope: string;
+  /** Local dates (YYYY-MM-DD, Asia/Shanghai), both inclusive. */
+  validFrom: string;
+  validTo: string;
+  status: CertificateStatus;
+  issuedAt: string;
+  /** 00:00 local of the day after validTo. */
+  expiresAt: string;
+  reminders: CertificateReminder[];
+  extensions: CertificateExtension[];
+};
+
+export type CertificationSnapshot = {
+  applicationId: string;
+  partnerId: string;
+  type: string;
+  solutionName?: string;
+  renewalOf?: string;
+  createdBy: string;
+  createdAt?: string;
+  terms?: CertificationTerms;
+  status: CertificationStatus;
+  materials: Record<string, CertificationMaterial>;
+  submittedAt?: string;
+  reviewRound: number;
+  reviewDueAt?: string;
+  reviewEscalated: boolean;
+  supplementDeadline?: string;
+  decidedAt?: string;
+  decisionNote?: string;
+  /** The certificate this application issued (APPROVED, EXPIRED). */
+  certificate?: CertificateSnapshot;
+  /** A renewal approved while the original was active: the extension it caused (no certificate of its own). */
+  extended?: { certificateNumber: string; oldValidTo: string; newValidTo: string };
+  seq: number;
+};
+
+/** The workflow id: one per application. */
+export const certificationWorkflowId = (applicationId: string) => `certification-${applicationId}`;
+
+export const create = defineUpdate<CertificationSnapshot, [{ renewedCertificate?: RenewedCertificate }]>('create');
+export const setMaterial = defineUpdate<CertificationSnapshot, [{ actor: Actor; kind: string; material: CertificationMaterial }]>('setMaterial');
+export const submit = defineUpdate<CertificationSnapshot, [{ actor: Actor }]>('submit');
+export const review = defineUpdate<CertificationSnapshot, [{ actor: Actor; decision: ReviewDecision; note?: string }]>('review');
+export const supplement = defineUpdate<CertificationSnapshot, [{ actor: Actor; note?: string }]>('supplement');
+export const extendCertificate = defineSignal<[{ validTo: string; renewalApplicationId: string }]>('extendCertificate');
+export const getCertification = defineQuery<CertificationSnapshot>('getCertification');
+
+/** Refusal types (validators, and failures of the create and submit handlers): the API maps each to a status. */
+export const CertificationRefusal = {
+  notFound: 'CERTIFICATION_NOT_FOUND',
+  notCreated: 'CERTIFICATION_NOT_CREATED',
+  invalid: 'INVALID_REQUEST',
+  unknownType: 'UNKNOWN_CERTIFICATION_TYPE',
+  renewalNotAllowed: 'RENEWAL_NOT_ALLOWED',
+  notEditable: 'NOT_EDITABLE',
+  notDraft: 'NOT_DRAFT',
+  notInReview: 'NOT_IN_REVIEW',
+  notSupplementRequested: 'NOT_SUPPLEMENT_REQUESTED',
+  supplementDeadlinePassed: 'SUPPLEMENT_DEADLINE_PASSED',
+  materialsMissing: 'MATERIALS_MISSING',
+  materialNotFound: 'MATERIAL_NOT_FOUND',
+  prerequisitesUnmet: 'PREREQUISITES_UNMET',
+  vendorOnly: 'VENDOR_ONLY',
+  /** Another action on this application is being carried out: try again. */
+  busy: 'ACTION_IN_PROGRESS',
+} as const;
+
+/** One unmet prerequisite, as listed in a PREREQUISITES_UNMET failure's details. */
+export type UnmetPrerequisite = { description: string; required: number; actual: number };
