@@ -3,6 +3,7 @@
  * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { historyColumns } from './history.js';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
 import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -198,19 +199,7 @@ export function createCertificationActivities({ prisma, calendarFor = defaultCal
       const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
       await prisma.$transaction(async (tx) => {
         const inserted = await tx.certificationEvent.createMany({
-          data: [
-            {
-              applicationId: t.applicationId,
-              seq: t.seq,
-              type: t.type,
-              fromStatus: t.fromStatus,
-              toStatus: t.toStatus,
-              actor: t.actor,
-              at,
-              note: t.note ?? null,
-              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
-            },
-          ],
+          data: [{ applicationId: t.applicationId, ...historyColumns(t) }],
           skipDuplicates: true,
         });
         if (inserted.count === 0) return; // a retry: already recorded

@@ -4,6 +4,7 @@
  * (workflow time).
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { historyColumns } from './history.js';
 import {
   type CalendarLookup,
   type DeadlineExplanation,
@@ -180,20 +181,7 @@ export function createIncentiveActivities({ prisma, calendarFor = defaultCalenda
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
         const inserted = await tx.incentiveEvent.createMany({
-          data: [
-            {
-              incentiveId: t.incentiveId,
-              seq: t.seq,
-              type: t.type,
-              fromStatus: t.fromStatus,
-              toStatus: t.toStatus,
-              actor: t.actor,
-              at,
-              reasonCode: t.reasonCode ?? null,
-              note: t.note ?? null,
-              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
-            },
-          ],
+          data: [{ incentiveId: t.incentiveId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }],
           skipDuplicates: true,
         });
         if (inserted.count === 0) return; // a retry: already recorded

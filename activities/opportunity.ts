@@ -3,6 +3,7 @@
  * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
 import { type BusinessCalendar, type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
+import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
@@ -83,20 +84,7 @@ export function createOpportunityActivities({ prisma, calendarFor = defaultCalen
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
         const inserted = await tx.opportunityEvent.createMany({
-          data: [
-            {
-              opportunityId: t.opportunityId,
-              seq: t.seq,
-              type: t.type,
-              fromStatus: t.fromStatus,
-              toStatus: t.toStatus,
-              actor: t.actor,
-              at,
-              reasonCode: t.reasonCode ?? null,
-              note: t.note ?? null,
-              ...(t.data ? { data: t.data as Prisma.InputJsonValue } : {}),
-            },
-          ],
+          data: [{ opportunityId: t.opportunityId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }],
           skipDuplicates: true,
         });
         if (inserted.count === 0) return; // a retry: already recorded
