@@ -10,6 +10,7 @@ import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
 import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
+import { createCertificationClient } from './clients/certification.js';
 import { createExpertsClient } from './clients/experts.js';
 import { createIncentiveRunsClient } from './clients/incentive-runs.js';
 import { createIncentiveClient } from './clients/incentive.js';
@@ -19,6 +20,7 @@ import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { mountDocs } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { certificationRoutes } from './routes/certification.js';
 import { docsRoutes } from './routes/docs.js';
 import { expertRoutes } from './routes/experts.js';
 import { healthRoutes } from './routes/health.js';
@@ -63,6 +65,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...expertRoutes(createExpertsClient(deps)),
     ...incentiveRunRoutes(createIncentiveRunsClient(deps)),
     ...incentiveRoutes(createIncentiveClient(deps)),
+    ...certificationRoutes(createCertificationClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

@@ -35,6 +35,10 @@ export const PERMISSIONS = [
   'incentive.verify',
   'incentive.resolve',
   'incentive.run',
+  'certification.read',
+  'certification.readAll',
+  'certification.apply',
+  'certification.review',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -48,21 +52,52 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'expert.manage',
   'incentive.read',
   'incentive.verify',
+  'certification.read',
+  'certification.apply',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
   (PARTNER_ASSIGNABLE_PERMISSIONS as readonly string[]).includes(permission);
 
-const VENDOR_READ: Permission[] = ['opportunity.read', 'opportunity.readAll', 'calendar.read', 'incentive.read', 'incentive.readAll'];
+const VENDOR_READ: Permission[] = [
+  'opportunity.read',
+  'opportunity.readAll',
+  'calendar.read',
+  'incentive.read',
+  'incentive.readAll',
+  'certification.read',
+  'certification.readAll',
+];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run'],
-  vendor_reviewer: VENDOR_READ,
-  vendor_admin: [...VENDOR_READ, 'opportunity.share', 'clock.advance', 'member.manage', 'role.manage', 'expert.manage', 'incentive.resolve', 'incentive.run'],
-  partner_admin: ['opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read', 'incentive.verify'],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review'],
+  vendor_admin: [
+    ...VENDOR_READ,
+    'opportunity.share',
+    'clock.advance',
+    'member.manage',
+    'role.manage',
+    'expert.manage',
+    'incentive.resolve',
+    'incentive.run',
+    'certification.review',
+  ],
+  partner_admin: [
+    'opportunity.read',
+    'opportunity.act',
+    'calendar.read',
+    'member.manage',
+    'role.manage',
+    'expert.manage',
+    'incentive.read',
+    'incentive.verify',
+    'certification.read',
+    'certification.apply',
+  ],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');
