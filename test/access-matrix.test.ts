@@ -31,6 +31,7 @@ import {
   urlFor,
 } from './support/access-matrix.js';
 import { testCalendar } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
 
 const run = randomUUID().slice(0, 8);
@@ -219,6 +220,68 @@ const TABLE: MatrixTable = {
     object: { state: 'INCENTIVE_OBJECTED', freshPerSuccess: true },
     request: (o) => ({ ...byId(o), body: { rejectObjection: true, note: 'access matrix' } }),
   },
+  'GET /v1/certification-types': { success: 200, partnerOwned: false, request: () => ({}) },
+  'POST /v1/certifications': {
+    success: 201,
+    partnerOwned: false, // every partner applies for itself
+    request: () => ({ body: { type: 'ROLE_CONSULTING' } }),
+  },
+  'GET /v1/certifications': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+  'GET /v1/certifications/:id': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_DRAFT', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/certifications/:id/files': {
+    success: 201,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_DRAFT', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), ...pdfUpload(MATRIX_PDF) }),
+  },
+  'GET /v1/certifications/:id/files/:materialId': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_DRAFT', freshPerSuccess: false },
+    request: (o) => ({ params: { id: o.id, materialId: o.materialId! } }),
+  },
+  'PUT /v1/certifications/:id/materials': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_DRAFT', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { materials: [{ kind: 'TEST_REPORT', materialId: o.materialId! }] } }),
+  },
+  'POST /v1/certifications/:id/submit': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_DRAFT', freshPerSuccess: true },
+    request: byId,
+  },
+  'POST /v1/certifications/:id/supplement': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_SUPPLEMENT_REQUESTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { note: 'access matrix' } }),
+  },
+  'POST /v1/certifications/:id/renew': {
+    success: 201,
+    partnerOwned: true,
+    // A renewal is a new application: the renewed one does not change.
+    object: { state: 'CERTIFICATION_APPROVED', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/certifications/:id/review': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'CERTIFICATION_IN_REVIEW', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { decision: 'REJECT', note: 'access matrix' } }),
+  },
+  'GET /v1/partners/:partnerId/certificates': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx) }),
+  },
   'POST /v1/admin/clock/advance': {
     success: 200,
     partnerOwned: false,
@@ -378,20 +441,50 @@ describe('access matrix', () => {
       if (state === 'INCENTIVE_OBJECTED') await setupCall('POST', `/v1/incentives/${id}/objections`, { lines: [{ expertId: fx.expertId, reason: 'setup' }] });
       return { id, materialId: material.id };
     };
-    const createObject = (state: ObjectState) => (state.startsWith('INCENTIVE_') ? createIncentive(state) : createOpportunity(state));
+    // Certification applications of OWN (ADVANCED_CLOUD_SOFTWARE: two CLOUD_PROFESSIONAL experts, added only after
+    // every incentive exists so that no incentive's lines change), one file set as both materials.
+    const vendorCall = async (method: string, path: string, body?: unknown) => {
+      const res = await call(normal.base, method, path, setupVendor, body);
+      if (res.status >= 300) throw new Error(`setup: ${method} ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    const createCertification = async (state: ObjectState): Promise<MatrixObject> => {
+      const { id } = await setupCall('POST', '/v1/certifications', { type: 'ADVANCED_CLOUD_SOFTWARE', solutionName: 'Matrix solution' });
+      const { body, headers } = pdfUpload(PDF);
+      const file = await setupCall('POST', `/v1/certifications/${id}/files`, body, headers);
+      const materials = ['SOLUTION_DESCRIPTION', 'TEST_REPORT'].map((kind) => ({ kind, materialId: file.id }));
+      await setupCall('PUT', `/v1/certifications/${id}/materials`, { materials });
+      if (state !== 'CERTIFICATION_DRAFT') await setupCall('POST', `/v1/certifications/${id}/submit`);
+      if (state === 'CERTIFICATION_SUPPLEMENT_REQUESTED') await vendorCall('POST', `/v1/certifications/${id}/review`, { decision: 'REQUEST_SUPPLEMENT', note: 'setup' });
+      if (state === 'CERTIFICATION_APPROVED') await vendorCall('POST', `/v1/certifications/${id}/review`, { decision: 'APPROVE' });
+      return { id, materialId: file.id };
+    };
+    const isCertification = (state: ObjectState) => state.startsWith('CERTIFICATION_');
+    const createObject = (state: ObjectState) =>
+      isCertification(state) ? createCertification(state) : state.startsWith('INCENTIVE_') ? createIncentive(state) : createOpportunity(state);
     const needs = [
       ...Object.entries(TABLE)
         .filter(([, entry]) => entry.object)
         .map(([key, entry]) => ({ key, state: entry.object!.state, forCase: undefined as Case | undefined })),
       ...cases.filter((c) => c.object === 'fresh').map((c) => ({ key: c.key, state: c.entry.object!.state, forCase: c as Case | undefined })),
     ];
-    const objects = await inBatches(needs, 8, (need) => createObject(need.state));
+    const objects: MatrixObject[] = new Array(needs.length);
+    for (const certifications of [false, true]) {
+      if (certifications) for (const employeeId of ['matrix-cert-1', 'matrix-cert-2']) await insertExpert(normal.prisma, OWN, { employeeId });
+      const batch = needs.flatMap((need, i) => (isCertification(need.state) === certifications ? [i] : []));
+      const made = await inBatches(batch, 8, (i) => createObject(needs[i]!.state));
+      batch.forEach((i, k) => (objects[i] = made[k]!));
+    }
     const sharedTargets = new Map<string, MatrixObject>();
     needs.forEach((need, i) => (need.forCase ? (need.forCase.target = objects[i]) : sharedTargets.set(need.key, objects[i]!)));
     for (const c of cases) if (c.object === 'shared') c.target = sharedTargets.get(c.key);
     const snapshot = async () =>
       Promise.all(
         [...sharedTargets].map(async ([key, { id }]) => {
+          if (key.includes(' /v1/certifications/')) {
+            const row = await normal.prisma.certificationApplication.findUniqueOrThrow({ where: { id }, include: { events: true, materials: true } });
+            const files = await normal.prisma.material.count({ where: { ownerKind: 'certification', ownerId: id } });
+            return `${key}: ${row.status}, ${row.events.length} events, ${row.materials.length} materials set, ${files} files`;
+          }
           if (key.startsWith('GET /v1/incentives') || key.startsWith('POST /v1/incentives')) {
             const row = await normal.prisma.incentive.findUniqueOrThrow({ where: { id }, include: { events: true, settlement: true } });
             const materials = await normal.prisma.material.count({ where: { ownerKind: 'incentive', ownerId: id } });
@@ -438,7 +531,7 @@ describe('access matrix', () => {
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
-    console.log(`access matrix: ${totals}, ${objects.length} opportunities and incentives prepared, ${wrong.length} wrong`);
+    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives and certification applications prepared, ${wrong.length} wrong`);
     if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
   });
 });

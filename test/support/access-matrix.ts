@@ -11,9 +11,21 @@ export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>) => `${route.m
 
 /** `body` may be a Buffer (an upload: give its Content-Type in `headers`). */
 export type MatrixRequest = { params?: Record<string, string>; query?: Record<string, string>; body?: unknown; headers?: Record<string, string> };
-/** Opportunity states, and incentive states (an incentive of the own partner with one line and one uploaded material). */
-export type ObjectState = 'PENDING_ACCEPTANCE' | 'ACCEPTED' | 'INCENTIVE_PENDING' | 'INCENTIVE_OBJECTED';
-/** The object a request is about: its id, and for incentives the material uploaded to it. */
+/**
+ * Opportunity states, incentive states (an incentive of the own partner with one line and one uploaded material), and
+ * certification application states (an ADVANCED_CLOUD_SOFTWARE application of the own partner with one uploaded file,
+ * set as both of its materials; APPROVED holds an ACTIVE certificate).
+ */
+export type ObjectState =
+  | 'PENDING_ACCEPTANCE'
+  | 'ACCEPTED'
+  | 'INCENTIVE_PENDING'
+  | 'INCENTIVE_OBJECTED'
+  | 'CERTIFICATION_DRAFT'
+  | 'CERTIFICATION_IN_REVIEW'
+  | 'CERTIFICATION_SUPPLEMENT_REQUESTED'
+  | 'CERTIFICATION_APPROVED';
+/** The object a request is about: its id, and for incentives and certification applications the file uploaded to it. */
 export type MatrixObject = { id: string; materialId?: string };
 
 export type MatrixEntry = {
@@ -22,7 +34,7 @@ export type MatrixEntry = {
   /** The route's object belongs to a partner: another partner's staff get 404 (never 403, never 2xx). */
   partnerOwned: boolean;
   /**
-   * The opportunity or incentive the request is about, owned by the "own" partner, in this state. With freshPerSuccess
+   * The opportunity, incentive or certification application the request is about, owned by the "own" partner, in this state. With freshPerSuccess
    * every allowed call gets a fresh one (the call consumes it); refused calls share one, which must not change.
    */
   object?: { state: ObjectState; freshPerSuccess: boolean };
