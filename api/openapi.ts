@@ -8,6 +8,9 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import { isBinaryResponse, problemStatusesOf, type RouteDef } from './http.js';
 import {
+  certificateSchema,
+  certificationSummarySchema,
+  certificationTypeSchema,
   clockAdvanceSchema,
   deadlineAnswerSchema,
   deadlineExplanationSchema,
@@ -55,6 +58,9 @@ const COMPONENTS = [
   clockAdvanceSchema,
   incentiveSummarySchema,
   materialSchema,
+  certificationTypeSchema,
+  certificationSummarySchema,
+  certificateSchema,
   openApiDocumentSchema,
 ];
 

@@ -14,6 +14,7 @@ import type { RouteDef } from '../api/http.js';
 import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/openapi.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
+import { insertExpert } from './support/experts.js';
 import { call, type Call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
@@ -406,6 +407,67 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `${base}/verify`, owner, { headcount: 1, totalMinor: 300000, materials }), 200);
     await devEnv.client.workflow.getHandle(incentiveWorkflowId(partnerId, period)).result();
     expectStatus(await n('POST', `${base}/verify`, owner, { headcount: 1, totalMinor: 300000, materials }), 409); // ended: currentStatus extension
+  });
+
+  it('certifications: catalog, apply, files up and down, materials, submit, review, supplement, renew, certificates — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const reviewer = await tokenFor(['vendor_reviewer']);
+    expectStatus(await n('GET', '/v1/certification-types', owner), 200);
+    expectStatus(await n('GET', '/v1/certification-types'), 401);
+    expectStatus(await n('POST', '/v1/certifications', owner, { type: 'ROLE_ASTROLOGY' }), 422);
+    expectStatus(await n('POST', '/v1/certifications', owner, { type: 'lower' }), 400);
+    expectStatus(await n('POST', '/v1/certifications', vendor, { type: 'ROLE_CONSULTING' }), 403);
+    const created = await n('POST', '/v1/certifications', owner, { type: 'ROLE_CONSULTING' }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(created, 201);
+    const id = created.body.id as string;
+    const base = `/v1/certifications/${id}`;
+
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const file = (type = 'application/pdf', name = 'cases.pdf') => ({ 'content-type': type, 'content-disposition': `attachment; filename="${name}"` });
+    const uploaded = await n('POST', `${base}/files`, owner, pdf, { ...file(), 'Idempotency-Key': randomUUID() });
+    expectStatus(uploaded, 201);
+    expectStatus(await n('POST', `${base}/files`, owner, pdf, file()), 200);
+    expectStatus(await n('POST', `${base}/files`, owner, pdf, file('text/plain')), 415);
+    expectStatus(await n('POST', `${base}/files`, owner, Buffer.from('not a png'), file('image/png', 'x.png')), 422);
+    expectStatus(await n('POST', `${base}/files`, owner, Buffer.concat([pdf, Buffer.alloc(10 * 1024 * 1024)]), file()), 413);
+    expectStatus(await n('POST', `${base}/files`, other, pdf, file()), 404);
+    expectStatus(await n('GET', `${base}/files/${uploaded.body.id}`, vendor), 200);
+    expectStatus(await n('GET', `${base}/files/${randomUUID()}`, owner), 404);
+
+    const materialId = uploaded.body.id as string;
+    expectStatus(await n('POST', `${base}/submit`, owner), 422); // materials missing
+    expectStatus(await n('PUT', `${base}/materials`, owner, { materials: [{ kind: 'BROCHURE', materialId }] }), 422);
+    expectStatus(await n('PUT', `${base}/materials`, owner, { materials: [] }), 400);
+    expectStatus(
+      await n('PUT', `${base}/materials`, owner, { materials: [{ kind: 'CASE_STUDIES', materialId }, { kind: 'TEAM_ROSTER', materialId }] }),
+      200,
+    );
+    expectStatus(await n('POST', `${base}/submit`, owner), 422); // prerequisites unmet
+    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' });
+    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E2' });
+    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E3' });
+    expectStatus(await n('POST', `${base}/submit`, owner), 200);
+    expectStatus(await n('POST', `${base}/submit`, owner), 409);
+    expectStatus(await n('POST', `${base}/review`, reviewer, { decision: 'REQUEST_SUPPLEMENT' }), 400);
+    expectStatus(await n('POST', `${base}/review`, owner, { decision: 'APPROVE' }), 403);
+    expectStatus(await n('POST', `${base}/review`, reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'More cases' }), 200);
+    expectStatus(await n('POST', `${base}/supplement`, owner, { note: 'Added' }), 200);
+    expectStatus(await n('POST', `${base}/supplement`, owner, {}), 409);
+    expectStatus(await n('POST', `${base}/renew`, owner), 409); // no certificate yet
+    expectStatus(await n('POST', `${base}/review`, reviewer, { decision: 'APPROVE' }), 200);
+    expectStatus(await n('POST', `${base}/renew`, owner, undefined, { 'Idempotency-Key': randomUUID() }), 201);
+    expectStatus(await n('POST', `${base}/renew`, other), 404);
+
+    expectStatus(await n('GET', base, owner), 200);
+    expectStatus(await n('GET', base, other), 404);
+    expectStatus(await n('GET', '/v1/certifications/nope', owner), 400);
+    expectStatus(await n('GET', `/v1/certifications?partnerId=${partnerId}&status=APPROVED&type=ROLE_CONSULTING&limit=1`, vendor), 200);
+    expectStatus(await n('GET', '/v1/certifications?status=MAYBE', owner), 400);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/certificates`, owner), 200);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/certificates`, other), 404);
   });
 
   it('time-skipping mode: clock advance and its document', async () => {
