@@ -20,6 +20,7 @@ import { INCENTIVE_STATUSES, incentiveWorkflow, incentiveWorkflowId } from '../w
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
 import {
   badPathSegment,
   cursorLike,
@@ -96,6 +97,11 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/incentives/:id/verify': { headcount: 1, totalMinor: 100000, materials: [FIXTURE_MATERIAL] },
   'POST /v1/incentives/:id/objections': { lines: [{ expertId: FIXTURE_EXPERT, reason: 'Fuzz reason' }] },
   'POST /v1/incentives/:id/objections/resolve': { rejectObjection: true, note: 'Fuzz note' },
+  'POST /v1/certifications': { type: 'ROLE_CONSULTING' },
+  // The certification fixtures are ADVANCED_CLOUD_SOFTWARE applications; FIXTURE_MATERIAL becomes their file.
+  'PUT /v1/certifications/:id/materials': { materials: [{ kind: 'TEST_REPORT', materialId: FIXTURE_MATERIAL }] },
+  'POST /v1/certifications/:id/supplement': { note: 'Fuzz note' },
+  'POST /v1/certifications/:id/review': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -109,6 +115,7 @@ const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
   'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
+  'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -138,9 +145,23 @@ const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[
 
 /**
  * `ids`: a pending and an accepted opportunity; `incentiveIds`: a pending incentive and an objected one, each with
- * one material (`materialIds`) — fixture index 0 / 1 picks the pair.
+ * one material (`materialIds`); `certificationIds`: an ADVANCED_CLOUD_SOFTWARE application in DRAFT (its one file set
+ * as both materials, prerequisites met: it can be submitted) and one IN_REVIEW, each with its file
+ * (`certificationFileIds`) — fixture index 0 / 1 picks the pair; `approvedCertificationId`: one APPROVED with an
+ * ACTIVE certificate, the renew route's target.
  */
-type Fixtures = { partnerId: string; ids: string[]; memberId: string; roleId: string; expertId: string; incentiveIds: string[]; materialIds: string[] };
+type Fixtures = {
+  partnerId: string;
+  ids: string[];
+  memberId: string;
+  roleId: string;
+  expertId: string;
+  incentiveIds: string[];
+  materialIds: string[];
+  certificationIds: string[];
+  certificationFileIds: string[];
+  approvedCertificationId: string;
+};
 let fixtures: Fixtures;
 
 async function makeFixtures(): Promise<Fixtures> {
@@ -178,6 +199,23 @@ async function makeFixtures(): Promise<Fixtures> {
   const [pendingIncentive, objectedIncentive] = await Promise.all([incentive('2025-06'), incentive('2025-07')]);
   const objected = await call(app.base, 'POST', `/v1/incentives/${objectedIncentive.id}/objections`, partner, { lines: [{ expertId, reason: 'fixture' }] });
   expect(objected.status).toBe(200);
+  // A second CLOUD_PROFESSIONAL expert for the certification prerequisites, once the incentives' lines are fixed.
+  await insertExpert(app.prisma, partnerId, { employeeId: 'fuzz-certification' });
+  const reviewer = await tokenFor(['vendor_reviewer']);
+  const certification = async (state: 'DRAFT' | 'IN_REVIEW' | 'APPROVED') => {
+    const ok = async (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => {
+      const res = await call(app.base, method, path, token, body, headers);
+      expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+      return res.body as { id: string };
+    };
+    const { id } = await ok('POST', '/v1/certifications', partner, { type: 'ADVANCED_CLOUD_SOFTWARE', solutionName: 'Fuzz solution' });
+    const file = await ok('POST', `/v1/certifications/${id}/files`, partner, PDF, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="fixture.pdf"' });
+    await ok('PUT', `/v1/certifications/${id}/materials`, partner, { materials: ['SOLUTION_DESCRIPTION', 'TEST_REPORT'].map((kind) => ({ kind, materialId: file.id })) });
+    if (state !== 'DRAFT') await ok('POST', `/v1/certifications/${id}/submit`, partner);
+    if (state === 'APPROVED') await ok('POST', `/v1/certifications/${id}/review`, reviewer, { decision: 'APPROVE' });
+    return { id, fileId: file.id };
+  };
+  const [draft, inReview, approved] = await Promise.all([certification('DRAFT'), certification('IN_REVIEW'), certification('APPROVED')]);
   return {
     partnerId,
     ids: [pending, accepted],
@@ -186,6 +224,9 @@ async function makeFixtures(): Promise<Fixtures> {
     expertId,
     incentiveIds: [pendingIncentive.id, objectedIncentive.id],
     materialIds: [pendingIncentive.materialId, objectedIncentive.materialId],
+    certificationIds: [draft.id, inReview.id],
+    certificationFileIds: [draft.fileId, inReview.fileId],
+    approvedCertificationId: approved.id,
   };
 }
 
@@ -226,6 +267,11 @@ async function snapshot() {
       .digest('hex'),
     incentiveEvents: await app.prisma.incentiveEvent.count(),
     settlements: await app.prisma.settlement.count(),
+    certifications: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.certificationApplication.findMany({ select: { id: true, status: true, lastSeq: true }, orderBy: { id: 'asc' } })))
+      .digest('hex'),
+    certificationEvents: await app.prisma.certificationEvent.count(),
+    certificates: await app.prisma.certificate.count(),
     materials: await app.prisma.material.count(),
     workflows: (await env.client.workflow.count()).count,
   };
@@ -500,9 +546,17 @@ function describeRequest(method: string, path: string, headers: Record<string, s
 
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const incentive = route.path.startsWith('/v1/incentives/');
+  const certification = route.path.startsWith('/v1/certifications/');
+  const material = certification ? fixtures.certificationFileIds[f.fixture]! : fixtures.materialIds[f.fixture]!;
   const validParam: Record<string, string> = {
-    id: incentive ? fixtures.incentiveIds[f.fixture]! : fixtures.ids[f.fixture]!,
-    materialId: fixtures.materialIds[f.fixture]!,
+    id: certification
+      ? route.path.endsWith('/renew')
+        ? fixtures.approvedCertificationId
+        : fixtures.certificationIds[f.fixture]!
+      : incentive
+        ? fixtures.incentiveIds[f.fixture]!
+        : fixtures.ids[f.fixture]!,
+    materialId: material,
     name: 'CN',
     partnerId: fixtures.partnerId,
     memberId: fixtures.memberId,
@@ -519,7 +573,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     body = f.body.raw ?? Buffer.from(JSON.stringify(f.body.json) ?? 'null');
     // latin1 maps every byte to one char and back: random bytes survive, the ASCII placeholders are replaced.
     if (!f.body.raw || f.body.contentType === 'application/json') {
-      const filled = body.toString('latin1').replaceAll(FIXTURE_EXPERT, fixtures.expertId).replaceAll(FIXTURE_MATERIAL, fixtures.materialIds[f.fixture]!);
+      const filled = body.toString('latin1').replaceAll(FIXTURE_EXPERT, fixtures.expertId).replaceAll(FIXTURE_MATERIAL, material);
       body = Buffer.from(filled, 'latin1');
     }
     const ct = f.body.contentType ?? 'application/json';
