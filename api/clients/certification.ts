@@ -220,7 +220,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
         ...(files.has(a.materialId.toLowerCase()) ? [] : [{ field: `materials.${i}.materialId`, message: `no file ${a.materialId} was uploaded to this application` }]),
       ]);
       if (errors.length) throw new Problem(422, 'invalid-materials', 'The request cannot be processed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-      return act(principal, id, async (handle) => {
+      return act(principal, row.id, async (handle) => {
         for (const a of assignments) {
           const material = asWorkflowMaterial(files.get(a.materialId.toLowerCase())!);
           await handle.executeUpdate(setMaterial, { args: [{ actor: actorOf(principal), kind: a.kind, material }] });
@@ -228,19 +228,20 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       });
     },
 
+    // Acting on row.id, the stored spelling of the id: the workflow id is derived from it.
     submit: async (principal: Principal, id: string) => {
-      await findOwn(principal, id);
-      return act(principal, id, (handle) => handle.executeUpdate(submit, { args: [{ actor: actorOf(principal) }] }));
+      const row = await findOwn(principal, id);
+      return act(principal, row.id, (handle) => handle.executeUpdate(submit, { args: [{ actor: actorOf(principal) }] }));
     },
 
     supplement: async (principal: Principal, id: string, note?: string) => {
-      await findOwn(principal, id);
-      return act(principal, id, (handle) => handle.executeUpdate(supplement, { args: [{ actor: actorOf(principal), ...(note ? { note } : {}) }] }));
+      const row = await findOwn(principal, id);
+      return act(principal, row.id, (handle) => handle.executeUpdate(supplement, { args: [{ actor: actorOf(principal), ...(note ? { note } : {}) }] }));
     },
 
     review: async (principal: Principal, id: string, request: ReviewRequest) => {
-      await findVisible(principal, id);
-      return act(principal, id, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
+      const row = await findVisible(principal, id);
+      return act(principal, row.id, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
     },
 
     /** The partner's ACTIVE certificates: what its badge shows. Another partner's staff get 404, as for a partner that is not there. */
