@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { historyColumns } from './history.js';
+import { loadPartnerFacts } from './partner-facts.js';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
 import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -138,20 +139,7 @@ export function createCertificationActivities({ prisma, calendarFor = defaultCal
       const entry = catalogEntry(type);
       if (!entry) throw invalid(CertificationRefusal.unknownType, `${type} is no longer a certification type of the catalog.`);
       const today = localDate(at, zoneOf(partnerId));
-      const [experts, certificates] = await Promise.all([
-        prisma.expert.findMany({ where: { partnerId, active: true }, include: { certifications: true } }),
-        prisma.certificate.findMany({ where: { partnerId, status: 'ACTIVE' } }),
-      ]);
-      const facts = {
-        experts: experts.map((e) => ({
-          active: e.active,
-          fullTime: e.fullTime,
-          fullTimeSince: e.fullTimeSince ? fromDateColumn(e.fullTimeSince) : null,
-          registeredOn: fromDateColumn(e.registeredOn),
-          certifications: e.certifications.map((c) => ({ type: c.type, validFrom: fromDateColumn(c.validFrom), validTo: fromDateColumn(c.validTo) })),
-        })),
-        certificates: certificates.map((c) => ({ type: c.type, category: c.category, validFrom: fromDateColumn(c.validFrom), validTo: fromDateColumn(c.validTo), active: true })),
-      };
+      const facts = await loadPartnerFacts(prisma, partnerId);
       return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
     },
 
