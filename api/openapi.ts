@@ -14,6 +14,7 @@ import {
   clockAdvanceSchema,
   deadlineAnswerSchema,
   deadlineExplanationSchema,
+  developmentPathSchema,
   healthSchema,
   incentiveSummarySchema,
   materialSchema,
@@ -61,6 +62,7 @@ const COMPONENTS = [
   certificationTypeSchema,
   certificationSummarySchema,
   certificateSchema,
+  developmentPathSchema,
   openApiDocumentSchema,
 ];
 

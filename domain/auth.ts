@@ -39,6 +39,9 @@ export const PERMISSIONS = [
   'certification.readAll',
   'certification.apply',
   'certification.review',
+  'path.read',
+  'path.readAll',
+  'path.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -54,6 +57,7 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'incentive.verify',
   'certification.read',
   'certification.apply',
+  'path.read',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -67,11 +71,13 @@ const VENDOR_READ: Permission[] = [
   'incentive.readAll',
   'certification.read',
   'certification.readAll',
+  'path.read',
+  'path.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run', 'path.manage'],
   vendor_reviewer: [...VENDOR_READ, 'certification.review'],
   vendor_admin: [
     ...VENDOR_READ,
@@ -83,6 +89,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'incentive.resolve',
     'incentive.run',
     'certification.review',
+    'path.manage',
   ],
   partner_admin: [
     'opportunity.read',
@@ -95,9 +102,10 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'incentive.verify',
     'certification.read',
     'certification.apply',
+    'path.read',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');
