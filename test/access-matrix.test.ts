@@ -54,6 +54,9 @@ const EXPERT = {
   certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
 };
 
+/** OWN's one path membership, set up before the calls (PUT answers it unchanged). */
+const MATRIX_PATH = { pathId: 'SOFTWARE', level: 'CERTIFIED' };
+
 const RUN_PERIOD = '2025-01';
 let runStarted: Promise<void> | undefined;
 /** The run the progress route reads: started once, before the first GET. */
@@ -282,6 +285,33 @@ const TABLE: MatrixTable = {
     partnerInPath: true,
     request: (_, fx) => ({ params: own(fx) }),
   },
+  'GET /v1/paths': { success: 200, partnerOwned: false, request: () => ({}) },
+  'GET /v1/partners/:partnerId/paths': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx) }),
+  },
+  'GET /v1/partners/:partnerId/paths/:pathId/requirements': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx, { pathId: 'SOFTWARE' }), query: { level: 'ADVANCED' } }),
+  },
+  'PUT /v1/partners/:partnerId/paths/:pathId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    // The fixture's own level: a success changes nothing a refusal could be confused with.
+    request: (_, fx) => ({ params: own(fx, { pathId: MATRIX_PATH.pathId }), body: { level: MATRIX_PATH.level } }),
+  },
+  'DELETE /v1/partners/:partnerId/paths/:pathId': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    // A path OWN is not on: a success removes nothing (and records nothing).
+    request: (_, fx) => ({ params: own(fx, { pathId: 'CONSULTING_SI' }), query: { note: 'access matrix' } }),
+  },
   'POST /v1/admin/clock/advance': {
     success: 200,
     partnerOwned: false,
@@ -403,12 +433,17 @@ describe('access matrix', () => {
       newRole,
     };
     const deactivated = await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: DEACTIVATED_SUB, displayName: 'Deactivated', roles: ['partner_admin'] });
+    const joined = await call(normal.base, 'PUT', `/v1/partners/${OWN}/paths/${MATRIX_PATH.pathId}`, setupVendor, { level: MATRIX_PATH.level });
+    if (joined.status !== 200) throw new Error(`setup: path membership answered ${joined.status} ${JSON.stringify(joined.body)}`);
     await setupCall('PATCH', `/v1/partners/${OWN}/members/${deactivated.id}`, { active: false });
     const organizationSnapshot = async () => {
       const member = await normal.prisma.partnerMember.findUniqueOrThrow({ where: { id: fx.memberId }, include: { roles: true } });
       const role = await normal.prisma.partnerRole.findUniqueOrThrow({ where: { id: fx.roleId } });
       const expert = await normal.prisma.expert.findUniqueOrThrow({ where: { id: fx.expertId }, include: { certifications: true, changes: true } });
+      const paths = await normal.prisma.pathMembership.findMany({ where: { partnerId: OWN }, orderBy: { pathId: 'asc' } });
+      const pathChanges = await normal.prisma.pathMembershipChange.count({ where: { partnerId: OWN } });
       return (
+        `paths [${paths.map((p) => `${p.pathId}:${p.level}`)}], ${pathChanges} path changes; ` +
         `member ${member.displayName}, ${member.active}, [${member.roles.map((r) => r.role).sort()}]; role ${role.name} [${role.permissions}]; ` +
         `expert ${expert.name}, ${expert.active}, ${expert.certifications.length} certifications, ${expert.changes.length} changes`
       );

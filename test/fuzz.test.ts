@@ -102,6 +102,7 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'PUT /v1/certifications/:id/materials': { materials: [{ kind: 'TEST_REPORT', materialId: FIXTURE_MATERIAL }] },
   'POST /v1/certifications/:id/supplement': { note: 'Fuzz note' },
   'POST /v1/certifications/:id/review': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
+  'PUT /v1/partners/:partnerId/paths/:pathId': { level: 'CERTIFIED', note: 'Fuzz note' },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -116,6 +117,8 @@ const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
   'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
   'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
+  'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },
+  'DELETE /v1/partners/:partnerId/paths/:pathId': { note: 'Fuzz note' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -257,6 +260,10 @@ async function snapshot() {
       )
       .digest('hex'),
     expertChanges: await app.prisma.expertChange.count(),
+    pathMemberships: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.pathMembership.findMany({ orderBy: [{ partnerId: 'asc' }, { pathId: 'asc' }] })))
+      .digest('hex'),
+    pathMembershipChanges: await app.prisma.pathMembershipChange.count(),
     incentives: createHash('sha256')
       .update(
         JSON.stringify(
@@ -528,8 +535,8 @@ function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
     const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
     if (!(vendorOk && partnerOk)) return true;
   }
-  // a non-UUID opportunity, member, role, expert or material id, or not an incentive id
-  if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId || f.params.materialId) return true;
+  // a non-UUID opportunity, member, role, expert or material id, not an incentive id, or not a development path
+  if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId || f.params.materialId || f.params.pathId) return true;
   if (f.body?.bad || f.query?.bad) return true;
   if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
     return true; // a body where none is taken
@@ -562,6 +569,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     memberId: fixtures.memberId,
     roleId: fixtures.roleId,
     expertId: fixtures.expertId,
+    pathId: 'SOFTWARE',
   };
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
   // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).

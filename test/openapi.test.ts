@@ -470,6 +470,34 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `/v1/partners/${partnerId}/certificates`, other), 404);
   });
 
+  it('development paths: catalog, memberships, requirements, set and remove — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const manager = await tokenFor(['vendor_ecosystem_manager']);
+    const base = `/v1/partners/${partnerId}/paths`;
+    expectStatus(await n('GET', '/v1/paths', owner), 200);
+    expectStatus(await n('GET', '/v1/paths'), 401);
+    expectStatus(await n('GET', base, owner), 200);
+    expectStatus(await n('GET', base, other), 404);
+    expectStatus(await n('GET', `${base}/SOFTWARE/requirements`, owner), 409); // not a member, no level named
+    expectStatus(await n('GET', `${base}/SOFTWARE/requirements?level=ADVANCED`, owner), 200);
+    expectStatus(await n('GET', `${base}/SOFTWARE/requirements?level=PLATINUM`, owner), 422);
+    expectStatus(await n('GET', `${base}/SOFTWARE/requirements?level=gold`, owner), 400);
+    expectStatus(await n('GET', `${base}/PLATFORM/requirements?level=CERTIFIED`, owner), 404);
+    expectStatus(await n('PUT', `${base}/SOFTWARE`, owner, { level: 'CERTIFIED' }), 403);
+    expectStatus(await n('PUT', `${base}/SOFTWARE`, manager, { level: 'PLATINUM' }), 422);
+    expectStatus(await n('PUT', `${base}/SOFTWARE`, manager, { level: 'CERTIFIED', extra: 1 }), 400);
+    expectStatus(await n('PUT', `${base}/PLATFORM`, manager, { level: 'CERTIFIED' }), 404);
+    expectStatus(await n('PUT', `${base}/SOFTWARE`, manager, { level: 'CERTIFIED', note: 'Joined' }), 200);
+    expectStatus(await n('GET', `${base}/SOFTWARE/requirements`, owner), 200);
+    expectStatus(await n('GET', base, vendor), 200); // with the membership and its history
+    expectStatus(await n('DELETE', `${base}/SOFTWARE`, owner), 403);
+    expectStatus(await n('DELETE', `${base}/PLATFORM`, manager), 404);
+    expectStatus(await n('DELETE', `${base}/SOFTWARE?note=Left`, manager), 200);
+  });
+
   it('time-skipping mode: clock advance and its document', async () => {
     const partner = await tokenFor(['partner_admin'], newPartner());
     expectStatus(await checked('time-skipping', 'GET', '/v1/openapi.json'), 200);
