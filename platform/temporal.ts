@@ -11,7 +11,11 @@ export async function connectClient(address: string, namespace: string): Promise
 /** Registers the custom search attributes (dev server and time-skipping server alike). Idempotent. */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const { IndexedValueType } = protos.temporal.api.enums.v1;
-  const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
+  const types = {
+    Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
   // One at a time: a cluster that already has the older attributes must still get a newly added one.
   for (const [name, type] of Object.entries(searchAttributeTypes)) {
     try {

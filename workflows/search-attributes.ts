@@ -9,9 +9,13 @@ export const ProcessDeadline = defineSearchAttributeKey('ProcessDeadline', 'DATE
 export const IncentivePeriod = defineSearchAttributeKey('IncentivePeriod', 'KEYWORD');
 /** The catalog type a certification application is for (e.g. ROLE_CONSULTING). */
 export const CertificationType = defineSearchAttributeKey('CertificationType', 'KEYWORD');
+/** The development path a review is of (e.g. SOFTWARE). */
+export const PathId = defineSearchAttributeKey('PathId', 'KEYWORD');
+/** The year of an annual development-path review cycle. */
+export const ReviewYear = defineSearchAttributeKey('ReviewYear', 'INT');
 
 /** Registered on the cluster at start (see platform/temporal.ts). */
 export const searchAttributeTypes = {
   PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword',
-  CertificationType: 'Keyword',
+  CertificationType: 'Keyword', PathId: 'Keyword', ReviewYear: 'Int',
 } as const;
