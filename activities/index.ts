@@ -3,12 +3,14 @@ import { type CertificationActivityDeps, createCertificationActivities } from '.
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
+import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
+import { createPathReviewCycleActivities } from './path-review-cycle.js';
 
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps;
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOpportunityActivities(deps), ...createIncentiveActivities(deps), ...createIncentiveRunActivities(deps),
-    ...createCertificationActivities(deps),
+    ...createCertificationActivities(deps), ...createPathReviewActivities(deps), ...createPathReviewCycleActivities(deps),
   };
 }
