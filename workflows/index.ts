@@ -3,3 +3,5 @@ export { opportunityWorkflow } from './opportunity.js';
 export { incentiveWorkflow } from './incentive.js';
 export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run.js';
 export { certificationWorkflow } from './certification.js';
+export { pathReviewWorkflow } from './path-review.js';
+export { pathReviewCycleWorkflow } from './path-review-cycle.js';

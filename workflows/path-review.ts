@@ -1,0 +1,306 @@
+/**
+ * One partner's annual review of one development path (`path-review-<pathId>-<partnerId>-<year>`), started by the
+ * path's review cycle (workflows/path-review-cycle.ts).
+ *
+ *   OPEN ──apply (every requirement met)──▶ APPLIED ──submit (every material set)──▶ SUBMITTED
+ *     │                                      │                                      │ decide PASS ──▶ PASSED (kept or raised)
+ *     └──────── windowEndsAt, nothing submitted ──▶ LAPSED                         │ decide FAIL ──▶ FAILED
+ *                                                                                  ▼ ▲ supplement
+ *                              REQUEST_SUPPLEMENT ──▶ SUPPLEMENT_REQUESTED ──supplementDeadline──▶ LAPSED
+ *   OPEN / APPLIED: reminders (outbox) 10 and 3 working days before windowEndsAt.
+ *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
+ *   change is written in the transaction of the final transition, once (PASSED at the same level changes nothing).
+ *
+ * Messages are defined in workflows/path-review-contract.ts (re-exported here), one contract with the API.
+ */
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createPathReviewActivities, PathReviewTransitionRecord } from '../activities/path-review.js';
+import {
+  type Actor,
+  apply,
+  decide,
+  getPathReview,
+  PATH_REVIEW_DECISIONS,
+  type PathReviewInput,
+  PathReviewRefusal,
+  type PathReviewSnapshot,
+  pathReviewId,
+  setMaterial,
+  submit,
+  SUPPLEMENT_WORKING_DAYS,
+  supplement,
+  type UnmetRequirement,
+  WINDOW_REMINDER_TOPIC,
+  windowReminderDedupeKey,
+} from './path-review-contract.js';
+import { PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from './search-attributes.js';
+import { persistenceActivityOptions, refuse } from './shared.js';
+
+export * from './path-review-contract.js';
+
+type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
+
+const activities = proxyActivities<ReturnType<typeof createPathReviewActivities>>(persistenceActivityOptions);
+
+const SHA256 = /^[0-9a-f]{64}$/i;
+const now = () => new Date().toISOString(); // workflow time
+const causeOf = (error: unknown) => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error);
+const fail = (type: string, message: string, details?: unknown) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
+
+export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathReviewSnapshot> {
+  const state: PathReviewSnapshot = {
+    reviewId: pathReviewId(input.pathId, input.partnerId, input.year),
+    pathId: input.pathId,
+    partnerId: input.partnerId,
+    year: input.year,
+    level: input.level,
+    cycleStartedAt: input.cycleStartedAt,
+    reminders: [],
+    status: 'OPEN',
+    materials: {},
+    supplementRound: 0,
+    seq: 0,
+  };
+  /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
+  let busy = false;
+  let persisting: Promise<unknown> = Promise.resolve();
+  const snapshot = (): PathReviewSnapshot => JSON.parse(JSON.stringify(state));
+  const beforeSubmission = () => state.status === 'OPEN' || state.status === 'APPLIED';
+
+  const publish = () => {
+    const deadline = beforeSubmission() ? state.windowEndsAt : state.status === 'SUPPLEMENT_REQUESTED' ? state.supplementDeadline : undefined;
+    upsertSearchAttributes([
+      { key: ProcessStatus, value: state.status },
+      { key: ProcessDeadline, value: deadline ? new Date(deadline) : null },
+    ]);
+  };
+  const transition = ({ at, ...record }: Transition) => {
+    const full: PathReviewTransitionRecord = { ...record, reviewId: state.reviewId, seq: ++state.seq, fromStatus: state.status, at: at ?? now() };
+    state.status = record.toStatus;
+    publish();
+    const done = persisting.then(() => activities.recordPathReviewTransition(full));
+    persisting = done;
+    return done.then(snapshot);
+  };
+  const whileBusy = async <T>(work: () => Promise<T>): Promise<T> => {
+    busy = true;
+    try {
+      return await work();
+    } catch (error) {
+      throw causeOf(error);
+    } finally {
+      busy = false;
+    }
+  };
+  /** The outcome: review columns and, when the level changes, the membership change of the same transaction. */
+  const conclude = (type: 'PASSED' | 'FAILED' | 'LAPSED', newLevel: string | null, actor: string, at: string, note?: string, data?: Record<string, unknown>) => {
+    Object.assign(state, { decidedAt: at, newLevel });
+    if (note) state.decisionNote = note;
+    const reason = type === 'PASSED' ? 'REVIEW_PASSED' : type === 'FAILED' ? 'REVIEW_FAILED' : 'REVIEW_LAPSED';
+    return transition({
+      type,
+      toStatus: type,
+      actor,
+      at,
+      ...(note ? { note } : {}),
+      columns: { decidedAt: at, newLevel, ...(type !== 'LAPSED' ? { decision: state.decision!, ...(note ? { decisionNote: note } : {}) } : {}) },
+      data: { fromLevel: state.level, newLevel, ...data },
+      ...(newLevel !== state.level ? { membership: { partnerId: state.partnerId, pathId: state.pathId, fromLevel: state.level, toLevel: newLevel, reason } } : {}),
+    });
+  };
+
+  // --- validators' pieces ---------------------------------------------------------------------------------------
+  const requireOpened = () => {
+    if (!state.openedAt) refuse(PathReviewRefusal.notOpened, 'The review is still being opened; try again.');
+  };
+  const requireOwner = (actor: Actor) => {
+    requireOpened();
+    if (actor.partnerId !== state.partnerId) refuse(PathReviewRefusal.notFound, 'No such path review for this partner.');
+    if (busy) refuse(PathReviewRefusal.busy, 'Another action on this review is in progress; try again.');
+  };
+  const requireVendor = (actor: Actor) => {
+    requireOpened();
+    if (actor.partnerId !== undefined && actor.partnerId !== state.partnerId) refuse(PathReviewRefusal.notFound, 'No such path review for this partner.');
+    if (actor.partnerId !== undefined) refuse(PathReviewRefusal.vendorOnly, 'Only vendor staff decide path reviews.');
+    if (busy) refuse(PathReviewRefusal.busy, 'Another action on this review is in progress; try again.');
+  };
+  const requireWindowOpen = () => {
+    if (Date.now() >= Date.parse(state.windowEndsAt!)) refuse(PathReviewRefusal.windowClosed, `The review window closed at ${state.windowEndsAt}.`);
+  };
+  const requireBeforeSupplementDeadline = () => {
+    if (Date.now() >= Date.parse(state.supplementDeadline!)) refuse(PathReviewRefusal.supplementDeadlinePassed, `The supplement deadline ${state.supplementDeadline} has passed.`);
+  };
+
+  // --- messages -------------------------------------------------------------------------------------------------
+  setHandler(getPathReview, snapshot);
+
+  setHandler(
+    apply,
+    ({ actor }) =>
+      whileBusy(async () => {
+        const at = now();
+        const { today, results } = await activities.evaluatePathRequirements({ pathId: state.pathId, partnerId: state.partnerId, level: state.level, at });
+        const unmet: UnmetRequirement[] = results.filter((r) => !r.met).map(({ description, required, actual }) => ({ description, required, actual }));
+        if (unmet.length) {
+          const list = unmet.map((u) => `${u.description} (required ${u.required}, actual ${u.actual})`).join('; ');
+          throw fail(PathReviewRefusal.requirementsUnmet, `Requirements of ${state.pathId} ${state.level} not met on ${today}: ${list}.`, unmet);
+        }
+        Object.assign(state, { appliedAt: at, requirements: results });
+        return transition({ type: 'APPLIED', toStatus: 'APPLIED', actor: actor.sub, at, columns: { appliedAt: at }, data: { today, requirements: results } });
+      }),
+    {
+      validator: ({ actor }) => {
+        requireOwner(actor);
+        if (state.status !== 'OPEN') refuse(PathReviewRefusal.notOpen, `The review is ${state.status}, not OPEN.`);
+        requireWindowOpen();
+      },
+    },
+  );
+
+  setHandler(
+    setMaterial,
+    ({ actor, kind, material }) =>
+      whileBusy(async () => {
+        if (!(await activities.findPathReviewMaterial({ reviewId: state.reviewId, partnerId: state.partnerId, materialId: material.materialId }))) {
+          throw fail(PathReviewRefusal.materialNotFound, `Material ${material.materialId} was not uploaded for this review.`);
+        }
+        const replaced = state.materials[kind]?.materialId;
+        state.materials[kind] = { ...material };
+        return transition({ type: 'MATERIAL_SET', toStatus: state.status, actor: actor.sub, data: { kind, material, replaced }, material: { kind, materialId: material.materialId } });
+      }),
+    {
+      validator: ({ actor, kind, material }) => {
+        requireOwner(actor);
+        if (state.status !== 'APPLIED' && state.status !== 'SUPPLEMENT_REQUESTED') {
+          refuse(PathReviewRefusal.notEditable, `The review is ${state.status}: materials can be set in APPLIED or SUPPLEMENT_REQUESTED only.`);
+        }
+        if (state.status === 'APPLIED') requireWindowOpen();
+        else requireBeforeSupplementDeadline();
+        const kinds = state.terms!.materials;
+        if (!kinds.includes(kind)) refuse(PathReviewRefusal.invalid, `kind ${kind} is not a review material of ${state.pathId}; one of: ${kinds.join(', ')}.`);
+        const m = material;
+        if (!m?.materialId || !m.fileName || !SHA256.test(m.sha256) || !Number.isSafeInteger(m.size) || m.size <= 0 || !m.contentType || !m.uploadedBy || Number.isNaN(Date.parse(m.uploadedAt))) {
+          refuse(PathReviewRefusal.invalid, 'material: needs materialId, fileName, a hex SHA-256, a size > 0, contentType, uploadedBy and uploadedAt.');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    submit,
+    ({ actor }) => {
+      const at = now();
+      state.submittedAt = at;
+      return transition({ type: 'SUBMITTED', toStatus: 'SUBMITTED', actor: actor.sub, at, columns: { submittedAt: at } });
+    },
+    {
+      validator: ({ actor }) => {
+        requireOwner(actor);
+        if (state.status !== 'APPLIED') refuse(PathReviewRefusal.notApplied, `The review is ${state.status}, not APPLIED.`);
+        requireWindowOpen();
+        const missing = state.terms!.materials.filter((kind) => !state.materials[kind]);
+        if (missing.length) throw fail(PathReviewRefusal.materialsMissing, `Materials missing: ${missing.join(', ')}.`, { missing });
+      },
+    },
+  );
+
+  setHandler(
+    decide,
+    ({ actor, decision, note, newLevel }) =>
+      whileBusy(async () => {
+        const at = now();
+        if (decision !== 'REQUEST_SUPPLEMENT') state.decision = decision;
+        if (decision === 'PASS') return conclude('PASSED', newLevel ?? state.level, actor.sub, at, note);
+        if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);
+        const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: at, workingDays: SUPPLEMENT_WORKING_DAYS });
+        Object.assign(state, { decision, supplementDeadline: due.deadline, supplementRound: state.supplementRound + 1, decisionNote: note });
+        return transition({
+          type: 'SUPPLEMENT_REQUESTED',
+          toStatus: 'SUPPLEMENT_REQUESTED',
+          actor: actor.sub,
+          at,
+          note,
+          columns: { supplementDeadline: due.deadline, decision, decisionNote: note! },
+          data: { supplementRound: state.supplementRound, supplementDeadline: due.deadline, explanation: due.explanation },
+        });
+      }),
+    {
+      validator: ({ actor, decision, note, newLevel }) => {
+        requireVendor(actor);
+        if (state.status !== 'SUBMITTED') refuse(PathReviewRefusal.notSubmitted, `The review is ${state.status}, not SUBMITTED.`);
+        if (!(PATH_REVIEW_DECISIONS as readonly string[]).includes(decision)) refuse(PathReviewRefusal.invalid, `decision must be one of ${PATH_REVIEW_DECISIONS.join(', ')}.`);
+        if (decision !== 'PASS' && !note?.trim()) refuse(PathReviewRefusal.invalid, `${decision}: a note is required.`);
+        if (newLevel !== undefined && decision !== 'PASS') refuse(PathReviewRefusal.invalid, 'newLevel goes with PASS only.');
+        const levels = state.terms!.levels;
+        if (newLevel !== undefined && !(levels.includes(newLevel) && levels.indexOf(newLevel) >= levels.indexOf(state.level))) {
+          refuse(PathReviewRefusal.levelNotAllowed, `A passed review keeps or raises ${state.level}: newLevel must be one of ${levels.slice(levels.indexOf(state.level)).join(', ')}.`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    supplement,
+    ({ actor, note }) => {
+      const at = now();
+      delete state.supplementDeadline;
+      return transition({ type: 'SUPPLEMENTED', toStatus: 'SUBMITTED', actor: actor.sub, at, ...(note ? { note } : {}), columns: { supplementDeadline: null }, data: { supplementRound: state.supplementRound } });
+    },
+    {
+      validator: ({ actor }) => {
+        requireOwner(actor);
+        if (state.status !== 'SUPPLEMENT_REQUESTED') refuse(PathReviewRefusal.notSupplementRequested, `The review is ${state.status}, not SUPPLEMENT_REQUESTED.`);
+        requireBeforeSupplementDeadline();
+      },
+    },
+  );
+
+  // --- lifecycle ------------------------------------------------------------------------------------------------
+  upsertSearchAttributes([
+    { key: PartnerId, value: state.partnerId },
+    { key: PathId, value: state.pathId },
+    { key: ReviewYear, value: state.year },
+  ]);
+  const opened = await activities.openPathReview({ ...input, openedAt: now() });
+  Object.assign(state, { openedAt: opened.openedAt, terms: opened.terms, windowEndsAt: opened.windowEndsAt, reminders: opened.reminders, seq: opened.seq });
+  publish();
+
+  for (;;) {
+    if (beforeSubmission()) await windowPhase();
+    else if (state.status === 'SUBMITTED') await condition(() => state.status !== 'SUBMITTED');
+    else if (state.status === 'SUPPLEMENT_REQUESTED') await supplementPhase();
+    else break; // PASSED, FAILED, LAPSED
+  }
+  await persisting;
+  await condition(allHandlersFinished);
+  return snapshot();
+
+  /** Until a submission: reminders before the window closes, LAPSED when it closes. */
+  async function windowPhase() {
+    const reminder = state.reminders.find((r) => !r.sent);
+    const nextAt = Date.parse(reminder ? reminder.at : state.windowEndsAt!);
+    if (await condition(() => !beforeSubmission(), Math.max(nextAt - Date.now(), 1))) return;
+    if (reminder) {
+      reminder.sent = true;
+      return activities.enqueuePathReviewMessage({
+        topic: WINDOW_REMINDER_TOPIC,
+        aggregateId: state.reviewId,
+        dedupeKey: windowReminderDedupeKey(state.reviewId, reminder.days),
+        payload: { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, windowEndsAt: state.windowEndsAt, daysBefore: reminder.days },
+        dueAt: reminder.at,
+      });
+    }
+    await condition(() => !busy); // an apply accepted before the window closed finishes first
+    if (!beforeSubmission()) return;
+    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', state.windowEndsAt!, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt });
+  }
+
+  async function supplementPhase() {
+    const answered = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED', Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
+    if (answered) return;
+    await condition(() => !busy);
+    if (state.status !== 'SUPPLEMENT_REQUESTED') return;
+    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', { supplementDeadline: state.supplementDeadline });
+  }
+}
