@@ -16,6 +16,7 @@ import { createIncentiveRunsClient } from './clients/incentive-runs.js';
 import { createIncentiveClient } from './clients/incentive.js';
 import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
+import { createPathReviewsClient } from './clients/path-reviews.js';
 import { createPathsClient } from './clients/paths.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { mountDocs } from './openapi.js';
@@ -29,6 +30,7 @@ import { incentiveRunRoutes } from './routes/incentive-runs.js';
 import { incentiveRoutes } from './routes/incentive.js';
 import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
+import { pathReviewRoutes } from './routes/path-reviews.js';
 import { pathRoutes } from './routes/paths.js';
 
 export type AppDeps = {
@@ -69,6 +71,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...incentiveRoutes(createIncentiveClient(deps)),
     ...certificationRoutes(createCertificationClient(deps)),
     ...pathRoutes(createPathsClient(deps)),
+    ...pathReviewRoutes(createPathReviewsClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

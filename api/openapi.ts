@@ -16,6 +16,7 @@ import {
   deadlineExplanationSchema,
   developmentPathSchema,
   healthSchema,
+  pathReviewSummarySchema,
   incentiveSummarySchema,
   materialSchema,
   openApiDocumentSchema,
@@ -63,6 +64,7 @@ const COMPONENTS = [
   certificationSummarySchema,
   certificateSchema,
   developmentPathSchema,
+  pathReviewSummarySchema,
   openApiDocumentSchema,
 ];
 

@@ -42,6 +42,11 @@ export const PERMISSIONS = [
   'path.read',
   'path.readAll',
   'path.manage',
+  'pathReview.read',
+  'pathReview.readAll',
+  'pathReview.act',
+  'pathReview.decide',
+  'pathReview.run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,6 +63,8 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'certification.read',
   'certification.apply',
   'path.read',
+  'pathReview.read',
+  'pathReview.act',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -73,12 +80,14 @@ const VENDOR_READ: Permission[] = [
   'certification.readAll',
   'path.read',
   'path.readAll',
+  'pathReview.read',
+  'pathReview.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run', 'path.manage'],
-  vendor_reviewer: [...VENDOR_READ, 'certification.review'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide'],
   vendor_admin: [
     ...VENDOR_READ,
     'opportunity.share',
@@ -90,6 +99,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'incentive.run',
     'certification.review',
     'path.manage',
+    'pathReview.run',
+    'pathReview.decide',
   ],
   partner_admin: [
     'opportunity.read',
@@ -103,9 +114,11 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'certification.read',
     'certification.apply',
     'path.read',
+    'pathReview.read',
+    'pathReview.act',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

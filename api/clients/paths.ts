@@ -17,6 +17,7 @@ import { type DevelopmentPath, developmentPaths, evaluateRequirements, levelOf, 
 import { describeRule } from '../../domain/partner-rules.js';
 import { problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
+import type { PathReviewStatus } from '../../workflows/path-review-contract.js';
 import type { DevelopmentPathView, PathMembershipChangeView, PathMembershipView, RequirementEvaluationView } from '../schemas.js';
 
 type Tx = Prisma.TransactionClient;
@@ -67,6 +68,12 @@ export function createPathsClient({ prisma, calendarFor = defaultCalendarLookup,
     return rows.map(changeView);
   }
 
+  /** The partner's latest annual review of the path (workflows/path-review.ts), whatever its status. */
+  async function currentReview(db: Tx | PrismaClient, partnerId: string, pathId: string): Promise<PathMembershipView['currentReview']> {
+    const review = await db.pathReview.findFirst({ where: { partnerId, pathId }, orderBy: { year: 'desc' }, select: { id: true, year: true, status: true, windowEndsAt: true } });
+    return review ? { id: review.id, year: review.year, status: review.status as PathReviewStatus, windowEndsAt: review.windowEndsAt.toISOString() } : null;
+  }
+
   async function membershipView(db: Tx | PrismaClient, row: MembershipRow): Promise<PathMembershipView> {
     const path = pathById(row.pathId);
     return {
@@ -78,7 +85,7 @@ export function createPathsClient({ prisma, calendarFor = defaultCalendarLookup,
       levelName: (path && levelOf(path, row.level)?.name) ?? row.level,
       since: row.since.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
-      currentReview: null,
+      currentReview: await currentReview(db, row.partnerId, row.pathId),
       history: await history(db, row.partnerId, row.pathId),
     };
   }
