@@ -12,6 +12,7 @@ import { type AppDeps, routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/http.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
+import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
 import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import {
   type Caller,
@@ -63,6 +64,14 @@ let runStarted: Promise<void> | undefined;
 async function startRun() {
   const res = await call(normal.base, 'POST', '/v1/admin/incentive-runs', await tokenFor(['vendor_admin'], undefined, 'matrix-setup'), { period: RUN_PERIOD });
   if (res.status !== 202) throw new Error(`setup: incentive run answered ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** The path review cycle the progress route reads (a year no other test file starts): started once, before the first GET. */
+const CYCLE = { pathId: 'SOFTWARE', year: 2022 };
+let cycleStarted: Promise<void> | undefined;
+async function startCycle() {
+  const res = await call(normal.base, 'POST', '/v1/admin/path-reviews', await tokenFor(['vendor_admin'], undefined, 'matrix-setup'), CYCLE);
+  if (res.status !== 202) throw new Error(`setup: path review cycle answered ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
@@ -285,6 +294,63 @@ const TABLE: MatrixTable = {
     partnerInPath: true,
     request: (_, fx) => ({ params: own(fx) }),
   },
+  'POST /v1/admin/path-reviews': {
+    success: 202,
+    partnerOwned: false,
+    request: () => ({ body: CYCLE }), // joins the cycle in progress, or runs it again: no review twice
+  },
+  'GET /v1/admin/path-reviews/:pathId/:year': {
+    success: 200,
+    partnerOwned: false,
+    request: async () => {
+      await (cycleStarted ??= startCycle());
+      return { params: { pathId: CYCLE.pathId, year: String(CYCLE.year) } };
+    },
+  },
+  'GET /v1/path-reviews': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+  'GET /v1/path-reviews/:id': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_OPEN', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/path-reviews/:id/apply': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_OPEN', freshPerSuccess: true },
+    request: byId,
+  },
+  'POST /v1/path-reviews/:id/files': {
+    success: 201,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_APPLIED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), ...pdfUpload(MATRIX_PDF) }),
+  },
+  'PUT /v1/path-reviews/:id/materials': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_APPLIED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { materials: [{ kind: 'ANNUAL_REPORT', materialId: o.materialId! }] } }),
+  },
+  'POST /v1/path-reviews/:id/submit': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_APPLIED', freshPerSuccess: true },
+    request: byId,
+  },
+  'POST /v1/path-reviews/:id/supplement': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'PATH_REVIEW_SUPPLEMENT_REQUESTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { note: 'access matrix' } }),
+  },
+  'POST /v1/path-reviews/:id/decision': {
+    success: 200,
+    partnerOwned: true,
+    // Not PASS/FAIL: a decision that changes no membership (the organization snapshot must not move).
+    object: { state: 'PATH_REVIEW_SUBMITTED', freshPerSuccess: true },
+    request: (o) => ({ ...byId(o), body: { decision: 'REQUEST_SUPPLEMENT', note: 'access matrix' } }),
+  },
   'GET /v1/paths': { success: 200, partnerOwned: false, request: () => ({}) },
   'GET /v1/partners/:partnerId/paths': {
     success: 200,
@@ -319,6 +385,19 @@ const TABLE: MatrixTable = {
     request: () => ({ body: { duration: 'PT1M' } }), // small: nothing due moves
   },
 };
+
+/** An ACTIVE ADVANCED_CLOUD_SOFTWARE certificate (with its approved application), straight through Prisma. */
+async function insertCertificate(prisma: Started['prisma'], partnerId: string) {
+  const id = randomUUID();
+  const at = new Date();
+  const type = 'ADVANCED_CLOUD_SOFTWARE';
+  await prisma.certificationApplication.create({
+    data: { id, partnerId, type, category: type, appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'matrix-setup', createdAt: at, decidedAt: at, lastSeq: 0, updatedAt: at },
+  });
+  await prisma.certificate.create({
+    data: { number: `PF-MX-${id}`, applicationId: id, partnerId, type, category: type, labels: [], scope: 'partner', validFrom: new Date('2020-01-01T00:00:00Z'), validTo: new Date('2099-12-31T00:00:00Z'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
+  });
+}
 
 type Started = Awaited<ReturnType<typeof startApp>>;
 let devEnv: TestWorkflowEnvironment;
@@ -493,9 +572,44 @@ describe('access matrix', () => {
       if (state === 'CERTIFICATION_APPROVED') await vendorCall('POST', `/v1/certifications/${id}/review`, { decision: 'APPROVE' });
       return { id, materialId: file.id };
     };
+    // SOFTWARE CERTIFIED reviews of OWN, one year each (far from any cycle's), started as the cycle would; OWN meets
+    // the level's requirements once the certification phase has added its experts and an ACTIVE certificate exists.
+    let reviewYear = 2100;
+    const createPathReview = async (state: ObjectState): Promise<MatrixObject> => {
+      const year = reviewYear++;
+      const id = pathReviewId('SOFTWARE', OWN, year);
+      const args = [{ pathId: 'SOFTWARE', partnerId: OWN, year, level: 'CERTIFIED', cycleStartedAt: new Date().toISOString() }] as const;
+      await devEnv.client.workflow.start(pathReviewWorkflow, { workflowId: pathReviewWorkflowId(id), taskQueue: 'access-matrix', args: [...args] });
+      for (let i = 0; !(await normal.prisma.pathReview.findUnique({ where: { id } })); i++) {
+        if (i > 200) throw new Error(`setup: path review ${id} did not open`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (state === 'PATH_REVIEW_OPEN') return { id };
+      for (let i = 0; ; i++) {
+        const applied = await call(normal.base, 'POST', `/v1/path-reviews/${id}/apply`, setupPartner);
+        if (applied.status === 200) break;
+        if (applied.status !== 409 || i > 100) throw new Error(`setup: apply answered ${applied.status} ${JSON.stringify(applied.body)}`);
+        await new Promise((r) => setTimeout(r, 50)); // still opening
+      }
+      const { body, headers } = pdfUpload(PDF);
+      const file = await setupCall('POST', `/v1/path-reviews/${id}/files`, body, headers);
+      await setupCall('PUT', `/v1/path-reviews/${id}/materials`, { materials: [{ kind: 'ANNUAL_REPORT', materialId: file.id }] });
+      if (state === 'PATH_REVIEW_APPLIED') return { id, materialId: file.id };
+      await setupCall('POST', `/v1/path-reviews/${id}/submit`);
+      if (state === 'PATH_REVIEW_SUPPLEMENT_REQUESTED') await vendorCall('POST', `/v1/path-reviews/${id}/decision`, { decision: 'REQUEST_SUPPLEMENT', note: 'setup' });
+      return { id, materialId: file.id };
+    };
     const isCertification = (state: ObjectState) => state.startsWith('CERTIFICATION_');
+    const isPathReview = (state: ObjectState) => state.startsWith('PATH_REVIEW_');
+    const phaseOf = (state: ObjectState) => (isPathReview(state) ? 2 : isCertification(state) ? 1 : 0);
     const createObject = (state: ObjectState) =>
-      isCertification(state) ? createCertification(state) : state.startsWith('INCENTIVE_') ? createIncentive(state) : createOpportunity(state);
+      isPathReview(state)
+        ? createPathReview(state)
+        : isCertification(state)
+          ? createCertification(state)
+          : state.startsWith('INCENTIVE_')
+            ? createIncentive(state)
+            : createOpportunity(state);
     const needs = [
       ...Object.entries(TABLE)
         .filter(([, entry]) => entry.object)
@@ -503,9 +617,10 @@ describe('access matrix', () => {
       ...cases.filter((c) => c.object === 'fresh').map((c) => ({ key: c.key, state: c.entry.object!.state, forCase: c as Case | undefined })),
     ];
     const objects: MatrixObject[] = new Array(needs.length);
-    for (const certifications of [false, true]) {
-      if (certifications) for (const employeeId of ['matrix-cert-1', 'matrix-cert-2']) await insertExpert(normal.prisma, OWN, { employeeId });
-      const batch = needs.flatMap((need, i) => (isCertification(need.state) === certifications ? [i] : []));
+    for (const phase of [0, 1, 2]) {
+      if (phase === 1) for (const employeeId of ['matrix-cert-1', 'matrix-cert-2']) await insertExpert(normal.prisma, OWN, { employeeId });
+      if (phase === 2) await insertCertificate(normal.prisma, OWN);
+      const batch = needs.flatMap((need, i) => (phaseOf(need.state) === phase ? [i] : []));
       const made = await inBatches(batch, 8, (i) => createObject(needs[i]!.state));
       batch.forEach((i, k) => (objects[i] = made[k]!));
     }
@@ -515,6 +630,11 @@ describe('access matrix', () => {
     const snapshot = async () =>
       Promise.all(
         [...sharedTargets].map(async ([key, { id }]) => {
+          if (key.includes(' /v1/path-reviews/')) {
+            const row = await normal.prisma.pathReview.findUniqueOrThrow({ where: { id }, include: { events: true, materials: true } });
+            const files = await normal.prisma.material.count({ where: { ownerKind: 'path-review', ownerId: id } });
+            return `${key}: ${row.status}, ${row.events.length} events, ${row.materials.length} materials set, ${files} files`;
+          }
           if (key.includes(' /v1/certifications/')) {
             const row = await normal.prisma.certificationApplication.findUniqueOrThrow({ where: { id }, include: { events: true, materials: true } });
             const files = await normal.prisma.material.count({ where: { ownerKind: 'certification', ownerId: id } });
@@ -566,7 +686,7 @@ describe('access matrix', () => {
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
-    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives and certification applications prepared, ${wrong.length} wrong`);
+    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives, certification applications and path reviews prepared, ${wrong.length} wrong`);
     if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
   });
 });

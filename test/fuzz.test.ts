@@ -18,6 +18,7 @@ import { can, type Role, signToken } from '../domain/auth.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { INCENTIVE_STATUSES, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
+import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
@@ -103,6 +104,12 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/certifications/:id/supplement': { note: 'Fuzz note' },
   'POST /v1/certifications/:id/review': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
   'PUT /v1/partners/:partnerId/paths/:pathId': { level: 'CERTIFIED', note: 'Fuzz note' },
+  // A cycle year no other test file starts.
+  'POST /v1/admin/path-reviews': { pathId: 'SOFTWARE', year: 2024 },
+  // The path review fixtures are SOFTWARE CERTIFIED reviews; FIXTURE_MATERIAL becomes the APPLIED one's file.
+  'PUT /v1/path-reviews/:id/materials': { materials: [{ kind: 'ANNUAL_REPORT', materialId: FIXTURE_MATERIAL }] },
+  'POST /v1/path-reviews/:id/supplement': { note: 'Fuzz note' },
+  'POST /v1/path-reviews/:id/decision': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -119,6 +126,7 @@ const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
   'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },
   'DELETE /v1/partners/:partnerId/paths/:pathId': { note: 'Fuzz note' },
+  'GET /v1/path-reviews': { pathId: 'SOFTWARE', year: '2024', status: 'OPEN', limit: '5' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -151,7 +159,8 @@ const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[
  * one material (`materialIds`); `certificationIds`: an ADVANCED_CLOUD_SOFTWARE application in DRAFT (its one file set
  * as both materials, prerequisites met: it can be submitted) and one IN_REVIEW, each with its file
  * (`certificationFileIds`) — fixture index 0 / 1 picks the pair; `approvedCertificationId`: one APPROVED with an
- * ACTIVE certificate, the renew route's target.
+ * ACTIVE certificate, the renew route's target; `pathReviews`: SOFTWARE CERTIFIED reviews of the partner per state
+ * (APPLIED with its file, `pathReviewFileId`, set as its ANNUAL_REPORT: it can be submitted).
  */
 type Fixtures = {
   partnerId: string;
@@ -164,7 +173,13 @@ type Fixtures = {
   certificationIds: string[];
   certificationFileIds: string[];
   approvedCertificationId: string;
+  pathReviews: Record<PathReviewState, string>;
+  pathReviewFileId: string;
 };
+type PathReviewState = 'OPEN' | 'APPLIED' | 'SUBMITTED' | 'SUPPLEMENT_REQUESTED';
+/** The review a path-review route acts on: the state its success needs. */
+const pathReviewStateFor = (path: string): PathReviewState =>
+  path.endsWith('/decision') ? 'SUBMITTED' : path.endsWith('/supplement') ? 'SUPPLEMENT_REQUESTED' : /\/(files|materials|submit)$/.test(path) ? 'APPLIED' : 'OPEN';
 let fixtures: Fixtures;
 
 async function makeFixtures(): Promise<Fixtures> {
@@ -219,6 +234,39 @@ async function makeFixtures(): Promise<Fixtures> {
     return { id, fileId: file.id };
   };
   const [draft, inReview, approved] = await Promise.all([certification('DRAFT'), certification('IN_REVIEW'), certification('APPROVED')]);
+  // Path reviews, started as the cycle would; the partner meets SOFTWARE CERTIFIED (two full-time experts, the APPROVED certificate).
+  const pathReview = async (state: PathReviewState, year: number) => {
+    const id = pathReviewId('SOFTWARE', partnerId, year);
+    const args = [{ pathId: 'SOFTWARE', partnerId, year, level: 'CERTIFIED', cycleStartedAt: new Date().toISOString() }] as const;
+    await env.client.workflow.start(pathReviewWorkflow, { workflowId: pathReviewWorkflowId(id), taskQueue: TASK_QUEUE, args: [...args] });
+    for (let i = 0; !(await app.prisma.pathReview.findUnique({ where: { id } })); i++) {
+      if (i > 200) throw new Error(`fixture path review ${id} did not open`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (state === 'OPEN') return { id, fileId: undefined };
+    for (let i = 0; ; i++) {
+      const applied = await call(app.base, 'POST', `/v1/path-reviews/${id}/apply`, partner);
+      if (applied.status === 200) break;
+      if (applied.status !== 409 || i > 100) throw new Error(`fixture apply answered ${applied.status} ${JSON.stringify(applied.body)}`);
+      await new Promise((r) => setTimeout(r, 50)); // still opening
+    }
+    const file = await call(app.base, 'POST', `/v1/path-reviews/${id}/files`, partner, PDF, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="fixture.pdf"' });
+    expect(file.status, JSON.stringify(file.body)).toBe(201);
+    const set = await call(app.base, 'PUT', `/v1/path-reviews/${id}/materials`, partner, { materials: [{ kind: 'ANNUAL_REPORT', materialId: file.body.id }] });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    if (state !== 'APPLIED') expect((await call(app.base, 'POST', `/v1/path-reviews/${id}/submit`, partner)).status).toBe(200);
+    if (state === 'SUPPLEMENT_REQUESTED') {
+      const asked = await call(app.base, 'POST', `/v1/path-reviews/${id}/decision`, reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'fixture' });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    }
+    return { id, fileId: file.body.id as string };
+  };
+  const [open, applied, submitted, supplementRequested] = await Promise.all([
+    pathReview('OPEN', 2101),
+    pathReview('APPLIED', 2102),
+    pathReview('SUBMITTED', 2103),
+    pathReview('SUPPLEMENT_REQUESTED', 2104),
+  ]);
   return {
     partnerId,
     ids: [pending, accepted],
@@ -230,6 +278,8 @@ async function makeFixtures(): Promise<Fixtures> {
     certificationIds: [draft.id, inReview.id],
     certificationFileIds: [draft.fileId, inReview.fileId],
     approvedCertificationId: approved.id,
+    pathReviews: { OPEN: open.id, APPLIED: applied.id, SUBMITTED: submitted.id, SUPPLEMENT_REQUESTED: supplementRequested.id },
+    pathReviewFileId: applied.fileId!,
   };
 }
 
@@ -278,6 +328,12 @@ async function snapshot() {
       .update(JSON.stringify(await app.prisma.certificationApplication.findMany({ select: { id: true, status: true, lastSeq: true }, orderBy: { id: 'asc' } })))
       .digest('hex'),
     certificationEvents: await app.prisma.certificationEvent.count(),
+    pathReviews: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.pathReview.findMany({ select: { id: true, status: true, lastSeq: true }, orderBy: { id: 'asc' } })))
+      .digest('hex'),
+    pathReviewCycles: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.pathReviewCycle.findMany({ orderBy: [{ pathId: 'asc' }, { year: 'asc' }] })))
+      .digest('hex'),
     certificates: await app.prisma.certificate.count(),
     materials: await app.prisma.material.count(),
     workflows: (await env.client.workflow.count()).count,
@@ -293,6 +349,8 @@ async function runsFinished(): Promise<void> {
   for (let quiet = 0; quiet < 2 && Date.now() < giveUp; ) {
     const running: string[] = [];
     for await (const w of env.client.workflow.list({ query: `WorkflowType = 'incentiveRunWorkflow' AND ExecutionStatus = 'Running'` })) running.push(w.workflowId);
+    for await (const w of env.client.workflow.list({ query: `WorkflowType = 'pathReviewCycleWorkflow' AND ExecutionStatus = 'Running'` })) running.push(w.workflowId);
+    // Path review cycles by visibility only: a cycle row left RUNNING by another test file's torn-down server never finishes.
     const rows = await app.prisma.incentiveRun.count({ where: { status: 'RUNNING' } });
     if (running.length === 0 && rows === 0) quiet++;
     else quiet = 0;
@@ -554,9 +612,12 @@ function describeRequest(method: string, path: string, headers: Record<string, s
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const incentive = route.path.startsWith('/v1/incentives/');
   const certification = route.path.startsWith('/v1/certifications/');
-  const material = certification ? fixtures.certificationFileIds[f.fixture]! : fixtures.materialIds[f.fixture]!;
+  const pathReview = route.path.startsWith('/v1/path-reviews/');
+  const material = pathReview ? fixtures.pathReviewFileId : certification ? fixtures.certificationFileIds[f.fixture]! : fixtures.materialIds[f.fixture]!;
   const validParam: Record<string, string> = {
-    id: certification
+    id: pathReview
+      ? fixtures.pathReviews[pathReviewStateFor(route.path)]
+      : certification
       ? route.path.endsWith('/renew')
         ? fixtures.approvedCertificationId
         : fixtures.certificationIds[f.fixture]!
@@ -570,6 +631,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     roleId: fixtures.roleId,
     expertId: fixtures.expertId,
     pathId: 'SOFTWARE',
+    year: '2024',
   };
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
   // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).

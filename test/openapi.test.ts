@@ -498,6 +498,69 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('DELETE', `${base}/SOFTWARE?note=Left`, manager), 200);
   });
 
+  it('path reviews: cycle and progress, apply, files, materials, submit, decision, supplement, list, get — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const manager = await tokenFor(['vendor_ecosystem_manager']);
+    const reviewer = await tokenFor(['vendor_reviewer']);
+    const year = 2023; // a cycle year no other test file starts
+    const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const pdfHeaders = { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="annual-report.pdf"' };
+    expectStatus(await n('PUT', `/v1/partners/${partnerId}/paths/SOFTWARE`, manager, { level: 'CERTIFIED' }), 200);
+    expectStatus(await n('GET', `/v1/admin/path-reviews/SOFTWARE/2031`, vendor), 404);
+    expectStatus(await n('POST', '/v1/admin/path-reviews', manager, { pathId: 'PLATFORM', year }), 422);
+    expectStatus(await n('POST', '/v1/admin/path-reviews', manager, { pathId: 'SOFTWARE', year: '2023' }), 400);
+    expectStatus(await n('POST', '/v1/admin/path-reviews', owner, { pathId: 'SOFTWARE', year }), 403);
+    expectStatus(await n('POST', '/v1/admin/path-reviews', manager, { pathId: 'SOFTWARE', year }), 202);
+    expectStatus(await n('GET', `/v1/admin/path-reviews/SOFTWARE/${year}`, vendor), 200);
+    const id = `SOFTWARE-${partnerId}-${year}`;
+    const base = `/v1/path-reviews/${id}`;
+    for (let i = 0; (await call(apps.normal.base, 'GET', base, owner)).status !== 200; i++) {
+      if (i > 200) throw new Error(`review ${id} did not open`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expectStatus(await n('GET', base, owner), 200);
+    expectStatus(await n('GET', base, other), 404);
+    expectStatus(await n('GET', '/v1/path-reviews/x', owner), 400);
+    expectStatus(await n('GET', `/v1/path-reviews?pathId=SOFTWARE&year=${year}&status=OPEN&limit=5`, vendor), 200);
+    expectStatus(await n('GET', '/v1/path-reviews?status=MAYBE', owner), 400);
+    expectStatus(await n('POST', `${base}/apply`, owner), 422); // requirements unmet, every one listed
+    expectStatus(await n('POST', `${base}/apply`, other), 404);
+    expectStatus(await n('POST', `${base}/files`, owner, PDF, pdfHeaders), 409); // not applied yet
+    for (const employeeId of ['E1', 'E2']) await insertExpert(apps.normal.prisma, partnerId, { employeeId });
+    const certificateId = randomUUID();
+    const at = new Date();
+    await apps.normal.prisma.certificationApplication.create({
+      data: { id: certificateId, partnerId, type: 'ADVANCED_CLOUD_SOFTWARE', category: 'ADVANCED_CLOUD_SOFTWARE', appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'openapi', createdAt: at, lastSeq: 0, updatedAt: at },
+    });
+    await apps.normal.prisma.certificate.create({
+      data: { number: `PF-OA-${certificateId}`, applicationId: certificateId, partnerId, type: 'ADVANCED_CLOUD_SOFTWARE', category: 'ADVANCED_CLOUD_SOFTWARE', labels: [], scope: 'partner', validFrom: new Date('2020-01-01T00:00:00Z'), validTo: new Date('2099-12-31T00:00:00Z'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
+    });
+    expectStatus(await n('POST', `${base}/apply`, owner), 200);
+    expectStatus(await n('POST', `${base}/apply`, owner), 409);
+    expectStatus(await n('POST', `${base}/submit`, owner), 422); // materials missing
+    const file = await n('POST', `${base}/files`, owner, PDF, pdfHeaders);
+    expectStatus(file, 201);
+    expectStatus(await n('POST', `${base}/files`, owner, PDF, pdfHeaders), 200);
+    expectStatus(await n('POST', `${base}/files`, owner, PDF, { ...pdfHeaders, 'content-type': 'text/plain' }), 415);
+    expectStatus(await n('PUT', `${base}/materials`, owner, { materials: [{ kind: 'BROCHURE', materialId: file.body.id }] }), 422);
+    expectStatus(await n('PUT', `${base}/materials`, owner, { materials: [] }), 400);
+    expectStatus(await n('PUT', `${base}/materials`, owner, { materials: [{ kind: 'ANNUAL_REPORT', materialId: file.body.id }] }), 200);
+    expectStatus(await n('POST', `${base}/decision`, reviewer, { decision: 'PASS' }), 409); // not submitted
+    expectStatus(await n('POST', `${base}/submit`, owner), 200);
+    expectStatus(await n('POST', `${base}/decision`, owner, { decision: 'PASS' }), 403);
+    expectStatus(await n('POST', `${base}/decision`, reviewer, { decision: 'FAIL' }), 400);
+    expectStatus(await n('POST', `${base}/decision`, reviewer, { decision: 'PASS', newLevel: 'PLATINUM' }), 422);
+    expectStatus(await n('POST', `${base}/supplement`, owner, {}), 409);
+    expectStatus(await n('POST', `${base}/decision`, reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'More cases' }), 200);
+    expectStatus(await n('POST', `${base}/supplement`, owner, { note: 'Added' }), 200);
+    expectStatus(await n('POST', `${base}/decision`, reviewer, { decision: 'PASS' }), 200);
+    expectStatus(await n('GET', base, owner), 200); // with its history and the (absent) membership change
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/paths`, owner), 200); // currentReview PASSED
+  });
+
   it('time-skipping mode: clock advance and its document', async () => {
     const partner = await tokenFor(['partner_admin'], newPartner());
     expectStatus(await checked('time-skipping', 'GET', '/v1/openapi.json'), 200);

@@ -14,7 +14,8 @@ export type MatrixRequest = { params?: Record<string, string>; query?: Record<st
 /**
  * Opportunity states, incentive states (an incentive of the own partner with one line and one uploaded material), and
  * certification application states (an ADVANCED_CLOUD_SOFTWARE application of the own partner with one uploaded file,
- * set as both of its materials; APPROVED holds an ACTIVE certificate).
+ * set as both of its materials; APPROVED holds an ACTIVE certificate), and path review states (a SOFTWARE CERTIFIED
+ * review of the own partner; from APPLIED on with one uploaded file set as its ANNUAL_REPORT, ready to submit).
  */
 export type ObjectState =
   | 'PENDING_ACCEPTANCE'
@@ -24,7 +25,11 @@ export type ObjectState =
   | 'CERTIFICATION_DRAFT'
   | 'CERTIFICATION_IN_REVIEW'
   | 'CERTIFICATION_SUPPLEMENT_REQUESTED'
-  | 'CERTIFICATION_APPROVED';
+  | 'CERTIFICATION_APPROVED'
+  | 'PATH_REVIEW_OPEN'
+  | 'PATH_REVIEW_APPLIED'
+  | 'PATH_REVIEW_SUBMITTED'
+  | 'PATH_REVIEW_SUPPLEMENT_REQUESTED';
 /** The object a request is about: its id, and for incentives and certification applications the file uploaded to it. */
 export type MatrixObject = { id: string; materialId?: string };
 
