@@ -4,9 +4,13 @@
  * the verification process's own activity (activities/incentive.ts), reused per partner.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
+import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/search-attributes.js';
+import { incentiveWorkflowId } from '../workflows/incentive.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
+import { startProcesses } from './start-processes.js';
 
 export type RunFailure = { partnerId: string; code: string; message: string };
 
@@ -16,8 +20,8 @@ export type RunFailure = { partnerId: string; code: string; message: string };
  */
 const SCOPE = `FROM expert WHERE active AND registered_on <= $1::date`;
 
-export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { prisma: PrismaClient }) {
-  const { prisma } = deps;
+export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { prisma: PrismaClient; temporal: Client }) {
+  const { prisma, temporal } = deps;
   const { generateIncentive } = createIncentiveActivities(deps);
   const lastDay = (period: string) => monthBounds(period).last;
 
@@ -65,6 +69,23 @@ export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { pri
         }
       }
       return { generated, failures };
+    },
+
+    /** Starts each generated partner's verification workflow (workflows/incentive.ts), which adopts the stored incentive. */
+    async startVerifications({ period, partnerIds }: { period: string; partnerIds: string[] }) {
+      return startProcesses(
+        temporal,
+        partnerIds.map((partnerId) => ({
+          workflowType: 'incentiveWorkflow',
+          workflowId: incentiveWorkflowId(partnerId, period),
+          args: [{ partnerId, period }],
+          searchAttributes: [
+            { key: PartnerId, value: partnerId },
+            { key: IncentivePeriod, value: period },
+            { key: ProcessStatus, value: 'PENDING_VERIFICATION' },
+          ],
+        })),
+      );
     },
 
     /** Counts are monotonic per run: a retried call (same `processed`) changes nothing. */

@@ -1,4 +1,5 @@
 /** Every activity the worker registers, built from explicit dependencies. */
+import type { Client } from '@temporalio/client';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
@@ -6,7 +7,8 @@ import { createOpportunityActivities, type OpportunityActivityDeps } from './opp
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
 
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps;
+/** `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts). */
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & { temporal: Client };
 
 export function createActivities(deps: ActivityDeps) {
   return {

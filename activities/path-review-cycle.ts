@@ -3,13 +3,16 @@
  * is keyed by the cycle's run id and a monotonic count, so a retry after a crash changes nothing more.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
-import { PathReviewRefusal } from '../workflows/path-review-contract.js';
+import { PathReviewRefusal, pathReviewId, pathReviewWorkflowId } from '../workflows/path-review-contract.js';
+import { PartnerId, PathId, ProcessStatus, ReviewYear } from '../workflows/search-attributes.js';
+import { startProcesses } from './start-processes.js';
 
 export type PathMember = { partnerId: string; level: string };
 
-export function createPathReviewCycleActivities({ prisma }: { prisma: PrismaClient }) {
+export function createPathReviewCycleActivities({ prisma, temporal }: { prisma: PrismaClient; temporal: Client }) {
   return {
     /**
      * Opens (or, for a new run of the same cycle, restarts the counts of) the cycle's progress row. Returns the
@@ -44,6 +47,24 @@ export function createPathReviewCycleActivities({ prisma }: { prisma: PrismaClie
         select: { partnerId: true, level: true },
       });
       return rows;
+    },
+
+    /** Starts each member's review workflow (workflows/path-review.ts); its window counts from the cycle's start. */
+    async startPathReviews({ pathId, year, cycleStartedAt, members }: { pathId: string; year: number; cycleStartedAt: string; members: PathMember[] }) {
+      return startProcesses(
+        temporal,
+        members.map(({ partnerId, level }) => ({
+          workflowType: 'pathReviewWorkflow',
+          workflowId: pathReviewWorkflowId(pathReviewId(pathId, partnerId, year)),
+          args: [{ pathId, partnerId, year, level, cycleStartedAt }],
+          searchAttributes: [
+            { key: PartnerId, value: partnerId },
+            { key: PathId, value: pathId },
+            { key: ReviewYear, value: year },
+            { key: ProcessStatus, value: 'OPEN' },
+          ],
+        })),
+      );
     },
 
     /** Counts are monotonic per run: a retried call (same `processed`) changes nothing. */

@@ -16,6 +16,7 @@ import { periodEndedBy, periodOf } from '../domain/period.js';
 import type { PrismaClient } from '../platform/db.js';
 import { incentiveWorkflowId } from '../workflows/incentive.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run.js';
+import { IncentivePeriod } from '../workflows/search-attributes.js';
 import { call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
@@ -100,14 +101,16 @@ describe('incentive generation run (time-skipping server)', () => {
     expect(result).toEqual({ period, processed: total });
     // one partner per batch, 5 batches per workflow run: it continued as new at least once.
     expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
-    await recordHistory(env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'incentive-run-continued-as-new');
+    await recordHistory(env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'incentive-run-verifications-started-by-activity');
 
     const rows = await prisma.incentive.findMany({ where: { period, partnerId: { in: [...mine, late] } } });
     expect(rows.map((r) => r.partnerId).sort()).toEqual([...mine].sort());
     for (const p of mine) {
       const described = await env.client.workflow.getHandle(incentiveWorkflowId(p, period)).describe();
       expect(described.status.name).toBe('RUNNING');
-      expect(described.parentExecution?.workflowId).toBe(incentiveRunWorkflowId(period));
+      // Started by the run's activity, not as its children (activities/start-processes.ts): found by period instead.
+      expect(described.parentExecution).toBeUndefined();
+      expect(described.typedSearchAttributes.get(IncentivePeriod)).toBe(period);
     }
     const progress = await prisma.incentiveRun.findUniqueOrThrow({ where: { period } });
     expect(progress).toMatchObject({ status: 'COMPLETED', partnersTotal: total, partnersDone: total, runId: handle.firstExecutionRunId });

@@ -9,8 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePathReviewSchedules } from '../api/clients/path-reviews.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
+import { developmentPaths } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
 import {
   type Actor,
@@ -26,9 +29,10 @@ import {
 } from '../workflows/path-review.js';
 import { pathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
 import { pathReviewCycleWorkflowId } from '../workflows/path-review-contract.js';
+import { PathId, ReviewYear } from '../workflows/search-attributes.js';
 import { testCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
-import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'path-review-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -304,13 +308,15 @@ describe('path review cycle', () => {
     expect(done).toMatchObject({ partnersDone: done.partnersTotal, runs: 1, runId: handle.firstExecutionRunId, windowWorkingDays: 30 });
     expect(done.partnersTotal).toBeGreaterThanOrEqual(members.length);
     expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId); // continued as new (1 per batch, 5 per run)
-    await recordHistory(env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId), 'path-review-cycle-continued-as-new');
+    await recordHistory(env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId), 'path-review-cycle-reviews-started-by-activity');
 
     const reviewRuns = new Map<string, string>();
     for (const p of members) {
       const reviewId = pathReviewId('SOFTWARE', p, year);
       const described = await env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)).describe();
-      expect(described.parentExecution?.workflowId).toBe(workflowId);
+      // Started by the cycle's activity, not as its children (activities/start-processes.ts): found by path and year.
+      expect(described.parentExecution).toBeUndefined();
+      expect([described.typedSearchAttributes.get(PathId), described.typedSearchAttributes.get(ReviewYear)]).toEqual(['SOFTWARE', year]);
       reviewRuns.set(p, described.runId);
       const row = await eventually(() => prisma.pathReview.findUnique({ where: { id: reviewId } }).then((r) => r ?? undefined));
       expect(row).toMatchObject({ level: 'CERTIFIED', cycleStartedAt: done.startedAt, year });
@@ -328,5 +334,64 @@ describe('path review cycle', () => {
     for (const p of members) expect((await env.client.workflow.getHandle(pathReviewWorkflowId(pathReviewId('SOFTWARE', p, year))).describe()).runId).toBe(reviewRuns.get(p));
     expect(await prisma.pathReview.count({ where: { year, partnerId: { in: members } } })).toBe(members.length);
     expect(await prisma.pathReviewEvent.count({ where: { reviewId: { in: members.map((p) => pathReviewId('SOFTWARE', p, year)) }, type: 'OPENED' } })).toBe(members.length);
+  });
+});
+
+/** The yearly schedules need a dev server: the time-skipping test server has no schedule API. */
+describe('yearly review schedules (on a dev server)', () => {
+  const scheduleQueue = 'path-review-schedule-test';
+  let dev: TestWorkflowEnvironment;
+  let devWorker: Awaited<ReturnType<typeof startTestWorker>>;
+
+  beforeAll(async () => {
+    dev = await devServerEnv();
+    devWorker = await startTestWorker(dev, scheduleQueue, () => testCalendar(Date.now()));
+  });
+
+  afterAll(async () => {
+    await devWorker?.stop();
+    await dev?.teardown();
+  });
+
+  it('one schedule per path, created once and updated in place; next actions at 00:00 on its review date in Shanghai', async () => {
+    const ids = developmentPaths.paths.map((p) => `annual-path-review-${p.id}`);
+    expect(await ensurePathReviewSchedules(dev.client, scheduleQueue)).toEqual(Object.fromEntries(ids.map((id) => [id, 'created'])));
+    expect(await ensurePathReviewSchedules(dev.client, scheduleQueue)).toEqual(Object.fromEntries(ids.map((id) => [id, 'updated'])));
+    for (const path of developmentPaths.paths) {
+      const described = await dev.client.schedule.getHandle(`annual-path-review-${path.id}`).describe();
+      expect(described.spec.timezone).toBe('Asia/Shanghai');
+      expect(described.policies).toMatchObject({ overlap: 'BUFFER_ALL', catchupWindow: 7 * 24 * 3600 * 1000 });
+      const next = described.info.nextActionTimes.slice(0, 2).map((t) => DateTime.fromJSDate(t, { zone: 'Asia/Shanghai' }));
+      expect(next.map((t) => [t.month, t.day, t.hour, t.minute])).toEqual([0, 1].map(() => [path.review.month, path.review.day, 0, 0]));
+      expect(next[1]!.year - next[0]!.year).toBe(1);
+    }
+  });
+
+  it("a path's action opens the cycle of its scheduled time's year", async () => {
+    const path = developmentPaths.paths.find((p) => p.id === 'SOFTWARE')!;
+    // 2021: a year no other test uses. Just before the date in Shanghai nothing fires; across it, one action.
+    const at = DateTime.fromObject({ year: 2021, month: path.review.month, day: path.review.day }, { zone: 'Asia/Shanghai' });
+    const handle = dev.client.schedule.getHandle(`annual-path-review-${path.id}`);
+    await handle.backfill({ start: at.minus({ hours: 20 }).toJSDate(), end: at.minus({ minutes: 1 }).toJSDate(), overlap: 'ALLOW_ALL' });
+    await handle.backfill({ start: at.minus({ minutes: 1 }).toJSDate(), end: at.plus({ minutes: 1 }).toJSDate(), overlap: 'ALLOW_ALL' });
+
+    const cycle = await eventually(async () => {
+      try {
+        const described = await dev.client.workflow.getHandle(pathReviewCycleWorkflowId('SOFTWARE', 2021)).describe();
+        return described.status.name === 'COMPLETED' ? described : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 60_000);
+    expect(cycle.parentExecution?.workflowId).toMatch(/^annual-path-review-SOFTWARE-/);
+    const actions: string[] = [];
+    for await (const w of dev.client.workflow.list({ query: `WorkflowType = 'scheduledPathReviewCycleWorkflow'` })) actions.push(w.workflowId);
+    expect(actions).toHaveLength(1);
+    expect(await dev.client.workflow.getHandle(actions[0]!).result()).toMatchObject({ pathId: 'SOFTWARE', year: 2021, outcome: 'RUN' });
+    await recordHistory(dev.client.workflow.getHandle(actions[0]!), 'path-review-scheduled-cycle');
+    expect(await devWorker.prisma.pathReviewCycle.findUnique({ where: { pathId_year: { pathId: 'SOFTWARE', year: 2021 } } })).toMatchObject({
+      status: 'COMPLETED',
+      requestedBy: 'schedule',
+    });
   });
 });

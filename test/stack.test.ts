@@ -101,10 +101,10 @@ async function visible(stack: Stack, query: string): Promise<string[]> {
 }
 
 /** The monthly incentive schedule as the stack's dev server describes it. */
-async function monthlySchedule(stack: Stack) {
+async function describeSchedule(stack: Stack, scheduleId: string) {
   const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
   try {
-    return await new Client({ connection, namespace: 'default' }).schedule.getHandle('monthly-incentive-generation').describe();
+    return await new Client({ connection, namespace: 'default' }).schedule.getHandle(scheduleId).describe();
   } finally {
     await connection.close();
   }
@@ -140,9 +140,11 @@ describe('npm start: the real process tree', () => {
       expect(ui.status, 'Temporal Web UI').toBe(200);
       await ui.arrayBuffer();
 
-      // The worker created the monthly incentive schedule at start (and updates it in place at every start).
-      expect(await eventually(async () => first!.output(), (out) => /schedule created/.test(out), 30_000)).toMatch(/schedule created/);
-      expect((await monthlySchedule(first)).spec.timezone).toBe('Asia/Shanghai');
+      // The worker created the monthly incentive schedule and one yearly review schedule per development path at
+      // start (and updates them in place at every start).
+      expect(await eventually(async () => first!.output(), (out) => /annual-path-review-CONSULTING_SI.*schedule created/.test(out), 30_000)).toMatch(/schedule created/);
+      expect((await describeSchedule(first, 'monthly-incentive-generation')).spec.timezone).toBe('Asia/Shanghai');
+      expect((await describeSchedule(first, 'annual-path-review-SOFTWARE')).action).toMatchObject({ workflowType: 'scheduledPathReviewCycleWorkflow' });
 
       const partnerId = newPartner();
       const shared = await share(first, partnerId);

@@ -6,6 +6,7 @@ import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
 import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../api/clients/incentive-runs.js';
+import { ensurePathReviewSchedules } from '../api/clients/path-reviews.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfig();
@@ -34,13 +35,17 @@ try {
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
-    // The time-skipping test server has no schedules: runs are started with POST /v1/admin/incentive-runs.
-    log.info({ schedule: MONTHLY_SCHEDULE_ID }, 'time-skipping server: schedule not created (not supported there)');
+    // The time-skipping test server has no schedules: runs and cycles are started with POST /v1/admin/incentive-runs
+    // and POST /v1/admin/path-reviews.
+    log.info({ schedule: MONTHLY_SCHEDULE_ID }, 'time-skipping server: schedules not created (not supported there)');
   } else {
     const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     try {
       const outcome = await ensureMonthlyIncentiveSchedule(client, config.TEMPORAL_TASK_QUEUE);
       log.info({ schedule: MONTHLY_SCHEDULE_ID }, `schedule ${outcome}`);
+      for (const [schedule, pathOutcome] of Object.entries(await ensurePathReviewSchedules(client, config.TEMPORAL_TASK_QUEUE))) {
+        log.info({ schedule }, `schedule ${pathOutcome}`);
+      }
     } finally {
       await clientConnection.close();
     }

@@ -1,11 +1,12 @@
 /** Builds the partnerflow worker from explicit dependencies, so tests and main() share one definition. */
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export type WorkerDeps = ActivityDeps & {
+export type WorkerDeps = Omit<ActivityDeps, 'temporal'> & {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -19,6 +20,7 @@ export async function createWorker({ connection, namespace, taskQueue, workflowB
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     ...(identity ? { identity } : {}),
     ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
-    activities: createActivities(deps),
+    // The worker's own connection also serves the activities that start workflows.
+    activities: createActivities({ ...deps, temporal: new Client({ connection, namespace }) }),
   });
 }

@@ -5,16 +5,17 @@
  *   schedule `monthly-incentive-generation` (00:00 on the 1st, Asia/Shanghai)
  *     └─▶ monthlyIncentiveGenerationWorkflow: period = the month that just ended at the scheduled time
  *           └─▶ incentiveRunWorkflow(period)   ◀── also POST /v1/admin/incentive-runs (backfill)
- *                 per batch of partners: generate incentives (one activity) ─▶ start verification children
+ *                 per batch of partners: generate incentives (one activity) ─▶ start their verifications (one activity)
  *                 continue-as-new every few batches
  *
- * Why batches through an activity, then children: a batch is generated partner after partner inside one activity,
- * and the next batch starts only once this one's children have started, which bounds the work in flight, so
- * 10,000 partners never flood the worker that also serves interactive requests; the verification workflows then adopt the stored incentive. Children give
- * operators the parent → child links in the Web UI; ABANDON lets them outlive the run (they live 14 working days).
- * Continue-as-new after a few batches keeps each run's history small (about 2 events per child started), whatever
- * the number of partners. Nothing is created twice: incentive ids and workflow ids are derived from partner +
- * period, and a child that already exists (or has finished) is left alone.
+ * Why batches through activities: a batch is generated partner after partner inside one activity, and the next
+ * batch starts only once this one's verification workflows have started, which bounds the work in flight, so 10,000
+ * partners never flood the worker that also serves interactive requests; the verification workflows then adopt the
+ * stored incentive. They are independent workflows (they live 14 working days), started by an activity —
+ * activities/start-processes.ts says why not children — and found by IncentivePeriod. Continue-as-new after a few
+ * batches keeps each run's history small whatever the number of partners. Nothing is created twice: incentive ids
+ * and workflow ids are derived from partner + period, and a workflow that already exists (or has finished) is left
+ * alone.
  */
 import {
   allHandlersFinished,
@@ -22,6 +23,7 @@ import {
   continueAsNew,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -37,7 +39,7 @@ import { persistenceActivityOptions } from './shared.js';
 export const SCHEDULE_ZONE = 'Asia/Shanghai';
 /** Partners per batch: the most verification workflows the run starts before it waits for them. */
 export const RUN_BATCH_SIZE = 100;
-/** Batches per workflow run before continue-as-new (~2 history events per child: well under any limit). */
+/** Batches per workflow run before continue-as-new (a handful of events per batch: well under any limit). */
 export const BATCHES_PER_RUN = 5;
 
 export const incentiveRunWorkflowId = (period: string) => `incentive-run-${period}`;
@@ -57,11 +59,14 @@ export type IncentiveRunResult = { period: string; processed: number };
 
 const activities = proxyActivities<ReturnType<typeof createIncentiveRunActivities>>(persistenceActivityOptions);
 // Generating a batch takes longer than one write: it heartbeats per partner, so a lost worker is noticed quickly.
-const { generateIncentiveBatch } = proxyActivities<ReturnType<typeof createIncentiveRunActivities>>({
+const { generateIncentiveBatch, startVerifications } = proxyActivities<ReturnType<typeof createIncentiveRunActivities>>({
   ...persistenceActivityOptions,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '10 seconds',
 });
+
+/** Histories recorded before verifications were started by an activity replay the child-workflow path. */
+export const VERIFICATIONS_STARTED_BY_ACTIVITY = 'verifications-started-by-activity';
 
 export async function incentiveRunWorkflow(input: IncentiveRunInput): Promise<IncentiveRunResult> {
   const { period, requestedBy } = input;
@@ -73,7 +78,8 @@ export async function incentiveRunWorkflow(input: IncentiveRunInput): Promise<In
 
   if (cursor === undefined) await activities.beginIncentiveRun({ period, runId, requestedBy, at: new Date().toISOString() });
 
-  const startVerification = async (partnerId: string) => {
+  // Kept for histories recorded before VERIFICATIONS_STARTED_BY_ACTIVITY: verifications used to be ABANDONed children.
+  const startVerificationChild = async (partnerId: string) => {
     try {
       await startChild(incentiveWorkflow, {
         workflowId: incentiveWorkflowId(partnerId, period),
@@ -100,7 +106,8 @@ export async function incentiveRunWorkflow(input: IncentiveRunInput): Promise<In
     const partnerIds = await activities.listRunPartners({ period, ...(cursor ? { after: cursor } : {}), limit: batchSize });
     if (partnerIds.length === 0) break;
     const { generated, failures } = await generateIncentiveBatch({ period, partnerIds, generatedAt: new Date().toISOString() });
-    await Promise.all(generated.map(startVerification));
+    if (patched(VERIFICATIONS_STARTED_BY_ACTIVITY)) await startVerifications({ period, partnerIds: generated });
+    else await Promise.all(generated.map(startVerificationChild));
     cursor = partnerIds.at(-1)!;
     processed += partnerIds.length;
     await activities.recordIncentiveRunProgress({ period, runId, processed, failures });

@@ -4,4 +4,4 @@ export { incentiveWorkflow } from './incentive.js';
 export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run.js';
 export { certificationWorkflow } from './certification.js';
 export { pathReviewWorkflow } from './path-review.js';
-export { pathReviewCycleWorkflow } from './path-review-cycle.js';
+export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle.js';

@@ -9,13 +9,25 @@
  * vendor staff read every review (pathReview.readAll) and decide (the workflow refuses partners: VENDOR_ONLY).
  */
 import { DateTime } from 'luxon';
-import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  type Client,
+  ScheduleAlreadyRunning,
+  type ScheduleOptions,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
 import { type CalendarLookup, defaultCalendarLookup } from '../../domain/calendar.js';
 import { pathById } from '../../domain/development-paths.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
-import { CYCLE_SCHEDULE_ZONE, pathReviewCycleWorkflow } from '../../workflows/path-review-cycle.js';
+import {
+  CYCLE_SCHEDULE_ZONE,
+  pathReviewCycleWorkflow,
+  pathReviewScheduleSpecs,
+  scheduledPathReviewCycleWorkflow,
+} from '../../workflows/path-review-cycle.js';
 import {
   apply,
   decide,
@@ -39,6 +51,42 @@ import type { PathReviewCycleView, PathReviewSummary, PathReviewView } from '../
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one review from filling the database. */
+
+/**
+ * One yearly schedule per path, at 00:00 on its review month/day in Asia/Shanghai (domain/development-paths.json).
+ * - Overlap BUFFER_ALL: a year's action is never dropped (a cycle takes minutes; actions overlap only when caught up).
+ * - Catch-up window 7 days: after a Temporal outage across the date the cycle still opens when the server is back
+ *   within a week; every review window counts from the cycle's actual start, so partners lose no days. Later than
+ *   that, a vendor starts it (POST /v1/admin/path-reviews).
+ */
+export const pathReviewScheduleOptions = (taskQueue: string) =>
+  pathReviewScheduleSpecs.map(
+    ({ scheduleId, pathId, spec }) =>
+      ({
+        scheduleId,
+        spec,
+        action: { type: 'startWorkflow', workflowType: scheduledPathReviewCycleWorkflow, args: [{ pathId }] as [{ pathId: string }], workflowId: scheduleId, taskQueue },
+        policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
+        state: { note: `Opens the annual review of the ${pathId} development path (partnerflow worker).` },
+      }) satisfies ScheduleOptions,
+  );
+
+/** Creates each path's schedule, or brings an existing one to today's definition (its paused state and history stay). */
+export async function ensurePathReviewSchedules(temporal: Client, taskQueue: string): Promise<Record<string, 'created' | 'updated'>> {
+  const outcomes: Record<string, 'created' | 'updated'> = {};
+  for (const options of pathReviewScheduleOptions(taskQueue)) {
+    try {
+      await temporal.schedule.create(options);
+      outcomes[options.scheduleId] = 'created';
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await temporal.schedule.getHandle(options.scheduleId).update((current) => ({ ...current, spec: options.spec, action: options.action, policies: options.policies }));
+      outcomes[options.scheduleId] = 'updated';
+    }
+  }
+  return outcomes;
+}
+
 export const MAX_FILES_PER_PATH_REVIEW = 20;
 /** The earliest cycle year a vendor may start (nothing before the platform existed); the latest is next year. */
 export const FIRST_REVIEW_YEAR = 2020;
