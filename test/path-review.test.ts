@@ -264,6 +264,38 @@ describe('path review workflow', () => {
     await recordHistory(handle, 'path-review-lapsed');
   });
 
+  it('waits, visibly, while its window reaches a year the calendar has no data for; opens once the year is added, counting from the cycle start', async () => {
+    const partnerId = partner();
+    await join(partnerId, 'SOFTWARE', 'CERTIFIED');
+    const now = await env.currentTimeMs();
+    const thisYear = DateTime.fromMillis(now, { zone: 'Asia/Shanghai' }).year;
+    const wide = calendar;
+    calendar = testCalendar(now, { years: [thisYear - 1, thisYear] });
+    // 30 working days from 20 December reach into next year, which this calendar does not cover.
+    const cycleStartedAt = DateTime.fromObject({ year: thisYear, month: 12, day: 20, hour: 9 }, { zone: 'Asia/Shanghai' });
+    const reviewId = pathReviewId('SOFTWARE', partnerId, YEAR);
+    const handle = await env.client.workflow.start(pathReviewWorkflow, {
+      workflowId: pathReviewWorkflowId(reviewId),
+      taskQueue,
+      args: [{ pathId: 'SOFTWARE', partnerId, year: YEAR, level: 'CERTIFIED', cycleStartedAt: cycleStartedAt.toISO()! }],
+    });
+    try {
+      await eventually(async () => ((await handle.describe()).searchAttributes.ProcessStatus?.[0] === 'WAITING_FOR_CALENDAR' ? true : undefined));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await prisma.pathReview.findUnique({ where: { id: reviewId } })).toBeNull();
+    } finally {
+      calendar = wide; // the operator adds next year
+    }
+    await advanceTo((await env.currentTimeMs()) + 3_600_000 + 1000);
+    const opened = await eventually(async () => {
+      const s = await handle.query(getPathReview);
+      return s.openedAt ? s : undefined;
+    });
+    expect(opened.windowEndsAt).toBe(wide.addWorkingDays(cycleStartedAt.toJSDate(), 30).deadline.toISOString());
+    expect((await handle.describe()).searchAttributes.ProcessStatus).toEqual(['OPEN']);
+    await handle.terminate('done with it');
+  });
+
   it('supplement round: REQUEST_SUPPLEMENT, a replaced material, supplement, PASS; unanswered by the deadline it lapses', async () => {
     const { handle, reviewId, actor } = await submitted('CONSULTING_SI', 'MEMBER');
     expect((await refused(handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT' }] }))).type).toBe('INVALID_REQUEST');

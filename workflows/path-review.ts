@@ -13,7 +13,17 @@
  *
  * Messages are defined in workflows/path-review-contract.ts (re-exported here), one contract with the API.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createPathReviewActivities, PathReviewTransitionRecord } from '../activities/path-review.js';
 import {
   type Actor,
@@ -37,6 +47,9 @@ import { PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from '.
 import { persistenceActivityOptions, refuse } from './shared.js';
 
 export * from './path-review-contract.js';
+
+/** How often a review that cannot open for lack of calendar data tries again. */
+export const CALENDAR_RETRY = '1 hour';
 
 type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
@@ -262,7 +275,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     { key: PathId, value: state.pathId },
     { key: ReviewYear, value: state.year },
   ]);
-  const opened = await activities.openPathReview({ ...input, openedAt: now() });
+  const opened = await openOnceCalendarCovers();
   Object.assign(state, { openedAt: opened.openedAt, terms: opened.terms, windowEndsAt: opened.windowEndsAt, reminders: opened.reminders, seq: opened.seq });
   publish();
 
@@ -275,6 +288,26 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   await persisting;
   await condition(allHandlersFinished);
   return snapshot();
+
+  /**
+   * A window reaching a year the partner's calendar has no data for cannot be computed (deadlines fail closed, see
+   * activities/calendar.ts). Rather than fail, the review waits — ProcessStatus WAITING_FOR_CALENDAR in the Web UI —
+   * and tries again every CALENDAR_RETRY until an operator has added that year; the window still counts from the
+   * cycle's start, so the partner loses no days.
+   */
+  async function openOnceCalendarCovers() {
+    for (;;) {
+      try {
+        return await activities.openPathReview({ ...input, openedAt: now() });
+      } catch (error) {
+        const cause = error instanceof ActivityFailure ? error.cause : undefined;
+        if (!(cause instanceof ApplicationFailure && cause.type === 'CALENDAR_YEAR_NOT_COVERED')) throw error;
+        log.warn('path review waits for calendar data', { reviewId: state.reviewId, reason: cause.message });
+        upsertSearchAttributes([{ key: ProcessStatus, value: 'WAITING_FOR_CALENDAR' }]);
+        await sleep(CALENDAR_RETRY);
+      }
+    }
+  }
 
   /** Until a submission: reminders before the window closes, LAPSED when it closes. */
   async function windowPhase() {
