@@ -11,13 +11,24 @@ import type { OpportunityInput, OpportunityStatus } from '../workflows/opportuni
 import { failClosed } from './calendar.js';
 
 export const ACCEPT_WORKING_DAYS = 3;
+/** The partner is reminded this many working days before its accept deadline. */
+export const ACCEPT_REMINDER_WORKING_DAYS = 1;
+export const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
+export const EXPIRED_TOPIC = 'opportunity.expired';
 
-export type AcceptPlan = { acceptDeadline: string; explanation: DeadlineExplanation; calendar: string; zone: string };
+export type AcceptPlan = {
+  acceptDeadline: string;
+  /** ACCEPT_REMINDER_WORKING_DAYS working days before the deadline, at the same local time. */
+  reminderAt: string;
+  explanation: DeadlineExplanation;
+  calendar: string;
+  zone: string;
+};
 
 export type TransitionRecord = {
   opportunityId: string;
   seq: number;
-  type: 'ACCEPTED' | 'REJECTED' | 'EXPIRED' | 'UPDATE_POSTED' | 'CLOSED';
+  type: 'ACCEPTED' | 'REJECTED' | 'EXPIRED' | 'UPDATE_POSTED' | 'CLOSED' | 'DEADLINE_CHANGED';
   fromStatus: OpportunityStatus;
   toStatus: OpportunityStatus;
   actor: string;
@@ -30,8 +41,12 @@ export type TransitionRecord = {
 /** Pure: the accept deadline for an opportunity shared at `sharedAt`. Also used by the API to fail fast. */
 export function planAcceptDeadline(sharedAt: Date, calendar: BusinessCalendar): AcceptPlan {
   const { deadline, explanation } = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS);
-  return { acceptDeadline: deadline.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
+  const reminder = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS - ACCEPT_REMINDER_WORKING_DAYS).deadline;
+  return { acceptDeadline: deadline.toISOString(), reminderAt: reminder.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
 }
+
+/** Outbox messages of an opportunity (dedupe keys: one per message and deadline). */
+export type OpportunityMessage = { topic: string; opportunityId: string; partnerId: string; dedupeKey: string; dueAt: string; payload: Record<string, unknown> };
 
 export type OpportunityActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
@@ -80,6 +95,10 @@ export function createOpportunityActivities({ prisma, calendarFor = defaultCalen
       });
     },
 
+    /**
+     * One transition, its history row and what it tells the outside world (the outbox) in one transaction: a failed
+     * state change emits nothing. DEADLINE_CHANGED carries the new plan in `data` and moves the stored deadline.
+     */
     async recordTransition(t: TransitionRecord): Promise<void> {
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
@@ -88,16 +107,47 @@ export function createOpportunityActivities({ prisma, calendarFor = defaultCalen
           skipDuplicates: true,
         });
         if (inserted.count === 0) return; // a retry: already recorded
-        await tx.opportunity.update({
+        const replanned = t.type === 'DEADLINE_CHANGED' ? (t.data as { to: string; explanation: DeadlineExplanation; calendar: string; zone: string }) : undefined;
+        const row = await tx.opportunity.update({
           where: { id: t.opportunityId },
           data: {
             status: t.toStatus,
             lastSeq: t.seq,
             updatedAt: at,
-            ...(t.fromStatus === 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
+            ...(t.fromStatus === 'PENDING_ACCEPTANCE' && t.toStatus !== 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
             ...(t.type === 'CLOSED' ? { closedAt: at } : {}),
+            ...(replanned
+              ? {
+                  acceptDeadline: new Date(replanned.to),
+                  deadlineExplanation: replanned.explanation as unknown as Prisma.InputJsonValue,
+                  calendar: replanned.calendar,
+                  zone: replanned.zone,
+                }
+              : {}),
           },
         });
+        if (t.type === 'EXPIRED') {
+          await tx.outbox.createMany({
+            data: [
+              {
+                topic: EXPIRED_TOPIC,
+                aggregateId: t.opportunityId,
+                dedupeKey: `${EXPIRED_TOPIC}-${t.opportunityId}`,
+                dueAt: at,
+                payload: { opportunityId: t.opportunityId, partnerId: row.partnerId, title: row.title, acceptDeadline: row.acceptDeadline.toISOString(), expiredAt: t.at, reclaimed: true },
+              },
+            ],
+            skipDuplicates: true,
+          });
+        }
+      });
+    },
+
+    /** Appends one message to the outbox, once per dedupe key (the accept reminder). */
+    async enqueueOpportunityMessage(m: OpportunityMessage): Promise<void> {
+      await prisma.outbox.createMany({
+        data: [{ topic: m.topic, aggregateId: m.opportunityId, dedupeKey: m.dedupeKey, dueAt: new Date(m.dueAt), payload: { ...m.payload, opportunityId: m.opportunityId, partnerId: m.partnerId } as Prisma.InputJsonValue }],
+        skipDuplicates: true,
       });
     },
   };

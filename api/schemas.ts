@@ -63,7 +63,7 @@ export const opportunitySummarySchema = z
   })
   .meta({ id: 'OpportunitySummary', description: 'An opportunity as listed (no history).' });
 
-export const EVENT_TYPES = ['SHARED', 'ACCEPTED', 'REJECTED', 'EXPIRED', 'UPDATE_POSTED', 'CLOSED'] as const;
+export const EVENT_TYPES = ['SHARED', 'ACCEPTED', 'REJECTED', 'EXPIRED', 'UPDATE_POSTED', 'CLOSED', 'DEADLINE_CHANGED'] as const;
 
 export const opportunitySchema = opportunitySummarySchema
   .extend({

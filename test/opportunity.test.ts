@@ -17,6 +17,7 @@ import {
   getState,
   opportunityWorkflow,
   postUpdate,
+  recomputeDeadline,
   reject,
   share,
 } from '../workflows/opportunity.js';
@@ -61,6 +62,16 @@ async function shareOne(partnerId = partner()) {
 async function advanceTo(target: number) {
   const now = await env.currentTimeMs();
   if (target > now) await env.sleep(target - now);
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function dbState(opportunityId: string) {
@@ -220,6 +231,96 @@ describe('opportunity workflow', () => {
     } finally {
       calendar = previous;
     }
+  });
+});
+
+describe('accept reminder, expiry message and deadline recomputation', () => {
+  const outbox = (opportunityId: string) => prisma.outbox.findMany({ where: { aggregateId: opportunityId }, orderBy: { id: 'asc' } });
+  const processDeadline = async (handle: WorkflowHandle) => ((await handle.describe()).searchAttributes.ProcessDeadline?.[0] as Date | undefined)?.toISOString();
+  const pendingWith = async (handle: WorkflowHandle, deadline: number) =>
+    eventually(async () => ((await handle.query(getState)).acceptDeadline === new Date(deadline).toISOString() ? true : undefined));
+
+  /** Shares at Friday 15:00 (deadline Wednesday 15:00) on the plain test calendar. */
+  async function shareOnFriday() {
+    calendar = testCalendar(await env.currentTimeMs());
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const shared = await shareOne();
+    // Instants count from sharedAt (Friday 15:00 and a few ms); calendar dates from Friday.
+    const at = (days: number) => Date.parse(shared.snapshot.sharedAt!) + days * DAY;
+    expect(shared.snapshot.acceptDeadline).toBe(new Date(at(5)).toISOString());
+    return { ...shared, friday, at };
+  }
+
+  it('reminds one working day before the deadline, and tells of the expiry in the transaction that records it', async () => {
+    const { opportunityId, partnerId, handle, at } = await shareOnFriday();
+    const reminderAt = at(4); // Tuesday 15:00: Wednesday 15:00 less one working day
+    await advanceTo(reminderAt - 1000);
+    expect(await outbox(opportunityId)).toEqual([]);
+    await advanceTo(reminderAt + 1000);
+    const [reminder] = await eventually(async () => ((await outbox(opportunityId)).length === 1 ? outbox(opportunityId) : undefined));
+    expect(reminder).toMatchObject({ topic: 'opportunity.accept-reminder', dueAt: new Date(reminderAt), payload: { opportunityId, partnerId, acceptDeadline: new Date(at(5)).toISOString() } });
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const expiredAt = (await dbState(opportunityId)).row.events[1]!.at;
+    expect((await outbox(opportunityId)).map((m) => [m.topic, m.dueAt.getTime(), (m.payload as { partnerId: string }).partnerId])).toEqual([
+      ['opportunity.accept-reminder', reminderAt, partnerId],
+      ['opportunity.expired', expiredAt.getTime(), partnerId],
+    ]);
+  });
+
+  it('a holiday added inside the window pushes the deadline by one working day: history, row, search attribute, expiry', async () => {
+    const { opportunityId, handle, friday, at } = await shareOnFriday();
+    const [oldDeadline, newDeadline] = [at(5), at(6)];
+    calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] }); // Monday
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
+    await pendingWith(handle, newDeadline);
+    const { row, events } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'DEADLINE_CHANGED']);
+    expect(row.acceptDeadline.getTime()).toBe(newDeadline);
+    expect(row.events[1]).toMatchObject({
+      fromStatus: 'PENDING_ACCEPTANCE',
+      toStatus: 'PENDING_ACCEPTANCE',
+      actor: 'system',
+      reasonCode: 'CALENDAR_CHANGED',
+      data: { from: new Date(oldDeadline).toISOString(), to: new Date(newDeadline).toISOString(), calendar: 'TEST', reasons: ['calendar TEST changed'] },
+    });
+    expect(row.events[1]!.note).toContain('v2');
+    expect(await processDeadline(handle)).toBe(new Date(newDeadline).toISOString());
+    await advanceTo(oldDeadline + 1000);
+    expect((await handle.query(getState)).status).toBe('PENDING_ACCEPTANCE');
+    expect((await handle.result()).status).toBe('EXPIRED');
+    const expired = (await dbState(opportunityId)).row.events[2]!;
+    expect(expired.at.getTime()).toBeGreaterThanOrEqual(newDeadline);
+    expect(expired.at.getTime()).toBeLessThan(newDeadline + 1000);
+    await recordHistory(handle, 'opportunity-deadline-recomputed');
+  });
+
+  it('a make-up day pulls the deadline in; already past, it expires at once', async () => {
+    const { opportunityId, handle, friday, at } = await shareOnFriday();
+    const pulledIn = at(4); // Saturday works: Tuesday 15:00
+    await advanceTo(pulledIn + 30 * 60_000); // Tuesday 15:30: still pending on the old calendar
+    expect((await handle.query(getState)).status).toBe('PENDING_ACCEPTANCE');
+    calendar = testCalendar(friday.toMillis(), { makeupWorkdays: [isoDate(friday.plus({ days: 1 }))] });
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await eventually(async () => ((await dbState(opportunityId)).status === 'EXPIRED' ? true : undefined));
+    const { events, row } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'DEADLINE_CHANGED', 'EXPIRED']);
+    expect(row.acceptDeadline.getTime()).toBe(pulledIn);
+    expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(pulledIn + 30 * 60_000);
+  });
+
+  it('a change outside the window, or after the outcome, changes nothing', async () => {
+    const { opportunityId, partnerId, handle, friday, at } = await shareOnFriday();
+    calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 40 }))] });
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] }); // handled after the signal
+    calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] });
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed again' });
+    await handle.executeUpdate(postUpdate, { args: [{ actor: { sub: 'u', partnerId }, stage: 'QUALIFYING', note: 'n' }] });
+    const { events, row } = await dbState(opportunityId);
+    expect(events).toEqual(['SHARED', 'ACCEPTED', 'UPDATE_POSTED']);
+    expect(row.acceptDeadline.getTime()).toBe(at(5));
+    calendar = testCalendar(await env.currentTimeMs());
   });
 });
 

@@ -12,13 +12,15 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
+import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
 import type { Money } from '../domain/money.js';
 import { PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import { persistenceActivityOptions, refuse } from './shared.js';
@@ -62,6 +64,16 @@ export const reject = defineUpdate<OpportunitySnapshot, [{ actor: Actor; reasonC
 export const postUpdate = defineUpdate<OpportunitySnapshot, [{ actor: Actor; stage: Stage; note: string }]>('postUpdate');
 export const close = defineUpdate<OpportunitySnapshot, [{ actor: Actor; outcome: 'WON' | 'LOST'; note?: string }]>('close');
 export const getState = defineQuery<OpportunitySnapshot>('getState');
+/**
+ * The partner's calendar (or the partner's assignment) changed: recompute the accept deadline from sharedAt with the
+ * calendar as it is now (an activity reads it; workflow code never does). The payload only says why, for history.
+ */
+export const recomputeDeadline = defineSignal<[{ reason: string; calendar?: string; version?: number }]>('recomputeDeadline');
+
+/** Histories recorded before the accept reminder and deadline recomputation replay the single-timer wait. */
+export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
+/** The topic names of activities/opportunity.ts, repeated: workflow code imports no activity module. */
+const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
 
 /** Refusal types: the API maps each to a status (see api/clients/opportunity.ts). */
 export const Refusal = {
@@ -82,6 +94,9 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     seq: 0,
   };
   let shareFailure: ApplicationFailure | undefined;
+  let reminderAt: string | undefined;
+  let reminded = false;
+  const recomputeRequests: { reason: string; calendar?: string; version?: number }[] = [];
   // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
   let persisting: Promise<unknown> = Promise.resolve();
 
@@ -115,6 +130,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   };
 
   setHandler(getState, () => ({ ...state }));
+  setHandler(recomputeDeadline, (request) => void recomputeRequests.push(request));
   setHandler(share, async () => {
     await condition(() => state.sharedAt !== undefined || shareFailure !== undefined);
     if (shareFailure) throw shareFailure;
@@ -145,6 +161,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       const plan = await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
       await activities.recordShared({ ...input, sharedAt, ...plan });
       Object.assign(state, { sharedAt, acceptDeadline: plan.acceptDeadline, seq: 1 });
+      reminderAt = plan.reminderAt;
       upsertSearchAttributes([
         { key: PartnerId, value: input.partnerId },
         { key: ProcessStatus, value: state.status },
@@ -161,19 +178,22 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     }
   }
 
-  if (state.status === 'PENDING_ACCEPTANCE') {
+  const expire = () =>
+    transition({
+      type: 'EXPIRED',
+      toStatus: 'EXPIRED',
+      actor: 'system',
+      reasonCode: 'ACCEPT_DEADLINE_PASSED',
+      note: 'Not accepted within the accept deadline: auto-rejected and reclaimed by the vendor.',
+      data: { reclaimed: true },
+    });
+
+  if (state.status === 'PENDING_ACCEPTANCE' && patched(ACCEPT_REMINDER_AND_RECOMPUTE)) {
+    await pendingPhase();
+  } else if (state.status === 'PENDING_ACCEPTANCE') {
     const msLeft = Date.parse(state.acceptDeadline!) - Date.now();
     const decided = await condition(() => state.status !== 'PENDING_ACCEPTANCE', Math.max(msLeft, 1));
-    if (!decided) {
-      await transition({
-        type: 'EXPIRED',
-        toStatus: 'EXPIRED',
-        actor: 'system',
-        reasonCode: 'ACCEPT_DEADLINE_PASSED',
-        note: 'Not accepted within the accept deadline: auto-rejected and reclaimed by the vendor.',
-        data: { reclaimed: true },
-      });
-    }
+    if (!decided) await expire();
   }
 
   while (state.status === 'ACCEPTED') {
@@ -188,4 +208,51 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   await persisting;
   await condition(allHandlersFinished);
   return { ...state };
+
+  /**
+   * Until accepted or rejected: the reminder, deadline recomputations, and expiry at the (latest) deadline. A
+   * recomputed deadline already in the past expires at once; after the deadline nothing is recomputed.
+   */
+  async function pendingPhase() {
+    while (state.status === 'PENDING_ACCEPTANCE') {
+      const deadline = Date.parse(state.acceptDeadline!);
+      const reminderDue = reminderAt && !reminded ? Math.min(Date.parse(reminderAt), deadline) : deadline;
+      const woken = await condition(() => state.status !== 'PENDING_ACCEPTANCE' || recomputeRequests.length > 0, Math.max(reminderDue - Date.now(), 1));
+      if (state.status !== 'PENDING_ACCEPTANCE') return;
+      if (woken && Date.now() < deadline) {
+        await recompute(recomputeRequests.splice(0));
+      } else if (Date.now() >= deadline) {
+        await expire();
+      } else if (reminderAt && !reminded) {
+        reminded = true;
+        await activities.enqueueOpportunityMessage({
+          topic: ACCEPT_REMINDER_TOPIC,
+          opportunityId: state.opportunityId,
+          partnerId: state.partnerId,
+          // One reminder per deadline: a moved deadline reminds again.
+          dedupeKey: `${ACCEPT_REMINDER_TOPIC}-${state.opportunityId}-${state.acceptDeadline}`,
+          dueAt: reminderAt,
+          payload: { acceptDeadline: state.acceptDeadline, reminderAt },
+        });
+      } // else: the timer fired before its time (a reminder already sent): wait again
+    }
+  }
+
+  async function recompute(requests: { reason: string; calendar?: string; version?: number }[]) {
+    const plan: AcceptPlan = await activities.planAcceptDeadline({ partnerId: state.partnerId, sharedAt: state.sharedAt! });
+    if (state.status !== 'PENDING_ACCEPTANCE' || plan.acceptDeadline === state.acceptDeadline) return;
+    const from = state.acceptDeadline!;
+    state.acceptDeadline = plan.acceptDeadline;
+    if (reminderAt !== plan.reminderAt) [reminderAt, reminded] = [plan.reminderAt, false];
+    upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.acceptDeadline) }]);
+    const last = requests.at(-1);
+    await transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: 'PENDING_ACCEPTANCE',
+      actor: 'system',
+      reasonCode: 'CALENDAR_CHANGED',
+      note: `Accept deadline recomputed from sharedAt with calendar ${plan.calendar}${last?.version !== undefined ? ` v${last.version}` : ''}: ${from} → ${plan.acceptDeadline}.`,
+      data: { from, to: plan.acceptDeadline, calendar: plan.calendar, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
+    });
+  }
 }
