@@ -6,7 +6,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { historyColumns } from './history.js';
 import { loadPartnerFacts } from './partner-facts.js';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
-import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
+import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import { databaseCalendarLookup } from '../platform/calendars.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import {
@@ -63,8 +64,8 @@ export type CertificationActivityDeps = { prisma: PrismaClient; calendarFor?: Ca
 
 const invalid = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
 
-export function createCertificationActivities({ prisma, calendarFor = defaultCalendarLookup }: CertificationActivityDeps) {
-  const zoneOf = (partnerId: string) => calendarFor(partnerId).zone;
+export function createCertificationActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: CertificationActivityDeps) {
+  const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
   const loadDraft = async (id: string) => {
     const row = await prisma.certificationApplication.findUnique({ where: { id } });
     return row ? { createdAt: row.createdAt.toISOString(), terms: row.terms as CertificationTerms, seq: row.lastSeq } : undefined;
@@ -138,20 +139,21 @@ export function createCertificationActivities({ prisma, calendarFor = defaultCal
     async checkCertificationPrerequisites({ partnerId, type, at }: { partnerId: string; type: string; at: string }): Promise<Prerequisites> {
       const entry = catalogEntry(type);
       if (!entry) throw invalid(CertificationRefusal.unknownType, `${type} is no longer a certification type of the catalog.`);
-      const today = localDate(at, zoneOf(partnerId));
+      const today = localDate(at, await zoneOf(partnerId));
       const facts = await loadPartnerFacts(prisma, partnerId);
       return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
     },
 
     /** `workingDays` working days from `from` in the partner's calendar (fails closed). */
     async planCertificationDeadline({ partnerId, from, workingDays }: { partnerId: string; from: string; workingDays: number }): Promise<{ deadline: string; explanation: DeadlineExplanation }> {
-      const { deadline, explanation } = failClosed(() => calendarFor(partnerId).addWorkingDays(new Date(from), workingDays));
+      const { calendar } = await calendarFor(partnerId);
+      const { deadline, explanation } = failClosed(() => calendar.addWorkingDays(new Date(from), workingDays));
       return { deadline: deadline.toISOString(), explanation };
     },
 
     /** The certificate an approval at `approvedAt` issues (pure planning: recorded with the APPROVED transition). */
     async planCertificate(a: { applicationId: string; partnerId: string; type: string; solutionName?: string; terms: CertificationTerms; approvedAt: string }): Promise<CertificateSnapshot> {
-      const zone = zoneOf(a.partnerId);
+      const zone = await zoneOf(a.partnerId);
       const validFrom = localDate(a.approvedAt, zone);
       const validTo = validToFor(validFrom, a.terms.validityYears);
       return {
@@ -171,7 +173,7 @@ export function createCertificationActivities({ prisma, calendarFor = defaultCal
 
     /** Expiry and reminder instants of a certificate valid to `validTo` (after an extension). */
     async planCertificateTimes({ partnerId, validTo }: { partnerId: string; validTo: string }) {
-      return certificateTimes(validTo, zoneOf(partnerId));
+      return certificateTimes(validTo, await zoneOf(partnerId));
     },
 
     /** For a renewal's approval: the original certificate, and its validTo moved by `validityYears`. */

@@ -8,8 +8,8 @@ import { historyColumns } from './history.js';
 import {
   type CalendarLookup,
   type DeadlineExplanation,
-  defaultCalendarLookup,
 } from '../domain/calendar.js';
+import { databaseCalendarLookup } from '../platform/calendars.js';
 import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
@@ -63,7 +63,7 @@ const DEFAULT_CURRENCY = incentiveRules.rates[0]?.currency ?? 'CNY';
 const fromDate = (date: Date) => date.toISOString().slice(0, 10);
 const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
 
-export function createIncentiveActivities({ prisma, calendarFor = defaultCalendarLookup }: IncentiveActivityDeps) {
+export function createIncentiveActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: IncentiveActivityDeps) {
   async function load(id: string): Promise<GeneratedIncentive | undefined> {
     const row = await prisma.incentive.findUnique({ where: { id }, include: { lines: { orderBy: [{ employeeId: 'asc' }, { expertId: 'asc' }] } } });
     if (!row) return undefined;
@@ -104,7 +104,7 @@ export function createIncentiveActivities({ prisma, calendarFor = defaultCalenda
         throw ApplicationFailure.nonRetryable(String((error as Error).message), 'INVALID_PERIOD');
       }
       const at = new Date(generatedAt);
-      const calendar = calendarFor(partnerId);
+      const { calendar } = await calendarFor(partnerId);
       const deadline = failClosed(() => calendar.addWorkingDays(at, VERIFICATION_WORKING_DAYS));
       const reminder = failClosed(() => calendar.addWorkingDays(at, REMINDER_WORKING_DAYS));
 

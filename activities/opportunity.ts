@@ -2,7 +2,8 @@
  * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds
  * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
-import { type BusinessCalendar, type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
+import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import { databaseCalendarLookup } from '../platform/calendars.js';
 import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -50,10 +51,11 @@ export type OpportunityMessage = { topic: string; opportunityId: string; partner
 
 export type OpportunityActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
-export function createOpportunityActivities({ prisma, calendarFor = defaultCalendarLookup }: OpportunityActivityDeps) {
+export function createOpportunityActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: OpportunityActivityDeps) {
   return {
     async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
-      return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendarFor(partnerId)));
+      const { calendar } = await calendarFor(partnerId);
+      return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendar));
     },
 
     async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {

@@ -5,9 +5,10 @@
  * event row (review_id, seq) and the change row (review_id) are both unique.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { type CalendarLookup, type DeadlineExplanation, defaultCalendarLookup } from '../domain/calendar.js';
+import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { evaluateRequirements, levelAfterFailure, pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
+import { databaseCalendarLookup } from '../platform/calendars.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import {
   PATH_REVIEW_MATERIAL_OWNER,
@@ -59,7 +60,7 @@ export type PathReviewActivityDeps = { prisma: PrismaClient; calendarFor?: Calen
 const invalid = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
 const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
 
-export function createPathReviewActivities({ prisma, calendarFor = defaultCalendarLookup }: PathReviewActivityDeps) {
+export function createPathReviewActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: PathReviewActivityDeps) {
   const loadOpened = async (id: string): Promise<OpenedPathReview | undefined> => {
     const row = await prisma.pathReview.findUnique({ where: { id } });
     if (!row) return undefined;
@@ -88,7 +89,7 @@ export function createPathReviewActivities({ prisma, calendarFor = defaultCalend
         levels: path.levels.map((l) => l.level),
         levelAfterFailure: levelAfterFailure(path, input.level),
       };
-      const calendar = calendarFor(input.partnerId);
+      const { calendar } = await calendarFor(input.partnerId);
       const from = new Date(input.cycleStartedAt);
       const window = failClosed(() => calendar.addWorkingDays(from, terms.windowWorkingDays));
       const reminders = WINDOW_REMINDER_DAYS.filter((days) => terms.windowWorkingDays > days).map((days) => ({
@@ -137,7 +138,7 @@ export function createPathReviewActivities({ prisma, calendarFor = defaultCalend
     async evaluatePathRequirements({ pathId, partnerId, level, at }: { pathId: string; partnerId: string; level: string; at: string }): Promise<{ today: string; results: RequirementItem[] }> {
       const path = pathById(pathId);
       if (!path) throw invalid(PathReviewRefusal.invalid, `${pathId} is no longer a development path.`);
-      const today = localDate(at, calendarFor(partnerId).zone);
+      const today = localDate(at, (await calendarFor(partnerId)).calendar.zone);
       const facts = await loadPartnerFacts(prisma, partnerId);
       return { today, results: evaluateRequirements(path, level, facts, today).map(({ description, required, actual, met }) => ({ description, required, actual, met })) };
     },
@@ -150,7 +151,8 @@ export function createPathReviewActivities({ prisma, calendarFor = defaultCalend
 
     /** `workingDays` working days from `from` in the partner's calendar (fails closed). */
     async planPathReviewDeadline({ partnerId, from, workingDays }: { partnerId: string; from: string; workingDays: number }): Promise<{ deadline: string; explanation: DeadlineExplanation }> {
-      const { deadline, explanation } = failClosed(() => calendarFor(partnerId).addWorkingDays(new Date(from), workingDays));
+      const { calendar } = await calendarFor(partnerId);
+      const { deadline, explanation } = failClosed(() => calendar.addWorkingDays(new Date(from), workingDays));
       return { deadline: deadline.toISOString(), explanation };
     },
 

@@ -9,7 +9,8 @@ import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys } from '../domain/auth.js';
-import { type BusinessCalendar, type CalendarLookup, getCalendar } from '../domain/calendar.js';
+import type { CalendarLookup } from '../domain/calendar.js';
+import { createCalendarsClient } from './clients/calendars.js';
 import { createCertificationClient } from './clients/certification.js';
 import { createExpertsClient } from './clients/experts.js';
 import { createIncentiveRunsClient } from './clients/incentive-runs.js';
@@ -41,9 +42,10 @@ export type AppDeps = {
   jwtSecret: string;
   jwks?: { url: string; issuer?: string; audience?: string; cooldownMs?: number };
   logger: Logger;
-  /** Partner → the calendar its deadlines count in; and calendars by name (default: the shipped ones). */
+  /** Partner → the calendar (current version) its deadlines count in; default: the database's, with `defaultCalendar`. */
   calendarFor?: CalendarLookup;
-  calendarByName?: (name: string) => BusinessCalendar | undefined;
+  /** The calendar of partners without an assignment (DEFAULT_CALENDAR); default CN. */
+  defaultCalendar?: string;
   /** Present only on the time-skipping server: enables /v1/admin/clock. */
   timeSkipping?: Connection;
   /** Requests per minute per bearer token (per IP without one). */
@@ -64,7 +66,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
   const routes: RouteDef[] = [
     ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
     ...opportunityRoutes(createOpportunityClient(deps)),
-    ...calendarRoutes(deps.calendarByName ?? getCalendar),
+    ...calendarRoutes(createCalendarsClient(deps)),
     ...memberRoutes(createMembersClient(deps)),
     ...expertRoutes(createExpertsClient(deps)),
     ...incentiveRunRoutes(createIncentiveRunsClient(deps)),

@@ -100,8 +100,10 @@ export type MountOptions = {
   resolvePrincipal?: (principal: Principal) => Promise<Principal>;
 };
 
+// The object's id; else what the path names (a calendar, a partner's assignment).
 const targetOf = (params: unknown, body: unknown): string | undefined => {
-  const id = (params as { id?: unknown } | undefined)?.id ?? (body as { id?: unknown } | undefined)?.id;
+  const p = params as { id?: unknown; name?: unknown; partnerId?: unknown } | undefined;
+  const id = p?.id ?? (body as { id?: unknown } | undefined)?.id ?? p?.name ?? p?.partnerId;
   return typeof id === 'string' ? id : undefined;
 };
 

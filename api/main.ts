@@ -1,7 +1,7 @@
 /** The HTTP API process. */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../platform/config.js';
-import { loadCalendars } from '../platform/calendars.js';
+import { createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectTimeSkipping } from '../platform/temporal.js';
@@ -9,7 +9,6 @@ import { createApp } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger('api', config.LOG_LEVEL);
-const calendars = loadCalendars(config.CALENDAR_DIR, config.DEFAULT_CALENDAR);
 const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
 const connection = config.TEMPORAL_TIME_SKIPPING
   ? await connectTimeSkipping(config.TEMPORAL_ADDRESS)
@@ -32,8 +31,8 @@ const app = createApp({
     : {}),
   logger,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-  calendarFor: calendars.forPartner,
-  calendarByName: (name) => calendars.get(name),
+  calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
+  defaultCalendar: config.DEFAULT_CALENDAR,
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),
 });
 const server = app.listen(config.PORT, () => {

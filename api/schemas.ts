@@ -32,6 +32,7 @@ export const problemSchema = z
 export const deadlineExplanationSchema = z
   .strictObject({
     calendar: z.string(),
+    calendarVersion: z.number().int().min(1).optional().describe('the stored calendar version the deadline was computed with'),
     zone: z.string(),
     from: instant.describe('local ISO 8601 with offset'),
     workingDays: z.number().int().min(1),
@@ -580,3 +581,57 @@ export const pathReviewPageSchema = z
 export type PathReviewCycleView = z.output<typeof pathReviewCycleSchema>;
 export type PathReviewSummary = z.output<typeof pathReviewSummarySchema>;
 export type PathReviewView = z.output<typeof pathReviewSchema>;
+
+// Business calendars as data (api/clients/calendars.ts, domain/calendar-versions.ts).
+const yearsCoveredSchema = z.strictObject({ first: z.number().int(), last: z.number().int() });
+const holidayRangeSchema = z.strictObject({ from: z.iso.date(), to: z.iso.date(), name: z.string() });
+const makeupWorkdaySchema = z.strictObject({ date: z.iso.date(), name: z.string() });
+const dayKindSchema = z.enum(['WORKDAY', 'REST_DAY', 'HOLIDAY', 'MAKEUP_WORKDAY', 'NOT_COVERED']);
+
+export const calendarChangeSchema = z
+  .strictObject({
+    everyDate: z.boolean().describe('zone or rest days changed: any deadline may move'),
+    zone: z.strictObject({ from: z.string(), to: z.string() }).optional(),
+    restWeekdays: z.strictObject({ from: z.array(z.number().int()), to: z.array(z.number().int()) }).optional(),
+    years: z.strictObject({ from: yearsCoveredSchema, to: yearsCoveredSchema }).optional(),
+    dates: z.array(z.strictObject({ date: z.iso.date(), from: dayKindSchema, to: dayKindSchema })).describe('holidays and make-up days whose kind differs'),
+  })
+  .meta({ id: 'CalendarChange', description: 'What differs between two calendar versions (or the calendars before and after a partner moved).' });
+
+export const calendarSummarySchema = z
+  .strictObject({
+    name: z.string(),
+    version: z.number().int().min(1),
+    zone: z.string(),
+    restWeekdays: z.array(z.number().int().min(1).max(7)).describe('ISO weekdays, 1 = Monday'),
+    years: yearsCoveredSchema.describe('the years covered; deadlines reaching outside them are refused'),
+    changedBy: z.string(),
+    changedAt: instant,
+  })
+  .meta({ id: 'CalendarSummary' });
+export type CalendarSummaryView = z.infer<typeof calendarSummarySchema>;
+
+export const calendarSchema = calendarSummarySchema
+  .extend({
+    holidays: z.array(holidayRangeSchema),
+    makeupWorkdays: z.array(makeupWorkdaySchema),
+    changes: calendarChangeSchema.nullable().describe('vs. the previous version; null for version 1'),
+  })
+  .meta({ id: 'Calendar', description: 'A business calendar in its current version.' });
+export type CalendarView = z.infer<typeof calendarSchema>;
+
+export const calendarListSchema = z.strictObject({ items: z.array(calendarSummarySchema) }).meta({ id: 'CalendarList' });
+
+export const partnerCalendarSchema = z
+  .strictObject({
+    partnerId: z.string(),
+    calendar: z.string(),
+    version: z.number().int().min(1).describe("the calendar's current version"),
+    zone: z.string(),
+    isDefault: z.boolean().describe('no assignment: the default calendar'),
+    assignedBy: z.string().nullable(),
+    assignedAt: instant.nullable(),
+    changes: calendarChangeSchema.optional().describe('after a move: what differs between the old and the new calendar'),
+  })
+  .meta({ id: 'PartnerCalendar' });
+export type PartnerCalendarView = z.infer<typeof partnerCalendarSchema>;

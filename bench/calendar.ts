@@ -3,7 +3,7 @@
  * pseudo-random moments between 2025-01-01 and 2026-11-30 (Asia/Shanghai). Pure CPU, in this process.
  */
 import { performance } from 'node:perf_hooks';
-import { getCalendar } from '../domain/calendar.js';
+import { snapshotCalendar } from '../domain/calendar.js';
 import { collectGarbage, envInt, fixed, grouped, memory, mib, mulberry32, percentile, table } from './lib.js';
 
 // [from, to): every instant of 2025-01-01 .. 2026-11-30 in the calendar's zone (UTC+8, no DST).
@@ -40,7 +40,7 @@ export type CalendarResult = { options: CalendarOptions; calendar: string; zone:
 
 /** Rounds yield to the event loop in between (outside the timed part), so a signal is handled promptly. */
 export async function runCalendarBench(options: CalendarOptions = calendarOptionsFromEnv(), signal?: AbortSignal): Promise<CalendarResult> {
-  const calendar = getCalendar('CN');
+  const calendar = snapshotCalendar('CN');
   if (!calendar) throw new Error('the shipped CN calendar is missing');
 
   const random = mulberry32(options.seed);

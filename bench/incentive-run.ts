@@ -21,7 +21,7 @@ import protos from '@temporalio/proto';
 import { monthBounds } from '../domain/incentive-rules.js';
 import { periodEndedBy } from '../domain/period.js';
 import { createPrisma, type PrismaClient } from '../platform/db.js';
-import { testCalendar } from '../test/support/calendar.js';
+import { testCalendar, fixedCalendar } from '../test/support/calendar.js';
 import { createWorker } from '../worker/worker.js';
 import { BATCHES_PER_RUN, incentiveRunWorkflow, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run.js';
 import { IncentivePeriod } from '../workflows/search-attributes.js';
@@ -208,7 +208,7 @@ export async function runIncentiveRunBench(
   const calendar = testCalendar(Date.now());
   log('incentive run: bundling workflows and starting the worker…');
   const workerCreated = await timed(() =>
-    createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, prisma: workerPrisma, calendarFor: () => calendar }),
+    createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, prisma: workerPrisma, calendarFor: fixedCalendar(() => calendar) }),
   );
   const worker = workerCreated.value;
   // Run it at once, even when aborting: Temporal's teardown waits for a created worker to have run and shut down.

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { signToken } from '../domain/auth.js';
 import { createPrisma } from '../platform/db.js';
-import { testCalendar } from '../test/support/calendar.js';
+import { fixedCalendar, testCalendar } from '../test/support/calendar.js';
 import { createWorker } from '../worker/worker.js';
 import type { OpportunityOptions } from './options.js';
 import { startBenchServers, timed } from './servers.js';
@@ -118,7 +118,7 @@ export async function runOpportunityBench(
 
   // Weekends only, wide year range: deadlines never depend on today's date or the CN data's coverage.
   const calendar = testCalendar(Date.now());
-  const calendarFor = () => calendar;
+  const calendarFor = fixedCalendar(() => calendar);
 
   log('opportunity: bundling workflows and starting the worker…');
   const namespace = env.namespace ?? 'default';

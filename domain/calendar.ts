@@ -1,6 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import cn from './calendar-data/CN.json' with { type: 'json' };
 
+/** A calendar expanded day by day: what BusinessCalendar counts with. `version`: the stored version it was built from. */
 export type CalendarDefinition = {
   name: string;
   zone: string;
@@ -8,10 +9,13 @@ export type CalendarDefinition = {
   years: [number, number];
   holidays: Record<string, string>;
   makeupWorkdays: Record<string, string>;
+  version?: number;
 };
 
 export type DeadlineExplanation = {
   calendar: string;
+  /** The stored calendar version the deadline was computed with (absent for calendars built in code, e.g. in tests). */
+  calendarVersion?: number;
   zone: string;
   from: string; // local ISO with offset
   workingDays: number;
@@ -57,6 +61,7 @@ export class BusinessCalendar {
   readonly name: string;
   readonly zone: string;
   readonly years: readonly [number, number];
+  readonly version: number | undefined;
   private readonly restWeekdays: ReadonlySet<number>;
   private readonly holidays: ReadonlyMap<string, string>;
   private readonly makeupWorkdays: ReadonlyMap<string, string>;
@@ -78,6 +83,7 @@ export class BusinessCalendar {
     this.name = def.name;
     this.zone = def.zone;
     this.years = [first, last];
+    this.version = def.version;
     this.restWeekdays = new Set(def.restWeekdays);
     this.holidays = new Map(Object.entries(def.holidays));
     this.makeupWorkdays = new Map(Object.entries(def.makeupWorkdays));
@@ -130,6 +136,7 @@ export class BusinessCalendar {
       deadline: deadline.toJSDate(),
       explanation: {
         calendar: this.name,
+        ...(this.version !== undefined ? { calendarVersion: this.version } : {}),
         zone: this.zone,
         from: localIso(start),
         workingDays,
@@ -165,33 +172,26 @@ export class BusinessCalendar {
 export const calendarFromJson = (def: Omit<CalendarDefinition, 'years'> & { years: number[] }) =>
   new BusinessCalendar({ ...def, years: [def.years[0]!, def.years[1]!] });
 
-/** The calendars shipped with the code (snapshots of maintained datasets). */
-export const shippedCalendars: readonly BusinessCalendar[] = [calendarFromJson(cn)];
+/**
+ * The dataset snapshots kept in domain/calendar-data (CN.json from `chinese-days`): the source the 0012
+ * migration's seed was generated from, and a fixture of the calendar tests and benchmark. A running
+ * partnerflow never reads them — its calendars live in the database (platform/calendars.ts).
+ */
+const snapshots: ReadonlyMap<string, BusinessCalendar> = new Map([calendarFromJson(cn)].map((c) => [c.name, c]));
 
-/** Which calendar a partner's deadlines count in. Injected, so tests (and later per-partner data) can vary it. */
-export type CalendarLookup = (partnerId: string) => BusinessCalendar;
-
-/** Calendars by name, and the one every partner counts in until calendars become per-partner data. */
-export class CalendarRegistry {
-  private readonly byName: ReadonlyMap<string, BusinessCalendar>;
-  readonly forPartner: CalendarLookup;
-
-  constructor(calendars: readonly BusinessCalendar[], defaultName = 'CN') {
-    this.byName = new Map(calendars.map((c) => [c.name, c]));
-    const fallback = this.byName.get(defaultName);
-    if (!fallback) throw new Error(`default calendar ${defaultName} is not among ${[...this.byName.keys()].join(', ')}`);
-    this.forPartner = () => fallback;
-  }
-
-  get(name: string): BusinessCalendar | undefined {
-    return this.byName.get(name);
-  }
+export function snapshotCalendar(name: string): BusinessCalendar | undefined {
+  return snapshots.get(name);
 }
 
-const shipped = new CalendarRegistry(shippedCalendars);
+/** A partner's calendar in its current stored version. */
+export type VersionedCalendar = { calendar: BusinessCalendar; version: number };
 
-export function getCalendar(name: string): BusinessCalendar | undefined {
-  return shipped.get(name);
+/** Which calendar (and version) a partner's deadlines count in. Injected: the database in production, fixed calendars in tests. */
+export type CalendarLookup = (partnerId: string) => Promise<VersionedCalendar>;
+
+/** Each partner's calendar zone, one lookup per distinct partner (for lists of rows shown in local time). */
+export async function zonesOf(calendarFor: CalendarLookup, partnerIds: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(partnerIds)];
+  const found = await Promise.all(unique.map(async (id) => [id, (await calendarFor(id)).calendar.zone] as const));
+  return new Map(found);
 }
-
-export const defaultCalendarLookup: CalendarLookup = shipped.forPartner;

@@ -20,8 +20,7 @@ const schema = z.object({
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Extra/replacement calendars (CalendarDefinition JSON files) and the calendar every partner counts in.
-  CALENDAR_DIR: z.string().optional(),
+  // The calendar (stored in the database) of partners without an assignment.
   DEFAULT_CALENDAR: z.string().default('CN'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),

@@ -31,7 +31,7 @@ import {
   routeKey,
   urlFor,
 } from './support/access-matrix.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
 
@@ -409,14 +409,14 @@ let calendar: BusinessCalendar;
 
 /** The deps routesOf() gets inside createApp (support/app.ts startApp builds the same). */
 const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps =>
-  appDepsFor(env, app, taskQueue, () => calendar, timeSkipping);
+  appDepsFor(env, app, taskQueue, fixedCalendar(() => calendar), timeSkipping);
 
 beforeAll(async () => {
   calendar = testCalendar(Date.now());
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   [normal, skipping] = await Promise.all([
-    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: () => calendar }),
-    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: () => calendar, timeSkipping: tsEnv.connection }),
+    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: fixedCalendar(() => calendar) }),
+    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection }),
   ]);
   mounted = {
     normal: routesOf(depsOf(devEnv, normal, 'access-matrix', false)),

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { certificationWorkflowId } from '../workflows/certification.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
@@ -22,7 +22,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {

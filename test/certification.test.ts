@@ -27,7 +27,7 @@ import {
   submit,
   supplement,
 } from '../workflows/certification.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
@@ -40,7 +40,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(await env.currentTimeMs());
-  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
 });
 
 afterAll(async () => {
@@ -268,7 +268,7 @@ describe('certification workflow', () => {
     expect((described.searchAttributes.ProcessDeadline as Date[])[0]!.getTime()).toBe(startOfLocalDay(validTo, 1));
     // The transition retried after its commit issues nothing twice.
     const approvedEvent = await prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'APPROVED' } });
-    await createCertificationActivities({ prisma, calendarFor: () => calendar }).recordCertificationTransition({
+    await createCertificationActivities({ prisma, calendarFor: fixedCalendar(() => calendar) }).recordCertificationTransition({
       applicationId, seq: approvedEvent.seq, type: 'APPROVED', fromStatus: 'IN_REVIEW', toStatus: 'APPROVED', actor: 'vendor-1', at: approvedEvent.at.toISOString(),
       certificate: { issue: { ...cert, partnerId } },
     });
@@ -363,7 +363,7 @@ describe('certification workflow', () => {
   it('awaitCertificateExtension: the certificate row decides whether an extension happened', async () => {
     const original = await inReview();
     const { certificate } = await original.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
-    const activities = createCertificationActivities({ prisma, calendarFor: () => calendar });
+    const activities = createCertificationActivities({ prisma, calendarFor: fixedCalendar(() => calendar) });
     const later = DateTime.fromISO(certificate!.validTo).plus({ years: 1 }).toISODate()!;
     const wait = (newValidTo: string) => new MockActivityEnvironment().run(activities.awaitCertificateExtension, { applicationId: original.applicationId, newValidTo });
 

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, startApp, tokenFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { devServerEnv } from './support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -19,7 +19,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await devServerEnv();
   calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'experts-test', calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue: 'experts-test', calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {

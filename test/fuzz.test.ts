@@ -20,7 +20,7 @@ import { INCENTIVE_STATUSES, incentiveWorkflow, incentiveWorkflowId } from '../w
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
 import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import {
   badPathSegment,
@@ -56,7 +56,7 @@ const allRoutes = (): RouteDef[] =>
     taskQueue: TASK_QUEUE,
     jwtSecret: JWT_SECRET,
     logger: pino({ level: 'silent' }),
-    calendarFor: () => calendar,
+    calendarFor: fixedCalendar(() => calendar),
     timeSkipping: { testService: {} } as unknown as Connection,
   });
 /** The routes this app (dev server, no time skipping) mounts; the others must answer 404. */
@@ -708,10 +708,10 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
 beforeAll(async () => {
   env = await devServerEnv();
   calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: fixedCalendar(() => calendar) });
   vendor = await tokenFor(['vendor_staff']);
   mounted = new Set(
-    routesOf({ temporal: env.client, prisma: app.prisma, taskQueue: TASK_QUEUE, jwtSecret: JWT_SECRET, logger: pino({ level: 'silent' }), calendarFor: () => calendar }).map(keyOf),
+    routesOf({ temporal: env.client, prisma: app.prisma, taskQueue: TASK_QUEUE, jwtSecret: JWT_SECRET, logger: pino({ level: 'silent' }), calendarFor: fixedCalendar(() => calendar) }).map(keyOf),
   );
   fixtures = await makeFixtures();
   baseline = await settled();

@@ -18,7 +18,7 @@ import { incentiveWorkflowId } from '../workflows/incentive.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run.js';
 import { IncentivePeriod } from '../workflows/search-attributes.js';
 import { call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
@@ -67,7 +67,7 @@ describe('incentive generation run (time-skipping server)', () => {
     const now = await env.currentTimeMs();
     calendar = testCalendar(now);
     period = periodEndedBy(new Date(now), ZONE);
-    app = await startApp(env, { taskQueue, calendarFor: (p) => (p.startsWith('NOCAL') ? noData : calendar) });
+    app = await startApp(env, { taskQueue, calendarFor: fixedCalendar((p) => (p.startsWith('NOCAL') ? noData : calendar)) });
     prisma = app.prisma;
   });
 
@@ -199,7 +199,7 @@ describe('monthly schedule (dev server)', () => {
   beforeAll(async () => {
     env = await devServerEnv();
     client = env.client;
-    worker = await startTestWorker(env, taskQueue, () => testCalendar(Date.now()));
+    worker = await startTestWorker(env, taskQueue, fixedCalendar(() => testCalendar(Date.now())));
   });
 
   afterAll(async () => {

@@ -13,7 +13,7 @@ import { MATERIAL_MAX_BYTES } from '../api/clients/materials.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'incentive-api-test';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   calendar = testCalendar(now);
   period = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 1 }).toFormat('yyyy-MM');
   earlier = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 2 }).toFormat('yyyy-MM');
-  app = await startApp(env, { taskQueue, calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {

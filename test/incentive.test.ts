@@ -21,7 +21,7 @@ import {
   resolveObjection,
   verify,
 } from '../workflows/incentive.js';
-import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
+import { isoDate, nextFriday, testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const now = await env.currentTimeMs();
   calendar = testCalendar(now);
   period = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 1 }).toFormat('yyyy-MM');
-  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
 });
 
 afterAll(async () => {
@@ -140,7 +140,7 @@ describe('incentive workflow', () => {
     expect(await settlements(partnerId)).toBe(1);
 
     // The activity retried after its commit writes nothing twice.
-    const activities = createIncentiveActivities({ prisma, calendarFor: () => calendar });
+    const activities = createIncentiveActivities({ prisma, calendarFor: fixedCalendar(() => calendar) });
     await activities.recordIncentiveTransition({
       incentiveId: row.id, seq: 2, type: 'VERIFIED', fromStatus: 'PENDING_VERIFICATION', toStatus: 'VERIFIED', actor: 'partner-user',
       at: row.events[1]!.at.toISOString(), settlement: { partnerId, period, amountMinor: 400000, currency: 'CNY' },
@@ -277,7 +277,7 @@ describe('incentive workflow', () => {
       env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue, args: [{ partnerId, period }] }),
     ).rejects.toThrow(/already started/i);
     // The generation activity itself, run again (a retry, or another run): nothing is created twice.
-    const again = await createIncentiveActivities({ prisma, calendarFor: () => calendar }).generateIncentive({
+    const again = await createIncentiveActivities({ prisma, calendarFor: fixedCalendar(() => calendar) }).generateIncentive({
       partnerId, period, generatedAt: new Date(await env.currentTimeMs()).toISOString(),
     });
     expect(again.generatedAt).toBe(first.snapshot.generatedAt);

@@ -16,7 +16,7 @@ import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { insertExpert } from './support/experts.js';
 import { call, type Call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
 
 // ajv-formats is CommonJS with a default export.
@@ -36,14 +36,14 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
 const depsOf = (env: TestWorkflowEnvironment, app: Started, taskQueue: string, timeSkipping: boolean): AppDeps =>
-  appDepsFor(env, app, taskQueue, () => calendar, timeSkipping);
+  appDepsFor(env, app, taskQueue, fixedCalendar(() => calendar), timeSkipping);
 
 beforeAll(async () => {
   calendar = testCalendar(Date.now());
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   const [normal, skipping] = await Promise.all([
-    startApp(devEnv, { taskQueue: 'openapi', calendarFor: () => calendar }),
-    startApp(tsEnv, { taskQueue: 'openapi-ts', calendarFor: () => calendar, timeSkipping: tsEnv.connection }),
+    startApp(devEnv, { taskQueue: 'openapi', calendarFor: fixedCalendar(() => calendar) }),
+    startApp(tsEnv, { taskQueue: 'openapi-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection }),
   ]);
   apps = { normal, 'time-skipping': skipping };
   routes = {

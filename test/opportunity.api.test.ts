@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { devServerEnv } from './support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -21,7 +21,7 @@ let vendor: string;
 beforeAll(async () => {
   env = await devServerEnv();
   calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'api-test', calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue: 'api-test', calendarFor: fixedCalendar(() => calendar) });
   vendor = await tokenFor(['vendor_staff']);
 });
 

@@ -21,7 +21,7 @@ import {
   reject,
   share,
 } from '../workflows/opportunity.js';
-import { isoDate, nextFriday, testCalendar } from './support/calendar.js';
+import { isoDate, nextFriday, testCalendar, fixedCalendar } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'opportunity-workflow-test';
@@ -33,7 +33,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(await env.currentTimeMs());
-  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
 });
 
 afterAll(async () => {
@@ -326,7 +326,7 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
 
 describe('opportunity activities are idempotent', () => {
   it('writes a transition once however often it is retried', async () => {
-    const activities = createOpportunityActivities({ prisma, calendarFor: () => calendar });
+    const activities = createOpportunityActivities({ prisma, calendarFor: fixedCalendar(() => calendar) });
     const opportunityId = randomUUID();
     const sharedAt = new Date(await env.currentTimeMs()).toISOString();
     const plan = await activities.planAcceptDeadline({ partnerId: 'P-1', sharedAt });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { pathReviewWorkflowId } from '../workflows/path-review-contract.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
@@ -26,7 +26,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: () => calendar, timeSkipping: env.connection });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), timeSkipping: env.connection });
 });
 
 afterAll(async () => {

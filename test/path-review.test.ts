@@ -30,7 +30,7 @@ import {
 import { pathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
 import { pathReviewCycleWorkflowId } from '../workflows/path-review-contract.js';
 import { PathId, ReviewYear } from '../workflows/search-attributes.js';
-import { testCalendar } from './support/calendar.js';
+import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 
@@ -43,7 +43,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(await env.currentTimeMs());
-  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, () => calendar));
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
 });
 
 afterAll(async () => {
@@ -377,7 +377,7 @@ describe('yearly review schedules (on a dev server)', () => {
 
   beforeAll(async () => {
     dev = await devServerEnv();
-    devWorker = await startTestWorker(dev, scheduleQueue, () => testCalendar(Date.now()));
+    devWorker = await startTestWorker(dev, scheduleQueue, fixedCalendar(() => testCalendar(Date.now())));
   });
 
   afterAll(async () => {

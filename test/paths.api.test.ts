@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
@@ -23,7 +23,7 @@ let calendar: BusinessCalendar;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue, calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../platform/config.js';
-import { loadCalendars } from '../platform/calendars.js';
+import { createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
@@ -31,7 +31,7 @@ try {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
-    calendarFor: loadCalendars(config.CALENDAR_DIR, config.DEFAULT_CALENDAR).forPartner,
+    calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {

@@ -15,7 +15,8 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, defaultCalendarLookup } from '../../domain/calendar.js';
+import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { catalogEntry, certificationCatalog, evaluatePrerequisites } from '../../domain/certification-catalog.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -61,9 +62,9 @@ const CONFLICTS: Record<string, string> = {
 
 export type CertificationClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
 
-export function createCertificationClient({ temporal, prisma, taskQueue, calendarFor = defaultCalendarLookup }: CertificationClientDeps) {
+export function createCertificationClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: CertificationClientDeps) {
   const materials = createMaterialStore({ prisma });
-  const zoneOf = (partnerId: string) => calendarFor(partnerId).zone;
+  const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
 
   /** Another partner's application answers exactly like a missing one. */
   async function findVisible(principal: Principal, id: string) {
@@ -81,7 +82,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
 
   const view = async (principal: Principal, id: string) => {
     const row = await findVisible(principal, id);
-    return toView(row, await materials.list(CERTIFICATION_MATERIAL_OWNER, row.id), zoneOf(row.partnerId));
+    return toView(row, await materials.list(CERTIFICATION_MATERIAL_OWNER, row.id), await zoneOf(row.partnerId));
   };
 
   /** Runs an update and answers with the persisted view, or the refusal as a problem. */
@@ -184,7 +185,8 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
       if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
       const page = await findApplications(prisma, { ...filter, ...(seesAll ? {} : { partnerId: principal.partnerId! }) });
-      return { items: page.rows.map((r) => toSummary(r, zoneOf(r.partnerId))), nextCursor: page.nextCursor };
+      const zones = await zonesOf(calendarFor, page.rows.map((r) => r.partnerId));
+      return { items: page.rows.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: page.nextCursor };
     },
 
     /** One file for the owning partner's application, while its materials can change (DRAFT, SUPPLEMENT_REQUESTED). */

@@ -14,7 +14,8 @@ import {
 import { DateTime } from 'luxon';
 import { planAcceptDeadline } from '../../activities/opportunity.js';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation, defaultCalendarLookup } from '../../domain/calendar.js';
+import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation } from '../../domain/calendar.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { type Money, toMoney } from '../../domain/money.js';
 import { Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -52,7 +53,7 @@ type Row = Prisma.OpportunityGetPayload<{ include: { events: true } }>;
 
 export type OpportunityClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
 
-export function createOpportunityClient({ temporal, prisma, taskQueue, calendarFor = defaultCalendarLookup }: OpportunityClientDeps) {
+export function createOpportunityClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: OpportunityClientDeps) {
   async function findVisible(principal: Principal, id: string): Promise<Row> {
     const row = await prisma.opportunity.findUnique({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
     // Another partner's opportunity answers exactly like a missing one.
@@ -84,8 +85,9 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
 
   return {
     async share(principal: Principal, request: ShareRequest, idempotencyKey?: string) {
+      const { calendar } = await calendarFor(request.partnerId);
       try {
-        planAcceptDeadline(new Date(), calendarFor(request.partnerId)); // fail fast, before anything starts, when the calendar cannot answer
+        planAcceptDeadline(new Date(), calendar); // fail fast, before anything starts, when the calendar cannot answer
       } catch (error) {
         if (error instanceof CalendarYearNotCoveredError) throw calendarProblem(error);
         throw error;

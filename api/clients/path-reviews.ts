@@ -18,7 +18,8 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, defaultCalendarLookup } from '../../domain/calendar.js';
+import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { pathById } from '../../domain/development-paths.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -110,9 +111,9 @@ const RETRYABLE = new Set<string>([PathReviewRefusal.busy, PathReviewRefusal.not
 
 export type PathReviewsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
 
-export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarFor = defaultCalendarLookup }: PathReviewsClientDeps) {
+export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: PathReviewsClientDeps) {
   const materials = createMaterialStore({ prisma });
-  const zoneOf = (partnerId: string) => calendarFor(partnerId).zone;
+  const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
 
   /** Another partner's review answers exactly like a missing one. */
   async function findVisible(principal: Principal, id: string) {
@@ -135,7 +136,7 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       prisma.outbox.findMany({ where: { topic: WINDOW_REMINDER_TOPIC, aggregateId: row.id }, select: { dedupeKey: true } }),
       prisma.pathMembershipChange.findUnique({ where: { reviewId: row.id } }),
     ]);
-    return toView(row, files, new Set(sent.map((s) => s.dedupeKey)), change, zoneOf(row.partnerId));
+    return toView(row, files, new Set(sent.map((s) => s.dedupeKey)), change, await zoneOf(row.partnerId));
   }
 
   /** Runs an update and answers with the persisted view, or the refusal as a problem. */
@@ -237,7 +238,8 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       });
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
-      return { items: page.map((r) => toSummary(r, zoneOf(r.partnerId))), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.year, last.id) : null };
+      const zones = await zonesOf(calendarFor, page.map((r) => r.partnerId));
+      return { items: page.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.year, last.id) : null };
     },
 
     apply: async (principal: Principal, id: string) => {

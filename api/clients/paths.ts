@@ -12,7 +12,8 @@
 import { DateTime } from 'luxon';
 import { loadPartnerFacts } from '../../activities/partner-facts.js';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, defaultCalendarLookup } from '../../domain/calendar.js';
+import type { CalendarLookup } from '../../domain/calendar.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { type DevelopmentPath, developmentPaths, evaluateRequirements, levelOf, pathById } from '../../domain/development-paths.js';
 import { describeRule } from '../../domain/partner-rules.js';
 import { problems } from '../../domain/problems.js';
@@ -42,7 +43,7 @@ const changeView = (row: ChangeRow): PathMembershipChangeView => ({
 
 export type PathsClientDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup; now?: () => Date };
 
-export function createPathsClient({ prisma, calendarFor = defaultCalendarLookup, now = () => new Date() }: PathsClientDeps) {
+export function createPathsClient({ prisma, calendarFor = databaseCalendarLookup(prisma), now = () => new Date() }: PathsClientDeps) {
   /** Partner staff only inside their own partner; another partner's answers like a missing one. */
   function scope(principal: Principal, partnerId: string): void {
     if (!canSeePartner(principal, partnerId, 'path.readAll')) throw problems.notFound(`Partner ${partnerId}`);
@@ -129,7 +130,7 @@ export function createPathsClient({ prisma, calendarFor = defaultCalendarLookup,
         });
       }
       const entry = levelIn(path, level ?? membership!.level);
-      const today = DateTime.fromJSDate(now()).setZone(calendarFor(partnerId).zone).toISODate()!;
+      const today = DateTime.fromJSDate(now()).setZone((await calendarFor(partnerId)).calendar.zone).toISODate()!;
       const items = evaluateRequirements(path, entry.level, await loadPartnerFacts(prisma, partnerId), today);
       return {
         partnerId,

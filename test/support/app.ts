@@ -7,20 +7,23 @@ import { inject } from 'vitest';
 import { type AppDeps, createApp } from '../../api/app.js';
 import { type Role, signToken } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
 import { workflowBundle } from './temporal.js';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: string; calendarFor: CalendarLookup; timeSkipping?: Connection }) {
+export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: string; calendarFor?: CalendarLookup; timeSkipping?: Connection }) {
   const prisma = createPrisma(inject('databaseUrl'));
+  // No lookup given: the database's calendars, as in production.
+  const calendarFor = opts.calendarFor ?? databaseCalendarLookup(prisma);
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: opts.taskQueue,
     prisma,
-    calendarFor: opts.calendarFor,
+    calendarFor,
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -30,7 +33,7 @@ export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: 
     taskQueue: opts.taskQueue,
     jwtSecret: JWT_SECRET,
     logger: pino({ level: 'silent' }),
-    calendarFor: opts.calendarFor,
+    calendarFor,
     ...(opts.timeSkipping ? { timeSkipping: opts.timeSkipping } : {}),
   });
   const server: Server = await new Promise((resolve) => {

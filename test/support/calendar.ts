@@ -1,6 +1,6 @@
 /** Synthetic calendars placed around the test clock, so workflow tests do not depend on today's date. */
 import { DateTime } from 'luxon';
-import { BusinessCalendar } from '../../domain/calendar.js';
+import { BusinessCalendar, type CalendarLookup } from '../../domain/calendar.js';
 
 export const ZONE = 'Asia/Shanghai';
 
@@ -28,3 +28,8 @@ export function nextFriday(nowMs: number, hour: number): DateTime {
 }
 
 export const isoDate = (d: DateTime) => d.toISODate()!;
+
+/** A lookup answering `calendarOf(partnerId)` (read at each call, so a test may swap the calendar), as version 1. */
+export const fixedCalendar =
+  (calendarOf: (partnerId: string) => BusinessCalendar): CalendarLookup =>
+  async (partnerId) => ({ calendar: calendarOf(partnerId), version: 1 });

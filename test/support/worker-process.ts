@@ -7,7 +7,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
-import { testCalendar } from './calendar.js';
+import { fixedCalendar, testCalendar } from './calendar.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -32,7 +32,7 @@ try {
     namespace,
     taskQueue,
     prisma,
-    calendarFor: () => testCalendar(Date.now()),
+    calendarFor: fixedCalendar(() => testCalendar(Date.now())),
     ...(identity ? { identity } : {}),
   });
   const running = worker.run();
