@@ -50,7 +50,9 @@ export function calendarRuleErrors(data: CalendarData): FieldError[] {
   if (!yearsValid) add('years', `first and last must be years from ${YEAR_BOUNDS.min} to ${YEAR_BOUNDS.max}`);
   else if (first > last) add('years.last', `must not be before years.first (${first})`);
   else if (last - first >= YEAR_BOUNDS.span) add('years', `at most ${YEAR_BOUNDS.span} years at once`);
-  const covered = (date: string) => yearsValid && yearOf(date) >= first && yearOf(date) <= last;
+  // With unusable years every date would be "outside": only the years are reported then.
+  const yearsUsable = yearsValid && first <= last && last - first < YEAR_BOUNDS.span;
+  const covered = (date: string) => !yearsUsable || (yearOf(date) >= first && yearOf(date) <= last);
   const outside = `lies outside the covered years ${first}–${last}`;
 
   const holidayOf = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * What a user runs: the real `npm start` process tree (supervisor → embedded PGlite, Temporal dev server
  * or time-skipping test server, worker, API) on free ports with a private DATA_DIR, and a synthetic
- * calendar (CALENDAR_DIR + DEFAULT_CALENDAR=TEST) so nothing depends on today's date vs. holiday data.
+ * calendar (DEFAULT_CALENDAR=TEST, stored with PUT /v1/calendars/TEST once the stack is up) so nothing depends on today's date vs. holiday data.
  * Normal mode: healthy, Web UI up, visible by search attribute, Ctrl-C leaves nothing behind, and the
  * workflow and database survive a restart. Time-skipping mode: the clock stays put until the admin route
  * moves it, then the opportunity expires.
@@ -20,7 +20,7 @@ import {
   type Stack,
   startStack,
   tempDir,
-  testCalendarDir,
+  testCalendarBody,
   within,
   withOutput,
   outputsOf,
@@ -28,13 +28,12 @@ import {
 
 const stacks: Stack[] = [];
 const dirs: string[] = [];
-let calendarDir: string;
 let vendor: string;
+let admin: string;
 
 beforeAll(async () => {
-  calendarDir = testCalendarDir();
-  dirs.push(calendarDir);
   vendor = await signToken({ sub: 'vendor-user', roles: ['vendor_staff'] }, devJwtSecret);
+  admin = await signToken({ sub: 'vendor-admin', roles: ['vendor_admin'] }, devJwtSecret);
 });
 
 afterAll(async () => {
@@ -48,8 +47,11 @@ const newPartner = () => `P-${randomUUID().slice(0, 8)}`;
 const shareBody = (partnerId: string) => ({ partnerId, customerName: 'ACME Ltd.', title: 'Data-centre migration' });
 
 async function start(opts: { dataDir: string; ports: Stack['ports']; timeSkipping?: boolean }): Promise<Stack> {
-  const stack = await startStack({ ...opts, calendarDir, readyTimeoutMs: 60_000 });
+  const stack = await startStack({ ...opts, readyTimeoutMs: 60_000 });
   stacks.push(stack);
+  // The calendar every partner counts in: stored (a new version on a restart with the same data directory).
+  const calendar = await api(stack, 'PUT', '/v1/calendars/TEST', admin, testCalendarBody());
+  expect([200, 201], JSON.stringify(calendar.body)).toContain(calendar.status);
   return stack;
 }
 

@@ -1,15 +1,14 @@
 /**
  * The real `npm start` process tree for end-to-end tests: `node --import tsx scripts/start.ts` (not via
  * npm, so the test owns the supervisor's pid) with a private environment — free ports, a temp DATA_DIR,
- * a synthetic calendar in a temp CALENDAR_DIR — and its whole output captured for failure messages.
+ * DEFAULT_CALENDAR=TEST (the test stores it with testCalendarBody()) — and its whole output captured for failure messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import type { CalendarDefinition } from '../../domain/calendar.js';
 import { projectRoot } from '../../scripts/temporal-binaries.js';
 
 export type StackPorts = { api: number; temporal: number; ui: number; db: number };
@@ -64,20 +63,13 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `partnerflow-${prefix}-`));
 }
 
-/** A calendar folder holding `TEST`: Asia/Shanghai, Sat/Sun rest days, no holidays, wide year range. */
-export function testCalendarDir(): string {
-  const dir = tempDir('calendars');
+/**
+ * The synthetic calendar `TEST` (Asia/Shanghai, Sat/Sun rest days, no holidays, a wide year range), as the body
+ * of `PUT /v1/calendars/TEST`: the stack counts every partner in it (DEFAULT_CALENDAR=TEST) once it is stored.
+ */
+export function testCalendarBody() {
   const year = DateTime.now().setZone('Asia/Shanghai').year;
-  const definition: CalendarDefinition = {
-    name: 'TEST',
-    zone: 'Asia/Shanghai',
-    restWeekdays: [6, 7],
-    years: [year - 1, year + 30],
-    holidays: {},
-    makeupWorkdays: {},
-  };
-  writeFileSync(path.join(dir, 'TEST.json'), JSON.stringify(definition, null, 2));
-  return dir;
+  return { zone: 'Asia/Shanghai', restWeekdays: [6, 7], years: { first: year - 1, last: year + 30 }, holidays: [], makeupWorkdays: [] };
 }
 
 export function removeDir(dir: string | undefined): void {
@@ -159,7 +151,6 @@ export type Stack = {
 export type StackOptions = {
   ports: StackPorts;
   dataDir: string;
-  calendarDir: string;
   timeSkipping?: boolean;
   readyTimeoutMs?: number;
   extraEnv?: Record<string, string>;
@@ -181,7 +172,6 @@ function privateEnv(opts: StackOptions): NodeJS.ProcessEnv {
     TEMPORAL_UI_PORT: String(opts.ports.ui),
     EMBEDDED_DB_PORT: String(opts.ports.db),
     DATA_DIR: opts.dataDir,
-    CALENDAR_DIR: opts.calendarDir,
     DEFAULT_CALENDAR: 'TEST',
     ...opts.extraEnv,
   };
