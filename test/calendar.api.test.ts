@@ -1,0 +1,205 @@
+/**
+ * Calendars as data on the real API + worker + Temporal dev server + PostgreSQL, counting in the database's
+ * calendars as production does: the seeds, PUT validation (every rule named, nothing stored), versions with
+ * who and when and what changed, conditional PUT, partner assignment, and its effect on a real opportunity's
+ * accept deadline (a partner moved to a Fri/Sat-rest calendar in Asia/Riyadh).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarFromData, type CalendarData } from '../domain/calendar-versions.js';
+import { call, startApp, tokenFor } from './support/app.js';
+import { devServerEnv } from './support/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let app: Awaited<ReturnType<typeof startApp>>;
+let admin: string;
+let staff: string;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  app = await startApp(env, { taskQueue: 'calendar-api-test' }); // no lookup injected: the database's calendars
+  admin = await tokenFor(['vendor_admin'], undefined, 'calendar-admin');
+  staff = await tokenFor(['vendor_staff']);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await env?.teardown();
+});
+
+const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
+const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+const year = DateTime.now().setZone('Asia/Riyadh').year;
+
+/** A Fri/Sat-rest calendar in Asia/Riyadh around today, so nothing depends on published holiday data. */
+const riyadh = (holidays: CalendarData['holidays'] = []): CalendarData => ({
+  zone: 'Asia/Riyadh',
+  restWeekdays: [5, 6],
+  years: { first: year - 1, last: year + 5 },
+  holidays,
+  makeupWorkdays: [],
+});
+
+const stored = async (name: string) => ({
+  calendars: await app.prisma.calendar.count({ where: { name } }),
+  versions: await app.prisma.calendarVersion.count({ where: { calendarName: name } }),
+});
+
+describe('seeds', () => {
+  it('ship mainland China 2025–2026 with its make-up weekends, and Saudi Arabia with Fri/Sat rest', async () => {
+    const list = await api('GET', '/v1/calendars', staff);
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['CN', 'SA']));
+
+    const cn = await api('GET', '/v1/calendars/CN', staff);
+    expect(cn.body).toMatchObject({ name: 'CN', zone: 'Asia/Shanghai', restWeekdays: [6, 7], years: { first: 2025, last: 2026 }, changedBy: 'migration 0012' });
+    expect(cn.headers.get('etag')).toBe(`"${cn.body.version}"`);
+    expect(cn.body.holidays).toContainEqual({ from: '2026-02-15', to: '2026-02-23', name: 'Spring Festival' });
+    expect(cn.body.makeupWorkdays).toContainEqual({ date: '2026-02-14', name: 'Spring Festival' });
+
+    const sa = await api('GET', '/v1/calendars/SA', staff);
+    expect(sa.body).toMatchObject({ name: 'SA', zone: 'Asia/Riyadh', restWeekdays: [5, 6], years: { first: 2025, last: 2026 } });
+    expect(sa.body.holidays).toContainEqual({ from: '2026-03-19', to: '2026-03-24', name: 'Eid al-Fitr' });
+  });
+
+  it('count deadlines: SA skips Eid al-Fitr and Fri/Sat, in Riyadh time; the explanation names the version', async () => {
+    // Wed 2026-03-18 09:00 Riyadh + 2 working days: Thu 19 … Tue 24 are Eid (Fri 20, Sat 21 rest anyway) → Thu 26 09:00.
+    const res = await api('GET', '/v1/calendars/SA/deadline?from=2026-03-18T06:00:00Z&workingDays=2', staff);
+    expect(res.status).toBe(200);
+    expect(res.body.deadline).toBe('2026-03-26T06:00:00.000Z');
+    expect(res.body.explanation).toMatchObject({ calendar: 'SA', calendarVersion: expect.any(Number), zone: 'Asia/Riyadh', deadline: '2026-03-26T09:00:00+03:00' });
+    const noData = await api('GET', '/v1/calendars/SA/deadline?from=2027-03-03T06:00:00Z&workingDays=2', staff);
+    expect(noData.status).toBe(422);
+    expect(noData.body.type).toBe('urn:partnerflow:problem:calendar-year-not-covered');
+  });
+});
+
+describe('PUT /v1/calendars/:name validation', () => {
+  const valid = riyadh([{ from: `${year}-06-01`, to: `${year}-06-03`, name: 'Festival' }]);
+
+  it.each<[string, Record<string, unknown>, number, string]>([
+    ['an unknown zone', { zone: 'Mars/Olympus' }, 422, 'zone'],
+    ['a rest day 8', { restWeekdays: [5, 8] }, 422, 'restWeekdays.1'],
+    ['years reversed', { years: { first: year + 1, last: year } }, 422, 'years.last'],
+    ['years unbounded', { years: { first: year, last: year + 80 } }, 422, 'years'],
+    ['a holiday outside the years', { holidays: [{ from: `${year + 6}-01-01`, to: `${year + 6}-01-01`, name: 'X' }] }, 422, 'holidays.0.from'],
+    ['a holiday range reversed', { holidays: [{ from: `${year}-06-03`, to: `${year}-06-01`, name: 'X' }] }, 422, 'holidays.0.to'],
+    ['a date both holiday and make-up day', { makeupWorkdays: [{ date: `${year}-06-02`, name: 'X' }] }, 422, 'makeupWorkdays.0.date'],
+    ['a make-up day on a working weekday', { makeupWorkdays: [{ date: nextWeekday(`${year}-07-01`, 1), name: 'X' }] }, 422, 'makeupWorkdays.0.date'],
+    ['a date that does not exist', { holidays: [{ from: `${year}-02-30`, to: `${year}-03-01`, name: 'X' }] }, 400, 'holidays.0.from'],
+    ['a missing field', { zone: undefined }, 400, 'zone'],
+    ['an unknown field', { country: 'SA' }, 400, 'country'],
+  ])('%s → %i naming %s, nothing stored', async (_, override, status, field) => {
+    const name = unique('T-INVALID');
+    const res = await api('PUT', `/v1/calendars/${name}`, admin, { ...valid, ...override });
+    expect(res.status, JSON.stringify(res.body)).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect(await stored(name)).toEqual({ calendars: 0, versions: 0 });
+  });
+
+  it('a refused replacement keeps the calendar as it was', async () => {
+    const name = unique('T-KEEP');
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, valid)).status).toBe(201);
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, { ...valid, zone: 'Nowhere/Else' })).status).toBe(422);
+    expect(await stored(name)).toEqual({ calendars: 1, versions: 1 });
+  });
+
+  it('only vendor admins may PUT; partners may only read', async () => {
+    const partner = await tokenFor(['partner_admin'], 'P-1');
+    expect((await api('PUT', '/v1/calendars/CN', staff, valid)).status).toBe(403);
+    expect((await api('PUT', '/v1/calendars/CN', partner, valid)).status).toBe(403);
+    expect((await api('GET', '/v1/calendars/CN', partner)).status).toBe(200);
+  });
+});
+
+/** The first date on or after `from` that is ISO weekday `weekday`. */
+function nextWeekday(from: string, weekday: number): string {
+  let d = DateTime.fromISO(from, { zone: 'utc' });
+  while (d.weekday !== weekday) d = d.plus({ days: 1 });
+  return d.toISODate()!;
+}
+
+describe('versions', () => {
+  it('every PUT appends a version with who, when and which dates changed; If-Match makes it conditional', async () => {
+    const name = unique('T-VERSIONS');
+    const first = await api('PUT', `/v1/calendars/${name}`, admin, riyadh());
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ name, version: 1, changedBy: 'calendar-admin', changes: null });
+
+    const holiday = nextWeekday(`${year}-08-01`, 2);
+    const second = await api('PUT', `/v1/calendars/${name}`, admin, riyadh([{ from: holiday, to: holiday, name: 'Typhoon' }]), { 'If-Match': '"1"' });
+    expect(second.status).toBe(200);
+    expect(second.body.changes).toEqual({ everyDate: false, dates: [{ date: holiday, from: 'WORKDAY', to: 'HOLIDAY' }] });
+
+    const stale = await api('PUT', `/v1/calendars/${name}`, admin, riyadh(), { 'If-Match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(stale.body.errors[0].field).toBe('If-Match');
+
+    const third = await api('PUT', `/v1/calendars/${name}`, admin, { ...riyadh(), restWeekdays: [6, 7] }, { 'If-Match': '"2"' });
+    expect(third.status).toBe(200);
+    expect(third.body).toMatchObject({ version: 3, changedBy: 'calendar-admin', changes: { everyDate: true, restWeekdays: { from: [5, 6], to: [6, 7] } } });
+
+    const read = await api('GET', `/v1/calendars/${name}`, staff);
+    expect(read.body).toMatchObject({ version: 3, restWeekdays: [6, 7], changedBy: 'calendar-admin' });
+    expect(read.headers.get('etag')).toBe('"3"');
+    // Every version kept; the audit log names who changed which calendar.
+    const versions = await app.prisma.calendarVersion.findMany({ where: { calendarName: name }, orderBy: { version: 'asc' } });
+    expect(versions.map((v) => [v.version, v.changedBy])).toEqual([[1, 'calendar-admin'], [2, 'calendar-admin'], [3, 'calendar-admin']]);
+    expect(await app.prisma.auditLog.count({ where: { target: name, actor: 'calendar-admin', action: 'PUT /v1/calendars/:name' } })).toBe(3);
+  });
+});
+
+describe('partner assignment', () => {
+  it('moves a partner to a Riyadh calendar: its next opportunity counts Fri/Sat rest in Riyadh time, and a PUT applies at once', async () => {
+    const partnerId = unique('P');
+    const partner = await tokenFor(['partner_admin'], partnerId);
+    const other = await tokenFor(['partner_admin'], unique('P'));
+    const name = unique('T-RIYADH');
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, riyadh())).status).toBe(201);
+
+    const before = await api('GET', `/v1/partners/${partnerId}/calendar`, partner);
+    expect(before.body).toMatchObject({ partnerId, calendar: 'CN', isDefault: true, assignedBy: null });
+    expect((await api('GET', `/v1/partners/${partnerId}/calendar`, other)).status).toBe(404);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, partner, { name })).status).toBe(403);
+    const unknown = await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name: 'NO-SUCH' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].field).toBe('name');
+
+    const moved = await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ partnerId, calendar: name, version: 1, zone: 'Asia/Riyadh', isDefault: false, assignedBy: 'calendar-admin' });
+    expect(moved.body.changes).toMatchObject({ everyDate: true, zone: { from: 'Asia/Shanghai', to: 'Asia/Riyadh' }, restWeekdays: { from: [6, 7], to: [5, 6] } });
+    expect(await app.prisma.partnerCalendarChange.count({ where: { partnerId, fromCalendar: 'CN', toCalendar: name } })).toBe(1);
+    expect((await api('GET', `/v1/partners/${partnerId}/calendar`, partner)).body).toMatchObject({ calendar: name, isDefault: false });
+
+    const shared = await share(partnerId);
+    expect(shared).toMatchObject({ calendar: name, zone: 'Asia/Riyadh', deadlineExplanation: { calendar: name, calendarVersion: 1, zone: 'Asia/Riyadh' } });
+    const expected = calendarFromData(name, riyadh(), 1).addWorkingDays(new Date(shared.sharedAt), 3);
+    expect(shared.acceptDeadline).toBe(expected.deadline.toISOString());
+    expect(shared.deadlineExplanation.deadline).toMatch(/\+03:00$/);
+    const weekday = (d: string) => DateTime.fromISO(d, { zone: 'utc' }).weekday;
+    for (const s of shared.deadlineExplanation.skippedDays) expect([5, 6]).toContain(weekday(s.date));
+    for (const c of shared.deadlineExplanation.countedDays) expect([5, 6]).not.toContain(weekday(c.date));
+
+    // A holiday on the first counted day, stored as version 2: the next share counts with it at once.
+    const firstCounted: string = shared.deadlineExplanation.countedDays[0].date;
+    const holidays = [{ from: firstCounted, to: firstCounted, name: 'Typhoon' }];
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, riyadh(holidays))).status).toBe(200);
+    const again = await share(partnerId);
+    expect(again.deadlineExplanation).toMatchObject({ calendarVersion: 2 });
+    if (again.deadlineExplanation.countedDays.length && DateTime.fromISO(again.sharedAt).setZone('Asia/Riyadh').toISODate()! < firstCounted) {
+      expect(again.deadlineExplanation.skippedDays).toContainEqual({ date: firstCounted, reason: 'HOLIDAY', name: 'Typhoon' });
+    }
+    expect(again.acceptDeadline).toBe(calendarFromData(name, riyadh(holidays), 2).addWorkingDays(new Date(again.sharedAt), 3).deadline.toISOString());
+  });
+});
+
+async function share(partnerId: string) {
+  const res = await api('POST', '/v1/opportunities', staff, { partnerId, customerName: 'ACME Ltd.', title: 'Data-centre migration' });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const read = await api('GET', `/v1/opportunities/${res.body.id}`, staff);
+  return read.body;
+}
