@@ -119,6 +119,23 @@ const TABLE: MatrixTable = {
     partnerOwned: false,
     request: () => ({ params: { name: 'CN' }, query: { from: '2026-01-05T02:00:00Z', workingDays: '3' } }),
   },
+  'GET /v1/calendars': { success: 200, partnerOwned: false, request: () => ({}) },
+  'GET /v1/calendars/:name': { success: 200, partnerOwned: false, request: () => ({ params: { name: 'SA' } }) },
+  'PUT /v1/calendars/:name': {
+    success: 201, // a fresh calendar per call: created
+    partnerOwned: false,
+    request: () => ({
+      params: { name: unique('MATRIX') },
+      body: { zone: 'Asia/Riyadh', restWeekdays: [5, 6], years: { first: 2026, last: 2026 }, holidays: [], makeupWorkdays: [] },
+    }),
+  },
+  'GET /v1/partners/:partnerId/calendar': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx) }) },
+  'PUT /v1/partners/:partnerId/calendar': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), body: { name: 'SA' } }),
+  },
   'GET /v1/partners/:partnerId/members': {
     success: 200,
     partnerOwned: true,

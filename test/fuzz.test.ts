@@ -110,6 +110,15 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'PUT /v1/path-reviews/:id/materials': { materials: [{ kind: 'ANNUAL_REPORT', materialId: FIXTURE_MATERIAL }] },
   'POST /v1/path-reviews/:id/supplement': { note: 'Fuzz note' },
   'POST /v1/path-reviews/:id/decision': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
+  // Its own calendar (runOne names FUZZ in PUT paths): the seeds other test files count in stay untouched.
+  'PUT /v1/calendars/:name': {
+    zone: 'Asia/Riyadh',
+    restWeekdays: [5, 6],
+    years: { first: 2026, last: 2026 },
+    holidays: [{ from: '2026-09-23', to: '2026-09-23', name: 'National Day' }],
+    makeupWorkdays: [],
+  },
+  'PUT /v1/partners/:partnerId/calendar': { name: 'SA' },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -334,6 +343,13 @@ async function snapshot() {
     pathReviewCycles: createHash('sha256')
       .update(JSON.stringify(await app.prisma.pathReviewCycle.findMany({ orderBy: [{ pathId: 'asc' }, { year: 'asc' }] })))
       .digest('hex'),
+    calendars: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.calendarVersion.findMany({ select: { calendarName: true, version: true }, orderBy: [{ calendarName: 'asc' }, { version: 'asc' }] })))
+      .digest('hex'),
+    partnerCalendars: createHash('sha256')
+      .update(JSON.stringify(await app.prisma.partnerCalendar.findMany({ orderBy: { partnerId: 'asc' } })))
+      .digest('hex'),
+    partnerCalendarChanges: await app.prisma.partnerCalendarChange.count(),
     certificates: await app.prisma.certificate.count(),
     materials: await app.prisma.material.count(),
     workflows: (await env.client.workflow.count()).count,
@@ -625,7 +641,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
         ? fixtures.incentiveIds[f.fixture]!
         : fixtures.ids[f.fixture]!,
     materialId: material,
-    name: 'CN',
+    name: route.method === 'put' ? 'FUZZ' : 'CN',
     partnerId: fixtures.partnerId,
     memberId: fixtures.memberId,
     roleId: fixtures.roleId,

@@ -194,6 +194,31 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3'), 401);
   });
 
+  it('calendars: list, get, replace (created, replaced, invalid, stale), partner assignment — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const admin = await tokenFor(['vendor_admin']);
+    const partnerId = newPartner();
+    const partner = await tokenFor(['partner_admin'], partnerId);
+    const name = `OA-${randomUUID().slice(0, 8)}`;
+    const body = { zone: 'Asia/Riyadh', restWeekdays: [5, 6], years: { first: 2026, last: 2026 }, holidays: [{ from: '2026-09-23', to: '2026-09-23', name: 'National Day' }], makeupWorkdays: [] };
+    expectStatus(await n('GET', '/v1/calendars', partner), 200);
+    expectStatus(await n('GET', '/v1/calendars/SA', vendor), 200);
+    expectStatus(await n('GET', '/v1/calendars/XX', vendor), 404);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, admin, body), 201);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, admin, { ...body, holidays: [] }, { 'If-Match': '"1"' }), 200);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, admin, body, { 'If-Match': '"1"' }), 412);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, admin, { ...body, zone: 'Nowhere/Else' }), 422);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, admin, { ...body, zone: 7 }), 400);
+    expectStatus(await n('PUT', `/v1/calendars/${name}`, vendor, body), 403);
+    expectStatus(await n('GET', `/v1/calendars/${name}`, vendor), 200); // with changes
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/calendar`, partner), 200);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/calendar`, await tokenFor(['partner_admin'], newPartner())), 404);
+    expectStatus(await n('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name }), 200);
+    expectStatus(await n('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name: 'NO-SUCH' }), 422);
+    expectStatus(await n('PUT', `/v1/partners/${partnerId}/calendar`, partner, { name }), 403);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/calendar`, partner), 200);
+  });
+
   it('opportunities: share, list, get, accept, reject, updates, close — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();
