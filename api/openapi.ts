@@ -24,6 +24,8 @@ import {
   opportunitySchema,
   opportunitySummarySchema,
   problemSchema,
+  calendarChangeSchema,
+  calendarSummarySchema,
 } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -65,6 +67,8 @@ const COMPONENTS = [
   certificateSchema,
   developmentPathSchema,
   pathReviewSummarySchema,
+  calendarSummarySchema,
+  calendarChangeSchema,
   openApiDocumentSchema,
 ];
 
@@ -76,6 +80,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: "The caller's role lacks the permission",
   404: 'Not found (or not yours)',
   409: 'Conflicts with the current state',
+  412: 'If-Match names a version that is no longer the current one',
   413: 'Request body too large (JSON: 64 KiB; uploads: their own limit)',
   415: 'Unsupported Content-Type for this upload',
   422: 'Refused: cannot be processed',
