@@ -26,6 +26,9 @@ export const REMINDER_WORKING_DAYS = VERIFICATION_WORKING_DAYS - 3;
 export const REMINDER_TOPIC = 'incentive.reminder';
 
 export const reminderDedupeKey = (id: string) => `incentive-reminder-${id}`;
+/** Outcomes announced to webhooks (domain/events.ts), appended with the transition; one per incentive. */
+export const OUTCOME_TOPICS: Partial<Record<IncentiveStatus, string>> = { VERIFIED: 'incentive.verified', EXPIRED: 'incentive.expired' };
+export const outcomeDedupeKey = (id: string, status: IncentiveStatus) => `incentive-${status.toLowerCase()}-${id}`;
 
 /** The incentive as persisted: what the workflow adopts after generateIncentive. */
 export type GeneratedIncentive = {
@@ -195,7 +198,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
             });
           }
         }
-        await tx.incentive.update({
+        const row = await tx.incentive.update({
           where: { id: t.incentiveId },
           data: {
             status: t.toStatus,
@@ -204,6 +207,14 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
             ...(t.lines ? { headcount: t.lines.length, totalMinor: BigInt(sum(t.lines)) } : {}),
           },
         });
+        const topic = OUTCOME_TOPICS[t.toStatus];
+        if (topic) {
+          // The outcome event, in the transaction of the transition: a failed transition emits nothing.
+          await tx.outbox.createMany({
+            data: [{ topic, aggregateId: t.incentiveId, dedupeKey: outcomeDedupeKey(t.incentiveId, t.toStatus), payload: { incentiveId: t.incentiveId, partnerId: row.partnerId, period: row.period, status: t.toStatus, at: t.at }, dueAt: at }],
+            skipDuplicates: true,
+          });
+        }
         if (t.settlement) {
           // Exactly once: incentive_id is unique, and this runs only with the (unique) VERIFIED event.
           await tx.settlement.createMany({
@@ -214,7 +225,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       });
     },
 
-    /** Appends the reminder to the outbox once (dedupe key per incentive). */
+    /** Appends the reminder to the outbox once (dedupe key per incentive); activities/index.ts announces it to the relay. */
     async enqueueIncentiveReminder(r: { incentiveId: string; partnerId: string; period: string; verificationDeadline: string; dueAt: string }): Promise<void> {
       await prisma.outbox.createMany({
         data: [

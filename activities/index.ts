@@ -1,18 +1,53 @@
 /** Every activity the worker registers, built from explicit dependencies. */
 import type { Client } from '@temporalio/client';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
-import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
+import { createIncentiveActivities, type IncentiveActivityDeps, OUTCOME_TOPICS, outcomeDedupeKey, reminderDedupeKey } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
+import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
-/** `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts). */
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & { temporal: Client };
+/**
+ * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
+ * appenders their relay workflows (activities/webhook.ts).
+ */
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & WebhookActivityDeps & { temporal: Client };
+
+/**
+ * The activities that append to the outbox, followed — once their transaction has committed — by the start of each
+ * appended message's relay workflow (activities/webhook.ts announceOutbox; the sweeper covers a start lost to a crash).
+ */
+function announcing(deps: ActivityDeps) {
+  const incentive = createIncentiveActivities(deps);
+  const certification = createCertificationActivities(deps);
+  const pathReview = createPathReviewActivities(deps);
+  return {
+    ...incentive,
+    ...certification,
+    ...pathReview,
+    async enqueueIncentiveReminder(r: Parameters<typeof incentive.enqueueIncentiveReminder>[0]) {
+      await incentive.enqueueIncentiveReminder(r);
+      await announceOutbox(deps, [reminderDedupeKey(r.incentiveId)]);
+    },
+    async recordIncentiveTransition(t: Parameters<typeof incentive.recordIncentiveTransition>[0]) {
+      await incentive.recordIncentiveTransition(t);
+      if (OUTCOME_TOPICS[t.toStatus]) await announceOutbox(deps, [outcomeDedupeKey(t.incentiveId, t.toStatus)]);
+    },
+    async enqueueCertificationMessage(m: Parameters<typeof certification.enqueueCertificationMessage>[0]) {
+      await certification.enqueueCertificationMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
+    async enqueuePathReviewMessage(m: Parameters<typeof pathReview.enqueuePathReviewMessage>[0]) {
+      await pathReview.enqueuePathReviewMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
+  };
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createOpportunityActivities(deps), ...createIncentiveActivities(deps), ...createIncentiveRunActivities(deps),
-    ...createCertificationActivities(deps), ...createPathReviewActivities(deps), ...createPathReviewCycleActivities(deps),
+    ...createOpportunityActivities(deps), ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }

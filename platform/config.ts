@@ -26,6 +26,12 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   // Open workflows the worker keeps in memory (sticky cache); unset: the SDK's default, sized from the heap.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  // Webhook delivery: attempts per delivery (then DEAD), the longest pause between two, each POST's timeout.
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  WEBHOOK_MAX_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  // How often the worker starts relay workflows whose start after the outbox append was lost.
+  OUTBOX_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type Config = z.infer<typeof schema> & { databaseUrl: string };
@@ -41,3 +47,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const devJwtSecret = DEV_JWT_SECRET;
+
+/** The retry budget every webhook delivery gets (workflows/webhook.ts). */
+export const webhookRetryOf = (config: Config) => ({
+  maximumAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+  maximumIntervalMs: config.WEBHOOK_MAX_RETRY_INTERVAL_SECONDS * 1000,
+  timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+});

@@ -1,12 +1,13 @@
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig } from '../platform/config.js';
+import { loadConfig, webhookRetryOf } from '../platform/config.js';
 import { createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
 import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../api/clients/incentive-runs.js';
 import { ensurePathReviewSchedules } from '../api/clients/path-reviews.js';
+import { sweepOutbox } from '../activities/webhook.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfig();
@@ -25,6 +26,9 @@ Runtime.install({
 
 const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// For the schedules and the outbox sweeper (activities get their own client from createWorker).
+const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+let sweeper: NodeJS.Timeout | undefined;
 try {
   const worker = await createWorker({
     connection,
@@ -32,6 +36,7 @@ try {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
+    webhookRetry: webhookRetryOf(config),
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
@@ -39,20 +44,23 @@ try {
     // and POST /v1/admin/path-reviews.
     log.info({ schedule: MONTHLY_SCHEDULE_ID }, 'time-skipping server: schedules not created (not supported there)');
   } else {
-    const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-    try {
-      const outcome = await ensureMonthlyIncentiveSchedule(client, config.TEMPORAL_TASK_QUEUE);
-      log.info({ schedule: MONTHLY_SCHEDULE_ID }, `schedule ${outcome}`);
-      for (const [schedule, pathOutcome] of Object.entries(await ensurePathReviewSchedules(client, config.TEMPORAL_TASK_QUEUE))) {
-        log.info({ schedule }, `schedule ${pathOutcome}`);
-      }
-    } finally {
-      await clientConnection.close();
+    const outcome = await ensureMonthlyIncentiveSchedule(client, config.TEMPORAL_TASK_QUEUE);
+    log.info({ schedule: MONTHLY_SCHEDULE_ID }, `schedule ${outcome}`);
+    for (const [schedule, pathOutcome] of Object.entries(await ensurePathReviewSchedules(client, config.TEMPORAL_TASK_QUEUE))) {
+      log.info({ schedule }, `schedule ${pathOutcome}`);
     }
   }
+  // Real time, not workflow time: a clock advance on the time-skipping server wakes nothing here.
+  sweeper = setInterval(() => {
+    sweepOutbox(prisma, client, config.TEMPORAL_TASK_QUEUE)
+      .then((started) => started > 0 && log.info({ started }, 'outbox sweeper started lost relay workflows'))
+      .catch((error: unknown) => log.warn({ err: error }, 'outbox sweep failed'));
+  }, config.OUTBOX_SWEEP_SECONDS * 1000);
   log.info({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
 } finally {
+  clearInterval(sweeper);
+  await clientConnection.close();
   await connection.close();
   await prisma.$disconnect();
   log.info('worker stopped');

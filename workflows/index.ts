@@ -5,3 +5,4 @@ export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './ince
 export { certificationWorkflow } from './certification.js';
 export { pathReviewWorkflow } from './path-review.js';
 export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle.js';
+export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook.js';

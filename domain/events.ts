@@ -1,0 +1,24 @@
+/**
+ * The events catalog: every outbox topic a webhook endpoint may subscribe to, with what it means. The processes
+ * append these to the outbox (activities/*.ts); the relay (workflows/webhook.ts) delivers them. Every payload
+ * carries the `partnerId` it concerns: a partner's endpoints receive only their own partner's events, vendor
+ * endpoints every partner's.
+ */
+import { REVIEW_ESCALATION_TOPIC, EXPIRY_REMINDER_TOPIC } from '../workflows/certification-contract.js';
+import { WINDOW_REMINDER_TOPIC } from '../workflows/path-review-contract.js';
+
+export const EVENTS = {
+  'incentive.reminder': 'A monthly incentive is still unverified 3 working days before its verification deadline.',
+  'incentive.verified': 'The partner verified a monthly incentive list; its settlement was recorded.',
+  'incentive.expired': 'A monthly incentive lapsed unverified at its deadline; nothing is settled.',
+  [REVIEW_ESCALATION_TOPIC]: 'A certification application is still in review past its review due date (one per review round).',
+  [EXPIRY_REMINDER_TOPIC]: 'An active certificate expires in 60 or 30 days.',
+  [WINDOW_REMINDER_TOPIC]: 'An annual path review window closes in 10 or 3 working days and nothing is submitted yet.',
+} as const satisfies Record<string, string>;
+
+export type EventTopic = keyof typeof EVENTS;
+export const EVENT_TOPICS = Object.keys(EVENTS) as [EventTopic, ...EventTopic[]];
+export const isEventTopic = (topic: string): topic is EventTopic => Object.hasOwn(EVENTS, topic);
+
+/** What every outbox payload holds at least: the partner it concerns (who may receive it). */
+export type OutboxPayload = { partnerId: string } & Record<string, unknown>;
