@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { OutboxPayload } from '../domain/events.js';
+import { eventIdOf, type OutboxPayload } from '../domain/events.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type DeliveryRetry, outboxWorkflowId, type outboxWorkflow } from '../workflows/webhook.js';
@@ -21,9 +21,6 @@ export type WebhookActivityDeps = {
   temporal?: Client;
   webhookRetry?: DeliveryRetry;
 };
-
-/** The stable event id receivers dedupe on: one per outbox message, the same on every attempt and endpoint. */
-export const eventIdOf = (outboxId: bigint | string) => `evt_${outboxId}`;
 
 /** What every POST carries (Standard Webhooks' recommended shape, plus the id). */
 export type WebhookEnvelope = { id: string; type: string; timestamp: string; data: OutboxPayload };

@@ -19,6 +19,7 @@ import { createMembersClient } from './clients/members.js';
 import { createOpportunityClient } from './clients/opportunity.js';
 import { createPathReviewsClient } from './clients/path-reviews.js';
 import { createPathsClient } from './clients/paths.js';
+import { createWebhooksClient } from './clients/webhooks.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { mountDocs } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -33,6 +34,7 @@ import { memberRoutes } from './routes/members.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 import { pathReviewRoutes } from './routes/path-reviews.js';
 import { pathRoutes } from './routes/paths.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type AppDeps = {
   temporal: Client;
@@ -74,6 +76,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...certificationRoutes(createCertificationClient(deps)),
     ...pathRoutes(createPathsClient(deps)),
     ...pathReviewRoutes(createPathReviewsClient(deps)),
+    ...webhookRoutes(createWebhooksClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

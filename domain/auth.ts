@@ -50,6 +50,8 @@ export const PERMISSIONS = [
   'pathReview.act',
   'pathReview.decide',
   'pathReview.run',
+  'webhook.read',
+  'webhook.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -68,6 +70,8 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'path.read',
   'pathReview.read',
   'pathReview.act',
+  'webhook.read',
+  'webhook.manage',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -86,6 +90,7 @@ const VENDOR_READ: Permission[] = [
   'path.readAll',
   'pathReview.read',
   'pathReview.readAll',
+  'webhook.read',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -107,6 +112,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'pathReview.decide',
     'calendar.manage',
     'calendar.assign',
+    'webhook.manage',
   ],
   partner_admin: [
     'opportunity.read',
@@ -122,6 +128,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'path.read',
     'pathReview.read',
     'pathReview.act',
+    'webhook.read',
+    'webhook.manage',
   ],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read'],
   partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read'],

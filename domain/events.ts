@@ -22,3 +22,6 @@ export const isEventTopic = (topic: string): topic is EventTopic => Object.hasOw
 
 /** What every outbox payload holds at least: the partner it concerns (who may receive it). */
 export type OutboxPayload = { partnerId: string } & Record<string, unknown>;
+
+/** The stable event id receivers dedupe on (`webhook-id`): one per outbox message, the same on every attempt and endpoint. */
+export const eventIdOf = (outboxId: bigint | string) => `evt_${outboxId}`;

@@ -10,11 +10,15 @@ import type { CalendarLookup } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
+import type { DeliveryRetry } from '../../workflows/webhook.js';
 import { workflowBundle } from './temporal.js';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: string; calendarFor?: CalendarLookup; timeSkipping?: Connection }) {
+export async function startApp(
+  env: TestWorkflowEnvironment,
+  opts: { taskQueue: string; calendarFor?: CalendarLookup; timeSkipping?: Connection; webhookRetry?: DeliveryRetry },
+) {
   const prisma = createPrisma(inject('databaseUrl'));
   // No lookup given: the database's calendars, as in production.
   const calendarFor = opts.calendarFor ?? databaseCalendarLookup(prisma);
@@ -24,6 +28,9 @@ export async function startApp(env: TestWorkflowEnvironment, opts: { taskQueue: 
     taskQueue: opts.taskQueue,
     prisma,
     calendarFor,
+    // Outbox appends start their relay workflows, as in the real worker.
+    temporal: env.client,
+    ...(opts.webhookRetry ? { webhookRetry: opts.webhookRetry } : {}),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
