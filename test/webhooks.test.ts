@@ -1,0 +1,324 @@
+/**
+ * Webhooks end to end on the real API + worker + time-skipping server + PostgreSQL, delivering to a local HTTP
+ * receiver this test starts: retries with the same event id until DELIVERED, Standard Webhooks signatures, DEAD after
+ * the budget, redelivery (409 while it runs), partner isolation, a message due later delivered only once the clock
+ * reaches it, the sweeper starting a relay whose start was lost, refused registrations storing nothing, and an
+ * outbox event written in the transaction of its state change (a failed change emits nothing).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import { sweepOutbox } from '../activities/webhook.js';
+import { verify } from '../domain/webhook-signature.js';
+import { outboxWorkflowId, type DeliveryRetry } from '../workflows/webhook.js';
+import { call, type Call, startApp, tokenFor } from './support/app.js';
+import { testCalendar } from './support/calendar.js';
+import { timeSkippingEnv } from './support/temporal.js';
+
+const taskQueue = 'webhooks-test';
+/** A small budget, so DEAD comes after 1 s + 2 s of backoff. */
+const RETRY: DeliveryRetry = { maximumAttempts: 3, maximumIntervalMs: 2_000, timeoutMs: 5_000 };
+const TOPIC = 'path-review.window-reminder';
+const DAY = 24 * 3600 * 1000;
+
+let env: TestWorkflowEnvironment;
+let app: Awaited<ReturnType<typeof startApp>>;
+let activities: ReturnType<typeof createActivities>;
+
+// ── the receiver: one server, one behaviour per path ────────────────────────────────────────────────────────────
+type Received = { headers: IncomingMessage['headers']; body: string };
+type Behaviour = (attempt: number) => number | Promise<number>;
+const behaviours = new Map<string, Behaviour>();
+const received = new Map<string, Received[]>();
+let receiver: Server;
+let receiverBase: string;
+
+function handle(req: IncomingMessage, res: ServerResponse) {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', async () => {
+    const path = req.url ?? '/';
+    const list = received.get(path) ?? [];
+    list.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    received.set(path, list);
+    const status = await (behaviours.get(path) ?? (() => 404))(list.length);
+    res.writeHead(status).end();
+  });
+}
+
+/** A receiver path answering `behaviour(n)` to its n-th request. */
+function hook(behaviour: Behaviour): { url: string; path: string } {
+  const path = `/hook/${randomUUID().slice(0, 8)}`;
+  behaviours.set(path, behaviour);
+  return { url: receiverBase + path, path };
+}
+
+beforeAll(async () => {
+  receiver = createServer(handle);
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  env = await timeSkippingEnv();
+  const calendar = testCalendar(await env.currentTimeMs());
+  app = await startApp(env, { taskQueue, calendarFor: () => calendar, webhookRetry: RETRY });
+  activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: () => calendar });
+});
+
+afterAll(async () => {
+  // Vendor endpoints receive every partner's events: leave none active for the other test files.
+  await app?.prisma.webhookEndpoint.updateMany({ where: { partnerId: null, createdBy: 'webhooks-test-vendor' }, data: { active: false } });
+  await app?.stop();
+  await env?.teardown();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────────
+const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
+const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
+const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function partner() {
+  const partnerId = `P-wh-${randomUUID().slice(0, 8)}`;
+  return { partnerId, admin: await tokenFor(['partner_admin'], partnerId, `${partnerId}-admin`), sales: await tokenFor(['partner_sales'], partnerId) };
+}
+const vendorAdmin = () => tokenFor(['vendor_admin'], undefined, 'webhooks-test-vendor');
+const vendorStaff = () => tokenFor(['vendor_staff'], undefined, 'webhooks-test-staff');
+
+async function register(token: string, url: string, events: string[] = [TOPIC]) {
+  const res = await api('POST', '/v1/webhooks', token, { url, events });
+  expectOk(res, 201);
+  return res.body as { id: string; secret: string; partnerId: string | null };
+}
+
+/** What a process appends: a window reminder of this partner, through the real writer activity (announced after commit). */
+async function emit(partnerId: string, due?: Date) {
+  const dueAt = due ?? new Date(await env.currentTimeMs());
+  const reviewId = `SOFTWARE-${partnerId}-2026`;
+  const dedupeKey = `webhooks-test-${randomUUID()}`;
+  await new MockActivityEnvironment({ taskQueue }).run(activities.enqueuePathReviewMessage, {
+    topic: TOPIC,
+    aggregateId: reviewId,
+    dedupeKey,
+    payload: { reviewId, pathId: 'SOFTWARE', partnerId, year: 2026, windowEndsAt: dueAt.toISOString(), daysBefore: 3 },
+    dueAt: dueAt.toISOString(),
+  });
+  return app.prisma.outbox.findUniqueOrThrow({ where: { dedupeKey } });
+}
+
+const deliveries = async (token: string, endpointId: string) => {
+  const res = await api('GET', `/v1/webhooks/${endpointId}/deliveries`, token);
+  expectOk(res);
+  return res.body.items as { id: string; status: string; attempts: number; runs: number; eventId: string; lastResponseStatus: number | null; lastError: string | null }[];
+};
+const settled = (token: string, endpointId: string, status: string) =>
+  eventually(async () => {
+    const [d] = await deliveries(token, endpointId);
+    return d?.status === status ? d : undefined;
+  });
+
+const headersOf = (r: Received) => ({ id: String(r.headers['webhook-id']), timestamp: String(r.headers['webhook-timestamp']), signature: String(r.headers['webhook-signature']) });
+
+// ── tests ───────────────────────────────────────────────────────────────────────────────────────────────────────
+describe('webhooks', () => {
+  it('refuses a non-http(s) URL, an unknown event and no events, naming the field, and stores nothing', async () => {
+    const { partnerId, admin } = await partner();
+    const ftp = await api('POST', '/v1/webhooks', admin, { url: 'ftp://example.com/hook', events: [TOPIC] });
+    expect(ftp.status).toBe(400);
+    expect(ftp.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(fields(ftp)).toEqual(['url']);
+    const unknown = await api('POST', '/v1/webhooks', admin, { url: 'https://example.com/hook', events: [TOPIC, 'opportunity.nope'] });
+    expect(unknown.status).toBe(400);
+    expect(fields(unknown)).toEqual(['events.1']);
+    expect(unknown.body.errors[0].message).toContain(TOPIC);
+    const empty = await api('POST', '/v1/webhooks', admin, { url: 'https://example.com/hook', events: [] });
+    expect(empty.status).toBe(400);
+    expect(fields(empty)).toEqual(['events']);
+    const twice = await api('POST', '/v1/webhooks', admin, { url: 'https://example.com/hook', events: [TOPIC, TOPIC] });
+    expect(fields(twice)).toEqual(['events.1']);
+    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId } })).toBe(0);
+    const list = await api('GET', '/v1/webhooks', admin);
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('fails twice then succeeds: DELIVERED after 3 attempts, one event id, signatures that verify; other partners get nothing', async () => {
+    const a = await partner();
+    const b = await partner();
+    const target = hook((n) => (n <= 2 ? 503 : 204));
+    const endpoint = await register(a.admin, target.url);
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    expect(endpoint.partnerId).toBe(a.partnerId);
+    const otherTarget = hook(() => 200);
+    const other = await register(b.admin, otherTarget.url);
+    const vendorTarget = hook(() => 200);
+    const vendor = await register(await vendorAdmin(), vendorTarget.url);
+    expect(vendor.partnerId).toBeNull();
+
+    const message = await emit(a.partnerId);
+    const delivered = await settled(a.admin, endpoint.id, 'DELIVERED');
+    expect(delivered).toMatchObject({ attempts: 3, runs: 1, eventId: `evt_${message.id}`, lastResponseStatus: 204, lastError: null });
+
+    const requests = received.get(target.path)!;
+    expect(requests).toHaveLength(3);
+    expect(new Set(requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([`evt_${message.id}`]));
+    for (const r of requests) {
+      expect(verify(endpoint.secret, headersOf(r), r.body)).toBe(true);
+      expect(verify(endpoint.secret, headersOf(r), r.body.replace(a.partnerId, b.partnerId))).toBe(false);
+      expect(verify(other.secret, headersOf(r), r.body)).toBe(false);
+      expect(JSON.parse(r.body)).toEqual({
+        id: `evt_${message.id}`,
+        type: TOPIC,
+        timestamp: message.dueAt.toISOString(),
+        data: expect.objectContaining({ partnerId: a.partnerId }),
+      });
+    }
+    // The vendor endpoint receives every partner's events; B's endpoint none of A's.
+    await settled(await vendorAdmin(), vendor.id, 'DELIVERED');
+    expect(await deliveries(b.admin, other.id)).toEqual([]);
+    expect(received.get(otherTarget.path)).toBeUndefined();
+    const row = await app.prisma.outbox.findUniqueOrThrow({ where: { id: message.id } });
+    expect(row.dispatchedAt).not.toBeNull();
+    expect(row.deliveredAt).not.toBeNull();
+  });
+
+  it('an always-failing receiver: DEAD after the budget; redeliver (409 while it runs) → DELIVERED; partner isolation', async () => {
+    const a = await partner();
+    const b = await partner();
+    let mode: 'fail' | 'hold' = 'fail';
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const target = hook(async () => {
+      if (mode === 'fail') return 500;
+      await held;
+      return 200;
+    });
+    const endpoint = await register(a.admin, target.url);
+    await emit(a.partnerId);
+    const dead = await settled(a.admin, endpoint.id, 'DEAD');
+    expect(dead).toMatchObject({ attempts: RETRY.maximumAttempts, lastResponseStatus: 500, lastError: 'the endpoint answered 500' });
+    expect(received.get(target.path)).toHaveLength(RETRY.maximumAttempts);
+
+    // Another partner: 404 everywhere, as if it did not exist; its list does not show it. Vendor staff read, not act.
+    const path = `/v1/webhooks/${endpoint.id}`;
+    const redeliverPath = `${path}/deliveries/${dead.id}/redeliver`;
+    for (const [method, p] of [['GET', path], ['GET', `${path}/deliveries`], ['POST', redeliverPath], ['DELETE', path]] as const) {
+      const res = await api(method, p, b.admin);
+      expect(res.status, `${method} ${p}`).toBe(404);
+    }
+    expect((await api('GET', '/v1/webhooks', b.admin)).body.items).toEqual([]);
+    expect((await api('GET', path, await vendorStaff())).status).toBe(200);
+    expect((await api('POST', redeliverPath, await vendorStaff())).status).toBe(403);
+    expect((await api('POST', redeliverPath, a.sales)).status).toBe(403);
+    expect((await deliveries(a.admin, endpoint.id))[0]!.status).toBe('DEAD');
+
+    mode = 'hold';
+    const again = await api('POST', redeliverPath, a.admin);
+    expectOk(again, 202);
+    expect(again.body).toMatchObject({ id: dead.id, status: 'PENDING', runs: 2 });
+    await eventually(async () => ((received.get(target.path)?.length ?? 0) > RETRY.maximumAttempts ? true : undefined));
+    const running = await api('POST', redeliverPath, a.admin);
+    expect(running.status).toBe(409);
+    expect(running.body.type).toBe('urn:partnerflow:problem:delivery-in-progress');
+    release();
+    expect(await settled(a.admin, endpoint.id, 'DELIVERED')).toMatchObject({ id: dead.id, attempts: 1, runs: 2, eventId: dead.eventId, lastResponseStatus: 200 });
+    const last = received.get(target.path)!.at(-1)!;
+    expect(last.headers['webhook-id']).toBe(dead.eventId);
+
+    // Deactivated: nothing more is delivered, redelivery refused, still readable.
+    const gone = await api('DELETE', path, a.admin);
+    expectOk(gone);
+    expect(gone.body).toMatchObject({ active: false });
+    expect((await api('POST', redeliverPath, a.admin)).body.type).toBe('urn:partnerflow:problem:endpoint-inactive');
+    await emit(a.partnerId);
+    expect(await deliveries(a.admin, endpoint.id)).toHaveLength(1);
+  });
+
+  it('a message due later is delivered only once the clock reaches its due time', async () => {
+    const a = await partner();
+    const target = hook(() => 200);
+    const endpoint = await register(a.admin, target.url);
+    const dueAt = (await env.currentTimeMs()) + 3 * DAY;
+    const message = await emit(a.partnerId, new Date(dueAt));
+    await eventually(async () => ((await env.client.workflow.getHandle(outboxWorkflowId(String(message.id))).describe()).status.name === 'RUNNING' ? true : undefined));
+
+    await env.sleep(dueAt - 60_000 - (await env.currentTimeMs()));
+    expect(await deliveries(a.admin, endpoint.id)).toEqual([]);
+    expect((await app.prisma.outbox.findUniqueOrThrow({ where: { id: message.id } })).deliveredAt).toBeNull();
+
+    await env.sleep(dueAt + 1_000 - (await env.currentTimeMs()));
+    await settled(a.admin, endpoint.id, 'DELIVERED');
+    expect(received.get(target.path)).toHaveLength(1);
+  });
+
+  it('the sweeper starts the relay of a message whose start was lost', async () => {
+    const a = await partner();
+    const target = hook(() => 200);
+    const endpoint = await register(a.admin, target.url);
+    // Committed, never announced (a crash between the commit and the start); older than any other row.
+    const lost = await app.prisma.outbox.create({
+      data: {
+        topic: TOPIC,
+        aggregateId: `lost-${a.partnerId}`,
+        dedupeKey: `webhooks-test-lost-${randomUUID()}`,
+        payload: { partnerId: a.partnerId, reviewId: `lost-${a.partnerId}` },
+        dueAt: new Date(await env.currentTimeMs()),
+        createdAt: new Date('2000-01-01T00:00:00Z'),
+      },
+    });
+    expect(await sweepOutbox(app.prisma, env.client, taskQueue, { graceMs: 0, batch: 1 })).toBe(1);
+    expect((await settled(a.admin, endpoint.id, 'DELIVERED')).eventId).toBe(`evt_${lost.id}`);
+    expect((await app.prisma.outbox.findUniqueOrThrow({ where: { id: lost.id } })).dispatchedAt).not.toBeNull();
+    // Sweeping again starts nothing twice.
+    await sweepOutbox(app.prisma, env.client, taskQueue, { graceMs: 0, batch: 1 });
+    expect(received.get(target.path)).toHaveLength(1);
+  });
+
+  it('lists endpoints newest first in keyset pages', async () => {
+    const a = await partner();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await register(a.admin, `https://example.com/hook/${i}`)).id);
+    const first = await api('GET', '/v1/webhooks?limit=2', a.admin);
+    expectOk(first);
+    expect(first.body.items.map((e: { id: string }) => e.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.items[0]).not.toHaveProperty('secret');
+    const second = await api('GET', `/v1/webhooks?limit=2&cursor=${first.body.nextCursor}`, a.admin);
+    expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect((await api('GET', '/v1/webhooks?cursor=nope', a.admin)).status).toBe(400);
+  });
+
+  it('outbox in the same transaction: a failed state change emits nothing', async () => {
+    const partnerId = `P-wh-${randomUUID().slice(0, 8)}`;
+    const period = '2025-03';
+    const incentiveId = `${partnerId}-${period}`;
+    const at = new Date(await env.currentTimeMs());
+    await app.prisma.incentive.create({
+      data: {
+        id: incentiveId, partnerId, period, status: 'PENDING_VERIFICATION', generatedAt: at, verificationDeadline: new Date(at.getTime() + DAY),
+        reminderAt: at, deadlineExplanation: {}, calendar: 'TEST', zone: 'Asia/Shanghai', headcount: 0, totalMinor: 0n, currency: 'CNY', lastSeq: 1, updatedAt: at,
+      },
+    });
+    const transition = { incentiveId, seq: 2, type: 'VERIFIED' as const, fromStatus: 'PENDING_VERIFICATION' as const, toStatus: 'VERIFIED' as const, actor: 'test', at: at.toISOString() };
+    // The settlement breaks a CHECK (amount ≥ 0) after the outbox row was appended: the whole transition rolls back.
+    const failing = new MockActivityEnvironment({ taskQueue }).run(activities.recordIncentiveTransition, {
+      ...transition,
+      settlement: { partnerId, period, amountMinor: -1, currency: 'CNY' },
+    });
+    await expect(failing).rejects.toThrow();
+    expect(await app.prisma.outbox.count({ where: { aggregateId: incentiveId } })).toBe(0);
+    expect((await app.prisma.incentive.findUniqueOrThrow({ where: { id: incentiveId } })).status).toBe('PENDING_VERIFICATION');
+
+    await new MockActivityEnvironment({ taskQueue }).run(activities.recordIncentiveTransition, { ...transition, settlement: { partnerId, period, amountMinor: 0, currency: 'CNY' } });
+    const [event] = await app.prisma.outbox.findMany({ where: { aggregateId: incentiveId } });
+    expect(event).toMatchObject({ topic: 'incentive.verified', payload: { partnerId, incentiveId, status: 'VERIFIED' } });
+  });
+});
