@@ -74,6 +74,9 @@ async function startCycle() {
   if (res.status !== 202) throw new Error(`setup: path review cycle answered ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Where matrix endpoints point: a closed port (a redelivery fails at once; nothing leaves the machine). */
+const MATRIX_HOOK_URL = 'http://127.0.0.1:9/matrix';
+
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
   'GET /healthz': { success: 200, partnerOwned: false, request: () => ({}) },
@@ -395,6 +398,26 @@ const TABLE: MatrixTable = {
     // A path OWN is not on: a success removes nothing (and records nothing).
     request: (_, fx) => ({ params: own(fx, { pathId: 'CONSULTING_SI' }), query: { note: 'access matrix' } }),
   },
+  'POST /v1/webhooks': {
+    success: 201,
+    partnerOwned: false,
+    request: () => ({ body: { url: MATRIX_HOOK_URL, events: ['incentive.expired'] } }),
+  },
+  'GET /v1/webhooks': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+  'GET /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: false }, request: byId },
+  'DELETE /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
+  'GET /v1/webhooks/:id/deliveries': {
+    success: 200,
+    partnerOwned: true,
+    object: { state: 'WEBHOOK_DEAD_DELIVERY', freshPerSuccess: false },
+    request: byId,
+  },
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': {
+    success: 202,
+    partnerOwned: true,
+    object: { state: 'WEBHOOK_DEAD_DELIVERY', freshPerSuccess: true },
+    request: (o) => ({ params: { id: o.id, deliveryId: o.deliveryId! } }),
+  },
   'POST /v1/admin/clock/advance': {
     success: 200,
     partnerOwned: false,
@@ -442,6 +465,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Vendor endpoints receive every partner's events: leave none of the matrix's active for the other test files.
+  await normal?.prisma.webhookEndpoint.updateMany({ where: { url: MATRIX_HOOK_URL }, data: { active: false } });
   await Promise.allSettled([normal?.stop(), skipping?.stop()]);
   await Promise.allSettled([devEnv?.teardown(), tsEnv?.teardown()]);
 });
@@ -616,6 +641,20 @@ describe('access matrix', () => {
       if (state === 'PATH_REVIEW_SUPPLEMENT_REQUESTED') await vendorCall('POST', `/v1/path-reviews/${id}/decision`, { decision: 'REQUEST_SUPPLEMENT', note: 'setup' });
       return { id, materialId: file.id };
     };
+    // Webhook endpoints of OWN; a DEAD delivery of an OWN outbox message, as the relay leaves it after its budget.
+    const createWebhook = async (state: ObjectState): Promise<MatrixObject> => {
+      const { id } = await setupCall('POST', '/v1/webhooks', { url: MATRIX_HOOK_URL, events: ['incentive.reminder'] });
+      if (state === 'WEBHOOK_ENDPOINT') return { id };
+      const key = unique('matrix-outbox');
+      const message = await normal.prisma.outbox.create({
+        data: { topic: 'incentive.reminder', aggregateId: key, dedupeKey: key, payload: { partnerId: OWN }, dueAt: new Date(), dispatchedAt: new Date(), deliveredAt: new Date() },
+      });
+      const deliveryId = randomUUID();
+      await normal.prisma.webhookDelivery.create({
+        data: { id: deliveryId, endpointId: id, outboxId: message.id, status: 'DEAD', attempts: 12, lastError: 'matrix setup', createdAt: new Date() },
+      });
+      return { id, deliveryId };
+    };
     const isCertification = (state: ObjectState) => state.startsWith('CERTIFICATION_');
     const isPathReview = (state: ObjectState) => state.startsWith('PATH_REVIEW_');
     const phaseOf = (state: ObjectState) => (isPathReview(state) ? 2 : isCertification(state) ? 1 : 0);
@@ -626,7 +665,9 @@ describe('access matrix', () => {
           ? createCertification(state)
           : state.startsWith('INCENTIVE_')
             ? createIncentive(state)
-            : createOpportunity(state);
+            : state.startsWith('WEBHOOK_')
+              ? createWebhook(state)
+              : createOpportunity(state);
     const needs = [
       ...Object.entries(TABLE)
         .filter(([, entry]) => entry.object)
@@ -656,6 +697,10 @@ describe('access matrix', () => {
             const row = await normal.prisma.certificationApplication.findUniqueOrThrow({ where: { id }, include: { events: true, materials: true } });
             const files = await normal.prisma.material.count({ where: { ownerKind: 'certification', ownerId: id } });
             return `${key}: ${row.status}, ${row.events.length} events, ${row.materials.length} materials set, ${files} files`;
+          }
+          if (key.includes(' /v1/webhooks/')) {
+            const row = await normal.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id }, include: { deliveries: true } });
+            return `${key}: active ${row.active}, deliveries [${row.deliveries.map((d) => `${d.status} run ${d.runs}`)}]`;
           }
           if (key.startsWith('GET /v1/incentives') || key.startsWith('POST /v1/incentives')) {
             const row = await normal.prisma.incentive.findUniqueOrThrow({ where: { id }, include: { events: true, settlement: true } });
@@ -703,7 +748,7 @@ describe('access matrix', () => {
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
-    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives, certification applications and path reviews prepared, ${wrong.length} wrong`);
+    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives, certification applications, path reviews and webhook endpoints prepared, ${wrong.length} wrong`);
     if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
   });
 });

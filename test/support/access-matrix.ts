@@ -29,9 +29,14 @@ export type ObjectState =
   | 'PATH_REVIEW_OPEN'
   | 'PATH_REVIEW_APPLIED'
   | 'PATH_REVIEW_SUBMITTED'
-  | 'PATH_REVIEW_SUPPLEMENT_REQUESTED';
-/** The object a request is about: its id, and for incentives and certification applications the file uploaded to it. */
-export type MatrixObject = { id: string; materialId?: string };
+  | 'PATH_REVIEW_SUPPLEMENT_REQUESTED'
+  | 'WEBHOOK_ENDPOINT'
+  | 'WEBHOOK_DEAD_DELIVERY';
+/**
+ * The object a request is about: its id, for incentives and certification applications the file uploaded to it, and
+ * for webhook endpoints (WEBHOOK_DEAD_DELIVERY: an active endpoint of the own partner with one DEAD delivery) the delivery.
+ */
+export type MatrixObject = { id: string; materialId?: string; deliveryId?: string };
 
 export type MatrixEntry = {
   /** What an allowed caller gets. */
