@@ -586,6 +586,39 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `/v1/partners/${partnerId}/paths`, owner), 200); // currentReview PASSED
   });
 
+  it('webhooks: register, list, get, deliveries, redeliver, deactivate — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const other = await tokenFor(['partner_admin'], newPartner());
+    const url = 'http://127.0.0.1:9/openapi'; // a closed port: the redelivery fails at once, nothing leaves the machine
+    expectStatus(await n('POST', '/v1/webhooks', owner, { url: 'ftp://example.com/x', events: ['incentive.reminder'] }), 400);
+    expectStatus(await n('POST', '/v1/webhooks', vendor, { url, events: ['incentive.reminder'] }), 403);
+    const created = await n('POST', '/v1/webhooks', owner, { url, events: ['incentive.reminder', 'incentive.expired'] });
+    expectStatus(created, 201);
+    const base = `/v1/webhooks/${created.body.id}`;
+    const key = `openapi-${randomUUID()}`;
+    const message = await apps.normal.prisma.outbox.create({
+      data: { topic: 'incentive.reminder', aggregateId: key, dedupeKey: key, payload: { partnerId }, dueAt: new Date(), dispatchedAt: new Date(), deliveredAt: new Date() },
+    });
+    const deliveryId = randomUUID();
+    await apps.normal.prisma.webhookDelivery.create({
+      data: { id: deliveryId, endpointId: created.body.id, outboxId: message.id, status: 'DEAD', attempts: 12, lastResponseStatus: 500, lastError: 'the endpoint answered 500', lastAttemptAt: new Date(), createdAt: new Date() },
+    });
+    expectStatus(await n('GET', '/v1/webhooks?limit=1', owner), 200);
+    expectStatus(await n('GET', '/v1/webhooks?limit=0', owner), 400);
+    expectStatus(await n('GET', base, vendor), 200);
+    expectStatus(await n('GET', base, other), 404);
+    expectStatus(await n('GET', '/v1/webhooks/nope', owner), 400);
+    expectStatus(await n('GET', `${base}/deliveries?limit=5`, owner), 200);
+    expectStatus(await n('GET', `${base}/deliveries`, other), 404);
+    expectStatus(await n('POST', `${base}/deliveries/${randomUUID()}/redeliver`, owner), 404);
+    expectStatus(await n('POST', `${base}/deliveries/${deliveryId}/redeliver`, owner), 202);
+    expectStatus(await n('POST', `${base}/deliveries/${deliveryId}/redeliver`, owner), 409);
+    expectStatus(await n('DELETE', base, other), 404);
+    expectStatus(await n('DELETE', base, owner), 200);
+  });
+
   it('time-skipping mode: clock advance and its document', async () => {
     const partner = await tokenFor(['partner_admin'], newPartner());
     expectStatus(await checked('time-skipping', 'GET', '/v1/openapi.json'), 200);
