@@ -68,6 +68,7 @@ const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase(
 // Ids only known once the fixtures exist: known-good bodies name these, runOne() puts the fixture's ids in.
 const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
 const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
+const FUZZ_HOOK_URL = 'http://127.0.0.1:9/fuzz';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082',
@@ -119,6 +120,8 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
     makeupWorkdays: [],
   },
   'PUT /v1/partners/:partnerId/calendar': { name: 'SA' },
+  // A closed port: a redelivery fails at once and nothing leaves the machine.
+  'POST /v1/webhooks': { url: FUZZ_HOOK_URL, events: ['incentive.reminder'] },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -136,6 +139,8 @@ const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },
   'DELETE /v1/partners/:partnerId/paths/:pathId': { note: 'Fuzz note' },
   'GET /v1/path-reviews': { pathId: 'SOFTWARE', year: '2024', status: 'OPEN', limit: '5' },
+  'GET /v1/webhooks': { limit: '5' },
+  'GET /v1/webhooks/:id/deliveries': { limit: '5' },
 };
 
 const shapeKeys = (schema: z.ZodType | undefined): string[] => {
@@ -169,7 +174,8 @@ const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[
  * as both materials, prerequisites met: it can be submitted) and one IN_REVIEW, each with its file
  * (`certificationFileIds`) — fixture index 0 / 1 picks the pair; `approvedCertificationId`: one APPROVED with an
  * ACTIVE certificate, the renew route's target; `pathReviews`: SOFTWARE CERTIFIED reviews of the partner per state
- * (APPLIED with its file, `pathReviewFileId`, set as its ANNUAL_REPORT: it can be submitted).
+ * (APPLIED with its file, `pathReviewFileId`, set as its ANNUAL_REPORT: it can be submitted); `webhookId`: an endpoint
+ * of the partner with one DEAD delivery, `webhookDeliveryId` (redeliverable).
  */
 type Fixtures = {
   partnerId: string;
@@ -184,6 +190,8 @@ type Fixtures = {
   approvedCertificationId: string;
   pathReviews: Record<PathReviewState, string>;
   pathReviewFileId: string;
+  webhookId: string;
+  webhookDeliveryId: string;
 };
 type PathReviewState = 'OPEN' | 'APPLIED' | 'SUBMITTED' | 'SUPPLEMENT_REQUESTED';
 /** The review a path-review route acts on: the state its success needs. */
@@ -242,6 +250,18 @@ async function makeFixtures(): Promise<Fixtures> {
     if (state === 'APPROVED') await ok('POST', `/v1/certifications/${id}/review`, reviewer, { decision: 'APPROVE' });
     return { id, fileId: file.id };
   };
+  // A webhook endpoint with one DEAD delivery, as the relay leaves it after its budget.
+  const webhook = async () => {
+    const created = await call(app.base, 'POST', '/v1/webhooks', partner, { url: FUZZ_HOOK_URL, events: ['incentive.reminder'] });
+    expect(created.status).toBe(201);
+    const key = `fuzz-${randomUUID()}`;
+    const message = await app.prisma.outbox.create({
+      data: { topic: 'incentive.reminder', aggregateId: key, dedupeKey: key, payload: { partnerId }, dueAt: new Date(), dispatchedAt: new Date(), deliveredAt: new Date() },
+    });
+    const webhookDeliveryId = randomUUID();
+    await app.prisma.webhookDelivery.create({ data: { id: webhookDeliveryId, endpointId: created.body.id, outboxId: message.id, status: 'DEAD', attempts: 12, createdAt: new Date() } });
+    return { webhookId: created.body.id as string, webhookDeliveryId };
+  };
   const [draft, inReview, approved] = await Promise.all([certification('DRAFT'), certification('IN_REVIEW'), certification('APPROVED')]);
   // Path reviews, started as the cycle would; the partner meets SOFTWARE CERTIFIED (two full-time experts, the APPROVED certificate).
   const pathReview = async (state: PathReviewState, year: number) => {
@@ -289,6 +309,7 @@ async function makeFixtures(): Promise<Fixtures> {
     approvedCertificationId: approved.id,
     pathReviews: { OPEN: open.id, APPLIED: applied.id, SUBMITTED: submitted.id, SUPPLEMENT_REQUESTED: supplementRequested.id },
     pathReviewFileId: applied.fileId!,
+    ...(await webhook()),
   };
 }
 
@@ -351,6 +372,15 @@ async function snapshot() {
       .digest('hex'),
     partnerCalendarChanges: await app.prisma.partnerCalendarChange.count(),
     certificates: await app.prisma.certificate.count(),
+    // Status and runs only: a redelivery's attempts keep moving while it retries.
+    webhooks: createHash('sha256')
+      .update(
+        JSON.stringify([
+          await app.prisma.webhookEndpoint.findMany({ select: { id: true, active: true }, orderBy: { id: 'asc' } }),
+          await app.prisma.webhookDelivery.findMany({ select: { id: true, status: true, runs: true }, orderBy: { id: 'asc' } }),
+        ]),
+      )
+      .digest('hex'),
     materials: await app.prisma.material.count(),
     workflows: (await env.client.workflow.count()).count,
   };
@@ -629,9 +659,12 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const incentive = route.path.startsWith('/v1/incentives/');
   const certification = route.path.startsWith('/v1/certifications/');
   const pathReview = route.path.startsWith('/v1/path-reviews/');
+  const webhook = route.path.startsWith('/v1/webhooks/');
   const material = pathReview ? fixtures.pathReviewFileId : certification ? fixtures.certificationFileIds[f.fixture]! : fixtures.materialIds[f.fixture]!;
   const validParam: Record<string, string> = {
-    id: pathReview
+    id: webhook
+      ? fixtures.webhookId
+      : pathReview
       ? fixtures.pathReviews[pathReviewStateFor(route.path)]
       : certification
       ? route.path.endsWith('/renew')
@@ -648,6 +681,7 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     expertId: fixtures.expertId,
     pathId: 'SOFTWARE',
     year: '2024',
+    deliveryId: fixtures.webhookDeliveryId,
   };
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
   // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).
@@ -735,6 +769,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Vendor endpoints receive every partner's events: leave none of the fuzz's active for the other test files.
+  await app?.prisma.webhookEndpoint.updateMany({ where: { url: FUZZ_HOOK_URL }, data: { active: false } });
   await app?.stop();
   await env?.teardown();
 });
