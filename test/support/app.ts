@@ -28,8 +28,6 @@ export async function startApp(
     taskQueue: opts.taskQueue,
     prisma,
     calendarFor,
-    // Outbox appends start their relay workflows, as in the real worker.
-    temporal: env.client,
     ...(opts.webhookRetry ? { webhookRetry: opts.webhookRetry } : {}),
     workflowBundle: await workflowBundle(),
   });
