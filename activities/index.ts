@@ -47,6 +47,8 @@ function announcing(deps: ActivityDeps) {
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    // Not announced (yet): opportunity messages reach the relay through the sweeper — announcing them after the
+    // append hung test/opportunity.test.ts on the time-skipping test server ("invalid history builder state").
     ...createOpportunityActivities(deps), ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
     ...createWebhookActivities(deps),
   };

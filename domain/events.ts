@@ -8,6 +8,8 @@ import { REVIEW_ESCALATION_TOPIC, EXPIRY_REMINDER_TOPIC } from '../workflows/cer
 import { WINDOW_REMINDER_TOPIC } from '../workflows/path-review-contract.js';
 
 export const EVENTS = {
+  'opportunity.accept-reminder': "A shared opportunity is still unanswered one working day before its accept deadline.",
+  'opportunity.expired': 'A shared opportunity was not accepted by its deadline: auto-rejected and reclaimed by the vendor.',
   'incentive.reminder': 'A monthly incentive is still unverified 3 working days before its verification deadline.',
   'incentive.verified': 'The partner verified a monthly incentive list; its settlement was recorded.',
   'incentive.expired': 'A monthly incentive lapsed unverified at its deadline; nothing is settled.',
