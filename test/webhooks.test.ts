@@ -14,7 +14,7 @@ import { sweepOutbox } from '../activities/webhook.js';
 import { verify } from '../domain/webhook-signature.js';
 import { outboxWorkflowId, type DeliveryRetry } from '../workflows/webhook.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar } from './support/calendar.js';
+import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'webhooks-test';
@@ -61,8 +61,8 @@ beforeAll(async () => {
   receiverBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
   env = await timeSkippingEnv();
   const calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: () => calendar, webhookRetry: RETRY });
-  activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: () => calendar });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY });
+  activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {
