@@ -1,5 +1,6 @@
 /** Every activity the worker registers, built from explicit dependencies. */
 import type { Client } from '@temporalio/client';
+import { createCalendarChangeActivities } from './calendar-change.js';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps, OUTCOME_TOPICS, outcomeDedupeKey, reminderDedupeKey } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
@@ -50,6 +51,6 @@ export function createActivities(deps: ActivityDeps) {
     // Not announced (yet): opportunity messages reach the relay through the sweeper — announcing them after the
     // append hung test/opportunity.test.ts on the time-skipping test server ("invalid history builder state").
     ...createOpportunityActivities(deps), ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
-    ...createWebhookActivities(deps),
+    ...createWebhookActivities(deps), ...createCalendarChangeActivities(deps),
   };
 }

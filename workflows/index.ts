@@ -6,3 +6,4 @@ export { certificationWorkflow } from './certification.js';
 export { pathReviewWorkflow } from './path-review.js';
 export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle.js';
 export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook.js';
+export { calendarChangeWorkflow } from './calendar-change.js';

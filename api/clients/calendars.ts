@@ -9,12 +9,15 @@
  * makes it conditional (412 when the calendar moved on); two PUTs racing for the same version: one gets 409.
  * Moving a partner to another calendar appends a partner_calendar_change row with the dates that differ.
  */
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { CalendarYearNotCoveredError } from '../../domain/calendar.js';
 import { type CalendarChange, type CalendarData, calendarRuleErrors, changedDates } from '../../domain/calendar-versions.js';
 import { Problem, problems } from '../../domain/problems.js';
 import { calendarDataOf, createCalendarStore, DEFAULT_CALENDAR_NAME } from '../../platform/calendars.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
+import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../../workflows/calendar-change.js';
+import type { CalendarChangeScope } from '../../activities/calendar-change.js';
 import type { CalendarSummaryView, CalendarView, PartnerCalendarView } from '../schemas.js';
 import { calendarProblem } from './opportunity.js';
 
@@ -41,10 +44,30 @@ const viewOf = (row: VersionRow): CalendarView => {
 
 const latestRow = (db: Tx | PrismaClient, name: string) => db.calendarVersion.findFirst({ where: { calendarName: name }, orderBy: { version: 'desc' } });
 
-export type CalendarsClientDeps = { prisma: PrismaClient; defaultCalendar?: string };
+/** `temporal` + `taskQueue`: where the change propagation (workflows/calendar-change.ts) runs. */
+export type CalendarsClientDeps = { prisma: PrismaClient; defaultCalendar?: string; temporal?: Client; taskQueue?: string };
 
-export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALENDAR_NAME }: CalendarsClientDeps) {
+export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALENDAR_NAME, temporal, taskQueue }: CalendarsClientDeps) {
   const store = createCalendarStore(prisma, defaultCalendar);
+
+  /**
+   * Once the change has committed: open processes whose deadlines depend on it recompute them. Started after the
+   * commit (a deterministic id makes a retried request propagate once); if Temporal cannot take it, the change stands
+   * and the error says so — the same PUT again propagates it.
+   */
+  async function propagate(scope: CalendarChangeScope, reason: string, changeId?: string) {
+    if (!temporal || !taskQueue) return;
+    try {
+      await temporal.workflow.start(calendarChangeWorkflow, {
+        workflowId: calendarChangeWorkflowId(scope, changeId),
+        taskQueue,
+        args: [{ scope, reason }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
 
   async function current(name: string): Promise<VersionRow> {
     const row = await latestRow(prisma, name);
@@ -89,7 +112,7 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
         throw new Problem(422, 'calendar-invalid', 'The calendar is not valid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
       }
       try {
-        return await prisma.$transaction(async (tx) => {
+        const result = await prisma.$transaction(async (tx) => {
           const previous = await latestRow(tx, name);
           if (expectedVersion !== undefined && previous?.version !== expectedVersion) {
             throw new Problem(412, 'precondition-failed', 'Precondition failed', `Calendar ${name} is at version ${previous?.version ?? 'none'}, not ${expectedVersion}: read it again.`, [
@@ -115,6 +138,11 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
           });
           return { created: !previous, calendar: viewOf(row) };
         });
+        if (!result.created) {
+          const { version } = result.calendar;
+          await propagate({ kind: 'CALENDAR', calendar: name, version, defaultCalendar }, `calendar ${name} changed to version ${version} by ${principal.sub}`);
+        }
+        return result;
       } catch (error) {
         if (isUniqueViolation(error)) throw problems.conflict('calendar-changed-concurrently', `Calendar ${name} was changed at the same time; read it again and retry.`);
         throw error;
@@ -128,7 +156,7 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
 
     /** Moves the partner to calendar `name`; a move to the calendar it already counts in records nothing new. */
     async assign(principal: Principal, partnerId: string, name: string): Promise<PartnerCalendarView> {
-      return prisma.$transaction(async (tx) => {
+      const moved = await prisma.$transaction(async (tx) => {
         const target = await latestRow(tx, name);
         if (!target) throw problems.unprocessable('unknown-calendar', `${name} is not a calendar (GET /v1/calendars).`, 'name');
         const before = await assignmentView(partnerId, tx);
@@ -142,7 +170,7 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
         if (before.calendar === name) return { ...(await assignmentView(partnerId, tx)), changes: UNCHANGED }; // the default, now pinned
         const old = (await latestRow(tx, before.calendar))!;
         const changes = changedDates(calendarDataOf(old), calendarDataOf(target));
-        await tx.partnerCalendarChange.create({
+        const change = await tx.partnerCalendarChange.create({
           data: {
             partnerId,
             fromCalendar: before.calendar,
@@ -154,8 +182,13 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
             at,
           },
         });
-        return { ...(await assignmentView(partnerId, tx)), changes };
+        return { ...(await assignmentView(partnerId, tx)), changes, changeId: String(change.id) };
       });
+      const { changeId, ...view } = moved as PartnerCalendarView & { changeId?: string };
+      if (changeId) {
+        await propagate({ kind: 'PARTNER', partnerId, calendar: name, version: view.version }, `partner ${partnerId} moved to calendar ${name} by ${principal.sub}`, changeId);
+      }
+      return view;
     },
 
     /** The deadline `workingDays` working days after `from` in calendar `name`'s current version. */

@@ -1,0 +1,123 @@
+/**
+ * Deadlines follow the calendar, end to end on the time-skipping server with the real API, worker and PostgreSQL
+ * counting in the database's calendars: a holiday added inside a pending opportunity's window (PUT
+ * /v1/calendars/:name) moves its deadline — in GET, in its history, in the ProcessDeadline search attribute and in
+ * when it expires; a change outside the window moves nothing; a partner moved to a calendar in another zone gets
+ * its deadline recomputed there.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CalendarData, calendarFromData } from '../domain/calendar-versions.js';
+import { calendarChangeWorkflowId } from '../workflows/calendar-change.js';
+import { call, startApp, tokenFor } from './support/app.js';
+import { nextFriday } from './support/calendar.js';
+import { timeSkippingEnv } from './support/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let app: Awaited<ReturnType<typeof startApp>>;
+let admin: string;
+let vendor: string;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  app = await startApp(env, { taskQueue: 'calendar-change-test' }); // the database's calendars, as in production
+  admin = await tokenFor(['vendor_admin'], undefined, 'calendar-change-admin');
+  vendor = await tokenFor(['vendor_staff'], undefined, 'calendar-change-vendor');
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await env?.teardown();
+});
+
+const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
+const DAY = 24 * 3600 * 1000;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Not handle.result(): awaiting a result lets the time-skipping server skip ahead on its own (past the deadlines). */
+const completed = (workflowId: string) =>
+  eventually(async () => ((await env.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
+
+async function advanceTo(target: number) {
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+const calendarData = (zone: string, restWeekdays: number[], holidays: string[] = []): CalendarData => {
+  const year = DateTime.fromMillis(Date.now(), { zone }).year;
+  return { zone, restWeekdays, years: { first: year - 1, last: year + 30 }, holidays: holidays.map((d) => ({ from: d, to: d, name: 'Typhoon closure' })), makeupWorkdays: [] };
+};
+
+describe('deadlines follow the calendar', () => {
+  it('a holiday added inside the window moves the deadline; one outside moves nothing; a move to another zone recomputes it there', async () => {
+    const name = `CHG-${randomUUID().slice(0, 6)}`;
+    const partnerId = `P-chg-${randomUUID().slice(0, 6)}`;
+    const put = (data: CalendarData) => api('PUT', `/v1/calendars/${name}`, admin, data);
+    expect((await put(calendarData('Asia/Shanghai', [6, 7]))).status).toBe(201);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name })).status).toBe(200);
+
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const shared = await api('POST', '/v1/opportunities', vendor, { partnerId, customerName: 'ACME', title: 'Typhoon-proof DR' });
+    expect(shared.status, JSON.stringify(shared.body)).toBe(201);
+    const id = shared.body.id as string;
+    const sharedAt = Date.parse(shared.body.sharedAt);
+    expect(Date.parse(shared.body.acceptDeadline)).toBe(sharedAt + 5 * DAY); // Fri 15:00 → Wed 15:00
+    const opportunity = async () => (await api('GET', `/v1/opportunities/${id}`, vendor)).body;
+    const processDeadline = async () => ((await env.client.workflow.getHandle(`opportunity-${id}`).describe()).searchAttributes.ProcessDeadline?.[0] as Date).getTime();
+
+    // An office closure on Monday, inside the window: one working day later.
+    const monday = friday.plus({ days: 3 }).toISODate()!;
+    const v2 = await put(calendarData('Asia/Shanghai', [6, 7], [monday]));
+    expect(v2.body).toMatchObject({ version: 2, changes: { dates: [{ date: monday, from: 'WORKDAY', to: 'HOLIDAY' }] } });
+    const moved = await eventually(async () => {
+      const o = await opportunity();
+      return Date.parse(o.acceptDeadline) === sharedAt + 6 * DAY ? o : undefined;
+    });
+    expect(moved.history.map((e: { type: string }) => e.type)).toEqual(['SHARED', 'DEADLINE_CHANGED']);
+    expect(moved.history[1]).toMatchObject({ actor: 'system', reasonCode: 'CALENDAR_CHANGED' });
+    expect(moved.deadlineExplanation).toMatchObject({ calendar: name, calendarVersion: 2 });
+    await eventually(async () => ((await processDeadline()) === sharedAt + 6 * DAY ? true : undefined));
+    await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
+
+    // A closure two months later is outside the window: nothing is signalled, nothing moves.
+    const v3 = await put(calendarData('Asia/Shanghai', [6, 7], [monday, friday.plus({ days: 60 }).toISODate()!]));
+    expect(v3.body.version).toBe(3);
+    await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 3, defaultCalendar: 'CN' }));
+    expect((await opportunity()).history).toHaveLength(2);
+
+    // The partner moves to a calendar in Riyadh (Fri/Sat rest): the deadline is recomputed from sharedAt there.
+    const riyadhName = `${name}-RUH`;
+    const riyadh = calendarData('Asia/Riyadh', [5, 6]);
+    expect((await api('PUT', `/v1/calendars/${riyadhName}`, admin, riyadh)).status).toBe(201);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name: riyadhName })).body).toMatchObject({ calendar: riyadhName, changes: { everyDate: true } });
+    const expected = calendarFromData(riyadhName, riyadh).addWorkingDays(new Date(sharedAt), 3).deadline.getTime();
+    const inRiyadh = await eventually(async () => {
+      const o = await opportunity();
+      return Date.parse(o.acceptDeadline) === expected ? o : undefined;
+    });
+    expect(inRiyadh.local.acceptDeadline).toMatch(/\+03:00$/);
+    expect(inRiyadh.history.map((e: { type: string }) => e.type)).toEqual(['SHARED', 'DEADLINE_CHANGED', 'DEADLINE_CHANGED']);
+
+    // It expires at the recomputed deadline, not at any earlier one.
+    await advanceTo(expected - 1000);
+    expect((await opportunity()).status).toBe('PENDING_ACCEPTANCE');
+    await advanceTo(expected + 1000);
+    const expired = await eventually(async () => {
+      const o = await opportunity();
+      return o.status === 'EXPIRED' ? o : undefined;
+    });
+    expect(Date.parse(expired.history.at(-1).at)).toBeGreaterThanOrEqual(expected);
+  });
+});

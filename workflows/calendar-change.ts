@@ -1,0 +1,36 @@
+/**
+ * Deadlines follow the calendar. After a calendar's new version (PUT /v1/calendars/:name) or a partner's move to
+ * another calendar (PUT /v1/partners/:partnerId/calendar), this workflow finds the open processes whose pending
+ * deadline may depend on what changed — a bounded keyset query per batch — and signals each `recomputeDeadline`.
+ * Each process recomputes from its own stored start moment, through an activity (the calendar reaches workflow code
+ * only as activity results), and records old → new in its history.
+ *
+ * Workflow id `calendar-change-<calendar>-v<version>` or `calendar-move-<partnerId>-<changeId>`: a retried start
+ * propagates once. Only opportunities answer recomputeDeadline so far (README "Business calendar").
+ */
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { CalendarChangeScope, createCalendarChangeActivities } from '../activities/calendar-change.js';
+import { persistenceActivityOptions } from './shared.js';
+
+export const CHANGE_BATCH_SIZE = 100;
+const BATCHES_PER_RUN = 10;
+
+export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: string) =>
+  scope.kind === 'CALENDAR' ? `calendar-change-${scope.calendar}-v${scope.version}` : `calendar-move-${scope.partnerId}-${changeId}`;
+
+export type CalendarChangeInput = { scope: CalendarChangeScope; reason: string; cursor?: string | null; signaled?: number; batchSize?: number };
+
+const { listAffectedProcesses, signalRecompute } = proxyActivities<ReturnType<typeof createCalendarChangeActivities>>(persistenceActivityOptions);
+
+export async function calendarChangeWorkflow(input: CalendarChangeInput): Promise<{ signaled: number }> {
+  const { scope, reason } = input;
+  let cursor = input.cursor ?? null;
+  let signaled = input.signaled ?? 0;
+  for (let batches = 0; ; batches++) {
+    if (batches >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, cursor, signaled });
+    const batch = await listAffectedProcesses({ scope, after: cursor, limit: input.batchSize ?? CHANGE_BATCH_SIZE, now: new Date().toISOString() });
+    signaled += await signalRecompute({ workflowIds: batch.workflowIds, reason, calendar: scope.calendar, version: scope.version });
+    if (!batch.cursor) return { signaled };
+    cursor = batch.cursor;
+  }
+}
