@@ -12,39 +12,71 @@ export type CalendarChangeScope =
   | { kind: 'CALENDAR'; calendar: string; version: number; defaultCalendar: string }
   | { kind: 'PARTNER'; partnerId: string; calendar: string; version: number };
 
+/**
+ * One process kind's query for the change, already resolved: `dates` are the changed local dates (`everyDate`: the
+ * zone or rest days changed — any deadline may move); for a moved partner `partnerId` is set and every pending
+ * deadline of that partner counts. Returns workflow ids in keyset order of `key`, after `after`.
+ */
+export type AffectedQuery = {
+  prisma: PrismaClient;
+  partnerId?: string;
+  calendar?: string;
+  defaultCalendar?: string;
+  dates: string[];
+  everyDate: boolean;
+  now: Date;
+  after: string;
+  limit: number;
+};
+export type AffectedRows = { workflowId: string; key: string }[];
+
+/** Pending opportunities whose accept window (sharedAt … acceptDeadline, local dates in its zone) holds a changed date. */
+async function affectedOpportunities(q: AffectedQuery): Promise<AffectedRows> {
+  const rows = q.partnerId
+    ? await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM opportunity
+        WHERE partner_id = ${q.partnerId} AND status = 'PENDING_ACCEPTANCE' AND accept_deadline > ${q.now} AND id::text > ${q.after}
+        ORDER BY id::text LIMIT ${q.limit}`
+    : await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT o.id::text AS id FROM opportunity o LEFT JOIN partner_calendar pc ON pc.partner_id = o.partner_id
+        WHERE o.status = 'PENDING_ACCEPTANCE' AND o.accept_deadline > ${q.now}
+          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
+          AND (${q.everyDate} OR EXISTS (
+            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
+            WHERE d BETWEEN (o.shared_at AT TIME ZONE o.zone)::date AND (o.accept_deadline AT TIME ZONE o.zone)::date))
+          AND o.id::text > ${q.after}
+        ORDER BY o.id::text LIMIT ${q.limit}`;
+  return rows.map((r) => ({ workflowId: `opportunity-${r.id}`, key: r.id }));
+}
+
+/**
+ * Every process kind whose workflow answers `recomputeDeadline`, in the order the propagation visits them. A new
+ * kind adds its query here (and a recomputeDeadline handler in its workflow).
+ */
+export const AFFECTED_PROCESSES = {
+  opportunity: affectedOpportunities,
+} satisfies Record<string, (q: AffectedQuery) => Promise<AffectedRows>>;
+export type ProcessKind = keyof typeof AFFECTED_PROCESSES;
+export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
+
 export type AffectedBatch = { workflowIds: string[]; cursor: string | null };
 
 export function createCalendarChangeActivities({ prisma, temporal }: { prisma: PrismaClient; temporal: Client }) {
   return {
-    /**
-     * The next pending opportunities (keyset on id) whose accept window holds a changed date, in the zone it was
-     * computed in — or all of them when the zone or rest days changed, or for a partner who moved. Deadlines already
-     * past are left alone (their processes expire on their own).
-     */
-    async listAffectedProcesses({ scope, after, limit, now }: { scope: CalendarChangeScope; after: string | null; limit: number; now: string }): Promise<AffectedBatch> {
-      let rows: { id: string }[];
+    /** The next batch of one kind's processes affected by the change (keyset); deadlines already past are left alone. */
+    async listAffectedProcesses({ process, scope, after, limit, now }: { process: ProcessKind; scope: CalendarChangeScope; after: string | null; limit: number; now: string }): Promise<AffectedBatch> {
+      const base = { prisma, now: new Date(now), after: after ?? '', limit };
+      let query: AffectedQuery;
       if (scope.kind === 'PARTNER') {
-        rows = await prisma.$queryRaw<{ id: string }[]>`
-          SELECT id FROM opportunity
-          WHERE partner_id = ${scope.partnerId} AND status = 'PENDING_ACCEPTANCE' AND accept_deadline > ${new Date(now)}
-            AND id::text > ${after ?? ''}
-          ORDER BY id::text LIMIT ${limit}`;
+        query = { ...base, partnerId: scope.partnerId, dates: [], everyDate: true };
       } else {
         const version = await prisma.calendarVersion.findUniqueOrThrow({ where: { calendarName_version: { calendarName: scope.calendar, version: scope.version } } });
         const change = version.changes as CalendarChange | null;
         if (!change || (!change.everyDate && change.dates.length === 0)) return { workflowIds: [], cursor: null };
-        const dates = change.dates.map((d) => d.date);
-        rows = await prisma.$queryRaw<{ id: string }[]>`
-          SELECT o.id FROM opportunity o LEFT JOIN partner_calendar pc ON pc.partner_id = o.partner_id
-          WHERE o.status = 'PENDING_ACCEPTANCE' AND o.accept_deadline > ${new Date(now)}
-            AND COALESCE(pc.calendar_name, ${scope.defaultCalendar}) = ${scope.calendar}
-            AND (${change.everyDate} OR EXISTS (
-              SELECT 1 FROM unnest(${dates}::date[]) AS d
-              WHERE d BETWEEN (o.shared_at AT TIME ZONE o.zone)::date AND (o.accept_deadline AT TIME ZONE o.zone)::date))
-            AND o.id::text > ${after ?? ''}
-          ORDER BY o.id::text LIMIT ${limit}`;
+        query = { ...base, calendar: scope.calendar, defaultCalendar: scope.defaultCalendar, dates: change.dates.map((d) => d.date), everyDate: change.everyDate };
       }
-      return { workflowIds: rows.map((r) => `opportunity-${r.id}`), cursor: rows.length === limit ? rows.at(-1)!.id : null };
+      const rows = await AFFECTED_PROCESSES[process](query);
+      return { workflowIds: rows.map((r) => r.workflowId), cursor: rows.length === limit ? rows.at(-1)!.key : null };
     },
 
     /** Sends recomputeDeadline to each; a process that has ended meanwhile is skipped. */

@@ -10,7 +10,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CalendarData, calendarFromData } from '../domain/calendar-versions.js';
-import { calendarChangeWorkflowId } from '../workflows/calendar-change.js';
+import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
+import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change.js';
 import { call, startApp, tokenFor } from './support/app.js';
 import { nextFriday } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
@@ -60,6 +61,10 @@ const calendarData = (zone: string, restWeekdays: number[], holidays: string[] =
 };
 
 describe('deadlines follow the calendar', () => {
+  it('the propagation visits every process kind that has a query for it', () => {
+    expect([...PROCESS_KINDS]).toEqual(QUERIED_KINDS);
+  });
+
   it('a holiday added inside the window moves the deadline; one outside moves nothing; a move to another zone recomputes it there', async () => {
     const name = `CHG-${randomUUID().slice(0, 6)}`;
     const partnerId = `P-chg-${randomUUID().slice(0, 6)}`;

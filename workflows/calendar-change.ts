@@ -9,7 +9,7 @@
  * propagates once. Only opportunities answer recomputeDeadline so far (README "Business calendar").
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
-import type { CalendarChangeScope, createCalendarChangeActivities } from '../activities/calendar-change.js';
+import type { CalendarChangeScope, createCalendarChangeActivities, ProcessKind } from '../activities/calendar-change.js';
 import { persistenceActivityOptions } from './shared.js';
 
 export const CHANGE_BATCH_SIZE = 100;
@@ -18,19 +18,34 @@ const BATCHES_PER_RUN = 10;
 export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: string) =>
   scope.kind === 'CALENDAR' ? `calendar-change-${scope.calendar}-v${scope.version}` : `calendar-move-${scope.partnerId}-${changeId}`;
 
-export type CalendarChangeInput = { scope: CalendarChangeScope; reason: string; cursor?: string | null; signaled?: number; batchSize?: number };
+/** The kinds visited, in order (activities/calendar-change.ts AFFECTED_PROCESSES; repeated: workflow code imports no activity module). */
+export const PROCESS_KINDS: readonly ProcessKind[] = ['opportunity'];
+
+export type CalendarChangeInput = {
+  scope: CalendarChangeScope;
+  reason: string;
+  /** Carried over continue-as-new: the kind being visited and the last key done in it. */
+  process?: ProcessKind;
+  cursor?: string | null;
+  signaled?: number;
+  batchSize?: number;
+};
 
 const { listAffectedProcesses, signalRecompute } = proxyActivities<ReturnType<typeof createCalendarChangeActivities>>(persistenceActivityOptions);
 
 export async function calendarChangeWorkflow(input: CalendarChangeInput): Promise<{ signaled: number }> {
   const { scope, reason } = input;
-  let cursor = input.cursor ?? null;
   let signaled = input.signaled ?? 0;
-  for (let batches = 0; ; batches++) {
-    if (batches >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, cursor, signaled });
-    const batch = await listAffectedProcesses({ scope, after: cursor, limit: input.batchSize ?? CHANGE_BATCH_SIZE, now: new Date().toISOString() });
-    signaled += await signalRecompute({ workflowIds: batch.workflowIds, reason, calendar: scope.calendar, version: scope.version });
-    if (!batch.cursor) return { signaled };
-    cursor = batch.cursor;
+  let batches = 0;
+  for (const process of PROCESS_KINDS.slice(input.process ? PROCESS_KINDS.indexOf(input.process) : 0)) {
+    let cursor = process === input.process ? (input.cursor ?? null) : null;
+    for (;;) {
+      if (batches++ >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, process, cursor, signaled });
+      const batch = await listAffectedProcesses({ process, scope, after: cursor, limit: input.batchSize ?? CHANGE_BATCH_SIZE, now: new Date().toISOString() });
+      signaled += await signalRecompute({ workflowIds: batch.workflowIds, reason, calendar: scope.calendar, version: scope.version });
+      if (!batch.cursor) break;
+      cursor = batch.cursor;
+    }
   }
+  return { signaled };
 }
