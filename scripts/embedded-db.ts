@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { serializeExchanges } from './pglite-serial.js';
 import { projectRoot } from './temporal-binaries.js';
 
 const port = Number(process.env.EMBEDDED_DB_PORT ?? 5433);
@@ -17,6 +18,7 @@ mkdirSync(dataDir, { recursive: true });
 
 const db = await PGlite.create(dataDir);
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections });
+serializeExchanges(server); // one connection's query exchange at a time (see pglite-serial.ts)
 await server.start();
 console.log(`embedded PostgreSQL (PGlite) on 127.0.0.1:${port}, data in ${dataDir}`);
 
