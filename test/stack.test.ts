@@ -173,7 +173,7 @@ describe('npm start: the real process tree', () => {
       // Like Ctrl-C in a terminal: every process of the foreground group gets SIGINT at once.
       await stopCleanly(second, { group: true });
     });
-  }, 90_000);
+  }, 180_000); // a hang guard: two full starts and stops of the stack, slow on a loaded 2-core machine
 
   it('time-skipping mode: the clock stays locked until POST /v1/admin/clock/advance, then the opportunity expires', async ({ onTestFailed }) => {
     const dataDir = tempDir('data-ts');
