@@ -5,16 +5,14 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyColumns } from './history.js';
-import {
-  type CalendarLookup,
-  type DeadlineExplanation,
-} from '../domain/calendar.js';
+import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type IncentiveLine, type IncentiveStatus, incentiveId } from '../workflows/incentive.js';
+import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive.js';
 import { failClosed } from './calendar.js';
+import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 
 /** The partner has 14 working days from generation to verify the list. */
 export const VERIFICATION_WORKING_DAYS = 14;
@@ -43,10 +41,26 @@ export type GeneratedIncentive = {
   seq: number;
 };
 
+/** The verification deadline and reminder for an incentive generated at `generatedAt`, in the partner's calendar. */
+export type VerificationPlan = {
+  verificationDeadline: string;
+  reminderAt: string;
+  explanation: DeadlineExplanation;
+  calendar: string;
+  zone: string;
+};
+
+/** Pure: the plan for `generatedAt` in `calendar` (the deadline 14 working days on, the reminder 3 before it). */
+export function planVerificationDeadline(generatedAt: Date, calendar: BusinessCalendar): VerificationPlan {
+  const { deadline, explanation } = calendar.addWorkingDays(generatedAt, VERIFICATION_WORKING_DAYS);
+  const reminder = calendar.addWorkingDays(generatedAt, REMINDER_WORKING_DAYS).deadline;
+  return { verificationDeadline: deadline.toISOString(), reminderAt: reminder.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
+}
+
 export type IncentiveTransitionRecord = {
   incentiveId: string;
   seq: number;
-  type: 'VERIFIED' | 'OBJECTED' | 'OBJECTION_RESOLVED' | 'OBJECTION_REJECTED' | 'EXPIRED';
+  type: 'VERIFIED' | 'OBJECTED' | 'OBJECTION_RESOLVED' | 'OBJECTION_REJECTED' | 'EXPIRED' | 'DEADLINE_CHANGED';
   fromStatus: IncentiveStatus;
   toStatus: IncentiveStatus;
   actor: string;
@@ -58,7 +72,32 @@ export type IncentiveTransitionRecord = {
   lines?: IncentiveLine[];
   /** VERIFIED: the settlement, written in the same transaction as the transition. */
   settlement?: { partnerId: string; period: string; amountMinor: number; currency: string };
+  /** DEADLINE_CHANGED: the recomputed plan (reminderAt: the one in force), moved onto the row with the history entry. */
+  replanned?: VerificationPlan;
 };
+
+/**
+ * The calendar change's query for incentives (AFFECTED_PROCESSES): pending ones (PENDING_VERIFICATION or OBJECTED,
+ * deadline not yet past) of partners counting in the changed calendar whose window (generatedAt … verificationDeadline,
+ * local dates in the row's zone) holds a changed date; every pending one of a moved partner. Keyset on the id.
+ */
+export async function affectedIncentives(q: AffectedQuery): Promise<AffectedRows> {
+  const rows = q.partnerId
+    ? await q.prisma.$queryRaw<{ id: string; partnerId: string; period: string }[]>`
+        SELECT id, partner_id AS "partnerId", period FROM incentive
+        WHERE partner_id = ${q.partnerId} AND status IN ('PENDING_VERIFICATION', 'OBJECTED') AND verification_deadline > ${q.now} AND id > ${q.after}
+        ORDER BY id LIMIT ${q.limit}`
+    : await q.prisma.$queryRaw<{ id: string; partnerId: string; period: string }[]>`
+        SELECT i.id, i.partner_id AS "partnerId", i.period FROM incentive i LEFT JOIN partner_calendar pc ON pc.partner_id = i.partner_id
+        WHERE i.status IN ('PENDING_VERIFICATION', 'OBJECTED') AND i.verification_deadline > ${q.now}
+          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
+          AND (${q.everyDate} OR EXISTS (
+            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
+            WHERE d BETWEEN (i.generated_at AT TIME ZONE i.zone)::date AND (i.verification_deadline AT TIME ZONE i.zone)::date))
+          AND i.id > ${q.after}
+        ORDER BY i.id LIMIT ${q.limit}`;
+  return rows.map((r) => ({ workflowId: incentiveWorkflowId(r.partnerId, r.period), key: r.id }));
+}
 
 export type IncentiveActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
@@ -108,8 +147,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       }
       const at = new Date(generatedAt);
       const { calendar } = await calendarFor(partnerId);
-      const deadline = failClosed(() => calendar.addWorkingDays(at, VERIFICATION_WORKING_DAYS));
-      const reminder = failClosed(() => calendar.addWorkingDays(at, REMINDER_WORKING_DAYS));
+      const plan = failClosed(() => planVerificationDeadline(at, calendar));
 
       const experts = await prisma.expert.findMany({
         where: { partnerId, active: true },
@@ -142,11 +180,11 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
               period,
               status: 'PENDING_VERIFICATION',
               generatedAt: at,
-              verificationDeadline: deadline.deadline,
-              reminderAt: reminder.deadline,
-              deadlineExplanation: deadline.explanation as unknown as Prisma.InputJsonValue,
-              calendar: calendar.name,
-              zone: calendar.zone,
+              verificationDeadline: new Date(plan.verificationDeadline),
+              reminderAt: new Date(plan.reminderAt),
+              deadlineExplanation: plan.explanation as unknown as Prisma.InputJsonValue,
+              calendar: plan.calendar,
+              zone: plan.zone,
               headcount: lines.length,
               totalMinor: BigInt(sum(lines)),
               currency: lines[0]?.currency ?? DEFAULT_CURRENCY,
@@ -167,9 +205,9 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
             actor: 'system',
             at,
             data: {
-              verificationDeadline: deadline.deadline.toISOString(),
-              reminderAt: reminder.deadline.toISOString(),
-              calendar: calendar.name,
+              verificationDeadline: plan.verificationDeadline,
+              reminderAt: plan.reminderAt,
+              calendar: plan.calendar,
               headcount: lines.length,
               totalMinor: sum(lines),
               rulesVersion: incentiveRules.version,
@@ -180,6 +218,13 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       return (await load(id))!;
     },
 
+    /** The plan for the stored `generatedAt` with the partner's calendar as it is now (deadline recomputation). */
+    async planVerificationDeadline({ partnerId, generatedAt }: { partnerId: string; generatedAt: string }): Promise<VerificationPlan> {
+      const { calendar } = await calendarFor(partnerId);
+      return failClosed(() => planVerificationDeadline(new Date(generatedAt), calendar));
+    },
+
+    /** One transition with its history row; DEADLINE_CHANGED also moves the stored deadline, in the same transaction. */
     async recordIncentiveTransition(t: IncentiveTransitionRecord): Promise<void> {
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
@@ -205,6 +250,15 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
             lastSeq: t.seq,
             updatedAt: at,
             ...(t.lines ? { headcount: t.lines.length, totalMinor: BigInt(sum(t.lines)) } : {}),
+            ...(t.replanned
+              ? {
+                  verificationDeadline: new Date(t.replanned.verificationDeadline),
+                  reminderAt: new Date(t.replanned.reminderAt),
+                  deadlineExplanation: t.replanned.explanation as unknown as Prisma.InputJsonValue,
+                  calendar: t.replanned.calendar,
+                  zone: t.replanned.zone,
+                }
+              : {}),
           },
         });
         const topic = OUTCOME_TOPICS[t.toStatus];

@@ -189,7 +189,7 @@ export const materialSchema = z
   })
   .meta({ id: 'Material', description: 'An uploaded file (metadata; GET …/materials/{materialId} downloads the bytes).' });
 
-export const INCENTIVE_EVENT_TYPES = ['GENERATED', 'VERIFIED', 'OBJECTED', 'OBJECTION_RESOLVED', 'OBJECTION_REJECTED', 'EXPIRED'] as const;
+export const INCENTIVE_EVENT_TYPES = ['GENERATED', 'VERIFIED', 'OBJECTED', 'OBJECTION_RESOLVED', 'OBJECTION_REJECTED', 'EXPIRED', 'DEADLINE_CHANGED'] as const;
 
 export const incentiveSchema = incentiveSummarySchema
   .extend({

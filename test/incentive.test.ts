@@ -1,14 +1,16 @@
 /**
  * The incentive verification workflow on the time-skipping test server, with the real activities on a real
- * PostgreSQL: verification, refusals, the 14-working-day lapse, the reminder, objections, double starts.
+ * PostgreSQL: verification, refusals, the 14-working-day lapse, the reminder, objections, double starts, and the
+ * deadline following the calendar (recomputeDeadline, directly and through calendarChangeWorkflow).
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AFFECTED_PROCESSES, type CalendarChangeScope } from '../activities/calendar-change.js';
 import { createIncentiveActivities } from '../activities/incentive.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import type { PrismaClient } from '../platform/db.js';
@@ -18,9 +20,11 @@ import {
   incentiveWorkflow,
   incentiveWorkflowId,
   object,
+  recomputeDeadline,
   resolveObjection,
   verify,
 } from '../workflows/incentive.js';
+import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
 import { isoDate, nextFriday, testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
@@ -295,5 +299,173 @@ describe('incentive workflow', () => {
     expect((await dbState(partnerId)).row).toMatchObject({ headcount: 0, totalMinor: 0n, lines: [] });
     await handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId }, headcount: 0, totalMinor: 0, materials: [] }] });
     expect((await dbState(partnerId)).row.settlement).toMatchObject({ amountMinor: 0n });
+  });
+});
+
+describe('the verification deadline follows the calendar', () => {
+  /** Generated on a Friday 15:00 (no holidays): reminder Mon +17 days, deadline Thu +20 days. */
+  async function generateOnFriday(partnerId = partner()) {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    calendar = testCalendar(friday.toMillis());
+    await advanceTo(friday.toMillis());
+    const { handle, snapshot } = await start(partnerId);
+    const generatedAt = Date.parse(snapshot.generatedAt!);
+    expect(snapshot.verificationDeadline).toBe(new Date(generatedAt + 20 * DAY).toISOString());
+    return { partnerId, handle, friday, at: (days: number) => generatedAt + days * DAY };
+  }
+  const withDeadline = (handle: WorkflowHandle, deadline: number) =>
+    eventually(async () => {
+      const s = await handle.query(getIncentive);
+      return s.verificationDeadline === new Date(deadline).toISOString() ? s : undefined;
+    });
+  const activitiesCompleted = async (handle: WorkflowHandle) =>
+    (await handle.fetchHistory()).events!.filter((e) => e.activityTaskCompletedEventAttributes).length;
+
+  it('a holiday added inside the window pushes the deadline by one working day: history, row, reminder, search attribute, expiry', async () => {
+    const { partnerId, handle, friday, at } = await generateOnFriday();
+    try {
+      const [oldDeadline, newDeadline] = [at(20), at(21)];
+      calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] }); // Monday
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
+      const moved = await withDeadline(handle, newDeadline);
+      expect(moved).toMatchObject({ status: 'PENDING_VERIFICATION', reminderAt: new Date(at(18)).toISOString(), reminderSent: false });
+      const { row, events } = await dbState(partnerId);
+      expect(events).toEqual(['GENERATED', 'DEADLINE_CHANGED']);
+      expect(row.verificationDeadline.getTime()).toBe(newDeadline);
+      expect(row.reminderAt.getTime()).toBe(at(18));
+      expect(row.deadlineExplanation).toMatchObject({ workingDays: 14, skippedDays: expect.arrayContaining([{ date: isoDate(friday.plus({ days: 3 })), reason: 'HOLIDAY', name: 'Test Festival' }]) });
+      expect(row.events[1]).toMatchObject({
+        fromStatus: 'PENDING_VERIFICATION',
+        toStatus: 'PENDING_VERIFICATION',
+        actor: 'system',
+        reasonCode: 'CALENDAR_CHANGED',
+        data: { from: new Date(oldDeadline).toISOString(), to: new Date(newDeadline).toISOString(), calendar: 'TEST', calendarVersion: 2, reasons: ['calendar TEST changed'] },
+      });
+      expect(row.events[1]!.note).toContain('TEST v2');
+      const described = await handle.describe();
+      expect((described.searchAttributes.ProcessDeadline?.[0] as Date).getTime()).toBe(newDeadline);
+
+      await advanceTo(oldDeadline + 1000);
+      expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
+      const reminder = await prisma.outbox.findFirstOrThrow({ where: { topic: 'incentive.reminder', aggregateId: incentiveId(partnerId) } });
+      expect(reminder.dueAt.getTime()).toBe(at(18));
+      expect(reminder.payload).toMatchObject({ verificationDeadline: new Date(newDeadline).toISOString() });
+      expect((await handle.result()).status).toBe('EXPIRED');
+      const expired = (await dbState(partnerId)).row.events[2]!;
+      expect(expired.type).toBe('EXPIRED');
+      expect(expired.at.getTime()).toBeGreaterThanOrEqual(newDeadline);
+      expect(expired.at.getTime()).toBeLessThan(newDeadline + 1000);
+      await recordHistory(handle, 'incentive-deadline-recomputed');
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('a make-up day pulls the deadline in; already past, it expires at once', async () => {
+    const { partnerId, handle, friday, at } = await generateOnFriday();
+    try {
+      const pulledIn = at(19); // Saturday works: Wednesday 15:00
+      await advanceTo(pulledIn + 30 * 60_000); // Wednesday 15:30: still pending on the old calendar
+      expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
+      calendar = testCalendar(friday.toMillis(), { makeupWorkdays: [isoDate(friday.plus({ days: 1 }))] });
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+      await eventually(async () => ((await dbState(partnerId)).status === 'EXPIRED' ? true : undefined));
+      const { events, row } = await dbState(partnerId);
+      expect(events).toEqual(['GENERATED', 'DEADLINE_CHANGED', 'EXPIRED']);
+      expect(row.verificationDeadline.getTime()).toBe(pulledIn);
+      expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(pulledIn + 30 * 60_000);
+      expect(row.events[2]!.at.getTime()).toBeLessThan(pulledIn + 31 * 60_000);
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('recomputes an OBJECTED incentive too, keeping it OBJECTED', async () => {
+    const partnerId = partner();
+    await addExpert(partnerId, 'E1', 'CLOUD_PROFESSIONAL');
+    const { handle, friday, at } = await generateOnFriday(partnerId);
+    try {
+      const [line] = (await handle.query(getIncentive)).lines;
+      await handle.executeUpdate(object, { args: [{ actor: { sub: 'u', partnerId }, lines: [{ expertId: line!.expertId, reason: 'left' }] }] });
+      calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 10 }))] }); // Monday, week 2
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+      await withDeadline(handle, at(21));
+      const { row, events } = await dbState(partnerId);
+      expect(events).toEqual(['GENERATED', 'OBJECTED', 'DEADLINE_CHANGED']);
+      expect(row).toMatchObject({ status: 'OBJECTED' });
+      expect(row.events[2]).toMatchObject({ fromStatus: 'OBJECTED', toStatus: 'OBJECTED' });
+      expect(row.verificationDeadline.getTime()).toBe(at(21));
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('a change outside the window changes nothing; a verified incentive ignores the signal', async () => {
+    const { partnerId, handle, friday, at } = await generateOnFriday();
+    try {
+      calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 40 }))] });
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+      await eventually(async () => ((await activitiesCompleted(handle)) >= 2 ? true : undefined)); // generate + plan
+      expect((await dbState(partnerId)).events).toEqual(['GENERATED']);
+
+      await handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId }, headcount: 0, totalMinor: 0, materials: [] }] });
+      calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] });
+      const late = await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed again' }).catch((e: unknown) => e);
+      if (late) expect(late).toBeInstanceOf(WorkflowNotFoundError); // already completed
+      expect((await handle.result()).status).toBe('VERIFIED');
+      const { row, events } = await dbState(partnerId);
+      expect(events).toEqual(['GENERATED', 'VERIFIED']);
+      expect(row.verificationDeadline.getTime()).toBe(at(20));
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('calendarChangeWorkflow finds the pending incentives whose window holds a changed date and they recompute', async () => {
+    const name = `INC-${randomUUID().slice(0, 6)}`;
+    const [pending, verified, other] = [partner(), partner(), partner()];
+    const now = new Date(await env.currentTimeMs());
+    await prisma.calendar.create({ data: { name, createdBy: 'test', createdAt: now } });
+    await prisma.partnerCalendar.createMany({ data: [pending, verified].map((partnerId) => ({ partnerId, calendarName: name, assignedBy: 'test', assignedAt: now })) });
+    const { handle, friday, at } = await generateOnFriday(pending);
+    const closed = await start(verified);
+    await closed.handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId: verified }, headcount: 0, totalMinor: 0, materials: [] }] });
+    await start(other); // counts in the default calendar, not the changed one
+    const monday = isoDate(friday.plus({ days: 3 }));
+    await prisma.calendarVersion.create({
+      data: {
+        calendarName: name, version: 2, zone: ZONE, restWeekdays: [6, 7], firstYear: friday.year - 1, lastYear: friday.year + 30, holidays: [], makeupWorkdays: [],
+        changedBy: 'test', changedAt: now, changes: { everyDate: false, dates: [{ date: monday, from: 'WORKDAY', to: 'HOLIDAY' }] },
+      },
+    });
+    const query = (dates: string[], extra: Partial<Parameters<typeof AFFECTED_PROCESSES.incentive>[0]> = {}) =>
+      AFFECTED_PROCESSES.incentive({ prisma, calendar: name, defaultCalendar: 'CN', dates, everyDate: false, now: new Date(at(0)), after: '', limit: 10, ...extra });
+    const ids = async (rows: Promise<{ workflowId: string }[]>) => (await rows).map((r) => r.workflowId);
+    expect(await ids(query([monday]))).toEqual([incentiveWorkflowId(pending, period)]);
+    expect(await ids(query([isoDate(friday.plus({ days: 40 }))]))).toEqual([]);
+    expect(await ids(query([], { everyDate: true }))).toEqual([incentiveWorkflowId(pending, period)]);
+    expect(await ids(query([monday], { now: new Date(at(21)) }))).toEqual([]); // deadline already past
+    expect(await ids(query([], { calendar: undefined, partnerId: pending, everyDate: true }))).toEqual([incentiveWorkflowId(pending, period)]);
+    expect(await ids(query([], { calendar: undefined, partnerId: verified, everyDate: true }))).toEqual([]);
+
+    try {
+      calendar = testCalendar(friday.toMillis(), { holidays: [monday] });
+      const scope: CalendarChangeScope = { kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' };
+      const change = await env.client.workflow.start(calendarChangeWorkflow, {
+        workflowId: calendarChangeWorkflowId(scope),
+        taskQueue,
+        args: [{ scope, reason: `calendar ${name} v2` }],
+      });
+      // Not change.result(): awaiting a result lets the time-skipping server skip ahead on its own.
+      await eventually(async () => ((await change.describe()).status.name === 'COMPLETED' ? true : undefined));
+      expect(await change.result()).toEqual({ signaled: 1 });
+      await withDeadline(handle, at(21));
+      const { row } = await dbState(pending);
+      expect(row.events.map((e) => e.type)).toEqual(['GENERATED', 'DEADLINE_CHANGED']);
+      expect(row.events[1]).toMatchObject({ data: { calendarVersion: 2, reasons: [`calendar ${name} v2`] } });
+      expect((await dbState(other)).events).toEqual(['GENERATED']);
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
   });
 });

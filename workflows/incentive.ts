@@ -11,6 +11,7 @@
  *        ▼  │
  *      OBJECTED
  *   PENDING_VERIFICATION | OBJECTED ──verificationDeadline──▶ EXPIRED
+ *   PENDING_VERIFICATION | OBJECTED ──recomputeDeadline (calendar changed)──▶ same status, DEADLINE_CHANGED if it moved
  *
  * Choice: the deadline also expires an OBJECTED incentive. An objection does not stop the clock — the vendor has
  * to resolve it in time for the partner to verify; otherwise nothing is settled, exactly as for a partner who
@@ -22,12 +23,14 @@ import {
   allHandlersFinished,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createIncentiveActivities, IncentiveTransitionRecord } from '../activities/incentive.js';
+import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../activities/incentive.js';
 import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import { persistenceActivityOptions, refuse } from './shared.js';
 
@@ -92,6 +95,14 @@ export const resolveObjection = defineUpdate<
   [{ actor: Actor; adjustments?: Adjustment[]; rejectObjection?: boolean; note: string }]
 >('resolveObjection');
 export const getIncentive = defineQuery<IncentiveSnapshot>('getIncentive');
+/**
+ * The partner's calendar (or its assignment) changed: recompute the verification deadline from generatedAt with the
+ * calendar as it is now (an activity reads it). The payload only says why, for history.
+ */
+export type RecomputeRequest = { reason: string; calendar?: string; version?: number };
+export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
+/** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
+export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
 
 /** Refusal types: the API (next step) maps each to a status. */
 export const IncentiveRefusal = {
@@ -125,6 +136,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     seq: 0,
   };
   let persisting: Promise<unknown> = Promise.resolve();
+  const recomputeRequests: RecomputeRequest[] = [];
   const snapshot = (): IncentiveSnapshot => ({ ...state, lines: state.lines.map((l) => ({ ...l })) });
 
   const transition = (record: Omit<IncentiveTransitionRecord, 'incentiveId' | 'seq' | 'at' | 'fromStatus'>) => {
@@ -166,6 +178,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   };
 
   setHandler(getIncentive, snapshot);
+  setHandler(recomputeDeadline, (request) => void recomputeRequests.push(request));
 
   setHandler(
     verify,
@@ -272,39 +285,79 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     { key: ProcessStatus, value: state.status },
     { key: ProcessDeadline, value: new Date(generated.verificationDeadline) },
   ]);
-  const deadlineMs = Date.parse(generated.verificationDeadline);
-  const reminderMs = Date.parse(generated.reminderAt);
+  const expire = () =>
+    // Also from OBJECTED: see the choice documented at the top of this file.
+    transition({
+      type: 'EXPIRED',
+      toStatus: 'EXPIRED',
+      actor: 'system',
+      reasonCode: 'VERIFICATION_DEADLINE_PASSED',
+      note: 'Not verified within the verification deadline: nothing is settled for this period.',
+      ...(state.objection ? { data: { openObjection: state.objection } } : {}),
+    });
+  const remind = async () => {
+    await activities.enqueueIncentiveReminder({
+      incentiveId: state.incentiveId,
+      partnerId: state.partnerId,
+      period: state.period,
+      verificationDeadline: state.verificationDeadline!,
+      dueAt: state.reminderAt!,
+    });
+    state.reminderSent = true;
+  };
 
-  if (isOpen(state.status)) {
-    const closed = await condition(() => !isOpen(state.status), Math.max(reminderMs - Date.now(), 1));
-    if (!closed && Date.now() < deadlineMs) {
-      await activities.enqueueIncentiveReminder({
-        incentiveId: state.incentiveId,
-        partnerId: state.partnerId,
-        period: state.period,
-        verificationDeadline: generated.verificationDeadline,
-        dueAt: generated.reminderAt,
-      });
-      state.reminderSent = true;
+  if (isOpen(state.status) && patched(INCENTIVE_DEADLINE_RECOMPUTE)) {
+    await pendingPhase();
+  } else {
+    const deadlineMs = Date.parse(generated.verificationDeadline);
+    const reminderMs = Date.parse(generated.reminderAt);
+    if (isOpen(state.status)) {
+      const closed = await condition(() => !isOpen(state.status), Math.max(reminderMs - Date.now(), 1));
+      if (!closed && Date.now() < deadlineMs) await remind();
     }
-  }
-
-  if (isOpen(state.status)) {
-    const decided = await condition(() => !isOpen(state.status), Math.max(deadlineMs - Date.now(), 1));
-    if (!decided) {
-      // Also from OBJECTED: see the choice documented at the top of this file.
-      await transition({
-        type: 'EXPIRED',
-        toStatus: 'EXPIRED',
-        actor: 'system',
-        reasonCode: 'VERIFICATION_DEADLINE_PASSED',
-        note: 'Not verified within the verification deadline: nothing is settled for this period.',
-        ...(state.objection ? { data: { openObjection: state.objection } } : {}),
-      });
+    if (isOpen(state.status)) {
+      const decided = await condition(() => !isOpen(state.status), Math.max(deadlineMs - Date.now(), 1));
+      if (!decided) await expire();
     }
   }
 
   await persisting;
   await condition(allHandlersFinished);
   return snapshot();
+
+  /**
+   * Until verified: the reminder, deadline recomputations and expiry at the (latest) deadline. A recomputed deadline
+   * already past expires at once; after the deadline nothing is recomputed.
+   */
+  async function pendingPhase() {
+    while (isOpen(state.status)) {
+      const deadline = Date.parse(state.verificationDeadline!);
+      const due = state.reminderSent ? deadline : Math.min(Date.parse(state.reminderAt!), deadline);
+      const woken = await condition(() => !isOpen(state.status) || recomputeRequests.length > 0, Math.max(due - Date.now(), 1));
+      if (!isOpen(state.status)) return;
+      if (woken && Date.now() < deadline) await recompute(recomputeRequests.splice(0));
+      else if (Date.now() >= deadline) await expire();
+      else if (!state.reminderSent && Date.now() >= Date.parse(state.reminderAt!)) await remind();
+    }
+  }
+
+  /** A reminder already sent is not repeated (one per incentive); one still to come moves with the deadline. */
+  async function recompute(requests: RecomputeRequest[]) {
+    const plan: VerificationPlan = await activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
+    if (!isOpen(state.status) || plan.verificationDeadline === state.verificationDeadline) return;
+    const from = state.verificationDeadline!;
+    state.verificationDeadline = plan.verificationDeadline;
+    if (!state.reminderSent) state.reminderAt = plan.reminderAt;
+    upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.verificationDeadline) }]);
+    const version = plan.explanation.calendarVersion ?? requests.at(-1)?.version;
+    await transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: state.status,
+      actor: 'system',
+      reasonCode: 'CALENDAR_CHANGED',
+      note: `Verification deadline recomputed from generatedAt with calendar ${plan.calendar}${version !== undefined ? ` v${version}` : ''}: ${from} → ${plan.verificationDeadline}.`,
+      data: { from, to: plan.verificationDeadline, reminderAt: state.reminderAt, calendar: plan.calendar, calendarVersion: version ?? null, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
+      replanned: { ...plan, reminderAt: state.reminderAt! },
+    });
+  }
 }
