@@ -7,6 +7,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { CalendarChange } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
 import { affectedIncentives } from './incentive.js';
+import { affectedPathReviews } from './path-review.js';
 
 /** What changed: a calendar's new version (its partners' processes), or one partner's move to another calendar. */
 export type CalendarChangeScope =
@@ -57,6 +58,7 @@ async function affectedOpportunities(q: AffectedQuery): Promise<AffectedRows> {
 export const AFFECTED_PROCESSES = {
   opportunity: affectedOpportunities,
   incentive: affectedIncentives,
+  'path-review': affectedPathReviews,
 } satisfies Record<string, (q: AffectedQuery) => Promise<AffectedRows>>;
 export type ProcessKind = keyof typeof AFFECTED_PROCESSES;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];

@@ -5,11 +5,11 @@
  * event row (review_id, seq) and the change row (review_id) are both unique.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { evaluateRequirements, levelAfterFailure, pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import type { Prisma } from '../prisma/generated/client.js';
+import { Prisma } from '../prisma/generated/client.js';
 import {
   PATH_REVIEW_MATERIAL_OWNER,
   type PathReviewDecision,
@@ -18,10 +18,12 @@ import {
   type PathReviewTerms,
   pathReviewId,
   type PathReviewInput,
+  pathReviewWorkflowId,
   type RequirementItem,
   WINDOW_REMINDER_DAYS,
   type WindowReminder,
 } from '../workflows/path-review-contract.js';
+import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 import { failClosed } from './calendar.js';
 import { localDate } from './certification-dates.js';
 import { historyColumns } from './history.js';
@@ -30,7 +32,7 @@ import { loadPartnerFacts } from './partner-facts.js';
 export type PathReviewTransitionRecord = {
   reviewId: string;
   seq: number;
-  type: 'APPLIED' | 'MATERIAL_SET' | 'SUBMITTED' | 'SUPPLEMENT_REQUESTED' | 'SUPPLEMENTED' | 'PASSED' | 'FAILED' | 'LAPSED';
+  type: 'APPLIED' | 'MATERIAL_SET' | 'SUBMITTED' | 'SUPPLEMENT_REQUESTED' | 'SUPPLEMENTED' | 'PASSED' | 'FAILED' | 'LAPSED' | 'DEADLINE_CHANGED';
   fromStatus: PathReviewStatus;
   toStatus: PathReviewStatus;
   actor: string;
@@ -46,12 +48,32 @@ export type PathReviewTransitionRecord = {
     decision?: PathReviewDecision;
     decisionNote?: string;
     newLevel?: string | null;
+    /** DEADLINE_CHANGED of the window: its new end and reminder instants. */
+    windowEndsAt?: string;
+    reminderTimes?: { days: number; at: string }[];
   };
   /** MATERIAL_SET: the current material of this kind. */
   material?: { kind: string; materialId: string };
   /** PASSED (level raised), FAILED, LAPSED: the membership change, written in the same transaction. */
   membership?: { partnerId: string; pathId: string; fromLevel: string; toLevel: string | null; reason: 'REVIEW_PASSED' | 'REVIEW_FAILED' | 'REVIEW_LAPSED' };
 };
+
+/** The window's end and its reminder instants, counted from the cycle's start in the partner's calendar. */
+export type PathReviewWindowPlan = { windowEndsAt: string; reminders: { days: number; at: string }[]; explanation: DeadlineExplanation };
+
+/**
+ * Pure: cycleStartedAt + windowWorkingDays working days, and the reminders 10 and 3 working days before it (window − N
+ * working days from the same start); reminders the window is too short for are left out. Fails closed.
+ */
+export function planPathReviewWindow(calendar: BusinessCalendar, cycleStartedAt: string, windowWorkingDays: number): PathReviewWindowPlan {
+  const from = new Date(cycleStartedAt);
+  const window = failClosed(() => calendar.addWorkingDays(from, windowWorkingDays));
+  const reminders = WINDOW_REMINDER_DAYS.filter((days) => windowWorkingDays > days).map((days) => ({
+    days,
+    at: failClosed(() => calendar.addWorkingDays(from, windowWorkingDays - days)).deadline.toISOString(),
+  }));
+  return { windowEndsAt: window.deadline.toISOString(), reminders, explanation: window.explanation };
+}
 
 export type OpenedPathReview = { openedAt: string; terms: PathReviewTerms; windowEndsAt: string; reminders: WindowReminder[]; seq: number };
 
@@ -91,11 +113,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
       };
       const { calendar } = await calendarFor(input.partnerId);
       const from = new Date(input.cycleStartedAt);
-      const window = failClosed(() => calendar.addWorkingDays(from, terms.windowWorkingDays));
-      const reminders = WINDOW_REMINDER_DAYS.filter((days) => terms.windowWorkingDays > days).map((days) => ({
-        days,
-        at: failClosed(() => calendar.addWorkingDays(from, terms.windowWorkingDays - days)).deadline.toISOString(),
-      }));
+      const { windowEndsAt, reminders, explanation } = planPathReviewWindow(calendar, input.cycleStartedAt, terms.windowWorkingDays);
       const at = new Date(input.openedAt);
       await prisma.$transaction(async (tx) => {
         const created = await tx.pathReview.createMany({
@@ -110,7 +128,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
               terms: terms as unknown as Prisma.InputJsonValue,
               cycleStartedAt: from,
               openedAt: at,
-              windowEndsAt: window.deadline,
+              windowEndsAt: new Date(windowEndsAt),
               reminderTimes: reminders,
               lastSeq: 1,
               updatedAt: at,
@@ -127,7 +145,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
             toStatus: 'OPEN',
             actor: 'system',
             at,
-            data: { terms, windowEndsAt: window.deadline.toISOString(), explanation: window.explanation, reminders } as unknown as Prisma.InputJsonValue,
+            data: { terms, windowEndsAt, explanation, reminders } as unknown as Prisma.InputJsonValue,
           },
         });
       });
@@ -156,6 +174,16 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
       return { deadline: deadline.toISOString(), explanation };
     },
 
+    /** The window planned again from the cycle's start with the partner's calendar as it is now (deadline recomputation). */
+    async planPathReviewWindow({ partnerId, cycleStartedAt, windowWorkingDays }: { partnerId: string; cycleStartedAt: string; windowWorkingDays: number }): Promise<PathReviewWindowPlan> {
+      const { calendar } = await calendarFor(partnerId);
+      return planPathReviewWindow(calendar, cycleStartedAt, windowWorkingDays);
+    },
+
+    /**
+     * One transition and its history row in one transaction, with the review columns it sets (DEADLINE_CHANGED: the
+     * moved windowEndsAt and reminder times, or supplementDeadline) and, for an outcome, the membership change.
+     */
     async recordPathReviewTransition(t: PathReviewTransitionRecord): Promise<void> {
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
@@ -175,6 +203,8 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
             decision: c.decision,
             decisionNote: c.decisionNote,
             newLevel: c.newLevel,
+            ...(c.windowEndsAt ? { windowEndsAt: new Date(c.windowEndsAt) } : {}),
+            ...(c.reminderTimes ? { reminderTimes: c.reminderTimes } : {}),
           },
         });
         if (t.material) {
@@ -214,4 +244,32 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
       });
     },
   };
+}
+
+/**
+ * The calendar change's query (activities/calendar-change.ts AFFECTED_PROCESSES): reviews with a pending deadline not
+ * yet past — OPEN/APPLIED: the window cycleStartedAt … windowEndsAt; SUPPLEMENT_REQUESTED: the request …
+ * supplementDeadline — of partners counting in the changed calendar, whose local dates (in the calendar's current
+ * zone; a zone change is everyDate) hold a changed date. For a moved partner, all its pending deadlines.
+ */
+export async function affectedPathReviews(q: AffectedQuery): Promise<AffectedRows> {
+  const pending = Prisma.sql`((r.status IN ('OPEN', 'APPLIED') AND r.window_ends_at > ${q.now}) OR (r.status = 'SUPPLEMENT_REQUESTED' AND r.supplement_deadline > ${q.now}))`;
+  const rows = q.partnerId
+    ? await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT r.id FROM path_review r
+        WHERE r.partner_id = ${q.partnerId} AND ${pending} AND r.id > ${q.after}
+        ORDER BY r.id LIMIT ${q.limit}`
+    : await q.prisma.$queryRaw<{ id: string }[]>`
+        WITH cal AS (SELECT zone FROM calendar_version WHERE calendar_name = ${q.calendar} ORDER BY version DESC LIMIT 1)
+        SELECT r.id FROM path_review r CROSS JOIN cal LEFT JOIN partner_calendar pc ON pc.partner_id = r.partner_id
+        WHERE ${pending} AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
+          AND (${q.everyDate} OR EXISTS (
+            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
+            WHERE d BETWEEN (CASE WHEN r.status = 'SUPPLEMENT_REQUESTED'
+                                  THEN (SELECT max(e.at) FROM path_review_event e WHERE e.review_id = r.id AND e.type = 'SUPPLEMENT_REQUESTED')
+                                  ELSE r.cycle_started_at END AT TIME ZONE cal.zone)::date
+                        AND (CASE WHEN r.status = 'SUPPLEMENT_REQUESTED' THEN r.supplement_deadline ELSE r.window_ends_at END AT TIME ZONE cal.zone)::date))
+          AND r.id > ${q.after}
+        ORDER BY r.id LIMIT ${q.limit}`;
+  return rows.map((r) => ({ workflowId: pathReviewWorkflowId(r.id), key: r.id }));
 }

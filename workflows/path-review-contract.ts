@@ -3,7 +3,7 @@
  * The workflows (workflows/path-review.ts, workflows/path-review-cycle.ts) and the API's client module both import
  * it, so the compiler catches drift between them. Workflow-safe: only @temporalio/workflow's message definitions.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const PATH_REVIEW_OPEN_STATUSES = ['OPEN', 'APPLIED', 'SUBMITTED', 'SUPPLEMENT_REQUESTED'] as const;
 export const PATH_REVIEW_STATUSES = [...PATH_REVIEW_OPEN_STATUSES, 'PASSED', 'FAILED', 'LAPSED'] as const;
@@ -104,6 +104,11 @@ export const submit = defineUpdate<PathReviewSnapshot, [{ actor: Actor }]>('subm
 export const decide = defineUpdate<PathReviewSnapshot, [{ actor: Actor; decision: PathReviewDecision; note?: string; newLevel?: string }]>('decide');
 export const supplement = defineUpdate<PathReviewSnapshot, [{ actor: Actor; note?: string }]>('supplement');
 export const getPathReview = defineQuery<PathReviewSnapshot>('getPathReview');
+/**
+ * The partner's calendar (or the partner's assignment) changed: recompute the pending deadline — windowEndsAt from
+ * cycleStartedAt, or supplementDeadline from the request — with the calendar as it is now (workflows/calendar-change.ts).
+ */
+export const recomputeDeadline = defineSignal<[{ reason: string; calendar?: string; version?: number }]>('recomputeDeadline');
 
 /** Refusal types (validators, and failures of the apply and setMaterial handlers): the API maps each to a status. */
 export const PathReviewRefusal = {

@@ -8,6 +8,8 @@
  *                                                                                  ▼ ▲ supplement
  *                              REQUEST_SUPPLEMENT ──▶ SUPPLEMENT_REQUESTED ──supplementDeadline──▶ LAPSED
  *   OPEN / APPLIED: reminders (outbox) 10 and 3 working days before windowEndsAt.
+ *   recomputeDeadline (the partner's calendar changed): the pending windowEndsAt (from cycleStartedAt, with its unsent
+ *   reminders) or supplementDeadline (from the request) is counted again; a move is recorded as DEADLINE_CHANGED.
  *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
  *   change is written in the transaction of the final transition, once (PASSED at the same level changes nothing).
  *
@@ -19,12 +21,14 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createPathReviewActivities, PathReviewTransitionRecord } from '../activities/path-review.js';
+import type { createPathReviewActivities, PathReviewTransitionRecord, PathReviewWindowPlan } from '../activities/path-review.js';
+import type { DeadlineExplanation } from '../domain/calendar.js';
 import {
   type Actor,
   apply,
@@ -35,6 +39,7 @@ import {
   PathReviewRefusal,
   type PathReviewSnapshot,
   pathReviewId,
+  recomputeDeadline,
   setMaterial,
   submit,
   SUPPLEMENT_WORKING_DAYS,
@@ -50,6 +55,10 @@ export * from './path-review-contract.js';
 
 /** How often a review that cannot open for lack of calendar data tries again. */
 export const CALENDAR_RETRY = '1 hour';
+/** Histories recorded before deadline recomputation replay the waits that no signal wakes. */
+export const PATH_REVIEW_DEADLINE_RECOMPUTE = 'path-review-deadline-recompute';
+
+type RecomputeRequest = { reason: string; calendar?: string; version?: number };
 
 type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
@@ -78,6 +87,13 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
   let busy = false;
   let persisting: Promise<unknown> = Promise.resolve();
+  /** The stored start of the supplement deadline: the moment the vendor asked. */
+  let supplementRequestedAt: string | undefined;
+  /** When a deadline last moved: a moved deadline already past lapses then, not before it was moved. */
+  let deadlineMovedAt = '';
+  let recomputes = false;
+  const recomputeRequests: RecomputeRequest[] = [];
+  const recomputePending = () => recomputes && recomputeRequests.length > 0;
   const snapshot = (): PathReviewSnapshot => JSON.parse(JSON.stringify(state));
   const beforeSubmission = () => state.status === 'OPEN' || state.status === 'APPLIED';
 
@@ -227,6 +243,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         if (decision === 'PASS') return conclude('PASSED', newLevel ?? state.level, actor.sub, at, note);
         if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);
         const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: at, workingDays: SUPPLEMENT_WORKING_DAYS });
+        supplementRequestedAt = at;
         Object.assign(state, { decision, supplementDeadline: due.deadline, supplementRound: state.supplementRound + 1, decisionNote: note });
         return transition({
           type: 'SUPPLEMENT_REQUESTED',
@@ -269,6 +286,11 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     },
   );
 
+  // Only a pending deadline is recomputed: a request in SUBMITTED or after the outcome is dropped.
+  setHandler(recomputeDeadline, (request) => {
+    if (beforeSubmission() || state.status === 'SUPPLEMENT_REQUESTED') recomputeRequests.push(request);
+  });
+
   // --- lifecycle ------------------------------------------------------------------------------------------------
   upsertSearchAttributes([
     { key: PartnerId, value: state.partnerId },
@@ -277,6 +299,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   ]);
   const opened = await openOnceCalendarCovers();
   Object.assign(state, { openedAt: opened.openedAt, terms: opened.terms, windowEndsAt: opened.windowEndsAt, reminders: opened.reminders, seq: opened.seq });
+  recomputes = patched(PATH_REVIEW_DEADLINE_RECOMPUTE);
   publish();
 
   for (;;) {
@@ -309,12 +332,15 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     }
   }
 
-  /** Until a submission: reminders before the window closes, LAPSED when it closes. */
+  /** Until a submission: reminders before the window closes, deadline recomputations, LAPSED when it closes. */
   async function windowPhase() {
     const reminder = state.reminders.find((r) => !r.sent);
     const nextAt = Date.parse(reminder ? reminder.at : state.windowEndsAt!);
-    if (await condition(() => !beforeSubmission(), Math.max(nextAt - Date.now(), 1))) return;
-    if (reminder) {
+    const woken = await condition(() => !beforeSubmission() || recomputePending(), Math.max(nextAt - Date.now(), 1));
+    if (!beforeSubmission()) return;
+    if (woken) return recomputeWindow(recomputeRequests.splice(0));
+    const closed = Date.now() >= Date.parse(state.windowEndsAt!);
+    if (reminder && !(recomputes && closed)) {
       reminder.sent = true;
       return activities.enqueuePathReviewMessage({
         topic: WINDOW_REMINDER_TOPIC,
@@ -324,16 +350,67 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         dueAt: reminder.at,
       });
     }
+    if (!closed) return; // the timer fired before the window's end: wait again
     await condition(() => !busy); // an apply accepted before the window closed finishes first
     if (!beforeSubmission()) return;
-    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', state.windowEndsAt!, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt });
+    const at = laterOf(state.windowEndsAt!, deadlineMovedAt);
+    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', at, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt });
   }
 
   async function supplementPhase() {
-    const answered = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED', Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
-    if (answered) return;
+    const woken = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED' || recomputePending(), Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
+    if (state.status !== 'SUPPLEMENT_REQUESTED') return;
+    if (woken) return recomputeSupplement(recomputeRequests.splice(0));
     await condition(() => !busy);
     if (state.status !== 'SUPPLEMENT_REQUESTED') return;
     await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', { supplementDeadline: state.supplementDeadline });
   }
+
+  /**
+   * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). A sent reminder
+   * stays sent; the others take their new instants. Nothing is recorded when the end does not move.
+   */
+  async function recomputeWindow(requests: RecomputeRequest[]) {
+    if (Date.now() >= Date.parse(state.windowEndsAt!)) return; // closed: lapsing, not recomputed
+    const plan: PathReviewWindowPlan = await activities.planPathReviewWindow({ partnerId: state.partnerId, cycleStartedAt: state.cycleStartedAt, windowWorkingDays: state.terms!.windowWorkingDays });
+    if (!beforeSubmission() || plan.windowEndsAt === state.windowEndsAt) return;
+    const from = state.windowEndsAt!;
+    const sent = new Map(state.reminders.filter((r) => r.sent).map((r) => [r.days, r]));
+    state.windowEndsAt = plan.windowEndsAt;
+    state.reminders = plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
+    await deadlineChanged('windowEndsAt', from, plan.windowEndsAt, plan.explanation, requests, {
+      windowEndsAt: plan.windowEndsAt,
+      reminderTimes: state.reminders.map(({ days, at }) => ({ days, at })),
+    });
+  }
+
+  /** supplementDeadline counted again from the request. */
+  async function recomputeSupplement(requests: RecomputeRequest[]) {
+    if (!supplementRequestedAt || Date.now() >= Date.parse(state.supplementDeadline!)) return;
+    const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: supplementRequestedAt, workingDays: SUPPLEMENT_WORKING_DAYS });
+    if (state.status !== 'SUPPLEMENT_REQUESTED' || due.deadline === state.supplementDeadline) return;
+    const from = state.supplementDeadline!;
+    state.supplementDeadline = due.deadline;
+    await deadlineChanged('supplementDeadline', from, due.deadline, due.explanation, requests, { supplementDeadline: due.deadline });
+  }
+
+  /** old → new in the review's history, in the transaction that moves the stored column. */
+  function deadlineChanged(deadline: 'windowEndsAt' | 'supplementDeadline', from: string, to: string, explanation: DeadlineExplanation, requests: RecomputeRequest[], columns: Transition['columns']) {
+    const at = now();
+    deadlineMovedAt = at;
+    const version = explanation.calendarVersion ?? requests.at(-1)?.version;
+    const calendar = `${explanation.calendar}${version !== undefined ? ` v${version}` : ''}`;
+    const start = deadline === 'windowEndsAt' ? 'cycleStartedAt' : 'the supplement request';
+    return transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: state.status,
+      actor: 'system',
+      at,
+      note: `${deadline} recomputed from ${start} with calendar ${calendar}: ${from} → ${to}.`,
+      columns,
+      data: { deadline, from, to, calendar: explanation.calendar, calendarVersion: version, explanation, reasons: requests.map((r) => r.reason) },
+    });
+  }
 }
+
+const laterOf = (a: string, b: string) => (b && Date.parse(b) > Date.parse(a) ? b : a);

@@ -1,0 +1,306 @@
+/**
+ * Path review deadlines follow the calendar, on the time-skipping test server with the real activities on a real
+ * PostgreSQL: a holiday inside the pending window pushes windowEndsAt (history, row, reminders still unsent, search
+ * attribute, LAPSED at the new end); a make-up day pulls it in, already past it lapses at once; the supplement
+ * deadline is recomputed from the request; a change outside the window, or a review with no pending deadline,
+ * records nothing; and end to end through calendarChangeWorkflow, which finds the review by its partner's calendar.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusinessCalendar } from '../domain/calendar.js';
+import type { PrismaClient } from '../platform/db.js';
+import { calendarChangeWorkflow } from '../workflows/calendar-change.js';
+import {
+  type Actor,
+  apply,
+  decide,
+  getPathReview,
+  pathReviewId,
+  pathReviewWorkflow,
+  pathReviewWorkflowId,
+  recomputeDeadline,
+  setMaterial,
+  submit,
+} from '../workflows/path-review.js';
+import { ProcessDeadline } from '../workflows/search-attributes.js';
+import { fixedCalendar, isoDate, testCalendar, ZONE } from './support/calendar.js';
+import { insertExpert } from './support/experts.js';
+import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+
+const taskQueue = 'path-review-recompute-test';
+let env: TestWorkflowEnvironment;
+let prisma: PrismaClient;
+let stopWorker: () => Promise<void>;
+let base: number;
+let calendar: BusinessCalendar;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  base = await env.currentTimeMs();
+  calendar = testCalendar(base);
+  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+});
+
+const YEAR = 2027;
+const vendor: Actor = { sub: 'vendor-1' };
+const partner = () => `P-rc-${randomUUID().slice(0, 8)}`;
+const local = (iso: string | number | Date) => DateTime.fromJSDate(new Date(iso), { zone: ZONE });
+const withDays = (days: { holidays?: string[]; makeupWorkdays?: string[] }) => testCalendar(base, days);
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function advanceTo(target: number) {
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+/** Not handle.result(): awaiting a result lets the time-skipping server skip ahead on its own. */
+const completed = (handle: WorkflowHandle) => eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
+
+async function startReview(pathId: 'SOFTWARE' | 'CONSULTING_SI', level: string) {
+  const partnerId = partner();
+  const at = new Date(await env.currentTimeMs());
+  await prisma.pathMembership.create({ data: { partnerId, pathId, level, since: at, updatedAt: at } });
+  const reviewId = pathReviewId(pathId, partnerId, YEAR);
+  const handle = await env.client.workflow.start(pathReviewWorkflow, {
+    workflowId: pathReviewWorkflowId(reviewId),
+    taskQueue,
+    args: [{ pathId, partnerId, year: YEAR, level, cycleStartedAt: at.toISOString() }],
+  });
+  const snapshot = await eventually(async () => {
+    const s = await handle.query(getPathReview);
+    return s.openedAt ? s : undefined;
+  });
+  return { handle, snapshot, reviewId, partnerId, start: at, actor: { sub: 'partner-user', partnerId } as Actor };
+}
+
+/** CONSULTING_SI MEMBER, qualified (2 experts, a ROLE_CONSULTING certificate), applied, materials set, submitted. */
+async function submittedReview() {
+  const started = await startReview('CONSULTING_SI', 'MEMBER');
+  const { partnerId, handle, reviewId, actor } = started;
+  for (const employeeId of ['E1', 'E2', 'E3']) await insertExpert(prisma, partnerId, { employeeId });
+  const id = randomUUID();
+  const at = new Date();
+  await prisma.certificationApplication.create({
+    data: { id, partnerId, type: 'ROLE_CONSULTING', category: 'ROLE', appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'seed', createdAt: at, lastSeq: 1, updatedAt: at },
+  });
+  await prisma.certificate.create({
+    data: { number: `PF-T-${id}`, applicationId: id, partnerId, type: 'ROLE_CONSULTING', category: 'ROLE', labels: [], scope: 'partner', validFrom: new Date('2020-01-01'), validTo: new Date('2099-12-31'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
+  });
+  await handle.executeUpdate(apply, { args: [{ actor }] });
+  for (const kind of started.snapshot.terms!.materials) {
+    const materialId = randomUUID();
+    const sha256 = randomUUID().replaceAll('-', '').padEnd(64, '0');
+    const row = await prisma.material.create({
+      data: { id: materialId, ownerKind: 'path-review', ownerId: reviewId, partnerId, fileName: `${kind}.pdf`, contentType: 'application/pdf', size: 3, sha256, bytes: Buffer.from('pdf'), uploadedBy: actor.sub },
+    });
+    const material = { materialId, fileName: row.fileName, sha256, size: 3, contentType: row.contentType, uploadedBy: actor.sub, uploadedAt: row.uploadedAt.toISOString() };
+    await handle.executeUpdate(setMaterial, { args: [{ actor, kind, material }] });
+  }
+  await handle.executeUpdate(submit, { args: [{ actor }] });
+  return started;
+}
+
+const reviewRow = (id: string) => prisma.pathReview.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
+const eventTypes = async (id: string) => (await reviewRow(id)).events.map((e) => e.type);
+const reminders = (reviewId: string) => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: { dueAt: 'asc' } });
+const processDeadline = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(ProcessDeadline)?.toISOString();
+
+/** How many recomputations (the activity that counts again) the workflow has completed. */
+async function recomputations(handle: WorkflowHandle): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const ids = new Set(
+    events.filter((e) => ['planPathReviewWindow', 'planPathReviewDeadline'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).map((e) => String(e.eventId)),
+  );
+  return events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
+}
+
+async function recordHistory(handle: WorkflowHandle, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
+}
+
+describe('path review deadlines follow the calendar', () => {
+  it('a holiday inside the window pushes windowEndsAt one working day: history, row, unsent reminder re-planned, lapse at the new end', async () => {
+    const { handle, reviewId, start, snapshot } = await startReview('SOFTWARE', 'ADVANCED');
+    const [r10, r3, oldEnd] = [20, 27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    expect(Date.parse(snapshot.windowEndsAt!)).toBe(oldEnd);
+    await advanceTo(r10 + 1000);
+    await eventually(async () => ((await reminders(reviewId)).length === 1 ? true : undefined));
+
+    // A closure on the 24th working day: after the sent reminder, before the other one and the end.
+    calendar = withDays({ holidays: [isoDate(local(calendar.addWorkingDays(start, 24).deadline))] });
+    const [newR3, newEnd] = [27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number];
+    expect(newEnd).toBeGreaterThan(oldEnd);
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
+    const row = await eventually(async () => {
+      const r = await reviewRow(reviewId);
+      return r.windowEndsAt.getTime() === newEnd ? r : undefined;
+    });
+    expect(row.events.map((e) => e.type)).toEqual(['OPENED', 'DEADLINE_CHANGED']);
+    expect(row.events[1]).toMatchObject({
+      fromStatus: 'OPEN',
+      toStatus: 'OPEN',
+      actor: 'system',
+      data: { deadline: 'windowEndsAt', from: new Date(oldEnd).toISOString(), to: new Date(newEnd).toISOString(), calendar: 'TEST', calendarVersion: 2, reasons: ['calendar TEST changed'] },
+    });
+    expect(row.events[1]!.note).toContain('TEST v2');
+    expect(row.reminderTimes).toEqual([
+      { days: 10, at: new Date(r10).toISOString() },
+      { days: 3, at: new Date(newR3).toISOString() },
+    ]);
+    expect((await handle.query(getPathReview)).reminders).toEqual([
+      { days: 10, at: new Date(r10).toISOString(), sent: true },
+      { days: 3, at: new Date(newR3).toISOString(), sent: false },
+    ]);
+    expect(await processDeadline(handle)).toBe(new Date(newEnd).toISOString());
+
+    await advanceTo(newR3 + 1000);
+    const sent = await eventually(async () => {
+      const rows = await reminders(reviewId);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(sent.map((m) => [m.dueAt.getTime(), (m.payload as { windowEndsAt: string }).windowEndsAt])).toEqual([
+      [r10, new Date(oldEnd).toISOString()],
+      [newR3, new Date(newEnd).toISOString()],
+    ]);
+    await advanceTo(oldEnd + 1000);
+    expect((await handle.query(getPathReview)).status).toBe('OPEN');
+    await advanceTo(newEnd);
+    await completed(handle);
+    expect(await handle.query(getPathReview)).toMatchObject({ status: 'LAPSED', decidedAt: new Date(newEnd).toISOString() });
+    expect(await eventTypes(reviewId)).toEqual(['OPENED', 'DEADLINE_CHANGED', 'LAPSED']);
+    calendar = testCalendar(base);
+    await recordHistory(handle, 'path-review-deadline-recomputed');
+  });
+
+  it('a make-up day pulls windowEndsAt in; already past, the review lapses at once', async () => {
+    const { handle, reviewId, start } = await startReview('SOFTWARE', 'CERTIFIED');
+    const oldEnd = calendar.addWorkingDays(start, 30).deadline.getTime();
+    let saturday = local(start).plus({ days: 1 });
+    while (saturday.weekday !== 6) saturday = saturday.plus({ days: 1 });
+    const pulledIn = withDays({ makeupWorkdays: [isoDate(saturday)] }).addWorkingDays(start, 30).deadline.getTime();
+    expect(pulledIn).toBeLessThan(oldEnd);
+    await advanceTo(pulledIn + 30 * 60_000);
+    expect((await handle.query(getPathReview)).status).toBe('OPEN');
+    calendar = withDays({ makeupWorkdays: [isoDate(saturday)] });
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await completed(handle);
+    const row = await reviewRow(reviewId);
+    expect(row.events.map((e) => e.type)).toEqual(['OPENED', 'DEADLINE_CHANGED', 'LAPSED']);
+    expect(row.windowEndsAt.getTime()).toBe(pulledIn);
+    expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(pulledIn + 30 * 60_000);
+    expect(row.events[2]!.at.getTime()).toBe(row.events[1]!.at.getTime());
+    expect(row.status).toBe('LAPSED');
+    calendar = testCalendar(base);
+  });
+
+  it('a change outside the window records nothing; a submitted review (no pending deadline) ignores the signal', async () => {
+    const { handle, reviewId, snapshot } = await startReview('SOFTWARE', 'CERTIFIED');
+    calendar = withDays({ holidays: [isoDate(local(snapshot.windowEndsAt!).plus({ days: 60 }))] });
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await eventually(async () => ((await recomputations(handle)) === 1 ? true : undefined));
+    expect(await eventTypes(reviewId)).toEqual(['OPENED']);
+    expect((await handle.query(getPathReview)).windowEndsAt).toBe(snapshot.windowEndsAt);
+    await handle.terminate('done with it');
+
+    const review = await submittedReview();
+    calendar = withDays({ holidays: [isoDate(local(calendar.addWorkingDays(review.start, 5).deadline))] });
+    await review.handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await review.handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'PASS' }] }); // handled after the signal
+    await completed(review.handle);
+    expect(await eventTypes(review.reviewId)).toEqual(['OPENED', 'APPLIED', 'MATERIAL_SET', 'MATERIAL_SET', 'SUBMITTED', 'PASSED']);
+    expect(await recomputations(review.handle)).toBe(0);
+    calendar = testCalendar(base);
+  });
+
+  it('the supplement deadline is recomputed from the request; the review lapses at the new deadline', async () => {
+    const { handle, reviewId } = await submittedReview();
+    const asked = await handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'add cases' }] });
+    const askedAt = (await prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at;
+    const oldDeadline = Date.parse(asked.supplementDeadline!);
+    calendar = withDays({ holidays: [isoDate(local(calendar.addWorkingDays(askedAt, 5).deadline))] });
+    const newDeadline = calendar.addWorkingDays(askedAt, 10).deadline.getTime();
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 3 });
+    const row = await eventually(async () => {
+      const r = await reviewRow(reviewId);
+      return r.supplementDeadline?.getTime() === newDeadline ? r : undefined;
+    });
+    expect(row.events.at(-1)).toMatchObject({
+      type: 'DEADLINE_CHANGED',
+      fromStatus: 'SUPPLEMENT_REQUESTED',
+      toStatus: 'SUPPLEMENT_REQUESTED',
+      data: { deadline: 'supplementDeadline', from: new Date(oldDeadline).toISOString(), to: new Date(newDeadline).toISOString() },
+    });
+    expect(row.windowEndsAt.toISOString()).toBe(asked.windowEndsAt); // the window is no longer pending: untouched
+    expect(await processDeadline(handle)).toBe(new Date(newDeadline).toISOString());
+    await advanceTo(oldDeadline + 1000);
+    expect((await handle.query(getPathReview)).status).toBe('SUPPLEMENT_REQUESTED');
+    await advanceTo(newDeadline + 1000);
+    await completed(handle);
+    expect((await reviewRow(reviewId)).status).toBe('LAPSED');
+    calendar = testCalendar(base);
+  });
+
+  it('end to end: calendarChangeWorkflow finds the review by its partner calendar and changed date, and signals it', async () => {
+    const { handle, reviewId, partnerId, start, snapshot } = await startReview('SOFTWARE', 'CERTIFIED');
+    const name = `RC-${randomUUID().slice(0, 6)}`;
+    const holiday = isoDate(local(calendar.addWorkingDays(start, 12).deadline));
+    const at = new Date();
+    const version = (v: number, changes?: object) => ({
+      calendarName: name,
+      version: v,
+      zone: ZONE,
+      restWeekdays: [6, 7],
+      firstYear: local(base).year - 1,
+      lastYear: local(base).year + 30,
+      holidays: v === 1 ? [] : [{ from: holiday, to: holiday, name: 'Typhoon closure' }],
+      makeupWorkdays: [],
+      changedBy: 'test',
+      changedAt: at,
+      ...(changes ? { changes } : {}),
+    });
+    await prisma.calendar.create({ data: { name, createdBy: 'test', createdAt: at } });
+    await prisma.calendarVersion.create({ data: version(1) });
+    await prisma.calendarVersion.create({ data: version(2, { everyDate: false, dates: [{ date: holiday, from: 'WORKDAY', to: 'HOLIDAY' }] }) });
+    await prisma.partnerCalendar.create({ data: { partnerId, calendarName: name, assignedBy: 'test', assignedAt: at } });
+    const other = await startReview('SOFTWARE', 'CERTIFIED'); // counts in the default calendar: not visited
+
+    calendar = withDays({ holidays: [holiday] });
+    const newEnd = calendar.addWorkingDays(start, 30).deadline.toISOString();
+    const change = await env.client.workflow.start(calendarChangeWorkflow, {
+      workflowId: `calendar-change-${name}-v2`,
+      taskQueue,
+      args: [{ scope: { kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }, reason: `calendar ${name} v2`, batchSize: 1 }],
+    });
+    await completed(change);
+    expect(await change.result()).toEqual({ signaled: 1 });
+    const row = await eventually(async () => {
+      const r = await reviewRow(reviewId);
+      return r.windowEndsAt.toISOString() === newEnd ? r : undefined;
+    });
+    expect(row.events.at(-1)).toMatchObject({ type: 'DEADLINE_CHANGED', data: { from: snapshot.windowEndsAt, to: newEnd, reasons: [`calendar ${name} v2`] } });
+    expect(await eventTypes(other.reviewId)).toEqual(['OPENED']);
+    await handle.terminate('done with it');
+    await other.handle.terminate('done with it');
+    calendar = testCalendar(base);
+  });
+});
