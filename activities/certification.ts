@@ -42,6 +42,7 @@ export type CertificationTransitionRecord = {
     | 'APPROVED'
     | 'WITHDRAWN_BY_TIMEOUT'
     | 'CERTIFICATE_EXTENDED'
+    | 'DEADLINE_CHANGED'
     | 'EXPIRED';
   fromStatus: CertificationStatus;
   toStatus: CertificationStatus;
@@ -49,8 +50,16 @@ export type CertificationTransitionRecord = {
   at: string;
   note?: string;
   data?: Record<string, unknown>;
-  /** Application columns this transition sets (null clears). */
-  columns?: { submittedAt?: string; reviewDueAt?: string | null; supplementDeadline?: string | null; decidedAt?: string; decisionNote?: string };
+  /** Application columns this transition sets (null clears); DEADLINE_CHANGED moves reviewDueAt or supplementDeadline. */
+  columns?: {
+    submittedAt?: string;
+    reviewStartedAt?: string;
+    reviewDueAt?: string | null;
+    supplementRequestedAt?: string | null;
+    supplementDeadline?: string | null;
+    decidedAt?: string;
+    decisionNote?: string;
+  };
   /** MATERIAL_SET: the current material of this kind. */
   material?: { kind: string; materialId: string };
   /** APPROVED: the certificate issued in the same transaction; CERTIFICATE_EXTENDED: the new validTo; EXPIRED: status. */
@@ -201,7 +210,9 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
             lastSeq: t.seq,
             updatedAt: at,
             submittedAt: instant(c.submittedAt),
+            reviewStartedAt: instant(c.reviewStartedAt),
             reviewDueAt: instant(c.reviewDueAt),
+            supplementRequestedAt: instant(c.supplementRequestedAt),
             supplementDeadline: instant(c.supplementDeadline),
             decidedAt: instant(c.decidedAt),
             decisionNote: c.decisionNote,

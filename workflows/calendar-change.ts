@@ -19,7 +19,7 @@ export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: 
   scope.kind === 'CALENDAR' ? `calendar-change-${scope.calendar}-v${scope.version}` : `calendar-move-${scope.partnerId}-${changeId}`;
 
 /** The kinds visited, in order (activities/calendar-change.ts AFFECTED_PROCESSES; repeated: workflow code imports no activity module). */
-export const PROCESS_KINDS: readonly ProcessKind[] = ['opportunity', 'incentive', 'path-review'];
+export const PROCESS_KINDS: readonly ProcessKind[] = ['opportunity', 'incentive', 'path-review', 'certification'];
 
 export type CalendarChangeInput = {
   scope: CalendarChangeScope;

@@ -93,8 +93,12 @@ export type CertificationSnapshot = {
   materials: Record<string, CertificationMaterial>;
   submittedAt?: string;
   reviewRound: number;
+  /** When the current review round started (submission or supplement): reviewDueAt counts from it. */
+  reviewStartedAt?: string;
   reviewDueAt?: string;
   reviewEscalated: boolean;
+  /** When the supplement was requested: supplementDeadline counts from it. */
+  supplementRequestedAt?: string;
   supplementDeadline?: string;
   decidedAt?: string;
   decisionNote?: string;
@@ -114,6 +118,13 @@ export const submit = defineUpdate<CertificationSnapshot, [{ actor: Actor }]>('s
 export const review = defineUpdate<CertificationSnapshot, [{ actor: Actor; decision: ReviewDecision; note?: string }]>('review');
 export const supplement = defineUpdate<CertificationSnapshot, [{ actor: Actor; note?: string }]>('supplement');
 export const extendCertificate = defineSignal<[{ validTo: string; renewalApplicationId: string }]>('extendCertificate');
+/**
+ * The partner's calendar (or the partner's assignment) changed: recompute the pending reviewDueAt or
+ * supplementDeadline from its start with the calendar as it is now (an activity reads it). The payload only says
+ * why, for history. Sent by calendarChangeWorkflow (workflows/calendar-change.ts); ignored when nothing is pending.
+ */
+export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
+export type RecomputeRequest = { reason: string; calendar?: string; version?: number };
 export const getCertification = defineQuery<CertificationSnapshot>('getCertification');
 
 /** Refusal types (validators, and failures of the create and submit handlers): the API maps each to a status. */

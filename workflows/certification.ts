@@ -6,6 +6,8 @@
  *                                   REQUEST_SUPPLEMENT  ▼   │ supplement (new review round)
  *                                                SUPPLEMENT_REQUESTED ──supplementDeadline──▶ WITHDRAWN_BY_TIMEOUT
  *   IN_REVIEW past reviewDueAt: one escalation in the outbox per review round; the application stays IN_REVIEW.
+ *   recomputeDeadline (the partner's calendar changed): the pending reviewDueAt or supplementDeadline is counted
+ *   again from its start; a move is recorded (DEADLINE_CHANGED, old → new) and the timer follows it.
  *   APPROVED: reminders (outbox) 60 and 30 days before validTo; extendCertificate (a renewal) moves validTo later;
  *   at the end of validTo ──▶ EXPIRED (application and certificate).
  *
@@ -42,6 +44,8 @@ import {
   expiryReminderDedupeKey,
   extendCertificate,
   getCertification,
+  recomputeDeadline,
+  type RecomputeRequest,
   REVIEW_DECISIONS,
   REVIEW_ESCALATION_TOPIC,
   review,
@@ -74,6 +78,11 @@ const { awaitCertificateExtension } = proxyActivities<ReturnType<typeof createCe
  * the old path: they claimed the extension as soon as the signal was sent.
  */
 const RENEWAL_AWAITS_EXTENSION = 'renewal-awaits-extension';
+/**
+ * Patch: the review round and the supplement window also wake for recomputeDeadline and move their deadline.
+ * Histories recorded before it wait on the deadline computed when the round or the request started.
+ */
+export const DEADLINE_RECOMPUTE = 'certification-deadline-recompute';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
 const now = () => new Date().toISOString(); // workflow time
@@ -96,6 +105,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     seq: 0,
   };
   const extensions: Extension[] = [...(carried?.pendingExtensions ?? [])];
+  const recomputeRequests: RecomputeRequest[] = [];
   let createFailure: unknown;
   /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
   let busy = false;
@@ -213,16 +223,18 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
 
   const startReview = (at: string, due: { deadline: string; explanation: unknown }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
     state.reviewRound += 1;
+    state.reviewStartedAt = at;
     state.reviewDueAt = due.deadline;
     state.reviewEscalated = false;
     delete state.supplementDeadline;
+    delete state.supplementRequestedAt;
     return transition({
       type: transitionType,
       toStatus: 'IN_REVIEW',
       actor,
       at,
       ...(note ? { note } : {}),
-      columns: { reviewDueAt: due.deadline, supplementDeadline: null },
+      columns: { reviewStartedAt: at, reviewDueAt: due.deadline, supplementRequestedAt: null, supplementDeadline: null },
       data: { reviewRound: state.reviewRound, reviewDueAt: due.deadline, explanation: due.explanation },
     });
   };
@@ -304,6 +316,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
           return transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, at, note, columns: { decidedAt: at, decisionNote: note! } });
         }
         const due = await plan(at, state.terms!.supplementWorkingDays);
+        state.supplementRequestedAt = at;
         state.supplementDeadline = due.deadline;
         return transition({
           type: 'SUPPLEMENT_REQUESTED',
@@ -311,7 +324,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
           actor: actor.sub,
           at,
           note,
-          columns: { supplementDeadline: due.deadline },
+          columns: { supplementRequestedAt: at, supplementDeadline: due.deadline },
           data: { supplementDeadline: due.deadline, explanation: due.explanation },
         });
       }),
@@ -349,6 +362,12 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     }
   });
 
+  // A deadline already past (escalated, or the supplement window over) or a closed application ignores the signal.
+  setHandler(recomputeDeadline, (request) => {
+    const pending = state.status === 'IN_REVIEW' ? !state.reviewEscalated && state.reviewDueAt : state.status === 'SUPPLEMENT_REQUESTED' && state.supplementDeadline;
+    if (pending && Date.now() < Date.parse(pending)) recomputeRequests.push({ ...request });
+  });
+
   // --- lifecycle ------------------------------------------------------------------------------------------------
   if (!carried) {
     try {
@@ -383,8 +402,13 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     const round = state.reviewRound;
     const moved = () => state.status !== 'IN_REVIEW' || state.reviewRound !== round;
     if (state.reviewEscalated) return void (await condition(moved));
-    const settled = await condition(() => moved() || busy, Math.max(Date.parse(state.reviewDueAt!) - Date.now(), 1));
-    if (settled) return void (await condition(() => !busy));
+    const recomputing = patched(DEADLINE_RECOMPUTE);
+    for (;;) {
+      const woken = () => moved() || busy || (recomputing && recomputeRequests.length > 0);
+      if (!(await condition(woken, Math.max(Date.parse(state.reviewDueAt!) - Date.now(), 1)))) break;
+      if (moved() || busy) return void (await condition(() => !busy));
+      await recompute('reviewDueAt', () => !moved());
+    }
     state.reviewEscalated = true;
     await activities.enqueueCertificationMessage({
       topic: REVIEW_ESCALATION_TOPIC,
@@ -396,8 +420,14 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
   }
 
   async function supplementWindow() {
-    const answered = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED', Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
-    if (answered) return;
+    const open = () => state.status === 'SUPPLEMENT_REQUESTED';
+    const recomputing = patched(DEADLINE_RECOMPUTE);
+    for (;;) {
+      const woken = () => !open() || (recomputing && recomputeRequests.length > 0);
+      if (!(await condition(woken, Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1)))) break;
+      if (!open()) return;
+      await recompute('supplementDeadline', open);
+    }
     await condition(() => !busy); // a supplement accepted before the deadline finishes first
     if (state.status !== 'SUPPLEMENT_REQUESTED') return;
     await transition({
@@ -407,6 +437,39 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
       note: 'No supplement by the supplement deadline: the application is withdrawn.',
       columns: { decidedAt: now() },
       data: { supplementDeadline: state.supplementDeadline },
+    });
+  }
+
+  /**
+   * Counts the pending deadline again from its start with the partner's calendar as it is now (an activity reads
+   * it); records old → new only if it moved and the deadline is still the pending one. The caller's wait then
+   * follows the new deadline — already past, it fires at once. A calendar that cannot answer (fails closed, e.g. a
+   * year it does not cover) keeps the deadline as it is.
+   */
+  async function recompute(deadline: 'reviewDueAt' | 'supplementDeadline', stillPending: () => boolean) {
+    const requests = recomputeRequests.splice(0);
+    const [from, workingDays] =
+      deadline === 'reviewDueAt' ? [state.reviewStartedAt, state.terms!.reviewSlaWorkingDays] : [state.supplementRequestedAt, state.terms!.supplementWorkingDays];
+    if (!from) return;
+    let due: Awaited<ReturnType<typeof plan>>;
+    try {
+      due = await plan(from, workingDays);
+    } catch (error) {
+      if (error instanceof ActivityFailure) return;
+      throw error;
+    }
+    const old = state[deadline]!;
+    if (!stillPending() || due.deadline === old) return;
+    state[deadline] = due.deadline;
+    const { calendar, calendarVersion } = due.explanation;
+    const version = calendarVersion ?? requests.at(-1)?.version;
+    await transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: state.status,
+      actor: 'system',
+      note: `${deadline} recomputed from ${from} with calendar ${calendar}${version !== undefined ? ` v${version}` : ''}: ${old} → ${due.deadline}.`,
+      columns: { [deadline]: due.deadline },
+      data: { deadline, from: old, to: due.deadline, calendar, ...(version !== undefined ? { version } : {}), explanation: due.explanation, reasons: requests.map((r) => r.reason) },
     });
   }
 
