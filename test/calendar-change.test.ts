@@ -15,6 +15,7 @@ import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-c
 import { call, startApp, tokenFor } from './support/app.js';
 import { nextFriday } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
+import { advanceClockTo, eventually } from './support/wait.js';
 
 let env: TestWorkflowEnvironment;
 let app: Awaited<ReturnType<typeof startApp>>;
@@ -36,24 +37,11 @@ afterAll(async () => {
 const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
 const DAY = 24 * 3600 * 1000;
 
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Not handle.result(): awaiting a result lets the time-skipping server skip ahead on its own (past the deadlines). */
 const completed = (workflowId: string) =>
   eventually(async () => ((await env.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
 
-async function advanceTo(target: number) {
-  const now = await env.currentTimeMs();
-  if (target > now) await env.sleep(target - now);
-}
+const advanceTo = (target: number) => advanceClockTo(env, target);
 
 const calendarData = (zone: string, restWeekdays: number[], holidays: string[] = []): CalendarData => {
   const year = DateTime.fromMillis(Date.now(), { zone }).year;

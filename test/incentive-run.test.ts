@@ -21,6 +21,7 @@ import { call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { eventually } from './support/wait.js';
 
 const partner = (prefix = 'R') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -40,16 +41,6 @@ async function inScope(prisma: PrismaClient, period: string): Promise<number> {
 async function recordHistory(handle: WorkflowHandle, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('incentive generation run (time-skipping server)', () => {

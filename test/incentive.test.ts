@@ -28,6 +28,7 @@ import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/c
 import { isoDate, nextFriday, testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { advanceClockTo, eventually } from './support/wait.js';
 
 const taskQueue = 'incentive-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -72,20 +73,7 @@ async function start(partnerId: string) {
   return { handle, snapshot };
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function advanceTo(target: number) {
-  const now = await env.currentTimeMs();
-  if (target > now) await env.sleep(target - now);
-}
+const advanceTo = (target: number) => advanceClockTo(env, target);
 
 const incentiveId = (partnerId: string) => `${partnerId}-${period}`;
 async function dbState(partnerId: string) {

@@ -23,6 +23,7 @@ import {
 } from '../workflows/opportunity.js';
 import { isoDate, nextFriday, testCalendar, fixedCalendar } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { advanceClockTo, eventually } from './support/wait.js';
 
 const taskQueue = 'opportunity-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -58,21 +59,7 @@ async function shareOne(partnerId = partner()) {
   return { opportunityId, partnerId, snapshot, handle: env.client.workflow.getHandle(workflowId) };
 }
 
-/** Moves the test server's clock to `target` (ms). */
-async function advanceTo(target: number) {
-  const now = await env.currentTimeMs();
-  if (target > now) await env.sleep(target - now);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const advanceTo = (target: number) => advanceClockTo(env, target);
 
 async function dbState(opportunityId: string) {
   const row = await prisma.opportunity.findUniqueOrThrow({ where: { id: opportunityId }, include: { events: { orderBy: { seq: 'asc' } } } });

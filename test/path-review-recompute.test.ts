@@ -31,6 +31,7 @@ import { ProcessDeadline } from '../workflows/search-attributes.js';
 import { fixedCalendar, isoDate, testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { advanceClockTo, eventually } from './support/wait.js';
 
 const taskQueue = 'path-review-recompute-test';
 let env: TestWorkflowEnvironment;
@@ -57,20 +58,7 @@ const partner = () => `P-rc-${randomUUID().slice(0, 8)}`;
 const local = (iso: string | number | Date) => DateTime.fromJSDate(new Date(iso), { zone: ZONE });
 const withDays = (days: { holidays?: string[]; makeupWorkdays?: string[] }) => testCalendar(base, days);
 
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function advanceTo(target: number) {
-  const now = await env.currentTimeMs();
-  if (target > now) await env.sleep(target - now);
-}
+const advanceTo = (target: number) => advanceClockTo(env, target);
 
 /** Not handle.result(): awaiting a result lets the time-skipping server skip ahead on its own. */
 const completed = (handle: WorkflowHandle) => eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));

@@ -15,6 +15,7 @@ import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
+import { eventually } from './support/wait.js';
 
 const taskQueue = 'path-review-api-test';
 /** The cycle year this file uses (other files start cycles of other years: their reviews never mix with these). */
@@ -58,16 +59,6 @@ async function insertCertificate(partnerId: string) {
   await app.prisma.certificate.create({
     data: { number: `PF-PR-${id}`, applicationId: id, partnerId, type, category: type, labels: [], scope: 'partner', validFrom: day('2020-01-01'), validTo: day('2099-12-31'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
   });
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('path review API', () => {

@@ -33,6 +33,7 @@ import { PathId, ReviewYear } from '../workflows/search-attributes.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { advanceClockTo, eventually } from './support/wait.js';
 
 const taskQueue = 'path-review-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -82,16 +83,6 @@ async function qualify(partnerId: string, pathId: 'SOFTWARE' | 'CONSULTING_SI') 
   else await insertCertificate(partnerId, 'ROLE_CONSULTING');
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A member's review, started directly (as the cycle would) and opened. */
 async function startReview(pathId: string, level: string, partnerId = partner(), join_ = true) {
   if (join_) await join(partnerId, pathId, level);
@@ -139,10 +130,7 @@ async function finished(handle: WorkflowHandle<typeof pathReviewWorkflow>) {
   return handle.query(getPathReview);
 }
 
-async function advanceTo(target: number) {
-  const now = await env.currentTimeMs();
-  if (target > now) await env.sleep(target - now);
-}
+const advanceTo = (target: number) => advanceClockTo(env, target);
 
 const refusal = (error: unknown) => {
   const cause = error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string; message?: string; details?: unknown[] } | undefined) : undefined;

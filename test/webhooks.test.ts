@@ -16,6 +16,7 @@ import { outboxWorkflowId, type DeliveryRetry } from '../workflows/webhook.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
+import { eventually } from './support/wait.js';
 
 const taskQueue = 'webhooks-test';
 /** A small budget, so DEAD comes after 1 s + 2 s of backoff. */
@@ -77,16 +78,6 @@ afterAll(async () => {
 const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
 const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
 const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function partner() {
   const partnerId = `P-wh-${randomUUID().slice(0, 8)}`;
