@@ -113,4 +113,39 @@ describe('deadlines follow the calendar', () => {
     });
     expect(Date.parse(expired.history.at(-1).at)).toBeGreaterThanOrEqual(expected);
   });
+  it('a version whose propagation was lost is propagated by the next PUT', async () => {
+    const name = `LOST-${randomUUID().slice(0, 6)}`;
+    const partnerId = `P-lost-${randomUUID().slice(0, 6)}`;
+    const plain = calendarData('Asia/Shanghai', [6, 7]);
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, plain)).status).toBe(201);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name })).status).toBe(200);
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const shared = await api('POST', '/v1/opportunities', vendor, { partnerId, customerName: 'ACME', title: 'Lost propagation' });
+    const sharedAt = Date.parse(shared.body.sharedAt);
+
+    // Version 2 committed, but Temporal never took its propagation: written straight to the database.
+    const monday = friday.plus({ days: 3 }).toISODate()!;
+    const v1 = await app.prisma.calendarVersion.findFirstOrThrow({ where: { calendarName: name, version: 1 } });
+    await app.prisma.calendarVersion.create({
+      data: {
+        ...v1,
+        makeupWorkdays: [],
+        holidays: [{ from: monday, to: monday, name: 'Typhoon closure' }],
+        version: 2,
+        changedBy: 'lost',
+        changes: { everyDate: false, dates: [{ date: monday, from: 'WORKDAY', to: 'HOLIDAY' }] },
+      },
+    });
+    expect(Date.parse((await api('GET', `/v1/opportunities/${shared.body.id}`, vendor)).body.acceptDeadline)).toBe(sharedAt + 5 * DAY);
+
+    // The same body again: version 3 changes nothing itself, and version 2 is propagated now.
+    const again = await api('PUT', `/v1/calendars/${name}`, admin, { ...plain, holidays: [{ from: monday, to: monday, name: 'Typhoon closure' }] });
+    expect(again.body).toMatchObject({ version: 3, changes: { dates: [] } });
+    await eventually(async () => {
+      const o = (await api('GET', `/v1/opportunities/${shared.body.id}`, vendor)).body;
+      return Date.parse(o.acceptDeadline) === sharedAt + 6 * DAY ? true : undefined;
+    });
+    await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
+  });
 });

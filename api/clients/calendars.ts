@@ -63,6 +63,8 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
         taskQueue,
         args: [{ scope, reason }],
         workflowIdConflictPolicy: 'USE_EXISTING',
+        // Each change propagates once, ever: a later start (below, for the version before) finds it done.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -140,6 +142,8 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
         });
         if (!result.created) {
           const { version } = result.calendar;
+          // The version before too: if its propagation was lost (Temporal unreachable after its commit), it runs now.
+          if (version > 2) await propagate({ kind: 'CALENDAR', calendar: name, version: version - 1, defaultCalendar }, `calendar ${name} changed to version ${version - 1}`);
           await propagate({ kind: 'CALENDAR', calendar: name, version, defaultCalendar }, `calendar ${name} changed to version ${version} by ${principal.sub}`);
         }
         return result;
