@@ -6,7 +6,9 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { CalendarChange } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
+import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
+import { affectedOpportunities } from './opportunity.js';
 import { affectedPathReviews } from './path-review.js';
 
 /** What changed: a calendar's new version (its partners' processes), or one partner's move to another calendar. */
@@ -32,55 +34,10 @@ export type AffectedQuery = {
 };
 export type AffectedRows = { workflowId: string; key: string }[];
 
-/** Pending opportunities whose accept window (sharedAt … acceptDeadline, local dates in its zone) holds a changed date. */
-async function affectedOpportunities(q: AffectedQuery): Promise<AffectedRows> {
-  const rows = q.partnerId
-    ? await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT id::text AS id FROM opportunity
-        WHERE partner_id = ${q.partnerId} AND status = 'PENDING_ACCEPTANCE' AND accept_deadline > ${q.now} AND id::text > ${q.after}
-        ORDER BY id::text LIMIT ${q.limit}`
-    : await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT o.id::text AS id FROM opportunity o LEFT JOIN partner_calendar pc ON pc.partner_id = o.partner_id
-        WHERE o.status = 'PENDING_ACCEPTANCE' AND o.accept_deadline > ${q.now}
-          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
-          AND (${q.everyDate} OR EXISTS (
-            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
-            WHERE d BETWEEN (o.shared_at AT TIME ZONE o.zone)::date AND (o.accept_deadline AT TIME ZONE o.zone)::date))
-          AND o.id::text > ${q.after}
-        ORDER BY o.id::text LIMIT ${q.limit}`;
-  return rows.map((r) => ({ workflowId: `opportunity-${r.id}`, key: r.id }));
-}
-
-/**
- * Certification applications with a pending deadline not yet past: IN_REVIEW (or SUBMITTED) before reviewDueAt — so
- * not yet escalated — or SUPPLEMENT_REQUESTED before supplementDeadline, whose window (the round's start or the
- * request's moment … that deadline, local dates in the calendar's zone) holds a changed date.
- */
-async function affectedCertifications(q: AffectedQuery): Promise<AffectedRows> {
-  const rows = q.partnerId
-    ? await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT a.id::text AS id FROM certification_application a
-        WHERE a.partner_id = ${q.partnerId} AND a.id::text > ${q.after}
-          AND ((a.status IN ('SUBMITTED', 'IN_REVIEW') AND a.review_due_at > ${q.now}) OR (a.status = 'SUPPLEMENT_REQUESTED' AND a.supplement_deadline > ${q.now}))
-        ORDER BY a.id::text LIMIT ${q.limit}`
-    : await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT a.id::text AS id FROM certification_application a LEFT JOIN partner_calendar pc ON pc.partner_id = a.partner_id,
-          (SELECT zone FROM calendar_version WHERE calendar_name = ${q.calendar} ORDER BY version DESC LIMIT 1) cv
-        WHERE ((a.status IN ('SUBMITTED', 'IN_REVIEW') AND a.review_due_at > ${q.now}) OR (a.status = 'SUPPLEMENT_REQUESTED' AND a.supplement_deadline > ${q.now}))
-          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
-          AND (${q.everyDate} OR EXISTS (
-            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
-            WHERE d BETWEEN
-              (COALESCE(CASE a.status WHEN 'SUPPLEMENT_REQUESTED' THEN a.supplement_requested_at ELSE a.review_started_at END, a.created_at) AT TIME ZONE cv.zone)::date
-              AND ((CASE a.status WHEN 'SUPPLEMENT_REQUESTED' THEN a.supplement_deadline ELSE a.review_due_at END) AT TIME ZONE cv.zone)::date))
-          AND a.id::text > ${q.after}
-        ORDER BY a.id::text LIMIT ${q.limit}`;
-  return rows.map((r) => ({ workflowId: `certification-${r.id}`, key: r.id }));
-}
-
 /**
  * Every process kind whose workflow answers `recomputeDeadline`, in the order the propagation visits them. A new
- * kind adds its query here (and a recomputeDeadline handler in its workflow).
+ * kind adds its query (`affected<Kind>`, next to its other activities in activities/<process>.ts) here, and a
+ * recomputeDeadline handler in its workflow.
  */
 export const AFFECTED_PROCESSES = {
   opportunity: affectedOpportunities,

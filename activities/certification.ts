@@ -19,6 +19,7 @@ import {
   type CertificationTerms,
 } from '../workflows/certification.js';
 import { failClosed } from './calendar.js';
+import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 import {
   certificateNumber,
   certificateTimes,
@@ -280,4 +281,31 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
       });
     },
   };
+}
+
+/**
+ * Certification applications with a pending deadline not yet past: IN_REVIEW (or SUBMITTED) before reviewDueAt — so
+ * not yet escalated — or SUPPLEMENT_REQUESTED before supplementDeadline, whose window (the round's start or the
+ * request's moment … that deadline, local dates in the calendar's zone) holds a changed date.
+ */
+export async function affectedCertifications(q: AffectedQuery): Promise<AffectedRows> {
+  const rows = q.partnerId
+    ? await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT a.id::text AS id FROM certification_application a
+        WHERE a.partner_id = ${q.partnerId} AND a.id::text > ${q.after}
+          AND ((a.status IN ('SUBMITTED', 'IN_REVIEW') AND a.review_due_at > ${q.now}) OR (a.status = 'SUPPLEMENT_REQUESTED' AND a.supplement_deadline > ${q.now}))
+        ORDER BY a.id::text LIMIT ${q.limit}`
+    : await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT a.id::text AS id FROM certification_application a LEFT JOIN partner_calendar pc ON pc.partner_id = a.partner_id,
+          (SELECT zone FROM calendar_version WHERE calendar_name = ${q.calendar} ORDER BY version DESC LIMIT 1) cv
+        WHERE ((a.status IN ('SUBMITTED', 'IN_REVIEW') AND a.review_due_at > ${q.now}) OR (a.status = 'SUPPLEMENT_REQUESTED' AND a.supplement_deadline > ${q.now}))
+          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
+          AND (${q.everyDate} OR EXISTS (
+            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
+            WHERE d BETWEEN
+              (COALESCE(CASE a.status WHEN 'SUPPLEMENT_REQUESTED' THEN a.supplement_requested_at ELSE a.review_started_at END, a.created_at) AT TIME ZONE cv.zone)::date
+              AND ((CASE a.status WHEN 'SUPPLEMENT_REQUESTED' THEN a.supplement_deadline ELSE a.review_due_at END) AT TIME ZONE cv.zone)::date))
+          AND a.id::text > ${q.after}
+        ORDER BY a.id::text LIMIT ${q.limit}`;
+  return rows.map((r) => ({ workflowId: `certification-${r.id}`, key: r.id }));
 }

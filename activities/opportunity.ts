@@ -10,6 +10,7 @@ import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { OpportunityInput, OpportunityStatus } from '../workflows/opportunity.js';
 import { failClosed } from './calendar.js';
+import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 
 export const ACCEPT_WORKING_DAYS = 3;
 /** The partner is reminded this many working days before its accept deadline. */
@@ -157,4 +158,23 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
 
 function moneyColumns(money: Money | undefined) {
   return money ? { estimatedCurrency: money.currency, estimatedMinor: BigInt(money.minor) } : {};
+}
+
+/** Pending opportunities whose accept window (sharedAt … acceptDeadline, local dates in its zone) holds a changed date. */
+export async function affectedOpportunities(q: AffectedQuery): Promise<AffectedRows> {
+  const rows = q.partnerId
+    ? await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM opportunity
+        WHERE partner_id = ${q.partnerId} AND status = 'PENDING_ACCEPTANCE' AND accept_deadline > ${q.now} AND id::text > ${q.after}
+        ORDER BY id::text LIMIT ${q.limit}`
+    : await q.prisma.$queryRaw<{ id: string }[]>`
+        SELECT o.id::text AS id FROM opportunity o LEFT JOIN partner_calendar pc ON pc.partner_id = o.partner_id
+        WHERE o.status = 'PENDING_ACCEPTANCE' AND o.accept_deadline > ${q.now}
+          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
+          AND (${q.everyDate} OR EXISTS (
+            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
+            WHERE d BETWEEN (o.shared_at AT TIME ZONE o.zone)::date AND (o.accept_deadline AT TIME ZONE o.zone)::date))
+          AND o.id::text > ${q.after}
+        ORDER BY o.id::text LIMIT ${q.limit}`;
+  return rows.map((r) => ({ workflowId: `opportunity-${r.id}`, key: r.id }));
 }
