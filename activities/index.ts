@@ -4,7 +4,7 @@ import { createCalendarChangeActivities } from './calendar-change.js';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps, OUTCOME_TOPICS, outcomeDedupeKey, reminderDedupeKey } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
-import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
+import { createOpportunityActivities, EXPIRED_TOPIC, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
@@ -23,10 +23,20 @@ function announcing(deps: ActivityDeps) {
   const incentive = createIncentiveActivities(deps);
   const certification = createCertificationActivities(deps);
   const pathReview = createPathReviewActivities(deps);
+  const opportunity = createOpportunityActivities(deps);
   return {
+    ...opportunity,
     ...incentive,
     ...certification,
     ...pathReview,
+    async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
+      await opportunity.recordTransition(t);
+      if (t.type === 'EXPIRED') await announceOutbox(deps, [`${EXPIRED_TOPIC}-${t.opportunityId}`]);
+    },
+    async enqueueOpportunityMessage(m: Parameters<typeof opportunity.enqueueOpportunityMessage>[0]) {
+      await opportunity.enqueueOpportunityMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
     async enqueueIncentiveReminder(r: Parameters<typeof incentive.enqueueIncentiveReminder>[0]) {
       await incentive.enqueueIncentiveReminder(r);
       await announceOutbox(deps, [reminderDedupeKey(r.incentiveId)]);
@@ -48,9 +58,7 @@ function announcing(deps: ActivityDeps) {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    // Not announced (yet): opportunity messages reach the relay through the sweeper — announcing them after the
-    // append hung test/opportunity.test.ts on the time-skipping test server ("invalid history builder state").
-    ...createOpportunityActivities(deps), ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
+    ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
     ...createWebhookActivities(deps), ...createCalendarChangeActivities(deps),
   };
 }

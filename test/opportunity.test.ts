@@ -253,6 +253,8 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
       ['opportunity.accept-reminder', reminderAt, partnerId],
       ['opportunity.expired', expiredAt.getTime(), partnerId],
     ]);
+    // Announced to the webhook relay right after each append (no sweeper runs in this test worker).
+    await eventually(async () => ((await outbox(opportunityId)).every((m) => m.dispatchedAt !== null) ? true : undefined), 10_000);
   });
 
   it('a holiday added inside the window pushes the deadline by one working day: history, row, search attribute, expiry', async () => {
