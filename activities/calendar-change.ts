@@ -6,6 +6,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { CalendarChange } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
+import { recomputeDeadline } from '../workflows/shared.js';
 import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
 import { affectedOpportunities } from './opportunity.js';
@@ -73,7 +74,7 @@ export function createCalendarChangeActivities({ prisma, temporal }: { prisma: P
       let signaled = 0;
       for (const workflowId of workflowIds) {
         try {
-          await temporal.workflow.getHandle(workflowId).signal('recomputeDeadline', { reason, calendar, version });
+          await temporal.workflow.getHandle(workflowId).signal(recomputeDeadline, { reason, calendar, version });
           signaled++;
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;

@@ -119,12 +119,10 @@ export const review = defineUpdate<CertificationSnapshot, [{ actor: Actor; decis
 export const supplement = defineUpdate<CertificationSnapshot, [{ actor: Actor; note?: string }]>('supplement');
 export const extendCertificate = defineSignal<[{ validTo: string; renewalApplicationId: string }]>('extendCertificate');
 /**
- * The partner's calendar (or the partner's assignment) changed: recompute the pending reviewDueAt or
- * supplementDeadline from its start with the calendar as it is now (an activity reads it). The payload only says
- * why, for history. Sent by calendarChangeWorkflow (workflows/calendar-change.ts); ignored when nothing is pending.
+ * The shared signal (workflows/shared.ts): here the pending reviewDueAt or supplementDeadline is recomputed from its
+ * start; ignored when nothing is pending.
  */
-export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
-export type RecomputeRequest = { reason: string; calendar?: string; version?: number };
+export { type RecomputeRequest, recomputeDeadline } from './shared.js';
 export const getCertification = defineQuery<CertificationSnapshot>('getCertification');
 
 /** Refusal types (validators, and failures of the create and submit handlers): the API maps each to a status. */

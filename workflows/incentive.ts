@@ -23,7 +23,6 @@ import {
   allHandlersFinished,
   condition,
   defineQuery,
-  defineSignal,
   defineUpdate,
   patched,
   proxyActivities,
@@ -32,7 +31,7 @@ import {
 } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../activities/incentive.js';
 import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
-import { persistenceActivityOptions, refuse } from './shared.js';
+import { persistenceActivityOptions, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
 export const INCENTIVE_OPEN_STATUSES = ['PENDING_VERIFICATION', 'OBJECTED'] as const;
 export const INCENTIVE_STATUSES = [...INCENTIVE_OPEN_STATUSES, 'VERIFIED', 'EXPIRED'] as const;
@@ -95,12 +94,8 @@ export const resolveObjection = defineUpdate<
   [{ actor: Actor; adjustments?: Adjustment[]; rejectObjection?: boolean; note: string }]
 >('resolveObjection');
 export const getIncentive = defineQuery<IncentiveSnapshot>('getIncentive');
-/**
- * The partner's calendar (or its assignment) changed: recompute the verification deadline from generatedAt with the
- * calendar as it is now (an activity reads it). The payload only says why, for history.
- */
-export type RecomputeRequest = { reason: string; calendar?: string; version?: number };
-export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
+/** The shared signal (workflows/shared.ts): here the verification deadline is recomputed from generatedAt. */
+export { recomputeDeadline };
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
 export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
 

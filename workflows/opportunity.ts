@@ -12,7 +12,6 @@ import {
   condition,
   continueAsNew,
   defineQuery,
-  defineSignal,
   defineUpdate,
   patched,
   proxyActivities,
@@ -23,7 +22,7 @@ import {
 import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
 import type { Money } from '../domain/money.js';
 import { PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
-import { persistenceActivityOptions, refuse } from './shared.js';
+import { persistenceActivityOptions, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
 export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;
 export const STATUSES = [...OPEN_STATUSES, 'REJECTED', 'EXPIRED', 'WON', 'LOST'] as const;
@@ -64,11 +63,8 @@ export const reject = defineUpdate<OpportunitySnapshot, [{ actor: Actor; reasonC
 export const postUpdate = defineUpdate<OpportunitySnapshot, [{ actor: Actor; stage: Stage; note: string }]>('postUpdate');
 export const close = defineUpdate<OpportunitySnapshot, [{ actor: Actor; outcome: 'WON' | 'LOST'; note?: string }]>('close');
 export const getState = defineQuery<OpportunitySnapshot>('getState');
-/**
- * The partner's calendar (or the partner's assignment) changed: recompute the accept deadline from sharedAt with the
- * calendar as it is now (an activity reads it; workflow code never does). The payload only says why, for history.
- */
-export const recomputeDeadline = defineSignal<[{ reason: string; calendar?: string; version?: number }]>('recomputeDeadline');
+/** The shared signal (workflows/shared.ts): here the accept deadline is recomputed from sharedAt. */
+export { recomputeDeadline };
 
 /** Histories recorded before the accept reminder and deadline recomputation replay the single-timer wait. */
 export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
@@ -96,7 +92,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   let shareFailure: ApplicationFailure | undefined;
   let reminderAt: string | undefined;
   let reminded = false;
-  const recomputeRequests: { reason: string; calendar?: string; version?: number }[] = [];
+  const recomputeRequests: RecomputeRequest[] = [];
   // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
   let persisting: Promise<unknown> = Promise.resolve();
 
@@ -238,7 +234,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     }
   }
 
-  async function recompute(requests: { reason: string; calendar?: string; version?: number }[]) {
+  async function recompute(requests: RecomputeRequest[]) {
     const plan: AcceptPlan = await activities.planAcceptDeadline({ partnerId: state.partnerId, sharedAt: state.sharedAt! });
     if (state.status !== 'PENDING_ACCEPTANCE' || plan.acceptDeadline === state.acceptDeadline) return;
     const from = state.acceptDeadline!;

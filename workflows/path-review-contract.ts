@@ -3,7 +3,7 @@
  * The workflows (workflows/path-review.ts, workflows/path-review-cycle.ts) and the API's client module both import
  * it, so the compiler catches drift between them. Workflow-safe: only @temporalio/workflow's message definitions.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export const PATH_REVIEW_OPEN_STATUSES = ['OPEN', 'APPLIED', 'SUBMITTED', 'SUPPLEMENT_REQUESTED'] as const;
 export const PATH_REVIEW_STATUSES = [...PATH_REVIEW_OPEN_STATUSES, 'PASSED', 'FAILED', 'LAPSED'] as const;
@@ -105,10 +105,10 @@ export const decide = defineUpdate<PathReviewSnapshot, [{ actor: Actor; decision
 export const supplement = defineUpdate<PathReviewSnapshot, [{ actor: Actor; note?: string }]>('supplement');
 export const getPathReview = defineQuery<PathReviewSnapshot>('getPathReview');
 /**
- * The partner's calendar (or the partner's assignment) changed: recompute the pending deadline — windowEndsAt from
- * cycleStartedAt, or supplementDeadline from the request — with the calendar as it is now (workflows/calendar-change.ts).
+ * The shared signal (workflows/shared.ts): here the pending deadline — windowEndsAt from cycleStartedAt, or
+ * supplementDeadline from the request — is recomputed.
  */
-export const recomputeDeadline = defineSignal<[{ reason: string; calendar?: string; version?: number }]>('recomputeDeadline');
+export { type RecomputeRequest, recomputeDeadline } from './shared.js';
 
 /** Refusal types (validators, and failures of the apply and setMaterial handlers): the API maps each to a status. */
 export const PathReviewRefusal = {

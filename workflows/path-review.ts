@@ -49,7 +49,7 @@ import {
   windowReminderDedupeKey,
 } from './path-review-contract.js';
 import { PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from './search-attributes.js';
-import { persistenceActivityOptions, refuse } from './shared.js';
+import { persistenceActivityOptions, type RecomputeRequest, refuse } from './shared.js';
 
 export * from './path-review-contract.js';
 
@@ -58,7 +58,6 @@ export const CALENDAR_RETRY = '1 hour';
 /** Histories recorded before deadline recomputation replay the waits that no signal wakes. */
 export const PATH_REVIEW_DEADLINE_RECOMPUTE = 'path-review-deadline-recompute';
 
-type RecomputeRequest = { reason: string; calendar?: string; version?: number };
 
 type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
