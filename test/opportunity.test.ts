@@ -224,8 +224,13 @@ describe('opportunity workflow', () => {
 describe('accept reminder, expiry message and deadline recomputation', () => {
   const outbox = (opportunityId: string) => prisma.outbox.findMany({ where: { aggregateId: opportunityId }, orderBy: { id: 'asc' } });
   const processDeadline = async (handle: WorkflowHandle) => ((await handle.describe()).searchAttributes.ProcessDeadline?.[0] as Date | undefined)?.toISOString();
-  const pendingWith = async (handle: WorkflowHandle, deadline: number) =>
-    eventually(async () => ((await handle.query(getState)).acceptDeadline === new Date(deadline).toISOString() ? true : undefined));
+  // The query shows the new deadline as soon as the workflow decides it; the row only once the transition commits.
+  const pendingWith = async (handle: WorkflowHandle, opportunityId: string, deadline: number) =>
+    eventually(async () =>
+      (await handle.query(getState)).acceptDeadline === new Date(deadline).toISOString() && (await dbState(opportunityId)).row.acceptDeadline.getTime() === deadline
+        ? true
+        : undefined,
+    );
 
   /** Shares at Friday 15:00 (deadline Wednesday 15:00) on the plain test calendar. */
   async function shareOnFriday() {
@@ -262,7 +267,7 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
     const [oldDeadline, newDeadline] = [at(5), at(6)];
     calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] }); // Monday
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
-    await pendingWith(handle, newDeadline);
+    await pendingWith(handle, opportunityId, newDeadline);
     const { row, events } = await dbState(opportunityId);
     expect(events).toEqual(['SHARED', 'DEADLINE_CHANGED']);
     expect(row.acceptDeadline.getTime()).toBe(newDeadline);
