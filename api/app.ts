@@ -110,8 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
       handler: (req, res, _next, options) => {
         const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000));
-        res.setHeader('Retry-After', String(retryAfter));
-        sendProblem(res, new Problem(429, 'rate-limited', 'Too many requests', `Slow down: retry after ${retryAfter} s.`), String(req.id));
+        sendProblem(res, new Problem(429, 'rate-limited', 'Too many requests', `Slow down: retry after ${retryAfter} s.`, undefined, { retryAfterSeconds: retryAfter }), String(req.id));
       },
     }),
   );

@@ -165,5 +165,8 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
 }
 
 export function sendProblem(res: Response, problem: Problem, requestId: string): void {
+  // A refusal that clears by itself (another action in progress) says when to retry, in the header clients honour.
+  const retryAfter = problem.extensions.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && retryAfter > 0) res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
   res.status(problem.status).type('application/problem+json').json({ ...problem.toBody(), instance: res.req.originalUrl, requestId });
 }

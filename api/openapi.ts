@@ -79,7 +79,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No valid bearer token',
   403: "The caller's role lacks the permission",
   404: 'Not found (or not yours)',
-  409: 'Conflicts with the current state',
+  409: 'Conflicts with the current state (Retry-After when it clears by itself)',
   412: 'If-Match names a version that is no longer the current one',
   413: 'Request body too large (JSON: 64 KiB; uploads: their own limit)',
   415: 'Unsupported Content-Type for this upload',

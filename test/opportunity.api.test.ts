@@ -312,6 +312,7 @@ describe('hardening', () => {
       const refused = await call(base, 'GET', path, vendor);
       expectProblem(refused, 429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.body.retryAfterSeconds).toBe(Number(refused.headers.get('retry-after')));
       expect((await call(base, 'GET', path, other)).status).toBe(200); // another token has its own budget
     } finally {
       server.close();
