@@ -2,14 +2,17 @@
  * Webhook relay I/O (workflows/webhook.ts): loading and fanning out outbox messages, POSTing one delivery, and
  * starting the per-message workflow (`announceOutbox` after an outbox append commits, `sweepOutbox` for starts that
  * were lost). Attempt times are real time, not workflow time: they are transport facts, and the signature's
- * timestamp must be close to the receiver's clock.
+ * timestamp must be close to the receiver's clock. POSTs go only to public addresses (domain/webhook-target.ts, checked
+ * when the connection resolves the host): a refused target is DEAD at once, not retried.
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { fetch } from 'undici';
 import { eventIdOf, type OutboxPayload } from '../domain/events.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
+import { refusedLiteral, TargetRefused, webhookDispatcher } from '../domain/webhook-target.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type DeliveryRetry, outboxWorkflowId, type outboxWorkflow } from '../workflows/webhook.js';
 
@@ -20,6 +23,8 @@ export type WebhookActivityDeps = {
   /** Starts outbox workflows after an append commits; without it the sweeper starts them. */
   temporal?: Client;
   webhookRetry?: DeliveryRetry;
+  /** POST to loopback, private, link-local… addresses too (WEBHOOK_ALLOW_PRIVATE_TARGETS); default false. */
+  webhookAllowPrivateTargets?: boolean;
 };
 
 /** What every POST carries (Standard Webhooks' recommended shape, plus the id). */
@@ -73,7 +78,8 @@ export async function sweepOutbox(prisma: PrismaClient, temporal: Client, taskQu
   return rows.length;
 }
 
-export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVERY_RETRY }: WebhookActivityDeps) {
+export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVERY_RETRY, webhookAllowPrivateTargets = false }: WebhookActivityDeps) {
+  const dispatcher = webhookDispatcher(webhookAllowPrivateTargets);
   return {
     async loadOutboxMessage({ outboxId }: { outboxId: string }): Promise<{ dueAt: string } | null> {
       const row = await prisma.outbox.findUnique({ where: { id: BigInt(outboxId) }, select: { dueAt: true } });
@@ -106,7 +112,10 @@ export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVER
       return { deliveryIds: pending.map((d) => d.id), retry: webhookRetry };
     },
 
-    /** One attempt: a signed POST; 2xx → DELIVERED, anything else (or no answer in time) → recorded, then retried. */
+    /**
+     * One attempt: a signed POST; 2xx → DELIVERED, anything else (or no answer in time) → recorded, then retried. A
+     * target on a non-public address (the URL's or the one its name resolves to) → recorded, not retried (DEAD).
+     */
     async postWebhook({ deliveryId }: { deliveryId: string }): Promise<void> {
       const delivery = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { endpoint: true, outbox: true } });
       if (delivery.status !== 'PENDING') return; // a retry after the attempt that delivered it
@@ -123,9 +132,16 @@ export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVER
       const { outbox: message, endpoint } = delivery;
       const envelope: WebhookEnvelope = { id: eventIdOf(message.id), type: message.topic, timestamp: message.dueAt.toISOString(), data: message.payload as OutboxPayload };
       const body = JSON.stringify(envelope);
+      const refuseTarget = async (refused: TargetRefused) => {
+        await record({ lastError: refused.message });
+        return ApplicationFailure.nonRetryable(refused.message, 'WebhookTargetRefused');
+      };
+      const literal = webhookAllowPrivateTargets ? undefined : refusedLiteral(endpoint.url);
+      if (literal) throw await refuseTarget(literal);
       let status: number;
       try {
         const res = await fetch(endpoint.url, {
+          dispatcher,
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -139,6 +155,7 @@ export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVER
         status = res.status;
         await res.body?.cancel();
       } catch (error) {
+        if ((error as { cause?: unknown }).cause instanceof TargetRefused) throw await refuseTarget((error as { cause: TargetRefused }).cause);
         const cause = (error as { cause?: { code?: string } }).cause?.code;
         const message = `${(error as Error).name}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`.slice(0, MAX_ERROR_LENGTH);
         await record({ lastError: message });

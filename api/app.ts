@@ -52,6 +52,8 @@ export type AppDeps = {
   timeSkipping?: Connection;
   /** Requests per minute per bearer token (per IP without one). */
   rateLimitPerMinute?: number;
+  /** Accept webhook URLs on loopback, private, link-local… addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS); default false. */
+  webhookAllowPrivateTargets?: boolean;
 };
 
 /** Rate-limit key: the token (hashed: keys may be logged or stored), else the client's address. */

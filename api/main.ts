@@ -33,6 +33,7 @@ const app = createApp({
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
   defaultCalendar: config.DEFAULT_CALENDAR,
+  webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),
 });
 const server = app.listen(config.PORT, () => {

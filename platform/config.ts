@@ -30,6 +30,11 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   WEBHOOK_MAX_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  // Webhook targets on loopback, private, link-local… addresses (domain/webhook-target.ts): refused unless set (local development).
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   // How often the worker starts relay workflows whose start after the outbox append was lost.
   OUTBOX_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });

@@ -455,8 +455,9 @@ beforeAll(async () => {
   calendar = testCalendar(Date.now());
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   [normal, skipping] = await Promise.all([
-    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: fixedCalendar(() => calendar) }),
-    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection }),
+    // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed.
+    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true }),
+    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection, webhookAllowPrivateTargets: true }),
   ]);
   mounted = {
     normal: routesOf(depsOf(devEnv, normal, 'access-matrix', false)),

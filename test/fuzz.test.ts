@@ -759,7 +759,8 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
 beforeAll(async () => {
   env = await devServerEnv();
   calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: fixedCalendar(() => calendar) });
+  // FUZZ_HOOK_URL is on 127.0.0.1: private webhook targets allowed.
+  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true });
   vendor = await tokenFor(['vendor_staff']);
   mounted = new Set(
     routesOf({ temporal: env.client, prisma: app.prisma, taskQueue: TASK_QUEUE, jwtSecret: JWT_SECRET, logger: pino({ level: 'silent' }), calendarFor: fixedCalendar(() => calendar) }).map(keyOf),

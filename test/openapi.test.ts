@@ -42,7 +42,8 @@ beforeAll(async () => {
   calendar = testCalendar(Date.now());
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   const [normal, skipping] = await Promise.all([
-    startApp(devEnv, { taskQueue: 'openapi', calendarFor: fixedCalendar(() => calendar) }),
+    // The webhook test registers a URL on 127.0.0.1 here; the time-skipping app keeps the default and refuses it (422).
+    startApp(devEnv, { taskQueue: 'openapi', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true }),
     startApp(tsEnv, { taskQueue: 'openapi-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection }),
   ]);
   apps = { normal, 'time-skipping': skipping };
@@ -594,6 +595,7 @@ describe('contract: real answers match the document', () => {
     const url = 'http://127.0.0.1:9/openapi'; // a closed port: the redelivery fails at once, nothing leaves the machine
     expectStatus(await n('POST', '/v1/webhooks', owner, { url: 'ftp://example.com/x', events: ['incentive.reminder'] }), 400);
     expectStatus(await n('POST', '/v1/webhooks', vendor, { url, events: ['incentive.reminder'] }), 403);
+    expectStatus(await checked('time-skipping', 'POST', '/v1/webhooks', owner, { url, events: ['incentive.reminder'] }), 422);
     const created = await n('POST', '/v1/webhooks', owner, { url, events: ['incentive.reminder', 'incentive.expired'] });
     expectStatus(created, 201);
     const base = `/v1/webhooks/${created.body.id}`;

@@ -3,7 +3,10 @@
  * receiver this test starts: retries with the same event id until DELIVERED, Standard Webhooks signatures, DEAD after
  * the budget, redelivery (409 while it runs), partner isolation, a message due later delivered only once the clock
  * reaches it, the sweeper starting a relay whose start was lost, refused registrations storing nothing, and an
- * outbox event written in the transaction of its state change (a failed change emits nothing).
+ * outbox event written in the transaction of its state change (a failed change emits nothing). The app delivering to
+ * the receiver on 127.0.0.1 allows private targets; a second API + worker (`strict`, task queue `webhooks-test-strict`)
+ * keeps the production default: localhost and internal addresses refused at registration, and at delivery a name that
+ * resolves to one DEAD after one attempt.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +22,7 @@ import { timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
 
 const taskQueue = 'webhooks-test';
+const strictQueue = 'webhooks-test-strict';
 /** A small budget, so DEAD comes after 1 s + 2 s of backoff. */
 const RETRY: DeliveryRetry = { maximumAttempts: 3, maximumIntervalMs: 2_000, timeoutMs: 5_000 };
 const TOPIC = 'path-review.window-reminder';
@@ -26,6 +30,8 @@ const DAY = 24 * 3600 * 1000;
 
 let env: TestWorkflowEnvironment;
 let app: Awaited<ReturnType<typeof startApp>>;
+/** WEBHOOK_ALLOW_PRIVATE_TARGETS off (the default), in its API and its worker. */
+let strict: Awaited<ReturnType<typeof startApp>>;
 let activities: ReturnType<typeof createActivities>;
 
 // ── the receiver: one server, one behaviour per path ────────────────────────────────────────────────────────────
@@ -62,13 +68,15 @@ beforeAll(async () => {
   receiverBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
   env = await timeSkippingEnv();
   const calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY });
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY, webhookAllowPrivateTargets: true });
+  strict = await startApp(env, { taskQueue: strictQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY });
   activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: fixedCalendar(() => calendar) });
 });
 
 afterAll(async () => {
   // Vendor endpoints receive every partner's events: leave none active for the other test files.
   await app?.prisma.webhookEndpoint.updateMany({ where: { partnerId: null, createdBy: 'webhooks-test-vendor' }, data: { active: false } });
+  await strict?.stop();
   await app?.stop();
   await env?.teardown();
   await new Promise((resolve) => receiver?.close(resolve));
@@ -92,12 +100,15 @@ async function register(token: string, url: string, events: string[] = [TOPIC]) 
   return res.body as { id: string; secret: string; partnerId: string | null };
 }
 
-/** What a process appends: a window reminder of this partner, through the real writer activity (announced after commit). */
-async function emit(partnerId: string, due?: Date) {
+/**
+ * What a process appends: a window reminder of this partner, through the real writer activity (announced after commit,
+ * to the worker of `queue`).
+ */
+async function emit(partnerId: string, due?: Date, queue = taskQueue) {
   const dueAt = due ?? new Date(await env.currentTimeMs());
   const reviewId = `SOFTWARE-${partnerId}-2026`;
   const dedupeKey = `webhooks-test-${randomUUID()}`;
-  await new MockActivityEnvironment({ taskQueue }).run(activities.enqueuePathReviewMessage, {
+  await new MockActivityEnvironment({ taskQueue: queue }).run(activities.enqueuePathReviewMessage, {
     topic: TOPIC,
     aggregateId: reviewId,
     dedupeKey,
@@ -272,6 +283,40 @@ describe('webhooks', () => {
     // Sweeping again starts nothing twice.
     await sweepOutbox(app.prisma, env.client, taskQueue, { graceMs: 0, batch: 1 });
     expect(received.get(target.path)).toHaveLength(1);
+  });
+
+  it('private targets not allowed: localhost and internal addresses refused at registration (422 naming url), nothing stored', async () => {
+    const { partnerId, admin } = await partner();
+    const port = new URL(receiverBase).port;
+    for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'https://10.0.0.5/hook']) {
+      const res = await call(strict.base, 'POST', '/v1/webhooks', admin, { url, events: [TOPIC] });
+      expect(res.status, url).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body.type).toBe('urn:partnerflow:problem:webhook-target-not-allowed');
+      expect(fields(res)).toEqual(['url']);
+      expect(res.body.detail).toMatch(/^target address .+ is not allowed \((loopback|linkLocal|private)\)/);
+    }
+    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId } })).toBe(0);
+    // A name passes registration (delivery checks what it resolves to); deactivated at once: nothing is sent to it.
+    const named = await call(strict.base, 'POST', '/v1/webhooks', admin, { url: 'https://hooks.example.com/partnerflow', events: [TOPIC] });
+    expectOk(named, 201);
+    expectOk(await call(strict.base, 'DELETE', `/v1/webhooks/${named.body.id}`, admin));
+  });
+
+  it('private targets not allowed in the worker: a name resolving to 127.0.0.1, and an IP literal, DEAD after one attempt', async () => {
+    const a = await partner();
+    const byName = hook(() => 200);
+    const byLiteral = hook(() => 200);
+    // Registered where private targets are allowed (or stored before the switch was turned off).
+    const named = await register(a.admin, receiverBase.replace('127.0.0.1', 'localhost') + byName.path);
+    const literal = await register(a.admin, byLiteral.url);
+    await emit(a.partnerId, undefined, strictQueue);
+    const dead = await settled(a.admin, named.id, 'DEAD');
+    expect(dead).toMatchObject({ attempts: 1, runs: 1, lastResponseStatus: null });
+    expect(dead.lastError).toMatch(/^target address (127\.0\.0\.1|::1) is not allowed \(loopback\)$/);
+    expect(await settled(a.admin, literal.id, 'DEAD')).toMatchObject({ attempts: 1, lastError: 'target address 127.0.0.1 is not allowed (loopback)' });
+    expect(received.get(byName.path)).toBeUndefined();
+    expect(received.get(byLiteral.path)).toBeUndefined();
   });
 
   it('lists endpoints newest first in keyset pages', async () => {

@@ -37,6 +37,7 @@ try {
     prisma,
     calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
     webhookRetry: webhookRetryOf(config),
+    webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {

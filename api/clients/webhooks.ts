@@ -4,7 +4,9 @@
  * Rules: a partner's staff see and manage only their own partner's endpoints and their deliveries (another partner's,
  * and vendor endpoints, answer 404 like a missing one); vendor staff read every endpoint (webhook.read) and
  * vendor_admin manages any (webhook.manage). An endpoint created by vendor staff is a vendor endpoint (partnerId
- * null): it receives every partner's events. The secret is generated here and answered once, at creation.
+ * null): it receives every partner's events. The secret is generated here and answered once, at creation. A URL whose
+ * host is localhost or a non-public IP literal is refused (422) unless private targets are allowed
+ * (domain/webhook-target.ts; delivery checks the resolved address again).
  */
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -13,6 +15,7 @@ import type { Principal } from '../../domain/auth.js';
 import { type EventTopic, eventIdOf } from '../../domain/events.js';
 import { problems } from '../../domain/problems.js';
 import { newWebhookSecret } from '../../domain/webhook-signature.js';
+import { refusedHost } from '../../domain/webhook-target.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook.js';
 import type { WebhookDeliveryView, WebhookEndpointView } from '../schemas.js';
@@ -50,7 +53,17 @@ const toDelivery = (r: DeliveryRow): WebhookDeliveryView => ({
 /** Partner staff: their own partner's endpoints only; vendor staff: all. */
 const scopeOf = (principal: Principal) => (principal.partnerId ? { partnerId: principal.partnerId } : {});
 
-export function createWebhooksClient({ prisma, temporal, taskQueue }: { prisma: PrismaClient; temporal: Client; taskQueue: string }) {
+export function createWebhooksClient({
+  prisma,
+  temporal,
+  taskQueue,
+  webhookAllowPrivateTargets = false,
+}: {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  webhookAllowPrivateTargets?: boolean;
+}) {
   async function findEndpoint(principal: Principal, id: string): Promise<EndpointRow> {
     const row = await prisma.webhookEndpoint.findFirst({ where: { id, ...scopeOf(principal) } });
     if (!row) throw problems.notFound(`Webhook endpoint ${id}`);
@@ -59,6 +72,8 @@ export function createWebhooksClient({ prisma, temporal, taskQueue }: { prisma: 
 
   return {
     async create(principal: Principal, body: { url: string; events: EventTopic[] }): Promise<WebhookEndpointView & { secret: string }> {
+      const refused = webhookAllowPrivateTargets ? undefined : refusedHost(body.url);
+      if (refused) throw problems.unprocessable('webhook-target-not-allowed', `${refused.message}: webhooks are delivered only to public addresses.`, 'url');
       const row = await prisma.webhookEndpoint.create({
         data: {
           id: randomUUID(),

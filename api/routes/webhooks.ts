@@ -46,9 +46,11 @@ export function webhookRoutes(webhooks: WebhooksClient): RouteDef[] {
       permission: 'webhook.manage',
       summary:
         "Register an endpoint for events (a partner's: its own events; the vendor's: every partner's). Answers the signing secret, once. " +
+        'A URL on localhost or a non-public IP address (loopback, private, link-local…) is refused (422) unless WEBHOOK_ALLOW_PRIVATE_TARGETS is on. ' +
         `Events: ${EVENT_TOPICS.map((t) => `${t} — ${EVENTS[t]}`).join(' ')}`,
       body: newEndpointBody,
       responses: { 201: createdWebhookEndpointSchema },
+      problems: [422],
       handler: async ({ principal, body }) => {
         const endpoint = await webhooks.create(principal, body);
         return { status: 201, body: endpoint, headers: { Location: `/v1/webhooks/${endpoint.id}` } };

@@ -17,8 +17,16 @@ export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
 export async function startApp(
   env: TestWorkflowEnvironment,
-  opts: { taskQueue: string; calendarFor?: CalendarLookup; timeSkipping?: Connection; webhookRetry?: DeliveryRetry },
+  opts: {
+    taskQueue: string;
+    calendarFor?: CalendarLookup;
+    timeSkipping?: Connection;
+    webhookRetry?: DeliveryRetry;
+    /** Webhook targets on 127.0.0.1 etc. (WEBHOOK_ALLOW_PRIVATE_TARGETS): off, as in production, unless a test delivers locally. */
+    webhookAllowPrivateTargets?: boolean;
+  },
 ) {
+  const webhookAllowPrivateTargets = opts.webhookAllowPrivateTargets ?? false;
   const prisma = createPrisma(inject('databaseUrl'));
   // No lookup given: the database's calendars, as in production.
   const calendarFor = opts.calendarFor ?? databaseCalendarLookup(prisma);
@@ -29,6 +37,7 @@ export async function startApp(
     prisma,
     calendarFor,
     ...(opts.webhookRetry ? { webhookRetry: opts.webhookRetry } : {}),
+    webhookAllowPrivateTargets,
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -39,6 +48,7 @@ export async function startApp(
     jwtSecret: JWT_SECRET,
     logger: pino({ level: 'silent' }),
     calendarFor,
+    webhookAllowPrivateTargets,
     ...(opts.timeSkipping ? { timeSkipping: opts.timeSkipping } : {}),
   });
   const server: Server = await new Promise((resolve) => {
