@@ -23,7 +23,8 @@ export const VERIFICATION_WORKING_DAYS = 14;
 export const REMINDER_WORKING_DAYS = VERIFICATION_WORKING_DAYS - 3;
 export const REMINDER_TOPIC = 'incentive.reminder';
 
-export const reminderDedupeKey = (id: string) => `incentive-reminder-${id}`;
+/** One reminder per incentive and verification deadline (domain/reminders.ts): a moved deadline is announced again. */
+export const reminderDedupeKey = (id: string, verificationDeadline: string) => `incentive-reminder-${id}-${verificationDeadline}`;
 /** Outcomes announced to webhooks (domain/events.ts), appended with the transition; one per incentive. */
 export const OUTCOME_TOPICS: Partial<Record<IncentiveStatus, string>> = { VERIFIED: 'incentive.verified', EXPIRED: 'incentive.expired' };
 export const outcomeDedupeKey = (id: string, status: IncentiveStatus) => `incentive-${status.toLowerCase()}-${id}`;
@@ -279,14 +280,14 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       });
     },
 
-    /** Appends the reminder to the outbox once (dedupe key per incentive); activities/index.ts announces it to the relay. */
+    /** Appends the reminder to the outbox once per deadline it announces; activities/index.ts announces it to the relay. */
     async enqueueIncentiveReminder(r: { incentiveId: string; partnerId: string; period: string; verificationDeadline: string; dueAt: string }): Promise<void> {
       await prisma.outbox.createMany({
         data: [
           {
             topic: REMINDER_TOPIC,
             aggregateId: r.incentiveId,
-            dedupeKey: reminderDedupeKey(r.incentiveId),
+            dedupeKey: reminderDedupeKey(r.incentiveId, r.verificationDeadline),
             payload: { incentiveId: r.incentiveId, partnerId: r.partnerId, period: r.period, verificationDeadline: r.verificationDeadline },
             dueAt: new Date(r.dueAt),
           },

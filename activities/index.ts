@@ -39,7 +39,7 @@ function announcing(deps: ActivityDeps) {
     },
     async enqueueIncentiveReminder(r: Parameters<typeof incentive.enqueueIncentiveReminder>[0]) {
       await incentive.enqueueIncentiveReminder(r);
-      await announceOutbox(deps, [reminderDedupeKey(r.incentiveId)]);
+      await announceOutbox(deps, [reminderDedupeKey(r.incentiveId, r.verificationDeadline)]);
     },
     async recordIncentiveTransition(t: Parameters<typeof incentive.recordIncentiveTransition>[0]) {
       await incentive.recordIncentiveTransition(t);

@@ -188,7 +188,9 @@ describe('incentive workflow', () => {
       await eventually(async () => ((await reminders(partnerId)) === 1 ? true : undefined));
       const message = await prisma.outbox.findFirstOrThrow({ where: { aggregateId: incentiveId(partnerId) } });
       // deliveredAt: the relay (workflows/webhook.ts) sets it once it has fanned the message out.
-      expect(message).toMatchObject({ dedupeKey: `incentive-reminder-${incentiveId(partnerId)}`, payload: { partnerId, period } });
+      // One reminder per deadline it announces (domain/reminders.ts).
+      const dedupeKey = `incentive-reminder-${incentiveId(partnerId)}-${new Date(deadline).toISOString()}`;
+      expect(message).toMatchObject({ dedupeKey, payload: { partnerId, period, verificationDeadline: new Date(deadline).toISOString() } });
       expect(message.dueAt.getTime()).toBe(reminderAt);
 
       await advanceTo(deadline - 1000);
@@ -363,6 +365,80 @@ describe('the verification deadline follows the calendar', () => {
       expect(row.verificationDeadline.getTime()).toBe(pulledIn);
       expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(pulledIn + 30 * 60_000);
       expect(row.events[2]!.at.getTime()).toBeLessThan(pulledIn + 31 * 60_000);
+      expect(await reminders(partnerId)).toBe(1); // the deadline has passed: no reminder for it
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  /** The reminder messages in the outbox, in the order they were appended. */
+  const reminderMessages = (partnerId: string) =>
+    prisma.outbox.findMany({ where: { topic: 'incentive.reminder', aggregateId: incentiveId(partnerId) }, orderBy: { id: 'asc' } });
+  const announced = (messages: { dueAt: Date; payload: unknown }[]) =>
+    messages.map((m) => [m.dueAt.getTime(), (m.payload as { verificationDeadline: string }).verificationDeadline]);
+
+  it('reminder sent, then a make-up day pulls the deadline in: a reminder for the new deadline at once, expiry at the new deadline', async () => {
+    const { partnerId, handle, friday, at } = await generateOnFriday();
+    try {
+      await advanceTo(at(17) + 1000); // Monday: the reminder for Thursday's deadline
+      await eventually(async () => ((await reminders(partnerId)) === 1 ? true : undefined));
+      // Saturday (past) becomes a make-up day: reminder Friday +14 (passed), deadline Wednesday +19.
+      calendar = testCalendar(friday.toMillis(), { makeupWorkdays: [isoDate(friday.plus({ days: 1 }))] });
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+      const messages = await eventually(async () => {
+        const rows = await reminderMessages(partnerId);
+        return rows.length === 2 ? rows : undefined;
+      });
+      expect(await env.currentTimeMs()).toBeLessThan(at(17) + 60_000); // at once: no timer waited for
+      expect(announced(messages)).toEqual([
+        [at(17), new Date(at(20)).toISOString()],
+        [at(14), new Date(at(19)).toISOString()],
+      ]);
+      expect(messages[1]!.dedupeKey).toBe(`incentive-reminder-${incentiveId(partnerId)}-${new Date(at(19)).toISOString()}`);
+      expect(await handle.query(getIncentive)).toMatchObject({ reminderAt: new Date(at(14)).toISOString(), reminderSent: true, verificationDeadline: new Date(at(19)).toISOString() });
+
+      await advanceTo(at(19) - 1000);
+      expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
+      expect((await handle.result()).status).toBe('EXPIRED');
+      const { events, row } = await dbState(partnerId);
+      expect(events).toEqual(['GENERATED', 'DEADLINE_CHANGED', 'EXPIRED']);
+      expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(19));
+      expect(row.events[2]!.at.getTime()).toBeLessThan(at(19) + 1000);
+      expect(await reminders(partnerId)).toBe(2);
+      await recordHistory(handle, 'incentive-reminder-deadline-pulled-in');
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('reminder sent, then a holiday pushes the deadline out: a new reminder at the new reminder time, not before', async () => {
+    const { partnerId, handle, friday, at } = await generateOnFriday();
+    try {
+      await advanceTo(at(17) + 1000);
+      await eventually(async () => ((await reminders(partnerId)) === 1 ? true : undefined));
+      // The Monday of the first week (past) becomes a holiday: reminder Tuesday +18, deadline Friday +21.
+      calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] });
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+      await withDeadline(handle, at(21));
+      expect(await handle.query(getIncentive)).toMatchObject({ reminderAt: new Date(at(18)).toISOString(), reminderSent: false });
+
+      await advanceTo(at(18) - 1000);
+      expect(await reminders(partnerId)).toBe(1);
+      await advanceTo(at(18) + 1000);
+      const messages = await eventually(async () => {
+        const rows = await reminderMessages(partnerId);
+        return rows.length === 2 ? rows : undefined;
+      });
+      expect(announced(messages)).toEqual([
+        [at(17), new Date(at(20)).toISOString()],
+        [at(18), new Date(at(21)).toISOString()],
+      ]);
+      await advanceTo(at(20) + 1000);
+      expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
+      expect((await handle.result()).status).toBe('EXPIRED');
+      expect((await dbState(partnerId)).row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(21));
+      expect(await reminders(partnerId)).toBe(2);
+      await recordHistory(handle, 'incentive-reminder-deadline-pushed-out');
     } finally {
       calendar = testCalendar(await env.currentTimeMs());
     }

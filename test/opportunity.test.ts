@@ -289,6 +289,24 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
     await recordHistory(handle, 'opportunity-deadline-recomputed');
   });
 
+  it('reminder sent, then a holiday on the deadline day moves the deadline but not the reminder time: reminded again at once', async () => {
+    const { opportunityId, handle, friday, at } = await shareOnFriday();
+    await advanceTo(at(4) + 1000); // Tuesday: the reminder for Wednesday's deadline
+    await eventually(async () => ((await outbox(opportunityId)).length === 1 ? true : undefined));
+    calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 5 }))] }); // Wednesday: deadline Thursday, reminder still Tuesday
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    const messages = await eventually(async () => ((await outbox(opportunityId)).length === 2 ? outbox(opportunityId) : undefined));
+    expect(await env.currentTimeMs()).toBeLessThan(at(4) + 60_000); // at once: no timer waited for
+    expect(messages.map((m) => [m.topic, m.dueAt.getTime(), (m.payload as { acceptDeadline: string }).acceptDeadline])).toEqual([
+      ['opportunity.accept-reminder', at(4), new Date(at(5)).toISOString()],
+      ['opportunity.accept-reminder', at(4), new Date(at(6)).toISOString()],
+    ]);
+    expect((await handle.result()).status).toBe('EXPIRED');
+    expect((await dbState(opportunityId)).row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(6));
+    calendar = testCalendar(await env.currentTimeMs());
+    await recordHistory(handle, 'opportunity-reminder-deadline-moved');
+  });
+
   it('a make-up day pulls the deadline in; already past, it expires at once', async () => {
     const { opportunityId, handle, friday, at } = await shareOnFriday();
     const pulledIn = at(4); // Saturday works: Tuesday 15:00

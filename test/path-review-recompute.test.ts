@@ -1,7 +1,8 @@
 /**
  * Path review deadlines follow the calendar, on the time-skipping test server with the real activities on a real
- * PostgreSQL: a holiday inside the pending window pushes windowEndsAt (history, row, reminders still unsent, search
- * attribute, LAPSED at the new end); a make-up day pulls it in, already past it lapses at once; the supplement
+ * PostgreSQL: a holiday inside the pending window pushes windowEndsAt (history, row, reminders planned again for the
+ * new end, search attribute, LAPSED at the new end); a make-up day pulls it in, already past it lapses at once; after
+ * sent reminders a moved window is announced again (domain/reminders.ts: one at once, or each at its new time); the supplement
  * deadline is recomputed from the request; a change outside the window, or a review with no pending deadline,
  * records nothing; and end to end through calendarChangeWorkflow, which finds the review by its partner's calendar.
  */
@@ -110,6 +111,17 @@ async function submittedReview() {
 const reviewRow = (id: string) => prisma.pathReview.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
 const eventTypes = async (id: string) => (await reviewRow(id)).events.map((e) => e.type);
 const reminders = (reviewId: string) => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: { dueAt: 'asc' } });
+/** Each reminder message as [dueAt, daysBefore, the windowEndsAt it announces]. */
+const announced = (messages: { dueAt: Date; payload: unknown }[]) =>
+  messages.map((m) => {
+    const p = m.payload as { daysBefore: number; windowEndsAt: string };
+    return [m.dueAt.getTime(), p.daysBefore, p.windowEndsAt];
+  });
+const firstSaturdayAfter = (start: Date) => {
+  let day = local(start).plus({ days: 1 });
+  while (day.weekday !== 6) day = day.plus({ days: 1 });
+  return day;
+};
 const processDeadline = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(ProcessDeadline)?.toISOString();
 
 /** How many recomputations (the activity that counts again) the workflow has completed. */
@@ -127,7 +139,7 @@ async function recordHistory(handle: WorkflowHandle, name: string) {
 }
 
 describe('path review deadlines follow the calendar', () => {
-  it('a holiday inside the window pushes windowEndsAt one working day: history, row, unsent reminder re-planned, lapse at the new end', async () => {
+  it('a holiday inside the window pushes windowEndsAt one working day: history, row, reminders re-planned for the new end, lapse at the new end', async () => {
     const { handle, reviewId, start, snapshot } = await startReview('SOFTWARE', 'ADVANCED');
     const [r10, r3, oldEnd] = [20, 27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
     expect(Date.parse(snapshot.windowEndsAt!)).toBe(oldEnd);
@@ -155,6 +167,15 @@ describe('path review deadlines follow the calendar', () => {
       { days: 10, at: new Date(r10).toISOString() },
       { days: 3, at: new Date(newR3).toISOString() },
     ]);
+    // The 10-day reminder's time (before the holiday) has passed: it goes out again at once, naming the new end.
+    const again = await eventually(async () => {
+      const rows = await reminders(reviewId);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(announced(again)).toEqual([
+      [r10, 10, new Date(oldEnd).toISOString()],
+      [r10, 10, new Date(newEnd).toISOString()],
+    ]);
     expect((await handle.query(getPathReview)).reminders).toEqual([
       { days: 10, at: new Date(r10).toISOString(), sent: true },
       { days: 3, at: new Date(newR3).toISOString(), sent: false },
@@ -164,12 +185,9 @@ describe('path review deadlines follow the calendar', () => {
     await advanceTo(newR3 + 1000);
     const sent = await eventually(async () => {
       const rows = await reminders(reviewId);
-      return rows.length === 2 ? rows : undefined;
+      return rows.length === 3 ? rows : undefined;
     });
-    expect(sent.map((m) => [m.dueAt.getTime(), (m.payload as { windowEndsAt: string }).windowEndsAt])).toEqual([
-      [r10, new Date(oldEnd).toISOString()],
-      [newR3, new Date(newEnd).toISOString()],
-    ]);
+    expect(announced(sent).at(-1)).toEqual([newR3, 3, new Date(newEnd).toISOString()]);
     await advanceTo(oldEnd + 1000);
     expect((await handle.query(getPathReview)).status).toBe('OPEN');
     await advanceTo(newEnd);
@@ -198,7 +216,81 @@ describe('path review deadlines follow the calendar', () => {
     expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(pulledIn + 30 * 60_000);
     expect(row.events[2]!.at.getTime()).toBe(row.events[1]!.at.getTime());
     expect(row.status).toBe('LAPSED');
+    expect((await reminders(reviewId)).length).toBe(2); // the new end has passed: no reminder for it
     calendar = testCalendar(base);
+  });
+
+  it('both reminders sent, a make-up day pulls the window in past both new reminder times: exactly one new reminder (3 days) at once', async () => {
+    const { handle, reviewId, start } = await startReview('SOFTWARE', 'ADVANCED');
+    const [r10, r3, oldEnd] = [20, 27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    await advanceTo(r3 + 1000);
+    await eventually(async () => ((await reminders(reviewId)).length === 2 ? true : undefined));
+
+    calendar = withDays({ makeupWorkdays: [isoDate(firstSaturdayAfter(start))] });
+    const [newR10, newR3, newEnd] = [20, 27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    expect(newR3).toBeLessThan(r3); // both new reminder times have passed
+    expect(newEnd).toBeLessThan(oldEnd);
+    expect(newEnd).toBeGreaterThan(r3 + 1000);
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    const sent = await eventually(async () => {
+      const rows = await reminders(reviewId);
+      return rows.length === 3 ? rows : undefined;
+    });
+    expect(await env.currentTimeMs()).toBeLessThan(r3 + 60_000); // at once: no timer waited for
+    expect(announced(sent)).toEqual([
+      // by dueAt: the new 3-day reminder is due (and sent at once) before the old one's time
+      [r10, 10, new Date(oldEnd).toISOString()],
+      [newR3, 3, new Date(newEnd).toISOString()],
+      [r3, 3, new Date(oldEnd).toISOString()],
+    ]);
+    expect((await handle.query(getPathReview)).reminders).toEqual([
+      { days: 10, at: new Date(newR10).toISOString(), sent: true }, // skipped: the 3-day one is the latest due
+      { days: 3, at: new Date(newR3).toISOString(), sent: true },
+    ]);
+
+    await advanceTo(newEnd);
+    await completed(handle);
+    expect(await handle.query(getPathReview)).toMatchObject({ status: 'LAPSED', decidedAt: new Date(newEnd).toISOString() });
+    expect(await eventTypes(reviewId)).toEqual(['OPENED', 'DEADLINE_CHANGED', 'LAPSED']);
+    expect((await reminders(reviewId)).length).toBe(3);
+    calendar = testCalendar(base);
+    await recordHistory(handle, 'path-review-reminders-window-pulled-in');
+  });
+
+  it('the 10-day reminder sent, a holiday pushes the window out: new 10-day and 3-day reminders at their new times, not before', async () => {
+    const { handle, reviewId, start } = await startReview('SOFTWARE', 'ADVANCED');
+    const [r10, oldEnd] = [20, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number];
+    await advanceTo(r10 + 1000);
+    await eventually(async () => ((await reminders(reviewId)).length === 1 ? true : undefined));
+
+    calendar = withDays({ holidays: [isoDate(local(calendar.addWorkingDays(start, 5).deadline))] }); // already past
+    const [newR10, newR3, newEnd] = [20, 27, 30].map((n) => calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    expect(newR10).toBeGreaterThan(r10 + 1000);
+    await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
+    await eventually(async () => ((await reviewRow(reviewId)).windowEndsAt.getTime() === newEnd ? true : undefined));
+    expect((await handle.query(getPathReview)).reminders).toEqual([
+      { days: 10, at: new Date(newR10).toISOString(), sent: false },
+      { days: 3, at: new Date(newR3).toISOString(), sent: false },
+    ]);
+
+    const count = async (n: number) => eventually(async () => ((await reminders(reviewId)).length === n ? reminders(reviewId) : undefined));
+    await advanceTo(newR10 - 1000);
+    expect((await reminders(reviewId)).length).toBe(1);
+    await advanceTo(newR10 + 1000);
+    await count(2);
+    await advanceTo(newR3 - 1000);
+    expect((await reminders(reviewId)).length).toBe(2);
+    await advanceTo(newR3 + 1000);
+    expect(announced(await count(3))).toEqual([
+      [r10, 10, new Date(oldEnd).toISOString()],
+      [newR10, 10, new Date(newEnd).toISOString()],
+      [newR3, 3, new Date(newEnd).toISOString()],
+    ]);
+    await advanceTo(newEnd);
+    await completed(handle);
+    expect(await handle.query(getPathReview)).toMatchObject({ status: 'LAPSED', decidedAt: new Date(newEnd).toISOString() });
+    calendar = testCalendar(base);
+    await recordHistory(handle, 'path-review-reminders-window-pushed-out');
   });
 
   it('a change outside the window records nothing; a submitted review (no pending deadline) ignores the signal', async () => {

@@ -30,6 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../activities/incentive.js';
+import { planReminders } from '../domain/reminders.js';
 import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import { persistenceActivityOptions, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
@@ -98,6 +99,8 @@ export const getIncentive = defineQuery<IncentiveSnapshot>('getIncentive');
 export { recomputeDeadline };
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
 export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
+/** Histories recorded before it keep a sent reminder when the deadline moves (no reminder for the new date). */
+export const INCENTIVE_REMINDER_PER_DEADLINE = 'incentive-reminder-per-deadline';
 
 /** Refusal types: the API (next step) maps each to a status. */
 export const IncentiveRefusal = {
@@ -336,13 +339,16 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     }
   }
 
-  /** A reminder already sent is not repeated (one per incentive); one still to come moves with the deadline. */
+  /** The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. */
   async function recompute(requests: RecomputeRequest[]) {
     const plan: VerificationPlan = await activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
     if (!isOpen(state.status) || plan.verificationDeadline === state.verificationDeadline) return;
     const from = state.verificationDeadline!;
     state.verificationDeadline = plan.verificationDeadline;
-    if (!state.reminderSent) state.reminderAt = plan.reminderAt;
+    if (patched(INCENTIVE_REMINDER_PER_DEADLINE)) {
+      const [reminder] = planReminders([{ at: plan.reminderAt }], plan.verificationDeadline, Date.now());
+      Object.assign(state, { reminderAt: reminder!.at, reminderSent: reminder!.sent });
+    } else if (!state.reminderSent) state.reminderAt = plan.reminderAt;
     upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.verificationDeadline) }]);
     const version = plan.explanation.calendarVersion ?? requests.at(-1)?.version;
     await transition({

@@ -68,6 +68,8 @@ export { recomputeDeadline };
 
 /** Histories recorded before the accept reminder and deadline recomputation replay the single-timer wait. */
 export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
+/** Before it a deadline that moved while its reminder time stayed put was not announced again. */
+export const OPPORTUNITY_REMINDER_PER_DEADLINE = 'opportunity-reminder-per-deadline';
 /** The topic names of activities/opportunity.ts, repeated: workflow code imports no activity module. */
 const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
 
@@ -239,7 +241,8 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     if (state.status !== 'PENDING_ACCEPTANCE' || plan.acceptDeadline === state.acceptDeadline) return;
     const from = state.acceptDeadline!;
     state.acceptDeadline = plan.acceptDeadline;
-    if (reminderAt !== plan.reminderAt) [reminderAt, reminded] = [plan.reminderAt, false];
+    // The reminder belongs to the deadline (domain/reminders.ts): one already sent is sent again for the new date.
+    if (reminderAt !== plan.reminderAt || (reminded && patched(OPPORTUNITY_REMINDER_PER_DEADLINE))) [reminderAt, reminded] = [plan.reminderAt, false];
     upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.acceptDeadline) }]);
     const last = requests.at(-1);
     await transition({

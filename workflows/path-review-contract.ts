@@ -17,8 +17,10 @@ export const WINDOW_REMINDER_DAYS = [10, 3] as const;
 /** A supplement is due this many working days (partner calendar) after the vendor asks for it, whatever the window. */
 export const SUPPLEMENT_WORKING_DAYS = 10;
 export const WINDOW_REMINDER_TOPIC = 'path-review.window-reminder';
-/** Outbox dedupe key: one reminder per review and days before. */
-export const windowReminderDedupeKey = (reviewId: string, days: number) => `path-review-window-reminder-${reviewId}-${days}`;
+/** Outbox dedupe key: one reminder per review, days before and window end it announces (domain/reminders.ts). */
+export const windowReminderDedupeKey = (reviewId: string, days: number, windowEndsAt: string) => `path-review-window-reminder-${reviewId}-${days}-${windowEndsAt}`;
+/** The key reminders had before it named the window end: reviews opened before that still hold such rows. */
+export const legacyWindowReminderDedupeKey = (reviewId: string, days: number) => `path-review-window-reminder-${reviewId}-${days}`;
 /** `material.owner_kind` of a review's uploads (owner_id = reviewId). */
 export const PATH_REVIEW_MATERIAL_OWNER = 'path-review';
 

@@ -8,8 +8,8 @@
  *                                                                                  ▼ ▲ supplement
  *                              REQUEST_SUPPLEMENT ──▶ SUPPLEMENT_REQUESTED ──supplementDeadline──▶ LAPSED
  *   OPEN / APPLIED: reminders (outbox) 10 and 3 working days before windowEndsAt.
- *   recomputeDeadline (the partner's calendar changed): the pending windowEndsAt (from cycleStartedAt, with its unsent
- *   reminders) or supplementDeadline (from the request) is counted again; a move is recorded as DEADLINE_CHANGED.
+ *   recomputeDeadline (the partner's calendar changed): the pending windowEndsAt (from cycleStartedAt, its reminders
+ *   planned again for the new end) or supplementDeadline (from the request) is counted again; a move is recorded as DEADLINE_CHANGED.
  *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
  *   change is written in the transaction of the final transition, once (PASSED at the same level changes nothing).
  *
@@ -29,6 +29,7 @@ import {
 } from '@temporalio/workflow';
 import type { createPathReviewActivities, PathReviewTransitionRecord, PathReviewWindowPlan } from '../activities/path-review.js';
 import type { DeadlineExplanation } from '../domain/calendar.js';
+import { planReminders } from '../domain/reminders.js';
 import {
   type Actor,
   apply,
@@ -57,7 +58,8 @@ export * from './path-review-contract.js';
 export const CALENDAR_RETRY = '1 hour';
 /** Histories recorded before deadline recomputation replay the waits that no signal wakes. */
 export const PATH_REVIEW_DEADLINE_RECOMPUTE = 'path-review-deadline-recompute';
-
+/** Before it a moved window kept its sent reminders (the partner was not told the new end). */
+export const PATH_REVIEW_REMINDERS_PER_DEADLINE = 'path-review-reminders-per-deadline';
 
 type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
@@ -344,7 +346,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
       return activities.enqueuePathReviewMessage({
         topic: WINDOW_REMINDER_TOPIC,
         aggregateId: state.reviewId,
-        dedupeKey: windowReminderDedupeKey(state.reviewId, reminder.days),
+        dedupeKey: windowReminderDedupeKey(state.reviewId, reminder.days, state.windowEndsAt!),
         payload: { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, windowEndsAt: state.windowEndsAt, daysBefore: reminder.days },
         dueAt: reminder.at,
       });
@@ -366,8 +368,9 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   }
 
   /**
-   * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). A sent reminder
-   * stays sent; the others take their new instants. Nothing is recorded when the end does not move.
+   * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). The reminders
+   * belong to the new end (domain/reminders.ts), whatever was sent for the old one. Nothing is recorded when the end
+   * does not move.
    */
   async function recomputeWindow(requests: RecomputeRequest[]) {
     if (Date.now() >= Date.parse(state.windowEndsAt!)) return; // closed: lapsing, not recomputed
@@ -376,7 +379,9 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     const from = state.windowEndsAt!;
     const sent = new Map(state.reminders.filter((r) => r.sent).map((r) => [r.days, r]));
     state.windowEndsAt = plan.windowEndsAt;
-    state.reminders = plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
+    state.reminders = patched(PATH_REVIEW_REMINDERS_PER_DEADLINE)
+      ? planReminders(plan.reminders, plan.windowEndsAt, Date.now())
+      : plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
     await deadlineChanged('windowEndsAt', from, plan.windowEndsAt, plan.explanation, requests, {
       windowEndsAt: plan.windowEndsAt,
       reminderTimes: state.reminders.map(({ days, at }) => ({ days, at })),

@@ -32,6 +32,7 @@ import {
 import {
   apply,
   decide,
+  legacyWindowReminderDedupeKey,
   PATH_REVIEW_MATERIAL_OWNER,
   type PathReviewDecision,
   PathReviewRefusal,
@@ -388,7 +389,8 @@ function toView(row: Row, files: MaterialMeta[], sentReminders: Set<string>, cha
       days: r.days,
       at: r.at,
       local: local(new Date(r.at), zone)!,
-      sent: sentReminders.has(windowReminderDedupeKey(row.id, r.days)),
+      // For the window end in force; a row from before keys named it counts too.
+      sent: [windowReminderDedupeKey(row.id, r.days, row.windowEndsAt.toISOString()), legacyWindowReminderDedupeKey(row.id, r.days)].some((key) => sentReminders.has(key)),
     })),
     requirements: applied?.requirements ?? null,
     materials: terms.materials.map((kind) => ({ kind, material: files.find((f) => f.id === current.get(kind)) ?? null })),
