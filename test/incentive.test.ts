@@ -395,7 +395,12 @@ describe('the verification deadline follows the calendar', () => {
         [at(14), new Date(at(19)).toISOString()],
       ]);
       expect(messages[1]!.dedupeKey).toBe(`incentive-reminder-${incentiveId(partnerId)}-${new Date(at(19)).toISOString()}`);
-      expect(await handle.query(getIncentive)).toMatchObject({ reminderAt: new Date(at(14)).toISOString(), reminderSent: true, verificationDeadline: new Date(at(19)).toISOString() });
+      // The row commits before the workflow hears the activity completed; its state follows a moment later.
+      const state = await eventually(async () => {
+        const s = await handle.query(getIncentive);
+        return s.reminderSent ? s : undefined;
+      });
+      expect(state).toMatchObject({ reminderAt: new Date(at(14)).toISOString(), reminderSent: true, verificationDeadline: new Date(at(19)).toISOString() });
 
       await advanceTo(at(19) - 1000);
       expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
