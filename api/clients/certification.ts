@@ -37,6 +37,7 @@ import {
 } from '../../workflows/certification.js';
 import { CertificationType, PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
 import type { CertificateView, CertificationSummary, CertificationTypeView, CertificationView } from '../schemas.js';
+import { dateKey, keyset } from '../pagination.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
@@ -185,8 +186,8 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
       if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
       const page = await findApplications(prisma, { ...filter, ...(seesAll ? {} : { partnerId: principal.partnerId! }) });
-      const zones = await zonesOf(calendarFor, page.rows.map((r) => r.partnerId));
-      return { items: page.rows.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: page.nextCursor };
+      const zones = await zonesOf(calendarFor, page.items.map((r) => r.partnerId));
+      return { items: page.items.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: page.nextCursor };
     },
 
     /** One file for the owning partner's application, while its materials can change (DRAFT, SUPPLEMENT_REQUESTED). */
@@ -305,21 +306,20 @@ type CertificateRow = NonNullable<Row['certificate']>;
 const findApplication = (prisma: PrismaClient, id: string) => prisma.certificationApplication.findUnique({ where: { id: id.toLowerCase() }, include: INCLUDE });
 
 /** One page, newest first (keyset on createdAt, id). */
+const NEWEST_FIRST = keyset('createdAt', { key: dateKey, isId: isUuid });
+
 async function findApplications(prisma: PrismaClient, filter: ListFilter) {
-  const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
   const rows = await prisma.certificationApplication.findMany({
     where: {
       ...(filter.partnerId ? { partnerId: filter.partnerId } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.type ? { type: filter.type } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+      ...NEWEST_FIRST.after(filter.cursor),
     },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    orderBy: NEWEST_FIRST.orderBy,
     take: filter.limit + 1,
   });
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  return NEWEST_FIRST.page(rows, filter.limit);
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -399,22 +399,4 @@ function toView(row: Row, files: MaterialMeta[], zone: string): CertificationVie
       data: e.data as Record<string, unknown> | null,
     })),
   };
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-const CURSOR_MAX_MS = Date.UTC(10000, 0, 1);
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(createdAt);
-    // Only what this API emits: an application id (UUID) and a plausible instant PostgreSQL can compare.
-    if (typeof id !== 'string' || !isUuid(id) || !(at.getTime() >= 0 && at.getTime() < CURSOR_MAX_MS)) throw new Error('bad cursor');
-    return { createdAt: at, id };
-  } catch {
-    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  }
 }

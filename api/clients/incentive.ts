@@ -24,6 +24,7 @@ import {
   resolveObjection,
   verify,
 } from '../../workflows/incentive.js';
+import { dateKey, keyset } from '../pagination.js';
 import type { IncentiveSummary, IncentiveView } from '../schemas.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
 
@@ -33,6 +34,7 @@ export const MAX_MATERIALS_PER_INCENTIVE = 20;
 
 /** `<partnerId>-<YYYY-MM>`: the partner id pattern of api/validation.ts, then the period. */
 export const INCENTIVE_ID = /^[A-Za-z0-9_-]{1,64}-\d{4}-(0[1-9]|1[0-2])$/;
+const NEWEST_FIRST = keyset('generatedAt', { key: dateKey, isId: (id) => INCENTIVE_ID.test(id) });
 
 export type IncentiveListFilter = { period?: string; partnerId?: string; status?: IncentiveStatus; limit: number; cursor?: string };
 export type VerifyRequest = { headcount: number; totalMinor: number; materials: string[] };
@@ -104,20 +106,18 @@ export function createIncentiveClient({ temporal, prisma }: IncentiveClientDeps)
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
       if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
       const partnerScope = seesAll ? filter.partnerId : principal.partnerId;
-      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
       const rows = await prisma.incentive.findMany({
         where: {
           ...(partnerScope ? { partnerId: partnerScope } : {}),
           ...(filter.period ? { period: filter.period } : {}),
           ...(filter.status ? { status: filter.status } : {}),
-          ...(after ? { OR: [{ generatedAt: { lt: after.generatedAt } }, { generatedAt: after.generatedAt, id: { lt: after.id } }] } : {}),
+          ...NEWEST_FIRST.after(filter.cursor),
         },
-        orderBy: [{ generatedAt: 'desc' }, { id: 'desc' }],
+        orderBy: NEWEST_FIRST.orderBy,
         take: filter.limit + 1,
       });
-      const page = rows.slice(0, filter.limit);
-      const last = page.at(-1);
-      return { items: page.map(toSummary), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.generatedAt, last.id) : null };
+      const { items, nextCursor } = NEWEST_FIRST.page(rows, filter.limit);
+      return { items: items.map(toSummary), nextCursor };
     },
 
     /** One file for the owning partner's incentive, while it is pending verification. */
@@ -253,22 +253,4 @@ function toView(row: Row, files: MaterialMeta[]): IncentiveView {
       data: e.data as Record<string, unknown> | null,
     })),
   };
-}
-
-function encodeCursor(generatedAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([generatedAt.toISOString(), id])).toString('base64url');
-}
-
-const CURSOR_MAX_MS = Date.UTC(10000, 0, 1);
-
-function decodeCursor(cursor: string): { generatedAt: Date; id: string } {
-  try {
-    const [generatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(generatedAt);
-    // Only what this API emits: an incentive id and a plausible instant PostgreSQL can compare.
-    if (typeof id !== 'string' || !INCENTIVE_ID.test(id) || !(at.getTime() >= 0 && at.getTime() < CURSOR_MAX_MS)) throw new Error('bad cursor');
-    return { generatedAt: at, id };
-  } catch {
-    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  }
 }

@@ -33,6 +33,7 @@ import {
 } from '../../workflows/opportunity.js';
 import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
 import type { OpportunitySummary, OpportunityView } from '../schemas.js';
+import { dateKey, keyset } from '../pagination.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 
@@ -40,6 +41,7 @@ export const workflowIdFor = (opportunityId: string) => `opportunity-${opportuni
 
 export type ShareRequest = { partnerId: string; customerName: string; title: string; estimatedAmount?: Money };
 export type ListFilter = { status?: OpportunityStatus; partnerId?: string; limit: number; cursor?: string };
+const NEWEST_FIRST = keyset('sharedAt', { key: dateKey, isId: isUuid });
 
 const REFUSAL_STATUS: Record<string, number> = {
   [Refusal.notFound]: 404,
@@ -129,24 +131,17 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
       if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
       const partnerScope = seesAll ? filter.partnerId : principal.partnerId;
-      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
       const rows = await prisma.opportunity.findMany({
         where: {
           ...(partnerScope ? { partnerId: partnerScope } : {}),
           ...(filter.status ? { status: filter.status } : {}),
-          ...(after
-            ? { OR: [{ sharedAt: { lt: after.sharedAt } }, { sharedAt: after.sharedAt, id: { lt: after.id } }] }
-            : {}),
+          ...NEWEST_FIRST.after(filter.cursor),
         },
-        orderBy: [{ sharedAt: 'desc' }, { id: 'desc' }],
+        orderBy: NEWEST_FIRST.orderBy,
         take: filter.limit + 1,
       });
-      const page = rows.slice(0, filter.limit);
-      const last = page.at(-1);
-      return {
-        items: page.map(toSummary),
-        nextCursor: rows.length > filter.limit && last ? encodeCursor(last.sharedAt, last.id) : null,
-      };
+      const { items, nextCursor } = NEWEST_FIRST.page(rows, filter.limit);
+      return { items: items.map(toSummary), nextCursor };
     },
 
     accept: (principal: Principal, id: string) =>
@@ -220,21 +215,3 @@ function toView(row: Row): OpportunityView {
 }
 
 export type { OpportunityView };
-
-function encodeCursor(sharedAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([sharedAt.toISOString(), id])).toString('base64url');
-}
-
-const CURSOR_MAX_MS = Date.UTC(10000, 0, 1);
-
-function decodeCursor(cursor: string): { sharedAt: Date; id: string } {
-  try {
-    const [sharedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(sharedAt);
-    // Only what this API emits: an opportunity id (UUID) and a plausible instant PostgreSQL can compare.
-    if (typeof id !== 'string' || !isUuid(id) || !(at.getTime() >= 0 && at.getTime() < CURSOR_MAX_MS)) throw new Error('bad cursor');
-    return { sharedAt: at, id };
-  } catch {
-    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  }
-}

@@ -49,6 +49,7 @@ import {
   windowReminderDedupeKey,
 } from '../../workflows/path-review-contract.js';
 import { PathId, ReviewYear } from '../../workflows/search-attributes.js';
+import { integerKey, keyset } from '../pagination.js';
 import type { PathReviewCycleView, PathReviewSummary, PathReviewView } from '../schemas.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
 
@@ -225,22 +226,20 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
       if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
       const partnerId = seesAll ? filter.partnerId : principal.partnerId!;
-      const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
       const rows = await prisma.pathReview.findMany({
         where: {
           ...(partnerId ? { partnerId } : {}),
           ...(filter.pathId ? { pathId: filter.pathId } : {}),
           ...(filter.year !== undefined ? { year: filter.year } : {}),
           ...(filter.status ? { status: filter.status } : {}),
-          ...(after ? { OR: [{ year: { lt: after.year } }, { year: after.year, id: { gt: after.id } }] } : {}),
+          ...NEWEST_YEAR_FIRST.after(filter.cursor),
         },
-        orderBy: [{ year: 'desc' }, { id: 'asc' }],
+        orderBy: NEWEST_YEAR_FIRST.orderBy,
         take: filter.limit + 1,
       });
-      const page = rows.slice(0, filter.limit);
-      const last = page.at(-1);
-      const zones = await zonesOf(calendarFor, page.map((r) => r.partnerId));
-      return { items: page.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.year, last.id) : null };
+      const { items, nextCursor } = NEWEST_YEAR_FIRST.page(rows, filter.limit);
+      const zones = await zonesOf(calendarFor, items.map((r) => r.partnerId));
+      return { items: items.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor };
     },
 
     apply: async (principal: Principal, id: string) => {
@@ -341,6 +340,12 @@ function refusalProblem(row: Row, failure: ApplicationFailure): Problem {
 // ---- the read model ------------------------------------------------------------------------------------------
 
 const INCLUDE = { events: { orderBy: { seq: 'asc' } }, materials: true } satisfies Prisma.PathReviewInclude;
+/** Newest year first, then by id ascending; review ids are `<pathId>-<partnerId>-<year>` (pathReviewId). */
+const NEWEST_YEAR_FIRST = keyset('year', {
+  key: integerKey(2000, 9999),
+  isId: (id) => /^[A-Za-z0-9_-]{1,200}$/.test(id),
+  order: { key: 'desc', id: 'asc' },
+});
 type Row = Prisma.PathReviewGetPayload<{ include: typeof INCLUDE }>;
 type ChangeRow = Prisma.PathMembershipChangeGetPayload<object>;
 
@@ -417,19 +422,4 @@ function toView(row: Row, files: MaterialMeta[], sentReminders: Set<string>, cha
         }
       : null,
   };
-}
-
-function encodeCursor(year: number, id: string): string {
-  return Buffer.from(JSON.stringify([year, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { year: number; id: string } {
-  try {
-    const [year, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string];
-    // Only what this API emits: a review year and a review id.
-    if (!Number.isInteger(year) || year < 2000 || year > 9999 || typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(id)) throw new Error('bad cursor');
-    return { year, id };
-  } catch {
-    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  }
 }

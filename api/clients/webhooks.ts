@@ -18,6 +18,7 @@ import { newWebhookSecret } from '../../domain/webhook-signature.js';
 import { refusedHost } from '../../domain/webhook-target.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook.js';
+import { dateKey, keyset } from '../pagination.js';
 import type { WebhookDeliveryView, WebhookEndpointView } from '../schemas.js';
 
 type EndpointRow = Prisma.WebhookEndpointGetPayload<object>;
@@ -49,6 +50,9 @@ const toDelivery = (r: DeliveryRow): WebhookDeliveryView => ({
   deliveredAt: r.deliveredAt?.toISOString() ?? null,
   createdAt: r.createdAt.toISOString(),
 });
+
+/** Endpoints and deliveries alike, newest first; their ids are the UUIDs created here (lowercase). */
+const NEWEST_FIRST = keyset('createdAt', { key: dateKey, isId: (id) => /^[0-9a-f-]{36}$/.test(id) });
 
 /** Partner staff: their own partner's endpoints only; vendor staff: all. */
 const scopeOf = (principal: Principal) => (principal.partnerId ? { partnerId: principal.partnerId } : {});
@@ -89,13 +93,13 @@ export function createWebhooksClient({
     },
 
     async list(principal: Principal, page: Page): Promise<{ items: WebhookEndpointView[]; nextCursor: string | null }> {
-      const after = page.cursor ? decodeCursor(page.cursor) : undefined;
       const rows = await prisma.webhookEndpoint.findMany({
-        where: { ...scopeOf(principal), ...(after ? keysetAfter(after) : {}) },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        where: { ...scopeOf(principal), ...NEWEST_FIRST.after(page.cursor) },
+        orderBy: NEWEST_FIRST.orderBy,
         take: page.limit + 1,
       });
-      return pageOf(rows, page.limit, toEndpoint);
+      const { items, nextCursor } = NEWEST_FIRST.page(rows, page.limit);
+      return { items: items.map(toEndpoint), nextCursor };
     },
 
     get: async (principal: Principal, id: string) => toEndpoint(await findEndpoint(principal, id)),
@@ -109,14 +113,14 @@ export function createWebhooksClient({
 
     async deliveries(principal: Principal, id: string, page: Page): Promise<{ items: WebhookDeliveryView[]; nextCursor: string | null }> {
       await findEndpoint(principal, id);
-      const after = page.cursor ? decodeCursor(page.cursor) : undefined;
       const rows = await prisma.webhookDelivery.findMany({
-        where: { endpointId: id, ...(after ? keysetAfter(after) : {}) },
+        where: { endpointId: id, ...NEWEST_FIRST.after(page.cursor) },
         include: { outbox: { select: { id: true, topic: true } } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: NEWEST_FIRST.orderBy,
         take: page.limit + 1,
       });
-      return pageOf(rows, page.limit, toDelivery);
+      const { items, nextCursor } = NEWEST_FIRST.page(rows, page.limit);
+      return { items: items.map(toDelivery), nextCursor };
     },
 
     /** Runs a delivery again (a new workflow run, a fresh retry budget). 409 while it is still being delivered. */
@@ -145,28 +149,3 @@ export function createWebhooksClient({
 }
 
 export type WebhooksClient = ReturnType<typeof createWebhooksClient>;
-
-type Keyset = { createdAt: Date; id: string };
-const keysetAfter = (after: Keyset) => ({ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] });
-
-function pageOf<R extends Keyset, V>(rows: R[], limit: number, view: (r: R) => V): { items: V[]; nextCursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { items: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
-}
-
-function encodeCursor({ createdAt, id }: Keyset): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Keyset {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    // Only what this API emits: an instant and a UUID.
-    if (typeof at !== 'string' || Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  }
-}
