@@ -3,7 +3,8 @@
  * starting the per-message workflow (`announceOutbox` after an outbox append commits, `sweepOutbox` for starts that
  * were lost). Attempt times are real time, not workflow time: they are transport facts, and the signature's
  * timestamp must be close to the receiver's clock. POSTs go only to public addresses (domain/webhook-target.ts, checked
- * when the connection resolves the host): a refused target is DEAD at once, not retried.
+ * when the connection resolves the host): a refused target is DEAD at once, not retried. During a secret rotation's grace
+ * period every POST is signed with both secrets.
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
@@ -31,6 +32,15 @@ export type WebhookActivityDeps = {
 export type WebhookEnvelope = { id: string; type: string; timestamp: string; data: OutboxPayload };
 
 const MAX_ERROR_LENGTH = 500;
+
+/**
+ * The secrets that sign a POST sent at `now`: the endpoint's, and after a rotation the one it replaced until its grace
+ * period ends (real time, like the signature's timestamp: the receiver compares it with its own clock).
+ */
+export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
+  const { secret, previousSecret, previousSecretExpiresAt } = endpoint;
+  return previousSecret && previousSecretExpiresAt && previousSecretExpiresAt > now ? [secret, previousSecret] : [secret];
+}
 
 /**
  * Starts `outbox-<id>` for these messages (REJECT_DUPLICATE: an id already started — running or done — is fine) and
@@ -146,7 +156,7 @@ export function createWebhookActivities({ prisma, webhookRetry = DEFAULT_DELIVER
           headers: {
             'content-type': 'application/json',
             'user-agent': 'partnerflow-webhooks',
-            ...signatureHeaders(endpoint.secret, envelope.id, Math.floor(Date.now() / 1000), body),
+            ...signatureHeaders(signingSecrets(endpoint, new Date()), envelope.id, Math.floor(Date.now() / 1000), body),
           },
           body,
           redirect: 'manual',

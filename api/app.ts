@@ -54,6 +54,8 @@ export type AppDeps = {
   rateLimitPerMinute?: number;
   /** Accept webhook URLs on loopback, private, link-local… addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS); default false. */
   webhookAllowPrivateTargets?: boolean;
+  /** How long a rotated-out webhook secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); default 24 h. */
+  webhookSecretGraceMs?: number;
 };
 
 /** Rate-limit key: the token (hashed: keys may be logged or stored), else the client's address. */

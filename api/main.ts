@@ -34,6 +34,7 @@ const app = createApp({
   calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
   defaultCalendar: config.DEFAULT_CALENDAR,
   webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  webhookSecretGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),
 });
 const server = app.listen(config.PORT, () => {

@@ -660,6 +660,16 @@ export const createdWebhookEndpointSchema = webhookEndpointSchema
   .extend({ secret: z.string().describe('whsec_<base64 key>: signs every delivery (Standard Webhooks); shown only here, once') })
   .meta({ id: 'CreatedWebhookEndpoint' });
 
+export const rotatedWebhookSecretSchema = createdWebhookEndpointSchema
+  .extend({
+    secret: z.string().describe('the new whsec_<base64 key>: signs every delivery from now on; shown only here, once'),
+    previousSecretExpiresAt: instant
+      .nullable()
+      .describe('until then deliveries carry a second signature, with the replaced secret (WEBHOOK_SECRET_GRACE_HOURS after the rotation); null: no grace'),
+  })
+  .meta({ id: 'RotatedWebhookSecret' });
+export type RotatedWebhookSecretView = z.infer<typeof rotatedWebhookSecretSchema>;
+
 export const webhookEndpointPageSchema = z
   .strictObject({ items: z.array(webhookEndpointSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'WebhookEndpointPage', description: 'One page, newest first; pass nextCursor as `cursor` for the next.' });

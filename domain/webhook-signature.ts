@@ -1,7 +1,8 @@
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over `<id>.<timestamp>.<body>` with
- * the endpoint's secret (`whsec_<base64 key>`), sent as `webhook-signature: v1,<base64>`. node:crypto only; any
- * Standard Webhooks library verifies what this signs.
+ * the endpoint's secret (`whsec_<base64 key>`), sent as `webhook-signature: v1,<base64>`. During a secret rotation's
+ * grace period a POST carries one signature per valid secret, space-separated (`v1,<new> v1,<old>`): the scheme's
+ * receivers accept when any matches. node:crypto only; any Standard Webhooks library verifies what this signs.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -18,9 +19,10 @@ export function sign(secret: string, id: string, timestampSeconds: number, body:
   return 'v1,' + createHmac('sha256', keyOf(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
 }
 
-/** The three headers of one signed POST. */
-export function signatureHeaders(secret: string, id: string, timestampSeconds: number, body: string): Record<string, string> {
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': sign(secret, id, timestampSeconds, body) };
+/** The three headers of one signed POST: one signature per secret (the current one first). */
+export function signatureHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string): Record<string, string> {
+  const signatures = secrets.map((secret) => sign(secret, id, timestampSeconds, body));
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': signatures.join(' ') };
 }
 
 /** What a receiver does: true when one of the header's `v1,` signatures matches and the timestamp is recent. */

@@ -35,6 +35,8 @@ const schema = z.object({
     .enum(['0', '1', 'true', 'false'])
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
+  // After a webhook secret rotation, how long the replaced secret still signs deliveries beside the new one (0: not at all).
+  WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
   // How often the worker starts relay workflows whose start after the outbox append was lost.
   OUTBOX_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });

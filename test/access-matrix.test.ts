@@ -406,6 +406,8 @@ const TABLE: MatrixTable = {
   'GET /v1/webhooks': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
   'GET /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: false }, request: byId },
   'DELETE /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
+  // A success changes the secret (in the snapshot): a fresh endpoint each, so refusals are seen to change nothing.
+  'POST /v1/webhooks/:id/rotate-secret': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
   'GET /v1/webhooks/:id/deliveries': {
     success: 200,
     partnerOwned: true,
@@ -701,7 +703,7 @@ describe('access matrix', () => {
           }
           if (key.includes(' /v1/webhooks/')) {
             const row = await normal.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id }, include: { deliveries: true } });
-            return `${key}: active ${row.active}, deliveries [${row.deliveries.map((d) => `${d.status} run ${d.runs}`)}]`;
+            return `${key}: active ${row.active}, secret ${row.secret}, deliveries [${row.deliveries.map((d) => `${d.status} run ${d.runs}`)}]`;
           }
           if (key.startsWith('GET /v1/incentives') || key.startsWith('POST /v1/incentives')) {
             const row = await normal.prisma.incentive.findUniqueOrThrow({ where: { id }, include: { events: true, settlement: true } });

@@ -587,7 +587,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `/v1/partners/${partnerId}/paths`, owner), 200); // currentReview PASSED
   });
 
-  it('webhooks: register, list, get, deliveries, redeliver, deactivate — successes and refusals', async () => {
+  it('webhooks: register, list, get, deliveries, redeliver, rotate the secret, deactivate — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();
     const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
@@ -617,8 +617,11 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `${base}/deliveries/${randomUUID()}/redeliver`, owner), 404);
     expectStatus(await n('POST', `${base}/deliveries/${deliveryId}/redeliver`, owner), 202);
     expectStatus(await n('POST', `${base}/deliveries/${deliveryId}/redeliver`, owner), 409);
+    expectStatus(await n('POST', `${base}/rotate-secret`, other), 404);
+    expectStatus(await n('POST', `${base}/rotate-secret`, owner), 200);
     expectStatus(await n('DELETE', base, other), 404);
     expectStatus(await n('DELETE', base, owner), 200);
+    expectStatus(await n('POST', `${base}/rotate-secret`, owner), 409);
   });
 
   it('time-skipping mode: clock advance and its document', async () => {

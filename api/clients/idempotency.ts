@@ -8,11 +8,21 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
  * transaction client to make the reservation part of the creation (a refused creation then reserves nothing).
  */
 export async function reserveIdempotentId(prisma: PrismaClient | Prisma.TransactionClient, scope: string, key: string, request: unknown): Promise<string> {
+  return (await reserveIdempotency(prisma, scope, key, request)).id;
+}
+
+/** reserveIdempotentId, also telling whether the key was reserved before (`replay`: this request is a retry). */
+export async function reserveIdempotency(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  scope: string,
+  key: string,
+  request: unknown,
+): Promise<{ id: string; replay: boolean }> {
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-  await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
+  const { count } = await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
   const stored = await prisma.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
   if (stored.requestHash !== requestHash) {
     throw problems.unprocessable('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
   }
-  return stored.resourceId;
+  return { id: stored.resourceId, replay: count === 0 };
 }

@@ -4,9 +4,11 @@
  * Rules: a partner's staff see and manage only their own partner's endpoints and their deliveries (another partner's,
  * and vendor endpoints, answer 404 like a missing one); vendor staff read every endpoint (webhook.read) and
  * vendor_admin manages any (webhook.manage). An endpoint created by vendor staff is a vendor endpoint (partnerId
- * null): it receives every partner's events. The secret is generated here and answered once, at creation. A URL whose
- * host is localhost or a non-public IP literal is refused (422) unless private targets are allowed
- * (domain/webhook-target.ts; delivery checks the resolved address again).
+ * null): it receives every partner's events. The secret is generated here and answered once, at creation — and to a
+ * retry of that creation (same caller, same Idempotency-Key) until the secret is rotated. A rotation answers its new
+ * secret once (and to its own retries); the replaced secret keeps signing beside it for the grace period
+ * (WEBHOOK_SECRET_GRACE_HOURS). A URL whose host is localhost or a non-public IP literal is refused (422) unless private
+ * targets are allowed (domain/webhook-target.ts; delivery checks the resolved address again).
  */
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -19,7 +21,8 @@ import { refusedHost } from '../../domain/webhook-target.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook.js';
 import { dateKey, keyset } from '../pagination.js';
-import type { WebhookDeliveryView, WebhookEndpointView } from '../schemas.js';
+import type { RotatedWebhookSecretView, WebhookDeliveryView, WebhookEndpointView } from '../schemas.js';
+import { reserveIdempotency, reserveIdempotentId } from './idempotency.js';
 
 type EndpointRow = Prisma.WebhookEndpointGetPayload<object>;
 type DeliveryRow = Prisma.WebhookDeliveryGetPayload<{ include: { outbox: { select: { id: true; topic: true } } } }>;
@@ -54,6 +57,14 @@ const toDelivery = (r: DeliveryRow): WebhookDeliveryView => ({
 /** Endpoints and deliveries alike, newest first; their ids are the UUIDs created here (lowercase). */
 const NEWEST_FIRST = keyset('createdAt', { key: dateKey, isId: (id) => /^[0-9a-f-]{36}$/.test(id) });
 
+/** The endpoint with its signing secret, and how long the one a rotation replaced still signs. */
+const withSecret = (r: EndpointRow): RotatedWebhookSecretView => ({ ...toEndpoint(r), secret: r.secret, previousSecretExpiresAt: r.previousSecretExpiresAt?.toISOString() ?? null });
+
+/** The default grace period of a replaced secret (WEBHOOK_SECRET_GRACE_HOURS). */
+export const DEFAULT_WEBHOOK_SECRET_GRACE_MS = 24 * 3_600_000;
+
+const inactive = () => problems.conflict('endpoint-inactive', 'The endpoint is deactivated: nothing can be delivered to it.');
+
 /** Partner staff: their own partner's endpoints only; vendor staff: all. */
 const scopeOf = (principal: Principal) => (principal.partnerId ? { partnerId: principal.partnerId } : {});
 
@@ -62,11 +73,14 @@ export function createWebhooksClient({
   temporal,
   taskQueue,
   webhookAllowPrivateTargets = false,
+  webhookSecretGraceMs = DEFAULT_WEBHOOK_SECRET_GRACE_MS,
 }: {
   prisma: PrismaClient;
   temporal: Client;
   taskQueue: string;
   webhookAllowPrivateTargets?: boolean;
+  /** How long a rotated-out secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); 0: not at all. */
+  webhookSecretGraceMs?: number;
 }) {
   async function findEndpoint(principal: Principal, id: string): Promise<EndpointRow> {
     const row = await prisma.webhookEndpoint.findFirst({ where: { id, ...scopeOf(principal) } });
@@ -75,21 +89,60 @@ export function createWebhooksClient({
   }
 
   return {
-    async create(principal: Principal, body: { url: string; events: EventTopic[] }): Promise<WebhookEndpointView & { secret: string }> {
+    /**
+     * Registers an endpoint. With an Idempotency-Key (per caller: subject and partner) a retry answers the endpoint the
+     * first request created, secret included — the client that lost the first answer needs it — unless the secret was
+     * rotated since (409 `secret-rotated`: the creation's secret no longer exists).
+     */
+    async create(principal: Principal, body: { url: string; events: EventTopic[] }, idempotencyKey?: string): Promise<WebhookEndpointView & { secret: string }> {
       const refused = webhookAllowPrivateTargets ? undefined : refusedHost(body.url);
       if (refused) throw problems.unprocessable('webhook-target-not-allowed', `${refused.message}: webhooks are delivered only to public addresses.`, 'url');
-      const row = await prisma.webhookEndpoint.create({
-        data: {
-          id: randomUUID(),
-          partnerId: principal.partnerId ?? null,
-          url: body.url,
-          events: body.events,
-          secret: newWebhookSecret(),
-          createdBy: principal.sub,
-          createdAt: new Date(),
-        },
+      const partnerId = principal.partnerId ?? null;
+      return prisma.$transaction(async (tx) => {
+        const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} ${partnerId ?? 'vendor'} POST /v1/webhooks`, idempotencyKey, body) : randomUUID();
+        const existing = await tx.webhookEndpoint.findUnique({ where: { id } });
+        if (existing?.secretRotationId) {
+          throw problems.conflict('secret-rotated', "This endpoint's secret was rotated after its creation: the creation's secret is no longer answered.");
+        }
+        if (existing) return { ...toEndpoint(existing), secret: existing.secret }; // a retry: the first result stands
+        const row = await tx.webhookEndpoint.create({
+          data: { id, partnerId, url: body.url, events: body.events, secret: newWebhookSecret(), createdBy: principal.sub, createdAt: new Date() },
+        });
+        return { ...toEndpoint(row), secret: row.secret };
       });
-      return { ...toEndpoint(row), secret: row.secret };
+    },
+
+    /**
+     * A new secret, answered once; the replaced one keeps signing beside it until the grace period ends (a rotation
+     * within an earlier one's grace ends the older secret at once: at most two sign). With an Idempotency-Key a retry
+     * answers the same rotation while it is the latest (409 `secret-rotated` once another followed). 409
+     * `endpoint-inactive` after DELETE.
+     */
+    async rotateSecret(principal: Principal, id: string, idempotencyKey?: string): Promise<RotatedWebhookSecretView> {
+      if (!(await findEndpoint(principal, id)).active) throw inactive();
+      return prisma.$transaction(async (tx) => {
+        const rotation = idempotencyKey
+          ? await reserveIdempotency(tx, `${principal.sub} POST /v1/webhooks/${id}/rotate-secret`, idempotencyKey, {})
+          : { id: randomUUID(), replay: false };
+        const current = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+        if (rotation.replay && current.secretRotationId === rotation.id) return withSecret(current);
+        if (rotation.replay) throw problems.conflict('secret-rotated', 'The secret was rotated again after the rotation this Idempotency-Key made.');
+        const now = new Date();
+        const grace =
+          webhookSecretGraceMs > 0
+            ? { previousSecret: current.secret, previousSecretExpiresAt: new Date(now.getTime() + webhookSecretGraceMs) }
+            : { previousSecret: null, previousSecretExpiresAt: null };
+        // Only from the secret read above, only while active: a concurrent rotation or DELETE wins, this one changes nothing.
+        const { count } = await tx.webhookEndpoint.updateMany({
+          where: { id, active: true, secret: current.secret },
+          data: { secret: newWebhookSecret(), ...grace, secretRotationId: rotation.id },
+        });
+        if (count === 0) {
+          const after = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+          throw after.active ? problems.conflict('concurrent-change', 'The secret was rotated at the same time; retry.') : inactive();
+        }
+        return withSecret(await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } }));
+      });
     },
 
     async list(principal: Principal, page: Page): Promise<{ items: WebhookEndpointView[]; nextCursor: string | null }> {
@@ -128,7 +181,7 @@ export function createWebhooksClient({
       const endpoint = await findEndpoint(principal, id);
       const delivery = await prisma.webhookDelivery.findFirst({ where: { id: deliveryId, endpointId: id }, include: { outbox: { select: { id: true, topic: true } } } });
       if (!delivery) throw problems.notFound(`Delivery ${deliveryId}`);
-      if (!endpoint.active) throw problems.conflict('endpoint-inactive', 'The endpoint is deactivated: nothing can be delivered to it.');
+      if (!endpoint.active) throw inactive();
       const inProgress = () => problems.conflict('delivery-in-progress', 'This delivery is still being attempted; redeliver it once it is DELIVERED or DEAD.', { currentStatus: 'PENDING' });
       if (delivery.status === 'PENDING') throw inProgress();
       try {

@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { EVENT_TOPICS, EVENTS } from '../../domain/events.js';
 import type { WebhooksClient } from '../clients/webhooks.js';
 import { defineRoute, type RouteDef } from '../http.js';
-import { createdWebhookEndpointSchema, webhookDeliveryPageSchema, webhookDeliverySchema, webhookEndpointPageSchema, webhookEndpointSchema } from '../schemas.js';
+import {
+  createdWebhookEndpointSchema,
+  rotatedWebhookSecretSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookEndpointPageSchema,
+  webhookEndpointSchema,
+} from '../schemas.js';
+import { idempotencyKeyOf } from '../validation.js';
 
 /** An absolute http(s) URL in printable ASCII (an international host in its xn-- form), no credentials in it. */
 const url = z
@@ -47,12 +55,14 @@ export function webhookRoutes(webhooks: WebhooksClient): RouteDef[] {
       summary:
         "Register an endpoint for events (a partner's: its own events; the vendor's: every partner's). Answers the signing secret, once. " +
         'A URL on localhost or a non-public IP address (loopback, private, link-local…) is refused (422) unless WEBHOOK_ALLOW_PRIVATE_TARGETS is on. ' +
+        'With an Idempotency-Key a retry by the same caller answers the same endpoint and secret (409 secret-rotated once it was rotated). ' +
         `Events: ${EVENT_TOPICS.map((t) => `${t} — ${EVENTS[t]}`).join(' ')}`,
       body: newEndpointBody,
       responses: { 201: createdWebhookEndpointSchema },
-      problems: [422],
-      handler: async ({ principal, body }) => {
-        const endpoint = await webhooks.create(principal, body);
+      problems: [409, 422],
+      idempotencyKey: true,
+      handler: async ({ principal, body, req }) => {
+        const endpoint = await webhooks.create(principal, body, idempotencyKeyOf(req));
         return { status: 201, body: endpoint, headers: { Location: `/v1/webhooks/${endpoint.id}` } };
       },
     }),
@@ -84,6 +94,20 @@ export function webhookRoutes(webhooks: WebhooksClient): RouteDef[] {
       responses: { 200: webhookEndpointSchema },
       problems: [404],
       handler: async ({ principal, params }) => ({ status: 200, body: await webhooks.deactivate(principal, params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/webhooks/:id/rotate-secret',
+      permission: 'webhook.manage',
+      summary:
+        'A new signing secret, answered once. The replaced secret keeps signing beside it until previousSecretExpiresAt ' +
+        '(WEBHOOK_SECRET_GRACE_HOURS): deliveries then carry two signatures (`v1,<new> v1,<old>`), a receiver accepts either. ' +
+        'With an Idempotency-Key a retry answers the same rotation while it is the latest (409 secret-rotated after another). 409 endpoint-inactive after DELETE.',
+      params: idParams,
+      responses: { 200: rotatedWebhookSecretSchema },
+      problems: [404, 409],
+      idempotencyKey: true,
+      handler: async ({ principal, params, req }) => ({ status: 200, body: await webhooks.rotateSecret(principal, params.id, idempotencyKeyOf(req)) }),
     }),
     defineRoute({
       method: 'get',
