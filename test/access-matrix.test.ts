@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/http.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
+import { getIncentive, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
 import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import {
@@ -591,7 +591,9 @@ describe('access matrix', () => {
       const period = new Date(Date.UTC(2025, 1 + month++, 1)).toISOString().slice(0, 7);
       await devEnv.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(OWN, period), taskQueue: 'access-matrix', args: [{ partnerId: OWN, period }] });
       const id = `${OWN}-${period}`;
-      for (let i = 0; !(await normal.prisma.incentive.findUnique({ where: { id } })); i++) {
+      // Generated once the workflow itself has it (its row commits a moment before the workflow hears so).
+      const handle = devEnv.client.workflow.getHandle(incentiveWorkflowId(OWN, period));
+      for (let i = 0; !(await handle.query(getIncentive)).generatedAt; i++) {
         if (i > 200) throw new Error(`setup: incentive ${id} was not generated`);
         await new Promise((r) => setTimeout(r, 50));
       }

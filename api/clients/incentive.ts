@@ -190,7 +190,8 @@ const asWorkflowMaterial = (m: MaterialMeta) => ({
 function refusalProblem(id: string, failure: ApplicationFailure): Problem {
   const type = failure.type ?? '';
   if (type === IncentiveRefusal.notFound) return problems.notFound(`Incentive ${id}`);
-  if (CONFLICTS[type]) return problems.conflict(CONFLICTS[type], failure.message);
+  // Still being generated clears by itself within a moment (the row commits before the workflow records it).
+  if (CONFLICTS[type]) return problems.conflict(CONFLICTS[type], failure.message, type === IncentiveRefusal.notGenerated ? { retryAfterSeconds: 1 } : undefined);
   if (type === IncentiveRefusal.vendorOnly) return problems.forbidden(failure.message);
   if (type === IncentiveRefusal.listMismatch) {
     // 'headcount 3 ≠ list 4; total 5000 ≠ list 6000': one field error per difference.
