@@ -45,18 +45,19 @@ afterAll(async () => {
 const DAY = 24 * 3600 * 1000;
 const partner = () => `P-${randomUUID().slice(0, 8)}`;
 
-async function shareOne(partnerId = partner()) {
+/** Shares one opportunity; `on` another server and worker (the race below runs on its own). */
+async function shareOne(partnerId = partner(), on: { env: TestWorkflowEnvironment; taskQueue: string } = { env, taskQueue }) {
   const opportunityId = randomUUID();
   const workflowId = `opportunity-${opportunityId}`;
-  const snapshot = await env.client.workflow.executeUpdateWithStart(share, {
+  const snapshot = await on.env.client.workflow.executeUpdateWithStart(share, {
     startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
       workflowId,
-      taskQueue,
+      taskQueue: on.taskQueue,
       args: [{ opportunityId, partnerId, customerName: 'ACME', title: 'Cloud migration', sharedBy: 'vendor-1' }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
-  return { opportunityId, partnerId, snapshot, handle: env.client.workflow.getHandle(workflowId) };
+  return { opportunityId, partnerId, snapshot, handle: on.env.client.workflow.getHandle(workflowId) };
 }
 
 const advanceTo = (target: number) => advanceClockTo(env, target);
@@ -348,22 +349,7 @@ describe('accept racing the deadline', () => {
     const raceCalendar = testCalendar(await raceEnv.currentTimeMs());
     const { stop } = await startTestWorker(raceEnv, raceQueue, fixedCalendar(() => raceCalendar));
     try {
-      const races = await Promise.all(
-        [0, 1, 2, 3, 4].map(async () => {
-          const opportunityId = randomUUID();
-          const partnerId = partner();
-          const workflowId = `opportunity-${opportunityId}`;
-          const snapshot = await raceEnv.client.workflow.executeUpdateWithStart(share, {
-            startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
-              workflowId,
-              taskQueue: raceQueue,
-              args: [{ opportunityId, partnerId, customerName: 'ACME', title: 'Cloud migration', sharedBy: 'vendor-1' }],
-              workflowIdConflictPolicy: 'USE_EXISTING',
-            }),
-          });
-          return { opportunityId, partnerId, snapshot, handle: raceEnv.client.workflow.getHandle(workflowId) };
-        }),
-      );
+      const races = await Promise.all([0, 1, 2, 3, 4].map(() => shareOne(partner(), { env: raceEnv, taskQueue: raceQueue })));
       const deadline = Date.parse(races[0]!.snapshot.acceptDeadline!);
       const accepts = races.map(({ handle, partnerId }, i) =>
         (async () => {
