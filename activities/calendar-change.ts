@@ -4,7 +4,7 @@
  * deadline already recomputed (no history entry).
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { CalendarChange } from '../domain/calendar-versions.js';
+import { type CalendarChange, datesOfYears } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
 import { recomputeDeadline } from '../workflows/shared.js';
 import { affectedCertifications } from './certification.js';
@@ -62,8 +62,10 @@ export function createCalendarChangeActivities({ prisma, temporal }: { prisma: P
       } else {
         const version = await prisma.calendarVersion.findUniqueOrThrow({ where: { calendarName_version: { calendarName: scope.calendar, version: scope.version } } });
         const change = version.changes as CalendarChange | null;
-        if (!change || (!change.everyDate && change.dates.length === 0)) return { workflowIds: [], cursor: null };
-        query = { ...base, calendar: scope.calendar, defaultCalendar: scope.defaultCalendar, dates: change.dates.map((d) => d.date), everyDate: change.everyDate };
+        // A newly published year: every deadline touching it was provisional (or refused) — all its dates count.
+        const dates = [...new Set([...change?.dates.map((d) => d.date) ?? [], ...datesOfYears(change?.newlyCoveredYears ?? [])])].sort();
+        if (!change || (!change.everyDate && dates.length === 0)) return { workflowIds: [], cursor: null };
+        query = { ...base, calendar: scope.calendar, defaultCalendar: scope.defaultCalendar, dates, everyDate: change.everyDate };
       }
       const rows = await AFFECTED_PROCESSES[process](query);
       return { workflowIds: rows.map((r) => r.workflowId), cursor: rows.length === limit ? rows.at(-1)!.key : null };

@@ -19,6 +19,7 @@ import {
   type CertificationTerms,
 } from '../workflows/certification.js';
 import { failClosed } from './calendar.js';
+import { appendDeadlineChanged } from './deadline-changed.js';
 import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 import {
   certificateNumber,
@@ -194,6 +195,10 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
       return { certificateNumber: original.number, status: original.status, oldValidTo, newValidTo: extendedValidTo(oldValidTo, validityYears) };
     },
 
+    /**
+     * One transition and its history row in one transaction, with the application columns it sets; DEADLINE_CHANGED
+     * also tells the partner (certification.deadline-changed) when the deadline moved; APPROVED issues the certificate.
+     */
     async recordCertificationTransition(t: CertificationTransitionRecord): Promise<void> {
       const at = new Date(t.at);
       const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
@@ -204,7 +209,7 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
         });
         if (inserted.count === 0) return; // a retry: already recorded
         const c = t.columns ?? {};
-        await tx.certificationApplication.update({
+        const row = await tx.certificationApplication.update({
           where: { id: t.applicationId },
           data: {
             status: t.toStatus,
@@ -219,6 +224,10 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
             decisionNote: c.decisionNote,
           },
         });
+        if (t.type === 'DEADLINE_CHANGED') {
+          const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
+          await appendDeadlineChanged(tx, { process: 'certification', aggregateId: t.applicationId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { applicationId: t.applicationId } });
+        }
         if (t.material) {
           const key = { applicationId: t.applicationId, kind: t.material.kind };
           await tx.certificationMaterial.upsert({

@@ -12,6 +12,8 @@ import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive.js';
 import { failClosed } from './calendar.js';
+import { appendDeadlineChanged } from './deadline-changed.js';
+import { countedExpertFacts } from './partner-facts.js';
 import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 
 /** The partner has 14 working days from generation to verify the list. */
@@ -77,6 +79,17 @@ export type IncentiveTransitionRecord = {
   replanned?: VerificationPlan;
 };
 
+/** The reminder's message: which incentive, the deadline it announces, and whether that deadline is provisional. */
+export type IncentiveReminder = {
+  incentiveId: string;
+  partnerId: string;
+  period: string;
+  verificationDeadline: string;
+  dueAt: string;
+  deadlineProvisional?: true;
+  provisionalYears?: number[];
+};
+
 /**
  * The calendar change's query for incentives (AFFECTED_PROCESSES): pending ones (PENDING_VERIFICATION or OBJECTED,
  * deadline not yet past) of partners counting in the changed calendar whose window (generatedAt … verificationDeadline,
@@ -103,7 +116,6 @@ export async function affectedIncentives(q: AffectedQuery): Promise<AffectedRows
 export type IncentiveActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
 const DEFAULT_CURRENCY = incentiveRules.rates[0]?.currency ?? 'CNY';
-const fromDate = (date: Date) => date.toISOString().slice(0, 10);
 const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
 
 export function createIncentiveActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: IncentiveActivityDeps) {
@@ -157,16 +169,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       });
       const lines: IncentiveLine[] = [];
       for (const e of experts) {
-        const q = qualify(
-          {
-            active: e.active,
-            fullTime: e.fullTime,
-            fullTimeSince: e.fullTimeSince ? fromDate(e.fullTimeSince) : null,
-            registeredOn: fromDate(e.registeredOn),
-            certifications: e.certifications.map((c) => ({ type: c.type, validFrom: fromDate(c.validFrom), validTo: fromDate(c.validTo) })),
-          },
-          period,
-        );
+        const q = qualify(countedExpertFacts(e), period); // only what the vendor attested counts
         if (q.qualifies && q.amount && q.certification) {
           lines.push({ expertId: e.id, employeeId: e.employeeId, name: e.name, certification: q.certification, amountMinor: q.amount.minor, currency: q.amount.currency });
         }
@@ -225,7 +228,10 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       return failClosed(() => planVerificationDeadline(new Date(generatedAt), calendar));
     },
 
-    /** One transition with its history row; DEADLINE_CHANGED also moves the stored deadline, in the same transaction. */
+    /**
+     * One transition with its history row; DEADLINE_CHANGED also moves the stored deadline and, when it moved, tells
+     * the partner (incentive.deadline-changed), in the same transaction.
+     */
     async recordIncentiveTransition(t: IncentiveTransitionRecord): Promise<void> {
       const at = new Date(t.at);
       await prisma.$transaction(async (tx) => {
@@ -262,6 +268,22 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
               : {}),
           },
         });
+        if (t.replanned) {
+          const { from, reasons } = t.data as { from: string; reasons?: string[] };
+          await appendDeadlineChanged(tx, {
+            process: 'incentive',
+            aggregateId: t.incentiveId,
+            seq: t.seq,
+            partnerId: row.partnerId,
+            deadline: 'verificationDeadline',
+            from,
+            to: t.replanned.verificationDeadline,
+            explanation: t.replanned.explanation,
+            reasons,
+            at: t.at,
+            ids: { incentiveId: t.incentiveId, period: row.period },
+          });
+        }
         const topic = OUTCOME_TOPICS[t.toStatus];
         if (topic) {
           // The outcome event, in the transaction of the transition: a failed transition emits nothing.
@@ -280,15 +302,19 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       });
     },
 
-    /** Appends the reminder to the outbox once per deadline it announces; activities/index.ts announces it to the relay. */
-    async enqueueIncentiveReminder(r: { incentiveId: string; partnerId: string; period: string; verificationDeadline: string; dueAt: string }): Promise<void> {
+    /**
+     * Appends the reminder to the outbox once per deadline it announces; activities/index.ts announces it to the relay.
+     * A provisional deadline says so (workflows/shared.ts provisionalPayload).
+     */
+    async enqueueIncentiveReminder(r: IncentiveReminder): Promise<void> {
+      const { incentiveId, partnerId, period, verificationDeadline, deadlineProvisional, provisionalYears } = r;
       await prisma.outbox.createMany({
         data: [
           {
             topic: REMINDER_TOPIC,
-            aggregateId: r.incentiveId,
-            dedupeKey: reminderDedupeKey(r.incentiveId, r.verificationDeadline),
-            payload: { incentiveId: r.incentiveId, partnerId: r.partnerId, period: r.period, verificationDeadline: r.verificationDeadline },
+            aggregateId: incentiveId,
+            dedupeKey: reminderDedupeKey(incentiveId, verificationDeadline),
+            payload: { incentiveId, partnerId, period, verificationDeadline, ...(deadlineProvisional ? { deadlineProvisional, provisionalYears } : {}) },
             dueAt: new Date(r.dueAt),
           },
         ],

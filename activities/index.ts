@@ -1,6 +1,7 @@
 /** Every activity the worker registers, built from explicit dependencies. */
 import type { Client } from '@temporalio/client';
 import { createCalendarChangeActivities } from './calendar-change.js';
+import { deadlineChangedKey } from './deadline-changed.js';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps, OUTCOME_TOPICS, outcomeDedupeKey, reminderDedupeKey } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
@@ -32,6 +33,7 @@ function announcing(deps: ActivityDeps) {
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${EXPIRED_TOPIC}-${t.opportunityId}`]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('opportunity', t.opportunityId, t.seq)]);
     },
     async enqueueOpportunityMessage(m: Parameters<typeof opportunity.enqueueOpportunityMessage>[0]) {
       await opportunity.enqueueOpportunityMessage(m);
@@ -44,6 +46,11 @@ function announcing(deps: ActivityDeps) {
     async recordIncentiveTransition(t: Parameters<typeof incentive.recordIncentiveTransition>[0]) {
       await incentive.recordIncentiveTransition(t);
       if (OUTCOME_TOPICS[t.toStatus]) await announceOutbox(deps, [outcomeDedupeKey(t.incentiveId, t.toStatus)]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('incentive', t.incentiveId, t.seq)]);
+    },
+    async recordCertificationTransition(t: Parameters<typeof certification.recordCertificationTransition>[0]) {
+      await certification.recordCertificationTransition(t);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('certification', t.applicationId, t.seq)]);
     },
     async enqueueCertificationMessage(m: Parameters<typeof certification.enqueueCertificationMessage>[0]) {
       await certification.enqueueCertificationMessage(m);
@@ -52,6 +59,10 @@ function announcing(deps: ActivityDeps) {
     async enqueuePathReviewMessage(m: Parameters<typeof pathReview.enqueuePathReviewMessage>[0]) {
       await pathReview.enqueuePathReviewMessage(m);
       await announceOutbox(deps, [m.dedupeKey]);
+    },
+    async recordPathReviewTransition(t: Parameters<typeof pathReview.recordPathReviewTransition>[0]) {
+      await pathReview.recordPathReviewTransition(t);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('path-review', t.reviewId, t.seq)]);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
+import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -129,6 +130,22 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
               : {}),
           },
         });
+        if (replanned) {
+          const { from, reasons } = t.data as { from: string; reasons?: string[] };
+          await appendDeadlineChanged(tx, {
+            process: 'opportunity',
+            aggregateId: t.opportunityId,
+            seq: t.seq,
+            partnerId: row.partnerId,
+            deadline: 'acceptDeadline',
+            from,
+            to: replanned.to,
+            explanation: replanned.explanation,
+            reasons,
+            at: t.at,
+            ids: { opportunityId: t.opportunityId },
+          });
+        }
         if (t.type === 'EXPIRED') {
           await tx.outbox.createMany({
             data: [

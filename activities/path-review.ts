@@ -26,6 +26,7 @@ import {
 import type { AffectedQuery, AffectedRows } from './calendar-change.js';
 import { failClosed } from './calendar.js';
 import { localDate } from './certification-dates.js';
+import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';
 import { loadPartnerFacts } from './partner-facts.js';
 
@@ -75,7 +76,8 @@ export function planPathReviewWindow(calendar: BusinessCalendar, cycleStartedAt:
   return { windowEndsAt: window.deadline.toISOString(), reminders, explanation: window.explanation };
 }
 
-export type OpenedPathReview = { openedAt: string; terms: PathReviewTerms; windowEndsAt: string; reminders: WindowReminder[]; seq: number };
+/** The opened review; `explanation`: how windowEndsAt was counted at the opening (absent for reviews opened before it was returned). */
+export type OpenedPathReview = { openedAt: string; terms: PathReviewTerms; windowEndsAt: string; reminders: WindowReminder[]; seq: number; explanation?: DeadlineExplanation };
 
 export type PathReviewActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
@@ -84,10 +86,18 @@ const instant = (v: string | null | undefined) => (v === undefined ? undefined :
 
 export function createPathReviewActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: PathReviewActivityDeps) {
   const loadOpened = async (id: string): Promise<OpenedPathReview | undefined> => {
-    const row = await prisma.pathReview.findUnique({ where: { id } });
+    const row = await prisma.pathReview.findUnique({ where: { id }, include: { events: { where: { type: 'OPENED' } } } });
     if (!row) return undefined;
     const reminders = (row.reminderTimes as { days: number; at: string }[]).map((r) => ({ ...r, sent: false }));
-    return { openedAt: row.openedAt.toISOString(), terms: row.terms as PathReviewTerms, windowEndsAt: row.windowEndsAt.toISOString(), reminders, seq: row.lastSeq };
+    const explanation = (row.events[0]?.data as { explanation?: DeadlineExplanation } | null)?.explanation;
+    return {
+      openedAt: row.openedAt.toISOString(),
+      terms: row.terms as PathReviewTerms,
+      windowEndsAt: row.windowEndsAt.toISOString(),
+      reminders,
+      seq: row.lastSeq,
+      ...(explanation ? { explanation } : {}),
+    };
   };
 
   return {
@@ -182,7 +192,8 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
 
     /**
      * One transition and its history row in one transaction, with the review columns it sets (DEADLINE_CHANGED: the
-     * moved windowEndsAt and reminder times, or supplementDeadline) and, for an outcome, the membership change.
+     * moved windowEndsAt and reminder times, or supplementDeadline, and path-review.deadline-changed when it moved) and,
+     * for an outcome, the membership change.
      */
     async recordPathReviewTransition(t: PathReviewTransitionRecord): Promise<void> {
       const at = new Date(t.at);
@@ -190,7 +201,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
         const inserted = await tx.pathReviewEvent.createMany({ data: [{ reviewId: t.reviewId, ...historyColumns(t) }], skipDuplicates: true });
         if (inserted.count === 0) return; // a retry: already recorded
         const c = t.columns ?? {};
-        await tx.pathReview.update({
+        const row = await tx.pathReview.update({
           where: { id: t.reviewId },
           data: {
             status: t.toStatus,
@@ -207,6 +218,10 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
             ...(c.reminderTimes ? { reminderTimes: c.reminderTimes } : {}),
           },
         });
+        if (t.type === 'DEADLINE_CHANGED') {
+          const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
+          await appendDeadlineChanged(tx, { process: 'path-review', aggregateId: t.reviewId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { reviewId: t.reviewId, pathId: row.pathId } });
+        }
         if (t.material) {
           const key = { reviewId: t.reviewId, kind: t.material.kind };
           await tx.pathReviewMaterial.upsert({

@@ -1,14 +1,15 @@
 /** The Express application, built from explicit dependencies (tests build it the same way main() does). */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
+import type { Quotas } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
-import { hs256Keys, jwksKeys } from '../domain/auth.js';
+import { hs256Keys, jwksKeys, type Principal } from '../domain/auth.js';
 import type { CalendarLookup } from '../domain/calendar.js';
 import { createCalendarsClient } from './clients/calendars.js';
 import { createCertificationClient } from './clients/certification.js';
@@ -20,6 +21,7 @@ import { createOpportunityClient } from './clients/opportunity.js';
 import { createPathReviewsClient } from './clients/path-reviews.js';
 import { createPathsClient } from './clients/paths.js';
 import { createWebhooksClient } from './clients/webhooks.js';
+import { dependencyProblem, OUTAGE_RETRY_AFTER_SECONDS, unavailableDependency } from './dependencies.js';
 import { mountRoutes, type RouteDef, sendProblem } from './http.js';
 import { mountDocs } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -42,27 +44,59 @@ export type AppDeps = {
   taskQueue: string;
   /** HS256 secret of bearer tokens; unused when `jwks` is set (then only the identity provider's keys count). */
   jwtSecret: string;
-  jwks?: { url: string; issuer?: string; audience?: string; cooldownMs?: number };
+  jwks?: { url: string; issuer: string; audience: string; cooldownMs?: number };
+  /** Issuer and audience HS256 tokens must name (default: the development ones signToken stamps); maximum token age. */
+  tokenChecks?: { issuer?: string; audience?: string; maxTokenAgeSeconds?: number };
   logger: Logger;
   /** Partner → the calendar (current version) its deadlines count in; default: the database's, with `defaultCalendar`. */
   calendarFor?: CalendarLookup;
   /** The calendar of partners without an assignment (DEFAULT_CALENDAR); default CN. */
   defaultCalendar?: string;
+  /** From this day (MM-DD, CALENDAR_WARN_FROM) an unpublished next calendar year warns; default 11-01. */
+  calendarWarnFrom?: string;
   /** Present only on the time-skipping server: enables /v1/admin/clock. */
   timeSkipping?: Connection;
-  /** Requests per minute per bearer token (per IP without one). */
+  /** Requests per minute per authenticated caller (`sub`); default 600. */
   rateLimitPerMinute?: number;
+  /** Requests per minute per client address, counted before authentication; default 1200. */
+  rateLimitPerAddressPerMinute?: number;
+  /** Express `trust proxy` (TRUST_PROXY): which X-Forwarded-For hops tell the client's address; default false. */
+  trustProxy?: boolean | number | string;
+  /** While true, every request answers 503 shutting-down (the process is draining). */
+  draining?: () => boolean;
   /** Accept webhook URLs on loopback, private, link-local… addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS); default false. */
   webhookAllowPrivateTargets?: boolean;
+  /** Per-partner quotas (QUOTA_*); default: platform/config.ts's defaults. */
+  quotas?: Quotas;
+  /** Ports a webhook URL may name (WEBHOOK_ALLOWED_PORTS); default 80 and 443. */
+  webhookAllowedPorts?: readonly number[];
   /** How long a rotated-out webhook secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); default 24 h. */
   webhookSecretGraceMs?: number;
 };
 
-/** Rate-limit key: the token (hashed: keys may be logged or stored), else the client's address. */
-function rateLimitKey(req: Request): string {
-  const auth = req.get('authorization');
-  return auth ? createHash('sha256').update(auth).digest('base64url') : ipKeyGenerator(req.ip ?? 'unknown');
+/**
+ * Two limits: per client address before authentication (a fresh fake token per request does not get a fresh
+ * bucket), and per authenticated caller (`sub`) after it (callers behind one proxy address do not share one).
+ * Either answers 429 problem+json with Retry-After.
+ */
+function limiter(limit: number, key: (req: Request) => string): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: key,
+    handler: (req, _res, next, options) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000));
+      next(new Problem(429, 'rate-limited', 'Too many requests', `Slow down: retry after ${retryAfter} s.`, undefined, { retryAfterSeconds: retryAfter }));
+    },
+  });
 }
+
+/** Runs an Express middleware inside a route (after authentication); resolves when it calls next(), rejects with its error. */
+const runMiddleware = (middleware: RequestHandler, req: Request, res: express.Response) =>
+  new Promise<void>((resolve, reject) => void middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const JSON_LIMIT_BYTES = 64 * 1024;
@@ -70,7 +104,7 @@ const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1
 
 export function routesOf(deps: AppDeps): RouteDef[] {
   const routes: RouteDef[] = [
-    ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma }),
+    ...healthRoutes({ temporal: deps.temporal.connection as Connection, prisma: deps.prisma, ...(deps.calendarWarnFrom ? { calendarWarnFrom: deps.calendarWarnFrom } : {}) }),
     ...opportunityRoutes(createOpportunityClient(deps)),
     ...calendarRoutes(createCalendarsClient(deps)),
     ...memberRoutes(createMembersClient(deps)),
@@ -91,6 +125,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({
@@ -104,26 +139,25 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(helmet());
-  app.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.rateLimitPerMinute ?? 600,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      keyGenerator: rateLimitKey,
-      handler: (req, res, _next, options) => {
-        const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000));
-        sendProblem(res, new Problem(429, 'rate-limited', 'Too many requests', `Slow down: retry after ${retryAfter} s.`, undefined, { retryAfterSeconds: retryAfter }), String(req.id));
-      },
-    }),
-  );
+  app.use((req, res, next) => {
+    if (!deps.draining?.()) return next();
+    res.setHeader('Connection', 'close');
+    next(new Problem(503, 'shutting-down', 'Service unavailable', 'This API process is shutting down; retry (another replica or the restarted one answers).', undefined, { retryAfterSeconds: 1 }));
+  });
+  app.use(limiter(deps.rateLimitPerAddressPerMinute ?? 1200, (req) => `address:${ipKeyGenerator(req.ip ?? 'unknown')}`));
+  const perCaller = limiter(deps.rateLimitPerMinute ?? 600, (req) => `sub:${(req as Request & { principal?: Principal }).principal?.sub}`);
   // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/http.ts rawBody).
   app.use(express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router({ strict: true });
   mountRoutes(router, routesOf(deps), {
-    tokenKeys: deps.jwks ? jwksKeys(deps.jwks) : hs256Keys(deps.jwtSecret),
+    tokenKeys: deps.jwks
+      ? jwksKeys({ ...deps.jwks, ...(deps.tokenChecks?.maxTokenAgeSeconds ? { maxTokenAgeSeconds: deps.tokenChecks.maxTokenAgeSeconds } : {}) })
+      : hs256Keys(deps.jwtSecret, deps.tokenChecks),
+    limitCaller: async (principal, req, res) => {
+      (req as Request & { principal?: Principal }).principal = principal;
+      await runMiddleware(perCaller, req, res);
+    },
     audit: async (entry) => void (await deps.prisma.auditLog.create({ data: entry })),
     // Partner staff with a member record act with the member's stored roles (cached briefly, cleared on change).
     resolvePrincipal: createMembersClient(deps).resolvePrincipal,
@@ -136,7 +170,15 @@ export function createApp(deps: AppDeps): express.Express {
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     const requestId = String(req.id);
-    if (error instanceof Problem) return sendProblem(res, error, requestId);
+    if (error instanceof Problem) {
+      if (error.logDetail) req.log.info({ problem: error.code, reason: error.logDetail }, 'request refused');
+      return sendProblem(res, error, requestId);
+    }
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      req.log.warn({ err: error, dependency }, `${dependency} unavailable`);
+      return sendProblem(res, dependencyProblem(dependency), requestId);
+    }
     const status = (error as { status?: number; type?: string }).status;
     // Express's and body-parser's own client errors: too large, malformed JSON, an undecodable path.
     if (status && status >= 400 && status < 500) {

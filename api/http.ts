@@ -55,7 +55,8 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
 
 /**
  * Problem (RFC 9457) statuses a route can answer: 400 (bad input — or any body sent to a route that takes
- * none, or malformed JSON), 429 (rate limit) and 500 everywhere; 401/403 unless public; 413 when it takes
+ * none, or malformed JSON), 429 (rate limit), 500 and 503 (the database or Temporal unreachable, or the process
+ * shutting down: with Retry-After) everywhere; 401/403 unless public; 413 when it takes
  * a body; 415 when it takes bytes (another Content-Type); plus the route's own `problems`.
  */
 export function problemStatusesOf(route: Pick<RouteDef, 'permission' | 'body' | 'rawBody' | 'problems'>): number[] {
@@ -63,6 +64,7 @@ export function problemStatusesOf(route: Pick<RouteDef, 'permission' | 'body' | 
     400,
     429,
     500,
+    503,
     ...(route.permission === 'public' ? [] : [401, 403]),
     ...(route.body || route.rawBody ? [413] : []),
     ...(route.rawBody ? [415] : []),
@@ -98,6 +100,8 @@ export type MountOptions = {
    * stored roles replacing the token's, with `permissions` set). May refuse (a deactivated member → 403).
    */
   resolvePrincipal?: (principal: Principal) => Promise<Principal>;
+  /** After authentication: counts the request against the caller's own rate limit (throws a 429 problem). */
+  limitCaller?: (principal: Principal, req: Request, res: Response) => Promise<void>;
 };
 
 // The object's id; else what the path names (a calendar, a partner's assignment).
@@ -124,12 +128,13 @@ async function readRawBody(req: Request, res: Response, raw: RawBody): Promise<B
   return body;
 }
 
-export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit, resolvePrincipal }: MountOptions): void {
+export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, audit, resolvePrincipal, limitCaller }: MountOptions): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const authenticated: Principal =
           route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, tokenKeys);
+        if (route.permission !== 'public' && limitCaller) await limitCaller(authenticated, req, res);
         const principal = route.permission !== 'public' && resolvePrincipal ? await resolvePrincipal(authenticated) : authenticated;
         if (route.permission !== 'public' && !can(principal, route.permission)) {
           throw problems.forbidden(`This action needs the ${route.permission} permission.`);

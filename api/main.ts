@@ -1,49 +1,66 @@
 /** The HTTP API process. */
+import '../platform/parent-watch.js'; // stops with `npm start` however it ends
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../platform/config.js';
+import { apiStartRefusal, loadConfig, quotasOf, trustProxyOf } from '../platform/config.js';
 import { createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
-import { connectTimeSkipping } from '../platform/temporal.js';
+import { apiConnectionOptions, connectTimeSkipping } from '../platform/temporal.js';
 import { createApp } from './app.js';
 
 const config = loadConfig();
+// Before anything connects or listens: a configuration that would let anyone mint tokens does not start.
+const refusal = apiStartRefusal(config);
+if (refusal) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(1);
+}
 const logger = createLogger('api', config.LOG_LEVEL);
 const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
+// Lazy: the API starts (and answers 503 naming Temporal) while Temporal is unreachable, and reconnects by itself.
 const connection = config.TEMPORAL_TIME_SKIPPING
   ? await connectTimeSkipping(config.TEMPORAL_ADDRESS)
-  : await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  : Connection.lazy(apiConnectionOptions(config.TEMPORAL_ADDRESS));
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+let draining = false;
 
 const app = createApp({
   temporal,
   prisma,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   jwtSecret: config.AUTH_JWT_SECRET,
-  ...(config.AUTH_JWKS_URL
-    ? {
-        jwks: {
-          url: config.AUTH_JWKS_URL,
-          ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
-          ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
-        },
-      }
-    : {}),
+  // apiStartRefusal made sure a JWKS comes with its issuer and audience.
+  ...(config.AUTH_JWKS_URL ? { jwks: { url: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER!, audience: config.AUTH_AUDIENCE! } } : {}),
+  tokenChecks: {
+    ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
+    ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
+    maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
+  },
   logger,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  rateLimitPerAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+  trustProxy: trustProxyOf(config.TRUST_PROXY),
+  draining: () => draining,
+  quotas: quotasOf(config),
+  webhookAllowedPorts: config.WEBHOOK_ALLOWED_PORTS,
   calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
   defaultCalendar: config.DEFAULT_CALENDAR,
+  calendarWarnFrom: config.CALENDAR_WARN_FROM,
   webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   webhookSecretGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),
 });
-const server = app.listen(config.PORT, () => {
-  logger.info({ url: `http://localhost:${config.PORT}`, timeSkipping: config.TEMPORAL_TIME_SKIPPING }, 'API listening');
+const server = app.listen(config.PORT, config.HOST, () => {
+  logger.info({ host: config.HOST, port: config.PORT, timeSkipping: config.TEMPORAL_TIME_SKIPPING }, 'API listening');
 });
 
 async function shutdown(signal: string) {
   logger.info({ signal }, 'API stopping');
-  server.close();
+  // Requests still arriving on open connections answer 503 shutting-down; in-flight ones finish.
+  draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   await Promise.allSettled([connection.close(), prisma.$disconnect()]);
   process.exit(0);
 }

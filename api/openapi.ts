@@ -86,7 +86,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Refused: cannot be processed',
   429: 'Rate limited: see Retry-After',
   500: 'Internal error',
-  503: 'Degraded',
+  503: 'The database or Temporal is unreachable, or the process is shutting down: retry after Retry-After',
 };
 
 const strip = (schema: JsonSchema): JsonSchema => {

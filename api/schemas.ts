@@ -41,6 +41,12 @@ export const deadlineExplanationSchema = z
     countedDays: z.array(z.strictObject({ date: z.iso.date(), kind: z.enum(['WORKDAY', 'MAKEUP_WORKDAY']), name: z.string().optional() })),
     skippedDays: z.array(z.strictObject({ date: z.iso.date(), reason: z.enum(['REST_DAY', 'HOLIDAY']), name: z.string().optional() })),
     summary: z.string(),
+    provisional: z
+      .literal(true)
+      .optional()
+      .describe("present when the window touches a year whose official holiday schedule is not published yet: counted with the calendar's statutory rules, the deadline may move when it is published (absent: not provisional)"),
+    provisionalYears: z.array(z.number().int()).optional().describe('the years counted by statutory rules'),
+    provisionalNote: z.string().optional().describe('what provisional means, in a sentence for the partner'),
   })
   .meta({ id: 'DeadlineExplanation' });
 
@@ -97,8 +103,12 @@ export const deadlineAnswerSchema = z
 export const healthSchema = z
   .strictObject({
     status: z.enum(['ok', 'degraded']),
-    temporal: z.string().describe("'ok' or 'unavailable: <why>'"),
-    database: z.string().describe("'ok' or 'unavailable: <why>'"),
+    temporal: z.enum(['ok', 'unavailable']).describe('Whether the Temporal frontend answers (why not: in the API log)'),
+    database: z.enum(['ok', 'unavailable']).describe('Whether PostgreSQL answers (why not: in the API log)'),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe("what an operator must do soon (e.g. a calendar's next year is not published); the status stays ok"),
   })
   .meta({ id: 'Health' });
 
@@ -148,9 +158,20 @@ export const expertSchema = z
     name: z.string(),
     fullTime: z.boolean(),
     fullTimeSince: z.iso.date().nullable().describe('local date the current full-time status began; null when not full-time'),
-    registeredOn: z.iso.date(),
+    registeredOn: z.iso.date().describe('stamped by the server: the local date the expert was registered'),
     active: z.boolean(),
     certifications: z.array(z.strictObject({ type: z.string(), validFrom: z.iso.date(), validTo: z.iso.date() })),
+    attested: z
+      .strictObject({
+        fullTime: z
+          .strictObject({ since: z.iso.date(), attestedAt: instant, attestedBy: z.string() })
+          .nullable()
+          .describe('the attested full-time status; null when not attested (a change of fullTime or fullTimeSince withdraws it)'),
+        certifications: z
+          .array(z.strictObject({ type: z.string(), validFrom: z.iso.date(), validTo: z.iso.date(), attestedAt: instant, attestedBy: z.string() }))
+          .describe('the attested ones among certifications'),
+      })
+      .describe('What the vendor has attested: only these facts count in the monthly incentive, certification prerequisites and path requirements.'),
     createdAt: instant,
     updatedAt: instant,
   })
@@ -597,6 +618,10 @@ export const calendarChangeSchema = z
     restWeekdays: z.strictObject({ from: z.array(z.number().int()), to: z.array(z.number().int()) }).optional(),
     years: z.strictObject({ from: yearsCoveredSchema, to: yearsCoveredSchema }).optional(),
     dates: z.array(z.strictObject({ date: z.iso.date(), from: dayKindSchema, to: dayKindSchema })).describe('holidays and make-up days whose kind differs'),
+    newlyCoveredYears: z
+      .array(z.number().int())
+      .optional()
+      .describe('years now published that were not: every open deadline touching one is counted again (its provisional mark clears)'),
   })
   .meta({ id: 'CalendarChange', description: 'What differs between two calendar versions (or the calendars before and after a partner moved).' });
 
@@ -606,7 +631,18 @@ export const calendarSummarySchema = z
     version: z.number().int().min(1),
     zone: z.string(),
     restWeekdays: z.array(z.number().int().min(1).max(7)).describe('ISO weekdays, 1 = Monday'),
-    years: yearsCoveredSchema.describe('the years covered; deadlines reaching outside them are refused'),
+    years: yearsCoveredSchema.describe('the years whose official schedule is published (covered)'),
+    rules: z.string().nullable().describe('statutory rules for years not covered, e.g. CN-statutory; null: none'),
+    uncoveredYears: z
+      .enum(['provisional', 'fail-closed'])
+      .describe('deadlines reaching past the covered years: counted provisionally with the rules, or refused (422 calendar-year-not-covered)'),
+    nextYear: z
+      .strictObject({
+        year: z.number().int(),
+        status: z.enum(['published', 'provisional', 'missing']),
+        warning: z.string().nullable().describe('from CALENDAR_WARN_FROM (default 1 Nov) while next year is not published: what the operator must do'),
+      })
+      .describe("next calendar year in the calendar's zone: published, counted provisionally, or missing (fail-closed)"),
     changedBy: z.string(),
     changedAt: instant,
   })
@@ -652,6 +688,10 @@ export const webhookEndpointSchema = z
     createdBy: z.string(),
     createdAt: instant,
     deactivatedAt: instant.nullable(),
+    deactivatedReason: z
+      .string()
+      .nullable()
+      .describe('why the relay disabled it (WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD); null while active or after a DELETE'),
   })
   .meta({ id: 'WebhookEndpoint' });
 export type WebhookEndpointView = z.infer<typeof webhookEndpointSchema>;
@@ -685,7 +725,7 @@ export const webhookDeliverySchema = z
     runs: z.number().int().min(1).describe('1 + redeliveries'),
     lastAttemptAt: instant.nullable(),
     lastResponseStatus: z.number().int().nullable(),
-    lastError: z.string().nullable(),
+    lastError: z.string().nullable().describe("why the latest attempt failed, in words: never the address a name resolved to"),
     deliveredAt: instant.nullable(),
     createdAt: instant,
   })

@@ -11,6 +11,8 @@
  *   1 part-time, with a valid CLOUD_PROFESSIONAL; 2 full-time, CLOUD_PROFESSIONAL expired in 2021;
  *   3 full-time, CLOUD_ASSOCIATE (no rate); 4 full-time, registered on the period's 1st (not before it), CLOUD_EXPERT;
  *   5 deactivated, CLOUD_EXPERT.
+ * Every full-time status and certification is seeded as attested by the vendor (only attested facts count), so each
+ * kind qualifies or not for the reason above.
  * So every partner is in the run's scope (expert 0 is active and registered long before) and gets one incentive,
  * with one line per kind-0 expert.
  */
@@ -113,7 +115,8 @@ function countingPrisma(base: PrismaClient) {
 async function seed(prisma: PrismaClient, options: IncentiveRunOptions, period: string) {
   const { first } = monthBounds(period);
   const experts = await prisma.$executeRaw`
-    INSERT INTO expert (id, partner_id, employee_id, name, full_time, full_time_since, registered_on, active)
+    INSERT INTO expert (id, partner_id, employee_id, name, full_time, full_time_since, registered_on, active,
+                        full_time_attested_since, full_time_attested_at, full_time_attested_by)
     SELECT 'bench-x-' || p || '-' || k,
            'BENCH-R' || lpad(p::text, 6, '0'),
            'E' || lpad(k::text, 3, '0'),
@@ -121,11 +124,14 @@ async function seed(prisma: PrismaClient, options: IncentiveRunOptions, period: 
            k % 6 <> 1,
            CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
            CASE WHEN k % 6 = 4 THEN ${first}::date ELSE date '2020-01-01' END,
-           k % 6 <> 5
+           k % 6 <> 5,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE now() END,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE 'bench-seed' END
     FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k`;
   const certifications = await prisma.$executeRaw`
-    INSERT INTO expert_certification (expert_id, type, valid_from, valid_to)
-    SELECT 'bench-x-' || p || '-' || k, c.type, date '2020-01-01', c.valid_to
+    INSERT INTO expert_certification (expert_id, type, valid_from, valid_to, attested_at, attested_by)
+    SELECT 'bench-x-' || p || '-' || k, c.type, date '2020-01-01', c.valid_to, now(), 'bench-seed'
     FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k
     CROSS JOIN LATERAL (VALUES
       (CASE k % 6 WHEN 3 THEN 'CLOUD_ASSOCIATE' WHEN 4 THEN 'CLOUD_EXPERT' WHEN 5 THEN 'CLOUD_EXPERT' ELSE 'CLOUD_PROFESSIONAL' END,

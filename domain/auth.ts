@@ -33,6 +33,7 @@ export const PERMISSIONS = [
   'member.manage',
   'role.manage',
   'expert.manage',
+  'expert.attest',
   'incentive.read',
   'incentive.readAll',
   'incentive.verify',
@@ -95,7 +96,7 @@ const VENDOR_READ: Permission[] = [
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
   vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide'],
   vendor_admin: [
     ...VENDOR_READ,
@@ -104,6 +105,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'member.manage',
     'role.manage',
     'expert.manage',
+    'expert.attest',
     'incentive.resolve',
     'incentive.run',
     'certification.review',
@@ -164,57 +166,81 @@ const claimsSchema = z
 
 const MAX_CLOCK_SKEW_SECONDS = 60;
 
+/** Issuer and audience of the development (HS256) tokens `npm run token` signs; checked like an identity provider's. */
+export const DEV_TOKEN_ISSUER = 'partnerflow-dev';
+export const DEV_TOKEN_AUDIENCE = 'partnerflow-api';
+/** The oldest token accepted (from its `iat`), whatever its `exp` says: AUTH_MAX_TOKEN_AGE_SECONDS. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 12 * 3600;
+
 /**
  * How tokens are verified: HS256 with a shared secret (development), or asymmetric keys (RS256/ES256) from
  * the identity provider's JWKS endpoint (production). The JWKS is cached and re-fetched when a token names
- * an unknown `kid`, so the provider can rotate keys without a restart.
+ * an unknown `kid`, so the provider can rotate keys without a restart. Either way a token must name the issuer
+ * and the audience expected here (a token the provider issued for another application does not pass), carry
+ * `iat`, and be younger than the maximum age.
  */
-export type TokenKeys =
+export type TokenKeys = { issuer: string; audience: string; maxTokenAgeSeconds: number } & (
   | { kind: 'hs256'; secret: Uint8Array }
-  | { kind: 'jwks'; keys: ReturnType<typeof createRemoteJWKSet>; issuer?: string; audience?: string };
+  | { kind: 'jwks'; keys: ReturnType<typeof createRemoteJWKSet> }
+);
 
-export const hs256Keys = (secret: string): TokenKeys => ({ kind: 'hs256', secret: new TextEncoder().encode(secret) });
+type ClaimChecks = { issuer?: string; audience?: string; maxTokenAgeSeconds?: number };
 
-export function jwksKeys(options: { url: string; issuer?: string; audience?: string; cooldownMs?: number }): TokenKeys {
+export const hs256Keys = (secret: string, checks: ClaimChecks = {}): TokenKeys => ({
+  kind: 'hs256',
+  secret: new TextEncoder().encode(secret),
+  issuer: checks.issuer ?? DEV_TOKEN_ISSUER,
+  audience: checks.audience ?? DEV_TOKEN_AUDIENCE,
+  maxTokenAgeSeconds: checks.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS,
+});
+
+export function jwksKeys(options: { url: string; issuer: string; audience: string; maxTokenAgeSeconds?: number; cooldownMs?: number }): TokenKeys {
   return {
     kind: 'jwks',
     keys: createRemoteJWKSet(new URL(options.url), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000 }),
-    ...(options.issuer ? { issuer: options.issuer } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
+    issuer: options.issuer,
+    audience: options.audience,
+    maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS,
   };
 }
 
 async function verifySignature(token: string, keys: TokenKeys) {
-  const common = { requiredClaims: ['exp', 'sub'], clockTolerance: MAX_CLOCK_SKEW_SECONDS };
+  const common = {
+    requiredClaims: ['exp', 'iat', 'sub'],
+    clockTolerance: MAX_CLOCK_SKEW_SECONDS,
+    issuer: keys.issuer,
+    audience: keys.audience,
+    maxTokenAge: keys.maxTokenAgeSeconds,
+  };
   if (keys.kind === 'hs256') return jwtVerify(token, keys.secret, { ...common, algorithms: ['HS256'] });
-  return jwtVerify(token, keys.keys, {
-    ...common,
-    algorithms: ['RS256', 'ES256'],
-    ...(keys.issuer ? { issuer: keys.issuer } : {}),
-    ...(keys.audience ? { audience: keys.audience } : {}),
-  });
+  return jwtVerify(token, keys.keys, { ...common, algorithms: ['RS256', 'ES256'] });
 }
+
+/** Every refused token answers the same words; why it was refused goes to the log only (Problem.logDetail). */
+const INVALID_TOKEN = 'The bearer token is not valid.';
 
 export async function verifyToken(token: string, keys: TokenKeys | string): Promise<Principal> {
   let payload: unknown;
   try {
     ({ payload } = await verifySignature(token, typeof keys === 'string' ? hs256Keys(keys) : keys));
   } catch (error) {
-    throw problems.unauthenticated(`The bearer token is not valid (${(error as Error).message}).`);
+    throw problems.unauthenticated(INVALID_TOKEN).withLogDetail((error as Error).message);
   }
   if ((payload as { accountType?: unknown }).accountType === IAM_USER) {
     throw problems.forbidden('IAM sub-users cannot use the partner center; sign in with the partner account or a member of it.');
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw problems.unauthenticated(`The bearer token's claims are not valid: ${claims.error.issues[0]?.message}.`);
+  if (!claims.success) throw problems.unauthenticated(INVALID_TOKEN).withLogDetail(`claims: ${claims.error.issues[0]?.message}`);
   const { accountType: _, ...principal } = claims.data;
   return principal;
 }
 
+/** A development (HS256) token, with the issuer and audience hs256Keys() expects unless told otherwise. */
 export async function signToken(
   principal: Principal & { accountType?: string },
   secret: string,
   expiresIn = '8h',
+  claims: { issuer?: string; audience?: string; issuedAt?: number } = {},
 ): Promise<string> {
   return new SignJWT({
     roles: principal.roles,
@@ -223,7 +249,9 @@ export async function signToken(
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(principal.sub)
-    .setIssuedAt()
+    .setIssuer(claims.issuer ?? DEV_TOKEN_ISSUER)
+    .setAudience(claims.audience ?? DEV_TOKEN_AUDIENCE)
+    .setIssuedAt(claims.issuedAt)
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(secret));
 }

@@ -4,8 +4,9 @@
  * differs, which a later step uses to find the processes whose deadlines must be recomputed.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { BusinessCalendar } from './calendar.js';
+import { BusinessCalendar, type UncoveredYearsPolicy } from './calendar.js';
 import type { FieldError } from './problems.js';
+import { STATUTORY_RULES } from './statutory-holidays.js';
 
 export type HolidayRange = { from: string; to: string; name: string };
 export type MakeupWorkday = { date: string; name: string };
@@ -18,7 +19,15 @@ export type CalendarData = {
   years: YearsCovered;
   holidays: HolidayRange[];
   makeupWorkdays: MakeupWorkday[];
+  /** Statutory rules that generate years the data does not cover (domain/statutory-holidays.ts), e.g. `CN-statutory`. */
+  rules?: string | null | undefined;
+  /** What deadlines reaching past the covered years do: default `provisional` with rules, `fail-closed` without. */
+  uncoveredYears?: UncoveredYearsPolicy | undefined;
 };
+
+/** The policy a version applies (stated, or its default). */
+export const uncoveredYearsOf = (data: Pick<CalendarData, 'rules' | 'uncoveredYears'>): UncoveredYearsPolicy =>
+  data.uncoveredYears ?? (data.rules ? 'provisional' : 'fail-closed');
 
 /** Years a calendar may cover, and how many at once: bounds, not a guess about holiday data. */
 export const YEAR_BOUNDS = { min: 1970, max: 2200, span: 50 } as const;
@@ -68,6 +77,9 @@ export function calendarRuleErrors(data: CalendarData): FieldError[] {
     }
   });
 
+  if (data.rules && !STATUTORY_RULES[data.rules]) add('rules', `unknown statutory rules ${data.rules}; known: ${Object.keys(STATUTORY_RULES).join(', ')}`);
+  if (data.uncoveredYears === 'provisional' && !data.rules) add('uncoveredYears', 'provisional counting needs statutory rules (rules)');
+
   const rest = new Set(data.restWeekdays);
   const makeupSeen = new Map<string, number>();
   data.makeupWorkdays.forEach((m, i) => {
@@ -96,6 +108,8 @@ export function calendarFromData(name: string, data: CalendarData, version?: num
     holidays,
     makeupWorkdays: Object.fromEntries(data.makeupWorkdays.map((m) => [m.date, m.name])),
     ...(version !== undefined ? { version } : {}),
+    ...(data.rules ? { rules: STATUTORY_RULES[data.rules]! } : {}),
+    uncoveredYears: uncoveredYearsOf(data),
   });
 }
 
@@ -113,7 +127,46 @@ export type CalendarChange = {
   restWeekdays?: { from: number[]; to: number[] };
   years?: { from: YearsCovered; to: YearsCovered };
   dates: { date: string; from: DayKind; to: DayKind }[];
+  /**
+   * Years the new version covers that the old one did not: every deadline whose window touches one was counted
+   * provisionally (or could not be counted) and must be counted again, also where no date changed kind, so that
+   * its provisional mark clears.
+   */
+  newlyCoveredYears?: number[];
 };
+
+export type NextYearStatus = { year: number; status: 'published' | 'provisional' | 'missing'; warning: string | null };
+
+/**
+ * Whether next year (in the calendar's zone, seen at `now`) is published, counted provisionally, or missing (refused);
+ * from `warnFrom` (MM-DD, e.g. 11-01) on, a year that is not published carries the operator's warning.
+ */
+export function nextYearStatus(name: string, data: CalendarData, now: Date, warnFrom: string): NextYearStatus {
+  const today = DateTime.fromJSDate(now).setZone(data.zone);
+  const year = today.year + 1;
+  const rules = data.rules ? STATUTORY_RULES[data.rules] : undefined;
+  const status =
+    year >= data.years.first && year <= data.years.last
+      ? 'published'
+      : uncoveredYearsOf(data) === 'provisional' && rules?.holidaysOf(year)
+        ? 'provisional'
+        : 'missing';
+  const due = status !== 'published' && today.toFormat('MM-dd') >= warnFrom;
+  const effect =
+    status === 'provisional'
+      ? `deadlines reaching into ${year} are counted provisionally with ${data.rules} and may move when it is published`
+      : `deadlines reaching into ${year} are refused (422 calendar-year-not-covered)`;
+  return {
+    year,
+    status,
+    warning: due ? `Calendar ${name} has no official ${year} schedule yet: ${effect}. Load it with PUT /v1/calendars/${name} as soon as it is published.` : null,
+  };
+}
+
+/** Every date of these years, for the affected-process queries (a window touching a year holds one of its dates). */
+export function datesOfYears(years: readonly number[]): string[] {
+  return years.flatMap((year) => [...datesOf({ from: `${year}-01-01`, to: `${year}-12-31`, name: '' })]);
+}
 
 function kindIn(data: CalendarData, holidays: ReadonlySet<string>, makeups: ReadonlySet<string>, date: string): DayKind {
   if (yearOf(date) < data.years.first || yearOf(date) > data.years.last) return 'NOT_COVERED';
@@ -139,11 +192,16 @@ export function changedDates(before: CalendarData, after: CalendarData): Calenda
   const zoneChanged = before.zone !== after.zone;
   const restChanged = !sameSet(before.restWeekdays, after.restWeekdays);
   const yearsChanged = before.years.first !== after.years.first || before.years.last !== after.years.last;
+  const newlyCoveredYears: number[] = [];
+  for (let year = after.years.first; year <= after.years.last; year++) {
+    if (year < before.years.first || year > before.years.last) newlyCoveredYears.push(year);
+  }
   return {
     everyDate: zoneChanged || restChanged,
     ...(zoneChanged ? { zone: { from: before.zone, to: after.zone } } : {}),
     ...(restChanged ? { restWeekdays: { from: [...before.restWeekdays].sort(), to: [...after.restWeekdays].sort() } } : {}),
     ...(yearsChanged ? { years: { from: before.years, to: after.years } } : {}),
     dates,
+    ...(newlyCoveredYears.length ? { newlyCoveredYears } : {}),
   };
 }

@@ -7,6 +7,16 @@
 import { REVIEW_ESCALATION_TOPIC, EXPIRY_REMINDER_TOPIC } from '../workflows/certification-contract.js';
 import { WINDOW_REMINDER_TOPIC } from '../workflows/path-review-contract.js';
 
+/** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
+export const DEADLINE_CHANGED_TOPICS = {
+  opportunity: 'opportunity.deadline-changed',
+  incentive: 'incentive.deadline-changed',
+  certification: 'certification.deadline-changed',
+  'path-review': 'path-review.deadline-changed',
+} as const;
+const DEADLINE_CHANGED_MEANING =
+  'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
+
 export const EVENTS = {
   'opportunity.accept-reminder': "A shared opportunity is still unanswered one working day before its accept deadline.",
   'opportunity.expired': 'A shared opportunity was not accepted by its deadline: auto-rejected and reclaimed by the vendor.',
@@ -16,6 +26,12 @@ export const EVENTS = {
   [REVIEW_ESCALATION_TOPIC]: 'A certification application is still in review past its review due date (one per review round).',
   [EXPIRY_REMINDER_TOPIC]: 'An active certificate expires in 60 or 30 days.',
   [WINDOW_REMINDER_TOPIC]: 'An annual path review window closes in 10 or 3 working days and nothing is submitted yet.',
+  [DEADLINE_CHANGED_TOPICS.opportunity]: DEADLINE_CHANGED_MEANING,
+  [DEADLINE_CHANGED_TOPICS.incentive]: DEADLINE_CHANGED_MEANING,
+  [DEADLINE_CHANGED_TOPICS.certification]: DEADLINE_CHANGED_MEANING,
+  [DEADLINE_CHANGED_TOPICS['path-review']]: DEADLINE_CHANGED_MEANING,
+  'webhook.endpoint-disabled':
+    "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;
 
 export type EventTopic = keyof typeof EVENTS;

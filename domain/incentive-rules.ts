@@ -64,6 +64,10 @@ export const incentiveRules: IncentiveRules = loadIncentiveRules(data);
 /** Every known certification type (experts may hold only these); qualifying ones are those with a rate. */
 export const CERTIFICATION_TYPES: readonly string[] = incentiveRules.certificationTypes.map((c) => c.type);
 
+/**
+ * The facts rules see: only what the vendor attested (activities/partner-facts.ts countedExpertFacts) — a full-time
+ * status or certification only the partner asserted is absent here, so it earns and ranks nothing.
+ */
 export type ExpertFacts = {
   active: boolean;
   fullTime: boolean;

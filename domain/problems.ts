@@ -27,6 +27,13 @@ export class Problem extends Error {
     super(detail ?? title);
   }
 
+  /** Why, for the server's log only (never in the answer): e.g. which token check failed. */
+  logDetail?: string;
+  withLogDetail(detail: string): this {
+    this.logDetail = detail;
+    return this;
+  }
+
   toBody(): ProblemBody {
     return {
       type: `urn:partnerflow:problem:${this.code}`,

@@ -4,7 +4,7 @@
  * is read on every lookup, so a PUT takes effect at once; the parsed calendar is cached per name and version.
  */
 import type { BusinessCalendar, CalendarLookup, VersionedCalendar } from '../domain/calendar.js';
-import { type CalendarData, calendarFromData } from '../domain/calendar-versions.js';
+import { type CalendarData, calendarFromData, nextYearStatus } from '../domain/calendar-versions.js';
 import type { PrismaClient } from './db.js';
 
 type VersionRow = {
@@ -14,6 +14,8 @@ type VersionRow = {
   lastYear: number;
   holidays: unknown;
   makeupWorkdays: unknown;
+  statutoryRules: string | null;
+  uncoveredYears: string;
 };
 
 /** A stored version row as the API and the calendar model see it. */
@@ -23,6 +25,8 @@ export const calendarDataOf = (row: VersionRow): CalendarData => ({
   years: { first: row.firstYear, last: row.lastYear },
   holidays: row.holidays as CalendarData['holidays'],
   makeupWorkdays: row.makeupWorkdays as CalendarData['makeupWorkdays'],
+  rules: row.statutoryRules,
+  uncoveredYears: row.uncoveredYears as NonNullable<CalendarData['uncoveredYears']>,
 });
 
 export type CalendarStore = {
@@ -71,3 +75,12 @@ export const DEFAULT_CALENDAR_NAME = 'CN';
 
 /** The database lookup with the default calendar: what activities and clients use when none is injected. */
 export const databaseCalendarLookup = (prisma: PrismaClient): CalendarLookup => createCalendarStore(prisma, DEFAULT_CALENDAR_NAME).forPartner;
+
+/**
+ * The operators' warnings of every calendar whose next year is not published, from `warnFrom` (MM-DD) on: what
+ * /healthz carries and the worker logs once a day (empty: nothing to do).
+ */
+export async function calendarWarnings(prisma: PrismaClient, now: Date, warnFrom: string): Promise<string[]> {
+  const rows = await prisma.calendarVersion.findMany({ distinct: ['calendarName'], orderBy: [{ calendarName: 'asc' }, { version: 'desc' }] });
+  return rows.flatMap((row) => nextYearStatus(row.calendarName, calendarDataOf(row), now, warnFrom).warning ?? []);
+}

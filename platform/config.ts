@@ -1,10 +1,14 @@
 /** Every environment variable partnerflow reads, parsed once. README "Configuration" lists the same. */
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'partnerflow-dev-secret-change-me-0123456789';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // The address the API binds: loopback unless said otherwise (a reverse proxy or container sets 0.0.0.0).
+  HOST: z.string().min(1).default('127.0.0.1'),
+  NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -19,10 +23,25 @@ const schema = z.object({
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
+  // Oldest token accepted, counted from its `iat` (required), whatever its `exp` says.
+  AUTH_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(12 * 3600),
+  // Express `trust proxy`: false (default: the socket's address is the client), true, a hop count, or addresses / subnets.
+  TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The calendar (stored in the database) of partners without an assignment.
   DEFAULT_CALENDAR: z.string().default('CN'),
+  // From this day (MM-DD) each year, a calendar whose next year is not published warns operators (GET /v1/calendars, /healthz, worker log).
+  CALENDAR_WARN_FROM: z
+    .string()
+    .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD, e.g. 11-01')
+    .default('11-01'),
+  // Requests per minute per authenticated caller (token `sub`), and per client address before authentication.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  // Per-partner quotas (422 naming the quota when a request would pass one).
+  QUOTA_WEBHOOK_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(10),
+  QUOTA_OPEN_APPLICATIONS: z.coerce.number().int().min(1).max(10_000).default(20),
+  QUOTA_STORED_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   // Open workflows the worker keeps in memory (sticky cache); unset: the SDK's default, sized from the heap.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
@@ -35,6 +54,14 @@ const schema = z.object({
     .enum(['0', '1', 'true', 'false'])
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
+  // Ports a webhook URL may name (comma-separated); the scheme's default port counts as named.
+  WEBHOOK_ALLOWED_PORTS: z
+    .string()
+    .default('80,443')
+    .transform((v) => v.split(',').map((p) => Number(p.trim())))
+    .refine((ports) => ports.length > 0 && ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535), 'a comma-separated list of ports 1–65535'),
+  // An endpoint whose deliveries end DEAD this many times in a row is disabled (the partner is told; re-enable by PATCH).
+  WEBHOOK_DISABLE_AFTER_DEAD: z.coerce.number().int().min(1).max(1000).default(5),
   // After a webhook secret rotation, how long the replaced secret still signs deliveries beside the new one (0: not at all).
   WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
   // How often the worker starts relay workflows whose start after the outbox append was lost.
@@ -54,6 +81,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const devJwtSecret = DEV_JWT_SECRET;
+
+/** Whether a bind address reaches only this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  return ipaddr.isValid(bare) && ipaddr.process(bare).range() === 'loopback';
+}
+
+/**
+ * Why the API must not start with this configuration, in one sentence (undefined: it may). The development secret is
+ * published in this repository: anyone who can reach an API verifying with it can mint a vendor_admin token.
+ */
+export function apiStartRefusal(config: Config): string | undefined {
+  if (config.AUTH_JWKS_URL) {
+    const missing = (['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => !config[name]);
+    if (missing.length > 0) {
+      return `Refusing to start: AUTH_JWKS_URL is set without ${missing.join(' and ')}; without them a token the identity provider issued for another application would pass — set both.`;
+    }
+    return undefined;
+  }
+  if (config.AUTH_JWT_SECRET !== DEV_JWT_SECRET) return undefined;
+  const exposed = !isLoopbackHost(config.HOST);
+  if (exposed || config.NODE_ENV === 'production') {
+    const why = exposed ? `listening on ${config.HOST}` : 'with NODE_ENV=production';
+    return `Refusing to start: the API would verify tokens with the built-in development secret (published in the repository) while ${why} — set AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE, or AUTH_JWT_SECRET (32+ random characters), or keep HOST on loopback.`;
+  }
+  return undefined;
+}
+
+/** TRUST_PROXY as Express's `trust proxy` setting takes it. */
+export function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** The quotas every partner has (api/clients enforce them). */
+export type Quotas = { webhookEndpoints: number; openApplications: number; storedBytes: number };
+export const quotasOf = (config: Pick<Config, 'QUOTA_WEBHOOK_ENDPOINTS' | 'QUOTA_OPEN_APPLICATIONS' | 'QUOTA_STORED_BYTES'>): Quotas => ({
+  webhookEndpoints: config.QUOTA_WEBHOOK_ENDPOINTS,
+  openApplications: config.QUOTA_OPEN_APPLICATIONS,
+  storedBytes: config.QUOTA_STORED_BYTES,
+});
+/** Every default of the configuration (what an unset variable means). */
+export const configDefaults = schema.parse({});
+export const defaultQuotas: Quotas = quotasOf(configDefaults);
 
 /** The retry budget every webhook delivery gets (workflows/webhook.ts). */
 export const webhookRetryOf = (config: Config) => ({

@@ -3,6 +3,7 @@
  * the Postgres wire protocol so Prisma's pg adapter and node-pg-migrate talk to it like to any Postgres.
  * Run by `npm start` when DATABASE_URL is not set. PGlite runs one query at a time.
  */
+import '../platform/parent-watch.js'; // stops with `npm start` however it ends
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';

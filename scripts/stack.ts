@@ -1,18 +1,22 @@
 /**
  * Starting the pieces of a partnerflow stack as child processes: shared by `npm start` and the tests,
- * so tests run what users run.
+ * so tests run what users run. Every child gets a pipe on fd 3 that closes when this process dies, however
+ * it dies; the children watch it (platform/parent-watch.ts) and stop when it closes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
+import { PARENT_FD, PARENT_FD_ENV } from '../platform/parent-watch.js';
 import { projectRoot } from './temporal-binaries.js';
 
 export type Child = { name: string; process: ChildProcess; exited: Promise<number | null> };
 
-// Detached children outlive a parent that dies without stopping them: kill whatever is left on exit.
+// A parent that exits without stopping its children (an exception) asks them to stop on its way out; one
+// that is killed cannot, and its children notice the pipe closing instead.
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) child.kill('SIGTERM');
 });
 
 const prefixLines = (name: string, write: (line: string) => void) => {
@@ -33,9 +37,17 @@ export function startChild(
   output: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Child {
   // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops children in order.
-  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env: { ...env, [PARENT_FD_ENV]: String(PARENT_FD) },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
+  const parentEnd = child.stdio[PARENT_FD] as Socket | null;
+  parentEnd?.on('error', () => {}); // the child's end closes when it exits
+  parentEnd?.unref();
   child.stdout!.on('data', prefixLines(name, output));
   child.stderr!.on('data', prefixLines(name, output));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
@@ -43,14 +55,30 @@ export function startChild(
 }
 
 /** A TypeScript entry point run by Node with tsx's loader (no build step in development). */
-export function startTsChild(name: string, entry: string, env: NodeJS.ProcessEnv, output?: (line: string) => void): Child {
-  return startChild(name, process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], env, output);
+export function startTsChild(name: string, entry: string, env: NodeJS.ProcessEnv, output?: (line: string) => void, args: string[] = []): Child {
+  return startChild(name, process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], env, output);
+}
+
+/** A binary that cannot watch the pipe itself, run under platform/parent-watch.ts as its watchdog. */
+export function startWatchedBinary(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  return startTsChild(name, 'platform/parent-watch.ts', env, undefined, [command, ...args]);
+}
+
+export const hasExited = (child: Child) => child.process.exitCode !== null || child.process.signalCode !== null;
+
+/** `signal` to the child's process group (it leads one: detached), which holds a watched binary too. */
+function signalGroup(child: Child, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.process.pid!, signal);
+  } catch {
+    child.process.kill(signal);
+  }
 }
 
 export async function stopChild(child: Child, graceMs = 10_000): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  if (hasExited(child)) return;
   child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
 }
@@ -63,8 +91,115 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    if (child && child.process.exitCode !== null) throw new Error(`${child.name} exited (code ${child.process.exitCode}) before listening on ${port}`);
+    if (child && hasExited(child)) throw new Error(`${child.name} exited (code ${await child.exited}) before listening on ${port}`);
     if (Date.now() > deadline) throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Waits until `child` itself listens on `port`: the port answers, the child is still alive after that, and —
+ * where /proc tells — the listening socket belongs to the child or one of its descendants (a watchdog's binary).
+ */
+export async function waitForListener(child: Child, port: number, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
+  await waitForPort(port, host, timeoutMs, child);
+  const owners = listenerPids(port);
+  if (hasExited(child)) throw new Error(`${child.name} exited (code ${await child.exited}) although port ${port} answered`);
+  const tree = new Set([child.process.pid!, ...descendants(child.process.pid!)]);
+  const foreign = owners.filter((pid) => !tree.has(pid));
+  if (foreign.length > 0 && foreign.length === owners.length) {
+    throw new Error(`port ${port} answers, but from ${describeProcess(foreign[0]!)}, not from ${child.name} (pid ${child.process.pid})`);
+  }
+}
+
+/** Whether something already listens on `port` at `host`: this process cannot bind it. */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
+
+const procEntries = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return []; // not Linux, or the process is gone
+  }
+};
+const pids = () => procEntries('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+
+/** Linux only (empty elsewhere, or for processes of other users): the pids with a socket listening on TCP `port`. */
+export function listenerPids(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const row of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode; st 0A = LISTEN
+      const [, local, , state, , , , , , inode] = row.trim().split(/\s+/);
+      if (state === '0A' && local && parseInt(local.split(':')[1] ?? '', 16) === port && inode) inodes.add(`socket:[${inode}]`);
+    }
+  }
+  if (inodes.size === 0) return [];
+  return pids().filter((pid) =>
+    procEntries(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    }),
+  );
+}
+
+/** Linux only: the parent of `pid` (undefined when gone or not readable). */
+function parentOf(pid: number): number | undefined {
+  try {
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so parse after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux only: whether `pid`, or the watchdog it runs under, was started by a partnerflow supervisor (startChild). */
+export function startedBySupervisor(pid: number): boolean {
+  return [pid, parentOf(pid)].some((p) => {
+    try {
+      return p !== undefined && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').some((v) => v.startsWith(`${PARENT_FD_ENV}=`));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Linux only (empty elsewhere): every live descendant of `pid`, found through /proc. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of pids()) {
+    const ppid = parentOf(p);
+    if (ppid !== undefined) children.set(ppid, [...(children.get(ppid) ?? []), p]);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) out.push(c), walk(c);
+  };
+  walk(pid);
+  return out;
+}
+
+/** `pid (command line)`, for messages. */
+export function describeProcess(pid: number): string {
+  try {
+    return `${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 160)})`;
+  } catch {
+    return String(pid);
   }
 }

@@ -1,4 +1,7 @@
-/** `npm run token -- --role partner_admin --partner P-1 [--sub alice] [--expires 8h] [--account-type iam_user]`: prints a dev JWT. */
+/**
+ * `npm run token -- --role partner_admin --partner P-1 [--sub alice] [--expires 8h] [--account-type iam_user]`: prints a dev JWT
+ * (HS256 with AUTH_JWT_SECRET or the development secret; the API accepts it for at most AUTH_MAX_TOKEN_AGE_SECONDS).
+ */
 import { parseArgs } from 'node:util';
 import { isPartnerRole, ROLES, type Role, signToken } from '../domain/auth.js';
 import { devJwtSecret } from '../platform/config.js';
@@ -34,5 +37,10 @@ const token = await signToken(
   },
   process.env.AUTH_JWT_SECRET ?? devJwtSecret,
   values.expires,
+  // The API checks them on HS256 tokens too: the development ones unless AUTH_ISSUER / AUTH_AUDIENCE say otherwise.
+  {
+    ...(process.env.AUTH_ISSUER ? { issuer: process.env.AUTH_ISSUER } : {}),
+    ...(process.env.AUTH_AUDIENCE ? { audience: process.env.AUTH_AUDIENCE } : {}),
+  },
 );
 console.log(token);

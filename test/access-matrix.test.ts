@@ -32,7 +32,7 @@ import {
   urlFor,
 } from './support/access-matrix.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
 
 const run = randomUUID().slice(0, 8);
@@ -51,8 +51,13 @@ const EXPERT = {
   name: 'Matrix expert',
   fullTime: true,
   fullTimeSince: '2025-01-01',
-  registeredOn: '2025-01-01',
   certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+};
+/** The fixture expert as support/experts.ts insertExpert registers it (long before any month), attested in setup. */
+const FIXTURE_EXPERT = {
+  employeeId: 'matrix-expert',
+  name: 'Expert matrix-expert',
+  attested: { fullTimeSince: '2020-01-01', certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2020-01-01', validTo: '2099-12-31' }] },
 };
 
 /** OWN's one path membership, set up before the calls (PUT answers it unchanged). */
@@ -76,6 +81,7 @@ async function startCycle() {
 
 /** Where matrix endpoints point: a closed port (a redelivery fails at once; nothing leaves the machine). */
 const MATRIX_HOOK_URL = 'http://127.0.0.1:9/matrix';
+const MATRIX_QUOTAS = { webhookEndpoints: 1000, openApplications: 10_000, storedBytes: 1e12 };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
 const TABLE: MatrixTable = {
@@ -199,7 +205,14 @@ const TABLE: MatrixTable = {
     partnerOwned: true,
     partnerInPath: true,
     // The fixture's own values: a success changes nothing a refusal could be confused with.
-    request: (_, fx) => ({ params: own(fx, { expertId: fx.expertId }), body: { name: EXPERT.name, active: true } }),
+    request: (_, fx) => ({ params: own(fx, { expertId: fx.expertId }), body: { name: FIXTURE_EXPERT.name, active: true } }),
+  },
+  'POST /v1/partners/:partnerId/experts/:expertId/attestation': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    // What setup attested already: a success changes nothing a refusal could be confused with.
+    request: (_, fx) => ({ params: own(fx, { expertId: fx.expertId }), body: FIXTURE_EXPERT.attested }),
   },
   'POST /v1/admin/incentive-runs': {
     success: 202,
@@ -406,6 +419,8 @@ const TABLE: MatrixTable = {
   'GET /v1/webhooks': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
   'GET /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: false }, request: byId },
   'DELETE /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
+  // Re-enabling an active endpoint: a success changes nothing.
+  'PATCH /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: false }, request: (o) => ({ params: { id: o.id }, body: { active: true } }) },
   // A success changes the secret (in the snapshot): a fresh endpoint each, so refusals are seen to change nothing.
   'POST /v1/webhooks/:id/rotate-secret': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
   'GET /v1/webhooks/:id/deliveries': {
@@ -458,8 +473,9 @@ beforeAll(async () => {
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   [normal, skipping] = await Promise.all([
     // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed.
-    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true }),
-    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection, webhookAllowPrivateTargets: true }),
+    // …and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas high enough for every success the matrix makes for OWN.
+    startApp(devEnv, { taskQueue: 'access-matrix', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS }),
+    startApp(tsEnv, { taskQueue: 'access-matrix-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection, webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS }),
   ]);
   mounted = {
     normal: routesOf(depsOf(devEnv, normal, 'access-matrix', false)),
@@ -553,7 +569,7 @@ describe('access matrix', () => {
       partnerId: OWN,
       memberId: (await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: 'matrix-member', displayName: 'Matrix member', roles: ['partner_finance'] })).id,
       roleId: await newRole(),
-      expertId: (await setupCall('POST', `/v1/partners/${OWN}/experts`, EXPERT)).id,
+      expertId: await attestExpert(normal.prisma, OWN, await insertExpert(normal.prisma, OWN, { employeeId: FIXTURE_EXPERT.employeeId })),
       newRole,
     };
     const deactivated = await setupCall('POST', `/v1/partners/${OWN}/members`, { sub: DEACTIVATED_SUB, displayName: 'Deactivated', roles: ['partner_admin'] });
@@ -569,7 +585,8 @@ describe('access matrix', () => {
       return (
         `paths [${paths.map((p) => `${p.pathId}:${p.level}`)}], ${pathChanges} path changes; ` +
         `member ${member.displayName}, ${member.active}, [${member.roles.map((r) => r.role).sort()}]; role ${role.name} [${role.permissions}]; ` +
-        `expert ${expert.name}, ${expert.active}, ${expert.certifications.length} certifications, ${expert.changes.length} changes`
+        `expert ${expert.name}, ${expert.active}, ${expert.certifications.length} certifications (${expert.certifications.filter((c) => c.attestedAt).length} attested), ` +
+        `full-time attested ${expert.fullTimeAttestedAt !== null}, ${expert.changes.length} changes`
       );
     };
 
@@ -681,7 +698,7 @@ describe('access matrix', () => {
     ];
     const objects: MatrixObject[] = new Array(needs.length);
     for (const phase of [0, 1, 2]) {
-      if (phase === 1) for (const employeeId of ['matrix-cert-1', 'matrix-cert-2']) await insertExpert(normal.prisma, OWN, { employeeId });
+      if (phase === 1) for (const employeeId of ['matrix-cert-1', 'matrix-cert-2']) await attestExpert(normal.prisma, OWN, await insertExpert(normal.prisma, OWN, { employeeId }));
       if (phase === 2) await insertCertificate(normal.prisma, OWN);
       const batch = needs.flatMap((need, i) => (phaseOf(need.state) === phase ? [i] : []));
       const made = await inBatches(batch, 8, (i) => createObject(needs[i]!.state));

@@ -75,7 +75,7 @@ describe('JWKS (RS256) tokens', () => {
   });
 
   it('refuses HS256 tokens and unsigned tokens when JWKS is configured', async () => {
-    const keys = jwksKeys({ url: jwksUrl, cooldownMs: 0 });
+    const keys = jwksKeys({ url: jwksUrl, issuer: ISSUER, audience: AUDIENCE, cooldownMs: 0 });
     expect(await outcome(await signToken({ sub: 'x', roles: ['vendor_admin'] }, 'a-shared-secret-that-is-long-enough-0123'), keys)).toBe(401);
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(
       JSON.stringify({ sub: 'x', roles: ['vendor_admin'], exp: Math.floor(Date.now() / 1000) + 60 }),
@@ -103,5 +103,72 @@ describe('HS256 (development) tokens', () => {
     expect(await outcome(noExp, hs256Keys(secret))).toBe(401);
     const mixed = await signToken({ sub: 'v', roles: ['vendor_admin', 'partner_admin'], partnerId: 'P-1' }, secret);
     expect(await outcome(mixed, hs256Keys(secret))).toBe(401);
+  });
+});
+
+describe('claims every token must carry (issue: tokens issued for other applications, no maximum age)', () => {
+  const secret = 'a-shared-secret-that-is-long-enough-0123';
+  const hs = (claims: { iss?: string; aud?: string; iat?: number; exp?: string | number; noIat?: boolean }) => {
+    const jwt = new SignJWT({ roles: ['vendor_admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory');
+    if (claims.iss !== undefined) jwt.setIssuer(claims.iss);
+    if (claims.aud !== undefined) jwt.setAudience(claims.aud);
+    if (!claims.noIat) jwt.setIssuedAt(claims.iat);
+    return jwt.setExpirationTime(claims.exp ?? '5m').sign(new TextEncoder().encode(secret));
+  };
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  it('HS256: the issuer and audience must be the expected ones, and iat is required', async () => {
+    const keys = hs256Keys(secret);
+    expect(await outcome(await hs({ iss: 'partnerflow-dev', aud: 'partnerflow-api' }), keys)).toBe('ok');
+    expect(await outcome(await hs({ aud: 'partnerflow-api' }), keys)).toBe(401); // no issuer
+    expect(await outcome(await hs({ iss: 'partnerflow-dev' }), keys)).toBe(401); // no audience
+    expect(await outcome(await hs({ iss: 'someone-else', aud: 'partnerflow-api' }), keys)).toBe(401);
+    expect(await outcome(await hs({ iss: 'partnerflow-dev', aud: 'another-app' }), keys)).toBe(401);
+    expect(await outcome(await hs({ iss: 'partnerflow-dev', aud: 'partnerflow-api', noIat: true }), keys)).toBe(401);
+    // Configured ones replace the development defaults.
+    const configured = hs256Keys(secret, { issuer: 'https://idp.example', audience: 'pc' });
+    expect(await outcome(await hs({ iss: 'partnerflow-dev', aud: 'partnerflow-api' }), configured)).toBe(401);
+    expect(await outcome(await hs({ iss: 'https://idp.example', aud: 'pc' }), configured)).toBe('ok');
+  });
+
+  it('a token older than the maximum age is refused whatever its exp says (12 h by default)', async () => {
+    const keys = hs256Keys(secret);
+    const fresh = { iss: 'partnerflow-dev', aud: 'partnerflow-api', exp: nowSeconds() + 30 * 86_400 };
+    expect(await outcome(await hs({ ...fresh, iat: nowSeconds() - 11 * 3600 }), keys)).toBe('ok');
+    // 12 h + the 60 s clock tolerance + a margin: refused.
+    expect(await outcome(await hs({ ...fresh, iat: nowSeconds() - 12 * 3600 - 120 }), keys)).toBe(401);
+    const strict = hs256Keys(secret, { maxTokenAgeSeconds: 600 });
+    expect(await outcome(await hs({ ...fresh, iat: nowSeconds() - 300 }), strict)).toBe('ok');
+    expect(await outcome(await hs({ ...fresh, iat: nowSeconds() - 900 }), strict)).toBe(401);
+  });
+
+  it('JWKS: a token without iat, or too old, is refused', async () => {
+    const pair = await keyPair('k5');
+    published = [pair.jwk];
+    const keys = jwksKeys({ url: jwksUrl, issuer: ISSUER, audience: AUDIENCE, maxTokenAgeSeconds: 600, cooldownMs: 0 });
+    const base = () => new SignJWT({ roles: ['vendor_staff'] }).setProtectedHeader({ alg: 'RS256', kid: 'k5' }).setSubject('a').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h');
+    expect(await outcome(await base().setIssuedAt().sign(pair.privateKey), keys)).toBe('ok');
+    expect(await outcome(await base().sign(pair.privateKey), keys)).toBe(401);
+    expect(await outcome(await base().setIssuedAt(nowSeconds() - 900).sign(pair.privateKey), keys)).toBe(401);
+  });
+
+  it('a refused token answers generic words; why goes to the log detail only', async () => {
+    const keys = hs256Keys(secret);
+    const refusals = [
+      await signToken({ sub: 'v', roles: ['vendor_staff'] }, `${secret}x`), // wrong signature
+      await signToken({ sub: 'v', roles: ['vendor_staff'] }, secret, '-5m'), // expired
+      await signToken({ sub: 'v', roles: ['vendor_admin', 'partner_admin'], partnerId: 'P-1' }, secret), // bad claims
+    ];
+    for (const token of refusals) {
+      const problem = await verifyToken(token, keys).then(
+        () => undefined,
+        (e: unknown) => e as Problem,
+      );
+      expect(problem).toBeInstanceOf(Problem);
+      expect(problem!.status).toBe(401);
+      expect(problem!.toBody().detail).toBe('The bearer token is not valid.');
+      expect(problem!.logDetail).toBeTruthy();
+      expect(JSON.stringify(problem!.toBody())).not.toContain(problem!.logDetail!);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { type CalendarData, calendarFromData } from '../domain/calendar-versions
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
 import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change.js';
 import { call, startApp, tokenFor } from './support/app.js';
-import { nextFriday } from './support/calendar.js';
+import { nextFriday, nextWednesdayDec30 } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
@@ -147,5 +147,98 @@ describe('deadlines follow the calendar', () => {
       return Date.parse(o.acceptDeadline) === sharedAt + 6 * DAY ? true : undefined;
     });
     await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
+  });
+
+  it('the official schedule of a provisional year is loaded: the opportunity counted with the rules is re-timed and told', async () => {
+    const name = `PROV-${randomUUID().slice(0, 6)}`;
+    const partnerId = `P-prov-${randomUUID().slice(0, 6)}`;
+    const dec30 = nextWednesdayDec30(await env.currentTimeMs());
+    const year = dec30.year;
+    const provisional: CalendarData = {
+      zone: 'Asia/Shanghai',
+      restWeekdays: [6, 7],
+      years: { first: year - 1, last: year },
+      holidays: [],
+      makeupWorkdays: [],
+      rules: 'CN-statutory',
+      uncoveredYears: 'provisional',
+    };
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, provisional)).status).toBe(201);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name })).status).toBe(200);
+
+    await advanceTo(dec30.toMillis());
+    const shared = await api('POST', '/v1/opportunities', vendor, { partnerId, customerName: 'ACME', title: 'Year-end migration' });
+    expect(shared.status, JSON.stringify(shared.body)).toBe(201);
+    const sharedAt = Date.parse(shared.body.sharedAt);
+    // Wed 12-30 10:00 + 3: Thu 31 (1), Fri 01-01 New Year's Day by the rules, Sat, Sun, Mon 04 (2), Tue 05 (3).
+    expect(Date.parse(shared.body.acceptDeadline)).toBe(sharedAt + 6 * DAY);
+    expect(shared.body.deadlineExplanation).toMatchObject({ provisional: true, provisionalYears: [year + 1] });
+
+    // Published: New Year's Day and a bridge on Mon 01-04 (with a make-up Saturday 01-09) → Thu 31, Tue 05, Wed 06.
+    const official = await api('PUT', `/v1/calendars/${name}`, admin, {
+      ...provisional,
+      years: { first: year - 1, last: year + 1 },
+      holidays: [{ from: `${year + 1}-01-01`, to: `${year + 1}-01-04`, name: "New Year's Day" }],
+      makeupWorkdays: [{ date: `${year + 1}-01-09`, name: "New Year's Day" }],
+    });
+    expect(official.status, JSON.stringify(official.body)).toBe(200);
+    expect(official.body.changes).toMatchObject({ newlyCoveredYears: [year + 1] });
+    const moved = await eventually(async () => {
+      const o = (await api('GET', `/v1/opportunities/${shared.body.id}`, vendor)).body;
+      return Date.parse(o.acceptDeadline) === sharedAt + 7 * DAY ? o : undefined;
+    });
+    expect(moved.deadlineExplanation.provisional).toBeUndefined();
+    expect(moved.history.map((e: { type: string }) => e.type)).toEqual(['SHARED', 'DEADLINE_CHANGED']);
+    const told = await eventually(async () => {
+      const rows = await app.prisma.outbox.findMany({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } });
+      return rows.length === 1 ? rows[0] : undefined;
+    });
+    expect(told!.payload).toMatchObject({
+      partnerId,
+      deadline: 'acceptDeadline',
+      from: new Date(sharedAt + 6 * DAY).toISOString(),
+      to: new Date(sharedAt + 7 * DAY).toISOString(),
+    });
+    await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
+  });
+
+  it('a provisional deadline whose window holds no date the official schedule names is still counted again: the mark clears', async () => {
+    const name = `PROV2-${randomUUID().slice(0, 6)}`;
+    const partnerId = `P-prov2-${randomUUID().slice(0, 6)}`;
+    const jan6 = nextWednesdayDec30(await env.currentTimeMs()).plus({ days: 7 }); // Wed 6 January, 10:00
+    const year = jan6.year; // the unpublished year itself
+    const provisional: CalendarData = {
+      zone: 'Asia/Shanghai',
+      restWeekdays: [6, 7],
+      years: { first: year - 2, last: year - 1 },
+      holidays: [],
+      makeupWorkdays: [],
+      rules: 'CN-statutory',
+    };
+    expect((await api('PUT', `/v1/calendars/${name}`, admin, provisional)).status).toBe(201);
+    expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name })).status).toBe(200);
+    await advanceTo(jan6.toMillis());
+    const shared = await api('POST', '/v1/opportunities', vendor, { partnerId, customerName: 'ACME', title: 'January project' });
+    const sharedAt = Date.parse(shared.body.sharedAt);
+    // Wed 01-06 10:00 + 3: Thu 07, Fri 08, Mon 11 → Mon 01-11 10:00; no statutory day in between, but counted by rules.
+    expect(Date.parse(shared.body.acceptDeadline)).toBe(sharedAt + 5 * DAY);
+    expect(shared.body.deadlineExplanation).toMatchObject({ provisional: true, provisionalYears: [year] });
+
+    // Published, naming only a February holiday: no date of the window changed kind; the year itself is new.
+    const official = await api('PUT', `/v1/calendars/${name}`, admin, {
+      ...provisional,
+      years: { first: year - 2, last: year },
+      holidays: [{ from: `${year}-02-10`, to: `${year}-02-12`, name: 'Spring Festival' }],
+    });
+    expect(official.body.changes).toMatchObject({ newlyCoveredYears: [year] });
+    const confirmed = await eventually(async () => {
+      const o = (await api('GET', `/v1/opportunities/${shared.body.id}`, vendor)).body;
+      return o.history.length === 2 ? o : undefined;
+    });
+    expect(Date.parse(confirmed.acceptDeadline)).toBe(sharedAt + 5 * DAY);
+    expect(confirmed.deadlineExplanation.provisional).toBeUndefined();
+    expect(confirmed.history[1]).toMatchObject({ type: 'DEADLINE_CHANGED', note: expect.stringContaining('no longer provisional') });
+    await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
+    expect(await app.prisma.outbox.count({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } })).toBe(0);
   });
 });

@@ -54,13 +54,23 @@ describe('seeds', () => {
     expect(list.body.items.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['CN', 'SA']));
 
     const cn = await api('GET', '/v1/calendars/CN', staff);
-    expect(cn.body).toMatchObject({ name: 'CN', zone: 'Asia/Shanghai', restWeekdays: [6, 7], years: { first: 2025, last: 2026 }, changedBy: 'migration 0012' });
+    // Version 2 (migration 0018): the same data, with the statutory rules for the years not published.
+    expect(cn.body).toMatchObject({
+      name: 'CN',
+      version: 2,
+      zone: 'Asia/Shanghai',
+      restWeekdays: [6, 7],
+      years: { first: 2025, last: 2026 },
+      rules: 'CN-statutory',
+      uncoveredYears: 'provisional',
+      changedBy: 'migration 0018',
+    });
     expect(cn.headers.get('etag')).toBe(`"${cn.body.version}"`);
     expect(cn.body.holidays).toContainEqual({ from: '2026-02-15', to: '2026-02-23', name: 'Spring Festival' });
     expect(cn.body.makeupWorkdays).toContainEqual({ date: '2026-02-14', name: 'Spring Festival' });
 
     const sa = await api('GET', '/v1/calendars/SA', staff);
-    expect(sa.body).toMatchObject({ name: 'SA', zone: 'Asia/Riyadh', restWeekdays: [5, 6], years: { first: 2025, last: 2026 } });
+    expect(sa.body).toMatchObject({ name: 'SA', zone: 'Asia/Riyadh', restWeekdays: [5, 6], years: { first: 2025, last: 2026 }, rules: null, uncoveredYears: 'fail-closed' });
     expect(sa.body.holidays).toContainEqual({ from: '2026-03-19', to: '2026-03-24', name: 'Eid al-Fitr' });
   });
 
@@ -73,6 +83,59 @@ describe('seeds', () => {
     const noData = await api('GET', '/v1/calendars/SA/deadline?from=2027-03-03T06:00:00Z&workingDays=2', staff);
     expect(noData.status).toBe(422);
     expect(noData.body.type).toBe('urn:partnerflow:problem:calendar-year-not-covered');
+  });
+});
+
+describe('years not published yet (CN counts them with its statutory rules; SA refuses)', () => {
+  const deadline = async (name: string, from: string, workingDays: number) =>
+    api('GET', `/v1/calendars/${name}/deadline?from=${from}&workingDays=${workingDays}`, staff);
+
+  it("answers across 2027's New Year, lunar festivals and Qingming, provisionally", async () => {
+    // Wed 2026-12-30 10:00 + 3: Thu 31, [Fri 01-01 New Year's Day, Sat, Sun], Mon 04, Tue 05 → Tue 2027-01-05 10:00.
+    const newYear = await deadline('CN', '2026-12-30T02:00:00Z', 3);
+    expect(newYear.status, JSON.stringify(newYear.body)).toBe(200);
+    expect(newYear.body.deadline).toBe('2027-01-05T02:00:00.000Z');
+    expect(newYear.body.explanation).toMatchObject({ provisional: true, provisionalYears: [2027], provisionalNote: expect.stringContaining('2027') });
+    // Thu 2027-02-04 10:00 + 3: Fri 05 (lunar New Year's Eve), Sat 06 (lunar 1/1), Sun 07, Mon 08 (lunar 1/3), Tue 09 and
+    // Wed 10 (substitutes for the weekend days) off → Thu 11, Fri 12, Mon 15 → Mon 2027-02-15 10:00.
+    const spring = await deadline('CN', '2027-02-04T02:00:00Z', 3);
+    expect(spring.body.deadline).toBe('2027-02-15T02:00:00.000Z');
+    expect(spring.body.explanation.skippedDays.filter((d: { reason: string }) => d.reason === 'HOLIDAY').map((d: { date: string }) => d.date)).toEqual([
+      '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10',
+    ]);
+    // Fri 2027-04-02 10:00 + 1: Sat, Sun, Mon 04-05 Qingming → Tue 2027-04-06 10:00.
+    expect((await deadline('CN', '2027-04-02T02:00:00Z', 1)).body.deadline).toBe('2027-04-06T02:00:00.000Z');
+    // Tue 2027-06-08 10:00 + 1: Wed 06-09 Dragon Boat → Thu 06-10; Tue 2027-09-14 + 1: Wed 09-15 Mid-autumn → Thu 09-16.
+    expect((await deadline('CN', '2027-06-08T02:00:00Z', 1)).body.deadline).toBe('2027-06-10T02:00:00.000Z');
+    expect((await deadline('CN', '2027-09-14T02:00:00Z', 1)).body.deadline).toBe('2027-09-16T02:00:00.000Z');
+    // Inside the published years: no mark.
+    expect((await deadline('CN', '2026-12-01T02:00:00Z', 3)).body.explanation).not.toHaveProperty('provisional');
+    // SA has no rules: fail-closed, as before.
+    const sa = await deadline('SA', '2026-12-30T06:00:00Z', 3);
+    expect(sa.status).toBe(422);
+    expect(sa.body.type).toBe('urn:partnerflow:problem:calendar-year-not-covered');
+  });
+
+  it("GET /v1/calendars says each calendar's next year: provisional for CN, missing for SA, published for a covered one", async () => {
+    const nextYear = DateTime.now().setZone('Asia/Shanghai').year + 1;
+    const items = (await api('GET', '/v1/calendars', staff)).body.items as { name: string; nextYear: { year: number; status: string; warning: string | null } }[];
+    const of = (name: string) => items.find((c) => c.name === name)!.nextYear;
+    expect(of('CN')).toMatchObject({ year: nextYear, status: 'provisional' });
+    expect(of('SA')).toMatchObject({ status: 'missing' });
+    // The warning (from CALENDAR_WARN_FROM, default 11-01) is pinned in test/statutory-holidays.test.ts at fixed dates.
+    const warned = DateTime.now().setZone('Asia/Shanghai').toFormat('MM-dd') >= '11-01';
+    expect(of('CN').warning === null).toBe(!warned);
+  });
+
+  it('refuses unknown rules, and a provisional policy without rules, naming the field; nothing stored', async () => {
+    const name = unique('RULES');
+    const unknownRules = await api('PUT', `/v1/calendars/${name}`, admin, { ...riyadh(), rules: 'XX-statutory' });
+    expect(unknownRules.status).toBe(422);
+    expect(unknownRules.body.errors).toContainEqual({ field: 'rules', message: expect.stringContaining('CN-statutory') });
+    const noRules = await api('PUT', `/v1/calendars/${name}`, admin, { ...riyadh(), uncoveredYears: 'provisional' });
+    expect(noRules.status).toBe(422);
+    expect(noRules.body.errors).toContainEqual({ field: 'uncoveredYears', message: expect.any(String) });
+    expect(await stored(name)).toEqual({ calendars: 0, versions: 0 });
   });
 });
 

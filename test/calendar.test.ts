@@ -313,6 +313,8 @@ describe('calendar versions: changedDates', () => {
       everyDate: false,
       years: { from: { first: 2026, last: 2026 }, to: { first: 2026, last: 2027 } },
       dates: [{ date: '2027-01-01', from: 'NOT_COVERED', to: 'HOLIDAY' }],
+      // Every deadline touching 2027 was provisional (or refused): all of it is counted again.
+      newlyCoveredYears: [2027],
     });
   });
 

@@ -11,7 +11,7 @@ import type { BusinessCalendar } from '../domain/calendar.js';
 import { certificationWorkflowId } from '../workflows/certification.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'certification-api-test';
@@ -61,9 +61,9 @@ async function setup() {
 
 /** What ROLE_CONSULTING needs: 3 full-time experts, one of them a CLOUD_EXPERT. */
 async function qualify(partnerId: string) {
-  await insertExpert(app.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' });
-  await insertExpert(app.prisma, partnerId, { employeeId: 'E2' });
-  await insertExpert(app.prisma, partnerId, { employeeId: 'E3' });
+  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
+  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E2' }));
+  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E3' }));
 }
 
 const upload = (id: string, token: string, bytes: Buffer, type = 'application/pdf', fileName = 'cases.pdf') =>

@@ -3,7 +3,7 @@
  * PostgreSQL: approval and the certificate's life (reminders, expiry), rejection, supplements (in time, timed out),
  * review-SLA escalation, renewal, prerequisites and materials refusals, partner isolation; reviewDueAt and
  * supplementDeadline recomputed when the partner's calendar changes (recomputeDeadline, and through
- * calendarChangeWorkflow).
+ * calendarChangeWorkflow), also into a year whose holiday schedule is not published (provisional, then re-timed).
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -31,8 +31,10 @@ import {
   supplement,
 } from '../workflows/certification.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
+import { DeadlineProvisional } from '../workflows/search-attributes.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
+import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear } from './support/provisional.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
@@ -59,9 +61,9 @@ const KINDS = ['CASE_STUDIES', 'TEAM_ROSTER'];
 
 /** What ROLE_CONSULTING needs: 3 full-time experts, one of them a CLOUD_EXPERT. */
 async function qualify(partnerId: string) {
-  await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' });
-  await insertExpert(prisma, partnerId, { employeeId: 'E2' });
-  await insertExpert(prisma, partnerId, { employeeId: 'E3' });
+  await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
+  await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E2' }));
+  await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E3' }));
 }
 
 async function start(partnerId: string, extra: Partial<CertificationInput> = {}, renewedCertificate?: RenewedCertificate) {
@@ -105,6 +107,7 @@ const refused = (promise: Promise<unknown>) => promise.then(() => ({ type: 'acce
 const events = async (applicationId: string) =>
   (await prisma.certificationEvent.findMany({ where: { applicationId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 const outbox = (topic: string, aggregateId: string) => prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: { dueAt: 'asc' } });
+const DAY = 24 * 3600 * 1000;
 const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
 const startOfLocalDay = (isoDate: string, days: number) => DateTime.fromISO(isoDate, { zone: ZONE }).plus({ days }).toMillis();
 
@@ -112,6 +115,83 @@ async function recordHistory(handle: WorkflowHandle, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
 }
+
+// First in the file: its clock jump to 24 December comes before other tests leave workflows (and terminations) behind.
+describe('review and supplement deadlines reaching into a year whose holiday schedule is not published', () => {
+  const row = (id: string) => prisma.certificationApplication.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
+  const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
+  const eventCount = (id: string, count: number) =>
+    eventually(async () => {
+      const r = await row(id);
+      return r.events.length === count ? r : undefined;
+    });
+
+  it('are provisional (history, query, Web UI); the official year re-times them: a confirmed reviewDueAt clears its mark, a moved supplementDeadline is announced', async () => {
+    const dec24 = nextThursdayDec24(await env.currentTimeMs());
+    const [year, next] = [dec24.year, dec24.year + 1];
+    calendar = cnCalendar(year - 1, year); // next year not published: counted with CN's statutory rules
+    try {
+      await advanceTo(dec24.toMillis());
+      const reviewed = await inReview();
+      const supplementing = await inReview();
+      const requested = await supplementing.handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'more' }] });
+      // Instants count from the round's start or the request (Thu 12-24 10:00 and the seconds the test took); no DST.
+      const at = (from: string, days: number) => new Date(Date.parse(from) + days * DAY).toISOString();
+      // Thu 12-24 + 10 working days: Fri 25 (1), Mon 28–Thu 31 (2–5), Fri 01-01 New Year's Day (statutory), Mon 04–Fri 08
+      // (6–10) → Fri 01-08, 15 days on.
+      const reviewDueAt = at(reviewed.snapshot.reviewStartedAt!, 15);
+      const supplementDeadline = at(requested.supplementRequestedAt!, 15);
+      expect(reviewed.snapshot).toMatchObject({ status: 'IN_REVIEW', reviewDueAt, deadlineProvisional: true, provisionalYears: [next] });
+      expect(requested).toMatchObject({ status: 'SUPPLEMENT_REQUESTED', supplementDeadline, deadlineProvisional: true, provisionalYears: [next] });
+      for (const [{ events }, type] of [[await row(reviewed.applicationId), 'REVIEW_STARTED'], [await row(supplementing.applicationId), 'SUPPLEMENT_REQUESTED']] as const) {
+        expect(events.find((e) => e.type === type)!.data).toMatchObject({
+          explanation: {
+            provisional: true,
+            provisionalYears: [next],
+            provisionalNote: expect.stringContaining('may move'),
+            skippedDays: expect.arrayContaining([{ date: `${next}-01-01`, reason: 'HOLIDAY', name: "New Year's Day (provisional)" }]),
+          },
+        });
+      }
+      for (const { handle } of [reviewed, supplementing]) expect(await provisionalAttribute(handle)).toBe(true);
+
+      // The official year says what the rules said: reviewDueAt stands, its mark clears, nothing is sent.
+      calendar = officialNextYear(year);
+      await reviewed.handle.signal(recomputeDeadline, { reason: `calendar CN: ${next} published`, calendar: 'CN', version: 3 });
+      const confirmed = await eventCount(reviewed.applicationId, 6); // CREATED, 2 × MATERIAL_SET, SUBMITTED, REVIEW_STARTED, DEADLINE_CHANGED
+      expect(confirmed.reviewDueAt!.toISOString()).toBe(reviewDueAt);
+      expect(confirmed.events[5]).toMatchObject({ type: 'DEADLINE_CHANGED', data: { deadline: 'reviewDueAt', from: reviewDueAt, to: reviewDueAt } });
+      expect(confirmed.events[5]!.note).toContain('no longer provisional');
+      expect(confirmed.events[5]!.data).not.toHaveProperty('explanation.provisional');
+      expect(await deadlineChangedMessages(prisma, reviewed.applicationId)).toEqual([]);
+      expect(await provisionalAttribute(reviewed.handle)).toBe(false);
+      expect(await reviewed.handle.query(getCertification)).not.toHaveProperty('deadlineProvisional');
+
+      // The official year adds a bridge day (Mon 01-04): Fri 25 (1), 28–31 (2–5), Tue 05–Fri 08 (6–9), Mon 11 (10) → Mon 01-11, 18 days on.
+      calendar = officialNextYear(year, { bridge: true });
+      await supplementing.handle.signal(recomputeDeadline, { reason: `calendar CN: ${next} published`, calendar: 'CN', version: 3 });
+      const moved = await eventCount(supplementing.applicationId, 7); // … SUPPLEMENT_REQUESTED, DEADLINE_CHANGED
+      const to = at(requested.supplementRequestedAt!, 18);
+      expect(moved.supplementDeadline!.toISOString()).toBe(to);
+      expect(moved.events[6]).toMatchObject({ type: 'DEADLINE_CHANGED', data: { deadline: 'supplementDeadline', from: supplementDeadline, to } });
+      const [message, ...more] = await eventually(async () => {
+        const rows = await deadlineChangedMessages(prisma, supplementing.applicationId);
+        return rows.length ? rows : undefined;
+      });
+      expect(more).toEqual([]);
+      expect(message).toMatchObject({
+        topic: 'certification.deadline-changed',
+        payload: { applicationId: supplementing.applicationId, partnerId: supplementing.partnerId, deadline: 'supplementDeadline', from: supplementDeadline, to, reason: `calendar CN: ${next} published` },
+      });
+      expect(message!.payload).not.toHaveProperty('deadlineProvisional');
+      expect(await provisionalAttribute(supplementing.handle)).toBe(false);
+      expect(await supplementing.handle.query(getCertification)).toMatchObject({ supplementDeadline: to });
+      expect(await supplementing.handle.query(getCertification)).not.toHaveProperty('deadlineProvisional');
+    } finally {
+      calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+});
 
 describe('certification workflow', () => {
   it('refuses to submit with materials missing, listing every missing kind, and unknown kinds', async () => {
@@ -150,10 +230,10 @@ describe('certification workflow', () => {
     expect(await handle.query(getCertification)).toMatchObject({ status: 'DRAFT', seq: 3 });
     expect(await events(snapshot.applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET']);
 
-    await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT', fullTime: false });
+    await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT', fullTime: false }));
     const partly = await refused(handle.executeUpdate(submit, { args: [{ actor }] }));
     expect(partly.details).toEqual([[{ description: 'at least 3 full-time experts registered', required: 3, actual: 0 }]]);
-    for (const id of ['E2', 'E3', 'E4']) await insertExpert(prisma, partnerId, { employeeId: id });
+    for (const id of ['E2', 'E3', 'E4']) await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: id }));
     const submitted = await handle.executeUpdate(submit, { args: [{ actor }] });
     expect(submitted).toMatchObject({ status: 'IN_REVIEW', reviewRound: 1, seq: 5 });
     expect(submitted.reviewDueAt).toBe(calendar.addWorkingDays(new Date(submitted.submittedAt!), 10).deadline.toISOString());
@@ -368,7 +448,6 @@ describe('certification workflow', () => {
 });
 
 describe('certification deadlines follow the calendar', () => {
-  const DAY = 24 * 3600 * 1000;
   const row = (id: string) => prisma.certificationApplication.findUniqueOrThrow({ where: { id } });
   const lastEvent = (applicationId: string) => prisma.certificationEvent.findFirstOrThrow({ where: { applicationId }, orderBy: { seq: 'desc' } });
   const processDeadline = async (handle: WorkflowHandle) => ((await handle.describe()).searchAttributes.ProcessDeadline?.[0] as Date | undefined)?.getTime();

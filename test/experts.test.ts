@@ -2,14 +2,15 @@
  * The experts registry on the real stack (API + worker + Temporal dev server + PostgreSQL): register, list,
  * change and deactivate experts; validation names the field; the employee id is unique per partner; every change
  * appends a history row; partners stay inside their own partner; creating POSTs are idempotent; refusals change
- * nothing.
+ * nothing; registeredOn is the server's stamp. Attestation: test/expert-attestation.test.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, fixedCalendar } from './support/calendar.js';
+import { testCalendar, fixedCalendar, ZONE } from './support/calendar.js';
 import { devServerEnv } from './support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -40,7 +41,6 @@ const alice = {
   name: 'Alice Zhang',
   fullTime: true,
   fullTimeSince: '2025-01-01',
-  registeredOn: '2025-01-15',
   certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
 };
 
@@ -66,11 +66,13 @@ describe('experts', () => {
     const { owner, base } = await organization();
     const created = await api('POST', base, owner, alice);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ ...alice, active: true });
+    expect(created.body).toMatchObject({ ...alice, active: true, attested: { fullTime: null, certifications: [] } });
+    const today = DateTime.now().setZone(ZONE);
+    expect([today.minus({ minutes: 1 }).toISODate(), today.toISODate()]).toContain(created.body.registeredOn); // stamped by the server
     expect(created.headers.get('location')).toBe(`${base}/${created.body.id}`);
     const id = created.body.id as string;
 
-    const second = await api('POST', base, owner, { employeeId: 'E-002', name: 'Bob Li', fullTime: false, registeredOn: '2026-02-01' });
+    const second = await api('POST', base, owner, { employeeId: 'E-002', name: 'Bob Li', fullTime: false });
     expect(second.status, JSON.stringify(second.body)).toBe(201);
     expect(second.body).toMatchObject({ fullTime: false, fullTimeSince: null, certifications: [] });
 
@@ -135,6 +137,7 @@ describe('experts', () => {
       [{ ...alice, certifications: [{ type: 'CLOUD_EXPERT', validFrom: '2025-12-31', validTo: '2025-01-01' }] }, 'certifications.0.validTo'],
       [{ ...alice, certifications: [{ type: 'CLOUD_EXPERT', validFrom: '2025-01-01' }] }, 'certifications.0.validTo'],
       [{ ...alice, salary: 1 }, 'salary'],
+      [{ ...alice, registeredOn: '2020-01-15' }, 'registeredOn'], // a valid date too: the server stamps it, the partner does not say it
     ];
     for (const [body, field] of cases) {
       const res = await api('POST', base, owner, body);
@@ -205,7 +208,7 @@ describe('experts', () => {
 
   it('refused changes change nothing', async () => {
     const { owner, base } = await organization();
-    const bob = (await api('POST', base, owner, { employeeId: 'E-002', name: 'Bob Li', fullTime: false, registeredOn: '2026-02-01' })).body;
+    const bob = (await api('POST', base, owner, { employeeId: 'E-002', name: 'Bob Li', fullTime: false })).body;
     const before = await snapshotDb();
     // fullTimeSince alone for a part-time expert: 422, nothing written
     expectProblem(await api('PATCH', `${base}/${bob.id}`, owner, { fullTimeSince: '2026-03-01' }), 422, 'not-full-time');

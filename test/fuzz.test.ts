@@ -15,13 +15,14 @@ import type { z } from 'zod';
 import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/http.js';
 import { can, type Role, signToken } from '../domain/auth.js';
+import { defaultQuotas } from '../platform/config.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { INCENTIVE_STATUSES, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../workflows/opportunity.js';
 import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import {
   badPathSegment,
   cursorLike,
@@ -93,8 +94,12 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
     name: 'Fuzz expert',
     fullTime: true,
     fullTimeSince: '2025-01-01',
-    registeredOn: '2025-01-01',
     certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
+  },
+  // The fixture expert's facts as support/experts.ts insertExpert registers them (attested already: a success changes nothing).
+  'POST /v1/partners/:partnerId/experts/:expertId/attestation': {
+    fullTimeSince: '2020-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2020-01-01', validTo: '2099-12-31' }],
   },
   // The incentive fixtures have one line: the fixture expert at the CLOUD_PROFESSIONAL rate.
   'POST /v1/incentives/:id/verify': { headcount: 1, totalMinor: 100000, materials: [FIXTURE_MATERIAL] },
@@ -123,6 +128,7 @@ const VALID_BODY: Record<string, Record<string, unknown>> = {
   'PUT /v1/partners/:partnerId/calendar': { name: 'SA' },
   // A closed port: a redelivery fails at once and nothing leaves the machine.
   'POST /v1/webhooks': { url: FUZZ_HOOK_URL, events: ['incentive.reminder'] },
+  'PATCH /v1/webhooks/:id': { active: true },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -215,12 +221,9 @@ async function makeFixtures(): Promise<Fixtures> {
   expect(member.status).toBe(201);
   const role = await call(app.base, 'POST', `/v1/partners/${partnerId}/roles`, partner, { name: 'Fuzz target', permissions: ['opportunity.read'] });
   expect(role.status).toBe(201);
-  const expert = await call(app.base, 'POST', `/v1/partners/${partnerId}/experts`, partner, {
-    ...VALID_BODY['POST /v1/partners/:partnerId/experts'],
-    employeeId: 'fuzz-target', // not the known-good body's: a valid POST then succeeds
-  });
-  expect(expert.status).toBe(201);
-  const expertId = expert.body.id as string;
+  // Registered long before the incentive months (through the API registeredOn would be today), attested by the vendor;
+  // not the known-good body's employee id: a valid POST then succeeds.
+  const expertId = await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'fuzz-target' }));
   const incentive = async (period: string) => {
     await env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue: TASK_QUEUE, args: [{ partnerId, period }] });
     const id = `${partnerId}-${period}`;
@@ -236,7 +239,7 @@ async function makeFixtures(): Promise<Fixtures> {
   const objected = await call(app.base, 'POST', `/v1/incentives/${objectedIncentive.id}/objections`, partner, { lines: [{ expertId, reason: 'fixture' }] });
   expect(objected.status).toBe(200);
   // A second CLOUD_PROFESSIONAL expert for the certification prerequisites, once the incentives' lines are fixed.
-  await insertExpert(app.prisma, partnerId, { employeeId: 'fuzz-certification' });
+  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'fuzz-certification' }));
   const reviewer = await tokenFor(['vendor_reviewer']);
   const certification = async (state: 'DRAFT' | 'IN_REVIEW' | 'APPROVED') => {
     const ok = async (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => {
@@ -760,7 +763,14 @@ beforeAll(async () => {
   env = await devServerEnv();
   calendar = testCalendar(Date.now());
   // FUZZ_HOOK_URL is on 127.0.0.1: private webhook targets allowed.
-  app = await startApp(env, { taskQueue: TASK_QUEUE, calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true });
+  // …on port 9 (WEBHOOK_ALLOWED_PORTS); every fixture set registers one more endpoint: no webhook quota in the way.
+  app = await startApp(env, {
+    taskQueue: TASK_QUEUE,
+    calendarFor: fixedCalendar(() => calendar),
+    webhookAllowPrivateTargets: true,
+    webhookAllowedPorts: [9],
+    quotas: { ...defaultQuotas, webhookEndpoints: 1000 },
+  });
   vendor = await tokenFor(['vendor_staff']);
   mounted = new Set(
     routesOf({ temporal: env.client, prisma: app.prisma, taskQueue: TASK_QUEUE, jwtSecret: JWT_SECRET, logger: pino({ level: 'silent' }), calendarFor: fixedCalendar(() => calendar) }).map(keyOf),

@@ -14,6 +14,7 @@ import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'incentive-api-test';
@@ -61,17 +62,9 @@ async function partnerWithExperts() {
   const partnerId = `P-ia-${randomUUID().slice(0, 8)}`;
   const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
   const expertIds: string[] = [];
-  for (const [employeeId, type] of [['E1', 'CLOUD_PROFESSIONAL'], ['E2', 'CLOUD_EXPERT'], ['E3', 'CLOUD_ASSOCIATE']] as const) {
-    const res = await api('POST', `/v1/partners/${partnerId}/experts`, owner, {
-      employeeId,
-      name: `Expert ${employeeId}`,
-      fullTime: true,
-      fullTimeSince: '2020-01-01',
-      registeredOn: '2020-01-01',
-      certifications: [{ type, validFrom: '2020-01-01', validTo: '2099-12-31' }],
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expertIds.push(res.body.id as string);
+  // Registered long before the month (registeredOn is the server's stamp through the API), attested by the vendor.
+  for (const [employeeId, certification] of [['E1', 'CLOUD_PROFESSIONAL'], ['E2', 'CLOUD_EXPERT'], ['E3', 'CLOUD_ASSOCIATE']] as const) {
+    expertIds.push(await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId, certification })));
   }
   return { partnerId, owner, finance: await tokenFor(['partner_finance'], partnerId, `${partnerId}-finance`), experts: expertIds };
 }

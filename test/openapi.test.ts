@@ -14,7 +14,7 @@ import type { RouteDef } from '../api/http.js';
 import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/openapi.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { call, type Call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
 import { devServerEnv, timeSkippingEnv } from './support/temporal.js';
@@ -43,7 +43,7 @@ beforeAll(async () => {
   [devEnv, tsEnv] = await Promise.all([devServerEnv(), timeSkippingEnv()]);
   const [normal, skipping] = await Promise.all([
     // The webhook test registers a URL on 127.0.0.1 here; the time-skipping app keeps the default and refuses it (422).
-    startApp(devEnv, { taskQueue: 'openapi', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true }),
+    startApp(devEnv, { taskQueue: 'openapi', calendarFor: fixedCalendar(() => calendar), webhookAllowPrivateTargets: true, webhookAllowedPorts: [9] }),
     startApp(tsEnv, { taskQueue: 'openapi-ts', calendarFor: fixedCalendar(() => calendar), timeSkipping: tsEnv.connection }),
   ]);
   apps = { normal, 'time-skipping': skipping };
@@ -190,7 +190,11 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 200);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-09-28T02:00:00Z&workingDays=10', vendor), 200); // over a holiday
     expectStatus(await n('GET', '/v1/calendars/XX/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 404);
-    expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor), 422);
+    // CN counts unpublished years provisionally with its statutory rules; SA (fail-closed) refuses them.
+    const provisional = await n('GET', '/v1/calendars/CN/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor);
+    expectStatus(provisional, 200);
+    expect(provisional.body.explanation).toMatchObject({ provisional: true, provisionalYears: [2031] });
+    expectStatus(await n('GET', '/v1/calendars/SA/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor), 422);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=yesterday&workingDays=3', vendor), 400);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3'), 401);
   });
@@ -330,7 +334,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `${base}/members`, self), 403);
   });
 
-  it('experts: list, register, change — successes and refusals', async () => {
+  it('experts: list, register, change, attest — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();
     const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
@@ -341,13 +345,20 @@ describe('contract: real answers match the document', () => {
       name: 'OA expert',
       fullTime: true,
       fullTimeSince: '2025-01-01',
-      registeredOn: '2025-01-01',
       certifications: [{ type: 'CLOUD_EXPERT', validFrom: '2025-01-01', validTo: '2027-12-31' }],
     };
     const created = await n('POST', base, owner, expert, { 'Idempotency-Key': randomUUID() });
     expectStatus(created, 201);
     const id = created.body.id as string;
-    expectStatus(await n('POST', base, owner, { employeeId: 'OA-2', name: 'Part-timer', fullTime: false, registeredOn: '2026-01-01' }), 201);
+    expectStatus(await n('POST', base, owner, { employeeId: 'OA-2', name: 'Part-timer', fullTime: false }), 201);
+    expectStatus(await n('POST', base, owner, { ...expert, employeeId: 'OA-5', registeredOn: '2020-01-01' }), 400); // stamped by the server
+    const attester = await tokenFor(['vendor_ecosystem_manager']);
+    const facts = { fullTimeSince: expert.fullTimeSince, certifications: expert.certifications };
+    expectStatus(await n('POST', `${base}/${id}/attestation`, attester, facts), 200);
+    expectStatus(await n('POST', `${base}/${id}/attestation`, attester, { fullTimeSince: '2024-01-01' }), 409);
+    expectStatus(await n('POST', `${base}/${id}/attestation`, attester, {}), 400);
+    expectStatus(await n('POST', `${base}/${id}/attestation`, owner, facts), 403);
+    expectStatus(await n('POST', `/v1/partners/${newPartner()}/experts/${id}/attestation`, attester, facts), 404);
     expectStatus(await n('POST', base, owner, expert), 409);
     expectStatus(await n('POST', base, owner, { ...expert, employeeId: 'OA-3', certifications: [{ type: 'NOPE', validFrom: '2025-01-01', validTo: '2025-02-01' }] }), 400);
     expectStatus(await n('POST', base, other, { ...expert, employeeId: 'OA-4' }), 404);
@@ -380,15 +391,8 @@ describe('contract: real answers match the document', () => {
     const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
     const other = await tokenFor(['partner_admin'], newPartner());
     const vendorAdmin = await tokenFor(['vendor_admin']);
-    const expert = await n('POST', `/v1/partners/${partnerId}/experts`, owner, {
-      employeeId: 'OA-1',
-      name: 'OA expert',
-      fullTime: true,
-      fullTimeSince: '2025-01-01',
-      registeredOn: '2025-01-01',
-      certifications: [{ type: 'CLOUD_EXPERT', validFrom: '2025-01-01', validTo: '2027-12-31' }],
-    });
-    expectStatus(expert, 201);
+    // Registered long before the month (through the API registeredOn would be today), attested by the vendor.
+    const expert = { body: { id: await attestExpert(apps.normal.prisma, partnerId, await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'OA-1', certification: 'CLOUD_EXPERT' })) } };
     const period = '2025-06';
     await devEnv.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue: 'openapi', args: [{ partnerId, period }] });
     const id = `${partnerId}-${period}`;
@@ -472,9 +476,9 @@ describe('contract: real answers match the document', () => {
       200,
     );
     expectStatus(await n('POST', `${base}/submit`, owner), 422); // prerequisites unmet
-    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' });
-    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E2' });
-    await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E3' });
+    await attestExpert(apps.normal.prisma, partnerId, await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
+    await attestExpert(apps.normal.prisma, partnerId, await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E2' }));
+    await attestExpert(apps.normal.prisma, partnerId, await insertExpert(apps.normal.prisma, partnerId, { employeeId: 'E3' }));
     expectStatus(await n('POST', `${base}/submit`, owner), 200);
     expectStatus(await n('POST', `${base}/submit`, owner), 409);
     expectStatus(await n('POST', `${base}/review`, reviewer, { decision: 'REQUEST_SUPPLEMENT' }), 400);
@@ -555,7 +559,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `${base}/apply`, owner), 422); // requirements unmet, every one listed
     expectStatus(await n('POST', `${base}/apply`, other), 404);
     expectStatus(await n('POST', `${base}/files`, owner, PDF, pdfHeaders), 409); // not applied yet
-    for (const employeeId of ['E1', 'E2']) await insertExpert(apps.normal.prisma, partnerId, { employeeId });
+    for (const employeeId of ['E1', 'E2']) await attestExpert(apps.normal.prisma, partnerId, await insertExpert(apps.normal.prisma, partnerId, { employeeId }));
     const certificateId = randomUUID();
     const at = new Date();
     await apps.normal.prisma.certificationApplication.create({
@@ -622,6 +626,9 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('DELETE', base, other), 404);
     expectStatus(await n('DELETE', base, owner), 200);
     expectStatus(await n('POST', `${base}/rotate-secret`, owner), 409);
+    expectStatus(await n('PATCH', base, owner, { active: 'yes' }), 400);
+    expectStatus(await n('PATCH', base, other, { active: true }), 404);
+    expectStatus(await n('PATCH', base, owner, { active: true }), 200);
   });
 
   it('time-skipping mode: clock advance and its document', async () => {

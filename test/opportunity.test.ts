@@ -271,11 +271,16 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
     await eventually(async () => ((await outbox(opportunityId)).length === 1 ? true : undefined));
     calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 5 }))] }); // Wednesday: deadline Thursday, reminder still Tuesday
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
-    const messages = await eventually(async () => ((await outbox(opportunityId)).length === 2 ? outbox(opportunityId) : undefined));
+    // The move itself is announced (opportunity.deadline-changed), then the reminder for the new date.
+    const messages = await eventually(async () => ((await outbox(opportunityId)).length === 3 ? outbox(opportunityId) : undefined));
     expect(await env.currentTimeMs()).toBeLessThan(at(4) + 60_000); // at once: no timer waited for
-    expect(messages.map((m) => [m.topic, m.dueAt.getTime(), (m.payload as { acceptDeadline: string }).acceptDeadline])).toEqual([
+    const reminders = messages.filter((m) => m.topic === 'opportunity.accept-reminder');
+    expect(reminders.map((m) => [m.topic, m.dueAt.getTime(), (m.payload as { acceptDeadline: string }).acceptDeadline])).toEqual([
       ['opportunity.accept-reminder', at(4), new Date(at(5)).toISOString()],
       ['opportunity.accept-reminder', at(4), new Date(at(6)).toISOString()],
+    ]);
+    expect(messages.filter((m) => m.topic === 'opportunity.deadline-changed').map((m) => m.payload)).toEqual([
+      expect.objectContaining({ opportunityId, deadline: 'acceptDeadline', from: new Date(at(5)).toISOString(), to: new Date(at(6)).toISOString() }),
     ]);
     expect((await handle.result()).status).toBe('EXPIRED');
     expect((await dbState(opportunityId)).row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(6));

@@ -13,7 +13,7 @@ import type { BusinessCalendar } from '../domain/calendar.js';
 import { pathReviewWorkflowId } from '../workflows/path-review-contract.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
 
@@ -142,7 +142,7 @@ describe('path review API', () => {
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/apply`, sales1), 403);
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/files`, owner1, PDF, pdf), 409, 'not-editable');
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/submit`, owner1), 409, 'not-applied');
-    for (const employeeId of ['E1', 'E2']) await insertExpert(app.prisma, p1, { employeeId });
+    for (const employeeId of ['E1', 'E2']) await attestExpert(app.prisma, p1, await insertExpert(app.prisma, p1, { employeeId }));
     await insertCertificate(p1);
     const applied = await api('POST', `/v1/path-reviews/${r1}/apply`, owner1);
     expectOk(applied);

@@ -31,7 +31,7 @@ import { pathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
 import { pathReviewCycleWorkflowId } from '../workflows/path-review-contract.js';
 import { PathId, ReviewYear } from '../workflows/search-attributes.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
@@ -78,7 +78,7 @@ async function insertCertificate(partnerId: string, type: 'ADVANCED_CLOUD_SOFTWA
 
 /** Everything the level needs: SOFTWARE ADVANCED (2 software certificates, 3 CLOUD_PROFESSIONAL experts) or CONSULTING_SI MEMBER. */
 async function qualify(partnerId: string, pathId: 'SOFTWARE' | 'CONSULTING_SI') {
-  for (const employeeId of ['E1', 'E2', 'E3']) await insertExpert(prisma, partnerId, { employeeId });
+  for (const employeeId of ['E1', 'E2', 'E3']) await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId }));
   if (pathId === 'SOFTWARE') for (let i = 0; i < 2; i++) await insertCertificate(partnerId, 'ADVANCED_CLOUD_SOFTWARE');
   else await insertCertificate(partnerId, 'ROLE_CONSULTING');
 }
@@ -164,8 +164,8 @@ describe('path review workflow', () => {
     expect(error.message).toMatch(/ADVANCED_CLOUD_SOFTWARE certificate \(required 1, actual 0\); at least 2 full-time experts registered \(required 2, actual 0\)/);
     expect(await handle.query(getPathReview)).toMatchObject({ status: 'OPEN', seq: 1 });
 
-    await insertExpert(prisma, partnerId, { employeeId: 'E1' });
-    await insertExpert(prisma, partnerId, { employeeId: 'E2' });
+    await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E1' }));
+    await attestExpert(prisma, partnerId, await insertExpert(prisma, partnerId, { employeeId: 'E2' }));
     expect((await refused(handle.executeUpdate(apply, { args: [{ actor }] }))).details).toEqual([
       [{ description: 'at least 1 active ADVANCED_CLOUD_SOFTWARE certificate', required: 1, actual: 0 }],
     ]);

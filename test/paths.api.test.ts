@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
-import { insertExpert } from './support/experts.js';
+import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'paths-api-test';
@@ -183,8 +183,8 @@ describe('development paths API', () => {
     expect(preview.body.items[0].requirement).toEqual({ kind: 'ACTIVE_CERTIFICATES', category: 'ADVANCED_CLOUD_SOFTWARE', min: 1 });
 
     expectOk(await api('PUT', `${base}/SOFTWARE`, manager, { level: 'CERTIFIED' }));
-    await insertExpert(app.prisma, partnerId, { employeeId: 'E1' });
-    await insertExpert(app.prisma, partnerId, { employeeId: 'E2' });
+    await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E1' }));
+    await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E2' }));
     await insertCertificate(partnerId, { validFrom: '2020-01-01', validTo: '2021-12-31' }); // expired: does not count
     const half = await api('GET', requirements, owner);
     expectOk(half);

@@ -11,7 +11,7 @@
  * the test sees its end without waiting a day.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
@@ -23,6 +23,7 @@ import { appDepsFor, call, type Call, startApp, tokenFor } from './support/app.j
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
+import { type Received, type Receiver, startReceiver, windowReminderEmitter } from './support/webhook-receiver.js';
 
 const taskQueue = 'webhooks-test';
 const strictQueue = 'webhooks-test-strict';
@@ -41,43 +42,24 @@ const GRACE_MS = 500;
 let graceApi: Server;
 let graceBase: string;
 
-// ── the receiver: one server, one behaviour per path ────────────────────────────────────────────────────────────
-type Received = { headers: IncomingMessage['headers']; body: string };
-type Behaviour = (attempt: number) => number | Promise<number>;
-const behaviours = new Map<string, Behaviour>();
-const received = new Map<string, Received[]>();
-let receiver: Server;
+// ── the receiver (support/webhook-receiver.ts): one server, one behaviour per path ─────────────────────────────────
+let receiver: Receiver;
 let receiverBase: string;
-
-function handle(req: IncomingMessage, res: ServerResponse) {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', async () => {
-    const path = req.url ?? '/';
-    const list = received.get(path) ?? [];
-    list.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-    received.set(path, list);
-    const status = await (behaviours.get(path) ?? (() => 404))(list.length);
-    res.writeHead(status).end();
-  });
-}
-
-/** A receiver path answering `behaviour(n)` to its n-th request. */
-function hook(behaviour: Behaviour): { url: string; path: string } {
-  const path = `/hook/${randomUUID().slice(0, 8)}`;
-  behaviours.set(path, behaviour);
-  return { url: receiverBase + path, path };
-}
+let received: Receiver['received'];
+const hook: Receiver['hook'] = (behaviour) => receiver.hook(behaviour);
 
 beforeAll(async () => {
-  receiver = createServer(handle);
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverBase = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  receiver = await startReceiver();
+  ({ base: receiverBase, received } = receiver);
   env = await timeSkippingEnv();
   const calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY, webhookAllowPrivateTargets: true });
-  strict = await startApp(env, { taskQueue: strictQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY });
+  // The receiver's port is allowed beside 80 and 443 (WEBHOOK_ALLOWED_PORTS), in both apps: the address rule is what
+  // `strict` tests.
+  const webhookAllowedPorts = [80, 443, receiver.port];
+  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY, webhookAllowPrivateTargets: true, webhookAllowedPorts });
+  strict = await startApp(env, { taskQueue: strictQueue, calendarFor: fixedCalendar(() => calendar), webhookRetry: RETRY, webhookAllowedPorts });
   activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: fixedCalendar(() => calendar) });
+  emit = windowReminderEmitter({ activities, env, prisma: app.prisma, taskQueue });
   const graceApp = createApp({ ...appDepsFor(env, app, taskQueue, fixedCalendar(() => calendar), false), webhookAllowPrivateTargets: true, webhookSecretGraceMs: GRACE_MS });
   graceApi = await new Promise<Server>((resolve) => {
     const s = graceApp.listen(0, '127.0.0.1', () => resolve(s));
@@ -92,7 +74,7 @@ afterAll(async () => {
   await strict?.stop();
   await app?.stop();
   await env?.teardown();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -115,23 +97,8 @@ async function register(token: string, url: string, events: string[] = [TOPIC]) 
   return res.body as { id: string; secret: string; partnerId: string | null };
 }
 
-/**
- * What a process appends: a window reminder of this partner, through the real writer activity (announced after commit,
- * to the worker of `queue`).
- */
-async function emit(partnerId: string, due?: Date, queue = taskQueue) {
-  const dueAt = due ?? new Date(await env.currentTimeMs());
-  const reviewId = `SOFTWARE-${partnerId}-2026`;
-  const dedupeKey = `webhooks-test-${randomUUID()}`;
-  await new MockActivityEnvironment({ taskQueue: queue }).run(activities.enqueuePathReviewMessage, {
-    topic: TOPIC,
-    aggregateId: reviewId,
-    dedupeKey,
-    payload: { reviewId, pathId: 'SOFTWARE', partnerId, year: 2026, windowEndsAt: dueAt.toISOString(), daysBefore: 3 },
-    dueAt: dueAt.toISOString(),
-  });
-  return app.prisma.outbox.findUniqueOrThrow({ where: { dedupeKey } });
-}
+/** What a process appends: a window reminder of this partner (support/webhook-receiver.ts), to `queue`'s worker. */
+let emit: ReturnType<typeof windowReminderEmitter>;
 
 const deliveries = async (token: string, endpointId: string) => {
   const res = await api('GET', `/v1/webhooks/${endpointId}/deliveries`, token);
@@ -335,9 +302,14 @@ describe('webhooks', () => {
     const literal = await register(a.admin, byLiteral.url);
     await emit(a.partnerId, undefined, strictQueue);
     const dead = await settled(a.admin, named.id, 'DEAD');
-    expect(dead).toMatchObject({ attempts: 1, runs: 1, lastResponseStatus: null });
-    expect(dead.lastError).toMatch(/^target address (127\.0\.0\.1|::1) is not allowed \(loopback\)$/);
-    expect(await settled(a.admin, literal.id, 'DEAD')).toMatchObject({ attempts: 1, lastError: 'target address 127.0.0.1 is not allowed (loopback)' });
+    // lastError says why without the address the name resolved to (nor the receiver's port): the worker log has it.
+    expect(dead).toMatchObject({ attempts: 1, runs: 1, lastResponseStatus: null, lastError: 'target refused: the host resolves to a non-public address (loopback)' });
+    const byLiteralDead = await settled(a.admin, literal.id, 'DEAD');
+    expect(byLiteralDead).toMatchObject({ attempts: 1, lastError: 'target refused: the host is a non-public address (loopback)' });
+    for (const lastError of [dead.lastError, byLiteralDead.lastError]) {
+      expect(lastError).not.toMatch(/\d{1,3}(\.\d{1,3}){3}|::1|\[?[0-9a-f]*:[0-9a-f:]+\]?/i);
+      expect(lastError).not.toContain(String(receiver.port));
+    }
     expect(received.get(byName.path)).toBeUndefined();
     expect(received.get(byLiteral.path)).toBeUndefined();
   });

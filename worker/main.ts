@@ -1,7 +1,8 @@
 /** The worker process: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
+import '../platform/parent-watch.js'; // stops with `npm start` however it ends
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, webhookRetryOf } from '../platform/config.js';
-import { createCalendarStore } from '../platform/calendars.js';
+import { calendarWarnings, createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
@@ -29,6 +30,12 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
 // For the schedules and the outbox sweeper (activities get their own client from createWorker).
 const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 let sweeper: NodeJS.Timeout | undefined;
+let calendarCheck: NodeJS.Timeout | undefined;
+// Once at start and once a day: calendars whose next year is not published (from CALENDAR_WARN_FROM on).
+const warnAboutCalendars = () =>
+  calendarWarnings(prisma, new Date(), config.CALENDAR_WARN_FROM)
+    .then((warnings) => warnings.forEach((warning) => log.warn({ calendarWarning: true }, warning)))
+    .catch((error: unknown) => log.warn({ err: error }, 'calendar check failed'));
 try {
   const worker = await createWorker({
     connection,
@@ -38,6 +45,8 @@ try {
     calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
     webhookRetry: webhookRetryOf(config),
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookAllowedPorts: config.WEBHOOK_ALLOWED_PORTS,
+    webhookDisableAfterDead: config.WEBHOOK_DISABLE_AFTER_DEAD,
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
@@ -52,6 +61,8 @@ try {
     }
   }
   // Real time, not workflow time: a clock advance on the time-skipping server wakes nothing here.
+  void warnAboutCalendars();
+  calendarCheck = setInterval(() => void warnAboutCalendars(), 24 * 3600 * 1000);
   sweeper = setInterval(() => {
     sweepOutbox(prisma, client, config.TEMPORAL_TASK_QUEUE)
       .then((started) => started > 0 && log.info({ started }, 'outbox sweeper started lost relay workflows'))
@@ -61,6 +72,7 @@ try {
   await worker.run();
 } finally {
   clearInterval(sweeper);
+  clearInterval(calendarCheck);
   await clientConnection.close();
   await connection.close();
   await prisma.$disconnect();

@@ -100,6 +100,12 @@ export type CertificationSnapshot = {
   /** When the supplement was requested: supplementDeadline counts from it. */
   supplementRequestedAt?: string;
   supplementDeadline?: string;
+  /**
+   * Present while the pending reviewDueAt or supplementDeadline counts a year whose official holiday schedule is not
+   * published yet (workflows/shared.ts provisionalPayload): it may move when the schedule is published.
+   */
+  deadlineProvisional?: true;
+  provisionalYears?: number[];
   decidedAt?: string;
   decisionNote?: string;
   /** The certificate this application issued (APPROVED, EXPIRED). */

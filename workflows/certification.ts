@@ -30,8 +30,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CertificationTransitionRecord, createCertificationActivities } from '../activities/certification.js';
+import type { DeadlineExplanation } from '../domain/calendar.js';
 import { catalogEntry } from '../domain/certification-catalog.js';
-import { CertificationType, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { CertificationType, DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import {
   type Actor,
   type CertificateExtension,
@@ -55,7 +56,7 @@ import {
   supplement,
   type UnmetPrerequisite,
 } from './certification-contract.js';
-import { persistenceActivityOptions, refuse } from './shared.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, refuse } from './shared.js';
 
 export * from './certification-contract.js';
 
@@ -110,7 +111,11 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
   /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
   let busy = false;
   let persisting: Promise<unknown> = Promise.resolve();
-  const snapshot = (): CertificationSnapshot => JSON.parse(JSON.stringify(state));
+  /** The provisional mark (provisionalMarkOf) of the working-day deadline last set: reviewDueAt or supplementDeadline. */
+  let provisional = '';
+  const countsWorkingDays = () => state.status === 'SUBMITTED' || state.status === 'IN_REVIEW' || state.status === 'SUPPLEMENT_REQUESTED';
+  const pendingMark = () => (countsWorkingDays() ? provisional : '');
+  const snapshot = (): CertificationSnapshot => JSON.parse(JSON.stringify({ ...state, ...provisionalPayload(pendingMark()) }));
 
   const pendingDeadline = (): string | undefined =>
     ({ SUBMITTED: state.reviewDueAt, IN_REVIEW: state.reviewDueAt, SUPPLEMENT_REQUESTED: state.supplementDeadline, APPROVED: state.certificate?.expiresAt })[
@@ -121,6 +126,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     upsertSearchAttributes([
       { key: ProcessStatus, value: state.status },
       { key: ProcessDeadline, value: deadline ? new Date(deadline) : null },
+      { key: DeadlineProvisional, value: pendingMark() !== '' },
     ]);
   };
 
@@ -221,7 +227,8 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     },
   );
 
-  const startReview = (at: string, due: { deadline: string; explanation: unknown }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
+  const startReview = (at: string, due: { deadline: string; explanation: DeadlineExplanation }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
+    provisional = provisionalMarkOf(due.explanation);
     state.reviewRound += 1;
     state.reviewStartedAt = at;
     state.reviewDueAt = due.deadline;
@@ -316,6 +323,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
           return transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, at, note, columns: { decidedAt: at, decisionNote: note! } });
         }
         const due = await plan(at, state.terms!.supplementWorkingDays);
+        provisional = provisionalMarkOf(due.explanation);
         state.supplementRequestedAt = at;
         state.supplementDeadline = due.deadline;
         return transition({
@@ -414,7 +422,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
       topic: REVIEW_ESCALATION_TOPIC,
       aggregateId: state.applicationId,
       dedupeKey: reviewEscalationDedupeKey(state.applicationId, round),
-      payload: { applicationId: state.applicationId, partnerId: state.partnerId, type: state.type, reviewRound: round, reviewDueAt: state.reviewDueAt },
+      payload: { applicationId: state.applicationId, partnerId: state.partnerId, type: state.type, reviewRound: round, reviewDueAt: state.reviewDueAt, ...provisionalPayload(provisional) },
       dueAt: state.reviewDueAt!,
     });
   }
@@ -442,9 +450,10 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
 
   /**
    * Counts the pending deadline again from its start with the partner's calendar as it is now (an activity reads
-   * it); records old → new only if it moved and the deadline is still the pending one. The caller's wait then
-   * follows the new deadline — already past, it fires at once. A calendar that cannot answer (fails closed, e.g. a
-   * year it does not cover) keeps the deadline as it is.
+   * it); records old → new if it moved — or, unmoved, if its provisional mark changed (the official schedule was
+   * published: the history and the Web UI stop saying provisional) — and the deadline is still the pending one. The
+   * caller's wait then follows the new deadline — already past, it fires at once. A calendar that cannot answer
+   * (fails closed, e.g. a year it does not cover) keeps the deadline as it is.
    */
   async function recompute(deadline: 'reviewDueAt' | 'supplementDeadline', stillPending: () => boolean) {
     const requests = recomputeRequests.splice(0);
@@ -459,15 +468,21 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
       throw error;
     }
     const old = state[deadline]!;
-    if (!stillPending() || due.deadline === old) return;
+    const mark = provisionalMarkOf(due.explanation);
+    if (!stillPending() || (due.deadline === old && mark === provisional)) return;
     state[deadline] = due.deadline;
+    provisional = mark;
     const { calendar, calendarVersion } = due.explanation;
     const version = calendarVersion ?? requests.at(-1)?.version;
+    const withCalendar = `with calendar ${calendar}${version !== undefined ? ` v${version}` : ''}`;
     await transition({
       type: 'DEADLINE_CHANGED',
       toStatus: state.status,
       actor: 'system',
-      note: `${deadline} recomputed from ${from} with calendar ${calendar}${version !== undefined ? ` v${version}` : ''}: ${old} → ${due.deadline}.`,
+      note:
+        due.deadline !== old
+          ? `${deadline} recomputed from ${from} ${withCalendar}: ${old} → ${due.deadline}.`
+          : `${deadline} confirmed ${withCalendar}: ${old}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
       columns: { [deadline]: due.deadline },
       data: { deadline, from: old, to: due.deadline, calendar, ...(version !== undefined ? { version } : {}), explanation: due.explanation, reasons: requests.map((r) => r.reason) },
     });

@@ -31,8 +31,8 @@ import {
 } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../activities/incentive.js';
 import { planReminders } from '../domain/reminders.js';
-import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
-import { persistenceActivityOptions, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
+import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
 export const INCENTIVE_OPEN_STATUSES = ['PENDING_VERIFICATION', 'OBJECTED'] as const;
 export const INCENTIVE_STATUSES = [...INCENTIVE_OPEN_STATUSES, 'VERIFIED', 'EXPIRED'] as const;
@@ -80,6 +80,9 @@ export type IncentiveSnapshot = {
   lines: IncentiveLine[];
   /** The open objection (OBJECTED only). */
   objection?: ObjectedLine[];
+  /** Present while the verification deadline counts a year whose official schedule is not published yet (workflows/shared.ts). */
+  deadlineProvisional?: true;
+  provisionalYears?: number[];
   seq: number;
 };
 
@@ -135,7 +138,8 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   };
   let persisting: Promise<unknown> = Promise.resolve();
   const recomputeRequests: RecomputeRequest[] = [];
-  const snapshot = (): IncentiveSnapshot => ({ ...state, lines: state.lines.map((l) => ({ ...l })) });
+  let provisional = ''; // the verification deadline's provisional mark (provisionalMarkOf)
+  const snapshot = (): IncentiveSnapshot => ({ ...state, lines: state.lines.map((l) => ({ ...l })), ...provisionalPayload(provisional) });
 
   const transition = (record: Omit<IncentiveTransitionRecord, 'incentiveId' | 'seq' | 'at' | 'fromStatus'>) => {
     const full: IncentiveTransitionRecord = {
@@ -277,11 +281,13 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     totalMinor: sum(generated.lines),
     seq: generated.seq,
   });
+  provisional = provisionalMarkOf(generated.explanation);
   upsertSearchAttributes([
     { key: PartnerId, value: input.partnerId },
     { key: IncentivePeriod, value: input.period },
     { key: ProcessStatus, value: state.status },
     { key: ProcessDeadline, value: new Date(generated.verificationDeadline) },
+    { key: DeadlineProvisional, value: provisional !== '' },
   ]);
   const expire = () =>
     // Also from OBJECTED: see the choice documented at the top of this file.
@@ -300,6 +306,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
       period: state.period,
       verificationDeadline: state.verificationDeadline!,
       dueAt: state.reminderAt!,
+      ...provisionalPayload(provisional),
     });
     state.reminderSent = true;
   };
@@ -339,24 +346,37 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     }
   }
 
-  /** The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. */
+  /**
+   * The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. An
+   * unchanged date whose provisional mark changed (the official schedule was published) is recorded too — the stored
+   * explanation and the Web UI stop saying provisional — but its reminder stands.
+   */
   async function recompute(requests: RecomputeRequest[]) {
     const plan: VerificationPlan = await activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
-    if (!isOpen(state.status) || plan.verificationDeadline === state.verificationDeadline) return;
+    const mark = provisionalMarkOf(plan.explanation);
+    if (!isOpen(state.status) || (plan.verificationDeadline === state.verificationDeadline && mark === provisional)) return;
     const from = state.verificationDeadline!;
+    const moved = plan.verificationDeadline !== from;
     state.verificationDeadline = plan.verificationDeadline;
-    if (patched(INCENTIVE_REMINDER_PER_DEADLINE)) {
+    provisional = mark;
+    if (moved && patched(INCENTIVE_REMINDER_PER_DEADLINE)) {
       const [reminder] = planReminders([{ at: plan.reminderAt }], plan.verificationDeadline, Date.now());
       Object.assign(state, { reminderAt: reminder!.at, reminderSent: reminder!.sent });
-    } else if (!state.reminderSent) state.reminderAt = plan.reminderAt;
-    upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.verificationDeadline) }]);
+    } else if (moved && !state.reminderSent) state.reminderAt = plan.reminderAt;
+    upsertSearchAttributes([
+      { key: ProcessDeadline, value: new Date(plan.verificationDeadline) },
+      { key: DeadlineProvisional, value: mark !== '' },
+    ]);
     const version = plan.explanation.calendarVersion ?? requests.at(-1)?.version;
+    const withCalendar = `with calendar ${plan.calendar}${version !== undefined ? ` v${version}` : ''}`;
     await transition({
       type: 'DEADLINE_CHANGED',
       toStatus: state.status,
       actor: 'system',
       reasonCode: 'CALENDAR_CHANGED',
-      note: `Verification deadline recomputed from generatedAt with calendar ${plan.calendar}${version !== undefined ? ` v${version}` : ''}: ${from} → ${plan.verificationDeadline}.`,
+      note: moved
+        ? `Verification deadline recomputed from generatedAt ${withCalendar}: ${from} → ${plan.verificationDeadline}.`
+        : `Verification deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
       data: { from, to: plan.verificationDeadline, reminderAt: state.reminderAt, calendar: plan.calendar, calendarVersion: version ?? null, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
       replanned: { ...plan, reminderAt: state.reminderAt! },
     });

@@ -21,8 +21,8 @@ import {
 } from '@temporalio/workflow';
 import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
 import type { Money } from '../domain/money.js';
-import { PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
-import { persistenceActivityOptions, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
+import { DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
 export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;
 export const STATUSES = [...OPEN_STATUSES, 'REJECTED', 'EXPIRED', 'WON', 'LOST'] as const;
@@ -94,6 +94,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   let shareFailure: ApplicationFailure | undefined;
   let reminderAt: string | undefined;
   let reminded = false;
+  let provisional = ''; // the accept deadline's provisional mark (provisionalMarkOf)
   const recomputeRequests: RecomputeRequest[] = [];
   // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
   let persisting: Promise<unknown> = Promise.resolve();
@@ -160,10 +161,12 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       await activities.recordShared({ ...input, sharedAt, ...plan });
       Object.assign(state, { sharedAt, acceptDeadline: plan.acceptDeadline, seq: 1 });
       reminderAt = plan.reminderAt;
+      provisional = provisionalMarkOf(plan.explanation);
       upsertSearchAttributes([
         { key: PartnerId, value: input.partnerId },
         { key: ProcessStatus, value: state.status },
         { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
+        { key: DeadlineProvisional, value: provisional !== '' },
       ]);
     } catch (error) {
       // A calendar that cannot answer (fails closed): nothing was shared; tell the caller why and stop.
@@ -230,7 +233,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
           // One reminder per deadline: a moved deadline reminds again.
           dedupeKey: `${ACCEPT_REMINDER_TOPIC}-${state.opportunityId}-${state.acceptDeadline}`,
           dueAt: reminderAt,
-          payload: { acceptDeadline: state.acceptDeadline, reminderAt },
+          payload: { acceptDeadline: state.acceptDeadline, reminderAt, ...provisionalPayload(provisional) },
         });
       } // else: the timer fired before its time (a reminder already sent): wait again
     }
@@ -238,19 +241,30 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
 
   async function recompute(requests: RecomputeRequest[]) {
     const plan: AcceptPlan = await activities.planAcceptDeadline({ partnerId: state.partnerId, sharedAt: state.sharedAt! });
-    if (state.status !== 'PENDING_ACCEPTANCE' || plan.acceptDeadline === state.acceptDeadline) return;
+    const mark = provisionalMarkOf(plan.explanation);
+    // Unchanged date and mark: nothing to record. A mark that changed alone (the official schedule was published and
+    // confirmed the date) is still recorded, so the stored explanation and the Web UI stop saying provisional.
+    if (state.status !== 'PENDING_ACCEPTANCE' || (plan.acceptDeadline === state.acceptDeadline && mark === provisional)) return;
     const from = state.acceptDeadline!;
+    const moved = plan.acceptDeadline !== from;
     state.acceptDeadline = plan.acceptDeadline;
+    provisional = mark;
     // The reminder belongs to the deadline (domain/reminders.ts): one already sent is sent again for the new date.
-    if (reminderAt !== plan.reminderAt || (reminded && patched(OPPORTUNITY_REMINDER_PER_DEADLINE))) [reminderAt, reminded] = [plan.reminderAt, false];
-    upsertSearchAttributes([{ key: ProcessDeadline, value: new Date(plan.acceptDeadline) }]);
+    if (moved && (reminderAt !== plan.reminderAt || (reminded && patched(OPPORTUNITY_REMINDER_PER_DEADLINE)))) [reminderAt, reminded] = [plan.reminderAt, false];
+    upsertSearchAttributes([
+      { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
+      { key: DeadlineProvisional, value: mark !== '' },
+    ]);
     const last = requests.at(-1);
+    const withCalendar = `with calendar ${plan.calendar}${last?.version !== undefined ? ` v${last.version}` : ''}`;
     await transition({
       type: 'DEADLINE_CHANGED',
       toStatus: 'PENDING_ACCEPTANCE',
       actor: 'system',
       reasonCode: 'CALENDAR_CHANGED',
-      note: `Accept deadline recomputed from sharedAt with calendar ${plan.calendar}${last?.version !== undefined ? ` v${last.version}` : ''}: ${from} → ${plan.acceptDeadline}.`,
+      note: moved
+        ? `Accept deadline recomputed from sharedAt ${withCalendar}: ${from} → ${plan.acceptDeadline}.`
+        : `Accept deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
       data: { from, to: plan.acceptDeadline, calendar: plan.calendar, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
     });
   }

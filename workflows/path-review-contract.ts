@@ -92,6 +92,12 @@ export type PathReviewSnapshot = {
   submittedAt?: string;
   supplementRound: number;
   supplementDeadline?: string;
+  /**
+   * Present while the pending windowEndsAt or supplementDeadline counts a year whose official holiday schedule is not
+   * published yet (workflows/shared.ts provisionalPayload): it may move when the schedule is published.
+   */
+  deadlineProvisional?: true;
+  provisionalYears?: number[];
   decidedAt?: string;
   decision?: PathReviewDecision;
   decisionNote?: string;

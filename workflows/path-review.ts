@@ -49,8 +49,8 @@ import {
   WINDOW_REMINDER_TOPIC,
   windowReminderDedupeKey,
 } from './path-review-contract.js';
-import { PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from './search-attributes.js';
-import { persistenceActivityOptions, type RecomputeRequest, refuse } from './shared.js';
+import { DeadlineProvisional, PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from './search-attributes.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, refuse } from './shared.js';
 
 export * from './path-review-contract.js';
 
@@ -95,14 +95,18 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   let recomputes = false;
   const recomputeRequests: RecomputeRequest[] = [];
   const recomputePending = () => recomputes && recomputeRequests.length > 0;
-  const snapshot = (): PathReviewSnapshot => JSON.parse(JSON.stringify(state));
   const beforeSubmission = () => state.status === 'OPEN' || state.status === 'APPLIED';
+  /** The provisional mark (provisionalMarkOf) of the deadline last set: windowEndsAt, then supplementDeadline. */
+  let provisional = '';
+  const pendingMark = () => (beforeSubmission() || state.status === 'SUPPLEMENT_REQUESTED' ? provisional : '');
+  const snapshot = (): PathReviewSnapshot => JSON.parse(JSON.stringify({ ...state, ...provisionalPayload(pendingMark()) }));
 
   const publish = () => {
     const deadline = beforeSubmission() ? state.windowEndsAt : state.status === 'SUPPLEMENT_REQUESTED' ? state.supplementDeadline : undefined;
     upsertSearchAttributes([
       { key: ProcessStatus, value: state.status },
       { key: ProcessDeadline, value: deadline ? new Date(deadline) : null },
+      { key: DeadlineProvisional, value: pendingMark() !== '' },
     ]);
   };
   const transition = ({ at, ...record }: Transition) => {
@@ -245,6 +249,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);
         const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: at, workingDays: SUPPLEMENT_WORKING_DAYS });
         supplementRequestedAt = at;
+        provisional = provisionalMarkOf(due.explanation);
         Object.assign(state, { decision, supplementDeadline: due.deadline, supplementRound: state.supplementRound + 1, decisionNote: note });
         return transition({
           type: 'SUPPLEMENT_REQUESTED',
@@ -300,6 +305,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   ]);
   const opened = await openOnceCalendarCovers();
   Object.assign(state, { openedAt: opened.openedAt, terms: opened.terms, windowEndsAt: opened.windowEndsAt, reminders: opened.reminders, seq: opened.seq });
+  provisional = provisionalMarkOf(opened.explanation);
   recomputes = patched(PATH_REVIEW_DEADLINE_RECOMPUTE);
   publish();
 
@@ -347,7 +353,7 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         topic: WINDOW_REMINDER_TOPIC,
         aggregateId: state.reviewId,
         dedupeKey: windowReminderDedupeKey(state.reviewId, reminder.days, state.windowEndsAt!),
-        payload: { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, windowEndsAt: state.windowEndsAt, daysBefore: reminder.days },
+        payload: { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, windowEndsAt: state.windowEndsAt, daysBefore: reminder.days, ...provisionalPayload(provisional) },
         dueAt: reminder.at,
       });
     }
@@ -370,18 +376,21 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   /**
    * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). The reminders
    * belong to the new end (domain/reminders.ts), whatever was sent for the old one. Nothing is recorded when the end
-   * does not move.
+   * does not move and its provisional mark is unchanged; an end confirmed by the official schedule (the mark alone
+   * changed) is recorded, its reminders kept.
    */
   async function recomputeWindow(requests: RecomputeRequest[]) {
     if (Date.now() >= Date.parse(state.windowEndsAt!)) return; // closed: lapsing, not recomputed
     const plan: PathReviewWindowPlan = await activities.planPathReviewWindow({ partnerId: state.partnerId, cycleStartedAt: state.cycleStartedAt, windowWorkingDays: state.terms!.windowWorkingDays });
-    if (!beforeSubmission() || plan.windowEndsAt === state.windowEndsAt) return;
+    if (!beforeSubmission() || !changes(plan.windowEndsAt, state.windowEndsAt!, plan.explanation)) return;
     const from = state.windowEndsAt!;
-    const sent = new Map(state.reminders.filter((r) => r.sent).map((r) => [r.days, r]));
     state.windowEndsAt = plan.windowEndsAt;
-    state.reminders = patched(PATH_REVIEW_REMINDERS_PER_DEADLINE)
-      ? planReminders(plan.reminders, plan.windowEndsAt, Date.now())
-      : plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
+    if (plan.windowEndsAt !== from) {
+      const sent = new Map(state.reminders.filter((r) => r.sent).map((r) => [r.days, r]));
+      state.reminders = patched(PATH_REVIEW_REMINDERS_PER_DEADLINE)
+        ? planReminders(plan.reminders, plan.windowEndsAt, Date.now())
+        : plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
+    }
     await deadlineChanged('windowEndsAt', from, plan.windowEndsAt, plan.explanation, requests, {
       windowEndsAt: plan.windowEndsAt,
       reminderTimes: state.reminders.map(({ days, at }) => ({ days, at })),
@@ -392,16 +401,22 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   async function recomputeSupplement(requests: RecomputeRequest[]) {
     if (!supplementRequestedAt || Date.now() >= Date.parse(state.supplementDeadline!)) return;
     const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: supplementRequestedAt, workingDays: SUPPLEMENT_WORKING_DAYS });
-    if (state.status !== 'SUPPLEMENT_REQUESTED' || due.deadline === state.supplementDeadline) return;
+    if (state.status !== 'SUPPLEMENT_REQUESTED' || !changes(due.deadline, state.supplementDeadline!, due.explanation)) return;
     const from = state.supplementDeadline!;
     state.supplementDeadline = due.deadline;
     await deadlineChanged('supplementDeadline', from, due.deadline, due.explanation, requests, { supplementDeadline: due.deadline });
   }
 
-  /** old → new in the review's history, in the transaction that moves the stored column. */
+  /** Whether a recomputed deadline is worth recording: it moved, or its provisional mark changed. */
+  function changes(to: string, from: string, explanation: DeadlineExplanation) {
+    return to !== from || provisionalMarkOf(explanation) !== provisional;
+  }
+
+  /** old → new (or the date confirmed) in the review's history, in the transaction that moves the stored column. */
   function deadlineChanged(deadline: 'windowEndsAt' | 'supplementDeadline', from: string, to: string, explanation: DeadlineExplanation, requests: RecomputeRequest[], columns: Transition['columns']) {
     const at = now();
-    deadlineMovedAt = at;
+    if (to !== from) deadlineMovedAt = at;
+    const mark = (provisional = provisionalMarkOf(explanation));
     const version = explanation.calendarVersion ?? requests.at(-1)?.version;
     const calendar = `${explanation.calendar}${version !== undefined ? ` v${version}` : ''}`;
     const start = deadline === 'windowEndsAt' ? 'cycleStartedAt' : 'the supplement request';
@@ -410,7 +425,10 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
       toStatus: state.status,
       actor: 'system',
       at,
-      note: `${deadline} recomputed from ${start} with calendar ${calendar}: ${from} → ${to}.`,
+      note:
+        to !== from
+          ? `${deadline} recomputed from ${start} with calendar ${calendar}: ${from} → ${to}.`
+          : `${deadline} confirmed with calendar ${calendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
       columns,
       data: { deadline, from, to, calendar: explanation.calendar, calendarVersion: version, explanation, reasons: requests.map((r) => r.reason) },
     });

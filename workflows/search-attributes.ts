@@ -11,11 +11,16 @@ export const IncentivePeriod = defineSearchAttributeKey('IncentivePeriod', 'KEYW
 export const CertificationType = defineSearchAttributeKey('CertificationType', 'KEYWORD');
 /** The development path a review is of (e.g. SOFTWARE). */
 export const PathId = defineSearchAttributeKey('PathId', 'KEYWORD');
+/**
+ * Whether the pending deadline (ProcessDeadline) is provisional: it counts a year whose official holiday schedule is
+ * not published yet and may move when it is (`DeadlineProvisional = true` lists them in the Web UI).
+ */
+export const DeadlineProvisional = defineSearchAttributeKey('DeadlineProvisional', 'BOOL');
 /** The year of an annual development-path review cycle. */
 export const ReviewYear = defineSearchAttributeKey('ReviewYear', 'INT');
 
 /** Registered on the cluster at start (see platform/temporal.ts). */
 export const searchAttributeTypes = {
   PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword',
-  CertificationType: 'Keyword', PathId: 'Keyword', ReviewYear: 'Int',
+  CertificationType: 'Keyword', PathId: 'Keyword', ReviewYear: 'Int', DeadlineProvisional: 'Bool',
 } as const;

@@ -21,3 +21,14 @@ export type RecomputeRequest = { reason: string; calendar?: string; version?: nu
  * its stored start with the calendar as it is now, through an activity (workflows/calendar-change.ts sends it).
  */
 export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
+
+/**
+ * A deadline's provisional mark, compared across recomputes: '' when it counts published years only, else the years
+ * counted by statutory rules. A recompute whose date is unchanged but whose mark differs (the official schedule was
+ * published) is still recorded, so the stored explanation and the Web UI stop saying provisional.
+ */
+export const provisionalMarkOf = (explanation: { provisionalYears?: number[] } | undefined): string => explanation?.provisionalYears?.join(',') ?? '';
+
+/** What a webhook payload carrying a deadline says of its mark: nothing when published, else which years are provisional. */
+export const provisionalPayload = (mark: string): { deadlineProvisional?: true; provisionalYears?: number[] } =>
+  mark ? { deadlineProvisional: true, provisionalYears: mark.split(',').map(Number) } : {};

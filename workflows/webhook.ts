@@ -2,7 +2,9 @@
  * Webhook relay (activities/webhook.ts does the I/O). One `outboxWorkflow` per outbox message, id `outbox-<id>`,
  * started by the activity that appended the message (or the worker's sweeper when that start was lost): it sleeps
  * until the message is due, fans it out into one delivery per subscribed endpoint allowed to see it, and POSTs each
- * with retries and exponential backoff; a delivery out of its budget is DEAD. `webhookDeliveryWorkflow`, id
+ * with retries and exponential backoff; a delivery out of its budget, or refused without retry (a 4xx answer, a target
+ * not allowed: the activity's non-retryable failure), is DEAD — and markDeliveryDead may disable an endpoint that keeps
+ * failing (activities/webhook.ts; no workflow code path changed for it). `webhookDeliveryWorkflow`, id
  * `webhook-delivery-<deliveryId>`, runs one delivery again (redeliver). No polling in workflow time: one timer per
  * message, so a 30-day clock advance on the time-skipping server costs one wake-up, not thousands.
  */

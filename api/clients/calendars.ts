@@ -12,7 +12,14 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { CalendarYearNotCoveredError } from '../../domain/calendar.js';
-import { type CalendarChange, type CalendarData, calendarRuleErrors, changedDates } from '../../domain/calendar-versions.js';
+import {
+  type CalendarChange,
+  type CalendarData,
+  calendarRuleErrors,
+  changedDates,
+  nextYearStatus,
+  uncoveredYearsOf,
+} from '../../domain/calendar-versions.js';
 import { Problem, problems } from '../../domain/problems.js';
 import { calendarDataOf, createCalendarStore, DEFAULT_CALENDAR_NAME } from '../../platform/calendars.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -27,28 +34,42 @@ type VersionRow = Prisma.CalendarVersionGetPayload<object>;
 const UNCHANGED: CalendarChange = { everyDate: false, dates: [] };
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 
-const summaryOf = (row: VersionRow): CalendarSummaryView => ({
-  name: row.calendarName,
-  version: row.version,
-  zone: row.zone,
-  restWeekdays: row.restWeekdays,
-  years: { first: row.firstYear, last: row.lastYear },
-  changedBy: row.changedBy,
-  changedAt: row.changedAt.toISOString(),
-});
-
-const viewOf = (row: VersionRow): CalendarView => {
+/** How a version reads, seen at `now` (next year's status) with the operator warning from `warnFrom` (MM-DD). */
+const summaryOf = (row: VersionRow, now: Date, warnFrom: string): CalendarSummaryView => {
   const data = calendarDataOf(row);
-  return { ...summaryOf(row), holidays: data.holidays, makeupWorkdays: data.makeupWorkdays, changes: (row.changes as CalendarChange | null) ?? null };
+  return {
+    name: row.calendarName,
+    version: row.version,
+    zone: row.zone,
+    restWeekdays: row.restWeekdays,
+    years: { first: row.firstYear, last: row.lastYear },
+    rules: row.statutoryRules,
+    uncoveredYears: uncoveredYearsOf(data),
+    nextYear: nextYearStatus(row.calendarName, data, now, warnFrom),
+    changedBy: row.changedBy,
+    changedAt: row.changedAt.toISOString(),
+  };
 };
 
 const latestRow = (db: Tx | PrismaClient, name: string) => db.calendarVersion.findFirst({ where: { calendarName: name }, orderBy: { version: 'desc' } });
 
-/** `temporal` + `taskQueue`: where the change propagation (workflows/calendar-change.ts) runs. */
-export type CalendarsClientDeps = { prisma: PrismaClient; defaultCalendar?: string; temporal?: Client; taskQueue?: string };
+/**
+ * `temporal` + `taskQueue`: where the change propagation (workflows/calendar-change.ts) runs. `calendarWarnFrom`
+ * (CALENDAR_WARN_FROM, MM-DD): from that day on, a next year that is not published carries a warning.
+ */
+export type CalendarsClientDeps = { prisma: PrismaClient; defaultCalendar?: string; temporal?: Client; taskQueue?: string; calendarWarnFrom?: string };
 
-export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALENDAR_NAME, temporal, taskQueue }: CalendarsClientDeps) {
+export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALENDAR_NAME, temporal, taskQueue, calendarWarnFrom = '11-01' }: CalendarsClientDeps) {
   const store = createCalendarStore(prisma, defaultCalendar);
+  const viewOf = (row: VersionRow): CalendarView => {
+    const data = calendarDataOf(row);
+    return {
+      ...summaryOf(row, new Date(), calendarWarnFrom),
+      holidays: data.holidays,
+      makeupWorkdays: data.makeupWorkdays,
+      changes: (row.changes as CalendarChange | null) ?? null,
+    };
+  };
 
   /**
    * Once the change has committed: open processes whose deadlines depend on it recompute them. Started after the
@@ -100,7 +121,8 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
   return {
     async list(): Promise<{ items: CalendarSummaryView[] }> {
       const rows = await prisma.calendarVersion.findMany({ distinct: ['calendarName'], orderBy: [{ calendarName: 'asc' }, { version: 'desc' }] });
-      return { items: rows.map(summaryOf) };
+      const now = new Date();
+      return { items: rows.map((row) => summaryOf(row, now, calendarWarnFrom)) };
     },
 
     async get(name: string): Promise<CalendarView> {
@@ -133,6 +155,8 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
               lastYear: data.years.last,
               holidays: data.holidays,
               makeupWorkdays: data.makeupWorkdays,
+              statutoryRules: data.rules ?? null,
+              uncoveredYears: uncoveredYearsOf(data),
               changedBy: principal.sub,
               changedAt: at,
               ...(previous ? { changes: changedDates(calendarDataOf(previous), data) as unknown as Prisma.InputJsonValue } : {}),

@@ -17,6 +17,7 @@ import {
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
 import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
+import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { catalogEntry, certificationCatalog, evaluatePrerequisites } from '../../domain/certification-catalog.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -41,6 +42,7 @@ import { dateKey, keyset } from '../pagination.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
+import { withOpenApplicationSlot } from './quotas.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one application from filling the database. */
 export const MAX_FILES_PER_CERTIFICATION = 20;
@@ -61,10 +63,10 @@ const CONFLICTS: Record<string, string> = {
   [CertificationRefusal.busy]: 'action-in-progress',
 };
 
-export type CertificationClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
+export type CertificationClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup; quotas?: Quotas };
 
-export function createCertificationClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: CertificationClientDeps) {
-  const materials = createMaterialStore({ prisma });
+export function createCertificationClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma), quotas = defaultQuotas }: CertificationClientDeps) {
+  const materials = createMaterialStore({ prisma, quotas });
   const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
 
   /** Another partner's application answers exactly like a missing one. */
@@ -104,10 +106,23 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
     return view(principal, id);
   }
 
-  /** Starts (or, for a retry with the same Idempotency-Key, joins) the application's workflow; answers once it is persisted. */
-  async function start(principal: Principal, request: CreateRequest & { renewalOf?: string }, scope: string, idempotencyKey?: string, renewedCertificate?: RenewedCertificate) {
-    const id = idempotencyKey ? await reserveIdempotentId(prisma, `${principal.sub} ${scope}`, idempotencyKey, request) : randomUUID();
+  /**
+   * Starts (or, for a retry with the same Idempotency-Key, joins) the application's workflow; answers once it is
+   * persisted. A new application needs room in the partner's open-applications quota (422 naming `field`).
+   */
+  async function start(principal: Principal, request: CreateRequest & { renewalOf?: string }, scope: string, field: string, idempotencyKey?: string, renewedCertificate?: RenewedCertificate) {
     const partnerId = principal.partnerId!;
+    const id = await withOpenApplicationSlot(prisma, { partnerId, limit: quotas.openApplications, field }, async (tx, admit) => {
+      const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} ${scope}`, idempotencyKey, request) : randomUUID();
+      // A retry whose application exists opens nothing new: the first result stands.
+      if ((await tx.certificationApplication.count({ where: { id } })) === 0) await admit();
+      await createWorkflow(principal, id, partnerId, request, renewedCertificate);
+      return id;
+    });
+    return view(principal, id);
+  }
+
+  async function createWorkflow(principal: Principal, id: string, partnerId: string, request: CreateRequest & { renewalOf?: string }, renewedCertificate?: RenewedCertificate) {
     try {
       await temporal.workflow.executeUpdateWithStart(create, {
         args: [renewedCertificate ? { renewedCertificate } : {}],
@@ -130,7 +145,6 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       // A retry after the workflow already ended: the first result stands.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    return view(principal, id);
   }
 
   return {
@@ -158,7 +172,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
           'solutionName',
         );
       }
-      return start(principal, request, 'POST /v1/certifications', idempotencyKey);
+      return start(principal, request, 'POST /v1/certifications', 'type', idempotencyKey);
     },
 
     /** A new DRAFT renewing the ACTIVE certificate that application `id` (of the caller's partner) issued. */
@@ -176,7 +190,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       const c = toCertificate(row.certificate);
       const renewed: RenewedCertificate = { number: c.number, partnerId: c.partnerId, type: c.type, status: c.status, validTo: c.validTo };
       const request = { type: row.type, ...(row.solutionName !== null ? { solutionName: row.solutionName } : {}), renewalOf: row.id };
-      return start(principal, request, `POST /v1/certifications/${row.id}/renew`, idempotencyKey, renewed);
+      return start(principal, request, `POST /v1/certifications/${row.id}/renew`, 'id', idempotencyKey, renewed);
     },
 
     get: (principal: Principal, id: string) => view(principal, id),

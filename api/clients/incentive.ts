@@ -26,6 +26,7 @@ import {
 } from '../../workflows/incentive.js';
 import { dateKey, keyset } from '../pagination.js';
 import type { IncentiveSummary, IncentiveView } from '../schemas.js';
+import type { Quotas } from '../../platform/config.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
 
 export const INCENTIVE_MATERIAL_KIND = 'incentive';
@@ -54,10 +55,10 @@ const INCLUDE = {
 } satisfies Prisma.IncentiveInclude;
 type Row = Prisma.IncentiveGetPayload<{ include: typeof INCLUDE }>;
 
-export type IncentiveClientDeps = { temporal: Client; prisma: PrismaClient };
+export type IncentiveClientDeps = { temporal: Client; prisma: PrismaClient; quotas?: Quotas };
 
-export function createIncentiveClient({ temporal, prisma }: IncentiveClientDeps) {
-  const materials = createMaterialStore({ prisma });
+export function createIncentiveClient({ temporal, prisma, quotas }: IncentiveClientDeps) {
+  const materials = createMaterialStore({ prisma, ...(quotas ? { quotas } : {}) });
 
   async function findVisible(principal: Principal, id: string): Promise<Row> {
     const row = INCENTIVE_ID.test(id) ? await prisma.incentive.findUnique({ where: { id }, include: INCLUDE }) : null;

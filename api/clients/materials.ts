@@ -3,14 +3,18 @@
  * the only code touching the `material` table. A process's client decides who may upload to what and when; this
  * module validates the file (name, declared type, size), checks the bytes really are that type (magic bytes,
  * `file-type`), hashes, stores and loads. The same bytes uploaded twice for one owner are one material.
+ * A partner stores at most its `storedBytes` quota (QUOTA_STORED_BYTES) over all its materials, whatever process owns
+ * them (422 quota-exceeded).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseContentDisposition } from 'content-disposition';
 import { fileTypeFromBuffer } from 'file-type';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
+import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
+import { checkStoredBytes, lockQuota } from './quotas.js';
 
 /** What may be uploaded: documents and scans. Anything else is 415. */
 export const MATERIAL_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const;
@@ -65,12 +69,13 @@ type MetaRow = Prisma.MaterialGetPayload<{ select: typeof META }>;
 const toMeta = (row: MetaRow): MaterialMeta => ({ ...row, contentType: row.contentType as MaterialType, uploadedAt: row.uploadedAt.toISOString() });
 const ownerWhere = (kind: string, ownerId: string) => ({ ownerKind: kind, ownerId });
 
-export function createMaterialStore({ prisma }: { prisma: PrismaClient }) {
+export function createMaterialStore({ prisma, quotas = defaultQuotas }: { prisma: PrismaClient; quotas?: Quotas }) {
   return {
     /**
      * Stores one file for `owner`: refuses a type outside MATERIAL_TYPES (415) and bytes that are not the declared
      * type (422); answers the existing material when these bytes are already stored for the owner (created: false);
-     * refuses a new one beyond `maxPerOwner` (409). With an Idempotency-Key, the key maps to the material id.
+     * refuses a new one beyond `maxPerOwner` (409), and one that would take the partner past its stored-bytes quota
+     * (422). With an Idempotency-Key, the key maps to the material id.
      */
     async store(owner: MaterialOwner, upload: Upload, options: { maxPerOwner: number; idempotency?: { scope: string; key: string } }) {
       const contentType = MATERIAL_TYPES.find((t) => t === upload.declaredType);
@@ -91,14 +96,16 @@ export function createMaterialStore({ prisma }: { prisma: PrismaClient }) {
       if (existing) return { material: toMeta(existing), created: false };
 
       return prisma.$transaction(async (tx) => {
-        // One upload at a time per owner: the count below cannot be raced past the cap.
-        await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`material:${owner.kind}:${owner.id}`}))::text`;
+        // One upload at a time per partner (so per owner too): neither the owner's file count nor the partner's stored
+        // bytes below can be raced past.
+        await lockQuota(tx, 'storedBytes', owner.partnerId);
         const raced = await tx.material.findUnique({ where: same, select: META });
         if (raced) return { material: toMeta(raced), created: false };
         const count = await tx.material.count({ where: ownerWhere(owner.kind, owner.id) });
         if (count >= options.maxPerOwner) {
           throw problems.conflict('material-limit-reached', `At most ${options.maxPerOwner} materials per ${owner.kind}; this one has ${count}.`);
         }
+        await checkStoredBytes(tx, owner.partnerId, quotas.storedBytes, upload.bytes.length, '(body)');
         const id = options.idempotency
           ? await reserveIdempotentId(tx, options.idempotency.scope, options.idempotency.key, { owner: owner.id, fileName: upload.fileName, contentType, sha256 })
           : randomUUID();

@@ -4,15 +4,15 @@
  *
  * Rules: partner staff manage only their own partner (another partner answers 404); vendor staff holding the
  * permission (vendor_admin) manage any partner. Nobody grants a permission they do not hold (vendor staff may
- * grant any partner-assignable one); custom roles hold partner-assignable permissions only. Every refusal
- * happens inside the transaction that would have written, so a refused request changes nothing.
+ * grant any partner-assignable one); reactivating a member grants its roles again. Custom roles hold partner-assignable
+ * permissions only. The partner always keeps a member manager, nobody demotes or deactivates themselves, and a new record
+ * never silently downgrades a token-only admin (api/clients/member-rules.ts). Every change of a partner takes its
+ * organization lock first; every refusal happens inside the transaction that would have written, so a refused request
+ * changes nothing.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  can,
   isPartnerAssignable,
-  isPartnerRole,
-  PARTNER_ASSIGNABLE_PERMISSIONS,
   PARTNER_ROLES,
   type Permission,
   permissionsOfRoles,
@@ -25,6 +25,16 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import type { CustomRoleView, MemberView, RoleListView } from '../schemas.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
+import {
+  checkGrant,
+  checkManagersKept,
+  checkNoSilentDowngrade,
+  loadOrganization,
+  lockOrganization,
+  permissionsOfRefs,
+  withRole,
+  withSeat,
+} from './member-rules.js';
 
 type Tx = Prisma.TransactionClient;
 type MemberRow = Prisma.PartnerMemberGetPayload<{ include: { roles: true } }>;
@@ -97,44 +107,6 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
     if (principal.partnerId !== undefined && principal.partnerId !== partnerId) throw problems.notFound(`Partner ${partnerId}`);
   }
 
-  /** What the caller may grant: its own partner-assignable permissions; vendor staff any partner-assignable one. */
-  function grantable(principal: Principal): Set<Permission> {
-    if (principal.partnerId === undefined) return new Set(PARTNER_ASSIGNABLE_PERMISSIONS);
-    return new Set(PARTNER_ASSIGNABLE_PERMISSIONS.filter((p) => can(principal, p)));
-  }
-
-  function checkGrant(principal: Principal, permissions: Iterable<Permission>, field: string): void {
-    const mine = grantable(principal);
-    for (const permission of permissions) {
-      if (!isPartnerAssignable(permission)) {
-        throw problems.unprocessable('permission-not-assignable', `${permission} is a vendor permission; partner roles cannot hold it.`, field);
-      }
-      if (!mine.has(permission)) {
-        throw problems.unprocessable('permission-not-grantable', `You cannot grant ${permission}: you do not hold it yourself.`, field);
-      }
-    }
-  }
-
-  /** Role references (built-in partner role names, custom role ids of this partner) → their permissions; locks the custom roles. */
-  async function permissionsOfRefs(tx: Tx, partnerId: string, refs: string[]): Promise<Set<Permission>> {
-    const builtIn = refs.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[];
-    const vendor = builtIn.filter((r) => !isPartnerRole(r));
-    if (vendor.length) throw problems.unprocessable('role-not-assignable', `${vendor.join(', ')} is a vendor role; members of a partner cannot hold it.`, 'roles');
-    const ids = refs.filter((r) => !(ROLES as readonly string[]).includes(r));
-    const notIds = ids.filter((r) => !isUuid(r));
-    // FOR SHARE: a role cannot be deleted while an assignment to it is being written (DELETE takes FOR UPDATE).
-    const found = ids.length && !notIds.length
-      ? await tx.$queryRaw<{ id: string; permissions: string[] }[]>`SELECT id, permissions FROM partner_role WHERE partner_id = ${partnerId} AND id = ANY(${ids.map((i) => i.toLowerCase())}::text[]) FOR SHARE`
-      : [];
-    const unknown = [...notIds, ...ids.filter((id) => isUuid(id) && !found.some((f) => f.id === id.toLowerCase()))];
-    if (unknown.length) {
-      throw problems.unprocessable('unknown-role', `Unknown role(s): ${unknown.join(', ')} — neither a built-in partner role (${PARTNER_ROLES.join(', ')}) nor a custom role of partner ${partnerId}.`, 'roles');
-    }
-    const permissions = new Set<Permission>(permissionsOfRoles(builtIn));
-    for (const role of found) for (const p of role.permissions) if (isPartnerAssignable(p)) permissions.add(p);
-    return permissions;
-  }
-
   const normalizeRefs = (refs: string[]) => [...new Set(refs.map((r) => (isUuid(r) ? r.toLowerCase() : r)))];
 
   // Ids are stored as lowercase UUIDs; the routes accept either case.
@@ -158,10 +130,13 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
     }
   }
 
-  /** Runs a write; a unique violation becomes 409, and any success clears the principal cache. */
-  async function write<T>(conflict: () => Problem, work: (tx: Tx) => Promise<T>): Promise<T> {
+  /** Runs a write holding the partner's organization lock; a unique violation becomes 409, and any success clears the principal cache. */
+  async function write<T>(partnerId: string, conflict: () => Problem, work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      const result = await prisma.$transaction(work);
+      const result = await prisma.$transaction(async (tx) => {
+        await lockOrganization(tx, partnerId);
+        return work(tx);
+      });
       invalidatePrincipalCache();
       return result;
     } catch (error) {
@@ -199,6 +174,7 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
       scope(principal, partnerId);
       const roles = normalizeRefs(request.roles);
       return write(
+        partnerId,
         () => problems.conflict('member-exists', `Partner ${partnerId} already has a member with sub ${request.sub}.`),
         async (tx) => {
           const id = idempotencyKey
@@ -206,9 +182,11 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
             : randomUUID();
           const existing = await tx.partnerMember.findUnique({ where: { id }, include: { roles: true } });
           if (existing) return memberView(existing); // a retry: the first result stands
-          checkGrant(principal, await permissionsOfRefs(tx, partnerId, roles), 'roles');
+          const granted = await permissionsOfRefs(tx, partnerId, roles);
+          checkGrant(principal, granted, 'roles');
           const taken = await tx.partnerMember.findUnique({ where: { partnerId_sub: { partnerId, sub: request.sub } } });
           if (taken) throw problems.conflict('member-exists', `Partner ${partnerId} already has a member with sub ${request.sub} (${taken.id}).`);
+          await checkNoSilentDowngrade(tx, principal, partnerId, request.sub, granted);
           const row = await tx.partnerMember.create({
             data: { id, partnerId, sub: request.sub, displayName: request.displayName, roles: { create: roles.map((role) => ({ role })) } },
             include: { roles: true },
@@ -221,15 +199,21 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
     async updateMember(principal: Principal, partnerId: string, memberId: string, change: MemberChange): Promise<MemberView> {
       scope(principal, partnerId);
       return write(
+        partnerId,
         () => problems.conflict('concurrent-change', 'The member changed at the same time; retry.'),
         async (tx) => {
           const current = await findMember(tx, partnerId, memberId);
+          const had = current.roles.map((r) => r.role);
+          const roles = change.roles ? normalizeRefs(change.roles) : had;
+          const active = change.active ?? current.active;
+          // Only what is added is a grant; taking a role away needs no more than member.manage…
+          const added = roles.filter((r) => !had.includes(r));
+          if (added.length) checkGrant(principal, await permissionsOfRefs(tx, partnerId, added), 'roles');
+          // …but reactivating gives back every role the member holds: a grant of all of them.
+          if (active && !current.active) checkGrant(principal, await permissionsOfRefs(tx, partnerId, roles), 'active');
+          const org = await loadOrganization(tx, partnerId);
+          checkManagersKept(principal, partnerId, org, withSeat(org, { id: current.id, sub: current.sub, active, roles }), 'roles');
           if (change.roles) {
-            const roles = normalizeRefs(change.roles);
-            const had = new Set(current.roles.map((r) => r.role));
-            const added = roles.filter((r) => !had.has(r));
-            // Only what is added is a grant; taking a role away needs no more than member.manage.
-            checkGrant(principal, await permissionsOfRefs(tx, partnerId, added), 'roles');
             await tx.partnerMemberRole.deleteMany({ where: { memberId: current.id, role: { notIn: roles } } });
             if (added.length) await tx.partnerMemberRole.createMany({ data: added.map((role) => ({ memberId: current.id, role })), skipDuplicates: true });
           }
@@ -259,6 +243,7 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
       const permissions = [...new Set(request.permissions)];
       checkGrant(principal, permissions, 'permissions');
       return write(
+        partnerId,
         () => problems.conflict('role-exists', `Partner ${partnerId} already has a role named ${request.name}.`),
         async (tx) => {
           const id = idempotencyKey
@@ -279,11 +264,16 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
       if (change.name !== undefined) checkRoleName(change.name);
       const permissions = change.permissions ? [...new Set(change.permissions)] : undefined;
       return write(
+        partnerId,
         () => problems.conflict('role-exists', `Partner ${partnerId} already has a role named ${change.name}.`),
         async (tx) => {
           const current = await findRole(tx, partnerId, roleId);
-          // Only permissions the role gains are a grant.
-          if (permissions) checkGrant(principal, permissions.filter((p) => !current.permissions.includes(p)), 'permissions');
+          if (permissions) {
+            // Only permissions the role gains are a grant; what it loses, its members lose (the partner keeps a manager).
+            checkGrant(principal, permissions.filter((p) => !current.permissions.includes(p)), 'permissions');
+            const org = await loadOrganization(tx, partnerId);
+            checkManagersKept(principal, partnerId, org, withRole(org, current.id, permissions), 'permissions');
+          }
           const row = await tx.partnerRole.update({
             where: { id: current.id },
             data: { ...(change.name !== undefined ? { name: change.name } : {}), ...(permissions ? { permissions } : {}), updatedAt: new Date() },
@@ -296,6 +286,7 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
     async deleteRole(principal: Principal, partnerId: string, roleId: string): Promise<CustomRoleView> {
       scope(principal, partnerId);
       return write(
+        partnerId,
         () => problems.conflict('concurrent-change', 'The role changed at the same time; retry.'),
         async (tx) => {
           const row = await findRole(tx, partnerId, roleId);

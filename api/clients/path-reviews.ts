@@ -20,6 +20,7 @@ import {
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
 import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
+import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { pathById } from '../../domain/development-paths.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -52,6 +53,7 @@ import { PathId, ReviewYear } from '../../workflows/search-attributes.js';
 import { integerKey, keyset } from '../pagination.js';
 import type { PathReviewCycleView, PathReviewSummary, PathReviewView } from '../schemas.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from './materials.js';
+import { withOpenApplicationSlot } from './quotas.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one review from filling the database. */
 
@@ -111,10 +113,10 @@ const CONFLICTS: Record<string, string> = {
 };
 const RETRYABLE = new Set<string>([PathReviewRefusal.busy, PathReviewRefusal.notOpened]);
 
-export type PathReviewsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup };
+export type PathReviewsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup; quotas?: Quotas };
 
-export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: PathReviewsClientDeps) {
-  const materials = createMaterialStore({ prisma });
+export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma), quotas = defaultQuotas }: PathReviewsClientDeps) {
+  const materials = createMaterialStore({ prisma, quotas });
   const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
 
   /** Another partner's review answers exactly like a missing one. */
@@ -242,9 +244,14 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       return { items: items.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor };
     },
 
+    /** Applying opens an application: it needs room in the partner's open-applications quota (422 naming `id`). */
     apply: async (principal: Principal, id: string) => {
       const row = await findOwn(principal, id);
-      return act(principal, row, (handle) => handle.executeUpdate(apply, { args: [{ actor: actorOf(principal) }] }));
+      return withOpenApplicationSlot(prisma, { partnerId: row.partnerId, limit: quotas.openApplications, field: 'id' }, async (tx, admit) => {
+        // Only an OPEN review becomes an application; in any other status the workflow answers why not.
+        if ((await tx.pathReview.findUnique({ where: { id: row.id }, select: { status: true } }))?.status === 'OPEN') await admit();
+        return act(principal, row, (handle) => handle.executeUpdate(apply, { args: [{ actor: actorOf(principal) }] }));
+      });
     },
 
     /** One file for the owning partner's review, while its materials can change (APPLIED, SUPPLEMENT_REQUESTED). */

@@ -8,7 +8,11 @@
  * retry of that creation (same caller, same Idempotency-Key) until the secret is rotated. A rotation answers its new
  * secret once (and to its own retries); the replaced secret keeps signing beside it for the grace period
  * (WEBHOOK_SECRET_GRACE_HOURS). A URL whose host is localhost or a non-public IP literal is refused (422) unless private
- * targets are allowed (domain/webhook-target.ts; delivery checks the resolved address again).
+ * targets are allowed, and so is a URL naming a port outside WEBHOOK_ALLOWED_PORTS (domain/webhook-target.ts; delivery
+ * checks both again, and the resolved address). A partner has at most QUOTA_WEBHOOK_ENDPOINTS active endpoints (422
+ * `quota-exceeded`, counted under a per-partner lock in the creating transaction; vendor endpoints are not counted).
+ * An endpoint the relay disabled (deliveries DEAD in a row, activities/webhook.ts) says why in `deactivatedReason`;
+ * PATCH `{ active: true }` re-enables it (or one deactivated by DELETE) under the same rules as a registration.
  */
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -17,14 +21,17 @@ import type { Principal } from '../../domain/auth.js';
 import { type EventTopic, eventIdOf } from '../../domain/events.js';
 import { problems } from '../../domain/problems.js';
 import { newWebhookSecret } from '../../domain/webhook-signature.js';
-import { refusedHost } from '../../domain/webhook-target.js';
+import { refusedHost, refusedPort } from '../../domain/webhook-target.js';
+import { configDefaults, defaultQuotas, type Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook.js';
 import { dateKey, keyset } from '../pagination.js';
 import type { RotatedWebhookSecretView, WebhookDeliveryView, WebhookEndpointView } from '../schemas.js';
 import { reserveIdempotency, reserveIdempotentId } from './idempotency.js';
+import { lockQuota, quotaExceeded } from './quotas.js';
 
 type EndpointRow = Prisma.WebhookEndpointGetPayload<object>;
+type Tx = Prisma.TransactionClient;
 type DeliveryRow = Prisma.WebhookDeliveryGetPayload<{ include: { outbox: { select: { id: true; topic: true } } } }>;
 export type Page = { limit: number; cursor?: string | undefined };
 
@@ -37,6 +44,7 @@ const toEndpoint = (r: EndpointRow): WebhookEndpointView => ({
   createdBy: r.createdBy,
   createdAt: r.createdAt.toISOString(),
   deactivatedAt: r.deactivatedAt?.toISOString() ?? null,
+  deactivatedReason: r.deactivatedReason,
 });
 
 const toDelivery = (r: DeliveryRow): WebhookDeliveryView => ({
@@ -73,19 +81,61 @@ export function createWebhooksClient({
   temporal,
   taskQueue,
   webhookAllowPrivateTargets = false,
+  webhookAllowedPorts = configDefaults.WEBHOOK_ALLOWED_PORTS,
   webhookSecretGraceMs = DEFAULT_WEBHOOK_SECRET_GRACE_MS,
+  quotas,
 }: {
   prisma: PrismaClient;
   temporal: Client;
   taskQueue: string;
   webhookAllowPrivateTargets?: boolean;
+  /** The ports a URL may name (WEBHOOK_ALLOWED_PORTS). */
+  webhookAllowedPorts?: readonly number[] | undefined;
   /** How long a rotated-out secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); 0: not at all. */
   webhookSecretGraceMs?: number;
+  quotas?: Quotas | undefined;
 }) {
+  const quota = quotas?.webhookEndpoints ?? defaultQuotas.webhookEndpoints;
+
   async function findEndpoint(principal: Principal, id: string): Promise<EndpointRow> {
     const row = await prisma.webhookEndpoint.findFirst({ where: { id, ...scopeOf(principal) } });
     if (!row) throw problems.notFound(`Webhook endpoint ${id}`);
     return row;
+  }
+
+  /** Deactivates (deliveries stay readable; pending retries end DEAD). Deactivating twice changes nothing. */
+  async function deactivate(principal: Principal, id: string): Promise<WebhookEndpointView> {
+    await findEndpoint(principal, id);
+    await prisma.webhookEndpoint.updateMany({ where: { id, active: true }, data: { active: false, deactivatedAt: new Date() } });
+    return toEndpoint(await findEndpoint(principal, id));
+  }
+
+  /** 422 naming `url` when deliveries to it are refused: a non-public host (unless allowed), a port not allowed. */
+  function checkTarget(url: string): void {
+    const refused = webhookAllowPrivateTargets ? undefined : refusedHost(url);
+    if (refused) throw problems.unprocessable('webhook-target-not-allowed', `${refused.message}: webhooks are delivered only to public addresses.`, 'url');
+    const port = refusedPort(url, webhookAllowedPorts);
+    if (port) throw problems.unprocessable('webhook-port-not-allowed', `${port} (WEBHOOK_ALLOWED_PORTS).`, 'url');
+  }
+
+  /**
+   * 422 `quota-exceeded` when one more active endpoint would pass the partner's quota (api/clients/quotas.ts). The lock
+   * (per partner, until the transaction ends) serializes the count-then-insert of concurrent registrations and
+   * re-enables: two cannot both see the last free place. Vendor endpoints (partnerId null) are not limited.
+   */
+  async function reservePlace(tx: Tx, partnerId: string | null): Promise<void> {
+    if (partnerId === null) return;
+    await lockQuota(tx, 'webhookEndpoints', partnerId);
+    const used = await tx.webhookEndpoint.count({ where: { partnerId, active: true } });
+    if (used >= quota) {
+      throw quotaExceeded(
+        'webhookEndpoints',
+        quota,
+        used,
+        'url',
+        `Partner ${partnerId} has ${used} active webhook endpoints; the quota (QUOTA_WEBHOOK_ENDPOINTS) is ${quota}. Deactivate one (DELETE /v1/webhooks/:id) first.`,
+      );
+    }
   }
 
   return {
@@ -95,8 +145,7 @@ export function createWebhooksClient({
      * rotated since (409 `secret-rotated`: the creation's secret no longer exists).
      */
     async create(principal: Principal, body: { url: string; events: EventTopic[] }, idempotencyKey?: string): Promise<WebhookEndpointView & { secret: string }> {
-      const refused = webhookAllowPrivateTargets ? undefined : refusedHost(body.url);
-      if (refused) throw problems.unprocessable('webhook-target-not-allowed', `${refused.message}: webhooks are delivered only to public addresses.`, 'url');
+      checkTarget(body.url);
       const partnerId = principal.partnerId ?? null;
       return prisma.$transaction(async (tx) => {
         const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} ${partnerId ?? 'vendor'} POST /v1/webhooks`, idempotencyKey, body) : randomUUID();
@@ -105,6 +154,7 @@ export function createWebhooksClient({
           throw problems.conflict('secret-rotated', "This endpoint's secret was rotated after its creation: the creation's secret is no longer answered.");
         }
         if (existing) return { ...toEndpoint(existing), secret: existing.secret }; // a retry: the first result stands
+        await reservePlace(tx, partnerId);
         const row = await tx.webhookEndpoint.create({
           data: { id, partnerId, url: body.url, events: body.events, secret: newWebhookSecret(), createdBy: principal.sub, createdAt: new Date() },
         });
@@ -157,11 +207,23 @@ export function createWebhooksClient({
 
     get: async (principal: Principal, id: string) => toEndpoint(await findEndpoint(principal, id)),
 
-    /** Deactivates (deliveries stay readable; pending retries end DEAD). Deactivating twice changes nothing. */
-    async deactivate(principal: Principal, id: string): Promise<WebhookEndpointView> {
-      await findEndpoint(principal, id);
-      await prisma.webhookEndpoint.updateMany({ where: { id, active: true }, data: { active: false, deactivatedAt: new Date() } });
-      return toEndpoint(await findEndpoint(principal, id));
+    deactivate,
+
+    /**
+     * PATCH `{ active }`: false deactivates (as DELETE); true re-enables a deactivated endpoint — its URL checked as at
+     * registration (the rules may have changed since), within the quota, its DEAD streak and reason cleared. Setting
+     * the state it already has changes nothing.
+     */
+    async setActive(principal: Principal, id: string, active: boolean): Promise<WebhookEndpointView> {
+      const endpoint = await findEndpoint(principal, id);
+      if (!active) return deactivate(principal, id);
+      if (endpoint.active) return toEndpoint(endpoint);
+      checkTarget(endpoint.url);
+      return prisma.$transaction(async (tx) => {
+        await reservePlace(tx, endpoint.partnerId);
+        await tx.webhookEndpoint.updateMany({ where: { id, active: false }, data: { active: true, deactivatedAt: null, deactivatedReason: null, consecutiveDead: 0 } });
+        return toEndpoint(await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } }));
+      });
     },
 
     async deliveries(principal: Principal, id: string, page: Page): Promise<{ items: WebhookDeliveryView[]; nextCursor: string | null }> {

@@ -17,6 +17,11 @@ const calendarBody = z.strictObject({
   years: z.strictObject({ first: z.number().int(), last: z.number().int() }).describe('the years covered (at most 50)'),
   holidays: z.array(z.strictObject({ from: localDate, to: localDate, name: text(100) })).max(1000).describe('named date ranges, inclusive'),
   makeupWorkdays: z.array(z.strictObject({ date: localDate, name: text(100) })).max(1000).describe('rest days worked instead'),
+  rules: z.string().max(64).nullable().optional().describe('statutory rules for years not covered (CN-statutory); omitted or null: none'),
+  uncoveredYears: z
+    .enum(['provisional', 'fail-closed'])
+    .optional()
+    .describe('deadlines past the covered years: provisional (needs rules; the default with rules) or fail-closed (the default without)'),
 });
 
 const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;

@@ -1,4 +1,7 @@
-/** HTTP routes of a partner's experts registry. Rules in api/clients/experts.ts; incentive rules in domain/incentive-rules.ts. */
+/**
+ * HTTP routes of a partner's experts registry, and the vendor's attestation of an expert's facts. Rules in
+ * api/clients/experts.ts; incentive rules in domain/incentive-rules.ts.
+ */
 import { z } from 'zod';
 import { CERTIFICATION_TYPES } from '../../domain/incentive-rules.js';
 import type { ExpertsClient } from '../clients/experts.js';
@@ -33,7 +36,7 @@ export const newExpertBody = z
     name: text(200),
     fullTime: z.boolean(),
     fullTimeSince: localDate.optional(),
-    registeredOn: localDate,
+    // registeredOn is not taken: the server stamps it (a body that sends it is refused, naming it).
     certifications: certifications.default([]),
   })
   .superRefine(fullTimeRule);
@@ -48,6 +51,13 @@ export const expertChangeBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of name, fullTime, fullTimeSince, certifications, active')
   .superRefine(fullTimeRule);
+
+export const attestationBody = z
+  .strictObject({
+    fullTimeSince: localDate.optional().describe('attests full-time status since this local date, as the expert record has it now'),
+    certifications: certifications.min(1).optional().describe('attests each of these certifications, as the expert record has it now'),
+  })
+  .refine((b) => b.fullTimeSince !== undefined || b.certifications !== undefined, 'name at least one of fullTimeSince, certifications');
 
 const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
 
@@ -71,7 +81,7 @@ export function expertRoutes(experts: ExpertsClient): RouteDef[] {
       method: 'post',
       path: '/v1/partners/:partnerId/experts',
       permission: 'expert.manage',
-      summary: 'Register an expert; the employee id is unique per partner (409).',
+      summary: 'Register an expert (registeredOn: the day of the request, stamped by the server); the employee id is unique per partner (409). Its full-time status and certifications count once the vendor attests them.',
       params: partnerParams,
       body: newExpertBody,
       responses: { 201: expertSchema },
@@ -86,7 +96,8 @@ export function expertRoutes(experts: ExpertsClient): RouteDef[] {
       method: 'patch',
       path: '/v1/partners/:partnerId/experts/:expertId',
       permission: 'expert.manage',
-      summary: "Change an expert's name, full-time status, certifications (the whole set), or deactivate / reactivate it; every change is kept in its history.",
+      summary:
+        "Change an expert's name, full-time status, certifications (the whole set), or deactivate / reactivate it; every change is kept in its history. A changed full-time status or certification is unattested again.",
       params: expertParams,
       body: expertChangeBody,
       responses: { 200: expertSchema },
@@ -94,6 +105,21 @@ export function expertRoutes(experts: ExpertsClient): RouteDef[] {
       handler: async ({ principal, params, body }) => ({
         status: 200,
         body: await experts.updateExpert(principal, params.partnerId, params.expertId, body),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/partners/:partnerId/experts/:expertId/attestation',
+      permission: 'expert.attest',
+      summary:
+        "The vendor attests an expert's full-time status and/or certifications, each exactly as the record has it now (409 expert-changed naming what differs); only attested facts count in the incentive, certification prerequisites and path requirements.",
+      params: expertParams,
+      body: attestationBody,
+      responses: { 200: expertSchema },
+      problems: [404, 409],
+      handler: async ({ principal, params, body }) => ({
+        status: 200,
+        body: await experts.attestExpert(principal, params.partnerId, params.expertId, body),
       }),
     }),
   ];

@@ -42,6 +42,10 @@ const pageQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
+export const endpointPatchBody = z.strictObject({
+  active: z.boolean({ error: 'must be true (re-enable) or false (deactivate)' }),
+});
+
 const endpointId = z.uuid('must be a webhook endpoint id (UUID)');
 const idParams = z.strictObject({ id: endpointId });
 const deliveryParams = z.strictObject({ id: endpointId, deliveryId: z.uuid('must be a delivery id (UUID)') });
@@ -54,7 +58,11 @@ export function webhookRoutes(webhooks: WebhooksClient): RouteDef[] {
       permission: 'webhook.manage',
       summary:
         "Register an endpoint for events (a partner's: its own events; the vendor's: every partner's). Answers the signing secret, once. " +
-        'A URL on localhost or a non-public IP address (loopback, private, link-local…) is refused (422) unless WEBHOOK_ALLOW_PRIVATE_TARGETS is on. ' +
+        'A URL on localhost or a non-public IP address (loopback, private, link-local…) is refused (422) unless WEBHOOK_ALLOW_PRIVATE_TARGETS is on; ' +
+        'so is a port outside WEBHOOK_ALLOWED_PORTS (default 80, 443; 422 webhook-port-not-allowed). A partner has at most QUOTA_WEBHOOK_ENDPOINTS ' +
+        'active endpoints (422 quota-exceeded with quota, limit, used). Deliveries answered with a 4xx other than 408, 409, 425, 429 are not retried; ' +
+        'an endpoint whose deliveries end DEAD WEBHOOK_DISABLE_AFTER_DEAD times in a row is disabled (deactivatedReason says why) and the ' +
+        "partner's endpoints subscribed to webhook.endpoint-disabled are told. " +
         'With an Idempotency-Key a retry by the same caller answers the same endpoint and secret (409 secret-rotated once it was rotated). ' +
         `Events: ${EVENT_TOPICS.map((t) => `${t} — ${EVENTS[t]}`).join(' ')}`,
       body: newEndpointBody,
@@ -94,6 +102,20 @@ export function webhookRoutes(webhooks: WebhooksClient): RouteDef[] {
       responses: { 200: webhookEndpointSchema },
       problems: [404],
       handler: async ({ principal, params }) => ({ status: 200, body: await webhooks.deactivate(principal, params.id) }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/webhooks/:id',
+      permission: 'webhook.manage',
+      summary:
+        '`{ "active": true }` re-enables a deactivated endpoint (disabled by the relay or by DELETE): its URL is checked as at registration, ' +
+        'it counts against QUOTA_WEBHOOK_ENDPOINTS again (422 quota-exceeded), its DEAD streak and deactivatedReason are cleared. ' +
+        '`{ "active": false }` deactivates, as DELETE. The state it already has: unchanged.',
+      params: idParams,
+      body: endpointPatchBody,
+      responses: { 200: webhookEndpointSchema },
+      problems: [404, 422],
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await webhooks.setActive(principal, params.id, body.active) }),
     }),
     defineRoute({
       method: 'post',

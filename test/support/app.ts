@@ -8,6 +8,7 @@ import { type AppDeps, createApp } from '../../api/app.js';
 import { type Role, signToken } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
+import type { Quotas } from '../../platform/config.js';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
 import type { DeliveryRetry } from '../../workflows/webhook.js';
@@ -24,10 +25,16 @@ export async function startApp(
     webhookRetry?: DeliveryRetry;
     /** Webhook targets on 127.0.0.1 etc. (WEBHOOK_ALLOW_PRIVATE_TARGETS): off, as in production, unless a test delivers locally. */
     webhookAllowPrivateTargets?: boolean;
+    /** Ports a webhook URL may name, in the API and the worker (WEBHOOK_ALLOWED_PORTS); default 80 and 443. */
+    webhookAllowedPorts?: readonly number[];
+    /** Per-partner quotas (QUOTA_*); default: platform/config.ts's defaults. */
+    quotas?: Quotas;
+    /** Another database than the suite's (a test's own cluster, e.g. one it stops). */
+    databaseUrl?: string;
   },
 ) {
   const webhookAllowPrivateTargets = opts.webhookAllowPrivateTargets ?? false;
-  const prisma = createPrisma(inject('databaseUrl'));
+  const prisma = createPrisma(opts.databaseUrl ?? inject('databaseUrl'));
   // No lookup given: the database's calendars, as in production.
   const calendarFor = opts.calendarFor ?? databaseCalendarLookup(prisma);
   const worker = await createWorker({
@@ -38,6 +45,7 @@ export async function startApp(
     calendarFor,
     ...(opts.webhookRetry ? { webhookRetry: opts.webhookRetry } : {}),
     webhookAllowPrivateTargets,
+    ...(opts.webhookAllowedPorts ? { webhookAllowedPorts: opts.webhookAllowedPorts } : {}),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
@@ -49,6 +57,8 @@ export async function startApp(
     logger: pino({ level: 'silent' }),
     calendarFor,
     webhookAllowPrivateTargets,
+    ...(opts.webhookAllowedPorts ? { webhookAllowedPorts: opts.webhookAllowedPorts } : {}),
+    ...(opts.quotas ? { quotas: opts.quotas } : {}),
     ...(opts.timeSkipping ? { timeSkipping: opts.timeSkipping } : {}),
   });
   const server: Server = await new Promise((resolve) => {

@@ -29,6 +29,17 @@ export function nextFriday(nowMs: number, hour: number): DateTime {
 
 export const isoDate = (d: DateTime) => d.toISODate()!;
 
+/**
+ * The next 30 December that is a Wednesday, 10:00 in ZONE, after `nowMs` (2026 while the clock is before it, then
+ * 2037, 2043…): the same weekday every run, so expected dates around New Year can be written by hand once.
+ */
+export function nextWednesdayDec30(nowMs: number): DateTime {
+  for (let year = DateTime.fromMillis(nowMs, { zone: ZONE }).year; ; year++) {
+    const day = DateTime.fromObject({ year, month: 12, day: 30, hour: 10 }, { zone: ZONE });
+    if (day.weekday === 3 && day.toMillis() > nowMs) return day;
+  }
+}
+
 /** A lookup answering `calendarOf(partnerId)` (read at each call, so a test may swap the calendar), as version 1. */
 export const fixedCalendar =
   (calendarOf: (partnerId: string) => BusinessCalendar): CalendarLookup =>

@@ -11,6 +11,8 @@ import pg from 'pg';
 import { waitForPort } from '../../scripts/stack.js';
 
 export type TestPostgres = { url: string; stop: () => Promise<void> };
+/** A cluster of the test's own whose server can be stopped and started again on the same data and port (outages). */
+export type OwnPostgres = TestPostgres & { pause: () => Promise<void>; resume: () => Promise<void> };
 
 function serverBinDir(): string {
   const base = '/usr/lib/postgresql';
@@ -55,6 +57,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     await resetSchema(process.env.TEST_DATABASE_URL);
     return { url: process.env.TEST_DATABASE_URL, stop: async () => {} };
   }
+  return startOwnPostgres();
+}
+
+/** Always a throwaway cluster from the server binaries (TEST_DATABASE_URL is not one a test may stop). */
+export async function startOwnPostgres(): Promise<OwnPostgres> {
   const bin = serverBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'partnerflow-pg-'));
   // PostgreSQL refuses to run as root: run it as the postgres user the Debian package creates.
@@ -66,22 +73,38 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     ...user,
   });
   const port = await freePort();
-  const server = spawn(
-    path.join(bin, 'postgres'),
-    [
-      '-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
-      // Throwaway data: durability settings off for speed.
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
-    ],
-    { stdio: 'ignore', ...user },
-  );
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  await waitForPort(port, '127.0.0.1', 30_000);
+  const launch = async () => {
+    const server = spawn(
+      path.join(bin, 'postgres'),
+      [
+        '-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
+        // Throwaway data: durability settings off for speed.
+        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+      ],
+      { stdio: 'ignore', ...user },
+    );
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    await waitForPort(port, '127.0.0.1', 30_000);
+    return {
+      stop: async () => {
+        server.kill('SIGINT'); // fast shutdown: open sessions are terminated (57P01), new connections refused
+        await exited;
+      },
+    };
+  };
+  let running: { stop: () => Promise<void> } | undefined = await launch();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: async () => {
+      await running?.stop();
+      running = undefined;
+    },
+    resume: async () => {
+      running ??= await launch();
+    },
     stop: async () => {
-      server.kill('SIGINT'); // fast shutdown
-      await exited;
+      await running?.stop();
+      running = undefined;
       rmSync(dir, { recursive: true, force: true });
     },
   };

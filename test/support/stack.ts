@@ -9,7 +9,10 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
+import { descendants, describeProcess } from '../../scripts/stack.js';
 import { projectRoot } from '../../scripts/temporal-binaries.js';
+
+export { descendants, describeProcess };
 
 export type StackPorts = { api: number; temporal: number; ui: number; db: number };
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -76,33 +79,6 @@ export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Linux only (empty elsewhere): every live descendant of `pid`, found through /proc. */
-export function descendants(pid: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const entry of entries) {
-    try {
-      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so parse after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) out.push(c), walk(c);
-  };
-  walk(pid);
-  return out;
-}
-
 /** Alive and not a zombie (a zombie holds no resources; init reaps it once its parent is gone). */
 export function alive(pid: number): boolean {
   try {
@@ -119,14 +95,33 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** `pid (command line)`, for messages. */
-export function describeProcess(pid: number): string {
-  try {
-    return `${pid} (${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 160)})`;
-  } catch {
-    return String(pid);
-  }
+/** Linux only: the live processes whose environment holds `name=value` (a stack's DATA_DIR: every process it started). */
+export function processesWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return alive(pid) && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(wanted);
+      } catch {
+        return false; // gone, or another user's
+      }
+    });
 }
+
+export type StopOptions = {
+  /** What ends the supervisor (SIGINT unless said otherwise). */
+  signal?: NodeJS.Signals;
+  /** To the supervisor's whole process group (a terminal's Ctrl-C, a process manager) instead of its pid alone. */
+  group?: boolean;
+  /** Then SIGKILL to the supervisor's process group this long after `signal`, as process managers do. */
+  killAfterMs?: number;
+  /** A hung stop's last resort: SIGKILL to every process of the tree after this long. */
+  graceMs?: number;
+  /** How long the processes of the tree may take to end after the supervisor did before they count as left over. */
+  settleMs?: number;
+};
 
 export type Stack = {
   process: ChildProcess;
@@ -141,11 +136,11 @@ export type Stack = {
   /** The last `lines` lines of output, for assertion messages. */
   tail: (lines?: number) => string;
   /**
-   * SIGINT (to the supervisor alone, or to its whole process group like a terminal's Ctrl-C); SIGKILL
-   * to the supervisor and every process of its tree after `graceMs`. Resolves with how the supervisor
-   * exited and what it left behind. Idempotent.
+   * Ends the supervisor as `opts` say (SIGINT to it alone by default) and resolves with how it exited and
+   * which processes of its tree (remembered while it was alive) outlived it by `settleMs` — those are then
+   * killed. Idempotent.
    */
-  stop: (opts?: { graceMs?: number; group?: boolean }) => Promise<Stopped>;
+  stop: (opts?: StopOptions) => Promise<Stopped>;
 };
 
 export type StackOptions = {
@@ -160,11 +155,11 @@ export type StackOptions = {
 function privateEnv(opts: StackOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (key.startsWith('VITEST') || key.startsWith('TEMPORAL_') || key.startsWith('EMBEDDED_DB_')) delete env[key];
+    if (key.startsWith('VITEST') || key.startsWith('TEMPORAL_') || key.startsWith('EMBEDDED_DB_') || key.startsWith('PARTNERFLOW_')) delete env[key];
   }
   // Binaries may legitimately come from the environment (scripts/temporal-binaries.ts): keep those.
   for (const key of ['TEMPORAL_CLI', 'TEMPORAL_TEST_SERVER']) if (process.env[key]) env[key] = process.env[key];
-  for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_JWT_SECRET', 'NODE_ENV', 'LOG_LEVEL', 'DB_POOL_SIZE']) delete env[key];
+  for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_JWT_SECRET', 'NODE_ENV', 'LOG_LEVEL', 'DB_POOL_SIZE', 'HOST', 'CALENDAR_WARN_FROM']) delete env[key];
   return {
     ...env,
     PORT: String(opts.ports.api),
@@ -177,77 +172,79 @@ function privateEnv(opts: StackOptions): NodeJS.ProcessEnv {
   };
 }
 
-/** Starts the supervisor and resolves once it prints `[start] ready:`; on failure kills it and throws with its output. */
-export async function startStack(opts: StackOptions): Promise<Stack> {
+type Supervisor = { child: ChildProcess; exited: Promise<Exit>; closed: Promise<Exit>; output: () => string; onOutput: (listener?: () => void) => void };
+
+/** `node --import tsx scripts/start.ts` in its own process group, its whole output captured. */
+function spawnSupervisor(opts: StackOptions): Supervisor {
   const args = ['--import', 'tsx', path.join(projectRoot, 'scripts', 'start.ts'), ...(opts.timeSkipping ? ['--time-skipping'] : [])];
   // detached: its own process group, so cleanup can reach every descendant even if the supervisor dies.
   const child = spawn(process.execPath, args, { cwd: projectRoot, env: privateEnv(opts), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const chunks: string[] = [];
-  let onOutput: (() => void) | undefined;
+  let listener: (() => void) | undefined;
   const collect = (stream: string) => (chunk: Buffer) => {
     chunks.push(stream === 'stderr' ? chunk.toString('utf8').replace(/^(?=.)/gm, '[stderr] ') : chunk.toString('utf8'));
-    onOutput?.();
+    listener?.();
   };
   child.stdout!.on('data', collect('stdout'));
   child.stderr!.on('data', collect('stderr'));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const output = () => chunks.join('');
+  // Once its output pipes closed too: all it printed has arrived.
+  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return { child, exited, closed, output: () => chunks.join(''), onOutput: (l) => (listener = l) };
+}
+
+/** Runs `npm start` expecting it to end by itself (a refused start): its exit and output, or an error after `timeoutMs`. */
+export async function runStartToExit(opts: StackOptions, timeoutMs = 30_000): Promise<Exit & { output: string }> {
+  const { child, closed, output } = spawnSupervisor(opts);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exit = await closed;
+  clearTimeout(timer);
+  return { ...exit, output: output() };
+}
+
+const signal = (target: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(target, sig);
+  } catch {
+    // gone (or not a group leader)
+  }
+};
+
+/** Starts the supervisor and resolves once it prints `[start] ready:`; on failure kills it and throws with its output. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { child, exited, output, onOutput } = spawnSupervisor(opts);
   const tail = (lines = 150) => output().split('\n').slice(-lines).join('\n');
 
   let stopping: Promise<Stopped> | undefined;
-  const stop = ({ graceMs = 20_000, group = false }: { graceMs?: number; group?: boolean } = {}) =>
+  const stop = ({ signal: how = 'SIGINT', group = false, killAfterMs, graceMs = 20_000, settleMs = 3000 }: StopOptions = {}) =>
     (stopping ??= (async () => {
       const pid = child.pid!;
-      // The supervisor puts each child in its own process group (scripts/stack.ts), so killing the
-      // supervisor's group does not reach them: remember the tree while it is still attached.
+      // The supervisor puts each child in its own process group (scripts/stack.ts), so signals to the
+      // supervisor's group do not reach them: remember the tree while it is still attached.
       const tree = new Map<number, string>();
       const remember = () => {
         for (const p of descendants(pid)) tree.set(p, describeProcess(p));
       };
       remember();
-      const signalAll = (signal: NodeJS.Signals) => {
+      const killTree = () => {
         remember();
-        for (const p of [pid, ...tree.keys()]) {
-          try {
-            process.kill(-p, signal); // p's process group, if p leads one
-          } catch {
-            // not a group leader, or gone
-          }
-          try {
-            process.kill(p, signal);
-          } catch {
-            // gone
-          }
-        }
+        for (const p of [pid, ...tree.keys()]) signal(-p, 'SIGKILL'), signal(p, 'SIGKILL');
       };
-      if (child.exitCode === null && child.signalCode === null) {
-        if (group) {
-          try {
-            process.kill(-pid, 'SIGINT'); // what a terminal's Ctrl-C does: the foreground group
-          } catch {
-            // the group is gone
-          }
-        } else child.kill('SIGINT');
-      }
-      const timer = setTimeout(() => signalAll('SIGKILL'), graceMs);
+      const running = child.exitCode === null && child.signalCode === null;
+      if (running) signal(group ? -pid : pid, how);
+      const managerKill = running && killAfterMs !== undefined ? setTimeout(() => signal(-pid, 'SIGKILL'), killAfterMs) : undefined;
+      const lastResort = setTimeout(killTree, graceMs);
       const exit = await exited;
-      clearTimeout(timer);
-      // A supervisor that died without stopping its children leaves them to init: give them a moment
-      // (a tsx/esbuild helper exits when its parent's pipe closes), then kill whatever is still the
-      // same program (never a recycled pid), and report it.
+      clearTimeout(managerKill);
+      clearTimeout(lastResort);
+      // A supervisor that did not stop its children leaves them to init: they must notice and end by
+      // themselves (platform/parent-watch.ts) within `settleMs`. Whatever is still the same program (never
+      // a recycled pid) after that is reported, and killed.
       const same = ([p, described]: [number, string]) => alive(p) && describeProcess(p) === described;
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + settleMs;
       while ([...tree].some(same) && Date.now() < deadline) await sleep(100);
       const leftovers = [...tree].filter(same);
-      for (const [p] of leftovers) {
-        for (const target of [-p, p]) {
-          try {
-            process.kill(target, 'SIGKILL');
-          } catch {
-            // not a group leader, or gone
-          }
-        }
-      }
+      for (const [p] of leftovers) signal(-p, 'SIGKILL'), signal(p, 'SIGKILL');
       return { ...exit, leftovers: leftovers.map(([, described]) => described) };
     })());
 
@@ -257,12 +254,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const check = () => {
       if (/^\[start\] ready:/m.test(output())) resolve(true);
     };
-    onOutput = check;
+    onOutput(check);
     check();
     void exited.then((e) => resolve(`exited (code ${e.code}, signal ${e.signal}) before ready`));
     setTimeout(() => resolve(`no "[start] ready:" line within ${timeoutMs} ms`), timeoutMs).unref();
   });
-  onOutput = undefined;
+  onOutput(undefined);
   if (ready !== true) {
     await stop({ graceMs: 5000 });
     throw new Error(`npm start ${opts.timeSkipping ? '--time-skipping ' : ''}did not become ready: ${ready}\n--- supervisor output ---\n${tail(300)}`);

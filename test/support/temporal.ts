@@ -6,7 +6,16 @@ import { registerSearchAttributes } from '../../platform/temporal.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker, workflowsPath } from '../../worker/worker.js';
-import { CertificationType, IncentivePeriod, PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from '../../workflows/search-attributes.js';
+import {
+  CertificationType,
+  DeadlineProvisional,
+  IncentivePeriod,
+  PartnerId,
+  PathId,
+  ProcessDeadline,
+  ProcessStatus,
+  ReviewYear,
+} from '../../workflows/search-attributes.js';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -29,7 +38,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },
       ip: '127.0.0.1',
-      searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod, CertificationType, PathId, ReviewYear],
+      searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod, CertificationType, PathId, ReviewYear, DeadlineProvisional],
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
       log: { format: 'pretty', level: 'warn' },
     },
