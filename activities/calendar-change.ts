@@ -4,36 +4,18 @@
  * deadline already recomputed (no history entry).
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { type CalendarChange, datesOfYears } from '../domain/calendar-versions.js';
+import { type CalendarChange, type CalendarChangeScope, datesOfYears } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
-import { recomputeDeadline } from '../workflows/shared.js';
+import { recomputeDeadline } from '../workflows/recompute-contract.js';
 import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
 import { affectedOpportunities } from './opportunity.js';
 import { affectedPathReviews } from './path-review.js';
+import type { AffectedQuery, AffectedRows } from './affected.js';
 
-/** What changed: a calendar's new version (its partners' processes), or one partner's move to another calendar. */
-export type CalendarChangeScope =
-  | { kind: 'CALENDAR'; calendar: string; version: number; defaultCalendar: string }
-  | { kind: 'PARTNER'; partnerId: string; calendar: string; version: number };
+export type { CalendarChangeScope };
 
-/**
- * One process kind's query for the change, already resolved: `dates` are the changed local dates (`everyDate`: the
- * zone or rest days changed — any deadline may move); for a moved partner `partnerId` is set and every pending
- * deadline of that partner counts. Returns workflow ids in keyset order of `key`, after `after`.
- */
-export type AffectedQuery = {
-  prisma: PrismaClient;
-  partnerId?: string;
-  calendar?: string;
-  defaultCalendar?: string;
-  dates: string[];
-  everyDate: boolean;
-  now: Date;
-  after: string;
-  limit: number;
-};
-export type AffectedRows = { workflowId: string; key: string }[];
+
 
 /**
  * Every process kind whose workflow answers `recomputeDeadline`, in the order the propagation visits them. A new

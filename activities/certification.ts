@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { historyColumns } from './history.js';
-import { loadPartnerFacts } from './partner-facts.js';
+import { loadPartnerFacts } from '../platform/partner-facts.js';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
 import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
@@ -17,10 +17,10 @@ import {
   type CertificationInput,
   type CertificationStatus,
   type CertificationTerms,
-} from '../workflows/certification.js';
+} from '../workflows/certification-contract.js';
 import { failClosed } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
-import type { AffectedQuery, AffectedRows } from './calendar-change.js';
+import type { AffectedQuery, AffectedRows } from './affected.js';
 import {
   certificateNumber,
   certificateTimes,

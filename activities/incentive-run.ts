@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
 import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/search-attributes.js';
-import { incentiveWorkflowId } from '../workflows/incentive.js';
+import { incentiveWorkflowId } from '../workflows/incentive-contract.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { startProcesses } from './start-processes.js';
 

@@ -10,11 +10,11 @@ import { databaseCalendarLookup } from '../platform/calendars.js';
 import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive.js';
+import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive-contract.js';
 import { failClosed } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
-import { countedExpertFacts } from './partner-facts.js';
-import type { AffectedQuery, AffectedRows } from './calendar-change.js';
+import { countedExpertFacts } from '../platform/partner-facts.js';
+import type { AffectedQuery, AffectedRows } from './affected.js';
 
 /** The partner has 14 working days from generation to verify the list. */
 export const VERIFICATION_WORKING_DAYS = 14;
@@ -23,12 +23,12 @@ export const VERIFICATION_WORKING_DAYS = 14;
  * working-day time (the same wall-clock time, 3 working days earlier), not 3 calendar days before it.
  */
 export const REMINDER_WORKING_DAYS = VERIFICATION_WORKING_DAYS - 3;
-export const REMINDER_TOPIC = 'incentive.reminder';
+import { INCENTIVE_EXPIRED_TOPIC, INCENTIVE_REMINDER_TOPIC as REMINDER_TOPIC, INCENTIVE_VERIFIED_TOPIC } from '../domain/events.js';
 
 /** One reminder per incentive and verification deadline (domain/reminders.ts): a moved deadline is announced again. */
 export const reminderDedupeKey = (id: string, verificationDeadline: string) => `incentive-reminder-${id}-${verificationDeadline}`;
 /** Outcomes announced to webhooks (domain/events.ts), appended with the transition; one per incentive. */
-export const OUTCOME_TOPICS: Partial<Record<IncentiveStatus, string>> = { VERIFIED: 'incentive.verified', EXPIRED: 'incentive.expired' };
+export const OUTCOME_TOPICS: Partial<Record<IncentiveStatus, string>> = { VERIFIED: INCENTIVE_VERIFIED_TOPIC, EXPIRED: INCENTIVE_EXPIRED_TOPIC };
 export const outcomeDedupeKey = (id: string, status: IncentiveStatus) => `incentive-${status.toLowerCase()}-${id}`;
 
 /** The incentive as persisted: what the workflow adopts after generateIncentive. */

@@ -5,7 +5,8 @@ import { deadlineChangedKey } from './deadline-changed.js';
 import { type CertificationActivityDeps, createCertificationActivities } from './certification.js';
 import { createIncentiveActivities, type IncentiveActivityDeps, OUTCOME_TOPICS, outcomeDedupeKey, reminderDedupeKey } from './incentive.js';
 import { createIncentiveRunActivities } from './incentive-run.js';
-import { createOpportunityActivities, EXPIRED_TOPIC, type OpportunityActivityDeps } from './opportunity.js';
+import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
+import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
@@ -32,7 +33,7 @@ function announcing(deps: ActivityDeps) {
     ...pathReview,
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
-      if (t.type === 'EXPIRED') await announceOutbox(deps, [`${EXPIRED_TOPIC}-${t.opportunityId}`]);
+      if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
       if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('opportunity', t.opportunityId, t.seq)]);
     },
     async enqueueOpportunityMessage(m: Parameters<typeof opportunity.enqueueOpportunityMessage>[0]) {

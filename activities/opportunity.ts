@@ -9,24 +9,13 @@ import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
-import type { OpportunityInput, OpportunityStatus } from '../workflows/opportunity.js';
+import { type OpportunityInput, type OpportunityStatus, opportunityWorkflowId } from '../workflows/opportunity-contract.js';
 import { failClosed } from './calendar.js';
-import type { AffectedQuery, AffectedRows } from './calendar-change.js';
+import type { AffectedQuery, AffectedRows } from './affected.js';
 
-export const ACCEPT_WORKING_DAYS = 3;
-/** The partner is reminded this many working days before its accept deadline. */
-export const ACCEPT_REMINDER_WORKING_DAYS = 1;
-export const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
-export const EXPIRED_TOPIC = 'opportunity.expired';
-
-export type AcceptPlan = {
-  acceptDeadline: string;
-  /** ACCEPT_REMINDER_WORKING_DAYS working days before the deadline, at the same local time. */
-  reminderAt: string;
-  explanation: DeadlineExplanation;
-  calendar: string;
-  zone: string;
-};
+export { type AcceptPlan, planAcceptDeadline } from '../domain/accept-deadline.js';
+import { type AcceptPlan, planAcceptDeadline } from '../domain/accept-deadline.js';
+import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
 
 export type TransitionRecord = {
   opportunityId: string;
@@ -40,13 +29,6 @@ export type TransitionRecord = {
   note?: string;
   data?: Record<string, unknown>;
 };
-
-/** Pure: the accept deadline for an opportunity shared at `sharedAt`. Also used by the API to fail fast. */
-export function planAcceptDeadline(sharedAt: Date, calendar: BusinessCalendar): AcceptPlan {
-  const { deadline, explanation } = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS);
-  const reminder = calendar.addWorkingDays(sharedAt, ACCEPT_WORKING_DAYS - ACCEPT_REMINDER_WORKING_DAYS).deadline;
-  return { acceptDeadline: deadline.toISOString(), reminderAt: reminder.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
-}
 
 /** Outbox messages of an opportunity (dedupe keys: one per message and deadline). */
 export type OpportunityMessage = { topic: string; opportunityId: string; partnerId: string; dedupeKey: string; dueAt: string; payload: Record<string, unknown> };
@@ -150,9 +132,9 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
           await tx.outbox.createMany({
             data: [
               {
-                topic: EXPIRED_TOPIC,
+                topic: OPPORTUNITY_EXPIRED_TOPIC,
                 aggregateId: t.opportunityId,
-                dedupeKey: `${EXPIRED_TOPIC}-${t.opportunityId}`,
+                dedupeKey: `${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`,
                 dueAt: at,
                 payload: { opportunityId: t.opportunityId, partnerId: row.partnerId, title: row.title, acceptDeadline: row.acceptDeadline.toISOString(), expiredAt: t.at, reclaimed: true },
               },
@@ -193,5 +175,5 @@ export async function affectedOpportunities(q: AffectedQuery): Promise<AffectedR
             WHERE d BETWEEN (o.shared_at AT TIME ZONE o.zone)::date AND (o.accept_deadline AT TIME ZONE o.zone)::date))
           AND o.id::text > ${q.after}
         ORDER BY o.id::text LIMIT ${q.limit}`;
-  return rows.map((r) => ({ workflowId: `opportunity-${r.id}`, key: r.id }));
+  return rows.map((r) => ({ workflowId: opportunityWorkflowId(r.id), key: r.id }));
 }

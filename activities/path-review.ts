@@ -23,12 +23,12 @@ import {
   WINDOW_REMINDER_DAYS,
   type WindowReminder,
 } from '../workflows/path-review-contract.js';
-import type { AffectedQuery, AffectedRows } from './calendar-change.js';
+import type { AffectedQuery, AffectedRows } from './affected.js';
 import { failClosed } from './calendar.js';
 import { localDate } from './certification-dates.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';
-import { loadPartnerFacts } from './partner-facts.js';
+import { loadPartnerFacts } from '../platform/partner-facts.js';
 
 export type PathReviewTransitionRecord = {
   reviewId: string;

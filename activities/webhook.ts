@@ -16,12 +16,12 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { fetch } from 'undici';
-import { type EventTopic, eventIdOf, type OutboxPayload } from '../domain/events.js';
+import { ENDPOINT_DISABLED_TOPIC, eventIdOf, type OutboxPayload } from '../domain/events.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
 import { connectionFailure, isRetriedStatus, refusedLiteral, refusedPort, retryAfterMs, TargetRefused, webhookDispatcher } from '../domain/webhook-target.js';
 import { configDefaults } from '../platform/config.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type DeliveryRetry, outboxWorkflowId, type outboxWorkflow } from '../workflows/webhook.js';
+import { type DeliveryRetry, OUTBOX_WORKFLOW, outboxWorkflowId } from '../workflows/webhook-contract.js';
 
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { maximumAttempts: 12, maximumIntervalMs: 3_600_000, timeoutMs: 10_000 };
 
@@ -39,7 +39,6 @@ export type WebhookActivityDeps = {
 };
 
 /** The notice a partner's endpoints get when one of theirs is disabled (domain/events.ts). */
-export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled' satisfies EventTopic;
 
 /** What every POST carries (Standard Webhooks' recommended shape, plus the id). */
 export type WebhookEnvelope = { id: string; type: string; timestamp: string; data: OutboxPayload };
@@ -62,7 +61,7 @@ export function signingSecrets(endpoint: { secret: string; previousSecret: strin
 export async function dispatchOutbox(prisma: PrismaClient, temporal: Client, taskQueue: string, ids: readonly bigint[]): Promise<void> {
   for (const id of ids) {
     try {
-      await temporal.workflow.start<typeof outboxWorkflow>('outboxWorkflow', {
+      await temporal.workflow.start(OUTBOX_WORKFLOW, {
         workflowId: outboxWorkflowId(String(id)),
         taskQueue,
         args: [{ outboxId: String(id) }],

@@ -113,6 +113,11 @@ export function calendarFromData(name: string, data: CalendarData, version?: num
   });
 }
 
+/** What changed: a calendar's new version (its partners' processes), or one partner's move to another calendar. */
+export type CalendarChangeScope =
+  | { kind: 'CALENDAR'; calendar: string; version: number; defaultCalendar: string }
+  | { kind: 'PARTNER'; partnerId: string; calendar: string; version: number };
+
 export type DayKind = 'WORKDAY' | 'REST_DAY' | 'HOLIDAY' | 'MAKEUP_WORKDAY' | 'NOT_COVERED';
 
 /**

@@ -4,8 +4,17 @@
  * carries the `partnerId` it concerns: a partner's endpoints receive only their own partner's events, vendor
  * endpoints every partner's.
  */
-import { REVIEW_ESCALATION_TOPIC, EXPIRY_REMINDER_TOPIC } from '../workflows/certification-contract.js';
-import { WINDOW_REMINDER_TOPIC } from '../workflows/path-review-contract.js';
+
+// Every topic name lives here once; the processes' contracts and activities import these.
+export const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
+export const OPPORTUNITY_EXPIRED_TOPIC = 'opportunity.expired';
+export const INCENTIVE_REMINDER_TOPIC = 'incentive.reminder';
+export const INCENTIVE_VERIFIED_TOPIC = 'incentive.verified';
+export const INCENTIVE_EXPIRED_TOPIC = 'incentive.expired';
+export const REVIEW_ESCALATION_TOPIC = 'certification.review-escalation';
+export const EXPIRY_REMINDER_TOPIC = 'certificate.expiry-reminder';
+export const WINDOW_REMINDER_TOPIC = 'path-review.window-reminder';
+export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
 export const DEADLINE_CHANGED_TOPICS = {
@@ -18,11 +27,11 @@ const DEADLINE_CHANGED_MEANING =
   'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
 
 export const EVENTS = {
-  'opportunity.accept-reminder': "A shared opportunity is still unanswered one working day before its accept deadline.",
-  'opportunity.expired': 'A shared opportunity was not accepted by its deadline: auto-rejected and reclaimed by the vendor.',
-  'incentive.reminder': 'A monthly incentive is still unverified 3 working days before its verification deadline.',
-  'incentive.verified': 'The partner verified a monthly incentive list; its settlement was recorded.',
-  'incentive.expired': 'A monthly incentive lapsed unverified at its deadline; nothing is settled.',
+  [ACCEPT_REMINDER_TOPIC]: 'A shared opportunity is still unanswered one working day before its accept deadline.',
+  [OPPORTUNITY_EXPIRED_TOPIC]: 'A shared opportunity was not accepted by its deadline: auto-rejected and reclaimed by the vendor.',
+  [INCENTIVE_REMINDER_TOPIC]: 'A monthly incentive is still unverified 3 working days before its verification deadline.',
+  [INCENTIVE_VERIFIED_TOPIC]: 'The partner verified a monthly incentive list; its settlement was recorded.',
+  [INCENTIVE_EXPIRED_TOPIC]: 'A monthly incentive lapsed unverified at its deadline; nothing is settled.',
   [REVIEW_ESCALATION_TOPIC]: 'A certification application is still in review past its review due date (one per review round).',
   [EXPIRY_REMINDER_TOPIC]: 'An active certificate expires in 60 or 30 days.',
   [WINDOW_REMINDER_TOPIC]: 'An annual path review window closes in 10 or 3 working days and nothing is submitted yet.',
@@ -30,7 +39,7 @@ export const EVENTS = {
   [DEADLINE_CHANGED_TOPICS.incentive]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS.certification]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS['path-review']]: DEADLINE_CHANGED_MEANING,
-  'webhook.endpoint-disabled':
+  [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;
 

@@ -65,7 +65,7 @@ export const incentiveRules: IncentiveRules = loadIncentiveRules(data);
 export const CERTIFICATION_TYPES: readonly string[] = incentiveRules.certificationTypes.map((c) => c.type);
 
 /**
- * The facts rules see: only what the vendor attested (activities/partner-facts.ts countedExpertFacts) — a full-time
+ * The facts rules see: only what the vendor attested (platform/partner-facts.ts countedExpertFacts) — a full-time
  * status or certification only the partner asserted is absent here, so it earns and ranks nothing.
  */
 export type ExpertFacts = {

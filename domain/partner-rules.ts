@@ -1,7 +1,7 @@
 /**
  * Rules over a partner's live facts — its registered experts and its certificates — shared by the certification
  * catalog (an application's prerequisites) and the development paths (a level's requirement items). Pure: the
- * facts are loaded by activities/partner-facts.ts.
+ * facts are loaded by platform/partner-facts.ts.
  */
 import { z } from 'zod';
 import { CERTIFICATION_TYPES, type ExpertFacts } from './incentive-rules.js';

@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../api/clients/incentive-runs.js';
+import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../worker/schedules.js';
 import { BusinessCalendar } from '../domain/calendar.js';
 import { periodEndedBy, periodOf } from '../domain/period.js';
 import type { PrismaClient } from '../platform/db.js';

@@ -11,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePathReviewSchedules } from '../api/clients/path-reviews.js';
+import { ensurePathReviewSchedules } from '../worker/schedules.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { developmentPaths } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';

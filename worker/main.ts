@@ -6,8 +6,7 @@ import { calendarWarnings, createCalendarStore } from '../platform/calendars.js'
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
-import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../api/clients/incentive-runs.js';
-import { ensurePathReviewSchedules } from '../api/clients/path-reviews.js';
+import { ensureMonthlyIncentiveSchedule, ensurePathReviewSchedules, MONTHLY_SCHEDULE_ID } from './schedules.js';
 import { sweepOutbox } from '../activities/webhook.js';
 import { createWorker } from './worker.js';
 

@@ -13,8 +13,7 @@ export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as c
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 /** Days before validTo at which a certificate expiry reminder goes to the outbox. */
 export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
-export const REVIEW_ESCALATION_TOPIC = 'certification.review-escalation';
-export const EXPIRY_REMINDER_TOPIC = 'certificate.expiry-reminder';
+export { EXPIRY_REMINDER_TOPIC, REVIEW_ESCALATION_TOPIC } from '../domain/events.js';
 /** Outbox dedupe keys: one escalation per review round, one reminder per certificate, validTo and days before. */
 export const reviewEscalationDedupeKey = (applicationId: string, round: number) => `certification-review-escalation-${applicationId}-${round}`;
 export const expiryReminderDedupeKey = (number: string, validTo: string, days: number) => `certificate-expiry-reminder-${number}-${validTo}-${days}`;
@@ -128,7 +127,7 @@ export const extendCertificate = defineSignal<[{ validTo: string; renewalApplica
  * The shared signal (workflows/shared.ts): here the pending reviewDueAt or supplementDeadline is recomputed from its
  * start; ignored when nothing is pending.
  */
-export { type RecomputeRequest, recomputeDeadline } from './shared.js';
+export { type RecomputeRequest, recomputeDeadline } from './recompute-contract.js';
 export const getCertification = defineQuery<CertificationSnapshot>('getCertification');
 
 /** Refusal types (validators, and failures of the create and submit handlers): the API maps each to a status. */

@@ -22,8 +22,6 @@
 import {
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -34,88 +32,29 @@ import { planReminders } from '../domain/reminders.js';
 import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
-export const INCENTIVE_OPEN_STATUSES = ['PENDING_VERIFICATION', 'OBJECTED'] as const;
-export const INCENTIVE_STATUSES = [...INCENTIVE_OPEN_STATUSES, 'VERIFIED', 'EXPIRED'] as const;
-export type IncentiveStatus = (typeof INCENTIVE_STATUSES)[number];
+export * from './incentive-contract.js';
+import {
+  INCENTIVE_OPEN_STATUSES,
+  type IncentiveStatus,
+  type Actor,
+  type IncentiveInput,
+  type IncentiveLine,
+  type ObjectedLine,
+  type Material,
+  type Adjustment,
+  type IncentiveSnapshot,
+  incentiveId,
+  verify,
+  object,
+  resolveObjection,
+  getIncentive,
+  IncentiveRefusal,
+} from './incentive-contract.js';
 
-/** Who asks. partnerId is absent for vendor staff. */
-export type Actor = { sub: string; partnerId?: string };
-
-export type IncentiveInput = { partnerId: string; period: string };
-
-export type IncentiveLine = {
-  expertId: string;
-  employeeId: string;
-  name: string;
-  certification: string;
-  amountMinor: number;
-  currency: string;
-};
-
-export type ObjectedLine = { expertId: string; reason: string };
-/** An uploaded file's metadata (the bytes stay in the material table). The ids and uploader are data only. */
-export type Material = {
-  fileName: string;
-  sha256: string;
-  size: number;
-  contentType: string;
-  materialId?: string;
-  uploadedBy?: string;
-  uploadedAt?: string;
-};
-export type Adjustment = { expertId: string; amountMinor: number } | { expertId: string; remove: true };
-
-export type IncentiveSnapshot = {
-  incentiveId: string;
-  partnerId: string;
-  period: string;
-  status: IncentiveStatus;
-  generatedAt?: string;
-  verificationDeadline?: string;
-  reminderAt?: string;
-  reminderSent: boolean;
-  currency: string;
-  headcount: number;
-  totalMinor: number;
-  lines: IncentiveLine[];
-  /** The open objection (OBJECTED only). */
-  objection?: ObjectedLine[];
-  /** Present while the verification deadline counts a year whose official schedule is not published yet (workflows/shared.ts). */
-  deadlineProvisional?: true;
-  provisionalYears?: number[];
-  seq: number;
-};
-
-/** The incentive's id: one per partner and month. */
-export const incentiveId = (partnerId: string, period: string) => `${partnerId}-${period}`;
-/** The workflow id: starting the same partner + period twice reaches the same workflow. */
-export const incentiveWorkflowId = (partnerId: string, period: string) => `incentive-${incentiveId(partnerId, period)}`;
-
-export const verify = defineUpdate<IncentiveSnapshot, [{ actor: Actor; headcount: number; totalMinor: number; materials: Material[] }]>('verify');
-export const object = defineUpdate<IncentiveSnapshot, [{ actor: Actor; lines: ObjectedLine[] }]>('object');
-export const resolveObjection = defineUpdate<
-  IncentiveSnapshot,
-  [{ actor: Actor; adjustments?: Adjustment[]; rejectObjection?: boolean; note: string }]
->('resolveObjection');
-export const getIncentive = defineQuery<IncentiveSnapshot>('getIncentive');
-/** The shared signal (workflows/shared.ts): here the verification deadline is recomputed from generatedAt. */
-export { recomputeDeadline };
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
 export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
 /** Histories recorded before it keep a sent reminder when the deadline moves (no reminder for the new date). */
 export const INCENTIVE_REMINDER_PER_DEADLINE = 'incentive-reminder-per-deadline';
-
-/** Refusal types: the API (next step) maps each to a status. */
-export const IncentiveRefusal = {
-  notFound: 'INCENTIVE_NOT_FOUND',
-  notGenerated: 'INCENTIVE_NOT_GENERATED',
-  notPending: 'NOT_PENDING_VERIFICATION',
-  notObjected: 'NOT_OBJECTED',
-  deadlinePassed: 'VERIFICATION_DEADLINE_PASSED',
-  listMismatch: 'LIST_MISMATCH',
-  invalid: 'INVALID_REQUEST',
-  vendorOnly: 'VENDOR_ONLY',
-} as const;
 
 const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>(persistenceActivityOptions);
 

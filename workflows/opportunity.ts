@@ -3,7 +3,7 @@
  * or reject it before acceptDeadline (3 working days in its calendar); otherwise it expires: auto-rejected
  * and reclaimed by the vendor. After acceptance the partner posts progress updates until it closes it.
  *
- * Messages are defined here and imported by the API's client module, so both sides share one contract.
+ * Its messages, id and types are in workflows/opportunity-contract.ts (re-exported here).
  */
 import {
   ActivityFailure,
@@ -11,8 +11,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -20,67 +18,20 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../activities/opportunity.js';
-import type { Money } from '../domain/money.js';
+import { ACCEPT_REMINDER_TOPIC } from '../domain/events.js';
 import { DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from './shared.js';
 
-export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;
-export const STATUSES = [...OPEN_STATUSES, 'REJECTED', 'EXPIRED', 'WON', 'LOST'] as const;
-export type OpportunityStatus = (typeof STATUSES)[number];
-export const REJECT_REASONS = ['CUSTOMER_NEED_UNCLEAR', 'NEXT_STEPS_UNCLEAR', 'CANNOT_SUPPORT', 'DUPLICATE', 'OTHER'] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
-export const STAGES = ['QUALIFYING', 'SOLUTION_DESIGN', 'PROPOSAL', 'NEGOTIATION', 'CONTRACTING'] as const;
-export type Stage = (typeof STAGES)[number];
-export const OUTCOMES = ['WON', 'LOST'] as const;
-
-/** Who asks. partnerId is absent for vendor staff; a partner may act only on its own opportunity. */
-export type Actor = { sub: string; partnerId?: string };
-
-export type OpportunityInput = {
-  opportunityId: string;
-  partnerId: string;
-  customerName: string;
-  title: string;
-  estimatedAmount?: Money;
-  sharedBy: string;
-};
-
-export type OpportunitySnapshot = {
-  opportunityId: string;
-  partnerId: string;
-  status: OpportunityStatus;
-  sharedAt?: string;
-  acceptDeadline?: string;
-  seq: number;
-};
+export * from './opportunity-contract.js';
+import { type Actor, getState, type OpportunityInput, type OpportunitySnapshot, share, accept, reject, postUpdate, close, Refusal } from './opportunity-contract.js';
 
 /** Carried across continue-as-new so a long-lived accepted opportunity keeps its state and sequence. */
 type Carried = { snapshot: OpportunitySnapshot };
-
-export const share = defineUpdate<OpportunitySnapshot>('share');
-export const accept = defineUpdate<OpportunitySnapshot, [{ actor: Actor }]>('accept');
-export const reject = defineUpdate<OpportunitySnapshot, [{ actor: Actor; reasonCode: RejectReason; note?: string }]>('reject');
-export const postUpdate = defineUpdate<OpportunitySnapshot, [{ actor: Actor; stage: Stage; note: string }]>('postUpdate');
-export const close = defineUpdate<OpportunitySnapshot, [{ actor: Actor; outcome: 'WON' | 'LOST'; note?: string }]>('close');
-export const getState = defineQuery<OpportunitySnapshot>('getState');
-/** The shared signal (workflows/shared.ts): here the accept deadline is recomputed from sharedAt. */
-export { recomputeDeadline };
 
 /** Histories recorded before the accept reminder and deadline recomputation replay the single-timer wait. */
 export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
 /** Before it a deadline that moved while its reminder time stayed put was not announced again. */
 export const OPPORTUNITY_REMINDER_PER_DEADLINE = 'opportunity-reminder-per-deadline';
-/** The topic names of activities/opportunity.ts, repeated: workflow code imports no activity module. */
-const ACCEPT_REMINDER_TOPIC = 'opportunity.accept-reminder';
-
-/** Refusal types: the API maps each to a status (see api/clients/opportunity.ts). */
-export const Refusal = {
-  notFound: 'OPPORTUNITY_NOT_FOUND',
-  notPending: 'NOT_PENDING_ACCEPTANCE',
-  deadlinePassed: 'ACCEPT_DEADLINE_PASSED',
-  notAccepted: 'NOT_ACCEPTED',
-  notShared: 'NOT_SHARED',
-} as const;
 
 const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>(persistenceActivityOptions);
 

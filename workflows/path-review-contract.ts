@@ -16,7 +16,7 @@ export const PATH_REVIEW_CYCLE_STATUSES = ['RUNNING', 'COMPLETED'] as const;
 export const WINDOW_REMINDER_DAYS = [10, 3] as const;
 /** A supplement is due this many working days (partner calendar) after the vendor asks for it, whatever the window. */
 export const SUPPLEMENT_WORKING_DAYS = 10;
-export const WINDOW_REMINDER_TOPIC = 'path-review.window-reminder';
+export { WINDOW_REMINDER_TOPIC } from '../domain/events.js';
 /** Outbox dedupe key: one reminder per review, days before and window end it announces (domain/reminders.ts). */
 export const windowReminderDedupeKey = (reviewId: string, days: number, windowEndsAt: string) => `path-review-window-reminder-${reviewId}-${days}-${windowEndsAt}`;
 /** The key reminders had before it named the window end: reviews opened before that still hold such rows. */
@@ -116,7 +116,7 @@ export const getPathReview = defineQuery<PathReviewSnapshot>('getPathReview');
  * The shared signal (workflows/shared.ts): here the pending deadline — windowEndsAt from cycleStartedAt, or
  * supplementDeadline from the request — is recomputed.
  */
-export { type RecomputeRequest, recomputeDeadline } from './shared.js';
+export { type RecomputeRequest, recomputeDeadline } from './recompute-contract.js';
 
 /** Refusal types (validators, and failures of the apply and setMaterial handlers): the API maps each to a status. */
 export const PathReviewRefusal = {

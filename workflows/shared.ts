@@ -1,5 +1,7 @@
 // What every process workflow uses the same way. Workflow code only: bundled into the Temporal sandbox.
-import { ApplicationFailure, type ActivityOptions, defineSignal } from '@temporalio/workflow';
+import { ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+
+export { type RecomputeRequest, recomputeDeadline } from './recompute-contract.js';
 
 /** For the idempotent persistence activities every process runs. */
 export const persistenceActivityOptions: ActivityOptions = {
@@ -14,13 +16,6 @@ export function refuse(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
-/** Why a process is asked to recompute its pending deadline (for its history): the calendar and its new version. */
-export type RecomputeRequest = { reason: string; calendar?: string; version?: number };
-/**
- * The partner's calendar (or its assignment) changed: every process with a working-day deadline recomputes it from
- * its stored start with the calendar as it is now, through an activity (workflows/calendar-change.ts sends it).
- */
-export const recomputeDeadline = defineSignal<[RecomputeRequest]>('recomputeDeadline');
 
 /**
  * A deadline's provisional mark, compared across recomputes: '' when it counts published years only, else the years

@@ -12,11 +12,8 @@ import { ActivityFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhook.js';
 import { persistenceActivityOptions } from './shared.js';
 
-/** The retry budget of one delivery, from platform/config.ts (passed as data: workflow code reads no config). */
-export type DeliveryRetry = { maximumAttempts: number; maximumIntervalMs: number; timeoutMs: number };
-
-export const outboxWorkflowId = (outboxId: string) => `outbox-${outboxId}`;
-export const webhookDeliveryWorkflowId = (deliveryId: string) => `webhook-delivery-${deliveryId}`;
+export * from './webhook-contract.js';
+import type { DeliveryRetry } from './webhook-contract.js';
 
 type Activities = ReturnType<typeof createWebhookActivities>;
 const store = proxyActivities<Activities>(persistenceActivityOptions);

@@ -14,6 +14,7 @@ import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { CalendarYearNotCoveredError } from '../../domain/calendar.js';
 import {
   type CalendarChange,
+  type CalendarChangeScope,
   type CalendarData,
   calendarRuleErrors,
   changedDates,
@@ -24,7 +25,6 @@ import { Problem, problems } from '../../domain/problems.js';
 import { calendarDataOf, createCalendarStore, DEFAULT_CALENDAR_NAME } from '../../platform/calendars.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../../workflows/calendar-change.js';
-import type { CalendarChangeScope } from '../../activities/calendar-change.js';
 import type { CalendarSummaryView, CalendarView, PartnerCalendarView } from '../schemas.js';
 import { calendarProblem } from './opportunity.js';
 

@@ -9,7 +9,7 @@
  *
  * Facts that earn money or rank are not the partner's to assert. registeredOn is stamped here: the local date of
  * the request in the incentive rules' zone (Asia/Shanghai). Full-time status and certifications count
- * (activities/partner-facts.ts) only once vendor staff holding expert.attest have attested them. Attestation is PER
+ * (platform/partner-facts.ts) only once vendor staff holding expert.attest have attested them. Attestation is PER
  * FACT, not per expert snapshot: the full-time status (its since-date) and each certification (type + validity) are
  * attested one by one, so a certification added later does not withdraw the attestation of an unchanged one. The
  * attester names the facts as it checked them; a fact that is not exactly so now (the partner changed it a second

@@ -1,55 +1,18 @@
 /**
- * The only door into monthly incentive generation (workflows/incentive-run.ts): the schedule that fires it every
- * month (created or updated idempotently by the worker at start), on-demand runs (backfill) and their progress.
+ * The only door from the HTTP layer into monthly incentive generation (workflows/incentive-run.ts): on-demand runs
+ * (backfill) and their progress. The schedule that fires it every month is the worker's (worker/schedules.ts).
  */
-import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Principal } from '../../domain/auth.js';
 import { comparePeriods, isPeriod, periodOf } from '../../domain/period.js';
 import { problems } from '../../domain/problems.js';
 import type { PrismaClient } from '../../prisma/generated/client.js';
-import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../../workflows/incentive-run.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId, SCHEDULE_ZONE } from '../../workflows/incentive-run.js';
 import { IncentivePeriod } from '../../workflows/search-attributes.js';
 import type { IncentiveRunView } from '../schemas.js';
 
-export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
 /** The earliest period a backfill may ask for (nothing before the platform existed). */
 export const FIRST_PERIOD = '2020-01';
-
-/**
- * 00:00 on the 1st of every month in Asia/Shanghai; the action generates the month that has just ended.
- * - Overlap BUFFER_ALL: a month's action is never dropped. Runs take minutes, so they overlap only when actions
- *   are caught up after an outage; then they run one after another, oldest first.
- * - Catch-up window 7 days: after a Temporal outage across the 1st, the missed action still runs when the server
- *   is back within a week (the deadline counts from generation, so partners lose nothing). Longer outages are a
- *   decision for an operator (POST /v1/admin/incentive-runs): qualification reads the current expert records,
- *   which describe the past month less well the later it runs.
- */
-export const monthlyScheduleOptions = (taskQueue: string) =>
-  ({
-    scheduleId: MONTHLY_SCHEDULE_ID,
-    spec: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 0, second: 0, comment: '00:00 on the 1st' }], timezone: SCHEDULE_ZONE },
-    action: { type: 'startWorkflow', workflowType: monthlyIncentiveGenerationWorkflow, workflowId: MONTHLY_SCHEDULE_ID, taskQueue },
-    policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
-    state: { note: 'Generates the monthly expert incentives for the month that has just ended (partnerflow worker).' },
-  }) satisfies ScheduleOptions;
-
-/** Creates the schedule, or brings an existing one to today's definition (its paused state and history stay). */
-export async function ensureMonthlyIncentiveSchedule(temporal: Client, taskQueue: string): Promise<'created' | 'updated'> {
-  const options = monthlyScheduleOptions(taskQueue);
-  try {
-    await temporal.schedule.create(options);
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await temporal.schedule.getHandle(options.scheduleId).update((current) => ({
-      ...current,
-      spec: options.spec,
-      action: options.action,
-      policies: options.policies,
-    }));
-    return 'updated';
-  }
-}
 
 export type IncentiveRunsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string };
 

@@ -12,7 +12,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
-import { planAcceptDeadline } from '../../activities/opportunity.js';
+import { planAcceptDeadline } from '../../domain/accept-deadline.js';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
 import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
@@ -31,13 +31,15 @@ import {
   share,
   type Stage,
 } from '../../workflows/opportunity.js';
+import { opportunityWorkflowId } from '../../workflows/opportunity-contract.js';
 import { PartnerId, ProcessStatus } from '../../workflows/search-attributes.js';
 import type { OpportunitySummary, OpportunityView } from '../schemas.js';
 import { dateKey, keyset } from '../pagination.js';
 import { isUuid } from '../validation.js';
 import { reserveIdempotentId } from './idempotency.js';
 
-export const workflowIdFor = (opportunityId: string) => `opportunity-${opportunityId}`;
+/** The workflow id of an opportunity (its contract's). */
+export const workflowIdFor = opportunityWorkflowId;
 
 export type ShareRequest = { partnerId: string; customerName: string; title: string; estimatedAmount?: Money };
 export type ListFilter = { status?: OpportunityStatus; partnerId?: string; limit: number; cursor?: string };

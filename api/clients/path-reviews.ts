@@ -12,8 +12,6 @@ import { DateTime } from 'luxon';
 import {
   ApplicationFailure,
   type Client,
-  ScheduleAlreadyRunning,
-  type ScheduleOptions,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
@@ -27,8 +25,6 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   CYCLE_SCHEDULE_ZONE,
   pathReviewCycleWorkflow,
-  pathReviewScheduleSpecs,
-  scheduledPathReviewCycleWorkflow,
 } from '../../workflows/path-review-cycle.js';
 import {
   apply,
@@ -56,41 +52,6 @@ import { createMaterialStore, type MaterialMeta, type Upload } from './materials
 import { withOpenApplicationSlot } from './quotas.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one review from filling the database. */
-
-/**
- * One yearly schedule per path, at 00:00 on its review month/day in Asia/Shanghai (domain/development-paths.json).
- * - Overlap BUFFER_ALL: a year's action is never dropped (a cycle takes minutes; actions overlap only when caught up).
- * - Catch-up window 7 days: after a Temporal outage across the date the cycle still opens when the server is back
- *   within a week; every review window counts from the cycle's actual start, so partners lose no days. Later than
- *   that, a vendor starts it (POST /v1/admin/path-reviews).
- */
-export const pathReviewScheduleOptions = (taskQueue: string) =>
-  pathReviewScheduleSpecs.map(
-    ({ scheduleId, pathId, spec }) =>
-      ({
-        scheduleId,
-        spec,
-        action: { type: 'startWorkflow', workflowType: scheduledPathReviewCycleWorkflow, args: [{ pathId }] as [{ pathId: string }], workflowId: scheduleId, taskQueue },
-        policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
-        state: { note: `Opens the annual review of the ${pathId} development path (partnerflow worker).` },
-      }) satisfies ScheduleOptions,
-  );
-
-/** Creates each path's schedule, or brings an existing one to today's definition (its paused state and history stay). */
-export async function ensurePathReviewSchedules(temporal: Client, taskQueue: string): Promise<Record<string, 'created' | 'updated'>> {
-  const outcomes: Record<string, 'created' | 'updated'> = {};
-  for (const options of pathReviewScheduleOptions(taskQueue)) {
-    try {
-      await temporal.schedule.create(options);
-      outcomes[options.scheduleId] = 'created';
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await temporal.schedule.getHandle(options.scheduleId).update((current) => ({ ...current, spec: options.spec, action: options.action, policies: options.policies }));
-      outcomes[options.scheduleId] = 'updated';
-    }
-  }
-  return outcomes;
-}
 
 export const MAX_FILES_PER_PATH_REVIEW = 20;
 /** The earliest cycle year a vendor may start (nothing before the platform existed); the latest is next year. */

@@ -10,7 +10,7 @@
  * the partner's active experts and active certificates as they are now.
  */
 import { DateTime } from 'luxon';
-import { loadPartnerFacts } from '../../activities/partner-facts.js';
+import { loadPartnerFacts } from '../../platform/partner-facts.js';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';

@@ -8,7 +8,7 @@
  */
 import type { ExpertFacts } from '../domain/incentive-rules.js';
 import type { PartnerFacts } from '../domain/partner-rules.js';
-import type { PrismaClient } from '../platform/db.js';
+import type { PrismaClient } from './db.js';
 import type { Prisma } from '../prisma/generated/client.js';
 
 const fromDateColumn = (d: Date) => d.toISOString().slice(0, 10);

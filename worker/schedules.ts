@@ -1,0 +1,69 @@
+/**
+ * Every Temporal Schedule partnerflow runs, created or brought up to date by the worker at start (never by the API):
+ * the monthly incentive generation and one yearly review schedule per development path. Create-or-update is
+ * idempotent: a second worker start finds each schedule and updates its spec, action and policies in place (its paused
+ * state and history stay).
+ */
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
+import { monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../workflows/incentive-run.js';
+import { pathReviewScheduleSpecs, scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
+
+export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
+
+/**
+ * 00:00 on the 1st of every month in Asia/Shanghai; the action generates the month that has just ended.
+ * - Overlap BUFFER_ALL: a month's action is never dropped. Runs take minutes, so they overlap only when actions
+ *   are caught up after an outage; then they run one after another, oldest first.
+ * - Catch-up window 7 days: after a Temporal outage across the 1st, the missed action still runs when the server
+ *   is back within a week (the deadline counts from generation, so partners lose nothing). Longer outages are a
+ *   decision for an operator (POST /v1/admin/incentive-runs): qualification reads the current expert records,
+ *   which describe the past month less well the later it runs.
+ */
+export const monthlyScheduleOptions = (taskQueue: string) =>
+  ({
+    scheduleId: MONTHLY_SCHEDULE_ID,
+    spec: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 0, second: 0, comment: '00:00 on the 1st' }], timezone: SCHEDULE_ZONE },
+    action: { type: 'startWorkflow', workflowType: monthlyIncentiveGenerationWorkflow, workflowId: MONTHLY_SCHEDULE_ID, taskQueue },
+    policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
+    state: { note: 'Generates the monthly expert incentives for the month that has just ended (partnerflow worker).' },
+  }) satisfies ScheduleOptions;
+
+/**
+ * One yearly schedule per path, at 00:00 on its review month/day in Asia/Shanghai (domain/development-paths.json).
+ * - Overlap BUFFER_ALL: a year's action is never dropped (a cycle takes minutes; actions overlap only when caught up).
+ * - Catch-up window 7 days: after a Temporal outage across the date the cycle still opens when the server is back
+ *   within a week; every review window counts from the cycle's actual start, so partners lose no days. Later than
+ *   that, a vendor starts it (POST /v1/admin/path-reviews).
+ */
+export const pathReviewScheduleOptions = (taskQueue: string) =>
+  pathReviewScheduleSpecs.map(
+    ({ scheduleId, pathId, spec }) =>
+      ({
+        scheduleId,
+        spec,
+        action: { type: 'startWorkflow', workflowType: scheduledPathReviewCycleWorkflow, args: [{ pathId }] as [{ pathId: string }], workflowId: scheduleId, taskQueue },
+        policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
+        state: { note: `Opens the annual review of the ${pathId} development path (partnerflow worker).` },
+      }) satisfies ScheduleOptions,
+  );
+
+/** Creates the schedule, or brings an existing one to today's definition. */
+async function ensureSchedule(temporal: Client, options: ScheduleOptions): Promise<'created' | 'updated'> {
+  try {
+    await temporal.schedule.create(options);
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await temporal.schedule.getHandle(options.scheduleId).update((current) => ({ ...current, spec: options.spec, action: options.action, policies: options.policies }));
+    return 'updated';
+  }
+}
+
+export const ensureMonthlyIncentiveSchedule = (temporal: Client, taskQueue: string) => ensureSchedule(temporal, monthlyScheduleOptions(taskQueue));
+
+/** Each path's schedule: schedule id → created or updated. */
+export async function ensurePathReviewSchedules(temporal: Client, taskQueue: string): Promise<Record<string, 'created' | 'updated'>> {
+  const outcomes: Record<string, 'created' | 'updated'> = {};
+  for (const options of pathReviewScheduleOptions(taskQueue)) outcomes[options.scheduleId] = await ensureSchedule(temporal, options);
+  return outcomes;
+}
