@@ -1,11 +1,12 @@
 /** Temporal test environments on the pip-installed servers, and the worker the app runs, built for tests. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../platform/temporal.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { createPrisma } from '../../platform/db.js';
-import { createWorker, workflowsPath } from '../../worker/worker.js';
+import { createWorker } from '../../worker/worker.js';
 import {
   CertificationType,
   DeadlineProvisional,
@@ -25,9 +26,9 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds: once per test file. */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+let bundle: WorkflowBundleWithSourceMap | undefined;
+/** The run's workflow bundle, made once by the global setup (bundling takes seconds), read once per test file. */
+export const workflowBundle = async () => (bundle ??= JSON.parse(readFileSync(inject('workflowBundlePath'), 'utf8')) as WorkflowBundleWithSourceMap);
 
 const noop = () => {};
 export const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
