@@ -16,7 +16,7 @@ export type RunFailure = { partnerId: string; code: string; message: string };
 
 /**
  * The partners a run covers: those with at least one active expert registered by the end of the period. A partner
- * whose experts do not qualify still gets its (empty) incentive — see README "Monthly incentive".
+ * whose experts do not qualify still gets its (empty) incentive — see docs/incentive.md.
  */
 const SCOPE = `FROM expert WHERE active AND registered_on <= $1::date`;
 

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { historyColumns } from './history.js';
-import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
 import type { Prisma } from '../prisma/generated/client.js';
@@ -16,13 +16,8 @@ import { appendDeadlineChanged } from './deadline-changed.js';
 import { countedExpertFacts } from '../platform/partner-facts.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 
-/** The partner has 14 working days from generation to verify the list. */
-export const VERIFICATION_WORKING_DAYS = 14;
-/**
- * The reminder goes out 11 working days after generation, i.e. 3 working days before the deadline counted in
- * working-day time (the same wall-clock time, 3 working days earlier), not 3 calendar days before it.
- */
-export const REMINDER_WORKING_DAYS = VERIFICATION_WORKING_DAYS - 3;
+import { planVerificationDeadline, type VerificationPlan } from '../domain/verification-deadline.js';
+export type { VerificationPlan };
 import { INCENTIVE_EXPIRED_TOPIC, INCENTIVE_REMINDER_TOPIC as REMINDER_TOPIC, INCENTIVE_VERIFIED_TOPIC } from '../domain/events.js';
 
 /** One reminder per incentive and verification deadline (domain/reminders.ts): a moved deadline is announced again. */
@@ -44,21 +39,6 @@ export type GeneratedIncentive = {
   seq: number;
 };
 
-/** The verification deadline and reminder for an incentive generated at `generatedAt`, in the partner's calendar. */
-export type VerificationPlan = {
-  verificationDeadline: string;
-  reminderAt: string;
-  explanation: DeadlineExplanation;
-  calendar: string;
-  zone: string;
-};
-
-/** Pure: the plan for `generatedAt` in `calendar` (the deadline 14 working days on, the reminder 3 before it). */
-export function planVerificationDeadline(generatedAt: Date, calendar: BusinessCalendar): VerificationPlan {
-  const { deadline, explanation } = calendar.addWorkingDays(generatedAt, VERIFICATION_WORKING_DAYS);
-  const reminder = calendar.addWorkingDays(generatedAt, REMINDER_WORKING_DAYS).deadline;
-  return { verificationDeadline: deadline.toISOString(), reminderAt: reminder.toISOString(), explanation, calendar: calendar.name, zone: calendar.zone };
-}
 
 export type IncentiveTransitionRecord = {
   incentiveId: string;

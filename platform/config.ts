@@ -1,4 +1,4 @@
-/** Every environment variable partnerflow reads, parsed once. README "Configuration" lists the same. */
+/** Every environment variable partnerflow reads, parsed once. docs/configuration.md lists the same. */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 

@@ -4,8 +4,8 @@
 //    calendar is reproducible from a pinned dependency rather than typed by hand.
 // 2. Writes the body of `PUT /v1/calendars/CN` that loads every year of the dataset from --first-year on (default
 //    2025, the first year the database was seeded with) with CN's statutory rules for the years after — so adding a
-//    newly published year is `npm install chinese-days@<version with it>`, this command, and one PUT (README
-//    "Business calendar"). --dataset reads another chinese-days.json (a test fixture, or a file from a newer version).
+//    newly published year is `npm install chinese-days@<version with it>`, this command, and one PUT (docs/calendar.md
+//    "Provisional deadlines"). --dataset reads another chinese-days.json (a test fixture, or a file from a newer version).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';

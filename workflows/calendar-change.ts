@@ -6,7 +6,7 @@
  * only as activity results), and records old → new in its history.
  *
  * Workflow id `calendar-change-<calendar>-v<version>` or `calendar-move-<partnerId>-<changeId>`: a retried start
- * propagates once. Every kind in PROCESS_KINDS answers recomputeDeadline (README "Business calendar").
+ * propagates once. Every kind in PROCESS_KINDS answers recomputeDeadline (docs/calendar.md).
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { CalendarChangeScope, createCalendarChangeActivities, ProcessKind } from '../activities/calendar-change.js';
