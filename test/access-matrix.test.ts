@@ -1,8 +1,9 @@
 /**
  * The access matrix: every mounted route × every built-in role (partner roles as the object's partner and as
- * another partner) × IAM sub-users × no token, against the real app. Expected statuses are not written down:
- * they are derived by one rule (support/access-matrix.ts expectedFor) from each route's declared permission
- * and the role → permission map. The table below only says how to call each route and what success is.
+ * another partner) × IAM sub-users × no token, against the real app. Expected statuses are derived by one rule
+ * (support/access-matrix.ts expectedFor) from the hand-written policy (support/policy.ts: what each route demands,
+ * what each role holds) — not from the code under test. The table below only says how to call each route and what
+ * success is.
  * A route without an entry, or an entry without a route, fails the test.
  */
 import { randomUUID } from 'node:crypto';
