@@ -13,6 +13,7 @@ import { type CalendarData, calendarFromData } from '../domain/calendar-versions
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
 import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change.js';
 import { call, startApp, tokenFor } from './support/app.js';
+import { recordHistory } from './support/histories.js';
 import { nextFriday, nextWednesdayDec30 } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
@@ -112,6 +113,7 @@ describe('deadlines follow the calendar', () => {
       return o.status === 'EXPIRED' ? o : undefined;
     });
     expect(Date.parse(expired.history.at(-1).at)).toBeGreaterThanOrEqual(expected);
+    await recordHistory(env.client.workflow.getHandle(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' })), 'calendar-change-propagated');
   });
   it('a version whose propagation was lost is propagated by the next PUT', async () => {
     const name = `LOST-${randomUUID().slice(0, 6)}`;

@@ -18,13 +18,21 @@ import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { sweepOutbox } from '../activities/webhook.js';
 import { verify } from '../domain/webhook-signature.js';
-import { outboxWorkflowId, type DeliveryRetry } from '../workflows/webhook.js';
+import { outboxWorkflowId, type DeliveryRetry, webhookDeliveryWorkflowId } from '../workflows/webhook.js';
+import { recordHistory } from './support/histories.js';
 import { appDepsFor, call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
 import { type Received, type Receiver, startReceiver, windowReminderEmitter } from './support/webhook-receiver.js';
 
+
+/** The workflow's handle once it has completed (not handle.result(): that lets the time-skipping server skip ahead). */
+const completed = async (workflowId: string) => {
+  const handle = env.client.workflow.getHandle(workflowId);
+  await eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
+  return handle;
+};
 const taskQueue = 'webhooks-test';
 const strictQueue = 'webhooks-test-strict';
 /** A small budget, so DEAD comes after 1 s + 2 s of backoff. */
@@ -181,6 +189,7 @@ describe('webhooks', () => {
     const row = await app.prisma.outbox.findUniqueOrThrow({ where: { id: message.id } });
     expect(row.dispatchedAt).not.toBeNull();
     expect(row.deliveredAt).not.toBeNull();
+    await recordHistory(await completed(outboxWorkflowId(String(message.id))), 'webhook-outbox-delivered-after-retries');
   });
 
   it('an always-failing receiver: DEAD after the budget; redeliver (409 while it runs) → DELIVERED; partner isolation', async () => {
@@ -225,6 +234,7 @@ describe('webhooks', () => {
     expect(await settled(a.admin, endpoint.id, 'DELIVERED')).toMatchObject({ id: dead.id, attempts: 1, runs: 2, eventId: dead.eventId, lastResponseStatus: 200 });
     const last = received.get(target.path)!.at(-1)!;
     expect(last.headers['webhook-id']).toBe(dead.eventId);
+    await recordHistory(await completed(webhookDeliveryWorkflowId(dead.id)), 'webhook-redelivered');
 
     // Deactivated: nothing more is delivered, redelivery refused, still readable.
     const gone = await api('DELETE', path, a.admin);
