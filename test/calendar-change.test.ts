@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CalendarData, calendarFromData } from '../domain/calendar-versions.js';
+import type { CalendarData } from '../domain/calendar-versions.js';
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
 import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change.js';
 import { call, startApp, tokenFor } from './support/app.js';
@@ -96,7 +96,8 @@ describe('deadlines follow the calendar', () => {
     const riyadh = calendarData('Asia/Riyadh', [5, 6]);
     expect((await api('PUT', `/v1/calendars/${riyadhName}`, admin, riyadh)).status).toBe(201);
     expect((await api('PUT', `/v1/partners/${partnerId}/calendar`, admin, { name: riyadhName })).body).toMatchObject({ calendar: riyadhName, changes: { everyDate: true } });
-    const expected = calendarFromData(riyadhName, riyadh).addWorkingDays(new Date(sharedAt), 3).deadline.getTime();
+    // Shared Fri 15:00 Shanghai = Fri 10:00 Riyadh, a rest day there: Sun, Mon, Tue count → Wed 00:00 Riyadh.
+    const expected = DateTime.fromMillis(sharedAt, { zone: 'Asia/Riyadh' }).startOf('day').plus({ days: 5 }).toMillis();
     const inRiyadh = await eventually(async () => {
       const o = await opportunity();
       return Date.parse(o.acceptDeadline) === expected ? o : undefined;

@@ -11,6 +11,7 @@ import { createApp } from '../api/app.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';
+import { referenceDeadline } from './support/reference-deadline.js';
 import { devServerEnv } from './support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -88,7 +89,8 @@ describe('share', () => {
     const res = await api('POST', '/v1/opportunities', vendor, shareBody(partnerId));
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v1/opportunities/${res.body.id}`);
-    const expected = calendar.addWorkingDays(new Date(res.body.sharedAt), 3).deadline.toISOString();
+    // The test calendar: Sat/Sun rest in Asia/Shanghai, no holidays — counted by the naive reference, not the code under test.
+    const expected = new Date(referenceDeadline(Date.parse(res.body.sharedAt), 3, { zone: 'Asia/Shanghai', restWeekdays: [6, 7] })).toISOString();
     expect(res.body).toMatchObject({ partnerId, status: 'PENDING_ACCEPTANCE', acceptDeadline: expected, estimatedAmount: { currency: 'CNY', minor: 12_345_600 } });
     expect(res.body.local.acceptDeadline).toMatch(/\+08:00$/);
   });
