@@ -1,6 +1,6 @@
 /** Deadline computation inside activities. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { CalendarYearNotCoveredError } from '../domain/calendar.js';
+import { type BusinessCalendar, CalendarYearNotCoveredError, type DeadlineExplanation } from '../domain/calendar.js';
 
 /**
  * Runs a calendar computation; a year the calendar has no data for becomes a non-retryable failure of type
@@ -15,4 +15,15 @@ export function failClosed<T>(compute: () => T): T {
     }
     throw error;
   }
+}
+
+/**
+ * `workingDays` working days from `from` (fails closed) and, when `remindBefore` is given and the period is longer,
+ * the reminder instant `remindBefore` working days before it: the same start counted `workingDays − remindBefore`
+ * working days, so at the deadline's local time.
+ */
+export function planWorkingDays(calendar: BusinessCalendar, from: string, workingDays: number, remindBefore?: number): { deadline: string; explanation: DeadlineExplanation; reminderAt?: string } {
+  const { deadline, explanation } = failClosed(() => calendar.addWorkingDays(new Date(from), workingDays));
+  const reminder = remindBefore !== undefined && workingDays > remindBefore ? failClosed(() => calendar.addWorkingDays(new Date(from), workingDays - remindBefore)).deadline : undefined;
+  return { deadline: deadline.toISOString(), explanation, ...(reminder ? { reminderAt: reminder.toISOString() } : {}) };
 }

@@ -13,12 +13,14 @@ import type { PrismaClient } from '../platform/db.js';
 import {
   type CertificateSnapshot,
   CERTIFICATION_MATERIAL_OWNER,
+  CERTIFICATION_WITHDRAWN_TOPIC,
   CertificationRefusal,
   type CertificationInput,
   type CertificationStatus,
   type CertificationTerms,
+  withdrawnDedupeKey,
 } from '../workflows/certification-contract.js';
-import { failClosed } from './calendar.js';
+import { planWorkingDays } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 import {
@@ -155,11 +157,12 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
       return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
     },
 
-    /** `workingDays` working days from `from` in the partner's calendar (fails closed). */
-    async planCertificationDeadline({ partnerId, from, workingDays }: { partnerId: string; from: string; workingDays: number }): Promise<{ deadline: string; explanation: DeadlineExplanation }> {
-      const { calendar } = await calendarFor(partnerId);
-      const { deadline, explanation } = failClosed(() => calendar.addWorkingDays(new Date(from), workingDays));
-      return { deadline: deadline.toISOString(), explanation };
+    /**
+     * `workingDays` working days from `from` in the partner's calendar (fails closed), and given `remindBefore`, its
+     * reminder's instant that many working days before it.
+     */
+    async planCertificationDeadline(a: { partnerId: string; from: string; workingDays: number; remindBefore?: number }): Promise<{ deadline: string; explanation: DeadlineExplanation; reminderAt?: string }> {
+      return planWorkingDays((await calendarFor(a.partnerId)).calendar, a.from, a.workingDays, a.remindBefore);
     },
 
     /** The certificate an approval at `approvedAt` issues (pure planning: recorded with the APPROVED transition). */
@@ -196,8 +199,11 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
     },
 
     /**
-     * One transition and its history row in one transaction, with the application columns it sets; DEADLINE_CHANGED
-     * also tells the partner (certification.deadline-changed) when the deadline moved; APPROVED issues the certificate.
+     * One transition and its history row in one transaction, with the application columns it sets — a transition
+     * whose data explains a deadline (REVIEW_STARTED, SUPPLEMENTED, SUPPLEMENT_REQUESTED, DEADLINE_CHANGED) set the
+     * pending one, so its explanation is the row's deadlineExplanation; DEADLINE_CHANGED also tells the partner
+     * (certification.deadline-changed) when the deadline moved; APPROVED issues the certificate; WITHDRAWN_BY_TIMEOUT
+     * tells that the supplement deadline passed (certification.withdrawn-by-timeout).
      */
     async recordCertificationTransition(t: CertificationTransitionRecord): Promise<void> {
       const at = new Date(t.at);
@@ -209,6 +215,7 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
         });
         if (inserted.count === 0) return; // a retry: already recorded
         const c = t.columns ?? {};
+        const explanation = (t.data as { explanation?: DeadlineExplanation } | undefined)?.explanation;
         const row = await tx.certificationApplication.update({
           where: { id: t.applicationId },
           data: {
@@ -222,8 +229,24 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
             supplementDeadline: instant(c.supplementDeadline),
             decidedAt: instant(c.decidedAt),
             decisionNote: c.decisionNote,
+            ...(explanation ? { deadlineExplanation: explanation as unknown as Prisma.InputJsonValue } : {}),
           },
         });
+        if (t.type === 'WITHDRAWN_BY_TIMEOUT') {
+          const { supplementDeadline, ...provisional } = t.data as { supplementDeadline: string; deadlineProvisional?: true; provisionalYears?: number[] };
+          await tx.outbox.createMany({
+            data: [
+              {
+                topic: CERTIFICATION_WITHDRAWN_TOPIC,
+                aggregateId: t.applicationId,
+                dedupeKey: withdrawnDedupeKey(t.applicationId),
+                dueAt: at,
+                payload: { applicationId: t.applicationId, partnerId: row.partnerId, type: row.type, supplementDeadline, withdrawnAt: t.at, ...provisional },
+              },
+            ],
+            skipDuplicates: true,
+          });
+        }
         if (t.type === 'DEADLINE_CHANGED') {
           const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
           await appendDeadlineChanged(tx, { process: 'certification', aggregateId: t.applicationId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { applicationId: t.applicationId } });

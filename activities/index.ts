@@ -9,6 +9,8 @@ import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
+import { withdrawnDedupeKey } from '../workflows/certification-contract.js';
+import { lapsedDedupeKey } from '../workflows/path-review-contract.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
 /**
@@ -51,6 +53,7 @@ function announcing(deps: ActivityDeps) {
     },
     async recordCertificationTransition(t: Parameters<typeof certification.recordCertificationTransition>[0]) {
       await certification.recordCertificationTransition(t);
+      if (t.type === 'WITHDRAWN_BY_TIMEOUT') await announceOutbox(deps, [withdrawnDedupeKey(t.applicationId)]);
       if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('certification', t.applicationId, t.seq)]);
     },
     async enqueueCertificationMessage(m: Parameters<typeof certification.enqueueCertificationMessage>[0]) {
@@ -63,6 +66,7 @@ function announcing(deps: ActivityDeps) {
     },
     async recordPathReviewTransition(t: Parameters<typeof pathReview.recordPathReviewTransition>[0]) {
       await pathReview.recordPathReviewTransition(t);
+      if (t.type === 'LAPSED') await announceOutbox(deps, [lapsedDedupeKey(t.reviewId)]);
       if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('path-review', t.reviewId, t.seq)]);
     },
   };

@@ -11,6 +11,8 @@ import type { PrismaClient } from '../platform/db.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import { Prisma } from '../prisma/generated/client.js';
 import {
+  lapsedDedupeKey,
+  PATH_REVIEW_LAPSED_TOPIC,
   PATH_REVIEW_MATERIAL_OWNER,
   type PathReviewDecision,
   PathReviewRefusal,
@@ -24,7 +26,7 @@ import {
   type WindowReminder,
 } from '../workflows/path-review-contract.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
-import { failClosed } from './calendar.js';
+import { failClosed, planWorkingDays } from './calendar.js';
 import { localDate } from './certification-dates.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';
@@ -140,6 +142,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
               openedAt: at,
               windowEndsAt: new Date(windowEndsAt),
               reminderTimes: reminders,
+              deadlineExplanation: explanation as unknown as Prisma.InputJsonValue,
               lastSeq: 1,
               updatedAt: at,
             },
@@ -177,11 +180,12 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
       return row !== null;
     },
 
-    /** `workingDays` working days from `from` in the partner's calendar (fails closed). */
-    async planPathReviewDeadline({ partnerId, from, workingDays }: { partnerId: string; from: string; workingDays: number }): Promise<{ deadline: string; explanation: DeadlineExplanation }> {
-      const { calendar } = await calendarFor(partnerId);
-      const { deadline, explanation } = failClosed(() => calendar.addWorkingDays(new Date(from), workingDays));
-      return { deadline: deadline.toISOString(), explanation };
+    /**
+     * `workingDays` working days from `from` in the partner's calendar (fails closed), and given `remindBefore`, its
+     * reminder's instant that many working days before it.
+     */
+    async planPathReviewDeadline(a: { partnerId: string; from: string; workingDays: number; remindBefore?: number }): Promise<{ deadline: string; explanation: DeadlineExplanation; reminderAt?: string }> {
+      return planWorkingDays((await calendarFor(a.partnerId)).calendar, a.from, a.workingDays, a.remindBefore);
     },
 
     /** The window planned again from the cycle's start with the partner's calendar as it is now (deadline recomputation). */
@@ -193,7 +197,9 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
     /**
      * One transition and its history row in one transaction, with the review columns it sets (DEADLINE_CHANGED: the
      * moved windowEndsAt and reminder times, or supplementDeadline, and path-review.deadline-changed when it moved) and,
-     * for an outcome, the membership change.
+     * for an outcome, the membership change; LAPSED also tells which deadline passed (path-review.lapsed). A transition
+     * whose data explains a deadline (SUPPLEMENT_REQUESTED, DEADLINE_CHANGED) set the pending one: its explanation is
+     * the row's deadlineExplanation.
      */
     async recordPathReviewTransition(t: PathReviewTransitionRecord): Promise<void> {
       const at = new Date(t.at);
@@ -201,6 +207,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
         const inserted = await tx.pathReviewEvent.createMany({ data: [{ reviewId: t.reviewId, ...historyColumns(t) }], skipDuplicates: true });
         if (inserted.count === 0) return; // a retry: already recorded
         const c = t.columns ?? {};
+        const explanation = (t.data as { explanation?: DeadlineExplanation } | undefined)?.explanation;
         const row = await tx.pathReview.update({
           where: { id: t.reviewId },
           data: {
@@ -216,8 +223,24 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
             newLevel: c.newLevel,
             ...(c.windowEndsAt ? { windowEndsAt: new Date(c.windowEndsAt) } : {}),
             ...(c.reminderTimes ? { reminderTimes: c.reminderTimes } : {}),
+            ...(explanation ? { deadlineExplanation: explanation as unknown as Prisma.InputJsonValue } : {}),
           },
         });
+        if (t.type === 'LAPSED') {
+          const { fromLevel: _, newLevel, ...passed } = t.data as { fromLevel: string; newLevel: string | null; windowEndsAt?: string; supplementDeadline?: string };
+          await tx.outbox.createMany({
+            data: [
+              {
+                topic: PATH_REVIEW_LAPSED_TOPIC,
+                aggregateId: t.reviewId,
+                dedupeKey: lapsedDedupeKey(t.reviewId),
+                dueAt: at,
+                payload: { reviewId: t.reviewId, pathId: row.pathId, partnerId: row.partnerId, year: row.year, deadline: passed.supplementDeadline ? 'supplementDeadline' : 'windowEndsAt', ...passed, fromLevel: row.level, newLevel, lapsedAt: t.at },
+              },
+            ],
+            skipDuplicates: true,
+          });
+        }
         if (t.type === 'DEADLINE_CHANGED') {
           const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
           await appendDeadlineChanged(tx, { process: 'path-review', aggregateId: t.reviewId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { reviewId: t.reviewId, pathId: row.pathId } });

@@ -385,6 +385,9 @@ export const certificationSchema = certificationSummarySchema
       supplementWorkingDays: z.number().int(),
       capabilityLabels: z.array(z.string()),
     }),
+    deadlineExplanation: deadlineExplanationSchema
+      .nullable()
+      .describe('how the pending deadline was counted: reviewDueAt (SUBMITTED, IN_REVIEW) or supplementDeadline (SUPPLEMENT_REQUESTED); null when none is pending'),
     decisionNote: z.string().nullable(),
     materials: z
       .array(z.strictObject({ kind: z.string(), name: z.string().nullable(), material: materialSchema.nullable() }))
@@ -571,6 +574,9 @@ export const pathReviewSchema = pathReviewSummarySchema
       levelAfterFailure: z.string().nullable(),
     }),
     cycleStartedAt: instant,
+    deadlineExplanation: deadlineExplanationSchema
+      .nullable()
+      .describe('how the pending deadline was counted: windowEndsAt (OPEN, APPLIED) or supplementDeadline (SUPPLEMENT_REQUESTED); null when none is pending'),
     appliedAt: instant.nullable(),
     decision: z.enum(PATH_REVIEW_DECISIONS).nullable().describe("the vendor's last decision"),
     decisionNote: z.string().nullable(),

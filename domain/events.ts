@@ -14,6 +14,11 @@ export const INCENTIVE_EXPIRED_TOPIC = 'incentive.expired';
 export const REVIEW_ESCALATION_TOPIC = 'certification.review-escalation';
 export const EXPIRY_REMINDER_TOPIC = 'certificate.expiry-reminder';
 export const WINDOW_REMINDER_TOPIC = 'path-review.window-reminder';
+export const REVIEW_REMINDER_TOPIC = 'certification.review-reminder';
+export const CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC = 'certification.supplement-reminder';
+export const CERTIFICATION_WITHDRAWN_TOPIC = 'certification.withdrawn-by-timeout';
+export const PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC = 'path-review.supplement-reminder';
+export const PATH_REVIEW_LAPSED_TOPIC = 'path-review.lapsed';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
@@ -35,6 +40,12 @@ export const EVENTS = {
   [REVIEW_ESCALATION_TOPIC]: 'A certification application is still in review past its review due date (one per review round).',
   [EXPIRY_REMINDER_TOPIC]: 'An active certificate expires in 60 or 30 days.',
   [WINDOW_REMINDER_TOPIC]: 'An annual path review window closes in 10 or 3 working days and nothing is submitted yet.',
+  [REVIEW_REMINDER_TOPIC]: "A certification application is still in review one working day before its review due date (for the vendor's reviewers; one per review round and due date).",
+  [CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC]: 'A certification supplement is still outstanding 2 working days before its supplement deadline.',
+  [CERTIFICATION_WITHDRAWN_TOPIC]: 'No supplement came by the supplement deadline: the certification application was withdrawn.',
+  [PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC]: 'A path review supplement is still outstanding 2 working days before its supplement deadline.',
+  [PATH_REVIEW_LAPSED_TOPIC]:
+    'An annual path review lapsed: nothing submitted by the end of its window, or no supplement by the supplement deadline (which deadline, and the level afterwards).',
   [DEADLINE_CHANGED_TOPICS.opportunity]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS.incentive]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS.certification]: DEADLINE_CHANGED_MEANING,

@@ -106,7 +106,7 @@ const refused = (promise: Promise<unknown>) => promise.then(() => ({ type: 'acce
 
 const events = async (applicationId: string) =>
   (await prisma.certificationEvent.findMany({ where: { applicationId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
-const outbox = (topic: string, aggregateId: string) => prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: { dueAt: 'asc' } });
+const outbox = (topic: string, aggregateId: string) => prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 const DAY = 24 * 3600 * 1000;
 const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
 const startOfLocalDay = (isoDate: string, days: number) => DateTime.fromISO(isoDate, { zone: ZONE }).plus({ days }).toMillis();

@@ -114,7 +114,7 @@ async function submittedReview() {
 
 const reviewRow = (id: string) => prisma.pathReview.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
 const eventTypes = async (id: string) => (await reviewRow(id)).events.map((e) => e.type);
-const reminders = (reviewId: string) => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: { dueAt: 'asc' } });
+const reminders = (reviewId: string) => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] }); // id: the order they were written in, for equal due times
 /** Each reminder message as [dueAt, daysBefore, the windowEndsAt it announces]. */
 const announced = (messages: { dueAt: Date; payload: unknown }[]) =>
   messages.map((m) => {

@@ -225,7 +225,7 @@ describe('path review workflow', () => {
     const reminderAt = [20, 27].map((n) => calendar.addWorkingDays(start, n).deadline.getTime());
     expect(snapshot.reminders.map((r) => [r.days, Date.parse(r.at)])).toEqual([[10, reminderAt[0]], [3, reminderAt[1]]]);
     const windowEndsAt = Date.parse(snapshot.windowEndsAt!);
-    const reminders = () => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: { dueAt: 'asc' } });
+    const reminders = () => prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 
     await advanceTo(reminderAt[0]! - 1000);
     expect(await reminders()).toEqual([]);

@@ -13,10 +13,25 @@ export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as c
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 /** Days before validTo at which a certificate expiry reminder goes to the outbox. */
 export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
-export { EXPIRY_REMINDER_TOPIC, REVIEW_ESCALATION_TOPIC } from '../domain/events.js';
+/** Working days before reviewDueAt at which the vendor's reviewers are reminded (the escalation follows the due date). */
+export const REVIEW_REMINDER_WORKING_DAYS = 1;
+/** Working days before supplementDeadline at which the partner is reminded (the withdrawal follows the deadline). */
+export const SUPPLEMENT_REMINDER_WORKING_DAYS = 2;
+export {
+  CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC,
+  CERTIFICATION_WITHDRAWN_TOPIC,
+  EXPIRY_REMINDER_TOPIC,
+  REVIEW_ESCALATION_TOPIC,
+  REVIEW_REMINDER_TOPIC,
+} from '../domain/events.js';
 /** Outbox dedupe keys: one escalation per review round, one reminder per certificate, validTo and days before. */
 export const reviewEscalationDedupeKey = (applicationId: string, round: number) => `certification-review-escalation-${applicationId}-${round}`;
 export const expiryReminderDedupeKey = (number: string, validTo: string, days: number) => `certificate-expiry-reminder-${number}-${validTo}-${days}`;
+/** A deadline's reminder is keyed by the deadline it announces (domain/reminders.ts): a moved deadline is announced again. */
+export const reviewReminderDedupeKey = (applicationId: string, round: number, reviewDueAt: string) => `certification-review-reminder-${applicationId}-${round}-${reviewDueAt}`;
+export const supplementReminderDedupeKey = (applicationId: string, supplementDeadline: string) => `certification-supplement-reminder-${applicationId}-${supplementDeadline}`;
+/** One withdrawal per application (written with the WITHDRAWN_BY_TIMEOUT transition). */
+export const withdrawnDedupeKey = (applicationId: string) => `certification-withdrawn-by-timeout-${applicationId}`;
 /** `material.owner_kind` of a certification application's uploads (owner_id = applicationId). */
 export const CERTIFICATION_MATERIAL_OWNER = 'certification';
 

@@ -6,6 +6,8 @@
  *                                   REQUEST_SUPPLEMENT  ▼   │ supplement (new review round)
  *                                                SUPPLEMENT_REQUESTED ──supplementDeadline──▶ WITHDRAWN_BY_TIMEOUT
  *   IN_REVIEW past reviewDueAt: one escalation in the outbox per review round; the application stays IN_REVIEW.
+ *   Reminders (outbox): to the vendor's reviewers 1 working day before reviewDueAt, to the partner 2 working days
+ *   before supplementDeadline; the withdrawal is announced (certification.withdrawn-by-timeout, by the activity).
  *   recomputeDeadline (the partner's calendar changed): the pending reviewDueAt or supplementDeadline is counted
  *   again from its start; a move is recorded (DEADLINE_CHANGED, old → new) and the timer follows it.
  *   APPROVED: reminders (outbox) 60 and 30 days before validTo; extendCertificate (a renewal) moves validTo later;
@@ -32,11 +34,13 @@ import {
 import type { CertificationTransitionRecord, createCertificationActivities } from '../activities/certification.js';
 import type { DeadlineExplanation } from '../domain/calendar.js';
 import { catalogEntry } from '../domain/certification-catalog.js';
+import { type PlannedReminder, planReminders } from '../domain/reminders.js';
 import { CertificationType, DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from './search-attributes.js';
 import {
   type Actor,
   type CertificateExtension,
   type CertificationSnapshot,
+  CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC,
   CertificationRefusal,
   certificationWorkflowId,
   create,
@@ -49,11 +53,16 @@ import {
   type RecomputeRequest,
   REVIEW_DECISIONS,
   REVIEW_ESCALATION_TOPIC,
+  REVIEW_REMINDER_TOPIC,
+  REVIEW_REMINDER_WORKING_DAYS,
   review,
   reviewEscalationDedupeKey,
+  reviewReminderDedupeKey,
   setMaterial,
   submit,
   supplement,
+  SUPPLEMENT_REMINDER_WORKING_DAYS,
+  supplementReminderDedupeKey,
   type UnmetPrerequisite,
 } from './certification-contract.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, refuse } from './shared.js';
@@ -84,6 +93,11 @@ const RENEWAL_AWAITS_EXTENSION = 'renewal-awaits-extension';
  * Histories recorded before it wait on the deadline computed when the round or the request started.
  */
 export const DEADLINE_RECOMPUTE = 'certification-deadline-recompute';
+/**
+ * Patch: the review round and the supplement window also wait for their deadline's reminder (planned with the deadline
+ * by the activity, domain/reminders.ts) and send it. Histories recorded before it wait on the deadline alone.
+ */
+export const DEADLINE_REMINDERS = 'certification-deadline-reminders';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
 const now = () => new Date().toISOString(); // workflow time
@@ -113,6 +127,11 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
   let persisting: Promise<unknown> = Promise.resolve();
   /** The provisional mark (provisionalMarkOf) of the working-day deadline last set: reviewDueAt or supplementDeadline. */
   let provisional = '';
+  /** The reminder of that deadline (none when its plan gave no reminderAt: planned before reminders were). */
+  let reminder: PlannedReminder<{ at: string }> | undefined;
+  const planReminder = (due: { deadline: string; reminderAt?: string }) => {
+    reminder = due.reminderAt ? planReminders([{ at: due.reminderAt }], due.deadline, Date.now())[0] : undefined;
+  };
   const countsWorkingDays = () => state.status === 'SUBMITTED' || state.status === 'IN_REVIEW' || state.status === 'SUPPLEMENT_REQUESTED';
   const pendingMark = () => (countsWorkingDays() ? provisional : '');
   const snapshot = (): CertificationSnapshot => JSON.parse(JSON.stringify({ ...state, ...provisionalPayload(pendingMark()) }));
@@ -148,7 +167,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
       busy = false;
     }
   };
-  const plan = (from: string, workingDays: number) => activities.planCertificationDeadline({ partnerId: state.partnerId, from, workingDays });
+  const plan = (from: string, workingDays: number, remindBefore: number) => activities.planCertificationDeadline({ partnerId: state.partnerId, from, workingDays, remindBefore });
 
   // --- validators' pieces ---------------------------------------------------------------------------------------
   const requireCreated = () => {
@@ -227,8 +246,9 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     },
   );
 
-  const startReview = (at: string, due: { deadline: string; explanation: DeadlineExplanation }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
+  const startReview = (at: string, due: { deadline: string; explanation: DeadlineExplanation; reminderAt?: string }, transitionType: 'REVIEW_STARTED' | 'SUPPLEMENTED', actor: string, note?: string) => {
     provisional = provisionalMarkOf(due.explanation);
+    planReminder(due);
     state.reviewRound += 1;
     state.reviewStartedAt = at;
     state.reviewDueAt = due.deadline;
@@ -257,7 +277,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
           const list = unmet.map((u) => `${u.description} (required ${u.required}, actual ${u.actual})`).join('; ');
           throw fail(CertificationRefusal.prerequisitesUnmet, `Prerequisites not met on ${today}: ${list}.`, unmet);
         }
-        const due = await plan(at, state.terms!.reviewSlaWorkingDays);
+        const due = await plan(at, state.terms!.reviewSlaWorkingDays, REVIEW_REMINDER_WORKING_DAYS);
         state.submittedAt = at;
         void transition({ type: 'SUBMITTED', toStatus: 'SUBMITTED', actor: actor.sub, at, columns: { submittedAt: at }, data: { today, prerequisites: results } });
         return startReview(at, due, 'REVIEW_STARTED', 'system');
@@ -322,8 +342,9 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
           Object.assign(state, { decidedAt: at, decisionNote: note });
           return transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, at, note, columns: { decidedAt: at, decisionNote: note! } });
         }
-        const due = await plan(at, state.terms!.supplementWorkingDays);
+        const due = await plan(at, state.terms!.supplementWorkingDays, SUPPLEMENT_REMINDER_WORKING_DAYS);
         provisional = provisionalMarkOf(due.explanation);
+        planReminder(due);
         state.supplementRequestedAt = at;
         state.supplementDeadline = due.deadline;
         return transition({
@@ -351,7 +372,7 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     ({ actor, note }) =>
       whileBusy(async () => {
         const at = now();
-        return startReview(at, await plan(at, state.terms!.reviewSlaWorkingDays), 'SUPPLEMENTED', actor.sub, note);
+        return startReview(at, await plan(at, state.terms!.reviewSlaWorkingDays, REVIEW_REMINDER_WORKING_DAYS), 'SUPPLEMENTED', actor.sub, note);
       }),
     {
       validator: ({ actor }) => {
@@ -411,9 +432,18 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     const moved = () => state.status !== 'IN_REVIEW' || state.reviewRound !== round;
     if (state.reviewEscalated) return void (await condition(moved));
     const recomputing = patched(DEADLINE_RECOMPUTE);
+    const reminding = patched(DEADLINE_REMINDERS);
     for (;;) {
       const woken = () => moved() || busy || (recomputing && recomputeRequests.length > 0);
-      if (!(await condition(woken, Math.max(Date.parse(state.reviewDueAt!) - Date.now(), 1)))) break;
+      if (!(await condition(woken, untilNext(state.reviewDueAt!, reminding)))) {
+        if (Date.now() >= Date.parse(state.reviewDueAt!)) break;
+        await remind(REVIEW_REMINDER_TOPIC, reviewReminderDedupeKey(state.applicationId, round, state.reviewDueAt!), {
+          reviewRound: round,
+          reviewDueAt: state.reviewDueAt,
+          workingDaysBefore: REVIEW_REMINDER_WORKING_DAYS,
+        });
+        continue;
+      }
       if (moved() || busy) return void (await condition(() => !busy));
       await recompute('reviewDueAt', () => !moved());
     }
@@ -430,9 +460,17 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
   async function supplementWindow() {
     const open = () => state.status === 'SUPPLEMENT_REQUESTED';
     const recomputing = patched(DEADLINE_RECOMPUTE);
+    const reminding = patched(DEADLINE_REMINDERS);
     for (;;) {
       const woken = () => !open() || (recomputing && recomputeRequests.length > 0);
-      if (!(await condition(woken, Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1)))) break;
+      if (!(await condition(woken, untilNext(state.supplementDeadline!, reminding)))) {
+        if (Date.now() >= Date.parse(state.supplementDeadline!)) break;
+        await remind(CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC, supplementReminderDedupeKey(state.applicationId, state.supplementDeadline!), {
+          supplementDeadline: state.supplementDeadline,
+          workingDaysBefore: SUPPLEMENT_REMINDER_WORKING_DAYS,
+        });
+        continue;
+      }
       if (!open()) return;
       await recompute('supplementDeadline', open);
     }
@@ -444,7 +482,27 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
       actor: 'system',
       note: 'No supplement by the supplement deadline: the application is withdrawn.',
       columns: { decidedAt: now() },
-      data: { supplementDeadline: state.supplementDeadline },
+      // The activity announces the withdrawal (certification.withdrawn-by-timeout) with the deadline and its mark.
+      data: { supplementDeadline: state.supplementDeadline, ...provisionalPayload(provisional) },
+    });
+  }
+
+  /** Milliseconds until the deadline — or, reminding, until its reminder when that is unsent and earlier. */
+  function untilNext(deadline: string, reminding: boolean) {
+    const next = reminding && reminder && !reminder.sent ? Math.min(Date.parse(reminder.at), Date.parse(deadline)) : Date.parse(deadline);
+    return Math.max(next - Date.now(), 1);
+  }
+
+  /** The pending deadline's reminder, once: to the outbox, saying which deadline it announces and whether it is provisional. */
+  async function remind(topic: string, dedupeKey: string, payload: Record<string, unknown>) {
+    const r = reminder!;
+    r.sent = true;
+    await activities.enqueueCertificationMessage({
+      topic,
+      aggregateId: state.applicationId,
+      dedupeKey,
+      payload: { applicationId: state.applicationId, partnerId: state.partnerId, type: state.type, ...payload, ...provisionalPayload(provisional) },
+      dueAt: r.at,
     });
   }
 
@@ -457,12 +515,14 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
    */
   async function recompute(deadline: 'reviewDueAt' | 'supplementDeadline', stillPending: () => boolean) {
     const requests = recomputeRequests.splice(0);
-    const [from, workingDays] =
-      deadline === 'reviewDueAt' ? [state.reviewStartedAt, state.terms!.reviewSlaWorkingDays] : [state.supplementRequestedAt, state.terms!.supplementWorkingDays];
+    const [from, workingDays, remindBefore] =
+      deadline === 'reviewDueAt'
+        ? [state.reviewStartedAt, state.terms!.reviewSlaWorkingDays, REVIEW_REMINDER_WORKING_DAYS]
+        : [state.supplementRequestedAt, state.terms!.supplementWorkingDays, SUPPLEMENT_REMINDER_WORKING_DAYS];
     if (!from) return;
     let due: Awaited<ReturnType<typeof plan>>;
     try {
-      due = await plan(from, workingDays);
+      due = await plan(from, workingDays, remindBefore);
     } catch (error) {
       if (error instanceof ActivityFailure) return;
       throw error;
@@ -470,6 +530,8 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     const old = state[deadline]!;
     const mark = provisionalMarkOf(due.explanation);
     if (!stillPending() || (due.deadline === old && mark === provisional)) return;
+    // The reminder belongs to the deadline (domain/reminders.ts): a moved one is planned again, sent or not.
+    if (due.deadline !== old) planReminder(due);
     state[deadline] = due.deadline;
     provisional = mark;
     const { calendar, calendarVersion } = due.explanation;

@@ -16,7 +16,14 @@ export const PATH_REVIEW_CYCLE_STATUSES = ['RUNNING', 'COMPLETED'] as const;
 export const WINDOW_REMINDER_DAYS = [10, 3] as const;
 /** A supplement is due this many working days (partner calendar) after the vendor asks for it, whatever the window. */
 export const SUPPLEMENT_WORKING_DAYS = 10;
-export { WINDOW_REMINDER_TOPIC } from '../domain/events.js';
+/** Working days before supplementDeadline at which the partner is reminded (the review lapses at the deadline). */
+export const SUPPLEMENT_REMINDER_WORKING_DAYS = 2;
+export { PATH_REVIEW_LAPSED_TOPIC, PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC, WINDOW_REMINDER_TOPIC } from '../domain/events.js';
+/** One supplement reminder per round and the deadline it announces (a moved deadline is announced again). */
+export const supplementReminderDedupeKey = (reviewId: string, round: number, supplementDeadline: string) =>
+  `path-review-supplement-reminder-${reviewId}-${round}-${supplementDeadline}`;
+/** One lapse per review (written with the LAPSED transition). */
+export const lapsedDedupeKey = (reviewId: string) => `path-review-lapsed-${reviewId}`;
 /** Outbox dedupe key: one reminder per review, days before and window end it announces (domain/reminders.ts). */
 export const windowReminderDedupeKey = (reviewId: string, days: number, windowEndsAt: string) => `path-review-window-reminder-${reviewId}-${days}-${windowEndsAt}`;
 /** The key reminders had before it named the window end: reviews opened before that still hold such rows. */

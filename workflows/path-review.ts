@@ -7,7 +7,8 @@
  *     └──────── windowEndsAt, nothing submitted ──▶ LAPSED                         │ decide FAIL ──▶ FAILED
  *                                                                                  ▼ ▲ supplement
  *                              REQUEST_SUPPLEMENT ──▶ SUPPLEMENT_REQUESTED ──supplementDeadline──▶ LAPSED
- *   OPEN / APPLIED: reminders (outbox) 10 and 3 working days before windowEndsAt.
+ *   OPEN / APPLIED: reminders (outbox) 10 and 3 working days before windowEndsAt. SUPPLEMENT_REQUESTED: a reminder 2
+ *   working days before supplementDeadline. LAPSED (either deadline passed) is announced by the activity (path-review.lapsed).
  *   recomputeDeadline (the partner's calendar changed): the pending windowEndsAt (from cycleStartedAt, its reminders
  *   planned again for the new end) or supplementDeadline (from the request) is counted again; a move is recorded as DEADLINE_CHANGED.
  *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
@@ -29,7 +30,7 @@ import {
 } from '@temporalio/workflow';
 import type { createPathReviewActivities, PathReviewTransitionRecord, PathReviewWindowPlan } from '../activities/path-review.js';
 import type { DeadlineExplanation } from '../domain/calendar.js';
-import { planReminders } from '../domain/reminders.js';
+import { type PlannedReminder, planReminders } from '../domain/reminders.js';
 import {
   type Actor,
   apply,
@@ -39,12 +40,15 @@ import {
   type PathReviewInput,
   PathReviewRefusal,
   type PathReviewSnapshot,
+  PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC,
   pathReviewId,
   recomputeDeadline,
   setMaterial,
   submit,
+  SUPPLEMENT_REMINDER_WORKING_DAYS,
   SUPPLEMENT_WORKING_DAYS,
   supplement,
+  supplementReminderDedupeKey,
   type UnmetRequirement,
   WINDOW_REMINDER_TOPIC,
   windowReminderDedupeKey,
@@ -60,6 +64,8 @@ export const CALENDAR_RETRY = '1 hour';
 export const PATH_REVIEW_DEADLINE_RECOMPUTE = 'path-review-deadline-recompute';
 /** Before it a moved window kept its sent reminders (the partner was not told the new end). */
 export const PATH_REVIEW_REMINDERS_PER_DEADLINE = 'path-review-reminders-per-deadline';
+/** Before it the supplement round waited on its deadline alone: no reminder before supplementDeadline. */
+export const PATH_REVIEW_SUPPLEMENT_REMINDER = 'path-review-supplement-reminder';
 
 type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
 
@@ -90,6 +96,13 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   let persisting: Promise<unknown> = Promise.resolve();
   /** The stored start of the supplement deadline: the moment the vendor asked. */
   let supplementRequestedAt: string | undefined;
+  /** The supplement deadline's reminder (domain/reminders.ts), planned with it by the activity. */
+  let supplementReminder: PlannedReminder<{ at: string }> | undefined;
+  const planSupplement = (from: string) =>
+    activities.planPathReviewDeadline({ partnerId: state.partnerId, from, workingDays: SUPPLEMENT_WORKING_DAYS, remindBefore: SUPPLEMENT_REMINDER_WORKING_DAYS });
+  const planSupplementReminder = (due: { deadline: string; reminderAt?: string }) => {
+    supplementReminder = due.reminderAt ? planReminders([{ at: due.reminderAt }], due.deadline, Date.now())[0] : undefined;
+  };
   /** When a deadline last moved: a moved deadline already past lapses then, not before it was moved. */
   let deadlineMovedAt = '';
   let recomputes = false;
@@ -247,9 +260,10 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         if (decision !== 'REQUEST_SUPPLEMENT') state.decision = decision;
         if (decision === 'PASS') return conclude('PASSED', newLevel ?? state.level, actor.sub, at, note);
         if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);
-        const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: at, workingDays: SUPPLEMENT_WORKING_DAYS });
+        const due = await planSupplement(at);
         supplementRequestedAt = at;
         provisional = provisionalMarkOf(due.explanation);
+        planSupplementReminder(due);
         Object.assign(state, { decision, supplementDeadline: due.deadline, supplementRound: state.supplementRound + 1, decisionNote: note });
         return transition({
           type: 'SUPPLEMENT_REQUESTED',
@@ -361,16 +375,36 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     await condition(() => !busy); // an apply accepted before the window closed finishes first
     if (!beforeSubmission()) return;
     const at = laterOf(state.windowEndsAt!, deadlineMovedAt);
-    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', at, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt });
+    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', at, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt, ...provisionalPayload(provisional) });
   }
 
+  /** Until the supplement: its reminder, deadline recomputations, LAPSED at the deadline. */
   async function supplementPhase() {
-    const woken = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED' || recomputePending(), Math.max(Date.parse(state.supplementDeadline!) - Date.now(), 1));
+    const deadline = Date.parse(state.supplementDeadline!);
+    const reminder = patched(PATH_REVIEW_SUPPLEMENT_REMINDER) && supplementReminder && !supplementReminder.sent ? supplementReminder : undefined;
+    const nextAt = reminder ? Math.min(Date.parse(reminder.at), deadline) : deadline;
+    const woken = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED' || recomputePending(), Math.max(nextAt - Date.now(), 1));
     if (state.status !== 'SUPPLEMENT_REQUESTED') return;
     if (woken) return recomputeSupplement(recomputeRequests.splice(0));
+    if (reminder && Date.now() < deadline) {
+      reminder.sent = true;
+      return activities.enqueuePathReviewMessage({
+        topic: PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC,
+        aggregateId: state.reviewId,
+        dedupeKey: supplementReminderDedupeKey(state.reviewId, state.supplementRound, state.supplementDeadline!),
+        payload: {
+          reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, supplementRound: state.supplementRound,
+          supplementDeadline: state.supplementDeadline, workingDaysBefore: SUPPLEMENT_REMINDER_WORKING_DAYS, ...provisionalPayload(provisional),
+        },
+        dueAt: reminder.at,
+      });
+    }
     await condition(() => !busy);
     if (state.status !== 'SUPPLEMENT_REQUESTED') return;
-    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', { supplementDeadline: state.supplementDeadline });
+    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', {
+      supplementDeadline: state.supplementDeadline,
+      ...provisionalPayload(provisional),
+    });
   }
 
   /**
@@ -397,12 +431,13 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     });
   }
 
-  /** supplementDeadline counted again from the request. */
+  /** supplementDeadline counted again from the request; a moved one gets its reminder planned again (domain/reminders.ts). */
   async function recomputeSupplement(requests: RecomputeRequest[]) {
     if (!supplementRequestedAt || Date.now() >= Date.parse(state.supplementDeadline!)) return;
-    const due = await activities.planPathReviewDeadline({ partnerId: state.partnerId, from: supplementRequestedAt, workingDays: SUPPLEMENT_WORKING_DAYS });
+    const due = await planSupplement(supplementRequestedAt);
     if (state.status !== 'SUPPLEMENT_REQUESTED' || !changes(due.deadline, state.supplementDeadline!, due.explanation)) return;
     const from = state.supplementDeadline!;
+    if (due.deadline !== from) planSupplementReminder(due);
     state.supplementDeadline = due.deadline;
     await deadlineChanged('supplementDeadline', from, due.deadline, due.explanation, requests, { supplementDeadline: due.deadline });
   }

@@ -15,7 +15,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
+import { type CalendarLookup, type DeadlineExplanation, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { catalogEntry, certificationCatalog, evaluatePrerequisites } from '../../domain/certification-catalog.js';
@@ -336,6 +336,7 @@ async function findApplications(prisma: PrismaClient, filter: ListFilter) {
   return NEWEST_FIRST.page(rows, filter.limit);
 }
 
+const PENDING_DEADLINE = new Set<string>(['SUBMITTED', 'IN_REVIEW', 'SUPPLEMENT_REQUESTED'] satisfies CertificationStatus[]);
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const local = (d: Date | null, zone: string) => (d ? DateTime.fromJSDate(d, { zone }).toISO() : null);
@@ -393,6 +394,8 @@ function toView(row: Row, files: MaterialMeta[], zone: string): CertificationVie
   return {
     ...toSummary(row, zone),
     terms,
+    // The pending deadline's: reviewDueAt while in review, supplementDeadline while a supplement is requested.
+    deadlineExplanation: PENDING_DEADLINE.has(row.status) ? (row.deadlineExplanation as DeadlineExplanation | null) : null,
     decisionNote: row.decisionNote,
     materials: terms.requiredMaterials.map((kind) => ({
       kind,

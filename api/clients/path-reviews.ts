@@ -16,7 +16,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
+import { type CalendarLookup, type DeadlineExplanation, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { pathById } from '../../domain/development-paths.js';
@@ -317,6 +317,7 @@ const NEWEST_YEAR_FIRST = keyset('year', {
 type Row = Prisma.PathReviewGetPayload<{ include: typeof INCLUDE }>;
 type ChangeRow = Prisma.PathMembershipChangeGetPayload<object>;
 
+const PENDING_DEADLINE = new Set<string>(['OPEN', 'APPLIED', 'SUPPLEMENT_REQUESTED'] satisfies PathReviewStatus[]);
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const local = (d: Date | null, zone: string) => (d ? DateTime.fromJSDate(d, { zone }).toISO() : null);
 
@@ -355,6 +356,8 @@ function toView(row: Row, files: MaterialMeta[], sentReminders: Set<string>, cha
     pathName: terms.pathName,
     terms,
     cycleStartedAt: row.cycleStartedAt.toISOString(),
+    // The pending deadline's: windowEndsAt until a submission, supplementDeadline while a supplement is requested.
+    deadlineExplanation: PENDING_DEADLINE.has(row.status) ? (row.deadlineExplanation as DeadlineExplanation | null) : null,
     appliedAt: iso(row.appliedAt),
     decision: row.decision as PathReviewDecision | null,
     decisionNote: row.decisionNote,
