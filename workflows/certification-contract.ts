@@ -35,8 +35,8 @@ export const withdrawnDedupeKey = (applicationId: string) => `certification-with
 /** `material.owner_kind` of a certification application's uploads (owner_id = applicationId). */
 export const CERTIFICATION_MATERIAL_OWNER = 'certification';
 
-/** Who asks. partnerId is absent for vendor staff. */
-export type Actor = { sub: string; partnerId?: string };
+export type { Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 
 export type CertificationInput = {
   applicationId: string;

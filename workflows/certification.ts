@@ -463,6 +463,8 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     const reminding = patched(DEADLINE_REMINDERS);
     for (;;) {
       const woken = () => !open() || (recomputing && recomputeRequests.length > 0);
+      // A supplement accepted while a reminder was being sent ends the window (and deletes its deadline).
+      if (!open()) return;
       if (!(await condition(woken, untilNext(state.supplementDeadline!, reminding)))) {
         if (Date.now() >= Date.parse(state.supplementDeadline!)) break;
         await remind(CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC, supplementReminderDedupeKey(state.applicationId, state.supplementDeadline!), {

@@ -9,8 +9,8 @@ export const INCENTIVE_OPEN_STATUSES = ['PENDING_VERIFICATION', 'OBJECTED'] as c
 export const INCENTIVE_STATUSES = [...INCENTIVE_OPEN_STATUSES, 'VERIFIED', 'EXPIRED'] as const;
 export type IncentiveStatus = (typeof INCENTIVE_STATUSES)[number];
 
-/** Who asks. partnerId is absent for vendor staff. */
-export type Actor = { sub: string; partnerId?: string };
+export type { Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 
 export type IncentiveInput = { partnerId: string; period: string };
 

@@ -17,8 +17,8 @@ export const STAGES = ['QUALIFYING', 'SOLUTION_DESIGN', 'PROPOSAL', 'NEGOTIATION
 export type Stage = (typeof STAGES)[number];
 export const OUTCOMES = ['WON', 'LOST'] as const;
 
-/** Who asks. partnerId is absent for vendor staff; a partner may act only on its own opportunity. */
-export type Actor = { sub: string; partnerId?: string };
+export type { Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 
 export type OpportunityInput = {
   opportunityId: string;

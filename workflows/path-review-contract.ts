@@ -31,8 +31,8 @@ export const legacyWindowReminderDedupeKey = (reviewId: string, days: number) =>
 /** `material.owner_kind` of a review's uploads (owner_id = reviewId). */
 export const PATH_REVIEW_MATERIAL_OWNER = 'path-review';
 
-/** Who asks. partnerId is absent for vendor staff. */
-export type Actor = { sub: string; partnerId?: string };
+export type { Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 
 /** The review id: `<pathId>-<partnerId>-<year>` (path ids have no '-'; the year is the last segment). */
 export const pathReviewId = (pathId: string, partnerId: string, year: number) => `${pathId}-${partnerId}-${year}`;

@@ -15,6 +15,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { actorOf } from '../../domain/actor.js';
 import { type CalendarLookup, type DeadlineExplanation, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
@@ -272,7 +273,6 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
 
 export type CertificationClient = ReturnType<typeof createCertificationClient>;
 
-const actorOf = (principal: Principal) => ({ sub: principal.sub, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) });
 
 const asWorkflowMaterial = (m: MaterialMeta) => ({
   materialId: m.id,

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { actorOf } from '../../domain/actor.js';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -175,7 +176,6 @@ export function createIncentiveClient({ temporal, prisma, quotas }: IncentiveCli
 
 export type IncentiveClient = ReturnType<typeof createIncentiveClient>;
 
-const actorOf = (principal: Principal) => ({ sub: principal.sub, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) });
 
 const asWorkflowMaterial = (m: MaterialMeta) => ({
   fileName: m.fileName,

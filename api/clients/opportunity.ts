@@ -14,6 +14,7 @@ import {
 import { DateTime } from 'luxon';
 import { planAcceptDeadline } from '../../domain/accept-deadline.js';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { actorOf } from '../../domain/actor.js';
 import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { type Money, toMoney } from '../../domain/money.js';
@@ -165,7 +166,6 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
 
 export type OpportunityClient = ReturnType<typeof createOpportunityClient>;
 
-const actorOf = (principal: Principal) => ({ sub: principal.sub, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) });
 
 export function calendarProblem(error: CalendarYearNotCoveredError): Problem {
   return problems.unprocessable(

@@ -16,6 +16,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { actorOf } from '../../domain/actor.js';
 import { type CalendarLookup, type DeadlineExplanation, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
@@ -268,7 +269,6 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
 
 export type PathReviewsClient = ReturnType<typeof createPathReviewsClient>;
 
-const actorOf = (principal: Principal) => ({ sub: principal.sub, ...(principal.partnerId ? { partnerId: principal.partnerId } : {}) });
 
 const asWorkflowMaterial = (m: MaterialMeta) => ({
   materialId: m.id,
