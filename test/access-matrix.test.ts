@@ -757,6 +757,14 @@ describe('access matrix', () => {
       }
       const said = res.body && typeof res.body === 'object' && 'detail' in res.body ? `: "${String(res.body.detail).slice(0, 100)}"` : '';
       if (res.status !== c.expected.status) return `${what} → ${res.status}, expected ${c.expected.status} (${c.expected.why})${said}`;
+      // A list answered to partner staff holds only their own partner's items (OWN has plenty: another partner's staff
+      // must see none of them).
+      const partnerOfCaller = c.caller.principal?.partnerId;
+      const items = (res.body as { items?: unknown } | undefined)?.items;
+      if (res.status === 200 && partnerOfCaller && Array.isArray(items)) {
+        const foreign = items.filter((item) => item && typeof item === 'object' && 'partnerId' in item && (item as { partnerId: unknown }).partnerId !== partnerOfCaller);
+        if (foreign.length) return `${what} → 200 listing ${foreign.length} item(s) of another partner (${JSON.stringify(foreign[0]).slice(0, 120)})`;
+      }
       if (res.status >= 300) {
         const type = res.headers.get('content-type') ?? '(none)';
         if (!/^application\/problem\+json/.test(type)) return `${what} → ${res.status} as ${type}, expected application/problem+json`;
