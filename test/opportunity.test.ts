@@ -348,37 +348,40 @@ describe('opportunity activities are idempotent', () => {
  * attempt from failing the run or stalling the other tests; every attempt checks the full outcome.
  */
 describe('accept racing the deadline', () => {
-  it('gives exactly one outcome when accept races the deadline', { retry: 2, timeout: 45_000 }, async () => {
+  it('gives exactly one outcome when accept races the deadline', { retry: 2, timeout: 45_000 }, async ({ onTestFinished }) => {
     const raceEnv = await timeSkippingEnv();
+    // Also after a timeout (the attempt's own code is then abandoned, its finally never runs): the stalled server
+    // must not outlive the run. The worker gets 5 s to stop before its server goes.
+    let stopWorker: () => Promise<void> = async () => {};
+    onTestFinished(async () => {
+      await Promise.race([stopWorker(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await raceEnv.teardown();
+    });
     const raceQueue = `opportunity-race-${randomUUID().slice(0, 8)}`;
     const raceCalendar = testCalendar(await raceEnv.currentTimeMs());
     const { stop } = await startTestWorker(raceEnv, raceQueue, fixedCalendar(() => raceCalendar));
-    try {
-      const races = await Promise.all([0, 1, 2, 3, 4].map(() => shareOne(partner(), { env: raceEnv, taskQueue: raceQueue })));
-      const deadline = Date.parse(races[0]!.snapshot.acceptDeadline!);
-      const accepts = races.map(({ handle, partnerId }, i) =>
-        (async () => {
-          // Spread the accepts around the deadline: some land before the timer, some after.
-          await new Promise((r) => setTimeout(r, i * 15));
-          return handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] }).then(
-            () => 'ACCEPTED',
-            (e: unknown) => refusalType(e) ?? 'refused',
-          );
-        })(),
-      );
-      await Promise.all([advanceClockTo(raceEnv, deadline), ...accepts]);
-      const outcomes = await Promise.all(accepts);
-      for (const [i, { opportunityId, handle }] of races.entries()) {
-        const state = await handle.query(getState);
-        const db = await dbState(opportunityId);
-        const decisions = db.events.filter((e) => e === 'ACCEPTED' || e === 'EXPIRED');
-        expect(decisions, `race ${i}: ${outcomes[i]}`).toHaveLength(1);
-        expect(db.status).toBe(state.status);
-        expect(state.status === 'ACCEPTED').toBe(outcomes[i] === 'ACCEPTED');
-      }
-    } finally {
-      await stop();
-      await raceEnv.teardown();
+    stopWorker = stop;
+    const races = await Promise.all([0, 1, 2, 3, 4].map(() => shareOne(partner(), { env: raceEnv, taskQueue: raceQueue })));
+    const deadline = Date.parse(races[0]!.snapshot.acceptDeadline!);
+    const accepts = races.map(({ handle, partnerId }, i) =>
+      (async () => {
+        // Spread the accepts around the deadline: some land before the timer, some after.
+        await new Promise((r) => setTimeout(r, i * 15));
+        return handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] }).then(
+          () => 'ACCEPTED',
+          (e: unknown) => refusalType(e) ?? 'refused',
+        );
+      })(),
+    );
+    await Promise.all([advanceClockTo(raceEnv, deadline), ...accepts]);
+    const outcomes = await Promise.all(accepts);
+    for (const [i, { opportunityId, handle }] of races.entries()) {
+      const state = await handle.query(getState);
+      const db = await dbState(opportunityId);
+      const decisions = db.events.filter((e) => e === 'ACCEPTED' || e === 'EXPIRED');
+      expect(decisions, `race ${i}: ${outcomes[i]}`).toHaveLength(1);
+      expect(db.status).toBe(state.status);
+      expect(state.status === 'ACCEPTED').toBe(outcomes[i] === 'ACCEPTED');
     }
   });
 });
