@@ -7,8 +7,6 @@
  * Sundays only; Asia/Shanghai has no DST, so N days on is N × 24 h).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +17,7 @@ import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calenda
 import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'certification-reminders-test';
 let env: TestWorkflowEnvironment;
@@ -50,10 +49,7 @@ const arrived = (topic: string, aggregateId: string, count: number) =>
     return rows.length >= count ? rows : undefined;
   });
 
-async function recordHistory(id: string, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await env.client.workflow.getHandle(certificationWorkflowId(id)).fetchHistory()));
-}
+const recordHistoryOf = (id: string, name: string) => recordHistory(env.client.workflow.getHandle(certificationWorkflowId(id)), name);
 
 /** A qualified partner's ROLE_CONSULTING application (review SLA and supplement: 10 working days each), submitted on a Friday at 10:00. */
 async function submittedOnFriday() {
@@ -131,7 +127,7 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     expectOk(rejected);
     expect(rejected.body).toMatchObject({ status: 'REJECTED', deadlineExplanation: null });
     calendar = testCalendar(await env.currentTimeMs());
-    await recordHistory(a.id, 'certification-review-reminder-replanned');
+    await recordHistoryOf(a.id, 'certification-review-reminder-replanned');
   });
 
   it('supplementDeadline: the partner is reminded 2 working days before; unanswered, the withdrawal is announced at the deadline', async () => {
@@ -163,6 +159,6 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     const view = await api('GET', `/v1/certifications/${a.id}`, a.owner);
     expect(view.body).toMatchObject({ status: 'WITHDRAWN_BY_TIMEOUT', deadlineExplanation: null });
     expect(await outbox('certification.supplement-reminder', a.id)).toHaveLength(1);
-    await recordHistory(a.id, 'certification-supplement-reminded-withdrawn');
+    await recordHistoryOf(a.id, 'certification-supplement-reminded-withdrawn');
   });
 });

@@ -6,9 +6,7 @@
  * calendarChangeWorkflow), also into a year whose holiday schedule is not published (provisional, then re-timed).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,12 +29,12 @@ import {
   supplement,
 } from '../workflows/certification.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
-import { DeadlineProvisional } from '../workflows/search-attributes.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear } from './support/provisional.js';
+import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'certification-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -111,15 +109,10 @@ const DAY = 24 * 3600 * 1000;
 const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
 const startOfLocalDay = (isoDate: string, days: number) => DateTime.fromISO(isoDate, { zone: ZONE }).plus({ days }).toMillis();
 
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 // First in the file: its clock jump to 24 December comes before other tests leave workflows (and terminations) behind.
 describe('review and supplement deadlines reaching into a year whose holiday schedule is not published', () => {
   const row = (id: string) => prisma.certificationApplication.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
-  const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
   const eventCount = (id: string, count: number) =>
     eventually(async () => {
       const r = await row(id);

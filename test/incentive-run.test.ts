@@ -4,9 +4,7 @@
  * server — its spec, and its action at a month boundary in Asia/Shanghai driven through a backfill.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +20,7 @@ import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const partner = (prefix = 'R') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -37,11 +36,6 @@ async function inScope(prisma: PrismaClient, period: string): Promise<number> {
   return n;
 }
 
-/** RECORD_HISTORIES=1: keep this run's history for test/replay.test.ts. */
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 describe('incentive generation run (time-skipping server)', () => {
   const taskQueue = 'incentive-run-test';

@@ -5,9 +5,7 @@
  * year whose holiday schedule is not published (provisional, then re-timed by the official year).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,12 +24,12 @@ import {
   verify,
 } from '../workflows/incentive.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
-import { DeadlineProvisional } from '../workflows/search-attributes.js';
 import { isoDate, nextFriday, testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear } from './support/provisional.js';
+import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'incentive-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -89,10 +87,6 @@ async function dbState(partnerId: string) {
 const settlements = (partnerId: string) => prisma.settlement.count({ where: { incentiveId: incentiveId(partnerId) } });
 const reminders = (partnerId: string) => prisma.outbox.count({ where: { topic: 'incentive.reminder', aggregateId: incentiveId(partnerId) } });
 
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 const refusal = (error: unknown) =>
   error instanceof WorkflowUpdateFailedError
@@ -101,7 +95,6 @@ const refusal = (error: unknown) =>
 
 // First in the file: its clock jump to 24 December comes before other tests leave workflows (and terminations) behind.
 describe('a verification deadline reaching into a year whose holiday schedule is not published', () => {
-  const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
   const eventCount = (partnerId: string, count: number) =>
     eventually(async () => {
       const { row } = await dbState(partnerId);

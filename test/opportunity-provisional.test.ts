@@ -6,7 +6,7 @@
  * Time-skipping server, real activities, real PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,10 @@ import { BusinessCalendar } from '../domain/calendar.js';
 import { CN_STATUTORY } from '../domain/statutory-holidays.js';
 import type { PrismaClient } from '../platform/db.js';
 import { getState, opportunityWorkflow, recomputeDeadline, share } from '../workflows/opportunity.js';
-import { DeadlineProvisional } from '../workflows/search-attributes.js';
 import { fixedCalendar, nextWednesdayDec30, ZONE } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { provisionalAttribute } from './support/provisional.js';
 
 const taskQueue = 'opportunity-provisional-test';
 const DAY = 24 * 3600 * 1000;
@@ -56,7 +56,6 @@ async function shareOn(dec30: DateTime) {
 
 const row = (id: string) => prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
 const outbox = (id: string) => prisma.outbox.findMany({ where: { aggregateId: id }, orderBy: { id: 'asc' } });
-const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
 
 describe('accept deadlines reaching into an unpublished year', () => {
   it('provisional: New Year skipped by the statutory rules, marked in the explanation, the row and the Web UI; official data moving it is announced', async () => {

@@ -3,9 +3,7 @@
  * PostgreSQL: every path, exact deadlines, races, and DB = workflow after each.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { WithStartWorkflowOperation, type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpportunityActivities } from '../activities/opportunity.js';
@@ -24,6 +22,7 @@ import {
 import { isoDate, nextFriday, testCalendar, fixedCalendar } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'opportunity-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -67,11 +66,6 @@ async function dbState(opportunityId: string) {
   return { status: row.status, events: row.events.map((e) => e.type), row };
 }
 
-/** RECORD_HISTORIES=1 writes the run's history for test/replay.test.ts. */
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 const refusalType = (error: unknown) =>
   error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string } | undefined)?.type : `not a refusal: ${String(error)}`;

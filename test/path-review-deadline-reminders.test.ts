@@ -7,8 +7,6 @@
  * comments (the test calendar rests on Saturdays and Sundays only; Asia/Shanghai has no DST: N days on is N × 24 h).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +17,7 @@ import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calenda
 import { attestExpert, insertExpert } from './support/experts.js';
 import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-reminders-test';
 /** Reviews of this year are this file's (their partners are no path's members: no cycle of another file reaches them). */
@@ -57,10 +56,7 @@ const statusOf = (id: string, token: string, status: string) =>
     return res.body?.status === status ? res.body : undefined;
   });
 
-async function recordHistory(reviewId: string, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)).fetchHistory()));
-}
+const recordHistoryOf = (reviewId: string, name: string) => recordHistory(env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)), name);
 
 /** A SOFTWARE CERTIFIED review (a 30-working-day window; a failure leaves the path) whose cycle started on a Friday at 10:00. */
 async function openedOnFriday() {
@@ -158,6 +154,6 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     expect(await statusOf(r.id, r.owner, 'LAPSED')).toMatchObject({ deadlineExplanation: null });
     expect(await outbox('path-review.supplement-reminder', r.id)).toHaveLength(1);
     calendar = testCalendar(await env.currentTimeMs());
-    await recordHistory(r.id, 'path-review-supplement-reminder-replanned-lapsed');
+    await recordHistoryOf(r.id, 'path-review-supplement-reminder-replanned-lapsed');
   });
 });

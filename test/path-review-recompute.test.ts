@@ -9,9 +9,7 @@
  * reminders) until the official year re-times them: confirmed (the mark clears) or moved (path-review.deadline-changed).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +28,13 @@ import {
   setMaterial,
   submit,
 } from '../workflows/path-review.js';
-import { DeadlineProvisional, ProcessDeadline } from '../workflows/search-attributes.js';
+import { ProcessDeadline } from '../workflows/search-attributes.js';
 import { fixedCalendar, isoDate, testCalendar, ZONE } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear } from './support/provisional.js';
+import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-recompute-test';
 let env: TestWorkflowEnvironment;
@@ -137,15 +136,10 @@ async function recomputations(handle: WorkflowHandle): Promise<number> {
   return events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
 }
 
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 // First in the file: its clock jump to 24 December comes before other tests leave workflows (and terminations) behind.
 describe('path review deadlines reaching into a year whose holiday schedule is not published', () => {
   const DAY = 24 * 3600 * 1000;
-  const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
   const eventCount = (id: string, count: number) =>
     eventually(async () => {
       const r = await reviewRow(id);

@@ -5,9 +5,7 @@
  * timed out), and the cycle's fan-out (only members, batches with continue-as-new, a second start creates nothing).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +32,7 @@ import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
+import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-workflow-test';
 let env: TestWorkflowEnvironment;
@@ -142,10 +141,6 @@ const events = async (reviewId: string) => (await prisma.pathReviewEvent.findMan
 const changes = (reviewId: string) => prisma.pathMembershipChange.findMany({ where: { reviewId } });
 const membership = (partnerId: string, pathId: string) => prisma.pathMembership.findUnique({ where: { partnerId_pathId: { partnerId, pathId } } });
 
-async function recordHistory(handle: WorkflowHandle, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(new URL(`./histories/${name}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
-}
 
 describe('path review workflow', () => {
   it('refuses apply listing every unmet requirement, then applies once they are met; materials, submit, PASS raising the level', async () => {

@@ -3,10 +3,12 @@
  * (incentive, certification, path review): CN-shaped calendars with CN's statutory rules, and a start placed where the
  * expected dates can be written by hand once.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import type { DateTime } from 'luxon';
 import { BusinessCalendar } from '../../domain/calendar.js';
 import { CN_STATUTORY } from '../../domain/statutory-holidays.js';
 import type { PrismaClient } from '../../platform/db.js';
+import { DeadlineProvisional } from '../../workflows/search-attributes.js';
 import { nextWednesdayDec30, ZONE } from './calendar.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -32,3 +34,6 @@ export const officialNextYear = (year: number, { bridge = false } = {}) =>
 /** The `<process>.deadline-changed` messages appended for one aggregate, oldest first. */
 export const deadlineChangedMessages = (prisma: PrismaClient, aggregateId: string) =>
   prisma.outbox.findMany({ where: { aggregateId, topic: { endsWith: '.deadline-changed' } }, orderBy: { id: 'asc' } });
+
+/** The Web UI's DeadlineProvisional search attribute of a process's workflow. */
+export const provisionalAttribute = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(DeadlineProvisional);
