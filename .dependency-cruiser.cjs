@@ -18,7 +18,7 @@ module.exports = {
       severity: 'error',
       comment: 'Activities never import a workflow module (its contract is fine): that would load proxyActivities into the worker.',
       from: { path: '^activities/' },
-      to: { path: '^workflows/', pathNot: ['(^|/)contract\\.ts$', '-contract\\.ts$', '^workflows/search-attributes\\.ts$'] },
+      to: { path: '^workflows/', pathNot: ['^workflows/[^/]+/contract\\.ts$', '^workflows/kit/(search-attributes|recompute)\\.ts$'] },
     },
     { name: 'api-not-activities', severity: 'error', comment: 'The API reaches processes through their clients, never their activities.', from: { path: '^api/' }, to: { path: '^activities/' } },
     { name: 'worker-not-api', severity: 'error', comment: 'The worker registers workflows, activities and schedules; it never imports the HTTP layer.', from: { path: '^worker/' }, to: { path: '^api/' } },

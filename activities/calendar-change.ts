@@ -1,12 +1,12 @@
 /**
- * Calendar change propagation (workflows/calendar-change.ts): which open processes' pending deadlines may depend on
+ * Calendar change propagation (workflows/calendar-change/workflow.ts): which open processes' pending deadlines may depend on
  * the changed dates, and telling them. Idempotent: listing reads, and a second recomputeDeadline signal finds the
  * deadline already recomputed (no history entry).
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type CalendarChange, type CalendarChangeScope, datesOfYears } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
-import { recomputeDeadline } from '../workflows/recompute-contract.js';
+import { recomputeDeadline } from '../workflows/kit/recompute.js';
 import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
 import { affectedOpportunities } from './opportunity.js';

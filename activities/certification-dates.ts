@@ -3,7 +3,7 @@
  * certification workflow sleeps until. Used by activities/certification.ts; workflows never compute dates.
  */
 import { DateTime } from 'luxon';
-import { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../workflows/certification-contract.js';
+import { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../workflows/certification/contract.js';
 
 const date = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
 

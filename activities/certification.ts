@@ -1,5 +1,5 @@
 /**
- * Certification application persistence (workflows/certification.ts). Every activity is idempotent: a retry after
+ * Certification application persistence (workflows/certification/workflow.ts). Every activity is idempotent: a retry after
  * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -19,7 +19,7 @@ import {
   type CertificationStatus,
   type CertificationTerms,
   withdrawnDedupeKey,
-} from '../workflows/certification-contract.js';
+} from '../workflows/certification/contract.js';
 import { planWorkingDays } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';

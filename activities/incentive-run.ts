@@ -1,5 +1,5 @@
 /**
- * Monthly incentive generation runs (workflows/incentive-run.ts). Idempotent like every activity: each write is
+ * Monthly incentive generation runs (workflows/incentive-run/workflow.ts). Idempotent like every activity: each write is
  * keyed by the run's id and a monotonic count, so a retry after a crash changes nothing more. Generation itself is
  * the verification process's own activity (activities/incentive.ts), reused per partner.
  */
@@ -7,8 +7,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
-import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/search-attributes.js';
-import { incentiveWorkflowId } from '../workflows/incentive-contract.js';
+import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/kit/search-attributes.js';
+import { incentiveWorkflowId } from '../workflows/incentive/contract.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { startProcesses } from './start-processes.js';
 
@@ -71,7 +71,7 @@ export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { pri
       return { generated, failures };
     },
 
-    /** Starts each generated partner's verification workflow (workflows/incentive.ts), which adopts the stored incentive. */
+    /** Starts each generated partner's verification workflow (workflows/incentive/workflow.ts), which adopts the stored incentive. */
     async startVerifications({ period, partnerIds }: { period: string; partnerIds: string[] }) {
       return startProcesses(
         temporal,

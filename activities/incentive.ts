@@ -1,5 +1,5 @@
 /**
- * Monthly incentive persistence (workflows/incentive.ts). Every activity is idempotent: a retry after a crash
+ * Monthly incentive persistence (workflows/incentive/workflow.ts). Every activity is idempotent: a retry after a crash
  * (worker, database) finds its own earlier write and does nothing more. Business times come in as arguments
  * (workflow time).
  */
@@ -10,7 +10,7 @@ import { databaseCalendarLookup } from '../platform/calendars.js';
 import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive-contract.js';
+import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive/contract.js';
 import { failClosed } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import { countedExpertFacts } from '../platform/partner-facts.js';
@@ -284,7 +284,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
 
     /**
      * Appends the reminder to the outbox once per deadline it announces; activities/index.ts announces it to the relay.
-     * A provisional deadline says so (workflows/shared.ts provisionalPayload).
+     * A provisional deadline says so (workflows/kit/shared.ts provisionalPayload).
      */
     async enqueueIncentiveReminder(r: IncentiveReminder): Promise<void> {
       const { incentiveId, partnerId, period, verificationDeadline, deadlineProvisional, provisionalYears } = r;

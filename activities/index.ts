@@ -9,8 +9,8 @@ import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
-import { withdrawnDedupeKey } from '../workflows/certification-contract.js';
-import { lapsedDedupeKey } from '../workflows/path-review-contract.js';
+import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
+import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
 /**

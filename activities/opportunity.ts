@@ -9,7 +9,7 @@ import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
 import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type OpportunityInput, type OpportunityStatus, opportunityWorkflowId } from '../workflows/opportunity-contract.js';
+import { type OpportunityInput, type OpportunityStatus, opportunityWorkflowId } from '../workflows/opportunity/contract.js';
 import { failClosed } from './calendar.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 

@@ -1,13 +1,13 @@
 /**
- * Annual development-path review cycles (workflows/path-review-cycle.ts). Idempotent like every activity: each write
+ * Annual development-path review cycles (workflows/path-review-cycle/workflow.ts). Idempotent like every activity: each write
  * is keyed by the cycle's run id and a monotonic count, so a retry after a crash changes nothing more.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
-import { PathReviewRefusal, pathReviewId, pathReviewWorkflowId } from '../workflows/path-review-contract.js';
-import { PartnerId, PathId, ProcessStatus, ReviewYear } from '../workflows/search-attributes.js';
+import { PathReviewRefusal, pathReviewId, pathReviewWorkflowId } from '../workflows/path-review/contract.js';
+import { PartnerId, PathId, ProcessStatus, ReviewYear } from '../workflows/kit/search-attributes.js';
 import { startProcesses } from './start-processes.js';
 
 export type PathMember = { partnerId: string; level: string };
@@ -49,7 +49,7 @@ export function createPathReviewCycleActivities({ prisma, temporal }: { prisma: 
       return rows;
     },
 
-    /** Starts each member's review workflow (workflows/path-review.ts); its window counts from the cycle's start. */
+    /** Starts each member's review workflow (workflows/path-review/workflow.ts); its window counts from the cycle's start. */
     async startPathReviews({ pathId, year, cycleStartedAt, members }: { pathId: string; year: number; cycleStartedAt: string; members: PathMember[] }) {
       return startProcesses(
         temporal,

@@ -1,5 +1,5 @@
 /**
- * Annual development-path review persistence (workflows/path-review.ts). Every activity is idempotent: a retry after
+ * Annual development-path review persistence (workflows/path-review/workflow.ts). Every activity is idempotent: a retry after
  * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  * The outcome's membership change is written in the transaction of the final transition, once: that transition's
  * event row (review_id, seq) and the change row (review_id) are both unique.
@@ -24,7 +24,7 @@ import {
   type RequirementItem,
   WINDOW_REMINDER_DAYS,
   type WindowReminder,
-} from '../workflows/path-review-contract.js';
+} from '../workflows/path-review/contract.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 import { failClosed, planWorkingDays } from './calendar.js';
 import { localDate } from './certification-dates.js';

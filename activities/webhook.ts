@@ -1,5 +1,5 @@
 /**
- * Webhook relay I/O (workflows/webhook.ts): loading and fanning out outbox messages, POSTing one delivery, and
+ * Webhook relay I/O (workflows/webhook/workflow.ts): loading and fanning out outbox messages, POSTing one delivery, and
  * starting the per-message workflow (`announceOutbox` after an outbox append commits, `sweepOutbox` for starts that
  * were lost). Attempt times are real time, not workflow time: they are transport facts, and the signature's
  * timestamp must be close to the receiver's clock. POSTs go only to public addresses and allowed ports
@@ -21,7 +21,7 @@ import { signatureHeaders } from '../domain/webhook-signature.js';
 import { connectionFailure, isRetriedStatus, refusedLiteral, refusedPort, retryAfterMs, TargetRefused, webhookDispatcher } from '../domain/webhook-target.js';
 import { configDefaults } from '../platform/config.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type DeliveryRetry, OUTBOX_WORKFLOW, outboxWorkflowId } from '../workflows/webhook-contract.js';
+import { type DeliveryRetry, OUTBOX_WORKFLOW, outboxWorkflowId } from '../workflows/webhook/contract.js';
 
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { maximumAttempts: 12, maximumIntervalMs: 3_600_000, timeoutMs: 10_000 };
 

@@ -11,32 +11,32 @@ import type { Quotas } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys, type Principal } from '../domain/auth.js';
 import type { CalendarLookup } from '../domain/calendar.js';
-import { createCalendarsClient } from './clients/calendars.js';
-import { createCertificationClient } from './clients/certification.js';
-import { createExpertsClient } from './clients/experts.js';
-import { createIncentiveRunsClient } from './clients/incentive-runs.js';
-import { createIncentiveClient } from './clients/incentive.js';
-import { createMembersClient } from './clients/members.js';
-import { createOpportunityClient } from './clients/opportunity.js';
-import { createPathReviewsClient } from './clients/path-reviews.js';
-import { createPathsClient } from './clients/paths.js';
-import { createWebhooksClient } from './clients/webhooks.js';
-import { dependencyProblem, OUTAGE_RETRY_AFTER_SECONDS, unavailableDependency } from './dependencies.js';
-import { mountRoutes, type RouteDef, sendProblem } from './http.js';
-import { mountDocs } from './openapi.js';
-import { adminRoutes } from './routes/admin.js';
-import { calendarRoutes } from './routes/calendar.js';
-import { certificationRoutes } from './routes/certification.js';
-import { docsRoutes } from './routes/docs.js';
-import { expertRoutes } from './routes/experts.js';
-import { healthRoutes } from './routes/health.js';
-import { incentiveRunRoutes } from './routes/incentive-runs.js';
-import { incentiveRoutes } from './routes/incentive.js';
-import { memberRoutes } from './routes/members.js';
-import { opportunityRoutes } from './routes/opportunity.js';
-import { pathReviewRoutes } from './routes/path-reviews.js';
-import { pathRoutes } from './routes/paths.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { createCalendarsClient } from './calendar/client.js';
+import { createCertificationClient } from './certification/client.js';
+import { createExpertsClient } from './experts/client.js';
+import { createIncentiveRunsClient } from './incentive-run/client.js';
+import { createIncentiveClient } from './incentive/client.js';
+import { createMembersClient } from './members/client.js';
+import { createOpportunityClient } from './opportunity/client.js';
+import { createPathReviewsClient } from './path-review/client.js';
+import { createPathsClient } from './paths/client.js';
+import { createWebhooksClient } from './webhook/client.js';
+import { dependencyProblem, OUTAGE_RETRY_AFTER_SECONDS, unavailableDependency } from './kit/dependencies.js';
+import { mountRoutes, type RouteDef, sendProblem } from './kit/http.js';
+import { mountDocs } from './docs/openapi.js';
+import { adminRoutes } from './admin/routes.js';
+import { calendarRoutes } from './calendar/routes.js';
+import { certificationRoutes } from './certification/routes.js';
+import { docsRoutes } from './docs/routes.js';
+import { expertRoutes } from './experts/routes.js';
+import { healthRoutes } from './health/routes.js';
+import { incentiveRunRoutes } from './incentive-run/routes.js';
+import { incentiveRoutes } from './incentive/routes.js';
+import { memberRoutes } from './members/routes.js';
+import { opportunityRoutes } from './opportunity/routes.js';
+import { pathReviewRoutes } from './path-review/routes.js';
+import { pathRoutes } from './paths/routes.js';
+import { webhookRoutes } from './webhook/routes.js';
 
 export type AppDeps = {
   temporal: Client;
@@ -146,7 +146,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(limiter(deps.rateLimitPerAddressPerMinute ?? 1200, (req) => `address:${ipKeyGenerator(req.ip ?? 'unknown')}`));
   const perCaller = limiter(deps.rateLimitPerMinute ?? 600, (req) => `sub:${(req as Request & { principal?: Principal }).principal?.sub}`);
-  // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/http.ts rawBody).
+  // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/kit/http.ts rawBody).
   app.use(express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const router = express.Router({ strict: true });

@@ -9,7 +9,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { migrate } from '../platform/db.js';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { startTestPostgres } from '../test/support/postgres.js';
-import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/search-attributes.js';
+import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/kit/search-attributes.js';
 import type { Teardown } from './lib.js';
 
 export async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {

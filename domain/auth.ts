@@ -1,6 +1,6 @@
 /**
  * Who is calling and what they may do. Roles map to permissions here; routes only ask for permissions.
- * Partner members' stored (built-in and custom) roles are resolved per request by api/clients/members.ts
+ * Partner members' stored (built-in and custom) roles are resolved per request by api/members/client.ts
  * into `Principal.permissions`, which can() then uses instead of the token's roles.
  */
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
@@ -146,7 +146,7 @@ export const permissionsOfRoles = (roles: readonly Role[]): Permission[] => [...
 
 /**
  * Who is calling. `roles` come from the token; for partner staff with a member record, mountRoutes' resolver
- * (api/clients/members.ts) replaces them with the member's stored roles and sets `permissions` to the union of
+ * (api/members/client.ts) replaces them with the member's stored roles and sets `permissions` to the union of
  * its built-in and custom roles' permissions. When `permissions` is set, it alone decides (see can()).
  */
 export type Principal = { sub: string; roles: Role[]; partnerId?: string; permissions?: readonly Permission[]; memberId?: string };

@@ -1,6 +1,6 @@
 /**
  * The events catalog: every outbox topic a webhook endpoint may subscribe to, with what it means. The processes
- * append these to the outbox (activities/*.ts); the relay (workflows/webhook.ts) delivers them. Every payload
+ * append these to the outbox (activities/*.ts); the relay (workflows/webhook/workflow.ts) delivers them. Every payload
  * carries the `partnerId` it concerns: a partner's endpoints receive only their own partner's events, vendor
  * endpoints every partner's.
  */

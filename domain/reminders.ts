@@ -1,7 +1,7 @@
 /**
  * Reminders belong to a deadline: each one announces the deadline it was planned for. When a deadline moves, its
  * reminders are planned again from the new deadline — whatever was sent for the old one — so the partner is told
- * the new date. Pure and dependency-free, so workflow code uses it (workflows/incentive.ts, workflows/path-review.ts).
+ * the new date. Pure and dependency-free, so workflow code uses it (workflows/incentive/workflow.ts, workflows/path-review/workflow.ts).
  */
 
 /** A reminder planned for a deadline: `sent` once its message went out, or when it is skipped (see planReminders). */

@@ -127,7 +127,7 @@ export const quotasOf = (config: Pick<Config, 'QUOTA_WEBHOOK_ENDPOINTS' | 'QUOTA
 export const configDefaults = schema.parse({});
 export const defaultQuotas: Quotas = quotasOf(configDefaults);
 
-/** The retry budget every webhook delivery gets (workflows/webhook.ts). */
+/** The retry budget every webhook delivery gets (workflows/webhook/workflow.ts). */
 export const webhookRetryOf = (config: Config) => ({
   maximumAttempts: config.WEBHOOK_MAX_ATTEMPTS,
   maximumIntervalMs: config.WEBHOOK_MAX_RETRY_INTERVAL_SECONDS * 1000,

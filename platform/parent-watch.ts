@@ -3,7 +3,7 @@
  * cannot handle. The supervisor (scripts/stack.ts) hands every child one end of a pipe on fd 3 and names it
  * in PARTNERFLOW_PARENT_FD; the kernel closes the other end when the supervisor dies, whatever killed it.
  *
- * - A Node child follows its parent by importing this module (`import '../platform/parent-watch.js'`, the
+ * - A Node child follows its parent by importing this module (`import './parent-watch.js'`, the
  *   first import of scripts/embedded-db.ts, worker/main.ts and api/main.ts): when the pipe closes it sends
  *   itself SIGTERM, so its own orderly shutdown runs, and exits anyway after FORCED_EXIT_MS.
  * - A binary that cannot be changed (the Temporal CLI and test server) runs under this file as a watchdog,

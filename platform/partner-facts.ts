@@ -1,10 +1,10 @@
 /**
  * A partner's live facts for rule evaluation (domain/partner-rules.ts, domain/incentive-rules.ts): active experts and
  * active certificates. The one place that turns expert rows into the facts that earn money or rank: an expert's
- * full-time status and each certification count only once the vendor has attested them (api/clients/experts.ts,
+ * full-time status and each certification count only once the vendor has attested them (api/experts/client.ts,
  * prisma/migrations/0015_expert_attestation.sql); what only the partner asserted is left out. Used by the monthly
  * incentive generation (activities/incentive.ts), certification prerequisites (activities/certification.ts) and path
- * requirements (activities/path-review.ts, api/clients/paths.ts).
+ * requirements (activities/path-review.ts, api/paths/client.ts).
  */
 import type { ExpertFacts } from '../domain/incentive-rules.js';
 import type { PartnerFacts } from '../domain/partner-rules.js';

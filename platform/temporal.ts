@@ -1,7 +1,7 @@
 /** One place that knows how to reach Temporal and what the cluster must provide (search attributes). */
 import { Client, Connection, type ConnectionOptions, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import protos from '@temporalio/proto';
-import { searchAttributeTypes } from '../workflows/search-attributes.js';
+import { searchAttributeTypes } from '../workflows/kit/search-attributes.js';
 
 export async function connectClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address });

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { migrate } from '../platform/db.js';
 import { connectTimeSkipping, registerSearchAttributes } from '../platform/temporal.js';
-import { searchAttributeTypes } from '../workflows/search-attributes.js';
+import { searchAttributeTypes } from '../workflows/kit/search-attributes.js';
 import {
   type Child,
   describeProcess,

@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
-import { defineRoute, type RouteDef } from '../api/http.js';
+import { defineRoute, type RouteDef } from '../api/kit/http.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { getIncentive, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
-import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review.js';
+import { getIncentive, incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive/workflow.js';
+import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId } from '../workflows/path-review/workflow.js';
 import { call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import {
   type Caller,

@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarData } from '../domain/calendar-versions.js';
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
-import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change.js';
+import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change/workflow.js';
 import { call, startApp, tokenFor } from './support/app.js';
 import { recordHistory } from './support/histories.js';
 import { nextFriday, nextWednesdayDec30 } from './support/calendar.js';

@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { certificationWorkflowId, recomputeDeadline } from '../workflows/certification.js';
+import { certificationWorkflowId, recomputeDeadline } from '../workflows/certification/workflow.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';

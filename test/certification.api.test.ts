@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { certificationWorkflowId } from '../workflows/certification.js';
+import { certificationWorkflowId } from '../workflows/certification/workflow.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';

@@ -27,8 +27,8 @@ import {
   setMaterial,
   submit,
   supplement,
-} from '../workflows/certification.js';
-import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
+} from '../workflows/certification/workflow.js';
+import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change/workflow.js';
 import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';

@@ -21,16 +21,16 @@ import { createPrisma, type PrismaClient } from '../platform/db.js';
 import { type Child, startTsChild } from '../scripts/stack.js';
 import { monthBounds } from '../domain/incentive-rules.js';
 import { periodEndedBy } from '../domain/period.js';
-import { incentiveWorkflowId } from '../workflows/incentive.js';
-import { incentiveRunWorkflow, incentiveRunWorkflowId } from '../workflows/incentive-run.js';
-import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity.js';
+import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId } from '../workflows/incentive-run/workflow.js';
+import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity/workflow.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv } from './support/temporal.js';
 
 const { PendingActivityState, TimeoutType } = protos.temporal.api.enums.v1;
 
 const taskQueue = `crash-test-${randomUUID().slice(0, 8)}`;
-const ACTIVITY_START_TO_CLOSE_MS = 10_000; // workflows/opportunity.ts
+const ACTIVITY_START_TO_CLOSE_MS = 10_000; // workflows/opportunity/workflow.ts
 
 let env: TestWorkflowEnvironment | undefined;
 let prisma: PrismaClient | undefined;

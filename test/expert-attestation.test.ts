@@ -1,5 +1,5 @@
 /**
- * Facts that earn money or rank are not the partner's to assert (api/clients/experts.ts, platform/partner-facts.ts),
+ * Facts that earn money or rank are not the partner's to assert (api/experts/client.ts, platform/partner-facts.ts),
  * on the real stack (API + PostgreSQL; the incentive generation and certification prerequisites through their real
  * activities, path requirements through the API): registeredOn is the server's; an expert's full-time status and
  * certifications count nowhere until the vendor attests them, per fact; a partner change withdraws the changed fact

@@ -12,9 +12,9 @@ import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../worker/s
 import { BusinessCalendar } from '../domain/calendar.js';
 import { periodEndedBy, periodOf } from '../domain/period.js';
 import type { PrismaClient } from '../platform/db.js';
-import { incentiveWorkflowId } from '../workflows/incentive.js';
-import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run.js';
-import { IncentivePeriod } from '../workflows/search-attributes.js';
+import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run/workflow.js';
+import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
 import { call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';

@@ -22,8 +22,8 @@ import {
   recomputeDeadline,
   resolveObjection,
   verify,
-} from '../workflows/incentive.js';
-import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change.js';
+} from '../workflows/incentive/workflow.js';
+import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change/workflow.js';
 import { isoDate, nextFriday, testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';
@@ -262,7 +262,7 @@ describe('incentive workflow', () => {
       await advanceTo(reminderAt + 1000);
       await eventually(async () => ((await reminders(partnerId)) === 1 ? true : undefined));
       const message = await prisma.outbox.findFirstOrThrow({ where: { aggregateId: incentiveId(partnerId) } });
-      // deliveredAt: the relay (workflows/webhook.ts) sets it once it has fanned the message out.
+      // deliveredAt: the relay (workflows/webhook/workflow.ts) sets it once it has fanned the message out.
       // One reminder per deadline it announces (domain/reminders.ts).
       const dedupeKey = `incentive-reminder-${incentiveId(partnerId)}-${new Date(deadline).toISOString()}`;
       expect(message).toMatchObject({ dedupeKey, payload: { partnerId, period, verificationDeadline: new Date(deadline).toISOString() } });

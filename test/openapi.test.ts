@@ -1,5 +1,5 @@
 /**
- * The OpenAPI document (api/openapi.ts) against the real stack: (a) its shape — OpenAPI 3.1, every mounted
+ * The OpenAPI document (api/docs/openapi.ts) against the real stack: (a) its shape — OpenAPI 3.1, every mounted
  * route with its method, permission, parameters; (b) a contract test — real requests to every route,
  * successes and refusals, each answer validated (Ajv, JSON Schema 2020-12) against the schema the document
  * gives for that route and status. An answer whose status the document does not list fails.
@@ -10,10 +10,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, routesOf } from '../api/app.js';
-import type { RouteDef } from '../api/http.js';
-import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/openapi.js';
+import type { RouteDef } from '../api/kit/http.js';
+import { buildOpenApi, type OpenApiDocument, openApiPath } from '../api/docs/openapi.js';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive.js';
+import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive/workflow.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { call, type Call, JWT_SECRET, startApp, tokenFor, appDepsFor } from './support/app.js';
 import { testCalendar, fixedCalendar } from './support/calendar.js';

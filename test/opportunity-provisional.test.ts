@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessCalendar } from '../domain/calendar.js';
 import { CN_STATUTORY } from '../domain/statutory-holidays.js';
 import type { PrismaClient } from '../platform/db.js';
-import { getState, opportunityWorkflow, recomputeDeadline, share } from '../workflows/opportunity.js';
+import { getState, opportunityWorkflow, recomputeDeadline, share } from '../workflows/opportunity/workflow.js';
 import { fixedCalendar, nextWednesdayDec30, ZONE } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';

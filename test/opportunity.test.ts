@@ -18,7 +18,7 @@ import {
   recomputeDeadline,
   reject,
   share,
-} from '../workflows/opportunity.js';
+} from '../workflows/opportunity/workflow.js';
 import { isoDate, nextFriday, testCalendar, fixedCalendar } from './support/calendar.js';
 import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';

@@ -1,11 +1,11 @@
 /**
- * Keyset pagination (api/pagination.ts): the cursor format the list endpoints have always emitted, the 400 a
+ * Keyset pagination (api/kit/pagination.ts): the cursor format the list endpoints have always emitted, the 400 a
  * malformed cursor answers, the page cut, and the Prisma condition for "after this cursor" in either direction.
  */
 import { describe, expect, it } from 'vitest';
-import { dateKey, decodeCursor, encodeCursor, integerKey, keyset, page } from '../api/pagination.js';
+import { dateKey, decodeCursor, encodeCursor, integerKey, keyset, page } from '../api/kit/pagination.js';
 import { Problem } from '../domain/problems.js';
-import { isUuid } from '../api/validation.js';
+import { isUuid } from '../api/kit/validation.js';
 
 const ID = '0b7c9f4e-2a51-4c1e-9d3b-6f0a8e2c1d45';
 const AT = new Date('2024-05-01T10:00:00.000Z');

@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
-import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId, recomputeDeadline } from '../workflows/path-review.js';
+import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId, recomputeDeadline } from '../workflows/path-review/workflow.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';

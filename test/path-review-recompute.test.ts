@@ -15,7 +15,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusinessCalendar } from '../domain/calendar.js';
 import type { PrismaClient } from '../platform/db.js';
-import { calendarChangeWorkflow } from '../workflows/calendar-change.js';
+import { calendarChangeWorkflow } from '../workflows/calendar-change/workflow.js';
 import {
   type Actor,
   apply,
@@ -27,8 +27,8 @@ import {
   recomputeDeadline,
   setMaterial,
   submit,
-} from '../workflows/path-review.js';
-import { ProcessDeadline } from '../workflows/search-attributes.js';
+} from '../workflows/path-review/workflow.js';
+import { ProcessDeadline } from '../workflows/kit/search-attributes.js';
 import { fixedCalendar, isoDate, testCalendar, ZONE } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';

@@ -24,10 +24,10 @@ import {
   setMaterial,
   submit,
   supplement,
-} from '../workflows/path-review.js';
-import { pathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
-import { pathReviewCycleWorkflowId } from '../workflows/path-review-contract.js';
-import { PathId, ReviewYear } from '../workflows/search-attributes.js';
+} from '../workflows/path-review/workflow.js';
+import { pathReviewCycleWorkflow } from '../workflows/path-review-cycle/workflow.js';
+import { pathReviewCycleWorkflowId } from '../workflows/path-review/contract.js';
+import { PathId, ReviewYear } from '../workflows/kit/search-attributes.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';

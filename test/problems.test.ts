@@ -1,11 +1,11 @@
 /**
- * Problem rendering (domain/problems.ts through api/http.ts sendProblem): the body, and the Retry-After header
+ * Problem rendering (domain/problems.ts through api/kit/http.ts sendProblem): the body, and the Retry-After header
  * a refusal that clears by itself carries.
  */
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendProblem } from '../api/http.js';
+import { sendProblem } from '../api/kit/http.js';
 import { type Problem, problems } from '../domain/problems.js';
 
 let server: Server;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { verify } from '../domain/webhook-signature.js';
 import { defaultQuotas } from '../platform/config.js';
-import type { DeliveryRetry } from '../workflows/webhook.js';
+import type { DeliveryRetry } from '../workflows/webhook/workflow.js';
 import { call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { timeSkippingEnv } from './support/temporal.js';

@@ -18,7 +18,7 @@ import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { sweepOutbox } from '../activities/webhook.js';
 import { verify } from '../domain/webhook-signature.js';
-import { outboxWorkflowId, type DeliveryRetry, webhookDeliveryWorkflowId } from '../workflows/webhook.js';
+import { outboxWorkflowId, type DeliveryRetry, webhookDeliveryWorkflowId } from '../workflows/webhook/workflow.js';
 import { recordHistory } from './support/histories.js';
 import { appDepsFor, call, type Call, startApp, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';

@@ -5,8 +5,8 @@
  * state and history stay).
  */
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
-import { monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../workflows/incentive-run.js';
-import { pathReviewScheduleSpecs, scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle.js';
+import { monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../workflows/incentive-run/workflow.js';
+import { pathReviewScheduleSpecs, scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle/workflow.js';
 
 export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
 

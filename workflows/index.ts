@@ -1,9 +1,9 @@
 // Every workflow type the worker runs. Workflow code only: it is bundled into the Temporal sandbox.
-export { opportunityWorkflow } from './opportunity.js';
-export { incentiveWorkflow } from './incentive.js';
-export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run.js';
-export { certificationWorkflow } from './certification.js';
-export { pathReviewWorkflow } from './path-review.js';
-export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle.js';
-export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook.js';
-export { calendarChangeWorkflow } from './calendar-change.js';
+export { opportunityWorkflow } from './opportunity/workflow.js';
+export { incentiveWorkflow } from './incentive/workflow.js';
+export { incentiveRunWorkflow, monthlyIncentiveGenerationWorkflow } from './incentive-run/workflow.js';
+export { certificationWorkflow } from './certification/workflow.js';
+export { pathReviewWorkflow } from './path-review/workflow.js';
+export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle/workflow.js';
+export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook/workflow.js';
+export { calendarChangeWorkflow } from './calendar-change/workflow.js';

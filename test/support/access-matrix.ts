@@ -3,7 +3,7 @@
  * entry, every entry a route, every permission is in the catalog), the callers, and the ONE rule that
  * derives the expected status from a route's declared permission and the role → permission map.
  */
-import type { RouteDef } from '../../api/http.js';
+import type { RouteDef } from '../../api/kit/http.js';
 import { isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './policy.js';
 

@@ -11,7 +11,7 @@ import { databaseCalendarLookup } from '../../platform/calendars.js';
 import type { Quotas } from '../../platform/config.js';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
-import type { DeliveryRetry } from '../../workflows/webhook.js';
+import type { DeliveryRetry } from '../../workflows/webhook/workflow.js';
 import { workflowBundle } from './temporal.js';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';

@@ -1,6 +1,6 @@
 /** Experts straight through Prisma, for workflow tests that need a partner's registry without the API. */
 import { randomUUID } from 'node:crypto';
-import { createExpertsClient } from '../../api/clients/experts.js';
+import { createExpertsClient } from '../../api/experts/client.js';
 import type { PrismaClient } from '../../platform/db.js';
 
 const day = (s: string) => new Date(`${s}T00:00:00Z`);

@@ -8,7 +8,7 @@ import type { DateTime } from 'luxon';
 import { BusinessCalendar } from '../../domain/calendar.js';
 import { CN_STATUTORY } from '../../domain/statutory-holidays.js';
 import type { PrismaClient } from '../../platform/db.js';
-import { DeadlineProvisional } from '../../workflows/search-attributes.js';
+import { DeadlineProvisional } from '../../workflows/kit/search-attributes.js';
 import { nextWednesdayDec30, ZONE } from './calendar.js';
 
 const DAY = 24 * 3600 * 1000;

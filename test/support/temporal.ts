@@ -16,7 +16,7 @@ import {
   ProcessDeadline,
   ProcessStatus,
   ReviewYear,
-} from '../../workflows/search-attributes.js';
+} from '../../workflows/kit/search-attributes.js';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({

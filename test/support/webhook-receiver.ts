@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities/index.js';
 import type { PrismaClient } from '../../platform/db.js';
-import { WINDOW_REMINDER_TOPIC } from '../../workflows/path-review-contract.js';
+import { WINDOW_REMINDER_TOPIC } from '../../workflows/path-review/contract.js';
 
 export type Received = { headers: IncomingMessage['headers']; body: string; at: number };
 /** The answer to the n-th request of a path: a status, or a status with headers. */

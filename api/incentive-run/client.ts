@@ -1,0 +1,97 @@
+/**
+ * The only door from the HTTP layer into monthly incentive generation (workflows/incentive-run/workflow.ts): on-demand runs
+ * (backfill) and their progress. The schedule that fires it every month is the worker's (worker/schedules.ts).
+ */
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Principal } from '../../domain/auth.js';
+import { comparePeriods, isPeriod, periodOf } from '../../domain/period.js';
+import { problems } from '../../domain/problems.js';
+import type { PrismaClient } from '../../prisma/generated/client.js';
+import { incentiveRunWorkflow, incentiveRunWorkflowId, SCHEDULE_ZONE } from '../../workflows/incentive-run/workflow.js';
+import { IncentivePeriod } from '../../workflows/kit/search-attributes.js';
+import type { IncentiveRunView } from './schemas.js';
+
+/** The earliest period a backfill may ask for (nothing before the platform existed). */
+export const FIRST_PERIOD = '2020-01';
+
+export type IncentiveRunsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string };
+
+export function createIncentiveRunsClient({ temporal, prisma, taskQueue }: IncentiveRunsClientDeps) {
+  async function progress(period: string, runId?: string): Promise<IncentiveRunView | undefined> {
+    const [row, incentivesGenerated] = await Promise.all([
+      prisma.incentiveRun.findUnique({ where: { period } }),
+      prisma.incentive.count({ where: { period } }),
+    ]);
+    const workflowId = incentiveRunWorkflowId(period);
+    // A run just accepted has not written its row yet (or only an older run's row is there): say so instead of
+    // showing the previous run's counts.
+    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(workflowId));
+    if (!row && !starting) return undefined;
+    if (!row || starting) {
+      return {
+        period,
+        workflowId,
+        status: 'STARTING',
+        requestedBy: null,
+        startedAt: null,
+        finishedAt: null,
+        partners: { total: 0, done: 0, failed: 0 },
+        incentivesGenerated,
+        failures: [],
+        runs: row?.runs ?? 0,
+      };
+    }
+    const failures = row.failures as IncentiveRunView['failures'];
+    return {
+      period,
+      workflowId,
+      status: row.status as 'RUNNING' | 'COMPLETED',
+      requestedBy: row.requestedBy,
+      startedAt: row.startedAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      partners: { total: row.partnersTotal, done: row.partnersDone, failed: failures.length },
+      incentivesGenerated,
+      failures,
+      runs: row.runs,
+    };
+  }
+
+  async function isRunning(workflowId: string): Promise<boolean> {
+    try {
+      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  return {
+    /**
+     * Generates `period` now: joins the run already going for it, or starts one (again, after an earlier run has
+     * finished: a new run creates nothing twice and picks up partners added since).
+     */
+    async start(principal: Principal, period: string, now = new Date()): Promise<IncentiveRunView> {
+      const current = periodOf(now, SCHEDULE_ZONE);
+      if (!isPeriod(period) || comparePeriods(period, FIRST_PERIOD) < 0 || comparePeriods(period, current) > 0) {
+        throw problems.unprocessable('period-out-of-range', `period must be a month from ${FIRST_PERIOD} to the current one (${current}).`, 'period');
+      }
+      const handle = await temporal.workflow.start(incentiveRunWorkflow, {
+        workflowId: incentiveRunWorkflowId(period),
+        taskQueue,
+        args: [{ period, requestedBy: principal.sub }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [{ key: IncentivePeriod, value: period }],
+      });
+      return (await progress(period, handle.firstExecutionRunId))!;
+    },
+
+    async get(period: string): Promise<IncentiveRunView> {
+      const view = await progress(period);
+      if (!view) throw problems.notFound(`Incentive run for ${period}`);
+      return view;
+    },
+  };
+}
+
+export type IncentiveRunsClient = ReturnType<typeof createIncentiveRunsClient>;

@@ -1,0 +1,51 @@
+/**
+ * Deadlines follow the calendar. After a calendar's new version (PUT /v1/calendars/:name) or a partner's move to
+ * another calendar (PUT /v1/partners/:partnerId/calendar), this workflow finds the open processes whose pending
+ * deadline may depend on what changed — a bounded keyset query per batch — and signals each `recomputeDeadline`.
+ * Each process recomputes from its own stored start moment, through an activity (the calendar reaches workflow code
+ * only as activity results), and records old → new in its history.
+ *
+ * Workflow id `calendar-change-<calendar>-v<version>` or `calendar-move-<partnerId>-<changeId>`: a retried start
+ * propagates once. Every kind in PROCESS_KINDS answers recomputeDeadline (docs/calendar.md).
+ */
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { CalendarChangeScope, createCalendarChangeActivities, ProcessKind } from '../../activities/calendar-change.js';
+import { persistenceActivityOptions } from '../kit/shared.js';
+
+export const CHANGE_BATCH_SIZE = 100;
+const BATCHES_PER_RUN = 10;
+
+export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: string) =>
+  scope.kind === 'CALENDAR' ? `calendar-change-${scope.calendar}-v${scope.version}` : `calendar-move-${scope.partnerId}-${changeId}`;
+
+/** The kinds visited, in order (activities/calendar-change.ts AFFECTED_PROCESSES; repeated: workflow code imports no activity module). */
+export const PROCESS_KINDS: readonly ProcessKind[] = ['opportunity', 'incentive', 'path-review', 'certification'];
+
+export type CalendarChangeInput = {
+  scope: CalendarChangeScope;
+  reason: string;
+  /** Carried over continue-as-new: the kind being visited and the last key done in it. */
+  process?: ProcessKind;
+  cursor?: string | null;
+  signaled?: number;
+  batchSize?: number;
+};
+
+const { listAffectedProcesses, signalRecompute } = proxyActivities<ReturnType<typeof createCalendarChangeActivities>>(persistenceActivityOptions);
+
+export async function calendarChangeWorkflow(input: CalendarChangeInput): Promise<{ signaled: number }> {
+  const { scope, reason } = input;
+  let signaled = input.signaled ?? 0;
+  let batches = 0;
+  for (const process of PROCESS_KINDS.slice(input.process ? PROCESS_KINDS.indexOf(input.process) : 0)) {
+    let cursor = process === input.process ? (input.cursor ?? null) : null;
+    for (;;) {
+      if (batches++ >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, process, cursor, signaled });
+      const batch = await listAffectedProcesses({ process, scope, after: cursor, limit: input.batchSize ?? CHANGE_BATCH_SIZE, now: new Date().toISOString() });
+      signaled += await signalRecompute({ workflowIds: batch.workflowIds, reason, calendar: scope.calendar, version: scope.version });
+      if (!batch.cursor) break;
+      cursor = batch.cursor;
+    }
+  }
+  return { signaled };
+}

@@ -1,0 +1,323 @@
+/**
+ * Monthly expert incentive, verification step. For one partner and one month (period 'YYYY-MM') the incentive is
+ * generated from the partner's qualifying experts; the partner verifies the list (headcount and total must match)
+ * within 14 working days, or objects to lines, which the vendor resolves (adjusting or removing lines, or
+ * rejecting the objection) before the partner verifies again. Verification writes the settlement; an incentive
+ * not verified by the deadline expires. 3 working days before the deadline a reminder goes to the outbox.
+ *
+ *   PENDING_VERIFICATION ──verify──▶ VERIFIED (+ settlement, once)
+ *        │  ▲
+ *   object  resolveObjection (adjust / remove lines, or reject the objection; the deadline does not move)
+ *        ▼  │
+ *      OBJECTED
+ *   PENDING_VERIFICATION | OBJECTED ──verificationDeadline──▶ EXPIRED
+ *   PENDING_VERIFICATION | OBJECTED ──recomputeDeadline (calendar changed)──▶ same status, DEADLINE_CHANGED if it moved
+ *
+ * Choice: the deadline also expires an OBJECTED incentive. An objection does not stop the clock — the vendor has
+ * to resolve it in time for the partner to verify; otherwise nothing is settled, exactly as for a partner who
+ * never answered. This keeps one fixed, explainable deadline per incentive.
+ *
+ * Messages are defined here so the API's client module (next step) shares one contract with the workflow.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../../activities/incentive.js';
+import { planReminders } from '../../domain/reminders.js';
+import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+
+export * from './contract.js';
+import {
+  INCENTIVE_OPEN_STATUSES,
+  type IncentiveStatus,
+  type Actor,
+  type IncentiveInput,
+  type IncentiveLine,
+  type ObjectedLine,
+  type Material,
+  type Adjustment,
+  type IncentiveSnapshot,
+  incentiveId,
+  verify,
+  object,
+  resolveObjection,
+  getIncentive,
+  IncentiveRefusal,
+} from './contract.js';
+
+/** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
+export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
+/** Histories recorded before it keep a sent reminder when the deadline moves (no reminder for the new date). */
+export const INCENTIVE_REMINDER_PER_DEADLINE = 'incentive-reminder-per-deadline';
+
+const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>(persistenceActivityOptions);
+
+const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
+const isOpen = (status: IncentiveStatus) => (INCENTIVE_OPEN_STATUSES as readonly string[]).includes(status);
+const SHA256 = /^[0-9a-f]{64}$/i;
+
+export async function incentiveWorkflow(input: IncentiveInput): Promise<IncentiveSnapshot> {
+  const state: IncentiveSnapshot = {
+    incentiveId: incentiveId(input.partnerId, input.period),
+    partnerId: input.partnerId,
+    period: input.period,
+    status: 'PENDING_VERIFICATION',
+    reminderSent: false,
+    currency: '',
+    headcount: 0,
+    totalMinor: 0,
+    lines: [],
+    seq: 0,
+  };
+  let persisting: Promise<unknown> = Promise.resolve();
+  const recomputeRequests: RecomputeRequest[] = [];
+  let provisional = ''; // the verification deadline's provisional mark (provisionalMarkOf)
+  const snapshot = (): IncentiveSnapshot => ({ ...state, lines: state.lines.map((l) => ({ ...l })), ...provisionalPayload(provisional) });
+
+  const transition = (record: Omit<IncentiveTransitionRecord, 'incentiveId' | 'seq' | 'at' | 'fromStatus'>) => {
+    const full: IncentiveTransitionRecord = {
+      ...record,
+      incentiveId: state.incentiveId,
+      seq: ++state.seq,
+      fromStatus: state.status,
+      at: new Date().toISOString(), // workflow time
+    };
+    state.status = record.toStatus;
+    upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]);
+    const done = persisting.then(() => activities.recordIncentiveTransition(full));
+    persisting = done;
+    return done.then(snapshot);
+  };
+
+  const requireGenerated = () => {
+    if (!state.generatedAt) refuse(IncentiveRefusal.notGenerated, 'The incentive is still being generated.');
+  };
+  const requireOwner = (actor: Actor) => {
+    if (actor.partnerId !== state.partnerId) refuse(IncentiveRefusal.notFound, 'No such incentive for this partner.');
+  };
+  const requireBeforeDeadline = () => {
+    if (Date.now() >= Date.parse(state.verificationDeadline!)) {
+      refuse(IncentiveRefusal.deadlinePassed, `The verification deadline ${state.verificationDeadline} has passed.`);
+    }
+  };
+  const requirePending = () => {
+    requireGenerated();
+    if (state.status !== 'PENDING_VERIFICATION') refuse(IncentiveRefusal.notPending, `The incentive is ${state.status}, not pending verification.`);
+    requireBeforeDeadline();
+  };
+  const requireKnownLines = (expertIds: string[], what: string) => {
+    if (expertIds.length === 0) refuse(IncentiveRefusal.invalid, `${what}: name at least one line.`);
+    if (new Set(expertIds).size !== expertIds.length) refuse(IncentiveRefusal.invalid, `${what}: a line is named twice.`);
+    const unknown = expertIds.filter((id) => !state.lines.some((l) => l.expertId === id));
+    if (unknown.length) refuse(IncentiveRefusal.invalid, `${what}: no line for expert ${unknown.join(', ')}.`);
+  };
+
+  setHandler(getIncentive, snapshot);
+  setHandler(recomputeDeadline, (request) => void recomputeRequests.push(request));
+
+  setHandler(
+    verify,
+    ({ actor, headcount, totalMinor, materials }) =>
+      transition({
+        type: 'VERIFIED',
+        toStatus: 'VERIFIED',
+        actor: actor.sub,
+        data: { headcount, totalMinor, materials },
+        settlement: { partnerId: state.partnerId, period: state.period, amountMinor: state.totalMinor, currency: state.currency },
+      }),
+    {
+      validator: ({ actor, headcount, totalMinor, materials }) => {
+        requireOwner(actor);
+        requirePending();
+        const differences = [
+          ...(headcount !== state.headcount ? [`headcount ${headcount} ≠ list ${state.headcount}`] : []),
+          ...(totalMinor !== state.totalMinor ? [`total ${totalMinor} ≠ list ${state.totalMinor}`] : []),
+        ];
+        if (differences.length) refuse(IncentiveRefusal.listMismatch, differences.join('; '));
+        const bad = materials.findIndex((m: Material) => !m.fileName || !SHA256.test(m.sha256) || !Number.isSafeInteger(m.size) || m.size < 0);
+        if (bad >= 0) refuse(IncentiveRefusal.invalid, `materials[${bad}]: needs a file name, a hex SHA-256 and a size.`);
+      },
+    },
+  );
+
+  setHandler(
+    object,
+    ({ actor, lines }) => {
+      state.objection = lines.map((l: ObjectedLine) => ({ ...l }));
+      return transition({ type: 'OBJECTED', toStatus: 'OBJECTED', actor: actor.sub, data: { lines } });
+    },
+    {
+      validator: ({ actor, lines }) => {
+        requireOwner(actor);
+        requirePending();
+        requireKnownLines(lines.map((l: ObjectedLine) => l.expertId), 'objection');
+        if (lines.some((l: ObjectedLine) => !l.reason?.trim())) refuse(IncentiveRefusal.invalid, 'objection: every line needs a reason.');
+      },
+    },
+  );
+
+  setHandler(
+    resolveObjection,
+    ({ actor, adjustments, rejectObjection, note }) => {
+      const objection = state.objection;
+      state.objection = undefined;
+      if (rejectObjection) {
+        return transition({ type: 'OBJECTION_REJECTED', toStatus: 'PENDING_VERIFICATION', actor: actor.sub, note, data: { objection } });
+      }
+      const before = state.lines.map((l) => ({ expertId: l.expertId, amountMinor: l.amountMinor }));
+      for (const a of adjustments!) {
+        if ('remove' in a) state.lines = state.lines.filter((l) => l.expertId !== a.expertId);
+        else state.lines = state.lines.map((l) => (l.expertId === a.expertId ? { ...l, amountMinor: a.amountMinor } : l));
+      }
+      state.headcount = state.lines.length;
+      state.totalMinor = sum(state.lines);
+      return transition({
+        type: 'OBJECTION_RESOLVED',
+        toStatus: 'PENDING_VERIFICATION',
+        actor: actor.sub,
+        note,
+        data: { objection, adjustments, before, headcount: state.headcount, totalMinor: state.totalMinor },
+        lines: state.lines.map((l) => ({ ...l })),
+      });
+    },
+    {
+      validator: ({ actor, adjustments, rejectObjection, note }) => {
+        if (actor.partnerId !== undefined) refuse(IncentiveRefusal.vendorOnly, 'Only vendor staff resolve objections.');
+        requireGenerated();
+        if (state.status !== 'OBJECTED') refuse(IncentiveRefusal.notObjected, `The incentive is ${state.status}, not OBJECTED.`);
+        requireBeforeDeadline();
+        if (!note?.trim()) refuse(IncentiveRefusal.invalid, 'resolution: a note is required.');
+        if (rejectObjection) {
+          if (adjustments?.length) refuse(IncentiveRefusal.invalid, 'resolution: either adjustments or rejectObjection, not both.');
+          return;
+        }
+        requireKnownLines((adjustments ?? []).map((a: Adjustment) => a.expertId), 'resolution');
+        for (const a of adjustments!) {
+          if ('remove' in a ? a.remove !== true : !Number.isSafeInteger(a.amountMinor) || a.amountMinor < 0) {
+            refuse(IncentiveRefusal.invalid, `resolution: expert ${a.expertId} needs amountMinor ≥ 0 (integer) or remove: true.`);
+          }
+        }
+      },
+    },
+  );
+
+  // Generation: from workflow time. A retry or a second run for the same partner + period adopts the stored one.
+  const generated = await activities.generateIncentive({ partnerId: input.partnerId, period: input.period, generatedAt: new Date().toISOString() });
+  Object.assign(state, {
+    status: generated.status,
+    generatedAt: generated.generatedAt,
+    verificationDeadline: generated.verificationDeadline,
+    reminderAt: generated.reminderAt,
+    currency: generated.currency,
+    lines: generated.lines,
+    headcount: generated.lines.length,
+    totalMinor: sum(generated.lines),
+    seq: generated.seq,
+  });
+  provisional = provisionalMarkOf(generated.explanation);
+  upsertSearchAttributes([
+    { key: PartnerId, value: input.partnerId },
+    { key: IncentivePeriod, value: input.period },
+    { key: ProcessStatus, value: state.status },
+    { key: ProcessDeadline, value: new Date(generated.verificationDeadline) },
+    { key: DeadlineProvisional, value: provisional !== '' },
+  ]);
+  const expire = () =>
+    // Also from OBJECTED: see the choice documented at the top of this file.
+    transition({
+      type: 'EXPIRED',
+      toStatus: 'EXPIRED',
+      actor: 'system',
+      reasonCode: 'VERIFICATION_DEADLINE_PASSED',
+      note: 'Not verified within the verification deadline: nothing is settled for this period.',
+      ...(state.objection ? { data: { openObjection: state.objection } } : {}),
+    });
+  const remind = async () => {
+    await activities.enqueueIncentiveReminder({
+      incentiveId: state.incentiveId,
+      partnerId: state.partnerId,
+      period: state.period,
+      verificationDeadline: state.verificationDeadline!,
+      dueAt: state.reminderAt!,
+      ...provisionalPayload(provisional),
+    });
+    state.reminderSent = true;
+  };
+
+  if (isOpen(state.status) && patched(INCENTIVE_DEADLINE_RECOMPUTE)) {
+    await pendingPhase();
+  } else {
+    const deadlineMs = Date.parse(generated.verificationDeadline);
+    const reminderMs = Date.parse(generated.reminderAt);
+    if (isOpen(state.status)) {
+      const closed = await condition(() => !isOpen(state.status), Math.max(reminderMs - Date.now(), 1));
+      if (!closed && Date.now() < deadlineMs) await remind();
+    }
+    if (isOpen(state.status)) {
+      const decided = await condition(() => !isOpen(state.status), Math.max(deadlineMs - Date.now(), 1));
+      if (!decided) await expire();
+    }
+  }
+
+  await persisting;
+  await condition(allHandlersFinished);
+  return snapshot();
+
+  /**
+   * Until verified: the reminder, deadline recomputations and expiry at the (latest) deadline. A recomputed deadline
+   * already past expires at once; after the deadline nothing is recomputed.
+   */
+  async function pendingPhase() {
+    while (isOpen(state.status)) {
+      const deadline = Date.parse(state.verificationDeadline!);
+      const due = state.reminderSent ? deadline : Math.min(Date.parse(state.reminderAt!), deadline);
+      const woken = await condition(() => !isOpen(state.status) || recomputeRequests.length > 0, Math.max(due - Date.now(), 1));
+      if (!isOpen(state.status)) return;
+      if (woken && Date.now() < deadline) await recompute(recomputeRequests.splice(0));
+      else if (Date.now() >= deadline) await expire();
+      else if (!state.reminderSent && Date.now() >= Date.parse(state.reminderAt!)) await remind();
+    }
+  }
+
+  /**
+   * The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. An
+   * unchanged date whose provisional mark changed (the official schedule was published) is recorded too — the stored
+   * explanation and the Web UI stop saying provisional — but its reminder stands.
+   */
+  async function recompute(requests: RecomputeRequest[]) {
+    const plan: VerificationPlan = await activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
+    const mark = provisionalMarkOf(plan.explanation);
+    if (!isOpen(state.status) || (plan.verificationDeadline === state.verificationDeadline && mark === provisional)) return;
+    const from = state.verificationDeadline!;
+    const moved = plan.verificationDeadline !== from;
+    state.verificationDeadline = plan.verificationDeadline;
+    provisional = mark;
+    if (moved && patched(INCENTIVE_REMINDER_PER_DEADLINE)) {
+      const [reminder] = planReminders([{ at: plan.reminderAt }], plan.verificationDeadline, Date.now());
+      Object.assign(state, { reminderAt: reminder!.at, reminderSent: reminder!.sent });
+    } else if (moved && !state.reminderSent) state.reminderAt = plan.reminderAt;
+    upsertSearchAttributes([
+      { key: ProcessDeadline, value: new Date(plan.verificationDeadline) },
+      { key: DeadlineProvisional, value: mark !== '' },
+    ]);
+    const version = plan.explanation.calendarVersion ?? requests.at(-1)?.version;
+    const withCalendar = `with calendar ${plan.calendar}${version !== undefined ? ` v${version}` : ''}`;
+    await transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: state.status,
+      actor: 'system',
+      reasonCode: 'CALENDAR_CHANGED',
+      note: moved
+        ? `Verification deadline recomputed from generatedAt ${withCalendar}: ${from} → ${plan.verificationDeadline}.`
+        : `Verification deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
+      data: { from, to: plan.verificationDeadline, reminderAt: state.reminderAt, calendar: plan.calendar, calendarVersion: version ?? null, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
+      replanned: { ...plan, reminderAt: state.reminderAt! },
+    });
+  }
+}

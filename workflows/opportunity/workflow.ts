@@ -1,0 +1,222 @@
+/**
+ * HO-shared opportunity acceptance. The vendor shares an opportunity with one partner, which must accept
+ * or reject it before acceptDeadline (3 working days in its calendar); otherwise it expires: auto-rejected
+ * and reclaimed by the vendor. After acceptance the partner posts progress updates until it closes it.
+ *
+ * Its messages, id and types are in workflows/opportunity/contract.ts (re-exported here).
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../../activities/opportunity.js';
+import { ACCEPT_REMINDER_TOPIC } from '../../domain/events.js';
+import { DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
+import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+
+export * from './contract.js';
+import { type Actor, getState, type OpportunityInput, type OpportunitySnapshot, share, accept, reject, postUpdate, close, Refusal } from './contract.js';
+
+/** Carried across continue-as-new so a long-lived accepted opportunity keeps its state and sequence. */
+type Carried = { snapshot: OpportunitySnapshot };
+
+/** Histories recorded before the accept reminder and deadline recomputation replay the single-timer wait. */
+export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
+/** Before it a deadline that moved while its reminder time stayed put was not announced again. */
+export const OPPORTUNITY_REMINDER_PER_DEADLINE = 'opportunity-reminder-per-deadline';
+
+const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>(persistenceActivityOptions);
+
+export async function opportunityWorkflow(input: OpportunityInput, carried?: Carried): Promise<OpportunitySnapshot> {
+  const state: OpportunitySnapshot = carried?.snapshot ?? {
+    opportunityId: input.opportunityId,
+    partnerId: input.partnerId,
+    status: 'PENDING_ACCEPTANCE',
+    seq: 0,
+  };
+  let shareFailure: ApplicationFailure | undefined;
+  let reminderAt: string | undefined;
+  let reminded = false;
+  let provisional = ''; // the accept deadline's provisional mark (provisionalMarkOf)
+  const recomputeRequests: RecomputeRequest[] = [];
+  // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
+  let persisting: Promise<unknown> = Promise.resolve();
+
+  const transition = (record: Omit<TransitionRecord, 'opportunityId' | 'seq' | 'at' | 'fromStatus'>) => {
+    const full: TransitionRecord = {
+      ...record,
+      opportunityId: state.opportunityId,
+      seq: ++state.seq,
+      fromStatus: state.status,
+      at: new Date().toISOString(), // workflow time: deterministic, the moment the decision was taken
+    };
+    state.status = record.toStatus;
+    upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]);
+    const done = persisting.then(() => activities.recordTransition(full));
+    persisting = done;
+    return done.then(() => ({ ...state }));
+  };
+
+  const requireOwner = (actor: Actor) => {
+    if (actor.partnerId !== state.partnerId) refuse(Refusal.notFound, 'No such opportunity for this partner.');
+  };
+  const requirePending = () => {
+    if (!state.sharedAt) refuse(Refusal.notShared, 'The opportunity is still being shared.');
+    if (state.status !== 'PENDING_ACCEPTANCE') refuse(Refusal.notPending, `The opportunity is ${state.status}, not pending acceptance.`);
+    if (Date.now() >= Date.parse(state.acceptDeadline!)) {
+      refuse(Refusal.deadlinePassed, `The accept deadline ${state.acceptDeadline} has passed.`);
+    }
+  };
+  const requireAccepted = () => {
+    if (state.status !== 'ACCEPTED') refuse(Refusal.notAccepted, `The opportunity is ${state.status}, not ACCEPTED.`);
+  };
+
+  setHandler(getState, () => ({ ...state }));
+  setHandler(recomputeDeadline, (request) => void recomputeRequests.push(request));
+  setHandler(share, async () => {
+    await condition(() => state.sharedAt !== undefined || shareFailure !== undefined);
+    if (shareFailure) throw shareFailure;
+    return { ...state };
+  });
+  setHandler(accept, ({ actor }) => transition({ type: 'ACCEPTED', toStatus: 'ACCEPTED', actor: actor.sub }), {
+    validator: ({ actor }) => (requireOwner(actor), requirePending()),
+  });
+  setHandler(
+    reject,
+    ({ actor, reasonCode, note }) => transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, reasonCode, note }),
+    { validator: ({ actor }) => (requireOwner(actor), requirePending()) },
+  );
+  setHandler(
+    postUpdate,
+    ({ actor, stage, note }) => transition({ type: 'UPDATE_POSTED', toStatus: 'ACCEPTED', actor: actor.sub, note, data: { stage } }),
+    { validator: ({ actor }) => (requireOwner(actor), requireAccepted()) },
+  );
+  setHandler(
+    close,
+    ({ actor, outcome, note }) => transition({ type: 'CLOSED', toStatus: outcome, actor: actor.sub, reasonCode: outcome, note }),
+    { validator: ({ actor }) => (requireOwner(actor), requireAccepted()) },
+  );
+
+  if (!carried) {
+    const sharedAt = new Date().toISOString();
+    try {
+      const plan = await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
+      await activities.recordShared({ ...input, sharedAt, ...plan });
+      Object.assign(state, { sharedAt, acceptDeadline: plan.acceptDeadline, seq: 1 });
+      reminderAt = plan.reminderAt;
+      provisional = provisionalMarkOf(plan.explanation);
+      upsertSearchAttributes([
+        { key: PartnerId, value: input.partnerId },
+        { key: ProcessStatus, value: state.status },
+        { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
+        { key: DeadlineProvisional, value: provisional !== '' },
+      ]);
+    } catch (error) {
+      // A calendar that cannot answer (fails closed): nothing was shared; tell the caller why and stop.
+      shareFailure =
+        error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+          ? error.cause
+          : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
+      await condition(allHandlersFinished);
+      throw shareFailure;
+    }
+  }
+
+  const expire = () =>
+    transition({
+      type: 'EXPIRED',
+      toStatus: 'EXPIRED',
+      actor: 'system',
+      reasonCode: 'ACCEPT_DEADLINE_PASSED',
+      note: 'Not accepted within the accept deadline: auto-rejected and reclaimed by the vendor.',
+      data: { reclaimed: true },
+    });
+
+  if (state.status === 'PENDING_ACCEPTANCE' && patched(ACCEPT_REMINDER_AND_RECOMPUTE)) {
+    await pendingPhase();
+  } else if (state.status === 'PENDING_ACCEPTANCE') {
+    const msLeft = Date.parse(state.acceptDeadline!) - Date.now();
+    const decided = await condition(() => state.status !== 'PENDING_ACCEPTANCE', Math.max(msLeft, 1));
+    if (!decided) await expire();
+  }
+
+  while (state.status === 'ACCEPTED') {
+    await condition(() => state.status !== 'ACCEPTED' || workflowInfo().continueAsNewSuggested);
+    if (state.status === 'ACCEPTED') {
+      await condition(allHandlersFinished);
+      await persisting;
+      await continueAsNew<typeof opportunityWorkflow>(input, { snapshot: state });
+    }
+  }
+
+  await persisting;
+  await condition(allHandlersFinished);
+  return { ...state };
+
+  /**
+   * Until accepted or rejected: the reminder, deadline recomputations, and expiry at the (latest) deadline. A
+   * recomputed deadline already in the past expires at once; after the deadline nothing is recomputed.
+   */
+  async function pendingPhase() {
+    while (state.status === 'PENDING_ACCEPTANCE') {
+      const deadline = Date.parse(state.acceptDeadline!);
+      const reminderDue = reminderAt && !reminded ? Math.min(Date.parse(reminderAt), deadline) : deadline;
+      const woken = await condition(() => state.status !== 'PENDING_ACCEPTANCE' || recomputeRequests.length > 0, Math.max(reminderDue - Date.now(), 1));
+      if (state.status !== 'PENDING_ACCEPTANCE') return;
+      if (woken && Date.now() < deadline) {
+        await recompute(recomputeRequests.splice(0));
+      } else if (Date.now() >= deadline) {
+        await expire();
+      } else if (reminderAt && !reminded) {
+        reminded = true;
+        await activities.enqueueOpportunityMessage({
+          topic: ACCEPT_REMINDER_TOPIC,
+          opportunityId: state.opportunityId,
+          partnerId: state.partnerId,
+          // One reminder per deadline: a moved deadline reminds again.
+          dedupeKey: `${ACCEPT_REMINDER_TOPIC}-${state.opportunityId}-${state.acceptDeadline}`,
+          dueAt: reminderAt,
+          payload: { acceptDeadline: state.acceptDeadline, reminderAt, ...provisionalPayload(provisional) },
+        });
+      } // else: the timer fired before its time (a reminder already sent): wait again
+    }
+  }
+
+  async function recompute(requests: RecomputeRequest[]) {
+    const plan: AcceptPlan = await activities.planAcceptDeadline({ partnerId: state.partnerId, sharedAt: state.sharedAt! });
+    const mark = provisionalMarkOf(plan.explanation);
+    // Unchanged date and mark: nothing to record. A mark that changed alone (the official schedule was published and
+    // confirmed the date) is still recorded, so the stored explanation and the Web UI stop saying provisional.
+    if (state.status !== 'PENDING_ACCEPTANCE' || (plan.acceptDeadline === state.acceptDeadline && mark === provisional)) return;
+    const from = state.acceptDeadline!;
+    const moved = plan.acceptDeadline !== from;
+    state.acceptDeadline = plan.acceptDeadline;
+    provisional = mark;
+    // The reminder belongs to the deadline (domain/reminders.ts): one already sent is sent again for the new date.
+    if (moved && (reminderAt !== plan.reminderAt || (reminded && patched(OPPORTUNITY_REMINDER_PER_DEADLINE)))) [reminderAt, reminded] = [plan.reminderAt, false];
+    upsertSearchAttributes([
+      { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
+      { key: DeadlineProvisional, value: mark !== '' },
+    ]);
+    const last = requests.at(-1);
+    const withCalendar = `with calendar ${plan.calendar}${last?.version !== undefined ? ` v${last.version}` : ''}`;
+    await transition({
+      type: 'DEADLINE_CHANGED',
+      toStatus: 'PENDING_ACCEPTANCE',
+      actor: 'system',
+      reasonCode: 'CALENDAR_CHANGED',
+      note: moved
+        ? `Accept deadline recomputed from sharedAt ${withCalendar}: ${from} → ${plan.acceptDeadline}.`
+        : `Accept deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
+      data: { from, to: plan.acceptDeadline, calendar: plan.calendar, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
+    });
+  }
+}
