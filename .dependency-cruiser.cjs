@@ -29,6 +29,16 @@ module.exports = {
       from: { path: '^workflows/' },
       to: { path: '^activities/', dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'callers-import-workflows-as-types',
+      severity: 'error',
+      comment:
+        'The API, worker, benchmark, scripts and platform start workflows by type name: they may know a workflow module ' +
+        '(and workflows/index.ts) only as a type. A value import would load workflow code, with its module-level ' +
+        'proxyActivities, into that process; ids, messages and constants come from the process contract.',
+      from: { path: '^(api|worker|bench|scripts|platform)/' },
+      to: { path: '^workflows/(index|[^/]+/workflow)\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

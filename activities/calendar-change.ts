@@ -6,6 +6,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type CalendarChange, type CalendarChangeScope, datesOfYears } from '../domain/calendar-versions.js';
 import type { PrismaClient } from '../platform/db.js';
+import type { ProcessKind } from '../workflows/calendar-change/contract.js';
 import { recomputeDeadline } from '../workflows/kit/recompute.js';
 import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
@@ -19,16 +20,15 @@ export type { CalendarChangeScope };
 
 /**
  * Every process kind whose workflow answers `recomputeDeadline`, in the order the propagation visits them. A new
- * kind adds its query (`affected<Kind>`, next to its other activities in activities/<process>.ts) here, and a
- * recomputeDeadline handler in its workflow.
+ * kind adds its name to PROCESS_KINDS in workflows/calendar-change/contract.ts, its query (`affected<Kind>`, next to
+ * its other activities in activities/<process>.ts) here, and a recomputeDeadline handler in its workflow.
  */
 export const AFFECTED_PROCESSES = {
   opportunity: affectedOpportunities,
   incentive: affectedIncentives,
   'path-review': affectedPathReviews,
   certification: affectedCertifications,
-} satisfies Record<string, (q: AffectedQuery) => Promise<AffectedRows>>;
-export type ProcessKind = keyof typeof AFFECTED_PROCESSES;
+} satisfies Record<ProcessKind, (q: AffectedQuery) => Promise<AffectedRows>>;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
 
 export type AffectedBatch = { workflowIds: string[]; cursor: string | null };

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
 import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/kit/search-attributes.js';
-import { incentiveWorkflowId } from '../workflows/incentive/contract.js';
+import { INCENTIVE_WORKFLOW, incentiveWorkflowId } from '../workflows/incentive/contract.js';
 import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
 import { startProcesses } from './start-processes.js';
 
@@ -76,7 +76,7 @@ export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { pri
       return startProcesses(
         temporal,
         partnerIds.map((partnerId) => ({
-          workflowType: 'incentiveWorkflow',
+          workflowType: INCENTIVE_WORKFLOW,
           workflowId: incentiveWorkflowId(partnerId, period),
           args: [{ partnerId, period }],
           searchAttributes: [

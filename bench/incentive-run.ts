@@ -25,7 +25,8 @@ import { periodEndedBy } from '../domain/period.js';
 import { createPrisma, type PrismaClient } from '../platform/db.js';
 import { testCalendar, fixedCalendar } from '../test/support/calendar.js';
 import { createWorker } from '../worker/worker.js';
-import { BATCHES_PER_RUN, incentiveRunWorkflow, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run/workflow.js';
+import { BATCHES_PER_RUN, INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
+import type { incentiveRunWorkflow } from '../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
 import { startBenchServers, timed } from './servers.js';
 import { collectGarbage, fixed, grouped, type Memory, memory, mib, table, type Teardown } from './lib.js';
@@ -249,7 +250,7 @@ export async function runIncentiveRunBench(
   const memBefore = memory();
   log(`incentive run: running ${period} (batches of ${RUN_BATCH_SIZE}, continue-as-new every ${BATCHES_PER_RUN} batches)…`);
   const runStart = performance.now();
-  const handle = await client.workflow.start(incentiveRunWorkflow, {
+  const handle = await client.workflow.start<typeof incentiveRunWorkflow>(INCENTIVE_RUN_WORKFLOW, {
     workflowId: incentiveRunWorkflowId(period),
     taskQueue: TASK_QUEUE,
     args: [{ period, requestedBy: 'bench' }],

@@ -12,7 +12,7 @@ import { projectRoot } from '../scripts/temporal-binaries.js';
 
 const config = path.join(projectRoot, '.dependency-cruiser.cjs');
 const depcruise = path.join(projectRoot, 'node_modules', '.bin', 'depcruise');
-export const LAYERED = ['domain', 'activities', 'api', 'platform', 'workflows', 'worker', 'scripts'];
+export const LAYERED = ['domain', 'activities', 'api', 'platform', 'workflows', 'worker', 'scripts', 'bench'];
 
 type Violation = { rule: { name: string }; from: string; to: string };
 
@@ -48,7 +48,9 @@ const lawful = {
   'workflows/p/contract.ts': "import { rule } from '../../domain/rule.js';\nexport const topic = 'p.changed';\nexport const next = rule;\n",
   'workflows/p/workflow.ts': "import type { createActivities } from '../../activities/p.js';\nimport { topic } from './contract.js';\nexport type A = ReturnType<typeof createActivities>;\nexport const t = topic;\n",
   'activities/p.ts': "import { topic } from '../workflows/p/contract.js';\nexport const createActivities = () => ({ topic });\n",
-  'api/p/client.ts': "import { topic } from '../../workflows/p/contract.js';\nimport { rule } from '../../domain/rule.js';\nexport const client = { topic, rule };\n",
+  // The API knows the workflow module only as a type (what it starts), its values from the contract.
+  'api/p/client.ts':
+    "import { topic } from '../../workflows/p/contract.js';\nimport type { A } from '../../workflows/p/workflow.js';\nimport { rule } from '../../domain/rule.js';\nexport const client = { topic, rule };\nexport type Started = A;\n",
   'worker/main.ts': "import { createActivities } from '../activities/p.js';\nexport const worker = createActivities;\n",
 };
 
@@ -71,6 +73,7 @@ describe('layer rules', () => {
     ['activities-not-workflows', { 'activities/p.ts': "import type { A } from '../workflows/p/workflow.js';\nexport const createActivities = () => ({} as A);\n" }],
     ['api-not-activities', { 'api/p/client.ts': "import { createActivities } from '../../activities/p.js';\nexport const client = createActivities;\n" }],
     ['worker-not-api', { 'worker/main.ts': "import { client } from '../api/p/client.js';\nexport const worker = client;\n" }],
+    ['callers-import-workflows-as-types', { 'api/p/client.ts': "import { t } from '../../workflows/p/workflow.js';\nexport const client = { t };\n" }],
     ['workflows-import-activities-as-types', { 'workflows/p/workflow.ts': "import { createActivities } from '../../activities/p.js';\nexport const a = createActivities;\n" }],
   ])('%s fires on a deliberate violation', (rule, override) => {
     const { violations } = cruise(tree({ ...lawful, ...override }), ['domain', 'workflows', 'activities', 'api', 'worker']);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as workflowTypes from '../workflows/index.js';
 import { workflowBundle } from './support/temporal.js';
 
-const dir = new URL('./histories', import.meta.url);
+const dir = new URL('./histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('workflow histories replay', () => {

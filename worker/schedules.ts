@@ -4,9 +4,11 @@
  * idempotent: a second worker start finds each schedule and updates its spec, action and policies in place (its paused
  * state and history stay).
  */
-import { type Client, ScheduleAlreadyRunning, type ScheduleOptions } from '@temporalio/client';
-import { monthlyIncentiveGenerationWorkflow, SCHEDULE_ZONE } from '../workflows/incentive-run/workflow.js';
-import { pathReviewScheduleSpecs, scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle/workflow.js';
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { MONTHLY_INCENTIVE_GENERATION_WORKFLOW, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
+import type { monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run/workflow.js';
+import { pathReviewScheduleSpecs, SCHEDULED_PATH_REVIEW_CYCLE_WORKFLOW } from '../workflows/path-review-cycle/contract.js';
+import type { scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle/workflow.js';
 
 export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
 
@@ -23,7 +25,12 @@ export const monthlyScheduleOptions = (taskQueue: string) =>
   ({
     scheduleId: MONTHLY_SCHEDULE_ID,
     spec: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 0, second: 0, comment: '00:00 on the 1st' }], timezone: SCHEDULE_ZONE },
-    action: { type: 'startWorkflow', workflowType: monthlyIncentiveGenerationWorkflow, workflowId: MONTHLY_SCHEDULE_ID, taskQueue },
+    action: {
+      type: 'startWorkflow',
+      workflowType: MONTHLY_INCENTIVE_GENERATION_WORKFLOW,
+      workflowId: MONTHLY_SCHEDULE_ID,
+      taskQueue,
+    } satisfies ScheduleOptionsStartWorkflowAction<typeof monthlyIncentiveGenerationWorkflow>,
     policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
     state: { note: 'Generates the monthly expert incentives for the month that has just ended (partnerflow worker).' },
   }) satisfies ScheduleOptions;
@@ -41,7 +48,13 @@ export const pathReviewScheduleOptions = (taskQueue: string) =>
       ({
         scheduleId,
         spec,
-        action: { type: 'startWorkflow', workflowType: scheduledPathReviewCycleWorkflow, args: [{ pathId }] as [{ pathId: string }], workflowId: scheduleId, taskQueue },
+        action: {
+          type: 'startWorkflow',
+          workflowType: SCHEDULED_PATH_REVIEW_CYCLE_WORKFLOW,
+          args: [{ pathId }],
+          workflowId: scheduleId,
+          taskQueue,
+        } satisfies ScheduleOptionsStartWorkflowAction<typeof scheduledPathReviewCycleWorkflow>,
         policies: { overlap: 'BUFFER_ALL', catchupWindow: '7 days', pauseOnFailure: false },
         state: { note: `Opens the annual review of the ${pathId} development path (partnerflow worker).` },
       }) satisfies ScheduleOptions,

@@ -24,7 +24,8 @@ import {
 import { Problem, problems } from '../../domain/problems.js';
 import { calendarDataOf, createCalendarStore, DEFAULT_CALENDAR_NAME } from '../../platform/calendars.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
-import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../../workflows/calendar-change/workflow.js';
+import { CALENDAR_CHANGE_WORKFLOW, calendarChangeWorkflowId } from '../../workflows/calendar-change/contract.js';
+import type { calendarChangeWorkflow } from '../../workflows/calendar-change/workflow.js';
 import type { CalendarSummaryView, CalendarView, PartnerCalendarView } from './schemas.js';
 import { calendarProblem } from '../opportunity/client.js';
 
@@ -79,7 +80,7 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
   async function propagate(scope: CalendarChangeScope, reason: string, changeId?: string) {
     if (!temporal || !taskQueue) return;
     try {
-      await temporal.workflow.start(calendarChangeWorkflow, {
+      await temporal.workflow.start<typeof calendarChangeWorkflow>(CALENDAR_CHANGE_WORKFLOW, {
         workflowId: calendarChangeWorkflowId(scope, changeId),
         taskQueue,
         args: [{ scope, reason }],

@@ -7,7 +7,8 @@ import type { Principal } from '../../domain/auth.js';
 import { comparePeriods, isPeriod, periodOf } from '../../domain/period.js';
 import { problems } from '../../domain/problems.js';
 import type { PrismaClient } from '../../prisma/generated/client.js';
-import { incentiveRunWorkflow, incentiveRunWorkflowId, SCHEDULE_ZONE } from '../../workflows/incentive-run/workflow.js';
+import { INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, SCHEDULE_ZONE } from '../../workflows/incentive-run/contract.js';
+import type { incentiveRunWorkflow } from '../../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../../workflows/kit/search-attributes.js';
 import type { IncentiveRunView } from './schemas.js';
 
@@ -75,7 +76,7 @@ export function createIncentiveRunsClient({ temporal, prisma, taskQueue }: Incen
       if (!isPeriod(period) || comparePeriods(period, FIRST_PERIOD) < 0 || comparePeriods(period, current) > 0) {
         throw problems.unprocessable('period-out-of-range', `period must be a month from ${FIRST_PERIOD} to the current one (${current}).`, 'period');
       }
-      const handle = await temporal.workflow.start(incentiveRunWorkflow, {
+      const handle = await temporal.workflow.start<typeof incentiveRunWorkflow>(INCENTIVE_RUN_WORKFLOW, {
         workflowId: incentiveRunWorkflowId(period),
         taskQueue,
         args: [{ period, requestedBy: principal.sub }],

@@ -24,7 +24,7 @@ import {
   object,
   resolveObjection,
   verify,
-} from '../../workflows/incentive/workflow.js';
+} from '../../workflows/incentive/contract.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import type { IncentiveSummary, IncentiveView } from './schemas.js';
 import type { Quotas } from '../../platform/config.js';

@@ -1,7 +1,7 @@
 /** HTTP routes of the monthly incentive verification. Validation here; behaviour in the workflow. */
 import { create as contentDisposition } from 'content-disposition';
 import { z } from 'zod';
-import { INCENTIVE_STATUSES } from '../../workflows/incentive/workflow.js';
+import { INCENTIVE_STATUSES } from '../../workflows/incentive/contract.js';
 import { INCENTIVE_ID, type IncentiveClient, MAX_MATERIALS_PER_INCENTIVE } from './client.js';
 import { fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from '../kit/materials.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';

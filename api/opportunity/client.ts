@@ -23,16 +23,17 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   accept,
   close,
-  opportunityWorkflow,
+  OPPORTUNITY_WORKFLOW,
   type OpportunityStatus,
+  opportunityWorkflowId,
   postUpdate,
   Refusal,
   reject,
   type RejectReason,
   share,
   type Stage,
-} from '../../workflows/opportunity/workflow.js';
-import { opportunityWorkflowId } from '../../workflows/opportunity/contract.js';
+} from '../../workflows/opportunity/contract.js';
+import type { opportunityWorkflow } from '../../workflows/opportunity/workflow.js';
 import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import type { OpportunitySummary, OpportunityView } from './schemas.js';
 import { dateKey, keyset } from '../kit/pagination.js';
@@ -102,7 +103,7 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
         : randomUUID();
       try {
         await temporal.workflow.executeUpdateWithStart(share, {
-          startWorkflowOperation: new WithStartWorkflowOperation(opportunityWorkflow, {
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof opportunityWorkflow>(OPPORTUNITY_WORKFLOW, {
             workflowId: workflowIdFor(id),
             taskQueue,
             args: [{ opportunityId: id, ...request, sharedBy: principal.sub }],

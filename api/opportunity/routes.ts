@@ -1,7 +1,7 @@
 /** HTTP routes of the opportunity-acceptance process. Validation here; behaviour in the workflow. */
 import { z } from 'zod';
 import { moneySchema } from '../../domain/money.js';
-import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity/workflow.js';
+import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity/contract.js';
 import type { OpportunityClient } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { opportunityPageSchema, opportunitySchema } from './schemas.js';

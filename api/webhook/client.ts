@@ -24,7 +24,8 @@ import { newWebhookSecret } from '../../domain/webhook-signature.js';
 import { refusedHost, refusedPort } from '../../domain/webhook-target.js';
 import { configDefaults, defaultQuotas, type Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
-import { webhookDeliveryWorkflowId, type webhookDeliveryWorkflow } from '../../workflows/webhook/workflow.js';
+import { WEBHOOK_DELIVERY_WORKFLOW, webhookDeliveryWorkflowId } from '../../workflows/webhook/contract.js';
+import type { webhookDeliveryWorkflow } from '../../workflows/webhook/workflow.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import type { RotatedWebhookSecretView, WebhookDeliveryView, WebhookEndpointView } from './schemas.js';
 import { reserveIdempotency, reserveIdempotentId } from '../kit/idempotency.js';
@@ -247,7 +248,7 @@ export function createWebhooksClient({
       const inProgress = () => problems.conflict('delivery-in-progress', 'This delivery is still being attempted; redeliver it once it is DELIVERED or DEAD.', { currentStatus: 'PENDING' });
       if (delivery.status === 'PENDING') throw inProgress();
       try {
-        await temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+        await temporal.workflow.start<typeof webhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW, {
           workflowId: webhookDeliveryWorkflowId(deliveryId),
           taskQueue,
           args: [{ deliveryId }],

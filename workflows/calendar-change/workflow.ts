@@ -9,31 +9,18 @@
  * propagates once. Every kind in PROCESS_KINDS answers recomputeDeadline (docs/calendar.md).
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
-import type { CalendarChangeScope, createCalendarChangeActivities, ProcessKind } from '../../activities/calendar-change.js';
+import type { createCalendarChangeActivities } from '../../activities/calendar-change.js';
 import { persistenceActivityOptions } from '../kit/shared.js';
 
-export const CHANGE_BATCH_SIZE = 100;
+export * from './contract.js';
+import { type CalendarChangeInput, type CalendarChangeResult, CHANGE_BATCH_SIZE, PROCESS_KINDS } from './contract.js';
+
+/** Batches per workflow run before continue-as-new (two events per batch: well under any limit). */
 const BATCHES_PER_RUN = 10;
-
-export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: string) =>
-  scope.kind === 'CALENDAR' ? `calendar-change-${scope.calendar}-v${scope.version}` : `calendar-move-${scope.partnerId}-${changeId}`;
-
-/** The kinds visited, in order (activities/calendar-change.ts AFFECTED_PROCESSES; repeated: workflow code imports no activity module). */
-export const PROCESS_KINDS: readonly ProcessKind[] = ['opportunity', 'incentive', 'path-review', 'certification'];
-
-export type CalendarChangeInput = {
-  scope: CalendarChangeScope;
-  reason: string;
-  /** Carried over continue-as-new: the kind being visited and the last key done in it. */
-  process?: ProcessKind;
-  cursor?: string | null;
-  signaled?: number;
-  batchSize?: number;
-};
 
 const { listAffectedProcesses, signalRecompute } = proxyActivities<ReturnType<typeof createCalendarChangeActivities>>(persistenceActivityOptions);
 
-export async function calendarChangeWorkflow(input: CalendarChangeInput): Promise<{ signaled: number }> {
+export async function calendarChangeWorkflow(input: CalendarChangeInput): Promise<CalendarChangeResult> {
   const { scope, reason } = input;
   let signaled = input.signaled ?? 0;
   let batches = 0;

@@ -31,31 +31,21 @@ import {
 import { defineSearchAttributeKey, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createIncentiveRunActivities } from '../../activities/incentive-run.js';
 import { periodEndedBy } from '../../domain/period.js';
-import { incentiveWorkflow, incentiveWorkflowId } from '../incentive/workflow.js';
+import { incentiveWorkflowId } from '../incentive/contract.js';
+import { incentiveWorkflow } from '../incentive/workflow.js';
 import { IncentivePeriod, PartnerId, ProcessStatus } from '../kit/search-attributes.js';
 import { persistenceActivityOptions } from '../kit/shared.js';
 
-/** The zone whose month start the schedule follows (the incentive rules' zone). */
-export const SCHEDULE_ZONE = 'Asia/Shanghai';
-/** Partners per batch: the most verification workflows the run starts before it waits for them. */
-export const RUN_BATCH_SIZE = 100;
-/** Batches per workflow run before continue-as-new (a handful of events per batch: well under any limit). */
-export const BATCHES_PER_RUN = 5;
-
-export const incentiveRunWorkflowId = (period: string) => `incentive-run-${period}`;
-
-export type IncentiveRunInput = {
-  period: string;
-  /** 'schedule' or the vendor user who asked. */
-  requestedBy: string;
-  /** Tests use small batches to exercise continue-as-new. */
-  batchSize?: number;
-  /** Carried over continue-as-new: the last partner id done, and how many partners are done. */
-  cursor?: string;
-  processed?: number;
-};
-
-export type IncentiveRunResult = { period: string; processed: number };
+export * from './contract.js';
+import {
+  BATCHES_PER_RUN,
+  type IncentiveRunInput,
+  type IncentiveRunResult,
+  incentiveRunWorkflowId,
+  RUN_BATCH_SIZE,
+  SCHEDULE_ZONE,
+  type ScheduledGenerationResult,
+} from './contract.js';
 
 const activities = proxyActivities<ReturnType<typeof createIncentiveRunActivities>>(persistenceActivityOptions);
 // Generating a batch takes longer than one write: it heartbeats per partner, so a lost worker is noticed quickly.
@@ -119,8 +109,6 @@ export async function incentiveRunWorkflow(input: IncentiveRunInput): Promise<In
 
 /** Set by the Temporal scheduler on every workflow a schedule starts: the nominal (scheduled) time. */
 const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');
-
-export type ScheduledGenerationResult = { period: string; outcome: 'RUN' | 'ALREADY_RUNNING'; processed?: number };
 
 /**
  * The schedule's action. It derives the period from the scheduled time, not from when it happens to run: a

@@ -59,6 +59,8 @@ export type IncentiveSnapshot = {
 
 /** The incentive's id: one per partner and month. */
 export const incentiveId = (partnerId: string, period: string) => `${partnerId}-${period}`;
+/** The workflow type the worker registers (the function's name in workflows/index.ts). */
+export const INCENTIVE_WORKFLOW = 'incentiveWorkflow';
 /** The workflow id: starting the same partner + period twice reaches the same workflow. */
 export const incentiveWorkflowId = (partnerId: string, period: string) => `incentive-${incentiveId(partnerId, period)}`;
 

@@ -6,6 +6,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Money } from '../../domain/money.js';
 import { recomputeDeadline } from '../kit/recompute.js';
 
+/** The workflow type the worker registers (the function's name in workflows/index.ts). */
+export const OPPORTUNITY_WORKFLOW = 'opportunityWorkflow';
 export const opportunityWorkflowId = (opportunityId: string) => `opportunity-${opportunityId}`;
 
 export const OPEN_STATUSES = ['PENDING_ACCEPTANCE', 'ACCEPTED'] as const;

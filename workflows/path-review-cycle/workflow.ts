@@ -27,49 +27,21 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createPathReviewCycleActivities, PathMember } from '../../activities/path-review-cycle.js';
-import { developmentPaths } from '../../domain/development-paths.js';
 import { pathReviewWorkflow } from '../path-review/workflow.js';
-import {
-  type PathReviewCycleInput,
-  type PathReviewCycleResult,
-  pathReviewCycleWorkflowId,
-  pathReviewId,
-  pathReviewWorkflowId,
-} from '../path-review/contract.js';
+import { pathReviewId, pathReviewWorkflowId } from '../path-review/contract.js';
 import { PartnerId, PathId, ProcessStatus, ReviewYear } from '../kit/search-attributes.js';
 import { persistenceActivityOptions } from '../kit/shared.js';
 
-/** The zone whose calendar date the yearly schedules follow. */
-export const CYCLE_SCHEDULE_ZONE = 'Asia/Shanghai';
-/** Members per batch: the most review workflows the cycle starts before it waits for them. */
-export const CYCLE_BATCH_SIZE = 100;
-/** Batches per workflow run before continue-as-new (a handful of events per batch: well under any limit). */
-export const CYCLE_BATCHES_PER_RUN = 5;
-
-// The Schedule API's month names (@temporalio/client is not workflow code).
-const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
-
-/**
- * The yearly Schedule spec per path: 00:00 on the path's review month/day (domain/development-paths.json), in
- * Asia/Shanghai. The worker creates or updates one schedule per path at start (api/path-review/client.ts).
- */
-export const pathReviewScheduleSpecs = developmentPaths.paths.map((path) => ({
-  scheduleId: `annual-path-review-${path.id}`,
-  pathId: path.id,
-  spec: {
-    calendars: [
-      {
-        month: MONTHS[path.review.month - 1]!,
-        dayOfMonth: path.review.day,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        comment: `00:00 on ${path.review.month}/${path.review.day}: ${path.id} annual review`,
-      },
-    ],
-    timezone: CYCLE_SCHEDULE_ZONE,
-  },
-}));
+export * from './contract.js';
+import {
+  CYCLE_BATCH_SIZE,
+  CYCLE_BATCHES_PER_RUN,
+  CYCLE_SCHEDULE_ZONE,
+  type PathReviewCycleInput,
+  type PathReviewCycleResult,
+  pathReviewCycleWorkflowId,
+  type ScheduledCycleResult,
+} from './contract.js';
 
 const activities = proxyActivities<ReturnType<typeof createPathReviewCycleActivities>>(persistenceActivityOptions);
 // Starting a batch takes longer than one write: it heartbeats per review, so a lost worker is noticed quickly.
@@ -133,8 +105,6 @@ export async function pathReviewCycleWorkflow(input: PathReviewCycleInput): Prom
 
 /** Set by the Temporal scheduler on every workflow a schedule starts: the nominal (scheduled) time. */
 const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');
-
-export type ScheduledCycleResult = { pathId: string; year: number; outcome: 'RUN' | 'ALREADY_RUNNING'; processed?: number };
 
 /**
  * A path's yearly schedule action. The cycle's year is the calendar year of the scheduled time in Asia/Shanghai,

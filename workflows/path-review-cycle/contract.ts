@@ -1,0 +1,51 @@
+// The annual path review cycle's contract: its workflow types, the schedules' zone and specs (pure data from
+// domain/development-paths.json), the batch sizes and the result types — imported by the workflows
+// (workflows/path-review-cycle/workflow.ts), the worker's schedules and the API's path-review client, none of which
+// loads the workflow code itself.
+import { developmentPaths } from '../../domain/development-paths.js';
+
+// The cycle's id and input/result are declared beside the review's contract today (the review's client and tests
+// import them from there); re-exported here so a caller of the cycle needs only this module.
+export {
+  type PathReviewCycleInput,
+  type PathReviewCycleResult,
+  pathReviewCycleWorkflowId,
+} from '../path-review/contract.js';
+
+/** The workflow types the worker registers (the functions' names in workflows/index.ts). */
+export const PATH_REVIEW_CYCLE_WORKFLOW = 'pathReviewCycleWorkflow';
+export const SCHEDULED_PATH_REVIEW_CYCLE_WORKFLOW = 'scheduledPathReviewCycleWorkflow';
+
+/** The zone whose calendar date the yearly schedules follow. */
+export const CYCLE_SCHEDULE_ZONE = 'Asia/Shanghai';
+/** Members per batch: the most review workflows the cycle starts before it waits for them. */
+export const CYCLE_BATCH_SIZE = 100;
+/** Batches per workflow run before continue-as-new (a handful of events per batch: well under any limit). */
+export const CYCLE_BATCHES_PER_RUN = 5;
+
+export type ScheduledCycleResult = { pathId: string; year: number; outcome: 'RUN' | 'ALREADY_RUNNING'; processed?: number };
+
+// The Schedule API's month names (written out here: the contract does not import @temporalio/client).
+const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
+
+/**
+ * The yearly Schedule spec per path: 00:00 on the path's review month/day (domain/development-paths.json), in
+ * Asia/Shanghai. The worker creates or updates one schedule per path at start (worker/schedules.ts).
+ */
+export const pathReviewScheduleSpecs = developmentPaths.paths.map((path) => ({
+  scheduleId: `annual-path-review-${path.id}`,
+  pathId: path.id,
+  spec: {
+    calendars: [
+      {
+        month: MONTHS[path.review.month - 1]!,
+        dayOfMonth: path.review.day,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        comment: `00:00 on ${path.review.month}/${path.review.day}: ${path.id} annual review`,
+      },
+    ],
+    timezone: CYCLE_SCHEDULE_ZONE,
+  },
+}));
