@@ -1,15 +1,12 @@
 /**
  * Certificate dates (pure): local calendar dates in the partner's zone (Asia/Shanghai), and the instants the
- * certification workflow sleeps until. Used by activities/certification.ts; workflows never compute dates.
+ * certification workflow sleeps until. Used by activities/certificates.ts; workflows never compute dates. The local
+ * date of an instant is activities/kit/partner-calendar.ts localDate.
  */
 import { DateTime } from 'luxon';
 import { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../workflows/certification/contract.js';
 
 const date = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
-
-/** The local date (YYYY-MM-DD) of instant `at` in `zone`. */
-export const localDate = (at: string | Date, zone: string) =>
-  DateTime.fromJSDate(typeof at === 'string' ? new Date(at) : at).setZone(zone).toISODate()!;
 
 /** validFrom + years − 1 day: a certificate approved on 2027-03-15 for 1 year is valid to 2028-03-14. */
 export const validToFor = (validFrom: string, years: number) => date(validFrom).plus({ years }).minus({ days: 1 }).toISODate()!;

@@ -1,17 +1,14 @@
 /**
  * Certification application persistence (workflows/certification/workflow.ts). Every activity is idempotent: a retry after
- * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
+ * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time). The
+ * certificate an approval issues, a renewal extends and the expiry ends: activities/certificates.ts; what certification
+ * shares with path review (materials, deadlines, history, outbox): activities/kit/.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { historyColumns } from './history.js';
-import { loadPartnerFacts } from '../platform/partner-facts.js';
 import { catalogEntry, evaluatePrerequisites, type PrerequisiteResult } from '../domain/certification-catalog.js';
-import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import type { CalendarLookup } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import {
-  type CertificateSnapshot,
   CERTIFICATION_MATERIAL_OWNER,
   CERTIFICATION_WITHDRAWN_TOPIC,
   CertificationRefusal,
@@ -20,18 +17,17 @@ import {
   type CertificationTerms,
   withdrawnDedupeKey,
 } from '../workflows/certification/contract.js';
-import { planWorkingDays } from './calendar.js';
-import { appendDeadlineChanged } from './deadline-changed.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
-import {
-  certificateNumber,
-  certificateTimes,
-  dateColumn,
-  extendedValidTo,
-  fromDateColumn,
-  localDate,
-  validToFor,
-} from './certification-dates.js';
+import { type CertificateChange, createCertificateActivities, writeCertificate } from './certificates.js';
+import { historyColumns } from './history.js';
+import { recordOnce } from './kit/events.js';
+import { invalid } from './kit/failures.js';
+import { currentMaterial, isOwnMaterial, type MaterialSet } from './kit/materials.js';
+import { appendOutbox, appendRecordedDeadlineChange, type OutboxMessage } from './kit/outbox.js';
+import { partnerCalendar, type WorkingDaysPlan, type WorkingDaysRequest } from './kit/partner-calendar.js';
+import { explanationColumn, instants, json, stateColumns } from './kit/read-model.js';
+
+export type { RenewalPlan } from './certificates.js';
 
 export type CertificationTransitionRecord = {
   applicationId: string;
@@ -65,20 +61,28 @@ export type CertificationTransitionRecord = {
     decisionNote?: string;
   };
   /** MATERIAL_SET: the current material of this kind. */
-  material?: { kind: string; materialId: string };
+  material?: MaterialSet;
   /** APPROVED: the certificate issued in the same transaction; CERTIFICATE_EXTENDED: the new validTo; EXPIRED: status. */
-  certificate?: { issue?: CertificateSnapshot & { partnerId: string }; validTo?: string; expired?: true };
+  certificate?: CertificateChange;
 };
 
 export type Prerequisites = { today: string; results: Omit<PrerequisiteResult, 'prerequisite'>[] };
-export type RenewalPlan = { certificateNumber: string; status: string; oldValidTo: string; newValidTo: string };
 
 export type CertificationActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
-const invalid = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
+/** The terms an application is judged by, copied from the catalog when it is created (a later catalog change does not move them). */
+const termsOf = (entry: NonNullable<ReturnType<typeof catalogEntry>>): CertificationTerms => ({
+  category: entry.category,
+  appliesTo: entry.appliesTo,
+  requiredMaterials: entry.requiredMaterials.map((m) => m.kind),
+  validityYears: entry.validityYears,
+  reviewSlaWorkingDays: entry.reviewSlaWorkingDays,
+  supplementWorkingDays: entry.supplementWorkingDays,
+  capabilityLabels: entry.capabilityLabels,
+});
 
 export function createCertificationActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: CertificationActivityDeps) {
-  const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
+  const partner = partnerCalendar(prisma, calendarFor);
   const loadDraft = async (id: string) => {
     const row = await prisma.certificationApplication.findUnique({ where: { id } });
     return row ? { createdAt: row.createdAt.toISOString(), terms: row.terms as CertificationTerms, seq: row.lastSeq } : undefined;
@@ -103,57 +107,50 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
           throw invalid(CertificationRefusal.renewalNotAllowed, `Only an ACTIVE ${input.type} certificate of this partner can be renewed.`);
         }
       }
-      const terms: CertificationTerms = {
-        category: entry.category,
-        appliesTo: entry.appliesTo,
-        requiredMaterials: entry.requiredMaterials.map((m) => m.kind),
-        validityYears: entry.validityYears,
-        reviewSlaWorkingDays: entry.reviewSlaWorkingDays,
-        supplementWorkingDays: entry.supplementWorkingDays,
-        capabilityLabels: entry.capabilityLabels,
-      };
+      const terms = termsOf(entry);
       const at = new Date(input.createdAt);
-      await prisma.$transaction(async (tx) => {
-        const created = await tx.certificationApplication.createMany({
-          data: [
-            {
-              id: input.applicationId,
-              partnerId: input.partnerId,
-              type: input.type,
-              category: entry.category,
-              appliesTo: entry.appliesTo,
-              solutionName: input.solutionName ?? null,
-              status: 'DRAFT',
-              terms: terms as unknown as Prisma.InputJsonValue,
-              createdBy: input.createdBy,
-              createdAt: at,
-              renewalOf: input.renewalOf ?? null,
-              lastSeq: 1,
-              updatedAt: at,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        if (created.count === 0) return; // created concurrently: the first one stands
-        await tx.certificationEvent.create({
-          data: { applicationId: input.applicationId, seq: 1, type: 'CREATED', toStatus: 'DRAFT', actor: input.createdBy, at, data: { terms, renewalOf: input.renewalOf ?? null } },
-        });
-      });
+      // Created concurrently: the first one stands, and this start adopts it.
+      await recordOnce(
+        prisma,
+        (tx) =>
+          tx.certificationApplication.createMany({
+            data: [
+              {
+                id: input.applicationId,
+                partnerId: input.partnerId,
+                type: input.type,
+                category: entry.category,
+                appliesTo: entry.appliesTo,
+                solutionName: input.solutionName ?? null,
+                status: 'DRAFT',
+                terms: json(terms),
+                createdBy: input.createdBy,
+                createdAt: at,
+                renewalOf: input.renewalOf ?? null,
+                lastSeq: 1,
+                updatedAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          }),
+        (tx) =>
+          tx.certificationEvent.create({
+            data: { applicationId: input.applicationId, seq: 1, type: 'CREATED', toStatus: 'DRAFT', actor: input.createdBy, at, data: { terms, renewalOf: input.renewalOf ?? null } },
+          }),
+      );
       return (await loadDraft(input.applicationId))!;
     },
 
     /** Whether `materialId` is an upload of this application (owner) and partner. */
     async findCertificationMaterial({ applicationId, partnerId, materialId }: { applicationId: string; partnerId: string; materialId: string }): Promise<boolean> {
-      const row = await prisma.material.findFirst({ where: { id: materialId, ownerKind: CERTIFICATION_MATERIAL_OWNER, ownerId: applicationId, partnerId }, select: { id: true } });
-      return row !== null;
+      return isOwnMaterial(prisma, { ownerKind: CERTIFICATION_MATERIAL_OWNER, ownerId: applicationId, partnerId, materialId });
     },
 
     /** Every prerequisite of `type`, met or not, against the partner's live experts and certificates on the local date of `at`. */
     async checkCertificationPrerequisites({ partnerId, type, at }: { partnerId: string; type: string; at: string }): Promise<Prerequisites> {
       const entry = catalogEntry(type);
       if (!entry) throw invalid(CertificationRefusal.unknownType, `${type} is no longer a certification type of the catalog.`);
-      const today = localDate(at, await zoneOf(partnerId));
-      const facts = await loadPartnerFacts(prisma, partnerId);
+      const { today, facts } = await partner.factsOn(partnerId, at);
       return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
     },
 
@@ -161,42 +158,11 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
      * `workingDays` working days from `from` in the partner's calendar (fails closed), and given `remindBefore`, its
      * reminder's instant that many working days before it.
      */
-    async planCertificationDeadline(a: { partnerId: string; from: string; workingDays: number; remindBefore?: number }): Promise<{ deadline: string; explanation: DeadlineExplanation; reminderAt?: string }> {
-      return planWorkingDays((await calendarFor(a.partnerId)).calendar, a.from, a.workingDays, a.remindBefore);
+    async planCertificationDeadline(a: WorkingDaysRequest): Promise<WorkingDaysPlan> {
+      return partner.planWorkingDays(a);
     },
 
-    /** The certificate an approval at `approvedAt` issues (pure planning: recorded with the APPROVED transition). */
-    async planCertificate(a: { applicationId: string; partnerId: string; type: string; solutionName?: string; terms: CertificationTerms; approvedAt: string }): Promise<CertificateSnapshot> {
-      const zone = await zoneOf(a.partnerId);
-      const validFrom = localDate(a.approvedAt, zone);
-      const validTo = validToFor(validFrom, a.terms.validityYears);
-      return {
-        number: certificateNumber(a.applicationId, validFrom),
-        type: a.type,
-        category: a.terms.category,
-        labels: [...a.terms.capabilityLabels],
-        scope: a.solutionName ?? 'partner',
-        validFrom,
-        validTo,
-        status: 'ACTIVE',
-        issuedAt: a.approvedAt,
-        ...certificateTimes(validTo, zone),
-        extensions: [],
-      };
-    },
-
-    /** Expiry and reminder instants of a certificate valid to `validTo` (after an extension). */
-    async planCertificateTimes({ partnerId, validTo }: { partnerId: string; validTo: string }) {
-      return certificateTimes(validTo, await zoneOf(partnerId));
-    },
-
-    /** For a renewal's approval: the original certificate, and its validTo moved by `validityYears`. */
-    async planRenewal({ renewalOf, validityYears }: { renewalOf: string; validityYears: number }): Promise<RenewalPlan | undefined> {
-      const original = await prisma.certificate.findUnique({ where: { applicationId: renewalOf } });
-      if (!original) return undefined;
-      const oldValidTo = fromDateColumn(original.validTo);
-      return { certificateNumber: original.number, status: original.status, oldValidTo, newValidTo: extendedValidTo(oldValidTo, validityYears) };
-    },
+    ...createCertificateActivities({ prisma, calendarFor }),
 
     /**
      * One transition and its history row in one transaction, with the application columns it sets — a transition
@@ -207,110 +173,45 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
      */
     async recordCertificationTransition(t: CertificationTransitionRecord): Promise<void> {
       const at = new Date(t.at);
-      const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
-      await prisma.$transaction(async (tx) => {
-        const inserted = await tx.certificationEvent.createMany({
-          data: [{ applicationId: t.applicationId, ...historyColumns(t) }],
-          skipDuplicates: true,
-        });
-        if (inserted.count === 0) return; // a retry: already recorded
-        const c = t.columns ?? {};
-        const explanation = (t.data as { explanation?: DeadlineExplanation } | undefined)?.explanation;
-        const row = await tx.certificationApplication.update({
-          where: { id: t.applicationId },
-          data: {
-            status: t.toStatus,
-            lastSeq: t.seq,
-            updatedAt: at,
-            submittedAt: instant(c.submittedAt),
-            reviewStartedAt: instant(c.reviewStartedAt),
-            reviewDueAt: instant(c.reviewDueAt),
-            supplementRequestedAt: instant(c.supplementRequestedAt),
-            supplementDeadline: instant(c.supplementDeadline),
-            decidedAt: instant(c.decidedAt),
-            decisionNote: c.decisionNote,
-            ...(explanation ? { deadlineExplanation: explanation as unknown as Prisma.InputJsonValue } : {}),
-          },
-        });
-        if (t.type === 'WITHDRAWN_BY_TIMEOUT') {
-          const { supplementDeadline, ...provisional } = t.data as { supplementDeadline: string; deadlineProvisional?: true; provisionalYears?: number[] };
-          await tx.outbox.createMany({
-            data: [
-              {
-                topic: CERTIFICATION_WITHDRAWN_TOPIC,
-                aggregateId: t.applicationId,
-                dedupeKey: withdrawnDedupeKey(t.applicationId),
-                dueAt: at,
-                payload: { applicationId: t.applicationId, partnerId: row.partnerId, type: row.type, supplementDeadline, withdrawnAt: t.at, ...provisional },
-              },
-            ],
-            skipDuplicates: true,
-          });
-        }
-        if (t.type === 'DEADLINE_CHANGED') {
-          const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
-          await appendDeadlineChanged(tx, { process: 'certification', aggregateId: t.applicationId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { applicationId: t.applicationId } });
-        }
-        if (t.material) {
-          const key = { applicationId: t.applicationId, kind: t.material.kind };
-          await tx.certificationMaterial.upsert({
-            where: { applicationId_kind: key },
-            create: { ...key, materialId: t.material.materialId, setAt: at },
-            update: { materialId: t.material.materialId, setAt: at },
-          });
-        }
-        const cert = t.certificate;
-        if (cert?.issue) {
-          // Exactly once: application_id is unique, and this runs only with the (unique) APPROVED event.
-          const i = cert.issue;
-          await tx.certificate.create({
+      const { applicationId } = t;
+      await recordOnce(
+        prisma,
+        (tx) => tx.certificationEvent.createMany({ data: [{ applicationId, ...historyColumns(t) }], skipDuplicates: true }),
+        async (tx) => {
+          const c = t.columns ?? {};
+          const row = await tx.certificationApplication.update({
+            where: { id: applicationId },
             data: {
-              number: i.number,
-              applicationId: t.applicationId,
-              partnerId: i.partnerId,
-              type: i.type,
-              category: i.category,
-              labels: i.labels,
-              scope: i.scope,
-              validFrom: dateColumn(i.validFrom),
-              validTo: dateColumn(i.validTo),
-              status: 'ACTIVE',
-              issuedAt: at,
-              updatedAt: at,
+              ...stateColumns(t),
+              ...instants(c, 'submittedAt', 'reviewStartedAt', 'reviewDueAt', 'supplementRequestedAt', 'supplementDeadline', 'decidedAt'),
+              decisionNote: c.decisionNote,
+              ...explanationColumn(t.data),
             },
           });
-        }
-        if (cert?.validTo || cert?.expired) {
-          await tx.certificate.update({
-            where: { applicationId: t.applicationId },
-            data: { ...(cert.validTo ? { validTo: dateColumn(cert.validTo) } : {}), ...(cert.expired ? { status: 'EXPIRED' } : {}), updatedAt: at },
-          });
-        }
-      });
-    },
-
-    /**
-     * After a renewal signalled the original workflow: waits until the original certificate either carries the new
-     * validTo (the original applied the extension) or has EXPIRED (the signal came too late to count). The
-     * certificate row decides the race between a renewal and the expiry, so a renewal never claims an extension
-     * that did not happen. Heartbeats while it waits; a lost worker's wait is simply retried.
-     */
-    async awaitCertificateExtension({ applicationId, newValidTo }: { applicationId: string; newValidTo: string }): Promise<'EXTENDED' | 'EXPIRED'> {
-      for (let i = 0; ; i++) {
-        const c = await prisma.certificate.findUniqueOrThrow({ where: { applicationId } });
-        if (fromDateColumn(c.validTo) >= newValidTo) return 'EXTENDED';
-        if (c.status === 'EXPIRED') return 'EXPIRED';
-        Context.current().heartbeat(i);
-        await Context.current().sleep(250);
-      }
+          if (t.type === 'WITHDRAWN_BY_TIMEOUT') {
+            const { supplementDeadline, ...provisional } = t.data as { supplementDeadline: string; deadlineProvisional?: true; provisionalYears?: number[] };
+            await appendOutbox(tx, {
+              topic: CERTIFICATION_WITHDRAWN_TOPIC,
+              aggregateId: applicationId,
+              dedupeKey: withdrawnDedupeKey(applicationId),
+              dueAt: t.at,
+              payload: { applicationId, partnerId: row.partnerId, type: row.type, supplementDeadline, withdrawnAt: t.at, ...provisional },
+            });
+          }
+          if (t.type === 'DEADLINE_CHANGED') {
+            await appendRecordedDeadlineChange(tx, { process: 'certification', aggregateId: applicationId, seq: t.seq, partnerId: row.partnerId, at: t.at, ids: { applicationId }, data: t.data });
+          }
+          if (t.material) {
+            await tx.certificationMaterial.upsert({ where: { applicationId_kind: { applicationId, kind: t.material.kind } }, ...currentMaterial({ applicationId }, t.material, at) });
+          }
+          if (t.certificate) await writeCertificate(tx, applicationId, t.certificate, at);
+        },
+      );
     },
 
     /** Appends one message to the outbox, once per dedupe key (review escalations, expiry reminders). */
-    async enqueueCertificationMessage(m: { topic: string; aggregateId: string; dedupeKey: string; payload: Record<string, unknown>; dueAt: string }): Promise<void> {
-      await prisma.outbox.createMany({
-        data: [{ topic: m.topic, aggregateId: m.aggregateId, dedupeKey: m.dedupeKey, payload: m.payload as Prisma.InputJsonValue, dueAt: new Date(m.dueAt) }],
-        skipDuplicates: true,
-      });
+    async enqueueCertificationMessage(m: OutboxMessage): Promise<void> {
+      await appendOutbox(prisma, m);
     },
   };
 }

@@ -7,14 +7,16 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { historyColumns } from './history.js';
 import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import { incentiveRules, monthBounds, qualify } from '../domain/incentive-rules.js';
-import type { Prisma } from '../prisma/generated/client.js';
+import { incentiveRules, monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive/contract.js';
 import { failClosed } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
-import { countedExpertFacts } from '../platform/partner-facts.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
+import { adjustLines, lineOf, qualifyingLines, sum } from './incentive-lines.js';
+import { recordOnce } from './kit/events.js';
+import { appendOutbox } from './kit/outbox.js';
+import { json, stateColumns } from './kit/read-model.js';
 
 import { planVerificationDeadline, type VerificationPlan } from '../domain/verification-deadline.js';
 export type { VerificationPlan };
@@ -96,7 +98,15 @@ export async function affectedIncentives(q: AffectedQuery): Promise<AffectedRows
 export type IncentiveActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
 const DEFAULT_CURRENCY = incentiveRules.rates[0]?.currency ?? 'CNY';
-const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
+
+/** DEADLINE_CHANGED: the recomputed plan replaces the stored deadline, reminder, explanation and calendar. */
+const replannedColumns = (p: VerificationPlan) => ({
+  verificationDeadline: new Date(p.verificationDeadline),
+  reminderAt: new Date(p.reminderAt),
+  deadlineExplanation: json(p.explanation),
+  calendar: p.calendar,
+  zone: p.zone,
+});
 
 export function createIncentiveActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: IncentiveActivityDeps) {
   async function load(id: string): Promise<GeneratedIncentive | undefined> {
@@ -110,14 +120,7 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       reminderAt: row.reminderAt.toISOString(),
       explanation: row.deadlineExplanation as unknown as DeadlineExplanation,
       currency: row.currency,
-      lines: row.lines.map((l) => ({
-        expertId: l.expertId,
-        employeeId: l.employeeId,
-        name: l.name,
-        certification: l.certification,
-        amountMinor: Number(l.amountMinor),
-        currency: l.currency,
-      })),
+      lines: row.lines.map(lineOf),
       seq: row.lastSeq,
     };
   }
@@ -142,63 +145,56 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       const { calendar } = await calendarFor(partnerId);
       const plan = failClosed(() => planVerificationDeadline(at, calendar));
 
-      const experts = await prisma.expert.findMany({
-        where: { partnerId, active: true },
-        include: { certifications: true },
-        orderBy: [{ employeeId: 'asc' }, { id: 'asc' }],
-      });
-      const lines: IncentiveLine[] = [];
-      for (const e of experts) {
-        const q = qualify(countedExpertFacts(e), period); // only what the vendor attested counts
-        if (q.qualifies && q.amount && q.certification) {
-          lines.push({ expertId: e.id, employeeId: e.employeeId, name: e.name, certification: q.certification, amountMinor: q.amount.minor, currency: q.amount.currency });
-        }
-      }
+      const lines = await qualifyingLines(prisma, partnerId, period);
 
-      await prisma.$transaction(async (tx) => {
-        const created = await tx.incentive.createMany({
-          data: [
-            {
-              id,
-              partnerId,
-              period,
-              status: 'PENDING_VERIFICATION',
-              generatedAt: at,
-              verificationDeadline: new Date(plan.verificationDeadline),
-              reminderAt: new Date(plan.reminderAt),
-              deadlineExplanation: plan.explanation as unknown as Prisma.InputJsonValue,
-              calendar: plan.calendar,
-              zone: plan.zone,
-              headcount: lines.length,
-              totalMinor: BigInt(sum(lines)),
-              currency: lines[0]?.currency ?? DEFAULT_CURRENCY,
-              lastSeq: 1,
-              updatedAt: at,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        if (created.count === 0) return; // generated concurrently: the first one stands
-        await tx.incentiveLine.createMany({ data: lines.map((l) => ({ ...l, incentiveId: id, amountMinor: BigInt(l.amountMinor) })) });
-        await tx.incentiveEvent.create({
-          data: {
-            incentiveId: id,
-            seq: 1,
-            type: 'GENERATED',
-            toStatus: 'PENDING_VERIFICATION',
-            actor: 'system',
-            at,
+      // Generated concurrently: the first one stands, and this start adopts it.
+      await recordOnce(
+        prisma,
+        (tx) =>
+          tx.incentive.createMany({
+            data: [
+              {
+                id,
+                partnerId,
+                period,
+                status: 'PENDING_VERIFICATION',
+                generatedAt: at,
+                verificationDeadline: new Date(plan.verificationDeadline),
+                reminderAt: new Date(plan.reminderAt),
+                deadlineExplanation: json(plan.explanation),
+                calendar: plan.calendar,
+                zone: plan.zone,
+                headcount: lines.length,
+                totalMinor: BigInt(sum(lines)),
+                currency: lines[0]?.currency ?? DEFAULT_CURRENCY,
+                lastSeq: 1,
+                updatedAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          }),
+        async (tx) => {
+          await tx.incentiveLine.createMany({ data: lines.map((l) => ({ ...l, incentiveId: id, amountMinor: BigInt(l.amountMinor) })) });
+          await tx.incentiveEvent.create({
             data: {
-              verificationDeadline: plan.verificationDeadline,
-              reminderAt: plan.reminderAt,
-              calendar: plan.calendar,
-              headcount: lines.length,
-              totalMinor: sum(lines),
-              rulesVersion: incentiveRules.version,
+              incentiveId: id,
+              seq: 1,
+              type: 'GENERATED',
+              toStatus: 'PENDING_VERIFICATION',
+              actor: 'system',
+              at,
+              data: {
+                verificationDeadline: plan.verificationDeadline,
+                reminderAt: plan.reminderAt,
+                calendar: plan.calendar,
+                headcount: lines.length,
+                totalMinor: sum(lines),
+                rulesVersion: incentiveRules.version,
+              },
             },
-          },
-        });
-      });
+          });
+        },
+      );
       return (await load(id))!;
     },
 
@@ -214,72 +210,41 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
      */
     async recordIncentiveTransition(t: IncentiveTransitionRecord): Promise<void> {
       const at = new Date(t.at);
-      await prisma.$transaction(async (tx) => {
-        const inserted = await tx.incentiveEvent.createMany({
-          data: [{ incentiveId: t.incentiveId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }],
-          skipDuplicates: true,
-        });
-        if (inserted.count === 0) return; // a retry: already recorded
-        if (t.lines) {
-          const kept = t.lines.map((l) => l.expertId);
-          await tx.incentiveLine.deleteMany({ where: { incentiveId: t.incentiveId, expertId: { notIn: kept } } });
-          for (const l of t.lines) {
-            await tx.incentiveLine.update({
-              where: { incentiveId_expertId: { incentiveId: t.incentiveId, expertId: l.expertId } },
-              data: { amountMinor: BigInt(l.amountMinor) },
+      const { incentiveId } = t;
+      await recordOnce(
+        prisma,
+        (tx) => tx.incentiveEvent.createMany({ data: [{ incentiveId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }], skipDuplicates: true }),
+        async (tx) => {
+          if (t.lines) await adjustLines(tx, incentiveId, t.lines);
+          const row = await tx.incentive.update({
+            where: { id: incentiveId },
+            data: {
+              ...stateColumns(t),
+              ...(t.lines ? { headcount: t.lines.length, totalMinor: BigInt(sum(t.lines)) } : {}),
+              ...(t.replanned ? replannedColumns(t.replanned) : {}),
+            },
+          });
+          if (t.replanned) {
+            const { from, reasons } = t.data as { from: string; reasons?: string[] };
+            const { verificationDeadline: to, explanation } = t.replanned;
+            const ids = { incentiveId, period: row.period };
+            await appendDeadlineChanged(tx, { process: 'incentive', aggregateId: incentiveId, seq: t.seq, partnerId: row.partnerId, deadline: 'verificationDeadline', from, to, explanation, reasons, at: t.at, ids });
+          }
+          const topic = OUTCOME_TOPICS[t.toStatus];
+          if (topic) {
+            // The outcome event, in the transaction of the transition: a failed transition emits nothing.
+            const payload = { incentiveId, partnerId: row.partnerId, period: row.period, status: t.toStatus, at: t.at };
+            await appendOutbox(tx, { topic, aggregateId: incentiveId, dedupeKey: outcomeDedupeKey(incentiveId, t.toStatus), payload, dueAt: t.at });
+          }
+          if (t.settlement) {
+            // Exactly once: incentive_id is unique, and this runs only with the (unique) VERIFIED event.
+            await tx.settlement.createMany({
+              data: [{ incentiveId, ...t.settlement, amountMinor: BigInt(t.settlement.amountMinor), settledAt: at }],
+              skipDuplicates: true,
             });
           }
-        }
-        const row = await tx.incentive.update({
-          where: { id: t.incentiveId },
-          data: {
-            status: t.toStatus,
-            lastSeq: t.seq,
-            updatedAt: at,
-            ...(t.lines ? { headcount: t.lines.length, totalMinor: BigInt(sum(t.lines)) } : {}),
-            ...(t.replanned
-              ? {
-                  verificationDeadline: new Date(t.replanned.verificationDeadline),
-                  reminderAt: new Date(t.replanned.reminderAt),
-                  deadlineExplanation: t.replanned.explanation as unknown as Prisma.InputJsonValue,
-                  calendar: t.replanned.calendar,
-                  zone: t.replanned.zone,
-                }
-              : {}),
-          },
-        });
-        if (t.replanned) {
-          const { from, reasons } = t.data as { from: string; reasons?: string[] };
-          await appendDeadlineChanged(tx, {
-            process: 'incentive',
-            aggregateId: t.incentiveId,
-            seq: t.seq,
-            partnerId: row.partnerId,
-            deadline: 'verificationDeadline',
-            from,
-            to: t.replanned.verificationDeadline,
-            explanation: t.replanned.explanation,
-            reasons,
-            at: t.at,
-            ids: { incentiveId: t.incentiveId, period: row.period },
-          });
-        }
-        const topic = OUTCOME_TOPICS[t.toStatus];
-        if (topic) {
-          // The outcome event, in the transaction of the transition: a failed transition emits nothing.
-          await tx.outbox.createMany({
-            data: [{ topic, aggregateId: t.incentiveId, dedupeKey: outcomeDedupeKey(t.incentiveId, t.toStatus), payload: { incentiveId: t.incentiveId, partnerId: row.partnerId, period: row.period, status: t.toStatus, at: t.at }, dueAt: at }],
-            skipDuplicates: true,
-          });
-        }
-        if (t.settlement) {
-          // Exactly once: incentive_id is unique, and this runs only with the (unique) VERIFIED event.
-          await tx.settlement.createMany({
-            data: [{ incentiveId: t.incentiveId, ...t.settlement, amountMinor: BigInt(t.settlement.amountMinor), settledAt: at }],
-            skipDuplicates: true,
-          });
-        }
-      });
+        },
+      );
     },
 
     /**
@@ -288,17 +253,12 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
      */
     async enqueueIncentiveReminder(r: IncentiveReminder): Promise<void> {
       const { incentiveId, partnerId, period, verificationDeadline, deadlineProvisional, provisionalYears } = r;
-      await prisma.outbox.createMany({
-        data: [
-          {
-            topic: REMINDER_TOPIC,
-            aggregateId: incentiveId,
-            dedupeKey: reminderDedupeKey(incentiveId, verificationDeadline),
-            payload: { incentiveId, partnerId, period, verificationDeadline, ...(deadlineProvisional ? { deadlineProvisional, provisionalYears } : {}) },
-            dueAt: new Date(r.dueAt),
-          },
-        ],
-        skipDuplicates: true,
+      await appendOutbox(prisma, {
+        topic: REMINDER_TOPIC,
+        aggregateId: incentiveId,
+        dedupeKey: reminderDedupeKey(incentiveId, verificationDeadline),
+        payload: { incentiveId, partnerId, period, verificationDeadline, ...(deadlineProvisional ? { deadlineProvisional, provisionalYears } : {}) },
+        dueAt: r.dueAt,
       });
     },
   };

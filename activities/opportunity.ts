@@ -7,11 +7,13 @@ import { databaseCalendarLookup } from '../platform/calendars.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';
 import type { Money } from '../domain/money.js';
-import type { Prisma } from '../prisma/generated/client.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type OpportunityInput, type OpportunityStatus, opportunityWorkflowId } from '../workflows/opportunity/contract.js';
 import { failClosed } from './calendar.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
+import { recordOnce } from './kit/events.js';
+import { appendOutbox } from './kit/outbox.js';
+import { json, stateColumns } from './kit/read-model.js';
 
 export { type AcceptPlan, planAcceptDeadline } from '../domain/accept-deadline.js';
 import { type AcceptPlan, planAcceptDeadline } from '../domain/accept-deadline.js';
@@ -44,41 +46,44 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
 
     async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
       const at = new Date(share.sharedAt);
-      await prisma.$transaction(async (tx) => {
-        const created = await tx.opportunity.createMany({
-          data: [
-            {
-              id: share.opportunityId,
-              partnerId: share.partnerId,
-              customerName: share.customerName,
-              title: share.title,
-              ...moneyColumns(share.estimatedAmount),
-              status: 'PENDING_ACCEPTANCE',
-              sharedAt: at,
-              sharedBy: share.sharedBy,
-              acceptDeadline: new Date(share.acceptDeadline),
-              deadlineExplanation: share.explanation as unknown as Prisma.InputJsonValue,
-              calendar: share.calendar,
-              zone: share.zone,
-              lastSeq: 1,
-              updatedAt: at,
+      // A retry, or a second share of the same opportunity: the first one stands.
+      await recordOnce(
+        prisma,
+        (tx) =>
+          tx.opportunity.createMany({
+            data: [
+              {
+                id: share.opportunityId,
+                partnerId: share.partnerId,
+                customerName: share.customerName,
+                title: share.title,
+                ...moneyColumns(share.estimatedAmount),
+                status: 'PENDING_ACCEPTANCE',
+                sharedAt: at,
+                sharedBy: share.sharedBy,
+                acceptDeadline: new Date(share.acceptDeadline),
+                deadlineExplanation: json(share.explanation),
+                calendar: share.calendar,
+                zone: share.zone,
+                lastSeq: 1,
+                updatedAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          }),
+        (tx) =>
+          tx.opportunityEvent.create({
+            data: {
+              opportunityId: share.opportunityId,
+              seq: 1,
+              type: 'SHARED',
+              toStatus: 'PENDING_ACCEPTANCE',
+              actor: share.sharedBy,
+              at,
+              data: { acceptDeadline: share.acceptDeadline, calendar: share.calendar },
             },
-          ],
-          skipDuplicates: true,
-        });
-        if (created.count === 0) return; // a retry: already recorded
-        await tx.opportunityEvent.create({
-          data: {
-            opportunityId: share.opportunityId,
-            seq: 1,
-            type: 'SHARED',
-            toStatus: 'PENDING_ACCEPTANCE',
-            actor: share.sharedBy,
-            at,
-            data: { acceptDeadline: share.acceptDeadline, calendar: share.calendar },
-          },
-        });
-      });
+          }),
+      );
     },
 
     /**
@@ -87,70 +92,43 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
      */
     async recordTransition(t: TransitionRecord): Promise<void> {
       const at = new Date(t.at);
-      await prisma.$transaction(async (tx) => {
-        const inserted = await tx.opportunityEvent.createMany({
-          data: [{ opportunityId: t.opportunityId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }],
-          skipDuplicates: true,
-        });
-        if (inserted.count === 0) return; // a retry: already recorded
-        const replanned = t.type === 'DEADLINE_CHANGED' ? (t.data as { to: string; explanation: DeadlineExplanation; calendar: string; zone: string }) : undefined;
-        const row = await tx.opportunity.update({
-          where: { id: t.opportunityId },
-          data: {
-            status: t.toStatus,
-            lastSeq: t.seq,
-            updatedAt: at,
-            ...(t.fromStatus === 'PENDING_ACCEPTANCE' && t.toStatus !== 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
-            ...(t.type === 'CLOSED' ? { closedAt: at } : {}),
-            ...(replanned
-              ? {
-                  acceptDeadline: new Date(replanned.to),
-                  deadlineExplanation: replanned.explanation as unknown as Prisma.InputJsonValue,
-                  calendar: replanned.calendar,
-                  zone: replanned.zone,
-                }
-              : {}),
-          },
-        });
-        if (replanned) {
-          const { from, reasons } = t.data as { from: string; reasons?: string[] };
-          await appendDeadlineChanged(tx, {
-            process: 'opportunity',
-            aggregateId: t.opportunityId,
-            seq: t.seq,
-            partnerId: row.partnerId,
-            deadline: 'acceptDeadline',
-            from,
-            to: replanned.to,
-            explanation: replanned.explanation,
-            reasons,
-            at: t.at,
-            ids: { opportunityId: t.opportunityId },
+      const { opportunityId } = t;
+      await recordOnce(
+        prisma,
+        (tx) => tx.opportunityEvent.createMany({ data: [{ opportunityId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }], skipDuplicates: true }),
+        async (tx) => {
+          const replanned = t.type === 'DEADLINE_CHANGED' ? (t.data as { to: string; explanation: DeadlineExplanation; calendar: string; zone: string }) : undefined;
+          const row = await tx.opportunity.update({
+            where: { id: opportunityId },
+            data: {
+              ...stateColumns(t),
+              ...(t.fromStatus === 'PENDING_ACCEPTANCE' && t.toStatus !== 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
+              ...(t.type === 'CLOSED' ? { closedAt: at } : {}),
+              ...(replanned ? { acceptDeadline: new Date(replanned.to), deadlineExplanation: json(replanned.explanation), calendar: replanned.calendar, zone: replanned.zone } : {}),
+            },
           });
-        }
-        if (t.type === 'EXPIRED') {
-          await tx.outbox.createMany({
-            data: [
-              {
-                topic: OPPORTUNITY_EXPIRED_TOPIC,
-                aggregateId: t.opportunityId,
-                dedupeKey: `${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`,
-                dueAt: at,
-                payload: { opportunityId: t.opportunityId, partnerId: row.partnerId, title: row.title, acceptDeadline: row.acceptDeadline.toISOString(), expiredAt: t.at, reclaimed: true },
-              },
-            ],
-            skipDuplicates: true,
-          });
-        }
-      });
+          if (replanned) {
+            const { from, reasons } = t.data as { from: string; reasons?: string[] };
+            const { to, explanation } = replanned;
+            await appendDeadlineChanged(tx, { process: 'opportunity', aggregateId: opportunityId, seq: t.seq, partnerId: row.partnerId, deadline: 'acceptDeadline', from, to, explanation, reasons, at: t.at, ids: { opportunityId } });
+          }
+          if (t.type === 'EXPIRED') {
+            await appendOutbox(tx, {
+              topic: OPPORTUNITY_EXPIRED_TOPIC,
+              aggregateId: opportunityId,
+              dedupeKey: `${OPPORTUNITY_EXPIRED_TOPIC}-${opportunityId}`,
+              dueAt: t.at,
+              payload: { opportunityId, partnerId: row.partnerId, title: row.title, acceptDeadline: row.acceptDeadline.toISOString(), expiredAt: t.at, reclaimed: true },
+            });
+          }
+        },
+      );
     },
 
     /** Appends one message to the outbox, once per dedupe key (the accept reminder). */
     async enqueueOpportunityMessage(m: OpportunityMessage): Promise<void> {
-      await prisma.outbox.createMany({
-        data: [{ topic: m.topic, aggregateId: m.opportunityId, dedupeKey: m.dedupeKey, dueAt: new Date(m.dueAt), payload: { ...m.payload, opportunityId: m.opportunityId, partnerId: m.partnerId } as Prisma.InputJsonValue }],
-        skipDuplicates: true,
-      });
+      const { opportunityId, partnerId } = m;
+      await appendOutbox(prisma, { topic: m.topic, aggregateId: opportunityId, dedupeKey: m.dedupeKey, dueAt: m.dueAt, payload: { ...m.payload, opportunityId, partnerId } });
     },
   };
 }

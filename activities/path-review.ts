@@ -1,10 +1,10 @@
 /**
  * Annual development-path review persistence (workflows/path-review/workflow.ts). Every activity is idempotent: a retry after
  * a crash finds its own earlier write and does nothing more. Business times come in as arguments (workflow time).
- * The outcome's membership change is written in the transaction of the final transition, once: that transition's
- * event row (review_id, seq) and the change row (review_id) are both unique.
+ * The outcome's membership change (activities/path-memberships.ts) is written in the transaction of the final
+ * transition, once: that transition's event row (review_id, seq) and the change row (review_id) are both unique. What
+ * path review shares with certification (materials, deadlines, history, outbox): activities/kit/.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { evaluateRequirements, levelAfterFailure, pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
@@ -26,11 +26,15 @@ import {
   type WindowReminder,
 } from '../workflows/path-review/contract.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
-import { failClosed, planWorkingDays } from './calendar.js';
-import { localDate } from './certification-dates.js';
-import { appendDeadlineChanged } from './deadline-changed.js';
+import { failClosed } from './calendar.js';
 import { historyColumns } from './history.js';
-import { loadPartnerFacts } from '../platform/partner-facts.js';
+import { recordOnce } from './kit/events.js';
+import { invalid } from './kit/failures.js';
+import { currentMaterial, isOwnMaterial, type MaterialSet } from './kit/materials.js';
+import { appendOutbox, appendRecordedDeadlineChange, type OutboxMessage } from './kit/outbox.js';
+import { partnerCalendar, type WorkingDaysPlan, type WorkingDaysRequest } from './kit/partner-calendar.js';
+import { explanationColumn, instants, json, stateColumns } from './kit/read-model.js';
+import { applyMembershipChange, type MembershipChange } from './path-memberships.js';
 
 export type PathReviewTransitionRecord = {
   reviewId: string;
@@ -56,9 +60,9 @@ export type PathReviewTransitionRecord = {
     reminderTimes?: { days: number; at: string }[];
   };
   /** MATERIAL_SET: the current material of this kind. */
-  material?: { kind: string; materialId: string };
+  material?: MaterialSet;
   /** PASSED (level raised), FAILED, LAPSED: the membership change, written in the same transaction. */
-  membership?: { partnerId: string; pathId: string; fromLevel: string; toLevel: string | null; reason: 'REVIEW_PASSED' | 'REVIEW_FAILED' | 'REVIEW_LAPSED' };
+  membership?: MembershipChange;
 };
 
 /** The window's end and its reminder instants, counted from the cycle's start in the partner's calendar. */
@@ -83,10 +87,8 @@ export type OpenedPathReview = { openedAt: string; terms: PathReviewTerms; windo
 
 export type PathReviewActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
-const invalid = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
-const instant = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : new Date(v));
-
 export function createPathReviewActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: PathReviewActivityDeps) {
+  const partner = partnerCalendar(prisma, calendarFor);
   const loadOpened = async (id: string): Promise<OpenedPathReview | undefined> => {
     const row = await prisma.pathReview.findUnique({ where: { id }, include: { events: { where: { type: 'OPENED' } } } });
     if (!row) return undefined;
@@ -124,44 +126,38 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
         levelAfterFailure: levelAfterFailure(path, input.level),
       };
       const { calendar } = await calendarFor(input.partnerId);
-      const from = new Date(input.cycleStartedAt);
       const { windowEndsAt, reminders, explanation } = planPathReviewWindow(calendar, input.cycleStartedAt, terms.windowWorkingDays);
       const at = new Date(input.openedAt);
-      await prisma.$transaction(async (tx) => {
-        const created = await tx.pathReview.createMany({
-          data: [
-            {
-              id,
-              pathId: input.pathId,
-              partnerId: input.partnerId,
-              year: input.year,
-              level: input.level,
-              status: 'OPEN',
-              terms: terms as unknown as Prisma.InputJsonValue,
-              cycleStartedAt: from,
-              openedAt: at,
-              windowEndsAt: new Date(windowEndsAt),
-              reminderTimes: reminders,
-              deadlineExplanation: explanation as unknown as Prisma.InputJsonValue,
-              lastSeq: 1,
-              updatedAt: at,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        if (created.count === 0) return; // opened concurrently: the first one stands
-        await tx.pathReviewEvent.create({
-          data: {
-            reviewId: id,
-            seq: 1,
-            type: 'OPENED',
-            toStatus: 'OPEN',
-            actor: 'system',
-            at,
-            data: { terms, windowEndsAt, explanation, reminders } as unknown as Prisma.InputJsonValue,
-          },
-        });
-      });
+      // Opened concurrently: the first one stands, and this start adopts it.
+      await recordOnce(
+        prisma,
+        (tx) =>
+          tx.pathReview.createMany({
+            data: [
+              {
+                id,
+                pathId: input.pathId,
+                partnerId: input.partnerId,
+                year: input.year,
+                level: input.level,
+                status: 'OPEN',
+                terms: json(terms),
+                cycleStartedAt: new Date(input.cycleStartedAt),
+                openedAt: at,
+                windowEndsAt: new Date(windowEndsAt),
+                reminderTimes: reminders,
+                deadlineExplanation: json(explanation),
+                lastSeq: 1,
+                updatedAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          }),
+        (tx) =>
+          tx.pathReviewEvent.create({
+            data: { reviewId: id, seq: 1, type: 'OPENED', toStatus: 'OPEN', actor: 'system', at, data: json({ terms, windowEndsAt, explanation, reminders }) },
+          }),
+      );
       return (await loadOpened(id))!;
     },
 
@@ -169,23 +165,21 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
     async evaluatePathRequirements({ pathId, partnerId, level, at }: { pathId: string; partnerId: string; level: string; at: string }): Promise<{ today: string; results: RequirementItem[] }> {
       const path = pathById(pathId);
       if (!path) throw invalid(PathReviewRefusal.invalid, `${pathId} is no longer a development path.`);
-      const today = localDate(at, (await calendarFor(partnerId)).calendar.zone);
-      const facts = await loadPartnerFacts(prisma, partnerId);
+      const { today, facts } = await partner.factsOn(partnerId, at);
       return { today, results: evaluateRequirements(path, level, facts, today).map(({ description, required, actual, met }) => ({ description, required, actual, met })) };
     },
 
     /** Whether `materialId` is an upload of this review (owner) and partner. */
     async findPathReviewMaterial({ reviewId, partnerId, materialId }: { reviewId: string; partnerId: string; materialId: string }): Promise<boolean> {
-      const row = await prisma.material.findFirst({ where: { id: materialId, ownerKind: PATH_REVIEW_MATERIAL_OWNER, ownerId: reviewId, partnerId }, select: { id: true } });
-      return row !== null;
+      return isOwnMaterial(prisma, { ownerKind: PATH_REVIEW_MATERIAL_OWNER, ownerId: reviewId, partnerId, materialId });
     },
 
     /**
      * `workingDays` working days from `from` in the partner's calendar (fails closed), and given `remindBefore`, its
      * reminder's instant that many working days before it.
      */
-    async planPathReviewDeadline(a: { partnerId: string; from: string; workingDays: number; remindBefore?: number }): Promise<{ deadline: string; explanation: DeadlineExplanation; reminderAt?: string }> {
-      return planWorkingDays((await calendarFor(a.partnerId)).calendar, a.from, a.workingDays, a.remindBefore);
+    async planPathReviewDeadline(a: WorkingDaysRequest): Promise<WorkingDaysPlan> {
+      return partner.planWorkingDays(a);
     },
 
     /** The window planned again from the cycle's start with the partner's calendar as it is now (deadline recomputation). */
@@ -203,83 +197,51 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
      */
     async recordPathReviewTransition(t: PathReviewTransitionRecord): Promise<void> {
       const at = new Date(t.at);
-      await prisma.$transaction(async (tx) => {
-        const inserted = await tx.pathReviewEvent.createMany({ data: [{ reviewId: t.reviewId, ...historyColumns(t) }], skipDuplicates: true });
-        if (inserted.count === 0) return; // a retry: already recorded
-        const c = t.columns ?? {};
-        const explanation = (t.data as { explanation?: DeadlineExplanation } | undefined)?.explanation;
-        const row = await tx.pathReview.update({
-          where: { id: t.reviewId },
-          data: {
-            status: t.toStatus,
-            lastSeq: t.seq,
-            updatedAt: at,
-            appliedAt: instant(c.appliedAt),
-            submittedAt: instant(c.submittedAt),
-            supplementDeadline: instant(c.supplementDeadline),
-            decidedAt: instant(c.decidedAt),
-            decision: c.decision,
-            decisionNote: c.decisionNote,
-            newLevel: c.newLevel,
-            ...(c.windowEndsAt ? { windowEndsAt: new Date(c.windowEndsAt) } : {}),
-            ...(c.reminderTimes ? { reminderTimes: c.reminderTimes } : {}),
-            ...(explanation ? { deadlineExplanation: explanation as unknown as Prisma.InputJsonValue } : {}),
-          },
-        });
-        if (t.type === 'LAPSED') {
-          const { fromLevel: _, newLevel, ...passed } = t.data as { fromLevel: string; newLevel: string | null; windowEndsAt?: string; supplementDeadline?: string };
-          await tx.outbox.createMany({
-            data: [
-              {
-                topic: PATH_REVIEW_LAPSED_TOPIC,
-                aggregateId: t.reviewId,
-                dedupeKey: lapsedDedupeKey(t.reviewId),
-                dueAt: at,
-                payload: { reviewId: t.reviewId, pathId: row.pathId, partnerId: row.partnerId, year: row.year, deadline: passed.supplementDeadline ? 'supplementDeadline' : 'windowEndsAt', ...passed, fromLevel: row.level, newLevel, lapsedAt: t.at },
-              },
-            ],
-            skipDuplicates: true,
+      const { reviewId } = t;
+      await recordOnce(
+        prisma,
+        (tx) => tx.pathReviewEvent.createMany({ data: [{ reviewId, ...historyColumns(t) }], skipDuplicates: true }),
+        async (tx) => {
+          const c = t.columns ?? {};
+          const row = await tx.pathReview.update({
+            where: { id: reviewId },
+            data: {
+              ...stateColumns(t),
+              ...instants(c, 'appliedAt', 'submittedAt', 'supplementDeadline', 'decidedAt'),
+              decision: c.decision,
+              decisionNote: c.decisionNote,
+              newLevel: c.newLevel,
+              ...(c.windowEndsAt ? { windowEndsAt: new Date(c.windowEndsAt) } : {}),
+              ...(c.reminderTimes ? { reminderTimes: c.reminderTimes } : {}),
+              ...explanationColumn(t.data),
+            },
           });
-        }
-        if (t.type === 'DEADLINE_CHANGED') {
-          const d = t.data as { deadline: string; from: string; to: string; explanation?: DeadlineExplanation; reasons?: string[] };
-          await appendDeadlineChanged(tx, { process: 'path-review', aggregateId: t.reviewId, seq: t.seq, partnerId: row.partnerId, ...d, at: t.at, ids: { reviewId: t.reviewId, pathId: row.pathId } });
-        }
-        if (t.material) {
-          const key = { reviewId: t.reviewId, kind: t.material.kind };
-          await tx.pathReviewMaterial.upsert({
-            where: { reviewId_kind: key },
-            create: { ...key, materialId: t.material.materialId, setAt: at },
-            update: { materialId: t.material.materialId, setAt: at },
-          });
-        }
-        const m = t.membership;
-        if (m) {
-          // Exactly once per review: review_id is unique among the changes.
-          const change = await tx.pathMembershipChange.createMany({
-            data: [{ partnerId: m.partnerId, pathId: m.pathId, fromLevel: m.fromLevel, toLevel: m.toLevel, reason: m.reason, reviewId: t.reviewId, actor: t.actor, at, note: t.note ?? null }],
-            skipDuplicates: true,
-          });
-          if (change.count === 0) return;
-          const key = { partnerId: m.partnerId, pathId: m.pathId };
-          if (m.toLevel === null) await tx.pathMembership.deleteMany({ where: key });
-          else {
-            await tx.pathMembership.upsert({
-              where: { partnerId_pathId: key },
-              create: { ...key, level: m.toLevel, since: at, updatedAt: at },
-              update: { level: m.toLevel, since: at, updatedAt: at },
+          if (t.type === 'LAPSED') {
+            const { fromLevel: _, newLevel, ...passed } = t.data as { fromLevel: string; newLevel: string | null; windowEndsAt?: string; supplementDeadline?: string };
+            const deadline = passed.supplementDeadline ? 'supplementDeadline' : 'windowEndsAt';
+            await appendOutbox(tx, {
+              topic: PATH_REVIEW_LAPSED_TOPIC,
+              aggregateId: reviewId,
+              dedupeKey: lapsedDedupeKey(reviewId),
+              dueAt: t.at,
+              payload: { reviewId, pathId: row.pathId, partnerId: row.partnerId, year: row.year, deadline, ...passed, fromLevel: row.level, newLevel, lapsedAt: t.at },
             });
           }
-        }
-      });
+          if (t.type === 'DEADLINE_CHANGED') {
+            const ids = { reviewId, pathId: row.pathId };
+            await appendRecordedDeadlineChange(tx, { process: 'path-review', aggregateId: reviewId, seq: t.seq, partnerId: row.partnerId, at: t.at, ids, data: t.data });
+          }
+          if (t.material) {
+            await tx.pathReviewMaterial.upsert({ where: { reviewId_kind: { reviewId, kind: t.material.kind } }, ...currentMaterial({ reviewId }, t.material, at) });
+          }
+          if (t.membership) await applyMembershipChange(tx, t.membership, { reviewId, actor: t.actor, at, note: t.note ?? null });
+        },
+      );
     },
 
     /** Appends one message to the outbox, once per dedupe key (window reminders). */
-    async enqueuePathReviewMessage(m: { topic: string; aggregateId: string; dedupeKey: string; payload: Record<string, unknown>; dueAt: string }): Promise<void> {
-      await prisma.outbox.createMany({
-        data: [{ topic: m.topic, aggregateId: m.aggregateId, dedupeKey: m.dedupeKey, payload: m.payload as Prisma.InputJsonValue, dueAt: new Date(m.dueAt) }],
-        skipDuplicates: true,
-      });
+    async enqueuePathReviewMessage(m: OutboxMessage): Promise<void> {
+      await appendOutbox(prisma, m);
     },
   };
 }
