@@ -5,26 +5,16 @@
  * application (`certification` / applicationId); the workflow only records which file is the material of a kind.
  */
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
-import {
-  ApplicationFailure,
-  type Client,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
-import { can, canSeePartner, type Principal } from '../../domain/auth.js';
-import { actorOf } from '../../domain/actor.js';
-import { type CalendarLookup, type DeadlineExplanation, zonesOf } from '../../domain/calendar.js';
+import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { canSeePartner, type Principal } from '../../domain/auth.js';
+import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { catalogEntry, certificationCatalog, evaluatePrerequisites } from '../../domain/certification-catalog.js';
-import { type FieldError, Problem, problems } from '../../domain/problems.js';
+import { problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   CERTIFICATION_MATERIAL_OWNER,
-  certificationWorkflow,
   certificationWorkflowId,
   CertificationRefusal,
   type CertificationStatus,
@@ -35,77 +25,66 @@ import {
   setMaterial,
   submit,
   supplement,
-  type UnmetPrerequisite,
-} from '../../workflows/certification/workflow.js';
+} from '../../workflows/certification/contract.js';
+import type { certificationWorkflow } from '../../workflows/certification/workflow.js';
 import { CertificationType, PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import type { CertificateView, CertificationSummary, CertificationTypeView, CertificationView } from './schemas.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
-import { createMaterialStore, type MaterialMeta, type Upload } from '../kit/materials.js';
+import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
+import { refusals } from '../kit/refusals.js';
+import { applicationDoor, historyOf, iso, local, materialsMissingProblem, pendingExplanation, unmetProblem } from '../kit/reviewed-application.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one application from filling the database. */
 export const MAX_FILES_PER_CERTIFICATION = 20;
 
 export type CreateRequest = { type: string; solutionName?: string };
-export type MaterialAssignment = { kind: string; materialId: string };
 export type ReviewRequest = { decision: ReviewDecision; note?: string };
 export type ListFilter = { partnerId?: string; status?: CertificationStatus; type?: string; limit: number; cursor?: string };
 
-const CONFLICTS: Record<string, string> = {
-  [CertificationRefusal.notCreated]: 'certification-not-created',
-  [CertificationRefusal.renewalNotAllowed]: 'renewal-not-allowed',
-  [CertificationRefusal.notEditable]: 'not-editable',
-  [CertificationRefusal.notDraft]: 'not-draft',
-  [CertificationRefusal.notInReview]: 'not-in-review',
-  [CertificationRefusal.notSupplementRequested]: 'not-supplement-requested',
-  [CertificationRefusal.supplementDeadlinePassed]: 'supplement-deadline-passed',
-  [CertificationRefusal.busy]: 'action-in-progress',
-};
+/** A refusal (validator, or the create/submit/setMaterial handler) → the problem the API answers. */
+const REFUSALS = refusals({
+  [CertificationRefusal.notFound]: { status: 404 },
+  [CertificationRefusal.vendorOnly]: { status: 403 },
+  [CertificationRefusal.notCreated]: { status: 409, code: 'certification-not-created' },
+  [CertificationRefusal.renewalNotAllowed]: { status: 409, code: 'renewal-not-allowed' },
+  [CertificationRefusal.notEditable]: { status: 409, code: 'not-editable' },
+  [CertificationRefusal.notDraft]: { status: 409, code: 'not-draft' },
+  [CertificationRefusal.notInReview]: { status: 409, code: 'not-in-review' },
+  [CertificationRefusal.notSupplementRequested]: { status: 409, code: 'not-supplement-requested' },
+  [CertificationRefusal.supplementDeadlinePassed]: { status: 409, code: 'supplement-deadline-passed' },
+  [CertificationRefusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
+  [CertificationRefusal.prerequisitesUnmet]: { status: 422, problem: unmetProblem('prerequisites-unmet', 'prerequisites') },
+  [CertificationRefusal.materialsMissing]: { status: 422, problem: materialsMissingProblem },
+  [CertificationRefusal.unknownType]: { status: 422, code: 'unknown-certification-type', field: 'type' },
+  [CertificationRefusal.materialNotFound]: { status: 422, code: 'unknown-material', field: 'materials' },
+});
 
 export type CertificationClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup; quotas?: Quotas };
 
 export function createCertificationClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma), quotas = defaultQuotas }: CertificationClientDeps) {
   const materials = createMaterialStore({ prisma, quotas });
   const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
-
-  /** Another partner's application answers exactly like a missing one. */
-  async function findVisible(principal: Principal, id: string) {
-    const row = await findApplication(prisma, id);
-    if (!row || !canSeePartner(principal, row.partnerId, 'certification.readAll')) throw problems.notFound(`Certification application ${id}`);
-    return row;
-  }
-
-  /** The owning partner's staff only (vendor staff may read, never act as the partner). */
-  async function findOwn(principal: Principal, id: string) {
-    const row = await findVisible(principal, id);
-    if (principal.partnerId !== row.partnerId) throw problems.notFound(`Certification application ${id}`);
-    return row;
-  }
-
-  const view = async (principal: Principal, id: string) => {
-    const row = await findVisible(principal, id);
-    return toView(row, await materials.list(CERTIFICATION_MATERIAL_OWNER, row.id), await zoneOf(row.partnerId));
-  };
-
-  /** Runs an update and answers with the persisted view, or the refusal as a problem. */
-  async function act(principal: Principal, id: string, run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>) {
-    try {
-      await run(temporal.workflow.getHandle(certificationWorkflowId(id)));
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) throw refusalProblem(id, error.cause);
-      if (error instanceof WorkflowNotFoundError) {
-        // The workflow has ended (rejected, withdrawn, expired): say so, with the current status.
-        const current = await findVisible(principal, id);
-        throw problems.conflict('certification-closed', `The application is ${current.status}; nothing more can be done with it.`, {
-          currentStatus: current.status,
-        });
-      }
-      throw error;
-    }
-    return view(principal, id);
-  }
+  const applications = applicationDoor<Row, CertificationView, ReviewRequest>({
+    temporal,
+    materials,
+    title: 'Certification application',
+    noun: 'application',
+    basePath: '/v1/certifications',
+    readAll: 'certification.readAll',
+    find: (id) => findApplication(prisma, id),
+    workflowId: certificationWorkflowId,
+    closedCode: 'certification-closed',
+    refusals: REFUSALS,
+    toView: async (row) => toView(row, await materials.list(CERTIFICATION_MATERIAL_OWNER, row.id), await zoneOf(row.partnerId)),
+    materialOwner: CERTIFICATION_MATERIAL_OWNER,
+    maxFiles: MAX_FILES_PER_CERTIFICATION,
+    uploadStatuses: ['DRAFT', 'SUPPLEMENT_REQUESTED'] satisfies CertificationStatus[],
+    materialKinds: (row) => ({ kinds: (row.terms as { requiredMaterials: string[] }).requiredMaterials, named: `a material of ${row.type}` }),
+    messages: { setMaterial, submit, supplement, decide: review },
+  });
 
   /**
    * Starts (or, for a retry with the same Idempotency-Key, joins) the application's workflow; answers once it is
@@ -120,14 +99,14 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       await createWorkflow(principal, id, partnerId, request, renewedCertificate);
       return id;
     });
-    return view(principal, id);
+    return applications.get(principal, id);
   }
 
   async function createWorkflow(principal: Principal, id: string, partnerId: string, request: CreateRequest & { renewalOf?: string }, renewedCertificate?: RenewedCertificate) {
     try {
       await temporal.workflow.executeUpdateWithStart(create, {
         args: [renewedCertificate ? { renewedCertificate } : {}],
-        startWorkflowOperation: new WithStartWorkflowOperation(certificationWorkflow, {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof certificationWorkflow>('certificationWorkflow', {
           workflowId: certificationWorkflowId(id),
           taskQueue,
           args: [{ applicationId: id, partnerId, ...request, createdBy: principal.sub }],
@@ -142,7 +121,8 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
         }),
       });
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) throw refusalProblem(id, error.cause);
+      const refused = REFUSALS.problemOf(error, { what: `Certification application ${id}` });
+      if (refused) throw refused;
       // A retry after the workflow already ended: the first result stands.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
@@ -178,7 +158,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
 
     /** A new DRAFT renewing the ACTIVE certificate that application `id` (of the caller's partner) issued. */
     async renew(principal: Principal, id: string, idempotencyKey?: string) {
-      const row = await findOwn(principal, id);
+      const row = await applications.findOwn(principal, id);
       if (!row.certificate || row.certificate.status !== 'ACTIVE') {
         throw problems.conflict(
           'renewal-not-allowed',
@@ -194,73 +174,24 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       return start(principal, request, `POST /v1/certifications/${row.id}/renew`, 'id', idempotencyKey, renewed);
     },
 
-    get: (principal: Principal, id: string) => view(principal, id),
+    get: applications.get,
 
     async list(principal: Principal, filter: ListFilter) {
-      const seesAll = can(principal, 'certification.readAll');
+      const scope = applications.partnerScope(principal, filter.partnerId);
       // A partner asking for another partner's list sees an empty one, as if that partner had none.
-      if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
-      const page = await findApplications(prisma, { ...filter, ...(seesAll ? {} : { partnerId: principal.partnerId! }) });
+      if (!scope) return { items: [], nextCursor: null };
+      const page = await findApplications(prisma, { ...filter, ...scope });
       const zones = await zonesOf(calendarFor, page.items.map((r) => r.partnerId));
       return { items: page.items.map((r) => toSummary(r, zones.get(r.partnerId)!)), nextCursor: page.nextCursor };
     },
 
-    /** One file for the owning partner's application, while its materials can change (DRAFT, SUPPLEMENT_REQUESTED). */
-    async uploadFile(principal: Principal, id: string, upload: Omit<Upload, 'uploadedBy'>, idempotencyKey?: string) {
-      const row = await findOwn(principal, id);
-      if (row.status !== 'DRAFT' && row.status !== 'SUPPLEMENT_REQUESTED') {
-        throw problems.conflict('not-editable', `The application is ${row.status}; files are uploaded in DRAFT or SUPPLEMENT_REQUESTED.`, { currentStatus: row.status });
-      }
-      return materials.store(
-        { kind: CERTIFICATION_MATERIAL_OWNER, id: row.id, partnerId: row.partnerId },
-        { ...upload, uploadedBy: principal.sub },
-        {
-          maxPerOwner: MAX_FILES_PER_CERTIFICATION,
-          ...(idempotencyKey ? { idempotency: { scope: `${principal.sub} POST /v1/certifications/${row.id}/files`, key: idempotencyKey } } : {}),
-        },
-      );
-    },
-
-    async downloadFile(principal: Principal, id: string, materialId: string) {
-      const row = await findVisible(principal, id);
-      const file = await materials.load(CERTIFICATION_MATERIAL_OWNER, row.id, materialId);
-      if (!file) throw problems.notFound(`File ${materialId} of certification application ${id}`);
-      return file;
-    },
-
-    /** Sets the file of each kind, in order (one setMaterial update each); every unknown kind or file is named first. */
-    async setMaterials(principal: Principal, id: string, assignments: MaterialAssignment[]) {
-      const row = await findOwn(principal, id);
-      const kinds = (row.terms as { requiredMaterials: string[] }).requiredMaterials;
-      const files = new Map((await materials.list(CERTIFICATION_MATERIAL_OWNER, row.id)).map((m) => [m.id.toLowerCase(), m]));
-      const errors: FieldError[] = assignments.flatMap((a, i) => [
-        ...(kinds.includes(a.kind) ? [] : [{ field: `materials.${i}.kind`, message: `${a.kind} is not a material of ${row.type}; one of: ${kinds.join(', ')}` }]),
-        ...(files.has(a.materialId.toLowerCase()) ? [] : [{ field: `materials.${i}.materialId`, message: `no file ${a.materialId} was uploaded to this application` }]),
-      ]);
-      if (errors.length) throw new Problem(422, 'invalid-materials', 'The request cannot be processed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-      return act(principal, row.id, async (handle) => {
-        for (const a of assignments) {
-          const material = asWorkflowMaterial(files.get(a.materialId.toLowerCase())!);
-          await handle.executeUpdate(setMaterial, { args: [{ actor: actorOf(principal), kind: a.kind, material }] });
-        }
-      });
-    },
-
-    // Acting on row.id, the stored spelling of the id: the workflow id is derived from it.
-    submit: async (principal: Principal, id: string) => {
-      const row = await findOwn(principal, id);
-      return act(principal, row.id, (handle) => handle.executeUpdate(submit, { args: [{ actor: actorOf(principal) }] }));
-    },
-
-    supplement: async (principal: Principal, id: string, note?: string) => {
-      const row = await findOwn(principal, id);
-      return act(principal, row.id, (handle) => handle.executeUpdate(supplement, { args: [{ actor: actorOf(principal), ...(note ? { note } : {}) }] }));
-    },
-
-    review: async (principal: Principal, id: string, request: ReviewRequest) => {
-      const row = await findVisible(principal, id);
-      return act(principal, row.id, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
-    },
+    described: applications.described,
+    uploadFile: applications.uploadFile,
+    downloadFile: applications.downloadFile,
+    setMaterials: applications.setMaterials,
+    submit: applications.submit,
+    supplement: applications.supplement,
+    decide: applications.decide,
 
     /** The partner's ACTIVE certificates: what its badge shows. Another partner's staff get 404, as for a partner that is not there. */
     async certificates(principal: Principal, partnerId: string): Promise<{ items: CertificateView[] }> {
@@ -272,44 +203,6 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
 }
 
 export type CertificationClient = ReturnType<typeof createCertificationClient>;
-
-
-const asWorkflowMaterial = (m: MaterialMeta) => ({
-  materialId: m.id,
-  fileName: m.fileName,
-  sha256: m.sha256,
-  size: m.size,
-  contentType: m.contentType,
-  uploadedBy: m.uploadedBy,
-  uploadedAt: m.uploadedAt,
-});
-
-const unprocessable = (code: string, detail: string, errors: FieldError[], extensions: Record<string, unknown>) =>
-  new Problem(422, code, 'The request cannot be processed', detail, errors, extensions);
-
-/** A refusal (validator, or the create/submit/setMaterial handler) → the problem the API answers. */
-function refusalProblem(id: string, failure: ApplicationFailure): Problem {
-  const type = failure.type ?? '';
-  const details = failure.details?.[0];
-  if (type === CertificationRefusal.notFound) return problems.notFound(`Certification application ${id}`);
-  if (type === CertificationRefusal.vendorOnly) return problems.forbidden(failure.message);
-  if (CONFLICTS[type]) {
-    return problems.conflict(CONFLICTS[type], failure.message, type === CertificationRefusal.busy ? { retryAfterSeconds: 1 } : undefined);
-  }
-  if (type === CertificationRefusal.prerequisitesUnmet) {
-    // Every unmet prerequisite, each as a field error and in `unmet` with its required and actual values.
-    const unmet = (Array.isArray(details) ? details : []) as UnmetPrerequisite[];
-    const errors = unmet.map((u, i) => ({ field: `prerequisites.${i}`, message: `${u.description}: required ${u.required}, actual ${u.actual}` }));
-    return unprocessable('prerequisites-unmet', failure.message, errors, { unmet });
-  }
-  if (type === CertificationRefusal.materialsMissing) {
-    const missing = ((details as { missing?: string[] } | undefined)?.missing ?? []) as string[];
-    return unprocessable('materials-missing', failure.message, missing.map((kind) => ({ field: 'materials', message: `no file is set for ${kind}` })), { missing });
-  }
-  if (type === CertificationRefusal.unknownType) return problems.unprocessable('unknown-certification-type', failure.message, 'type');
-  if (type === CertificationRefusal.materialNotFound) return problems.unprocessable('unknown-material', failure.message, 'materials');
-  return problems.unprocessable('invalid-request', failure.message);
-}
 
 // ---- the read model ------------------------------------------------------------------------------------------
 
@@ -338,8 +231,6 @@ async function findApplications(prisma: PrismaClient, filter: ListFilter) {
 
 const PENDING_DEADLINE = new Set<string>(['SUBMITTED', 'IN_REVIEW', 'SUPPLEMENT_REQUESTED'] satisfies CertificationStatus[]);
 const day = (d: Date) => d.toISOString().slice(0, 10);
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-const local = (d: Date | null, zone: string) => (d ? DateTime.fromJSDate(d, { zone }).toISO() : null);
 
 function toCertificate(c: CertificateRow): CertificateView {
   return {
@@ -395,7 +286,7 @@ function toView(row: Row, files: MaterialMeta[], zone: string): CertificationVie
     ...toSummary(row, zone),
     terms,
     // The pending deadline's: reviewDueAt while in review, supplementDeadline while a supplement is requested.
-    deadlineExplanation: PENDING_DEADLINE.has(row.status) ? (row.deadlineExplanation as DeadlineExplanation | null) : null,
+    deadlineExplanation: pendingExplanation(row, PENDING_DEADLINE),
     decisionNote: row.decisionNote,
     materials: terms.requiredMaterials.map((kind) => ({
       kind,
@@ -405,15 +296,6 @@ function toView(row: Row, files: MaterialMeta[], zone: string): CertificationVie
     files,
     certificate: row.certificate ? toCertificate(row.certificate) : null,
     extended: approved?.extended ?? null,
-    history: row.events.map((e) => ({
-      seq: e.seq,
-      type: e.type as CertificationView['history'][number]['type'],
-      fromStatus: e.fromStatus as CertificationStatus | null,
-      toStatus: e.toStatus as CertificationStatus,
-      actor: e.actor,
-      at: e.at.toISOString(),
-      note: e.note,
-      data: e.data as Record<string, unknown> | null,
-    })),
+    history: historyOf<CertificationStatus, CertificationView['history'][number]['type']>(row.events),
   };
 }

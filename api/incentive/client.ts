@@ -4,10 +4,9 @@
  * through the generic material store, owned by the incentive.
  */
 import {
-  ApplicationFailure,
+  type ApplicationFailure,
   type Client,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { can, canSeePartner, type Principal } from '../../domain/auth.js';
@@ -29,6 +28,7 @@ import { dateKey, keyset } from '../kit/pagination.js';
 import type { IncentiveSummary, IncentiveView } from './schemas.js';
 import type { Quotas } from '../../platform/config.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from '../kit/materials.js';
+import { refusals } from '../kit/refusals.js';
 
 export const INCENTIVE_MATERIAL_KIND = 'incentive';
 /** Enough for a roster, contracts and certificates; a cap keeps one incentive from filling the database. */
@@ -42,12 +42,17 @@ export type IncentiveListFilter = { period?: string; partnerId?: string; status?
 export type VerifyRequest = { headcount: number; totalMinor: number; materials: string[] };
 export type ResolveRequest = { adjustments?: Adjustment[]; rejectObjection?: true; note: string };
 
-const CONFLICTS: Record<string, string> = {
-  [IncentiveRefusal.notGenerated]: 'incentive-not-generated',
-  [IncentiveRefusal.notPending]: 'not-pending-verification',
-  [IncentiveRefusal.notObjected]: 'not-objected',
-  [IncentiveRefusal.deadlinePassed]: 'verification-deadline-passed',
-};
+/** A validator's refusal → the problem the API answers. */
+const REFUSALS = refusals({
+  [IncentiveRefusal.notFound]: { status: 404 },
+  // Still being generated clears by itself within a moment (the row commits before the workflow records it).
+  [IncentiveRefusal.notGenerated]: { status: 409, code: 'incentive-not-generated', retryAfterSeconds: 1 },
+  [IncentiveRefusal.notPending]: { status: 409, code: 'not-pending-verification' },
+  [IncentiveRefusal.notObjected]: { status: 409, code: 'not-objected' },
+  [IncentiveRefusal.deadlinePassed]: { status: 409, code: 'verification-deadline-passed' },
+  [IncentiveRefusal.vendorOnly]: { status: 403 },
+  [IncentiveRefusal.listMismatch]: { status: 422, problem: listMismatchProblem },
+});
 
 const INCLUDE = {
   lines: { orderBy: [{ employeeId: 'asc' }, { expertId: 'asc' }] },
@@ -82,7 +87,8 @@ export function createIncentiveClient({ temporal, prisma, quotas }: IncentiveCli
     try {
       await run(temporal.workflow.getHandle(incentiveWorkflowId(row.partnerId, row.period)));
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) throw refusalProblem(row.id, error.cause);
+      const refused = REFUSALS.problemOf(error, { what: `Incentive ${row.id}` });
+      if (refused) throw refused;
       if (error instanceof WorkflowNotFoundError) {
         // The workflow has ended (verified, expired): say so, with the current status.
         const current = await findVisible(principal, row.id);
@@ -187,19 +193,10 @@ const asWorkflowMaterial = (m: MaterialMeta) => ({
   uploadedAt: m.uploadedAt,
 });
 
-/** A validator's refusal → the problem the API answers. */
-function refusalProblem(id: string, failure: ApplicationFailure): Problem {
-  const type = failure.type ?? '';
-  if (type === IncentiveRefusal.notFound) return problems.notFound(`Incentive ${id}`);
-  // Still being generated clears by itself within a moment (the row commits before the workflow records it).
-  if (CONFLICTS[type]) return problems.conflict(CONFLICTS[type], failure.message, type === IncentiveRefusal.notGenerated ? { retryAfterSeconds: 1 } : undefined);
-  if (type === IncentiveRefusal.vendorOnly) return problems.forbidden(failure.message);
-  if (type === IncentiveRefusal.listMismatch) {
-    // 'headcount 3 ≠ list 4; total 5000 ≠ list 6000': one field error per difference.
-    const errors = failure.message.split('; ').map((part) => ({ field: part.startsWith('headcount') ? 'headcount' : 'totalMinor', message: part }));
-    return new Problem(422, 'list-mismatch', 'The request cannot be processed', `Your figures differ from the list: ${failure.message}.`, errors);
-  }
-  return problems.unprocessable('invalid-request', failure.message);
+/** 'headcount 3 ≠ list 4; total 5000 ≠ list 6000': one field error per difference. */
+function listMismatchProblem(failure: ApplicationFailure): Problem {
+  const errors = failure.message.split('; ').map((part) => ({ field: part.startsWith('headcount') ? 'headcount' : 'totalMinor', message: part }));
+  return new Problem(422, 'list-mismatch', 'The request cannot be processed', `Your figures differ from the list: ${failure.message}.`, errors);
 }
 
 const local = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toISO();

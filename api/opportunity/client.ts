@@ -39,6 +39,7 @@ import type { OpportunitySummary, OpportunityView } from './schemas.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
+import { refusals } from '../kit/refusals.js';
 
 /** The workflow id of an opportunity (its contract's). */
 export const workflowIdFor = opportunityWorkflowId;
@@ -47,13 +48,17 @@ export type ShareRequest = { partnerId: string; customerName: string; title: str
 export type ListFilter = { status?: OpportunityStatus; partnerId?: string; limit: number; cursor?: string };
 const NEWEST_FIRST = keyset('sharedAt', { key: dateKey, isId: isUuid });
 
-const REFUSAL_STATUS: Record<string, number> = {
-  [Refusal.notFound]: 404,
-  [Refusal.notPending]: 409,
-  [Refusal.deadlinePassed]: 409,
-  [Refusal.notAccepted]: 409,
-  [Refusal.notShared]: 409,
-};
+/** A validator's refusal → the problem the API answers; any other failure goes through as it is. */
+const REFUSALS = refusals(
+  {
+    [Refusal.notFound]: { status: 404 },
+    [Refusal.notPending]: { status: 409, code: 'not-pending-acceptance' },
+    [Refusal.deadlinePassed]: { status: 409, code: 'accept-deadline-passed' },
+    [Refusal.notAccepted]: { status: 409, code: 'not-accepted' },
+    [Refusal.notShared]: { status: 409, code: 'not-shared' },
+  },
+  { otherwise: 'rethrow' },
+);
 
 type Row = Prisma.OpportunityGetPayload<{ include: { events: true } }>;
 
@@ -72,11 +77,8 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
     try {
       await run();
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        const status = REFUSAL_STATUS[error.cause.type ?? ''];
-        if (status === 404) throw problems.notFound(`Opportunity ${id}`);
-        if (status) throw problems.conflict(error.cause.type!.toLowerCase().replaceAll('_', '-'), error.cause.message);
-      }
+      const refused = REFUSALS.problemOf(error, { what: `Opportunity ${id}` });
+      if (refused) throw refused;
       if (error instanceof WorkflowNotFoundError) {
         // The workflow has ended (expired, rejected, closed): say why, if the caller may see it at all.
         const row = await findVisible(principal, id);

@@ -1,12 +1,11 @@
 /** HTTP routes of the annual development-path review: the vendor's cycle, the partner's actions, the vendor's decision. Behaviour in the workflows. */
 import { z } from 'zod';
 import { PATH_REVIEW_DECISIONS, PATH_REVIEW_STATUSES } from '../../workflows/path-review/contract.js';
-import { fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from '../kit/materials.js';
-import { MAX_FILES_PER_PATH_REVIEW, type PathReviewsClient } from './client.js';
+import type { PathReviewsClient } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
-import { materialSchema } from '../kit/schemas.js';
+import { applicationRoutes, noteRequiredUnless, optionalNote } from '../kit/reviewed-application-routes.js';
 import { pathReviewCycleSchema, pathReviewPageSchema, pathReviewSchema } from './schemas.js';
-import { idempotencyKeyOf, partnerId, text } from '../kit/validation.js';
+import { partnerId } from '../kit/validation.js';
 
 /** A path id, level or material kind's shape; whether the data has it is the client's (or the workflow's) 422. */
 const code = (what: string) => z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, `must be a ${what} (UPPER_SNAKE_CASE, GET /v1/paths)`);
@@ -26,28 +25,21 @@ export const listQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-export const materialsBody = z.strictObject({
-  materials: z
-    .array(z.strictObject({ kind: code('review material kind'), materialId: z.string().uuid('must be the id (UUID) of a file uploaded to this review') }))
-    .min(1)
-    .max(MAX_FILES_PER_PATH_REVIEW)
-    .superRefine((items, ctx) =>
-      items.forEach(
-        (item, i) => items.findIndex((other) => other.kind === item.kind) !== i && ctx.addIssue({ code: 'custom', path: [i, 'kind'], message: 'this kind is named twice' }),
-      ),
-    ),
-});
-
-export const supplementBody = z.strictObject({ note: text(2000).optional() });
-
 export const decisionBody = z
-  .strictObject({ decision: z.enum(PATH_REVIEW_DECISIONS), note: text(2000).optional(), newLevel: code('level').optional() })
+  .strictObject({ decision: z.enum(PATH_REVIEW_DECISIONS), note: optionalNote, newLevel: code('level').optional() })
   .superRefine((body, ctx) => {
-    if (body.decision !== 'PASS' && !body.note) ctx.addIssue({ code: 'custom', path: ['note'], message: `a note is required to ${body.decision}` });
+    noteRequiredUnless('PASS')(body, ctx);
     if (body.decision !== 'PASS' && body.newLevel !== undefined) ctx.addIssue({ code: 'custom', path: ['newLevel'], message: 'newLevel goes with PASS only' });
   });
 
 export function pathReviewRoutes(reviews: PathReviewsClient): RouteDef[] {
+  const review = applicationRoutes({
+    door: reviews,
+    id: reviewId,
+    permissions: { read: 'pathReview.read', act: 'pathReview.act' },
+    view: pathReviewSchema,
+    materialKind: code('review material kind'),
+  });
   return [
     defineRoute({
       method: 'post',
@@ -84,16 +76,7 @@ export function pathReviewRoutes(reviews: PathReviewsClient): RouteDef[] {
       responses: { 200: pathReviewPageSchema },
       handler: async ({ principal, query }) => ({ status: 200, body: await reviews.list(principal, query) }),
     }),
-    defineRoute({
-      method: 'get',
-      path: '/v1/path-reviews/:id',
-      permission: 'pathReview.read',
-      summary: 'A review: status, level, window end (UTC and local), reminders, materials, decision, history, the membership change it wrote.',
-      params: idParams,
-      responses: { 200: pathReviewSchema },
-      problems: [404],
-      handler: async ({ principal, params }) => ({ status: 200, body: await reviews.get(principal, params.id) }),
-    }),
+    review.get('A review: status, level, window end (UTC and local), reminders, materials, decision, history, the membership change it wrote.'),
     defineRoute({
       method: 'post',
       path: '/v1/path-reviews/:id/apply',
@@ -104,76 +87,17 @@ export function pathReviewRoutes(reviews: PathReviewsClient): RouteDef[] {
       problems: [404, 409, 422],
       handler: async ({ principal, params }) => ({ status: 200, body: await reviews.apply(principal, params.id) }),
     }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/path-reviews/:id/files',
-      permission: 'pathReview.act',
-      summary:
-        `Upload one file (the bytes as the body: ${MATERIAL_TYPES.join(', ')}, at most 10 MiB, checked by content; name in Content-Disposition), ` +
-        `in APPLIED or SUPPLEMENT_REQUESTED. The same bytes again answer the stored file (200). At most ${MAX_FILES_PER_PATH_REVIEW} per review.`,
-      params: idParams,
-      rawBody: { types: MATERIAL_TYPES, maxBytes: MATERIAL_MAX_BYTES, fileName: true },
-      responses: { 201: materialSchema, 200: materialSchema },
-      problems: [404, 409, 422],
-      idempotencyKey: true,
-      handler: async ({ principal, params, req, raw }) => {
-        const fileName = fileNameFrom(req.get('content-disposition'));
-        const declaredType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-        const { material, created } = await reviews.uploadFile(principal, params.id, { fileName, declaredType, bytes: raw! }, idempotencyKeyOf(req));
-        return { status: created ? 201 : 200, body: material };
-      },
-    }),
-    defineRoute({
-      method: 'put',
-      path: '/v1/path-reviews/:id/materials',
-      permission: 'pathReview.act',
-      summary: "Set which uploaded file is the material of each of the path's review kinds (in order; a kind set again is replaced).",
-      params: idParams,
-      body: materialsBody,
-      responses: { 200: pathReviewSchema },
-      problems: [404, 409, 422],
-      handler: async ({ principal, params, body }) => ({ status: 200, body: await reviews.setMaterials(principal, params.id, body.materials) }),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/path-reviews/:id/submit',
-      permission: 'pathReview.act',
-      summary: 'Submit the APPLIED review before the window closes: every material kind set (a refusal lists the missing kinds).',
-      params: idParams,
-      responses: { 200: pathReviewSchema },
-      problems: [404, 409, 422],
-      handler: async ({ principal, params }) => ({ status: 200, body: await reviews.submit(principal, params.id) }),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/path-reviews/:id/supplement',
-      permission: 'pathReview.act',
-      summary: 'Answer a supplement request before its deadline (set the new materials first): back to SUBMITTED.',
-      params: idParams,
-      body: supplementBody,
-      responses: { 200: pathReviewSchema },
-      problems: [404, 409, 422],
-      handler: async ({ principal, params, body }) => ({ status: 200, body: await reviews.supplement(principal, params.id, body.note) }),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/path-reviews/:id/decision',
+    ...review.files(),
+    review.setMaterials("Set which uploaded file is the material of each of the path's review kinds (in order; a kind set again is replaced)."),
+    review.submit('Submit the APPLIED review before the window closes: every material kind set (a refusal lists the missing kinds).'),
+    review.supplement('Answer a supplement request before its deadline (set the new materials first): back to SUBMITTED.'),
+    review.decide({
+      path: 'decision',
       permission: 'pathReview.decide',
       summary:
         'Decide a SUBMITTED review: PASS (level kept, or raised with newLevel), FAIL (level lowered or path left per the path rule) or ' +
         'REQUEST_SUPPLEMENT (10 working days); FAIL and REQUEST_SUPPLEMENT need a note.',
-      params: idParams,
       body: decisionBody,
-      responses: { 200: pathReviewSchema },
-      problems: [404, 409, 422],
-      handler: async ({ principal, params, body }) => ({
-        status: 200,
-        body: await reviews.decide(principal, params.id, {
-          decision: body.decision,
-          ...(body.note ? { note: body.note } : {}),
-          ...(body.newLevel ? { newLevel: body.newLevel } : {}),
-        }),
-      }),
     }),
   ];
 }
