@@ -2,7 +2,7 @@
  * The only door from the HTTP layer into monthly incentive generation (workflows/incentive-run/workflow.ts): on-demand runs
  * (backfill) and their progress. The schedule that fires it every month is the worker's (worker/schedules.ts).
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Principal } from '../../domain/auth.js';
 import { comparePeriods, isPeriod, periodOf } from '../../domain/period.js';
 import { problems } from '../../domain/problems.js';
@@ -11,6 +11,7 @@ import { INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, SCHEDULE_ZONE } from '.
 import type { incentiveRunWorkflow } from '../../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../../workflows/kit/search-attributes.js';
 import type { IncentiveRunView } from './schemas.js';
+import { isRunning } from '../kit/workflows.js';
 
 /** The earliest period a backfill may ask for (nothing before the platform existed). */
 export const FIRST_PERIOD = '2020-01';
@@ -26,7 +27,7 @@ export function createIncentiveRunsClient({ temporal, prisma, taskQueue }: Incen
     const workflowId = incentiveRunWorkflowId(period);
     // A run just accepted has not written its row yet (or only an older run's row is there): say so instead of
     // showing the previous run's counts.
-    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(workflowId));
+    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(temporal, workflowId));
     if (!row && !starting) return undefined;
     if (!row || starting) {
       return {
@@ -57,14 +58,6 @@ export function createIncentiveRunsClient({ temporal, prisma, taskQueue }: Incen
     };
   }
 
-  async function isRunning(workflowId: string): Promise<boolean> {
-    try {
-      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
-    }
-  }
 
   return {
     /**

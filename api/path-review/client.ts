@@ -9,7 +9,7 @@
  * vendor staff read every review (pathReview.readAll) and decide (the workflow refuses partners: VENDOR_ONLY).
  */
 import { DateTime } from 'luxon';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Principal } from '../../domain/auth.js';
 import { actorOf } from '../../domain/actor.js';
 import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
@@ -45,6 +45,7 @@ import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
 import { refusals } from '../kit/refusals.js';
 import { applicationDoor, historyOf, iso, local, materialsMissingProblem, pendingExplanation, unmetProblem } from '../kit/reviewed-application.js';
+import { isRunning } from '../kit/workflows.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one review from filling the database. */
 export const MAX_FILES_PER_PATH_REVIEW = 20;
@@ -113,7 +114,7 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       prisma.pathReview.count({ where: { pathId, year } }),
     ]);
     // A cycle just accepted has not written its row yet (or only an earlier run's row is there).
-    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(workflowId));
+    const starting = runId ? !row || row.runId !== runId : (!row || row.status === 'COMPLETED') && (await isRunning(temporal, workflowId));
     if (!row && !starting) return undefined;
     const base = { pathId, year, workflowId, reviewsStarted, runs: row?.runs ?? 0 };
     if (!row || starting) {
@@ -130,14 +131,6 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
     };
   }
 
-  async function isRunning(workflowId: string): Promise<boolean> {
-    try {
-      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
-    }
-  }
 
   return {
     /**
