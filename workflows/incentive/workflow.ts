@@ -19,37 +19,17 @@
  *
  * Messages are defined here so the API's client module (next step) shares one contract with the workflow.
  */
-import {
-  allHandlersFinished,
-  condition,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../../activities/incentive.js';
 import { planReminders } from '../../domain/reminders.js';
+import { calendarVersionOf, publishDeadline, recomputedNote, watchDeadline } from '../kit/deadline.js';
 import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+import { transitionQueue } from '../kit/transitions.js';
 
 export * from './contract.js';
-import {
-  INCENTIVE_OPEN_STATUSES,
-  type IncentiveStatus,
-  type Actor,
-  type IncentiveInput,
-  type IncentiveLine,
-  type ObjectedLine,
-  type Material,
-  type Adjustment,
-  type IncentiveSnapshot,
-  incentiveId,
-  verify,
-  object,
-  resolveObjection,
-  getIncentive,
-  IncentiveRefusal,
-} from './contract.js';
+import { type Actor, type Adjustment, getIncentive, INCENTIVE_OPEN_STATUSES, type IncentiveInput, type IncentiveLine, IncentiveRefusal } from './contract.js';
+import { incentiveId, type IncentiveSnapshot, type IncentiveStatus, type Material, object, type ObjectedLine, resolveObjection, verify } from './contract.js';
 
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
 export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
@@ -75,25 +55,17 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     lines: [],
     seq: 0,
   };
-  let persisting: Promise<unknown> = Promise.resolve();
   const recomputeRequests: RecomputeRequest[] = [];
   let provisional = ''; // the verification deadline's provisional mark (provisionalMarkOf)
   const snapshot = (): IncentiveSnapshot => ({ ...state, lines: state.lines.map((l) => ({ ...l })), ...provisionalPayload(provisional) });
 
-  const transition = (record: Omit<IncentiveTransitionRecord, 'incentiveId' | 'seq' | 'at' | 'fromStatus'>) => {
-    const full: IncentiveTransitionRecord = {
-      ...record,
-      incentiveId: state.incentiveId,
-      seq: ++state.seq,
-      fromStatus: state.status,
-      at: new Date().toISOString(), // workflow time
-    };
-    state.status = record.toStatus;
-    upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]);
-    const done = persisting.then(() => activities.recordIncentiveTransition(full));
-    persisting = done;
-    return done.then(snapshot);
-  };
+  // Persisted one at a time, in workflow order (workflows/kit/transitions.ts), so the database replays the workflow exactly.
+  const { transition, settled } = transitionQueue(state, {
+    id: () => ({ incentiveId: state.incentiveId }),
+    publish: () => upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]),
+    persist: (record: IncentiveTransitionRecord) => activities.recordIncentiveTransition(record),
+    answer: snapshot,
+  });
 
   const requireGenerated = () => {
     if (!state.generatedAt) refuse(IncentiveRefusal.notGenerated, 'The incentive is still being generated.');
@@ -251,7 +223,16 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   };
 
   if (isOpen(state.status) && patched(INCENTIVE_DEADLINE_RECOMPUTE)) {
-    await pendingPhase();
+    // Until verified: the reminder, deadline recomputations and expiry at the (latest) deadline.
+    await watchDeadline({
+      pending: () => isOpen(state.status),
+      deadline: () => state.verificationDeadline!,
+      reminderAt: () => (state.reminderSent ? undefined : state.reminderAt!),
+      requests: recomputeRequests,
+      recompute,
+      remind,
+      passed: expire,
+    });
   } else {
     const deadlineMs = Date.parse(generated.verificationDeadline);
     const reminderMs = Date.parse(generated.reminderAt);
@@ -265,25 +246,9 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     }
   }
 
-  await persisting;
+  await settled();
   await condition(allHandlersFinished);
   return snapshot();
-
-  /**
-   * Until verified: the reminder, deadline recomputations and expiry at the (latest) deadline. A recomputed deadline
-   * already past expires at once; after the deadline nothing is recomputed.
-   */
-  async function pendingPhase() {
-    while (isOpen(state.status)) {
-      const deadline = Date.parse(state.verificationDeadline!);
-      const due = state.reminderSent ? deadline : Math.min(Date.parse(state.reminderAt!), deadline);
-      const woken = await condition(() => !isOpen(state.status) || recomputeRequests.length > 0, Math.max(due - Date.now(), 1));
-      if (!isOpen(state.status)) return;
-      if (woken && Date.now() < deadline) await recompute(recomputeRequests.splice(0));
-      else if (Date.now() >= deadline) await expire();
-      else if (!state.reminderSent && Date.now() >= Date.parse(state.reminderAt!)) await remind();
-    }
-  }
 
   /**
    * The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. An
@@ -302,20 +267,15 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
       const [reminder] = planReminders([{ at: plan.reminderAt }], plan.verificationDeadline, Date.now());
       Object.assign(state, { reminderAt: reminder!.at, reminderSent: reminder!.sent });
     } else if (moved && !state.reminderSent) state.reminderAt = plan.reminderAt;
-    upsertSearchAttributes([
-      { key: ProcessDeadline, value: new Date(plan.verificationDeadline) },
-      { key: DeadlineProvisional, value: mark !== '' },
-    ]);
-    const version = plan.explanation.calendarVersion ?? requests.at(-1)?.version;
-    const withCalendar = `with calendar ${plan.calendar}${version !== undefined ? ` v${version}` : ''}`;
+    publishDeadline(plan.verificationDeadline, mark);
+    const version = calendarVersionOf(plan.explanation, requests);
+    const note = recomputedNote({ deadline: 'Verification deadline', start: 'generatedAt', calendar: plan.calendar, version, from, to: plan.verificationDeadline, mark });
     await transition({
       type: 'DEADLINE_CHANGED',
       toStatus: state.status,
       actor: 'system',
       reasonCode: 'CALENDAR_CHANGED',
-      note: moved
-        ? `Verification deadline recomputed from generatedAt ${withCalendar}: ${from} → ${plan.verificationDeadline}.`
-        : `Verification deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
+      note,
       data: { from, to: plan.verificationDeadline, reminderAt: state.reminderAt, calendar: plan.calendar, calendarVersion: version ?? null, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
       replanned: { ...plan, reminderAt: state.reminderAt! },
     });

@@ -1,5 +1,5 @@
 // What every process workflow uses the same way. Workflow code only: bundled into the Temporal sandbox.
-import { ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
 
 export { type RecomputeRequest, recomputeDeadline } from './recompute.js';
 
@@ -16,6 +16,15 @@ export function refuse(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
+/** A refusal an update handler throws after its validator passed (e.g. what an activity found), with its details. */
+export const fail = (type: string, message: string, details?: unknown) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
+
+/** What an activity refused with (its ApplicationFailure), so the caller hears the activity's type, not "activity failed". */
+export const causeOf = (error: unknown) => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error);
+
+/** Workflow time, as stored: deterministic, the moment the workflow decided. */
+export const now = () => new Date().toISOString();
 
 /**
  * A deadline's provisional mark, compared across recomputes: '' when it counts published years only, else the years

@@ -19,8 +19,10 @@ import {
 } from '@temporalio/workflow';
 import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '../../activities/opportunity.js';
 import { ACCEPT_REMINDER_TOPIC } from '../../domain/events.js';
+import { publishDeadline, recomputedNote, watchDeadline } from '../kit/deadline.js';
 import { DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+import { transitionQueue } from '../kit/transitions.js';
 
 export * from './contract.js';
 import { type Actor, getState, type OpportunityInput, type OpportunitySnapshot, share, accept, reject, postUpdate, close, Refusal } from './contract.js';
@@ -47,23 +49,13 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   let reminded = false;
   let provisional = ''; // the accept deadline's provisional mark (provisionalMarkOf)
   const recomputeRequests: RecomputeRequest[] = [];
-  // Persist one transition at a time, in workflow order, so the database replays the workflow exactly.
-  let persisting: Promise<unknown> = Promise.resolve();
-
-  const transition = (record: Omit<TransitionRecord, 'opportunityId' | 'seq' | 'at' | 'fromStatus'>) => {
-    const full: TransitionRecord = {
-      ...record,
-      opportunityId: state.opportunityId,
-      seq: ++state.seq,
-      fromStatus: state.status,
-      at: new Date().toISOString(), // workflow time: deterministic, the moment the decision was taken
-    };
-    state.status = record.toStatus;
-    upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]);
-    const done = persisting.then(() => activities.recordTransition(full));
-    persisting = done;
-    return done.then(() => ({ ...state }));
-  };
+  // Persisted one at a time, in workflow order (workflows/kit/transitions.ts), so the database replays the workflow exactly.
+  const { transition, settled } = transitionQueue(state, {
+    id: () => ({ opportunityId: state.opportunityId }),
+    publish: () => upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]),
+    persist: (record: TransitionRecord) => activities.recordTransition(record),
+    answer: () => ({ ...state }),
+  });
 
   const requireOwner = (actor: Actor) => {
     if (actor.partnerId !== state.partnerId) refuse(Refusal.notFound, 'No such opportunity for this partner.');
@@ -141,7 +133,27 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     });
 
   if (state.status === 'PENDING_ACCEPTANCE' && patched(ACCEPT_REMINDER_AND_RECOMPUTE)) {
-    await pendingPhase();
+    // Until accepted or rejected: the reminder, deadline recomputations, and expiry at the (latest) deadline.
+    await watchDeadline({
+      pending: () => state.status === 'PENDING_ACCEPTANCE',
+      deadline: () => state.acceptDeadline!,
+      reminderAt: () => (reminderAt && !reminded ? reminderAt : undefined),
+      requests: recomputeRequests,
+      recompute,
+      remind: () => {
+        reminded = true;
+        return activities.enqueueOpportunityMessage({
+          topic: ACCEPT_REMINDER_TOPIC,
+          opportunityId: state.opportunityId,
+          partnerId: state.partnerId,
+          // One reminder per deadline: a moved deadline reminds again.
+          dedupeKey: `${ACCEPT_REMINDER_TOPIC}-${state.opportunityId}-${state.acceptDeadline}`,
+          dueAt: reminderAt!,
+          payload: { acceptDeadline: state.acceptDeadline, reminderAt, ...provisionalPayload(provisional) },
+        });
+      },
+      passed: expire,
+    });
   } else if (state.status === 'PENDING_ACCEPTANCE') {
     const msLeft = Date.parse(state.acceptDeadline!) - Date.now();
     const decided = await condition(() => state.status !== 'PENDING_ACCEPTANCE', Math.max(msLeft, 1));
@@ -152,43 +164,14 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     await condition(() => state.status !== 'ACCEPTED' || workflowInfo().continueAsNewSuggested);
     if (state.status === 'ACCEPTED') {
       await condition(allHandlersFinished);
-      await persisting;
+      await settled();
       await continueAsNew<typeof opportunityWorkflow>(input, { snapshot: state });
     }
   }
 
-  await persisting;
+  await settled();
   await condition(allHandlersFinished);
   return { ...state };
-
-  /**
-   * Until accepted or rejected: the reminder, deadline recomputations, and expiry at the (latest) deadline. A
-   * recomputed deadline already in the past expires at once; after the deadline nothing is recomputed.
-   */
-  async function pendingPhase() {
-    while (state.status === 'PENDING_ACCEPTANCE') {
-      const deadline = Date.parse(state.acceptDeadline!);
-      const reminderDue = reminderAt && !reminded ? Math.min(Date.parse(reminderAt), deadline) : deadline;
-      const woken = await condition(() => state.status !== 'PENDING_ACCEPTANCE' || recomputeRequests.length > 0, Math.max(reminderDue - Date.now(), 1));
-      if (state.status !== 'PENDING_ACCEPTANCE') return;
-      if (woken && Date.now() < deadline) {
-        await recompute(recomputeRequests.splice(0));
-      } else if (Date.now() >= deadline) {
-        await expire();
-      } else if (reminderAt && !reminded) {
-        reminded = true;
-        await activities.enqueueOpportunityMessage({
-          topic: ACCEPT_REMINDER_TOPIC,
-          opportunityId: state.opportunityId,
-          partnerId: state.partnerId,
-          // One reminder per deadline: a moved deadline reminds again.
-          dedupeKey: `${ACCEPT_REMINDER_TOPIC}-${state.opportunityId}-${state.acceptDeadline}`,
-          dueAt: reminderAt,
-          payload: { acceptDeadline: state.acceptDeadline, reminderAt, ...provisionalPayload(provisional) },
-        });
-      } // else: the timer fired before its time (a reminder already sent): wait again
-    }
-  }
 
   async function recompute(requests: RecomputeRequest[]) {
     const plan: AcceptPlan = await activities.planAcceptDeadline({ partnerId: state.partnerId, sharedAt: state.sharedAt! });
@@ -202,20 +185,14 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     provisional = mark;
     // The reminder belongs to the deadline (domain/reminders.ts): one already sent is sent again for the new date.
     if (moved && (reminderAt !== plan.reminderAt || (reminded && patched(OPPORTUNITY_REMINDER_PER_DEADLINE)))) [reminderAt, reminded] = [plan.reminderAt, false];
-    upsertSearchAttributes([
-      { key: ProcessDeadline, value: new Date(plan.acceptDeadline) },
-      { key: DeadlineProvisional, value: mark !== '' },
-    ]);
-    const last = requests.at(-1);
-    const withCalendar = `with calendar ${plan.calendar}${last?.version !== undefined ? ` v${last.version}` : ''}`;
+    publishDeadline(plan.acceptDeadline, mark);
+    const note = recomputedNote({ deadline: 'Accept deadline', start: 'sharedAt', calendar: plan.calendar, version: requests.at(-1)?.version, from, to: plan.acceptDeadline, mark });
     await transition({
       type: 'DEADLINE_CHANGED',
       toStatus: 'PENDING_ACCEPTANCE',
       actor: 'system',
       reasonCode: 'CALENDAR_CHANGED',
-      note: moved
-        ? `Accept deadline recomputed from sharedAt ${withCalendar}: ${from} → ${plan.acceptDeadline}.`
-        : `Accept deadline confirmed ${withCalendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
+      note,
       data: { from, to: plan.acceptDeadline, calendar: plan.calendar, zone: plan.zone, explanation: plan.explanation, reasons: requests.map((r) => r.reason) },
     });
   }

@@ -14,47 +14,21 @@
  *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
  *   change is written in the transaction of the final transition, once (PASSED at the same level changes nothing).
  *
- * Messages are defined in workflows/path-review/contract.ts (re-exported here), one contract with the API.
+ * Built from the kits (workflows/kit/: transitions, reviewed-application's guards and materials, deadline steps for the
+ * window and the supplement). Messages are defined in workflows/path-review/contract.ts (re-exported here).
  */
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createPathReviewActivities, PathReviewTransitionRecord, PathReviewWindowPlan } from '../../activities/path-review.js';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
-import { type PlannedReminder, planReminders } from '../../domain/reminders.js';
-import {
-  type Actor,
-  apply,
-  decide,
-  getPathReview,
-  PATH_REVIEW_DECISIONS,
-  type PathReviewInput,
-  PathReviewRefusal,
-  type PathReviewSnapshot,
-  PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC,
-  pathReviewId,
-  recomputeDeadline,
-  setMaterial,
-  submit,
-  SUPPLEMENT_REMINDER_WORKING_DAYS,
-  SUPPLEMENT_WORKING_DAYS,
-  supplement,
-  supplementReminderDedupeKey,
-  type UnmetRequirement,
-  WINDOW_REMINDER_TOPIC,
-  windowReminderDedupeKey,
-} from './contract.js';
-import { DeadlineProvisional, PartnerId, PathId, ProcessDeadline, ProcessStatus, ReviewYear } from '../kit/search-attributes.js';
-import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, refuse } from '../kit/shared.js';
+import { planReminders } from '../../domain/reminders.js';
+import { calendarVersionOf, deadlineStep, PendingDeadline, publishProcess, recomputedNote, type SteppedDeadline, untilCalendarCovers } from '../kit/deadline.js';
+import { requireBefore, ReviewedApplication } from '../kit/reviewed-application.js';
+import { PartnerId, PathId, ReviewYear } from '../kit/search-attributes.js';
+import { now, persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, refuse } from '../kit/shared.js';
+import { BusyGuard, type TransitionOf, transitionQueue } from '../kit/transitions.js';
+import { apply, decide, getPathReview, PATH_REVIEW_DECISIONS, type PathReviewInput, PathReviewRefusal as Refusal, type PathReviewSnapshot } from './contract.js';
+import { PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC, pathReviewId, recomputeDeadline, setMaterial, submit, supplement } from './contract.js';
+import { SUPPLEMENT_REMINDER_WORKING_DAYS, SUPPLEMENT_WORKING_DAYS, supplementReminderDedupeKey, WINDOW_REMINDER_TOPIC, windowReminderDedupeKey } from './contract.js';
 
 export * from './contract.js';
 
@@ -67,117 +41,54 @@ export const PATH_REVIEW_REMINDERS_PER_DEADLINE = 'path-review-reminders-per-dea
 /** Before it the supplement round waited on its deadline alone: no reminder before supplementDeadline. */
 export const PATH_REVIEW_SUPPLEMENT_REMINDER = 'path-review-supplement-reminder';
 
-type Transition = Omit<PathReviewTransitionRecord, 'reviewId' | 'seq' | 'fromStatus' | 'at'> & { at?: string };
-
 const activities = proxyActivities<ReturnType<typeof createPathReviewActivities>>(persistenceActivityOptions);
 
-const SHA256 = /^[0-9a-f]{64}$/i;
-const now = () => new Date().toISOString(); // workflow time
-const causeOf = (error: unknown) => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error);
-const fail = (type: string, message: string, details?: unknown) =>
-  ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
-
 export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathReviewSnapshot> {
-  const state: PathReviewSnapshot = {
-    reviewId: pathReviewId(input.pathId, input.partnerId, input.year),
-    pathId: input.pathId,
-    partnerId: input.partnerId,
-    year: input.year,
-    level: input.level,
-    cycleStartedAt: input.cycleStartedAt,
-    reminders: [],
-    status: 'OPEN',
-    materials: {},
-    supplementRound: 0,
-    seq: 0,
-  };
-  /** An update handler is between its validator and its transition (awaiting an activity): others are refused. */
-  let busy = false;
-  let persisting: Promise<unknown> = Promise.resolve();
+  const { pathId, partnerId, year, level, cycleStartedAt } = input;
+  const reviewId = pathReviewId(pathId, partnerId, year);
+  const state: PathReviewSnapshot = { reviewId, pathId, partnerId, year, level, cycleStartedAt, reminders: [], status: 'OPEN', materials: {}, supplementRound: 0, seq: 0 };
+  const app = new ReviewedApplication(new BusyGuard(), {
+    partnerId: state.partnerId,
+    refusals: Refusal,
+    noun: 'review',
+    name: 'path review',
+    ready: () => state.openedAt !== undefined,
+    notReady: [Refusal.notOpened, 'The review is still being opened; try again.'],
+    vendorOnly: 'Only vendor staff decide path reviews.',
+  });
   /** The stored start of the supplement deadline: the moment the vendor asked. */
   let supplementRequestedAt: string | undefined;
-  /** The supplement deadline's reminder (domain/reminders.ts), planned with it by the activity. */
-  let supplementReminder: PlannedReminder<{ at: string }> | undefined;
   const planSupplement = (from: string) =>
     activities.planPathReviewDeadline({ partnerId: state.partnerId, from, workingDays: SUPPLEMENT_WORKING_DAYS, remindBefore: SUPPLEMENT_REMINDER_WORKING_DAYS });
-  const planSupplementReminder = (due: { deadline: string; reminderAt?: string }) => {
-    supplementReminder = due.reminderAt ? planReminders([{ at: due.reminderAt }], due.deadline, Date.now())[0] : undefined;
-  };
   /** When a deadline last moved: a moved deadline already past lapses then, not before it was moved. */
   let deadlineMovedAt = '';
   let recomputes = false;
   const recomputeRequests: RecomputeRequest[] = [];
-  const recomputePending = () => recomputes && recomputeRequests.length > 0;
   const beforeSubmission = () => state.status === 'OPEN' || state.status === 'APPLIED';
-  /** The provisional mark (provisionalMarkOf) of the deadline last set: windowEndsAt, then supplementDeadline. */
-  let provisional = '';
-  const pendingMark = () => (beforeSubmission() || state.status === 'SUPPLEMENT_REQUESTED' ? provisional : '');
+  const supplementRequested = () => state.status === 'SUPPLEMENT_REQUESTED';
+  /** The mark of the deadline last set (windowEndsAt, then supplementDeadline) and the supplement deadline's reminder. */
+  const pending = new PendingDeadline();
+  const pendingMark = () => (beforeSubmission() || supplementRequested() ? pending.mark : '');
   const snapshot = (): PathReviewSnapshot => JSON.parse(JSON.stringify({ ...state, ...provisionalPayload(pendingMark()) }));
-
-  const publish = () => {
-    const deadline = beforeSubmission() ? state.windowEndsAt : state.status === 'SUPPLEMENT_REQUESTED' ? state.supplementDeadline : undefined;
-    upsertSearchAttributes([
-      { key: ProcessStatus, value: state.status },
-      { key: ProcessDeadline, value: deadline ? new Date(deadline) : null },
-      { key: DeadlineProvisional, value: pendingMark() !== '' },
-    ]);
-  };
-  const transition = ({ at, ...record }: Transition) => {
-    const full: PathReviewTransitionRecord = { ...record, reviewId: state.reviewId, seq: ++state.seq, fromStatus: state.status, at: at ?? now() };
-    state.status = record.toStatus;
-    publish();
-    const done = persisting.then(() => activities.recordPathReviewTransition(full));
-    persisting = done;
-    return done.then(snapshot);
-  };
-  const whileBusy = async <T>(work: () => Promise<T>): Promise<T> => {
-    busy = true;
-    try {
-      return await work();
-    } catch (error) {
-      throw causeOf(error);
-    } finally {
-      busy = false;
-    }
-  };
+  const publish = () => publishProcess(state.status, beforeSubmission() ? state.windowEndsAt : supplementRequested() ? state.supplementDeadline : undefined, pendingMark());
+  const { transition, settled } = transitionQueue(state, {
+    id: () => ({ reviewId: state.reviewId }),
+    publish,
+    persist: (record: PathReviewTransitionRecord) => activities.recordPathReviewTransition(record),
+    answer: snapshot,
+  });
   /** The outcome: review columns and, when the level changes, the membership change of the same transaction. */
   const conclude = (type: 'PASSED' | 'FAILED' | 'LAPSED', newLevel: string | null, actor: string, at: string, note?: string, data?: Record<string, unknown>) => {
     Object.assign(state, { decidedAt: at, newLevel });
     if (note) state.decisionNote = note;
     const reason = type === 'PASSED' ? 'REVIEW_PASSED' : type === 'FAILED' ? 'REVIEW_FAILED' : 'REVIEW_LAPSED';
-    return transition({
-      type,
-      toStatus: type,
-      actor,
-      at,
-      ...(note ? { note } : {}),
-      columns: { decidedAt: at, newLevel, ...(type !== 'LAPSED' ? { decision: state.decision!, ...(note ? { decisionNote: note } : {}) } : {}) },
-      data: { fromLevel: state.level, newLevel, ...data },
-      ...(newLevel !== state.level ? { membership: { partnerId: state.partnerId, pathId: state.pathId, fromLevel: state.level, toLevel: newLevel, reason } } : {}),
-    });
+    const columns = { decidedAt: at, newLevel, ...(type !== 'LAPSED' ? { decision: state.decision!, ...(note ? { decisionNote: note } : {}) } : {}) };
+    const membership = { partnerId: state.partnerId, pathId: state.pathId, fromLevel: state.level, toLevel: newLevel, reason } as const;
+    const changed = newLevel !== state.level ? { membership } : {};
+    return transition({ type, toStatus: type, actor, at, ...(note ? { note } : {}), columns, data: { fromLevel: state.level, newLevel, ...data }, ...changed });
   };
 
-  // --- validators' pieces ---------------------------------------------------------------------------------------
-  const requireOpened = () => {
-    if (!state.openedAt) refuse(PathReviewRefusal.notOpened, 'The review is still being opened; try again.');
-  };
-  const requireOwner = (actor: Actor) => {
-    requireOpened();
-    if (actor.partnerId !== state.partnerId) refuse(PathReviewRefusal.notFound, 'No such path review for this partner.');
-    if (busy) refuse(PathReviewRefusal.busy, 'Another action on this review is in progress; try again.');
-  };
-  const requireVendor = (actor: Actor) => {
-    requireOpened();
-    if (actor.partnerId !== undefined && actor.partnerId !== state.partnerId) refuse(PathReviewRefusal.notFound, 'No such path review for this partner.');
-    if (actor.partnerId !== undefined) refuse(PathReviewRefusal.vendorOnly, 'Only vendor staff decide path reviews.');
-    if (busy) refuse(PathReviewRefusal.busy, 'Another action on this review is in progress; try again.');
-  };
-  const requireWindowOpen = () => {
-    if (Date.now() >= Date.parse(state.windowEndsAt!)) refuse(PathReviewRefusal.windowClosed, `The review window closed at ${state.windowEndsAt}.`);
-  };
-  const requireBeforeSupplementDeadline = () => {
-    if (Date.now() >= Date.parse(state.supplementDeadline!)) refuse(PathReviewRefusal.supplementDeadlinePassed, `The supplement deadline ${state.supplementDeadline} has passed.`);
-  };
+  const requireWindowOpen = () => requireBefore(state.windowEndsAt, Refusal.windowClosed, `The review window closed at ${state.windowEndsAt}.`);
 
   // --- messages -------------------------------------------------------------------------------------------------
   setHandler(getPathReview, snapshot);
@@ -185,54 +96,37 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   setHandler(
     apply,
     ({ actor }) =>
-      whileBusy(async () => {
+      app.guard.run(async () => {
         const at = now();
         const { today, results } = await activities.evaluatePathRequirements({ pathId: state.pathId, partnerId: state.partnerId, level: state.level, at });
-        const unmet: UnmetRequirement[] = results.filter((r) => !r.met).map(({ description, required, actual }) => ({ description, required, actual }));
-        if (unmet.length) {
-          const list = unmet.map((u) => `${u.description} (required ${u.required}, actual ${u.actual})`).join('; ');
-          throw fail(PathReviewRefusal.requirementsUnmet, `Requirements of ${state.pathId} ${state.level} not met on ${today}: ${list}.`, unmet);
-        }
+        app.requireAllMet(results, Refusal.requirementsUnmet, (list) => `Requirements of ${state.pathId} ${state.level} not met on ${today}: ${list}.`);
         Object.assign(state, { appliedAt: at, requirements: results });
         return transition({ type: 'APPLIED', toStatus: 'APPLIED', actor: actor.sub, at, columns: { appliedAt: at }, data: { today, requirements: results } });
       }),
     {
       validator: ({ actor }) => {
-        requireOwner(actor);
-        if (state.status !== 'OPEN') refuse(PathReviewRefusal.notOpen, `The review is ${state.status}, not OPEN.`);
+        app.requireOwner(actor);
+        if (state.status !== 'OPEN') refuse(Refusal.notOpen, `The review is ${state.status}, not OPEN.`);
         requireWindowOpen();
       },
     },
   );
 
-  setHandler(
-    setMaterial,
-    ({ actor, kind, material }) =>
-      whileBusy(async () => {
-        if (!(await activities.findPathReviewMaterial({ reviewId: state.reviewId, partnerId: state.partnerId, materialId: material.materialId }))) {
-          throw fail(PathReviewRefusal.materialNotFound, `Material ${material.materialId} was not uploaded for this review.`);
-        }
-        const replaced = state.materials[kind]?.materialId;
-        state.materials[kind] = { ...material };
-        return transition({ type: 'MATERIAL_SET', toStatus: state.status, actor: actor.sub, data: { kind, material, replaced }, material: { kind, materialId: material.materialId } });
-      }),
-    {
-      validator: ({ actor, kind, material }) => {
-        requireOwner(actor);
-        if (state.status !== 'APPLIED' && state.status !== 'SUPPLEMENT_REQUESTED') {
-          refuse(PathReviewRefusal.notEditable, `The review is ${state.status}: materials can be set in APPLIED or SUPPLEMENT_REQUESTED only.`);
-        }
-        if (state.status === 'APPLIED') requireWindowOpen();
-        else requireBeforeSupplementDeadline();
-        const kinds = state.terms!.materials;
-        if (!kinds.includes(kind)) refuse(PathReviewRefusal.invalid, `kind ${kind} is not a review material of ${state.pathId}; one of: ${kinds.join(', ')}.`);
-        const m = material;
-        if (!m?.materialId || !m.fileName || !SHA256.test(m.sha256) || !Number.isSafeInteger(m.size) || m.size <= 0 || !m.contentType || !m.uploadedBy || Number.isNaN(Date.parse(m.uploadedAt))) {
-          refuse(PathReviewRefusal.invalid, 'material: needs materialId, fileName, a hex SHA-256, a size > 0, contentType, uploadedBy and uploadedAt.');
-        }
-      },
+  app.handleSetMaterial(setMaterial, {
+    requireEditable: () => {
+      if (state.status !== 'APPLIED' && state.status !== 'SUPPLEMENT_REQUESTED') {
+        refuse(Refusal.notEditable, `The review is ${state.status}: materials can be set in APPLIED or SUPPLEMENT_REQUESTED only.`);
+      }
+      if (state.status === 'APPLIED') requireWindowOpen();
+      else app.requireBeforeSupplementDeadline(state.supplementDeadline);
     },
-  );
+    kinds: () => state.terms!.materials,
+    unknownKind: (kind, kinds) => `kind ${kind} is not a review material of ${state.pathId}; one of: ${kinds.join(', ')}.`,
+    uploaded: (materialId) => activities.findPathReviewMaterial({ reviewId: state.reviewId, partnerId: state.partnerId, materialId }),
+    current: () => state.materials,
+    status: () => state.status,
+    transition,
+  });
 
   setHandler(
     submit,
@@ -243,11 +137,10 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     },
     {
       validator: ({ actor }) => {
-        requireOwner(actor);
-        if (state.status !== 'APPLIED') refuse(PathReviewRefusal.notApplied, `The review is ${state.status}, not APPLIED.`);
+        app.requireOwner(actor);
+        if (state.status !== 'APPLIED') refuse(Refusal.notApplied, `The review is ${state.status}, not APPLIED.`);
         requireWindowOpen();
-        const missing = state.terms!.materials.filter((kind) => !state.materials[kind]);
-        if (missing.length) throw fail(PathReviewRefusal.materialsMissing, `Materials missing: ${missing.join(', ')}.`, { missing });
+        app.requireAllMaterials(state.terms!.materials, state.materials);
       },
     },
   );
@@ -255,36 +148,29 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   setHandler(
     decide,
     ({ actor, decision, note, newLevel }) =>
-      whileBusy(async () => {
+      app.guard.run(async () => {
         const at = now();
         if (decision !== 'REQUEST_SUPPLEMENT') state.decision = decision;
         if (decision === 'PASS') return conclude('PASSED', newLevel ?? state.level, actor.sub, at, note);
         if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);
         const due = await planSupplement(at);
         supplementRequestedAt = at;
-        provisional = provisionalMarkOf(due.explanation);
-        planSupplementReminder(due);
+        pending.set(due);
         Object.assign(state, { decision, supplementDeadline: due.deadline, supplementRound: state.supplementRound + 1, decisionNote: note });
-        return transition({
-          type: 'SUPPLEMENT_REQUESTED',
-          toStatus: 'SUPPLEMENT_REQUESTED',
-          actor: actor.sub,
-          at,
-          note,
-          columns: { supplementDeadline: due.deadline, decision, decisionNote: note! },
-          data: { supplementRound: state.supplementRound, supplementDeadline: due.deadline, explanation: due.explanation },
-        });
+        const columns = { supplementDeadline: due.deadline, decision, decisionNote: note! };
+        const data = { supplementRound: state.supplementRound, supplementDeadline: due.deadline, explanation: due.explanation };
+        return transition({ type: 'SUPPLEMENT_REQUESTED', toStatus: 'SUPPLEMENT_REQUESTED', actor: actor.sub, at, note, columns, data });
       }),
     {
       validator: ({ actor, decision, note, newLevel }) => {
-        requireVendor(actor);
-        if (state.status !== 'SUBMITTED') refuse(PathReviewRefusal.notSubmitted, `The review is ${state.status}, not SUBMITTED.`);
-        if (!(PATH_REVIEW_DECISIONS as readonly string[]).includes(decision)) refuse(PathReviewRefusal.invalid, `decision must be one of ${PATH_REVIEW_DECISIONS.join(', ')}.`);
-        if (decision !== 'PASS' && !note?.trim()) refuse(PathReviewRefusal.invalid, `${decision}: a note is required.`);
-        if (newLevel !== undefined && decision !== 'PASS') refuse(PathReviewRefusal.invalid, 'newLevel goes with PASS only.');
+        app.requireVendor(actor);
+        if (state.status !== 'SUBMITTED') refuse(Refusal.notSubmitted, `The review is ${state.status}, not SUBMITTED.`);
+        if (!(PATH_REVIEW_DECISIONS as readonly string[]).includes(decision)) refuse(Refusal.invalid, `decision must be one of ${PATH_REVIEW_DECISIONS.join(', ')}.`);
+        if (decision !== 'PASS' && !note?.trim()) refuse(Refusal.invalid, `${decision}: a note is required.`);
+        if (newLevel !== undefined && decision !== 'PASS') refuse(Refusal.invalid, 'newLevel goes with PASS only.');
         const levels = state.terms!.levels;
         if (newLevel !== undefined && !(levels.includes(newLevel) && levels.indexOf(newLevel) >= levels.indexOf(state.level))) {
-          refuse(PathReviewRefusal.levelNotAllowed, `A passed review keeps or raises ${state.level}: newLevel must be one of ${levels.slice(levels.indexOf(state.level)).join(', ')}.`);
+          refuse(Refusal.levelNotAllowed, `A passed review keeps or raises ${state.level}: newLevel must be one of ${levels.slice(levels.indexOf(state.level)).join(', ')}.`);
         }
       },
     },
@@ -299,9 +185,9 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     },
     {
       validator: ({ actor }) => {
-        requireOwner(actor);
-        if (state.status !== 'SUPPLEMENT_REQUESTED') refuse(PathReviewRefusal.notSupplementRequested, `The review is ${state.status}, not SUPPLEMENT_REQUESTED.`);
-        requireBeforeSupplementDeadline();
+        app.requireOwner(actor);
+        if (state.status !== 'SUPPLEMENT_REQUESTED') refuse(Refusal.notSupplementRequested, `The review is ${state.status}, not SUPPLEMENT_REQUESTED.`);
+        app.requireBeforeSupplementDeadline(state.supplementDeadline);
       },
     },
   );
@@ -312,111 +198,79 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
   });
 
   // --- lifecycle ------------------------------------------------------------------------------------------------
-  upsertSearchAttributes([
-    { key: PartnerId, value: state.partnerId },
-    { key: PathId, value: state.pathId },
-    { key: ReviewYear, value: state.year },
-  ]);
-  const opened = await openOnceCalendarCovers();
+  upsertSearchAttributes([{ key: PartnerId, value: state.partnerId }, { key: PathId, value: state.pathId }, { key: ReviewYear, value: state.year }]);
+  // A window that cannot be counted yet (no calendar data for its year) waits and tries again: the partner loses no days.
+  const waiting = { message: 'path review waits for calendar data', about: { reviewId: state.reviewId } };
+  const opened = await untilCalendarCovers(() => activities.openPathReview({ ...input, openedAt: now() }), CALENDAR_RETRY, waiting);
   Object.assign(state, { openedAt: opened.openedAt, terms: opened.terms, windowEndsAt: opened.windowEndsAt, reminders: opened.reminders, seq: opened.seq });
-  provisional = provisionalMarkOf(opened.explanation);
+  pending.mark = provisionalMarkOf(opened.explanation);
   recomputes = patched(PATH_REVIEW_DEADLINE_RECOMPUTE);
   publish();
 
   for (;;) {
     if (beforeSubmission()) await windowPhase();
     else if (state.status === 'SUBMITTED') await condition(() => state.status !== 'SUBMITTED');
-    else if (state.status === 'SUPPLEMENT_REQUESTED') await supplementPhase();
+    else if (supplementRequested()) await supplementPhase();
     else break; // PASSED, FAILED, LAPSED
   }
-  await persisting;
+  await settled();
   await condition(allHandlersFinished);
   return snapshot();
 
-  /**
-   * A window reaching a year the partner's calendar has no data for cannot be computed (deadlines fail closed, see
-   * activities/calendar.ts). Rather than fail, the review waits — ProcessStatus WAITING_FOR_CALENDAR in the Web UI —
-   * and tries again every CALENDAR_RETRY until an operator has added that year; the window still counts from the
-   * cycle's start, so the partner loses no days.
-   */
-  async function openOnceCalendarCovers() {
-    for (;;) {
-      try {
-        return await activities.openPathReview({ ...input, openedAt: now() });
-      } catch (error) {
-        const cause = error instanceof ActivityFailure ? error.cause : undefined;
-        if (!(cause instanceof ApplicationFailure && cause.type === 'CALENDAR_YEAR_NOT_COVERED')) throw error;
-        log.warn('path review waits for calendar data', { reviewId: state.reviewId, reason: cause.message });
-        upsertSearchAttributes([{ key: ProcessStatus, value: 'WAITING_FOR_CALENDAR' }]);
-        await sleep(CALENDAR_RETRY);
-      }
-    }
+  /** A reminder, once, to the outbox: which review, the deadline it announces and whether that is provisional. */
+  function sendReminder(reminder: { at: string; sent: boolean }, topic: string, dedupeKey: string, about: Record<string, unknown>) {
+    reminder.sent = true;
+    const payload = { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, ...about, ...pending.payload };
+    return activities.enqueuePathReviewMessage({ topic, aggregateId: state.reviewId, dedupeKey, payload, dueAt: reminder.at });
+  }
+
+  /** A wait of the pending deadline: woken by a recompute request (once recomputation is patched in); acts once it is idle. */
+  function step<R extends { at: string; sent: boolean }>(d: Omit<SteppedDeadline<R>, 'requests' | 'recomputing' | 'guard'>) {
+    return deadlineStep({ ...d, requests: recomputeRequests, recomputing: recomputes, guard: app.guard });
   }
 
   /** Until a submission: reminders before the window closes, deadline recomputations, LAPSED when it closes. */
-  async function windowPhase() {
-    const reminder = state.reminders.find((r) => !r.sent);
-    const nextAt = Date.parse(reminder ? reminder.at : state.windowEndsAt!);
-    const woken = await condition(() => !beforeSubmission() || recomputePending(), Math.max(nextAt - Date.now(), 1));
-    if (!beforeSubmission()) return;
-    if (woken) return recomputeWindow(recomputeRequests.splice(0));
-    const closed = Date.now() >= Date.parse(state.windowEndsAt!);
-    if (reminder && !(recomputes && closed)) {
-      reminder.sent = true;
-      return activities.enqueuePathReviewMessage({
-        topic: WINDOW_REMINDER_TOPIC,
-        aggregateId: state.reviewId,
-        dedupeKey: windowReminderDedupeKey(state.reviewId, reminder.days, state.windowEndsAt!),
-        payload: { reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, windowEndsAt: state.windowEndsAt, daysBefore: reminder.days, ...provisionalPayload(provisional) },
-        dueAt: reminder.at,
-      });
-    }
-    if (!closed) return; // the timer fired before the window's end: wait again
-    await condition(() => !busy); // an apply accepted before the window closed finishes first
-    if (!beforeSubmission()) return;
-    const at = laterOf(state.windowEndsAt!, deadlineMovedAt);
-    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', at, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt, ...provisionalPayload(provisional) });
+  function windowPhase() {
+    return step({
+      pending: beforeSubmission,
+      deadline: () => state.windowEndsAt!,
+      reminder: () => state.reminders.find((r) => !r.sent),
+      recompute: recomputeWindow,
+      remind: (r) => sendReminder(r, WINDOW_REMINDER_TOPIC, windowReminderDedupeKey(reviewId, r.days, state.windowEndsAt!), { windowEndsAt: state.windowEndsAt, daysBefore: r.days }),
+      // Before recomputation a reminder still went out once the window had closed.
+      remindsAfterDeadline: !recomputes,
+      passed: () => {
+        const at = laterOf(state.windowEndsAt!, deadlineMovedAt); // a window moved after it had passed lapses when it moved
+        return conclude('LAPSED', state.terms!.levelAfterFailure, 'system', at, 'Nothing submitted by the end of the review window.', { windowEndsAt: state.windowEndsAt, ...pending.payload });
+      },
+    });
   }
 
   /** Until the supplement: its reminder, deadline recomputations, LAPSED at the deadline. */
-  async function supplementPhase() {
-    const deadline = Date.parse(state.supplementDeadline!);
-    const reminder = patched(PATH_REVIEW_SUPPLEMENT_REMINDER) && supplementReminder && !supplementReminder.sent ? supplementReminder : undefined;
-    const nextAt = reminder ? Math.min(Date.parse(reminder.at), deadline) : deadline;
-    const woken = await condition(() => state.status !== 'SUPPLEMENT_REQUESTED' || recomputePending(), Math.max(nextAt - Date.now(), 1));
-    if (state.status !== 'SUPPLEMENT_REQUESTED') return;
-    if (woken) return recomputeSupplement(recomputeRequests.splice(0));
-    if (reminder && Date.now() < deadline) {
-      reminder.sent = true;
-      return activities.enqueuePathReviewMessage({
-        topic: PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC,
-        aggregateId: state.reviewId,
-        dedupeKey: supplementReminderDedupeKey(state.reviewId, state.supplementRound, state.supplementDeadline!),
-        payload: {
-          reviewId: state.reviewId, pathId: state.pathId, partnerId: state.partnerId, year: state.year, supplementRound: state.supplementRound,
-          supplementDeadline: state.supplementDeadline, workingDaysBefore: SUPPLEMENT_REMINDER_WORKING_DAYS, ...provisionalPayload(provisional),
-        },
-        dueAt: reminder.at,
-      });
-    }
-    await condition(() => !busy);
-    if (state.status !== 'SUPPLEMENT_REQUESTED') return;
-    await conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', {
-      supplementDeadline: state.supplementDeadline,
-      ...provisionalPayload(provisional),
+  function supplementPhase() {
+    return step({
+      pending: supplementRequested,
+      deadline: () => state.supplementDeadline!,
+      reminder: () => (patched(PATH_REVIEW_SUPPLEMENT_REMINDER) && pending.reminder && !pending.reminder.sent ? pending.reminder : undefined),
+      recompute: recomputeSupplement,
+      remind: (r) => {
+        const about = { supplementRound: state.supplementRound, supplementDeadline: state.supplementDeadline, workingDaysBefore: SUPPLEMENT_REMINDER_WORKING_DAYS };
+        return sendReminder(r, PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC, supplementReminderDedupeKey(reviewId, state.supplementRound, state.supplementDeadline!), about);
+      },
+      passed: () =>
+        conclude('LAPSED', state.terms!.levelAfterFailure, 'system', now(), 'No supplement by the supplement deadline.', { supplementDeadline: state.supplementDeadline, ...pending.payload }),
     });
   }
 
   /**
-   * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). The reminders
-   * belong to the new end (domain/reminders.ts), whatever was sent for the old one. Nothing is recorded when the end
-   * does not move and its provisional mark is unchanged; an end confirmed by the official schedule (the mark alone
-   * changed) is recorded, its reminders kept.
+   * windowEndsAt and its reminders counted again from cycleStartedAt (an activity reads the calendar). The reminders belong
+   * to the new end (domain/reminders.ts), whatever was sent for the old one. An unmoved end is recorded only when its
+   * provisional mark changed (confirmed by the official schedule), its reminders kept.
    */
   async function recomputeWindow(requests: RecomputeRequest[]) {
     if (Date.now() >= Date.parse(state.windowEndsAt!)) return; // closed: lapsing, not recomputed
     const plan: PathReviewWindowPlan = await activities.planPathReviewWindow({ partnerId: state.partnerId, cycleStartedAt: state.cycleStartedAt, windowWorkingDays: state.terms!.windowWorkingDays });
-    if (!beforeSubmission() || !changes(plan.windowEndsAt, state.windowEndsAt!, plan.explanation)) return;
+    if (!beforeSubmission() || !pending.changes(plan.windowEndsAt, state.windowEndsAt!, plan.explanation)) return;
     const from = state.windowEndsAt!;
     state.windowEndsAt = plan.windowEndsAt;
     if (plan.windowEndsAt !== from) {
@@ -425,48 +279,31 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
         ? planReminders(plan.reminders, plan.windowEndsAt, Date.now())
         : plan.reminders.map((r) => sent.get(r.days) ?? { ...r, sent: false });
     }
-    await deadlineChanged('windowEndsAt', from, plan.windowEndsAt, plan.explanation, requests, {
-      windowEndsAt: plan.windowEndsAt,
-      reminderTimes: state.reminders.map(({ days, at }) => ({ days, at })),
-    });
+    const columns = { windowEndsAt: plan.windowEndsAt, reminderTimes: state.reminders.map(({ days, at }) => ({ days, at })) };
+    await deadlineChanged('windowEndsAt', from, plan.windowEndsAt, plan.explanation, requests, columns);
   }
 
   /** supplementDeadline counted again from the request; a moved one gets its reminder planned again (domain/reminders.ts). */
   async function recomputeSupplement(requests: RecomputeRequest[]) {
     if (!supplementRequestedAt || Date.now() >= Date.parse(state.supplementDeadline!)) return;
     const due = await planSupplement(supplementRequestedAt);
-    if (state.status !== 'SUPPLEMENT_REQUESTED' || !changes(due.deadline, state.supplementDeadline!, due.explanation)) return;
+    if (!supplementRequested() || !pending.changes(due.deadline, state.supplementDeadline!, due.explanation)) return;
     const from = state.supplementDeadline!;
-    if (due.deadline !== from) planSupplementReminder(due);
+    if (due.deadline !== from) pending.planReminder(due);
     state.supplementDeadline = due.deadline;
     await deadlineChanged('supplementDeadline', from, due.deadline, due.explanation, requests, { supplementDeadline: due.deadline });
   }
 
-  /** Whether a recomputed deadline is worth recording: it moved, or its provisional mark changed. */
-  function changes(to: string, from: string, explanation: DeadlineExplanation) {
-    return to !== from || provisionalMarkOf(explanation) !== provisional;
-  }
-
   /** old → new (or the date confirmed) in the review's history, in the transaction that moves the stored column. */
-  function deadlineChanged(deadline: 'windowEndsAt' | 'supplementDeadline', from: string, to: string, explanation: DeadlineExplanation, requests: RecomputeRequest[], columns: Transition['columns']) {
+  function deadlineChanged(deadline: 'windowEndsAt' | 'supplementDeadline', from: string, to: string, explanation: DeadlineExplanation, requests: RecomputeRequest[], columns: TransitionOf<PathReviewTransitionRecord, 'reviewId'>['columns']) {
     const at = now();
     if (to !== from) deadlineMovedAt = at;
-    const mark = (provisional = provisionalMarkOf(explanation));
-    const version = explanation.calendarVersion ?? requests.at(-1)?.version;
-    const calendar = `${explanation.calendar}${version !== undefined ? ` v${version}` : ''}`;
+    pending.mark = provisionalMarkOf(explanation);
+    const version = calendarVersionOf(explanation, requests);
     const start = deadline === 'windowEndsAt' ? 'cycleStartedAt' : 'the supplement request';
-    return transition({
-      type: 'DEADLINE_CHANGED',
-      toStatus: state.status,
-      actor: 'system',
-      at,
-      note:
-        to !== from
-          ? `${deadline} recomputed from ${start} with calendar ${calendar}: ${from} → ${to}.`
-          : `${deadline} confirmed with calendar ${calendar}: ${from}, ${mark ? `still provisional (${mark})` : 'no longer provisional'}.`,
-      columns,
-      data: { deadline, from, to, calendar: explanation.calendar, calendarVersion: version, explanation, reasons: requests.map((r) => r.reason) },
-    });
+    const note = recomputedNote({ deadline, start, calendar: explanation.calendar, version, from, to, mark: pending.mark });
+    const data = { deadline, from, to, calendar: explanation.calendar, calendarVersion: version, explanation, reasons: requests.map((r) => r.reason) };
+    return transition({ type: 'DEADLINE_CHANGED', toStatus: state.status, actor: 'system', at, note, columns, data });
   }
 }
 
