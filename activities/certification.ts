@@ -11,7 +11,7 @@ import type { PrismaClient } from '../platform/db.js';
 import {
   CERTIFICATION_MATERIAL_OWNER,
   CERTIFICATION_WITHDRAWN_TOPIC,
-  CertificationRefusal,
+  Refusal,
   type CertificationInput,
   type CertificationStatus,
   type CertificationTerms,
@@ -97,14 +97,14 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
       const existing = await loadDraft(input.applicationId);
       if (existing) return existing;
       const entry = catalogEntry(input.type);
-      if (!entry) throw invalid(CertificationRefusal.unknownType, `${input.type} is not a certification type of the catalog.`);
+      if (!entry) throw invalid(Refusal.unknownType, `${input.type} is not a certification type of the catalog.`);
       if ((entry.appliesTo === 'SOLUTION') !== Boolean(input.solutionName?.trim())) {
-        throw invalid(CertificationRefusal.invalid, `${input.type} applies to ${entry.appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
+        throw invalid(Refusal.invalid, `${input.type} applies to ${entry.appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
       }
       if (input.renewalOf) {
         const original = await prisma.certificate.findUnique({ where: { applicationId: input.renewalOf } });
         if (!original || original.partnerId !== input.partnerId || original.type !== input.type || original.status !== 'ACTIVE') {
-          throw invalid(CertificationRefusal.renewalNotAllowed, `Only an ACTIVE ${input.type} certificate of this partner can be renewed.`);
+          throw invalid(Refusal.renewalNotAllowed, `Only an ACTIVE ${input.type} certificate of this partner can be renewed.`);
         }
       }
       const terms = termsOf(entry);
@@ -149,7 +149,7 @@ export function createCertificationActivities({ prisma, calendarFor = databaseCa
     /** Every prerequisite of `type`, met or not, against the partner's live experts and certificates on the local date of `at`. */
     async checkCertificationPrerequisites({ partnerId, type, at }: { partnerId: string; type: string; at: string }): Promise<Prerequisites> {
       const entry = catalogEntry(type);
-      if (!entry) throw invalid(CertificationRefusal.unknownType, `${type} is no longer a certification type of the catalog.`);
+      if (!entry) throw invalid(Refusal.unknownType, `${type} is no longer a certification type of the catalog.`);
       const { today, facts } = await partner.factsOn(partnerId, at);
       return { today, results: evaluatePrerequisites(entry, facts, today).map(({ prerequisite: _, ...r }) => r) };
     },

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { pathById } from '../domain/development-paths.js';
 import type { PrismaClient } from '../platform/db.js';
-import { PathReviewRefusal, pathReviewId, pathReviewWorkflowId } from '../workflows/path-review/contract.js';
+import { PATH_REVIEW_WORKFLOW, Refusal, pathReviewId, pathReviewWorkflowId } from '../workflows/path-review/contract.js';
 import { PartnerId, PathId, ProcessStatus, ReviewYear } from '../workflows/kit/search-attributes.js';
 import { startProcesses } from './start-processes.js';
 
@@ -20,7 +20,7 @@ export function createPathReviewCycleActivities({ prisma, temporal }: { prisma: 
      */
     async beginPathReviewCycle({ pathId, year, runId, requestedBy, at }: { pathId: string; year: number; runId: string; requestedBy: string; at: string }): Promise<{ cycleStartedAt: string }> {
       const path = pathById(pathId);
-      if (!path) throw ApplicationFailure.nonRetryable(`${pathId} is not a development path.`, PathReviewRefusal.invalid);
+      if (!path) throw ApplicationFailure.nonRetryable(`${pathId} is not a development path.`, Refusal.invalid);
       return prisma.$transaction(async (tx) => {
         const total = await tx.pathMembership.count({ where: { pathId } });
         const counts = { runId, status: 'RUNNING', requestedBy, finishedAt: null, partnersTotal: total, partnersDone: 0 };
@@ -54,7 +54,7 @@ export function createPathReviewCycleActivities({ prisma, temporal }: { prisma: 
       return startProcesses(
         temporal,
         members.map(({ partnerId, level }) => ({
-          workflowType: 'pathReviewWorkflow',
+          workflowType: PATH_REVIEW_WORKFLOW,
           workflowId: pathReviewWorkflowId(pathReviewId(pathId, partnerId, year)),
           args: [{ pathId, partnerId, year, level, cycleStartedAt }],
           searchAttributes: [

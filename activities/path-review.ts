@@ -15,7 +15,7 @@ import {
   PATH_REVIEW_LAPSED_TOPIC,
   PATH_REVIEW_MATERIAL_OWNER,
   type PathReviewDecision,
-  PathReviewRefusal,
+  Refusal,
   type PathReviewStatus,
   type PathReviewTerms,
   pathReviewId,
@@ -116,8 +116,8 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
       const existing = await loadOpened(id);
       if (existing) return existing;
       const path = pathById(input.pathId);
-      if (!path) throw invalid(PathReviewRefusal.invalid, `${input.pathId} is not a development path.`);
-      if (!path.levels.some((l) => l.level === input.level)) throw invalid(PathReviewRefusal.invalid, `${input.pathId} has no level ${input.level}.`);
+      if (!path) throw invalid(Refusal.invalid, `${input.pathId} is not a development path.`);
+      if (!path.levels.some((l) => l.level === input.level)) throw invalid(Refusal.invalid, `${input.pathId} has no level ${input.level}.`);
       const terms: PathReviewTerms = {
         pathName: path.name,
         materials: [...path.review.materials],
@@ -164,7 +164,7 @@ export function createPathReviewActivities({ prisma, calendarFor = databaseCalen
     /** Every requirement item of `level` on the path, met or not, against the partner's live facts on the local date of `at`. */
     async evaluatePathRequirements({ pathId, partnerId, level, at }: { pathId: string; partnerId: string; level: string; at: string }): Promise<{ today: string; results: RequirementItem[] }> {
       const path = pathById(pathId);
-      if (!path) throw invalid(PathReviewRefusal.invalid, `${pathId} is no longer a development path.`);
+      if (!path) throw invalid(Refusal.invalid, `${pathId} is no longer a development path.`);
       const { today, facts } = await partner.factsOn(partnerId, at);
       return { today, results: evaluateRequirements(path, level, facts, today).map(({ description, required, actual, met }) => ({ description, required, actual, met })) };
     },

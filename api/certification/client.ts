@@ -15,8 +15,9 @@ import { problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   CERTIFICATION_MATERIAL_OWNER,
+  CERTIFICATION_WORKFLOW,
   certificationWorkflowId,
-  CertificationRefusal,
+  Refusal,
   type CertificationStatus,
   create,
   type RenewedCertificate,
@@ -46,20 +47,20 @@ export type ListFilter = { partnerId?: string; status?: CertificationStatus; typ
 
 /** A refusal (validator, or the create/submit/setMaterial handler) → the problem the API answers. */
 const REFUSALS = refusals({
-  [CertificationRefusal.notFound]: { status: 404 },
-  [CertificationRefusal.vendorOnly]: { status: 403 },
-  [CertificationRefusal.notCreated]: { status: 409, code: 'certification-not-created' },
-  [CertificationRefusal.renewalNotAllowed]: { status: 409, code: 'renewal-not-allowed' },
-  [CertificationRefusal.notEditable]: { status: 409, code: 'not-editable' },
-  [CertificationRefusal.notDraft]: { status: 409, code: 'not-draft' },
-  [CertificationRefusal.notInReview]: { status: 409, code: 'not-in-review' },
-  [CertificationRefusal.notSupplementRequested]: { status: 409, code: 'not-supplement-requested' },
-  [CertificationRefusal.supplementDeadlinePassed]: { status: 409, code: 'supplement-deadline-passed' },
-  [CertificationRefusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
-  [CertificationRefusal.prerequisitesUnmet]: { status: 422, problem: unmetProblem('prerequisites-unmet', 'prerequisites') },
-  [CertificationRefusal.materialsMissing]: { status: 422, problem: materialsMissingProblem },
-  [CertificationRefusal.unknownType]: { status: 422, code: 'unknown-certification-type', field: 'type' },
-  [CertificationRefusal.materialNotFound]: { status: 422, code: 'unknown-material', field: 'materials' },
+  [Refusal.notFound]: { status: 404 },
+  [Refusal.vendorOnly]: { status: 403 },
+  [Refusal.notCreated]: { status: 409, code: 'certification-not-created' },
+  [Refusal.renewalNotAllowed]: { status: 409, code: 'renewal-not-allowed' },
+  [Refusal.notEditable]: { status: 409, code: 'not-editable' },
+  [Refusal.notDraft]: { status: 409, code: 'not-draft' },
+  [Refusal.notInReview]: { status: 409, code: 'not-in-review' },
+  [Refusal.notSupplementRequested]: { status: 409, code: 'not-supplement-requested' },
+  [Refusal.supplementDeadlinePassed]: { status: 409, code: 'supplement-deadline-passed' },
+  [Refusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
+  [Refusal.prerequisitesUnmet]: { status: 422, problem: unmetProblem('prerequisites-unmet', 'prerequisites') },
+  [Refusal.materialsMissing]: { status: 422, problem: materialsMissingProblem },
+  [Refusal.unknownType]: { status: 422, code: 'unknown-certification-type', field: 'type' },
+  [Refusal.materialNotFound]: { status: 422, code: 'unknown-material', field: 'materials' },
 });
 
 export type CertificationClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup; quotas?: Quotas };
@@ -106,7 +107,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
     try {
       await temporal.workflow.executeUpdateWithStart(create, {
         args: [renewedCertificate ? { renewedCertificate } : {}],
-        startWorkflowOperation: new WithStartWorkflowOperation<typeof certificationWorkflow>('certificationWorkflow', {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof certificationWorkflow>(CERTIFICATION_WORKFLOW, {
           workflowId: certificationWorkflowId(id),
           taskQueue,
           args: [{ applicationId: id, partnerId, ...request, createdBy: principal.sub }],

@@ -16,7 +16,7 @@ import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   type Adjustment,
-  IncentiveRefusal,
+  Refusal,
   type IncentiveStatus,
   incentiveWorkflowId,
   type ObjectedLine,
@@ -44,14 +44,14 @@ export type ResolveRequest = { adjustments?: Adjustment[]; rejectObjection?: tru
 
 /** A validator's refusal → the problem the API answers. */
 const REFUSALS = refusals({
-  [IncentiveRefusal.notFound]: { status: 404 },
+  [Refusal.notFound]: { status: 404 },
   // Still being generated clears by itself within a moment (the row commits before the workflow records it).
-  [IncentiveRefusal.notGenerated]: { status: 409, code: 'incentive-not-generated', retryAfterSeconds: 1 },
-  [IncentiveRefusal.notPending]: { status: 409, code: 'not-pending-verification' },
-  [IncentiveRefusal.notObjected]: { status: 409, code: 'not-objected' },
-  [IncentiveRefusal.deadlinePassed]: { status: 409, code: 'verification-deadline-passed' },
-  [IncentiveRefusal.vendorOnly]: { status: 403 },
-  [IncentiveRefusal.listMismatch]: { status: 422, problem: listMismatchProblem },
+  [Refusal.notGenerated]: { status: 409, code: 'incentive-not-generated', retryAfterSeconds: 1 },
+  [Refusal.notPending]: { status: 409, code: 'not-pending-verification' },
+  [Refusal.notObjected]: { status: 409, code: 'not-objected' },
+  [Refusal.deadlinePassed]: { status: 409, code: 'verification-deadline-passed' },
+  [Refusal.vendorOnly]: { status: 403 },
+  [Refusal.listMismatch]: { status: 422, problem: listMismatchProblem },
 });
 
 const INCLUDE = {

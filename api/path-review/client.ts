@@ -18,7 +18,7 @@ import { defaultQuotas, type Quotas } from '../../platform/config.js';
 import { pathById } from '../../domain/development-paths.js';
 import { problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
-import { CYCLE_SCHEDULE_ZONE, PATH_REVIEW_CYCLE_WORKFLOW } from '../../workflows/path-review-cycle/contract.js';
+import { CYCLE_SCHEDULE_ZONE, PATH_REVIEW_CYCLE_WORKFLOW, pathReviewCycleWorkflowId } from '../../workflows/path-review-cycle/contract.js';
 import type { pathReviewCycleWorkflow } from '../../workflows/path-review-cycle/workflow.js';
 import {
   apply,
@@ -26,10 +26,9 @@ import {
   legacyWindowReminderDedupeKey,
   PATH_REVIEW_MATERIAL_OWNER,
   type PathReviewDecision,
-  PathReviewRefusal,
+  Refusal,
   type PathReviewStatus,
   type PathReviewTerms,
-  pathReviewCycleWorkflowId,
   pathReviewWorkflowId,
   type RequirementItem,
   setMaterial,
@@ -57,22 +56,22 @@ export type ListFilter = { pathId?: string; year?: number; status?: PathReviewSt
 
 /** A refusal (a validator's, or the apply/setMaterial handler's) → the problem the API answers; a 409 names the status the action found. */
 const REFUSALS = refusals({
-  [PathReviewRefusal.notFound]: { status: 404 },
-  [PathReviewRefusal.vendorOnly]: { status: 403 },
+  [Refusal.notFound]: { status: 404 },
+  [Refusal.vendorOnly]: { status: 403 },
   // The review's first activity (window, terms) has not finished yet: it clears by itself.
-  [PathReviewRefusal.notOpened]: { status: 409, code: 'review-not-opened', retryAfterSeconds: 1 },
-  [PathReviewRefusal.notOpen]: { status: 409, code: 'not-open' },
-  [PathReviewRefusal.notEditable]: { status: 409, code: 'not-editable' },
-  [PathReviewRefusal.notApplied]: { status: 409, code: 'not-applied' },
-  [PathReviewRefusal.notSubmitted]: { status: 409, code: 'not-submitted' },
-  [PathReviewRefusal.notSupplementRequested]: { status: 409, code: 'not-supplement-requested' },
-  [PathReviewRefusal.windowClosed]: { status: 409, code: 'review-window-closed' },
-  [PathReviewRefusal.supplementDeadlinePassed]: { status: 409, code: 'supplement-deadline-passed' },
-  [PathReviewRefusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
-  [PathReviewRefusal.requirementsUnmet]: { status: 422, problem: unmetProblem('requirements-unmet', 'requirements') },
-  [PathReviewRefusal.materialsMissing]: { status: 422, problem: materialsMissingProblem },
-  [PathReviewRefusal.levelNotAllowed]: { status: 422, code: 'level-not-allowed', field: 'newLevel' },
-  [PathReviewRefusal.materialNotFound]: { status: 422, code: 'unknown-material', field: 'materials' },
+  [Refusal.notOpened]: { status: 409, code: 'review-not-opened', retryAfterSeconds: 1 },
+  [Refusal.notOpen]: { status: 409, code: 'not-open' },
+  [Refusal.notEditable]: { status: 409, code: 'not-editable' },
+  [Refusal.notApplied]: { status: 409, code: 'not-applied' },
+  [Refusal.notSubmitted]: { status: 409, code: 'not-submitted' },
+  [Refusal.notSupplementRequested]: { status: 409, code: 'not-supplement-requested' },
+  [Refusal.windowClosed]: { status: 409, code: 'review-window-closed' },
+  [Refusal.supplementDeadlinePassed]: { status: 409, code: 'supplement-deadline-passed' },
+  [Refusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
+  [Refusal.requirementsUnmet]: { status: 422, problem: unmetProblem('requirements-unmet', 'requirements') },
+  [Refusal.materialsMissing]: { status: 422, problem: materialsMissingProblem },
+  [Refusal.levelNotAllowed]: { status: 422, code: 'level-not-allowed', field: 'newLevel' },
+  [Refusal.materialNotFound]: { status: 422, code: 'unknown-material', field: 'materials' },
 });
 
 export type PathReviewsClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; calendarFor?: CalendarLookup; quotas?: Quotas };

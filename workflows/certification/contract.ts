@@ -130,6 +130,8 @@ export type CertificationSnapshot = {
 };
 
 /** The workflow id: one per application. */
+/** The workflow type the worker registers. */
+export const CERTIFICATION_WORKFLOW = 'certificationWorkflow';
 export const certificationWorkflowId = (applicationId: string) => `certification-${applicationId}`;
 
 export const create = defineUpdate<CertificationSnapshot, [{ renewedCertificate?: RenewedCertificate }]>('create');
@@ -146,7 +148,7 @@ export { type RecomputeRequest, recomputeDeadline } from '../kit/recompute.js';
 export const getCertification = defineQuery<CertificationSnapshot>('getCertification');
 
 /** Refusal types (validators, and failures of the create and submit handlers): the API maps each to a status. */
-export const CertificationRefusal = {
+export const Refusal = {
   notFound: 'CERTIFICATION_NOT_FOUND',
   notCreated: 'CERTIFICATION_NOT_CREATED',
   invalid: 'INVALID_REQUEST',

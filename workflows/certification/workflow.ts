@@ -39,7 +39,7 @@ import { causeOf, now, persistenceActivityOptions, provisionalPayload, refuse } 
 import { BusyGuard, transitionQueue } from '../kit/transitions.js';
 import { validityPhase } from '../kit/validity.js';
 import * as contract from './contract.js';
-import { type CertificateExtension, type CertificationInput, type CertificationSnapshot, type CertificationStatus, CertificationRefusal as Refusal } from './contract.js';
+import { type CertificateExtension, type CertificationInput, type CertificationSnapshot, type CertificationStatus, Refusal as Refusal } from './contract.js';
 import { certificationWorkflowId, create, extendCertificate, getCertification, recomputeDeadline, REVIEW_DECISIONS, review, setMaterial, submit, supplement } from './contract.js';
 
 export * from './contract.js';

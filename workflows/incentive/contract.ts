@@ -75,7 +75,7 @@ export const getIncentive = defineQuery<IncentiveSnapshot>('getIncentive');
 export { recomputeDeadline };
 
 /** Refusal types: the API (next step) maps each to a status. */
-export const IncentiveRefusal = {
+export const Refusal = {
   notFound: 'INCENTIVE_NOT_FOUND',
   notGenerated: 'INCENTIVE_NOT_GENERATED',
   notPending: 'NOT_PENDING_VERIFICATION',

@@ -28,7 +28,7 @@ import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type
 import { transitionQueue } from '../kit/transitions.js';
 
 export * from './contract.js';
-import { type Actor, type Adjustment, getIncentive, INCENTIVE_OPEN_STATUSES, type IncentiveInput, type IncentiveLine, IncentiveRefusal } from './contract.js';
+import { type Actor, type Adjustment, getIncentive, INCENTIVE_OPEN_STATUSES, type IncentiveInput, type IncentiveLine, Refusal } from './contract.js';
 import { incentiveId, type IncentiveSnapshot, type IncentiveStatus, type Material, object, type ObjectedLine, resolveObjection, verify } from './contract.js';
 
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
@@ -68,26 +68,26 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   });
 
   const requireGenerated = () => {
-    if (!state.generatedAt) refuse(IncentiveRefusal.notGenerated, 'The incentive is still being generated.');
+    if (!state.generatedAt) refuse(Refusal.notGenerated, 'The incentive is still being generated.');
   };
   const requireOwner = (actor: Actor) => {
-    if (actor.partnerId !== state.partnerId) refuse(IncentiveRefusal.notFound, 'No such incentive for this partner.');
+    if (actor.partnerId !== state.partnerId) refuse(Refusal.notFound, 'No such incentive for this partner.');
   };
   const requireBeforeDeadline = () => {
     if (Date.now() >= Date.parse(state.verificationDeadline!)) {
-      refuse(IncentiveRefusal.deadlinePassed, `The verification deadline ${state.verificationDeadline} has passed.`);
+      refuse(Refusal.deadlinePassed, `The verification deadline ${state.verificationDeadline} has passed.`);
     }
   };
   const requirePending = () => {
     requireGenerated();
-    if (state.status !== 'PENDING_VERIFICATION') refuse(IncentiveRefusal.notPending, `The incentive is ${state.status}, not pending verification.`);
+    if (state.status !== 'PENDING_VERIFICATION') refuse(Refusal.notPending, `The incentive is ${state.status}, not pending verification.`);
     requireBeforeDeadline();
   };
   const requireKnownLines = (expertIds: string[], what: string) => {
-    if (expertIds.length === 0) refuse(IncentiveRefusal.invalid, `${what}: name at least one line.`);
-    if (new Set(expertIds).size !== expertIds.length) refuse(IncentiveRefusal.invalid, `${what}: a line is named twice.`);
+    if (expertIds.length === 0) refuse(Refusal.invalid, `${what}: name at least one line.`);
+    if (new Set(expertIds).size !== expertIds.length) refuse(Refusal.invalid, `${what}: a line is named twice.`);
     const unknown = expertIds.filter((id) => !state.lines.some((l) => l.expertId === id));
-    if (unknown.length) refuse(IncentiveRefusal.invalid, `${what}: no line for expert ${unknown.join(', ')}.`);
+    if (unknown.length) refuse(Refusal.invalid, `${what}: no line for expert ${unknown.join(', ')}.`);
   };
 
   setHandler(getIncentive, snapshot);
@@ -111,9 +111,9 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
           ...(headcount !== state.headcount ? [`headcount ${headcount} ≠ list ${state.headcount}`] : []),
           ...(totalMinor !== state.totalMinor ? [`total ${totalMinor} ≠ list ${state.totalMinor}`] : []),
         ];
-        if (differences.length) refuse(IncentiveRefusal.listMismatch, differences.join('; '));
+        if (differences.length) refuse(Refusal.listMismatch, differences.join('; '));
         const bad = materials.findIndex((m: Material) => !m.fileName || !SHA256.test(m.sha256) || !Number.isSafeInteger(m.size) || m.size < 0);
-        if (bad >= 0) refuse(IncentiveRefusal.invalid, `materials[${bad}]: needs a file name, a hex SHA-256 and a size.`);
+        if (bad >= 0) refuse(Refusal.invalid, `materials[${bad}]: needs a file name, a hex SHA-256 and a size.`);
       },
     },
   );
@@ -129,7 +129,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
         requireOwner(actor);
         requirePending();
         requireKnownLines(lines.map((l: ObjectedLine) => l.expertId), 'objection');
-        if (lines.some((l: ObjectedLine) => !l.reason?.trim())) refuse(IncentiveRefusal.invalid, 'objection: every line needs a reason.');
+        if (lines.some((l: ObjectedLine) => !l.reason?.trim())) refuse(Refusal.invalid, 'objection: every line needs a reason.');
       },
     },
   );
@@ -160,19 +160,19 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     },
     {
       validator: ({ actor, adjustments, rejectObjection, note }) => {
-        if (actor.partnerId !== undefined) refuse(IncentiveRefusal.vendorOnly, 'Only vendor staff resolve objections.');
+        if (actor.partnerId !== undefined) refuse(Refusal.vendorOnly, 'Only vendor staff resolve objections.');
         requireGenerated();
-        if (state.status !== 'OBJECTED') refuse(IncentiveRefusal.notObjected, `The incentive is ${state.status}, not OBJECTED.`);
+        if (state.status !== 'OBJECTED') refuse(Refusal.notObjected, `The incentive is ${state.status}, not OBJECTED.`);
         requireBeforeDeadline();
-        if (!note?.trim()) refuse(IncentiveRefusal.invalid, 'resolution: a note is required.');
+        if (!note?.trim()) refuse(Refusal.invalid, 'resolution: a note is required.');
         if (rejectObjection) {
-          if (adjustments?.length) refuse(IncentiveRefusal.invalid, 'resolution: either adjustments or rejectObjection, not both.');
+          if (adjustments?.length) refuse(Refusal.invalid, 'resolution: either adjustments or rejectObjection, not both.');
           return;
         }
         requireKnownLines((adjustments ?? []).map((a: Adjustment) => a.expertId), 'resolution');
         for (const a of adjustments!) {
           if ('remove' in a ? a.remove !== true : !Number.isSafeInteger(a.amountMinor) || a.amountMinor < 0) {
-            refuse(IncentiveRefusal.invalid, `resolution: expert ${a.expertId} needs amountMinor ≥ 0 (integer) or remove: true.`);
+            refuse(Refusal.invalid, `resolution: expert ${a.expertId} needs amountMinor ≥ 0 (integer) or remove: true.`);
           }
         }
       },

@@ -4,13 +4,23 @@
 // loads the workflow code itself.
 import { developmentPaths } from '../../domain/development-paths.js';
 
-// The cycle's id and input/result are declared beside the review's contract today (the review's client and tests
-// import them from there); re-exported here so a caller of the cycle needs only this module.
-export {
-  type PathReviewCycleInput,
-  type PathReviewCycleResult,
-  pathReviewCycleWorkflowId,
-} from '../path-review/contract.js';
+export const PATH_REVIEW_CYCLE_STATUSES = ['RUNNING', 'COMPLETED'] as const;
+export const pathReviewCycleWorkflowId = (pathId: string, year: number) => `path-review-cycle-${pathId}-${year}`;
+
+/** What a cycle run is started with (and carries over continue-as-new), and what it ends with. */
+export type PathReviewCycleInput = {
+  pathId: string;
+  year: number;
+  /** 'schedule' or the vendor user who asked. */
+  requestedBy: string;
+  /** Tests use small batches to exercise continue-as-new. */
+  batchSize?: number;
+  /** Carried over continue-as-new: the cycle's start instant, the last partner id done, how many are done. */
+  cycleStartedAt?: string;
+  cursor?: string;
+  processed?: number;
+};
+export type PathReviewCycleResult = { pathId: string; year: number; cycleStartedAt: string; processed: number };
 
 /** The workflow types the worker registers (the functions' names in workflows/index.ts). */
 export const PATH_REVIEW_CYCLE_WORKFLOW = 'pathReviewCycleWorkflow';

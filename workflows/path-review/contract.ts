@@ -10,7 +10,6 @@ export const PATH_REVIEW_STATUSES = [...PATH_REVIEW_OPEN_STATUSES, 'PASSED', 'FA
 export type PathReviewStatus = (typeof PATH_REVIEW_STATUSES)[number];
 export const PATH_REVIEW_DECISIONS = ['PASS', 'FAIL', 'REQUEST_SUPPLEMENT'] as const;
 export type PathReviewDecision = (typeof PATH_REVIEW_DECISIONS)[number];
-export const PATH_REVIEW_CYCLE_STATUSES = ['RUNNING', 'COMPLETED'] as const;
 
 /** Working days before the window closes at which a reminder goes to the outbox (only while nothing is submitted). */
 export const WINDOW_REMINDER_DAYS = [10, 3] as const;
@@ -36,9 +35,9 @@ import type { Actor } from '../../domain/actor.js';
 
 /** The review id: `<pathId>-<partnerId>-<year>` (path ids have no '-'; the year is the last segment). */
 export const pathReviewId = (pathId: string, partnerId: string, year: number) => `${pathId}-${partnerId}-${year}`;
-/** The workflow id: `path-review-<reviewId>`. */
+/** The workflow type the worker registers, and the workflow id: `path-review-<reviewId>`. */
+export const PATH_REVIEW_WORKFLOW = 'pathReviewWorkflow';
 export const pathReviewWorkflowId = (reviewId: string) => `path-review-${reviewId}`;
-export const pathReviewCycleWorkflowId = (pathId: string, year: number) => `path-review-cycle-${pathId}-${year}`;
 
 export type PathReviewInput = {
   pathId: string;
@@ -126,7 +125,7 @@ export const getPathReview = defineQuery<PathReviewSnapshot>('getPathReview');
 export { type RecomputeRequest, recomputeDeadline } from '../kit/recompute.js';
 
 /** Refusal types (validators, and failures of the apply and setMaterial handlers): the API maps each to a status. */
-export const PathReviewRefusal = {
+export const Refusal = {
   notFound: 'PATH_REVIEW_NOT_FOUND',
   /** The review's first activity (window, terms) has not finished yet: try again. */
   notOpened: 'PATH_REVIEW_NOT_OPENED',
@@ -147,17 +146,3 @@ export const PathReviewRefusal = {
   busy: 'ACTION_IN_PROGRESS',
 } as const;
 
-/** The cycle's progress (path_review_cycle), as the workflow and the API read it. */
-export type PathReviewCycleInput = {
-  pathId: string;
-  year: number;
-  /** 'schedule' or the vendor user who asked. */
-  requestedBy: string;
-  /** Tests use small batches to exercise continue-as-new. */
-  batchSize?: number;
-  /** Carried over continue-as-new: the cycle's start instant, the last partner id done, how many are done. */
-  cycleStartedAt?: string;
-  cursor?: string;
-  processed?: number;
-};
-export type PathReviewCycleResult = { pathId: string; year: number; cycleStartedAt: string; processed: number };

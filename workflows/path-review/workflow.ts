@@ -26,7 +26,7 @@ import { requireBefore, ReviewedApplication } from '../kit/reviewed-application.
 import { PartnerId, PathId, ReviewYear } from '../kit/search-attributes.js';
 import { now, persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, refuse } from '../kit/shared.js';
 import { BusyGuard, type TransitionOf, transitionQueue } from '../kit/transitions.js';
-import { apply, decide, getPathReview, PATH_REVIEW_DECISIONS, type PathReviewInput, PathReviewRefusal as Refusal, type PathReviewSnapshot } from './contract.js';
+import { apply, decide, getPathReview, PATH_REVIEW_DECISIONS, type PathReviewInput, Refusal as Refusal, type PathReviewSnapshot } from './contract.js';
 import { PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC, pathReviewId, recomputeDeadline, setMaterial, submit, supplement } from './contract.js';
 import { SUPPLEMENT_REMINDER_WORKING_DAYS, SUPPLEMENT_WORKING_DAYS, supplementReminderDedupeKey, WINDOW_REMINDER_TOPIC, windowReminderDedupeKey } from './contract.js';
 
