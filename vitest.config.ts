@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFilesFirst } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
+    // Two files at a time (most of a file's time is spent waiting on servers): each worker has its own database
+    // (test/support/database.ts), every file its own Temporal servers on free ports. `--maxWorkers=1` runs them one by one.
+    maxWorkers: 2,
+    sequence: { sequencer: SlowFilesFirst },
   },
 });

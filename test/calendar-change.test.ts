@@ -6,43 +6,29 @@
  * its deadline recomputed there.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarData } from '../domain/calendar-versions.js';
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
 import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change/workflow.js';
-import { call, startApp, tokenFor } from './support/app.js';
+import { tokenFor } from './support/app.js';
 import { recordHistory } from './support/histories.js';
 import { nextFriday, nextWednesdayDec30 } from './support/calendar.js';
-import { timeSkippingEnv } from './support/temporal.js';
-import { advanceClockTo, eventually } from './support/wait.js';
+import { DAY, useTestEnv } from './support/env.js';
+import { completed as completedHandle, eventually } from './support/wait.js';
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
+// The database's calendars, as in production.
+const env = useTestEnv({ taskQueue: 'calendar-change-test', api: true, calendarFor: 'database' });
+const { api, advanceTo } = env;
 let admin: string;
 let vendor: string;
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  app = await startApp(env, { taskQueue: 'calendar-change-test' }); // the database's calendars, as in production
   admin = await tokenFor(['vendor_admin'], undefined, 'calendar-change-admin');
   vendor = await tokenFor(['vendor_staff'], undefined, 'calendar-change-vendor');
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
-const DAY = 24 * 3600 * 1000;
-
-/** Not handle.result(): awaiting a result lets the time-skipping server skip ahead on its own (past the deadlines). */
-const completed = (workflowId: string) =>
-  eventually(async () => ((await env.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
-
-const advanceTo = (target: number) => advanceClockTo(env, target);
+const completed = (workflowId: string) => completedHandle(env.client.workflow.getHandle(workflowId));
 
 const calendarData = (zone: string, restWeekdays: number[], holidays: string[] = []): CalendarData => {
   const year = DateTime.fromMillis(Date.now(), { zone }).year;
@@ -129,8 +115,8 @@ describe('deadlines follow the calendar', () => {
 
     // Version 2 committed, but Temporal never took its propagation: written straight to the database.
     const monday = friday.plus({ days: 3 }).toISODate()!;
-    const v1 = await app.prisma.calendarVersion.findFirstOrThrow({ where: { calendarName: name, version: 1 } });
-    await app.prisma.calendarVersion.create({
+    const v1 = await env.prisma.calendarVersion.findFirstOrThrow({ where: { calendarName: name, version: 1 } });
+    await env.prisma.calendarVersion.create({
       data: {
         ...v1,
         makeupWorkdays: [],
@@ -193,7 +179,7 @@ describe('deadlines follow the calendar', () => {
     expect(moved.deadlineExplanation.provisional).toBeUndefined();
     expect(moved.history.map((e: { type: string }) => e.type)).toEqual(['SHARED', 'DEADLINE_CHANGED']);
     const told = await eventually(async () => {
-      const rows = await app.prisma.outbox.findMany({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } });
+      const rows = await env.prisma.outbox.findMany({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } });
       return rows.length === 1 ? rows[0] : undefined;
     });
     expect(told!.payload).toMatchObject({
@@ -242,6 +228,6 @@ describe('deadlines follow the calendar', () => {
     expect(confirmed.deadlineExplanation.provisional).toBeUndefined();
     expect(confirmed.history[1]).toMatchObject({ type: 'DEADLINE_CHANGED', note: expect.stringContaining('no longer provisional') });
     await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
-    expect(await app.prisma.outbox.count({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } })).toBe(0);
+    expect(await env.prisma.outbox.count({ where: { aggregateId: shared.body.id, topic: 'opportunity.deadline-changed' } })).toBe(0);
   });
 });

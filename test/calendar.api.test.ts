@@ -5,32 +5,24 @@
  * accept deadline (a partner moved to a Fri/Sat-rest calendar in Asia/Riyadh).
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarData } from '../domain/calendar-versions.js';
-import { call, startApp, tokenFor } from './support/app.js';
+import { tokenFor } from './support/app.js';
+import { useTestEnv } from './support/env.js';
 import { referenceDeadline } from './support/reference-deadline.js';
-import { devServerEnv } from './support/temporal.js';
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
+// No lookup injected: the database's calendars.
+const env = useTestEnv({ taskQueue: 'calendar-api-test', server: 'dev', api: true, calendarFor: 'database' });
+const { api } = env;
 let admin: string;
 let staff: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  app = await startApp(env, { taskQueue: 'calendar-api-test' }); // no lookup injected: the database's calendars
   admin = await tokenFor(['vendor_admin'], undefined, 'calendar-admin');
   staff = await tokenFor(['vendor_staff']);
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 const year = DateTime.now().setZone('Asia/Riyadh').year;
 
@@ -44,8 +36,8 @@ const riyadh = (holidays: CalendarData['holidays'] = []): CalendarData => ({
 });
 
 const stored = async (name: string) => ({
-  calendars: await app.prisma.calendar.count({ where: { name } }),
-  versions: await app.prisma.calendarVersion.count({ where: { calendarName: name } }),
+  calendars: await env.prisma.calendar.count({ where: { name } }),
+  versions: await env.prisma.calendarVersion.count({ where: { calendarName: name } }),
 });
 
 describe('seeds', () => {
@@ -209,10 +201,10 @@ describe('versions', () => {
     const read = await api('GET', `/v1/calendars/${name}`, staff);
     expect(read.body).toMatchObject({ version: 3, restWeekdays: [6, 7], changedBy: 'calendar-admin' });
     expect(read.headers.get('etag')).toBe('"3"');
-    // Every version kept; the audit log names who changed which calendar.
-    const versions = await app.prisma.calendarVersion.findMany({ where: { calendarName: name }, orderBy: { version: 'asc' } });
+    // Every version kept; the audit log names who changed which env.calendar.
+    const versions = await env.prisma.calendarVersion.findMany({ where: { calendarName: name }, orderBy: { version: 'asc' } });
     expect(versions.map((v) => [v.version, v.changedBy])).toEqual([[1, 'calendar-admin'], [2, 'calendar-admin'], [3, 'calendar-admin']]);
-    expect(await app.prisma.auditLog.count({ where: { target: name, actor: 'calendar-admin', action: 'PUT /v1/calendars/:name' } })).toBe(3);
+    expect(await env.prisma.auditLog.count({ where: { target: name, actor: 'calendar-admin', action: 'PUT /v1/calendars/:name' } })).toBe(3);
   });
 });
 
@@ -236,7 +228,7 @@ describe('partner assignment', () => {
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ partnerId, calendar: name, version: 1, zone: 'Asia/Riyadh', isDefault: false, assignedBy: 'calendar-admin' });
     expect(moved.body.changes).toMatchObject({ everyDate: true, zone: { from: 'Asia/Shanghai', to: 'Asia/Riyadh' }, restWeekdays: { from: [6, 7], to: [5, 6] } });
-    expect(await app.prisma.partnerCalendarChange.count({ where: { partnerId, fromCalendar: 'CN', toCalendar: name } })).toBe(1);
+    expect(await env.prisma.partnerCalendarChange.count({ where: { partnerId, fromCalendar: 'CN', toCalendar: name } })).toBe(1);
     expect((await api('GET', `/v1/partners/${partnerId}/calendar`, partner)).body).toMatchObject({ calendar: name, isDefault: false });
 
     const shared = await share(partnerId);

@@ -7,47 +7,17 @@
  * Sundays only; Asia/Shanghai has no DST, so N days on is N × 24 h).
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
+import { describe, expect, it } from 'vitest';
 import { certificationWorkflowId, recomputeDeadline } from '../workflows/certification/workflow.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calendar.js';
+import { tokenFor } from './support/app.js';
+import { nextFriday, testCalendar } from './support/calendar.js';
+import { daysAfter as at, expectOk, localDate, PDF, SECOND, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
-const taskQueue = 'certification-reminders-test';
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const DAY = 24 * 3600 * 1000;
-const SECOND = 1000;
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
-const at = (from: string, days: number) => new Date(Date.parse(from) + days * DAY).toISOString();
-const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
-const outbox = (topic: string, aggregateId: string) => app.prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: { id: 'asc' } });
-const arrived = (topic: string, aggregateId: string, count: number) =>
-  eventually(async () => {
-    const rows = await outbox(topic, aggregateId);
-    return rows.length >= count ? rows : undefined;
-  });
+const env = useTestEnv({ taskQueue: 'certification-reminders-test', api: true });
+const { api, outbox, arrived } = env;
 
 const recordHistoryOf = (id: string, name: string) => recordHistory(env.client.workflow.getHandle(certificationWorkflowId(id)), name);
 
@@ -57,8 +27,8 @@ async function submittedOnFriday() {
   const partnerId = `P-cr-${randomUUID().slice(0, 8)}`;
   const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
   const reviewer = await tokenFor(['vendor_reviewer'], undefined, 'reviewer-cr');
-  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
-  for (const employeeId of ['E2', 'E3']) await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId }));
+  await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
+  for (const employeeId of ['E2', 'E3']) await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId }));
   const draft = await api('POST', '/v1/certifications', owner, { type: 'ROLE_CONSULTING' });
   expectOk(draft, 201);
   const id = draft.body.id as string;
@@ -73,7 +43,7 @@ async function submittedOnFriday() {
   expectOk(await api('PUT', `/v1/certifications/${id}/materials`, owner, { materials: [{ kind: 'CASE_STUDIES', materialId: files[0] }, { kind: 'TEAM_ROSTER', materialId: files[1] }] }));
   const submitted = await api('POST', `/v1/certifications/${id}/submit`, owner);
   expectOk(submitted);
-  const startedAt = (await app.prisma.certificationApplication.findUniqueOrThrow({ where: { id } })).reviewStartedAt!.toISOString();
+  const startedAt = (await env.prisma.certificationApplication.findUniqueOrThrow({ where: { id } })).reviewStartedAt!.toISOString();
   return { id, partnerId, owner, reviewer, view: submitted.body, startedAt };
 }
 
@@ -97,7 +67,7 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     // The Tuesday of the second week (day 11 on) becomes a holiday: Mon–Fri (1–5), Mon (6), Wed–Fri (7–9), Mon (10)
     // → Mon, 17 days on; its reminder, 9 working days → Fri, 14 days on (the old due date: the reminder names the new one).
     const holiday = localDate(at(a.startedAt, 11));
-    calendar = testCalendar(await env.currentTimeMs(), { holidays: [holiday] });
+    env.calendar = testCalendar(await env.currentTimeMs(), { holidays: [holiday] });
     const newDue = at(a.startedAt, 17);
     const newReminderAt = at(a.startedAt, 14);
     await env.client.workflow.getHandle(certificationWorkflowId(a.id)).signal(recomputeDeadline, { reason: 'calendar TEST changed' });
@@ -126,7 +96,7 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     const rejected = await api('POST', `/v1/certifications/${a.id}/review`, a.reviewer, { decision: 'REJECT', note: 'late, and no' });
     expectOk(rejected);
     expect(rejected.body).toMatchObject({ status: 'REJECTED', deadlineExplanation: null });
-    calendar = testCalendar(await env.currentTimeMs());
+    env.calendar = testCalendar(await env.currentTimeMs());
     await recordHistoryOf(a.id, 'certification-review-reminder-replanned');
   });
 
@@ -134,7 +104,7 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     const a = await submittedOnFriday();
     const requested = await api('POST', `/v1/certifications/${a.id}/review`, a.reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'add a case' });
     expectOk(requested);
-    const from = (await app.prisma.certificationApplication.findUniqueOrThrow({ where: { id: a.id } })).supplementRequestedAt!.toISOString();
+    const from = (await env.prisma.certificationApplication.findUniqueOrThrow({ where: { id: a.id } })).supplementRequestedAt!.toISOString();
     // Fri + 10 working days → Fri, 14 days on; the reminder, 8 working days (Mon–Fri, Mon–Wed) → Wed, 12 days on.
     const deadline = at(from, 14);
     const reminderAt = at(from, 12);

@@ -5,47 +5,17 @@
  * isolation; renewal of an active certificate; refusals naming their field; roles.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
+import { describe, expect, it } from 'vitest';
 import { certificationWorkflowId } from '../workflows/certification/workflow.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
-import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
+import { tokenFor } from './support/app.js';
+import { ZONE } from './support/calendar.js';
+import { certificationSteps, KINDS } from './support/certification.js';
+import { expectOk, expectProblem, fields, PDF, PNG, useTestEnv } from './support/env.js';
 
-const taskQueue = 'certification-api-test';
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082',
-  'hex',
-);
-const KINDS = ['CASE_STUDIES', 'TEAM_ROSTER'];
-
-function expectProblem(res: Call, status: number, type?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (type) expect(res.body.type).toBe(`urn:partnerflow:problem:${type}`);
-}
-const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
+const env = useTestEnv({ taskQueue: 'certification-api-test', api: true });
+const { api } = env;
+/** What ROLE_CONSULTING needs: 3 full-time experts, one of them a CLOUD_EXPERT. */
+const { qualify } = certificationSteps(env);
 
 async function setup() {
   const partnerId = `P-ca-${randomUUID().slice(0, 8)}`;
@@ -57,13 +27,6 @@ async function setup() {
     staff: await tokenFor(['vendor_staff'], undefined, 'staff-ca'),
     other: await tokenFor(['partner_admin'], `P-ca-other-${randomUUID().slice(0, 6)}`),
   };
-}
-
-/** What ROLE_CONSULTING needs: 3 full-time experts, one of them a CLOUD_EXPERT. */
-async function qualify(partnerId: string) {
-  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E1', certification: 'CLOUD_EXPERT' }));
-  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E2' }));
-  await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E3' }));
 }
 
 const upload = (id: string, token: string, bytes: Buffer, type = 'application/pdf', fileName = 'cases.pdf') =>
@@ -130,7 +93,7 @@ describe('certification API', () => {
     const again = await api('POST', '/v1/certifications', s.owner, { type: 'ROLE_CONSULTING' }, { 'Idempotency-Key': key });
     expectOk(again, 201);
     expect(again.body.id).toBe(id);
-    expect(await app.prisma.certificationApplication.count({ where: { partnerId: s.partnerId } })).toBe(1);
+    expect(await env.prisma.certificationApplication.count({ where: { partnerId: s.partnerId } })).toBe(1);
 
     // Nothing set yet: every missing kind is listed.
     const bare = await api('POST', `/v1/certifications/${id}/submit`, s.owner);

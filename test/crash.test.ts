@@ -24,8 +24,14 @@ import { periodEndedBy } from '../domain/period.js';
 import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId } from '../workflows/incentive-run/workflow.js';
 import { accept, close, getState, opportunityWorkflow, postUpdate, share } from '../workflows/opportunity/workflow.js';
+import { testDatabaseUrl } from './support/database.js';
 import { insertExpert } from './support/experts.js';
 import { devServerEnv } from './support/temporal.js';
+import { waitFor } from './support/wait.js';
+import { oneAtATime } from './support/one-at-a-time.js';
+
+// It starts process trees of its own: not beside another such file (support/one-at-a-time.ts).
+oneAtATime();
 
 const { PendingActivityState, TimeoutType } = protos.temporal.api.enums.v1;
 
@@ -41,8 +47,8 @@ const output: string[] = [];
 
 beforeAll(async () => {
   env = await devServerEnv();
-  prisma = createPrisma(inject('databaseUrl'));
-  monitor = new pg.Client({ connectionString: inject('databaseUrl') });
+  prisma = createPrisma(testDatabaseUrl());
+  monitor = new pg.Client({ connectionString: testDatabaseUrl() });
   await monitor.connect();
 });
 
@@ -63,21 +69,10 @@ afterAll(async () => {
   if (failures.length) throw new AggregateError(failures, 'crash test cleanup failed');
 });
 
-/** Polls `probe` until it returns something truthy. */
-async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** Worker `name` as its own OS process; its database sessions carry application_name `crash-worker-<name>`. */
 async function startWorker(name: string, queue = taskQueue): Promise<Child> {
   const identity = `crash-worker-${name}`;
-  const databaseUrl = new URL(inject('databaseUrl'));
+  const databaseUrl = new URL(testDatabaseUrl());
   databaseUrl.searchParams.set('application_name', identity);
   const child = startTsChild(
     identity,
@@ -89,11 +84,12 @@ async function startWorker(name: string, queue = taskQueue): Promise<Child> {
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: queue,
       WORKER_IDENTITY: identity,
+      // The run's bundle (global setup): a start without webpack, which takes seconds on a busy 2-core machine.
+      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     },
     (line) => output.push(line),
   );
   children.push(child);
-  // Start-up bundles the workflow code with webpack: seconds, more on a busy 2-core machine.
   await waitFor(`${identity} to report ready`, () => {
     if (child.process.exitCode !== null) throw new Error(`${identity} exited with code ${child.process.exitCode} before it was ready`);
     return output.some((line) => line.startsWith(`[${identity}] worker ready`));
@@ -160,7 +156,7 @@ describe('crash', () => {
     expect(await dbState(opportunityId)).toMatchObject({ status: 'PENDING_ACCEPTANCE', events: ['SHARED'], lastSeq: 1 });
 
     // 2. Hold the opportunity row, then accept: worker A's write blocks on the lock (the event insert's FK check).
-    lockClient = new pg.Client({ connectionString: inject('databaseUrl') });
+    lockClient = new pg.Client({ connectionString: testDatabaseUrl() });
     await lockClient.connect();
     const lockPid = (await lockClient.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await lockClient.query('BEGIN');
@@ -248,7 +244,7 @@ describe('crash', () => {
 
     // 1. No incentive can be inserted while the test holds the table: worker A's batch blocks mid-way.
     const workerA = await startWorker('run-a', queue);
-    const tableLock = new pg.Client({ connectionString: inject('databaseUrl') });
+    const tableLock = new pg.Client({ connectionString: testDatabaseUrl() });
     await tableLock.connect();
     const lockPid = (await tableLock.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await tableLock.query('BEGIN');

@@ -8,39 +8,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { createCertificationActivities } from '../activities/certification.js';
 import { createIncentiveActivities } from '../activities/incentive.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
-import { devServerEnv } from './support/temporal.js';
+import { type Call, tokenFor } from './support/app.js';
+import { ZONE } from './support/calendar.js';
+import { expectProblem, fields, useTestEnv } from './support/env.js';
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-const calendarFor = fixedCalendar(() => testCalendar(Date.now()));
-
-beforeAll(async () => {
-  env = await devServerEnv();
-  app = await startApp(env, { taskQueue: 'expert-attestation-test', calendarFor });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
+const env = useTestEnv({ taskQueue: 'expert-attestation-test', server: 'dev', api: true });
+const { api } = env;
 const ok = (res: Call, status = 200) => {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   return res.body;
 };
-const expectProblem = (res: Call, status: number, type?: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (type) expect(res.body.type).toBe(`urn:partnerflow:problem:${type}`);
-};
-const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
 
 const CP = { type: 'CLOUD_PROFESSIONAL', validFrom: '2019-01-01', validTo: '2099-12-31' }; // backdated to 2019
 const CE = { type: 'CLOUD_EXPERT', validFrom: '2019-01-01', validTo: '2099-12-31' };
@@ -59,8 +39,8 @@ async function organization() {
 
 /** What counts now: incentive lines of a fresh month, certification prerequisites and the SOFTWARE CERTIFIED requirements. */
 async function counted(partnerId: string, month: number) {
-  const generated = await createIncentiveActivities({ prisma: app.prisma, calendarFor }).generateIncentive({ partnerId, period: monthAhead(month), generatedAt: new Date().toISOString() });
-  const certification = createCertificationActivities({ prisma: app.prisma, calendarFor });
+  const generated = await createIncentiveActivities({ prisma: env.prisma, calendarFor: env.calendarFor }).generateIncentive({ partnerId, period: monthAhead(month), generatedAt: new Date().toISOString() });
+  const certification = createCertificationActivities({ prisma: env.prisma, calendarFor: env.calendarFor });
   const actual = async (type: string) => (await certification.checkCertificationPrerequisites({ partnerId, type, at: new Date().toISOString() })).results.map((r) => r.actual);
   const path = ok(await api('GET', `/v1/partners/${partnerId}/paths/SOFTWARE/requirements?level=CERTIFIED`, await tokenFor(['vendor_staff'])));
   return {
@@ -73,7 +53,7 @@ async function counted(partnerId: string, month: number) {
 
 const snapshotDb = async () =>
   JSON.stringify(
-    [await app.prisma.expert.findMany({ orderBy: { id: 'asc' }, include: { certifications: { orderBy: { id: 'asc' } } } }), await app.prisma.expertChange.count()],
+    [await env.prisma.expert.findMany({ orderBy: { id: 'asc' }, include: { certifications: { orderBy: { id: 'asc' } } } }), await env.prisma.expertChange.count()],
     (_, v) => (typeof v === 'bigint' ? String(v) : v),
   );
 
@@ -128,7 +108,7 @@ describe('expert attestation', () => {
     expect(await snapshotDb()).toBe(again);
 
     // 6. Every step is in A's history, in order, with what was attested or withdrawn.
-    const history = await app.prisma.expertChange.findMany({ where: { expertId: a.id }, orderBy: { seq: 'asc' } });
+    const history = await env.prisma.expertChange.findMany({ where: { expertId: a.id }, orderBy: { seq: 'asc' } });
     expect(history.map((r) => [r.seq, (r.change as { kind: string }).kind, r.actor])).toEqual([
       [1, 'created', `${partnerId}-owner`],
       [2, 'attested', 'vendor-attester'],

@@ -6,30 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, fixedCalendar, ZONE } from './support/calendar.js';
-import { devServerEnv } from './support/temporal.js';
+import { describe, expect, it } from 'vitest';
+import { tokenFor } from './support/app.js';
+import { ZONE } from './support/calendar.js';
+import { expectProblem, fields, useTestEnv } from './support/env.js';
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
-
-beforeAll(async () => {
-  env = await devServerEnv();
-  calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'experts-test', calendarFor: fixedCalendar(() => calendar) });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) =>
-  call(app.base, method, path, token, body, headers);
+const env = useTestEnv({ taskQueue: 'experts-test', server: 'dev', api: true });
+const { api } = env;
 
 async function organization() {
   const partnerId = `P-ex-${randomUUID().slice(0, 8)}`;
@@ -44,21 +27,13 @@ const alice = {
   certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: '2027-12-31' }],
 };
 
-function expectProblem(res: { status: number; body: any; headers: Headers }, status: number, type?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (type) expect(res.body.type).toBe(`urn:partnerflow:problem:${type}`);
-}
-
-const fields = (res: { body: any }) => (res.body.errors as { field: string }[]).map((e) => e.field);
-
-const history = (expertId: string) => app.prisma.expertChange.findMany({ where: { expertId }, orderBy: { seq: 'asc' } });
+const history = (expertId: string) => env.prisma.expertChange.findMany({ where: { expertId }, orderBy: { seq: 'asc' } });
 
 const snapshotDb = async () => ({
-  experts: JSON.stringify(await app.prisma.expert.findMany({ orderBy: { id: 'asc' }, include: { certifications: { orderBy: { id: 'asc' } } } }), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
-  changes: await app.prisma.expertChange.count(),
-  keys: await app.prisma.idempotencyKey.count(),
-  audit: await app.prisma.auditLog.count(),
+  experts: JSON.stringify(await env.prisma.expert.findMany({ orderBy: { id: 'asc' }, include: { certifications: { orderBy: { id: 'asc' } } } }), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+  changes: await env.prisma.expertChange.count(),
+  keys: await env.prisma.idempotencyKey.count(),
+  audit: await env.prisma.auditLog.count(),
 });
 
 describe('experts', () => {
@@ -120,7 +95,7 @@ describe('experts', () => {
     expect(rows[2]!.change).toEqual({ kind: 'updated', before: { fullTime: true, fullTimeSince: '2025-01-01' }, after: { fullTime: false, fullTimeSince: null } });
     expect(rows[4]!.change).toEqual({ kind: 'deactivated', before: { active: true }, after: { active: false } });
     // The history is append-only at the database itself.
-    await expect(app.prisma.expertChange.deleteMany({ where: { expertId: id } })).rejects.toThrow();
+    await expect(env.prisma.expertChange.deleteMany({ where: { expertId: id } })).rejects.toThrow();
   });
 
   it('validation errors name the field', async () => {

@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../worker/schedules.js';
 import { BusinessCalendar } from '../domain/calendar.js';
 import { periodEndedBy, periodOf } from '../domain/period.js';
@@ -15,10 +14,10 @@ import type { PrismaClient } from '../platform/db.js';
 import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
-import { call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, testCalendar, ZONE } from './support/calendar.js';
+import { call, tokenFor } from './support/app.js';
+import { fixedCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
-import { devServerEnv, startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
@@ -36,29 +35,17 @@ async function inScope(prisma: PrismaClient, period: string): Promise<number> {
   return n;
 }
 
-
 describe('incentive generation run (time-skipping server)', () => {
   const taskQueue = 'incentive-run-test';
-  let env: TestWorkflowEnvironment;
-  let app: Awaited<ReturnType<typeof startApp>>;
-  let prisma: PrismaClient;
-  let period: string;
-  let calendar: BusinessCalendar;
   // A calendar without data for any year: generation for such a partner can never succeed.
   const noData = new BusinessCalendar({ name: 'NODATA', zone: ZONE, restWeekdays: [6, 7], years: [1990, 1990], holidays: {}, makeupWorkdays: {} });
+  const env = useTestEnv({ taskQueue, api: true, calendarFor: (env) => fixedCalendar((p) => (p.startsWith('NOCAL') ? noData : env.calendar)) });
+  let prisma: PrismaClient;
+  let period: string;
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    const now = await env.currentTimeMs();
-    calendar = testCalendar(now);
-    period = periodEndedBy(new Date(now), ZONE);
-    app = await startApp(env, { taskQueue, calendarFor: fixedCalendar((p) => (p.startsWith('NOCAL') ? noData : calendar)) });
-    prisma = app.prisma;
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await env?.teardown();
+    period = periodEndedBy(new Date(await env.currentTimeMs()), ZONE);
+    prisma = env.prisma;
   });
 
   const run = (batchSize?: number) =>
@@ -144,14 +131,14 @@ describe('incentive generation run (time-skipping server)', () => {
     it('POST /v1/admin/incentive-runs runs a period and GET shows its progress to completion', async () => {
       const p = partner();
       await addExpert(prisma, p);
-      const started = await call(app.base, 'POST', '/v1/admin/incentive-runs', admin(), { period });
+      const started = await call(env.base, 'POST', '/v1/admin/incentive-runs', admin(), { period });
       expect(started.status).toBe(202);
       expect(started.headers.get('location')).toBe(`/v1/admin/incentive-runs/${period}`);
       expect(started.body).toMatchObject({ period, workflowId: incentiveRunWorkflowId(period) });
       expect(['STARTING', 'RUNNING', 'COMPLETED']).toContain(started.body.status);
 
       const done = await eventually(async () => {
-        const got = await call(app.base, 'GET', `/v1/admin/incentive-runs/${period}`, admin());
+        const got = await call(env.base, 'GET', `/v1/admin/incentive-runs/${period}`, admin());
         return got.body.status === 'COMPLETED' ? got : undefined;
       });
       expect(done.status).toBe(200);
@@ -162,14 +149,14 @@ describe('incentive generation run (time-skipping server)', () => {
 
     it('refuses a future period, a malformed one, and callers without incentive.run', async () => {
       const next = DateTime.fromMillis(await env.currentTimeMs(), { zone: ZONE }).plus({ months: 1 }).toFormat('yyyy-MM');
-      const future = await call(app.base, 'POST', '/v1/admin/incentive-runs', admin(), { period: next });
+      const future = await call(env.base, 'POST', '/v1/admin/incentive-runs', admin(), { period: next });
       expect(future.status).toBe(422);
       expect(future.body.errors).toEqual([expect.objectContaining({ field: 'period' })]);
-      const malformed = await call(app.base, 'POST', '/v1/admin/incentive-runs', admin(), { period: '2026-13' });
+      const malformed = await call(env.base, 'POST', '/v1/admin/incentive-runs', admin(), { period: '2026-13' });
       expect(malformed.status).toBe(400);
       expect(malformed.body.errors[0].field).toBe('period');
-      expect((await call(app.base, 'POST', '/v1/admin/incentive-runs', await tokenFor(['partner_admin'], 'P-1'), { period })).status).toBe(403);
-      expect((await call(app.base, 'GET', '/v1/admin/incentive-runs/2001-01', admin())).status).toBe(404);
+      expect((await call(env.base, 'POST', '/v1/admin/incentive-runs', await tokenFor(['partner_admin'], 'P-1'), { period })).status).toBe(403);
+      expect((await call(env.base, 'GET', '/v1/admin/incentive-runs/2001-01', admin())).status).toBe(404);
       expect(await prisma.incentiveRun.count({ where: { period: next } })).toBe(0);
     });
   });
@@ -177,19 +164,11 @@ describe('incentive generation run (time-skipping server)', () => {
 
 describe('monthly schedule (dev server)', () => {
   const taskQueue = 'incentive-schedule-test';
-  let env: TestWorkflowEnvironment;
+  const env = useTestEnv({ taskQueue, server: 'dev' });
   let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
 
-  beforeAll(async () => {
-    env = await devServerEnv();
+  beforeAll(() => {
     client = env.client;
-    worker = await startTestWorker(env, taskQueue, fixedCalendar(() => testCalendar(Date.now())));
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
   });
 
   it('is created once and updated in place at every worker start', async () => {
@@ -207,7 +186,7 @@ describe('monthly schedule (dev server)', () => {
 
   it('its action at a month boundary in Asia/Shanghai generates the month that has just ended', async () => {
     const p = partner();
-    await addExpert(worker.prisma, p);
+    await addExpert(env.prisma, p);
     // The last month start in Shanghai before now; nothing before it (in Shanghai still the last day) fires.
     const boundary = DateTime.now().setZone(ZONE).startOf('month');
     const period = periodOf(boundary.minus({ days: 1 }).toJSDate(), ZONE);
@@ -224,7 +203,7 @@ describe('monthly schedule (dev server)', () => {
       }
     }, 60_000);
     expect(run.parentExecution?.workflowId).toMatch(new RegExp(`^${MONTHLY_SCHEDULE_ID}-`));
-    expect(await worker.prisma.incentive.count({ where: { partnerId: p, period } })).toBe(1);
+    expect(await env.prisma.incentive.count({ where: { partnerId: p, period } })).toBe(1);
 
     // Exactly one action: the window before the boundary produced none.
     const actions: string[] = [];

@@ -6,47 +6,28 @@
  * resolution → verify, rejected objection, and the deadline.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MATERIAL_MAX_BYTES } from '../api/kit/materials.js';
-import type { BusinessCalendar } from '../domain/calendar.js';
 import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive/workflow.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
+import { type Call, tokenFor } from './support/app.js';
+import { ZONE } from './support/calendar.js';
+import { JPEG, PDF, PNG, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
 
 const taskQueue = 'incentive-api-test';
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
+const env = useTestEnv({ taskQueue, api: true });
+const { api } = env;
+/** The month before the server's clock at start, and the one before it: the incentives' periods. */
 let period: string;
 let earlier: string;
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  const now = await env.currentTimeMs();
-  calendar = testCalendar(now);
-  period = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 1 }).toFormat('yyyy-MM');
-  earlier = DateTime.fromMillis(now, { zone: ZONE }).minus({ months: 2 }).toFormat('yyyy-MM');
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
+  const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: ZONE });
+  period = now.minus({ months: 1 }).toFormat('yyyy-MM');
+  earlier = now.minus({ months: 2 }).toFormat('yyyy-MM');
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-
-// Smallest real files of each type: what file-type recognises by their magic bytes.
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082',
-  'hex',
-);
-const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
 const pdfNo = (n: number) => Buffer.concat([PDF, Buffer.from(`% copy ${n}\n`)]);
 
 function expectProblem(res: Call, status: number, type?: string) {
@@ -64,7 +45,7 @@ async function partnerWithExperts() {
   const expertIds: string[] = [];
   // Registered long before the month (registeredOn is the server's stamp through the API), attested by the vendor.
   for (const [employeeId, certification] of [['E1', 'CLOUD_PROFESSIONAL'], ['E2', 'CLOUD_EXPERT'], ['E3', 'CLOUD_ASSOCIATE']] as const) {
-    expertIds.push(await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId, certification })));
+    expertIds.push(await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId, certification })));
   }
   return { partnerId, owner, finance: await tokenFor(['partner_finance'], partnerId, `${partnerId}-finance`), experts: expertIds };
 }
@@ -74,7 +55,7 @@ async function generated(partnerId: string, month = period) {
   await env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, month), taskQueue, args: [{ partnerId, period: month }] });
   const id = `${partnerId}-${month}`;
   for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-    if (await app.prisma.incentive.findUnique({ where: { id } })) return id;
+    if (await env.prisma.incentive.findUnique({ where: { id } })) return id;
   }
   throw new Error(`incentive ${id} was not generated`);
 }
@@ -87,7 +68,7 @@ async function setup() {
 const upload = (id: string, token: string | undefined, bytes: Buffer, type = 'application/pdf', fileName = 'roster.pdf', headers: Record<string, string> = {}) =>
   api('POST', `/v1/incentives/${id}/materials`, token, bytes, { 'content-type': type, 'content-disposition': `attachment; filename="${fileName}"`, ...headers });
 
-const materialCount = (id: string) => app.prisma.material.count({ where: { ownerKind: 'incentive', ownerId: id } });
+const materialCount = (id: string) => env.prisma.material.count({ where: { ownerKind: 'incentive', ownerId: id } });
 
 describe('incentive API', () => {
   it('lists and shows incentives; another partner gets 404 and an empty list', async () => {
@@ -229,7 +210,7 @@ describe('incentive API', () => {
     expect(fields(await api('POST', `/v1/incentives/${id}/verify`, finance, { headcount: 2, totalMinor: 400000, materials: [mine, mine] }))).toEqual(['materials.1']);
     expectProblem(await api('POST', `/v1/incentives/${id}/verify`, vendor, { headcount: 2, totalMinor: 400000, materials: [mine] }), 403);
     expectProblem(await api('POST', `/v1/incentives/${id}/verify`, foreign.owner, { headcount: 2, totalMinor: 400000, materials: [mine] }), 404);
-    expect((await app.prisma.incentiveEvent.count({ where: { incentiveId: id } }))).toBe(1); // nothing entered history
+    expect((await env.prisma.incentiveEvent.count({ where: { incentiveId: id } }))).toBe(1); // nothing entered history
 
     const verified = await api('POST', `/v1/incentives/${id}/verify`, finance, { headcount: 2, totalMinor: 400000, materials: [mine] });
     expect(verified.status, JSON.stringify(verified.body)).toBe(200);
@@ -237,14 +218,14 @@ describe('incentive API', () => {
     const event = verified.body.history.at(-1);
     expect(event).toMatchObject({ type: 'VERIFIED', actor: `${partnerId}-finance` });
     expect(event.data.materials).toEqual([expect.objectContaining({ materialId: mine, fileName: 'roster.pdf', sha256: expect.any(String), uploadedBy: `${partnerId}-owner` })]);
-    expect(await app.prisma.settlement.count({ where: { incentiveId: id } })).toBe(1);
+    expect(await env.prisma.settlement.count({ where: { incentiveId: id } })).toBe(1);
 
     await env.client.workflow.getHandle(incentiveWorkflowId(partnerId, period)).result();
     const twice = await api('POST', `/v1/incentives/${id}/verify`, finance, { headcount: 2, totalMinor: 400000, materials: [mine] });
     expectProblem(twice, 409, 'incentive-closed');
     expect(twice.body.currentStatus).toBe('VERIFIED');
     expectProblem(await upload(id, owner, pdfNo(5)), 409, 'not-pending-verification');
-    expect(await app.prisma.settlement.count({ where: { incentiveId: id } })).toBe(1);
+    expect(await env.prisma.settlement.count({ where: { incentiveId: id } })).toBe(1);
   });
 
   it('objection → resolution with adjustments → verify with the new totals', async () => {
@@ -310,6 +291,6 @@ describe('incentive API', () => {
     expect(late.body.currentStatus).toBe('EXPIRED');
     expectProblem(await upload(id, owner, pdfNo(1)), 409, 'not-pending-verification');
     expect((await api('GET', `/v1/incentives/${id}`, owner)).body).toMatchObject({ status: 'EXPIRED', settlement: null });
-    expect(await app.prisma.settlement.count({ where: { incentiveId: id } })).toBe(0);
+    expect(await env.prisma.settlement.count({ where: { incentiveId: id } })).toBe(0);
   });
 });

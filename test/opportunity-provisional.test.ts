@@ -7,38 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusinessCalendar } from '../domain/calendar.js';
-import { CN_STATUTORY } from '../domain/statutory-holidays.js';
-import type { PrismaClient } from '../platform/db.js';
+import type { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
 import { getState, opportunityWorkflow, recomputeDeadline, share } from '../workflows/opportunity/workflow.js';
-import { fixedCalendar, nextWednesdayDec30, ZONE } from './support/calendar.js';
-import { startTestWorker, timeSkippingEnv } from './support/temporal.js';
+import { nextWednesdayDec30 } from './support/calendar.js';
+import { DAY, useTestEnv } from './support/env.js';
+import { cnCalendar, provisionalAttribute } from './support/provisional.js';
 import { advanceClockTo, eventually } from './support/wait.js';
-import { provisionalAttribute } from './support/provisional.js';
 
 const taskQueue = 'opportunity-provisional-test';
-const DAY = 24 * 3600 * 1000;
-let env: TestWorkflowEnvironment;
-let prisma: PrismaClient;
-let stopWorker: () => Promise<void>;
-let calendar: BusinessCalendar;
-
-/** The CN shape covering `first`–`last` from "published data" (only what is passed), with its statutory rules for the rest. */
-const cnCalendar = (first: number, last: number, holidays: Record<string, string> = {}) =>
-  new BusinessCalendar({ name: 'CN', zone: ZONE, restWeekdays: [6, 7], years: [first, last], holidays, makeupWorkdays: {}, rules: CN_STATUTORY });
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  ({ prisma, stop: stopWorker } = await startTestWorker(env, taskQueue, fixedCalendar(() => calendar)));
-});
-
-afterAll(async () => {
-  await stopWorker?.();
-  await env?.teardown();
-});
+const env = useTestEnv({ taskQueue });
 
 async function shareOn(dec30: DateTime) {
   await advanceClockTo(env, dec30.toMillis());
@@ -54,14 +32,14 @@ async function shareOn(dec30: DateTime) {
   return { opportunityId, snapshot, handle: env.client.workflow.getHandle(`opportunity-${opportunityId}`) };
 }
 
-const row = (id: string) => prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
-const outbox = (id: string) => prisma.outbox.findMany({ where: { aggregateId: id }, orderBy: { id: 'asc' } });
+const row = (id: string) => env.prisma.opportunity.findUniqueOrThrow({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
+const outbox = (id: string) => env.prisma.outbox.findMany({ where: { aggregateId: id }, orderBy: { id: 'asc' } });
 
 describe('accept deadlines reaching into an unpublished year', () => {
   it('provisional: New Year skipped by the statutory rules, marked in the explanation, the row and the Web UI; official data moving it is announced', async () => {
     const dec30 = nextWednesdayDec30(await env.currentTimeMs());
     const year = dec30.year;
-    calendar = cnCalendar(year - 1, year); // next year not published
+    env.calendar = cnCalendar(year - 1, year); // next year not published
     // Wed 12-30 10:00 + 3 working days: Thu 31 (1), Fri 01-01 New Year's Day (statutory), Sat 02, Sun 03, Mon 04 (2), Tue 05 (3).
     const { opportunityId, snapshot, handle } = await shareOn(dec30);
     // Instants count from sharedAt (10:00 and the few ms the workflow took); no DST in Shanghai.
@@ -77,7 +55,7 @@ describe('accept deadlines reaching into an unpublished year', () => {
     expect(await provisionalAttribute(handle)).toBe(true);
 
     // The official schedule is published: 01-01 and a bridge on Mon 01-04 → Thu 31 (1), Tue 05 (2), Wed 06 (3).
-    calendar = cnCalendar(year - 1, year + 1, { [`${year + 1}-01-01`]: "New Year's Day", [`${year + 1}-01-04`]: "New Year's Day" });
+    env.calendar = cnCalendar(year - 1, year + 1, { [`${year + 1}-01-01`]: "New Year's Day", [`${year + 1}-01-04`]: "New Year's Day" });
     await handle.signal(recomputeDeadline, { reason: `calendar CN: ${year + 1} published`, calendar: 'CN', version: 3 });
     const moved = at(7);
     const after = await eventually(async () => {
@@ -100,12 +78,12 @@ describe('accept deadlines reaching into an unpublished year', () => {
   it('official data confirming the date: the mark clears, the history says so, no message is sent', async () => {
     const dec30 = nextWednesdayDec30(await env.currentTimeMs());
     const year = dec30.year;
-    calendar = cnCalendar(year - 1, year);
+    env.calendar = cnCalendar(year - 1, year);
     const { opportunityId, snapshot, handle } = await shareOn(dec30);
     const deadline = new Date(Date.parse(snapshot.sharedAt!) + 6 * DAY).toISOString(); // Tue 01-05 10:00, as above
     expect((await row(opportunityId)).deadlineExplanation).toMatchObject({ provisional: true });
 
-    calendar = cnCalendar(year - 1, year + 1, { [`${year + 1}-01-01`]: "New Year's Day" }); // exactly what the rules said
+    env.calendar = cnCalendar(year - 1, year + 1, { [`${year + 1}-01-01`]: "New Year's Day" }); // exactly what the rules said
     await handle.signal(recomputeDeadline, { reason: `calendar CN: ${year + 1} published`, calendar: 'CN', version: 3 });
     const confirmed = await eventually(async () => {
       const r = await row(opportunityId);

@@ -1,38 +1,23 @@
 /**
  * The HTTP API end to end: real Express app, real worker, a real Temporal dev server, real PostgreSQL.
- * Every route, its refusals (400/401/403/404/409/422), idempotent share and pagination.
+ * Every opportunity route, its refusals (400/401/403/404/409/422), idempotent share and pagination. What every
+ * route shares (health, unknown routes, security headers, IAM sub-users, rate limits): app.api.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, JWT_SECRET, startApp, tokenFor } from './support/app.js';
-import { testCalendar, fixedCalendar } from './support/calendar.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JWT_SECRET, tokenFor } from './support/app.js';
+import { testCalendar } from './support/calendar.js';
+import { expectFieldProblem as expectProblem, useTestEnv } from './support/env.js';
 import { referenceDeadline } from './support/reference-deadline.js';
-import { devServerEnv } from './support/temporal.js';
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
+const env = useTestEnv({ taskQueue: 'api-test', server: 'dev', api: true });
+const { api } = env;
 let vendor: string;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'api-test', calendarFor: fixedCalendar(() => calendar) });
   vendor = await tokenFor(['vendor_staff']);
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) =>
-  call(app.base, method, path, token, body, headers);
 const newPartner = () => `P-${randomUUID().slice(0, 8)}`;
 const shareBody = (partnerId: string) => ({
   partnerId,
@@ -43,24 +28,16 @@ const shareBody = (partnerId: string) => ({
 
 /** Everything the database holds, to prove a refused request changed nothing. */
 const snapshotDb = async () => ({
-  opportunities: await app.prisma.opportunity.count(),
-  events: await app.prisma.opportunityEvent.count(),
-  keys: await app.prisma.idempotencyKey.count(),
-  audit: await app.prisma.auditLog.count(),
+  opportunities: await env.prisma.opportunity.count(),
+  events: await env.prisma.opportunityEvent.count(),
+  keys: await env.prisma.idempotencyKey.count(),
+  audit: await env.prisma.auditLog.count(),
 });
 
 async function sharedWith(partnerId = newPartner()) {
   const res = await api('POST', '/v1/opportunities', vendor, shareBody(partnerId));
   expect(res.status).toBe(201);
   return { id: res.body.id as string, partnerId, partner: await tokenFor(['partner_admin'], partnerId) };
-}
-
-function expectProblem(res: { status: number; body: any; headers: Headers }, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^urn:partnerflow:problem:/), title: expect.any(String) });
-  expect(JSON.stringify(res.body)).not.toMatch(/\bat .*\.ts:\d+/); // never a stack trace
-  if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
 }
 
 describe('authentication and authorization', () => {
@@ -128,16 +105,16 @@ describe('share', () => {
       expect(retry.body.id).toBe(first.body.id);
       expect(retry.body.sharedAt).toBe(first.body.sharedAt);
     }
-    expect(await app.prisma.opportunity.count({ where: { partnerId } })).toBe(1);
+    expect(await env.prisma.opportunity.count({ where: { partnerId } })).toBe(1);
     const reused = await api('POST', '/v1/opportunities', vendor, { ...shareBody(partnerId), title: 'other' }, { 'Idempotency-Key': key });
     expectProblem(reused, 422, 'Idempotency-Key');
-    expect(await app.prisma.opportunity.count({ where: { partnerId } })).toBe(1);
+    expect(await env.prisma.opportunity.count({ where: { partnerId } })).toBe(1);
   });
 
   it('422 and nothing started when the calendar has no data for the year (fails closed)', async () => {
-    const previous = calendar;
+    const previous = env.calendar;
     const year = new Date().getUTCFullYear();
-    calendar = testCalendar(Date.now(), { years: [year - 3, year - 1] });
+    env.calendar = testCalendar(Date.now(), { years: [year - 3, year - 1] });
     try {
       const before = await snapshotDb();
       const res = await api('POST', '/v1/opportunities', vendor, shareBody(newPartner()));
@@ -145,7 +122,7 @@ describe('share', () => {
       expect(res.body.type).toBe('urn:partnerflow:problem:calendar-year-not-covered');
       expect(await snapshotDb()).toEqual(before);
     } finally {
-      calendar = previous;
+      env.calendar = previous;
     }
   });
 });
@@ -211,7 +188,7 @@ describe('accept, reject, updates, close', () => {
     expectProblem(await api('POST', `/v1/opportunities/${id}/accept`, partner), 409);
     expectProblem(await api('POST', `/v1/opportunities/${id}/reject`, partner, { reasonCode: 'OTHER' }), 409);
     // Audited once: the successful call, with who, what, target and the request id; refusals change nothing.
-    const audit = await app.prisma.auditLog.findMany({ where: { target: id } });
+    const audit = await env.prisma.auditLog.findMany({ where: { target: id } });
     expect(audit.map((a) => [a.action, a.status])).toEqual([
       ['POST /v1/opportunities', 201],
       ['POST /v1/opportunities/:id/accept', 200],
@@ -246,79 +223,5 @@ describe('accept, reject, updates, close', () => {
     expect(closed.body).toMatchObject({ status: 'WON', closedAt: expect.any(String) });
     await env.client.workflow.getHandle(`opportunity-${id}`).result();
     expectProblem(await api('POST', `/v1/opportunities/${id}/updates`, partner, update), 409);
-  });
-});
-
-describe('calendar, health, unknown routes', () => {
-  it('computes a deadline on the shipped CN calendar with its explanation', async () => {
-    // Mon 2026-01-05 10:00 Shanghai → Thu 10:00.
-    const res = await api('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor);
-    expect(res.status).toBe(200);
-    expect(res.body.deadline).toBe('2026-01-08T02:00:00.000Z');
-    expect(res.body.explanation.calendar).toBe('CN');
-  });
-
-  it('answers problems for a year without data, an unknown calendar and bad parameters', async () => {
-    // SA has no statutory rules: a year without data fails closed (CN counts it provisionally, see calendar.api).
-    const noData = await api('GET', '/v1/calendars/SA/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor);
-    expectProblem(noData, 422);
-    expect(noData.body.detail).toContain('2031');
-    expectProblem(await api('GET', '/v1/calendars/XX/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 404);
-    expectProblem(await api('GET', '/v1/calendars/CN/deadline?from=yesterday&workingDays=3', vendor), 400, 'query.from');
-    expectProblem(await api('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=0', vendor), 400, 'query.workingDays');
-  });
-
-  it('healthz is 200 when Temporal and the database answer', async () => {
-    const res = await api('GET', '/healthz');
-    expect(res).toMatchObject({ status: 200, body: { status: 'ok', temporal: 'ok', database: 'ok' } });
-  });
-
-  it('404 problem for unknown routes and for the clock route outside time-skipping mode', async () => {
-    expectProblem(await api('GET', '/v1/nope', vendor), 404);
-    expectProblem(await api('POST', '/v1/admin/clock/advance', vendor, { duration: 'P5D' }), 404);
-  });
-});
-
-describe('hardening', () => {
-  it('sends security headers and a request id', async () => {
-    const res = await api('GET', '/healthz', undefined, undefined, { 'X-Request-Id': 'trace-123' });
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-request-id')).toBe('trace-123');
-    expect(res.headers.get('x-powered-by')).toBeNull();
-  });
-
-  it('refuses IAM sub-users on every partner-center route with 403 saying why', async () => {
-    const { signToken } = await import('../domain/auth.js');
-    const iam = await signToken({ sub: 'iam-1', roles: ['partner_admin'], partnerId: 'P-1', accountType: 'iam_user' }, JWT_SECRET);
-    const res = await api('GET', '/v1/opportunities', iam);
-    expectProblem(res, 403);
-    expect(res.body.detail).toMatch(/IAM sub-users/);
-  });
-
-  it('rate-limits per token with a 429 problem and Retry-After', async () => {
-    const limited = createApp({
-      temporal: env.client,
-      prisma: app.prisma,
-      taskQueue: 'unused',
-      jwtSecret: JWT_SECRET,
-      logger: pino({ level: 'silent' }),
-      rateLimitPerMinute: 3,
-    });
-    const server = await new Promise<Server>((resolve) => {
-      const s = limited.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    try {
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const path = '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3';
-      const other = await tokenFor(['partner_admin'], newPartner());
-      for (let i = 0; i < 3; i++) expect((await call(base, 'GET', path, vendor)).status).toBe(200);
-      const refused = await call(base, 'GET', path, vendor);
-      expectProblem(refused, 429);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(refused.body.retryAfterSeconds).toBe(Number(refused.headers.get('retry-after')));
-      expect((await call(base, 'GET', path, other)).status).toBe(200); // another token has its own budget
-    } finally {
-      server.close();
-    }
   });
 });

@@ -8,37 +8,39 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createPrisma, migrate } from '../platform/db.js';
 import { apiConnectionOptions } from '../platform/temporal.js';
-import { JWT_SECRET, startApp, tokenFor } from './support/app.js';
+import { JWT_SECRET, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
 import { type OwnPostgres, startOwnPostgres } from './support/postgres.js';
-import { devServerEnv } from './support/temporal.js';
+import { useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
+import { oneAtATime } from './support/one-at-a-time.js';
+
+// It starts process trees of its own: not beside another such file (support/one-at-a-time.ts).
+oneAtATime();
 
 let postgres: OwnPostgres;
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
 let vendor: string;
 
+// The database first (the app needs its address); stopped last, after the app.
 beforeAll(async () => {
   postgres = await startOwnPostgres();
   await migrate(postgres.url);
-  env = await devServerEnv();
-  const calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'outage', databaseUrl: postgres.url, calendarFor: fixedCalendar(() => calendar) });
+});
+afterAll(async () => {
+  await postgres?.stop();
+});
+const env = useTestEnv({ taskQueue: 'outage', server: 'dev', api: () => ({ databaseUrl: postgres.url }) });
+beforeAll(async () => {
   vendor = await tokenFor(['vendor_staff']);
 });
-
+// Running again before the app stops (a test may end with it stopped).
 afterAll(async () => {
   await postgres?.resume();
-  await app?.stop();
-  await env?.teardown();
-  await postgres?.stop();
 });
 
 type Answer = { at: number; kind: 'read' | 'share' | 'health'; status: number; body: any; headers: Headers };
@@ -51,7 +53,7 @@ async function send(kind: Answer['kind'], url: string, init: RequestInit = {}): 
 
 const shareBody = (partnerId: string) => JSON.stringify({ partnerId, customerName: 'ACME Ltd.', title: 'Migration' });
 const share = (key: string, partnerId: string) =>
-  send('share', `${app.base}/v1/opportunities`, {
+  send('share', `${env.base}/v1/opportunities`, {
     method: 'POST',
     headers: { authorization: `Bearer ${vendor}`, 'content-type': 'application/json', 'idempotency-key': key },
     body: shareBody(partnerId),
@@ -76,8 +78,8 @@ describe('outages', () => {
         shares.set(key, partnerId);
         inFlight.push(
           share(key, partnerId).then((a) => void answers.push(a)),
-          send('read', `${app.base}/v1/opportunities?limit=5`, { headers: { authorization: `Bearer ${vendor}` } }).then((a) => void answers.push(a)),
-          send('health', `${app.base}/healthz`).then((a) => void answers.push(a)),
+          send('read', `${env.base}/v1/opportunities?limit=5`, { headers: { authorization: `Bearer ${vendor}` } }).then((a) => void answers.push(a)),
+          send('health', `${env.base}/healthz`).then((a) => void answers.push(a)),
         );
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -90,7 +92,7 @@ describe('outages', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000));
     await postgres.resume();
     const up = Date.now();
-    await eventually(async () => ((await send('health', `${app.base}/healthz`)).status === 200 ? true : undefined), 30_000, 200);
+    await eventually(async () => ((await send('health', `${env.base}/healthz`)).status === 200 ? true : undefined), 30_000, 200);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     running = false;
     await load;
@@ -119,7 +121,7 @@ describe('outages', () => {
       expect(retried.status).toBe(201);
       if (firstIds.has(partnerId)) expect(retried.body.id).toBe(firstIds.get(partnerId));
     }
-    const rows = await app.prisma.opportunity.groupBy({ by: ['partnerId'], where: { partnerId: { startsWith: 'P-out-' } }, _count: true });
+    const rows = await env.prisma.opportunity.groupBy({ by: ['partnerId'], where: { partnerId: { startsWith: 'P-out-' } }, _count: true });
     expect(rows).toHaveLength(shares.size);
     expect(rows.every((r) => r._count === 1)).toBe(true);
   }, 120_000);

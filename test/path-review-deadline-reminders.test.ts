@@ -7,49 +7,21 @@
  * comments (the test calendar rests on Saturdays and Sundays only; Asia/Shanghai has no DST: N days on is N × 24 h).
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
+import { describe, expect, it } from 'vitest';
 import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId, recomputeDeadline } from '../workflows/path-review/workflow.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, nextFriday, testCalendar, ZONE } from './support/calendar.js';
+import { tokenFor } from './support/app.js';
+import { nextFriday, testCalendar } from './support/calendar.js';
+import { daysAfter as at, expectOk, localDate, PDF, SECOND, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-reminders-test';
 /** Reviews of this year are this file's (their partners are no path's members: no cycle of another file reaches them). */
 const YEAR = 2031;
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
+const env = useTestEnv({ taskQueue, api: true });
+const { api, outbox, arrived } = env;
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const DAY = 24 * 3600 * 1000;
-const SECOND = 1000;
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
-const at = (from: string, days: number) => new Date(Date.parse(from) + days * DAY).toISOString();
-const localDate = (iso: string) => DateTime.fromISO(iso).setZone(ZONE).toISODate()!;
-const outbox = (topic: string, aggregateId: string) => app.prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: { id: 'asc' } });
-const arrived = (topic: string, aggregateId: string, count: number) =>
-  eventually(async () => {
-    const rows = await outbox(topic, aggregateId);
-    return rows.length >= count ? rows : undefined;
-  });
 const statusOf = (id: string, token: string, status: string) =>
   eventually(async () => {
     const res = await api('GET', `/v1/path-reviews/${id}`, token);
@@ -72,13 +44,13 @@ async function openedOnFriday() {
 
 /** What CERTIFIED requires (2 full-time experts, an active ADVANCED_CLOUD_SOFTWARE certificate), then apply, material, submit. */
 async function submit(r: Awaited<ReturnType<typeof openedOnFriday>>) {
-  for (const employeeId of ['E1', 'E2']) await attestExpert(app.prisma, r.partnerId, await insertExpert(app.prisma, r.partnerId, { employeeId }));
+  for (const employeeId of ['E1', 'E2']) await attestExpert(env.prisma, r.partnerId, await insertExpert(env.prisma, r.partnerId, { employeeId }));
   const certificate = randomUUID();
   const [now, type] = [new Date(), 'ADVANCED_CLOUD_SOFTWARE'];
-  await app.prisma.certificationApplication.create({
+  await env.prisma.certificationApplication.create({
     data: { id: certificate, partnerId: r.partnerId, type, category: type, appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'seed', createdAt: now, lastSeq: 1, updatedAt: now },
   });
-  await app.prisma.certificate.create({
+  await env.prisma.certificate.create({
     data: { number: `PF-PRR-${certificate}`, applicationId: certificate, partnerId: r.partnerId, type, category: type, labels: [], scope: 'partner', validFrom: new Date('2020-01-01'), validTo: new Date('2099-12-31'), status: 'ACTIVE', issuedAt: now, updatedAt: now },
   });
   expectOk(await api('POST', `/v1/path-reviews/${r.id}/apply`, r.owner));
@@ -116,7 +88,7 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     expect(await submit(r)).toMatchObject({ status: 'SUBMITTED', deadlineExplanation: null }); // the vendor's decision has no deadline
     const asked = await api('POST', `/v1/path-reviews/${r.id}/decision`, r.reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'add the 2030 figures' });
     expectOk(asked);
-    const from = (await app.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId: r.id, type: 'SUPPLEMENT_REQUESTED' } })).at.toISOString();
+    const from = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId: r.id, type: 'SUPPLEMENT_REQUESTED' } })).at.toISOString();
     // Fri + 10 working days → Fri, 14 days on; its reminder, 8 working days (Mon–Fri, Mon–Wed) → Wed, 12 days on.
     const deadline = at(from, 14);
     const oldReminderAt = at(from, 12);
@@ -126,7 +98,7 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     // Monday 3 days on becomes a holiday: Tue–Fri (1–4), Mon–Fri (5–9), Mon (10) → Mon, 17 days on; the reminder,
     // 8 working days: Tue–Fri (1–4), Mon–Thu (5–8) → Thu, 13 days on.
     const holiday = localDate(at(from, 3));
-    calendar = testCalendar(await env.currentTimeMs(), { holidays: [holiday] });
+    env.calendar = testCalendar(await env.currentTimeMs(), { holidays: [holiday] });
     const newDeadline = at(from, 17);
     const reminderAt = at(from, 13);
     await env.client.workflow.getHandle(pathReviewWorkflowId(r.id)).signal(recomputeDeadline, { reason: 'calendar TEST changed' });
@@ -153,7 +125,7 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     expect(lapsed!.payload).toMatchObject({ partnerId: r.partnerId, deadline: 'supplementDeadline', supplementDeadline: newDeadline, fromLevel: 'CERTIFIED', newLevel: null });
     expect(await statusOf(r.id, r.owner, 'LAPSED')).toMatchObject({ deadlineExplanation: null });
     expect(await outbox('path-review.supplement-reminder', r.id)).toHaveLength(1);
-    calendar = testCalendar(await env.currentTimeMs());
+    env.calendar = testCalendar(await env.currentTimeMs());
     await recordHistoryOf(r.id, 'path-review-supplement-reminder-replanned-lapsed');
   });
 });

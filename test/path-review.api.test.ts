@@ -7,43 +7,17 @@
  * Isolation (another partner gets 404), permissions, and the refusals' problems naming their field.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, fixedCalendar } from './support/calendar.js';
+import { describe, expect, it } from 'vitest';
+import { tokenFor } from './support/app.js';
+import { expectOk, expectProblem, fields, PDF, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
 
-const taskQueue = 'path-review-api-test';
 /** The cycle year this file uses (other files start cycles of other years: their reviews never mix with these). */
 const YEAR = 2026;
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
+const env = useTestEnv({ taskQueue: 'path-review-api-test', api: { clockRoutes: true } });
+const { api } = env;
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar), timeSkipping: env.connection });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
-function expectProblem(res: Call, status: number, type?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (type) expect(res.body.type).toBe(`urn:partnerflow:problem:${type}`);
-}
-const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
-
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const pdf = { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="annual-report.pdf"' };
 const day = (s: string) => new Date(`${s}T00:00:00Z`);
 
@@ -52,10 +26,10 @@ async function insertCertificate(partnerId: string) {
   const id = randomUUID();
   const at = new Date();
   const type = 'ADVANCED_CLOUD_SOFTWARE';
-  await app.prisma.certificationApplication.create({
+  await env.prisma.certificationApplication.create({
     data: { id, partnerId, type, category: type, appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'path-review-api-test', createdAt: at, decidedAt: at, lastSeq: 0, updatedAt: at },
   });
-  await app.prisma.certificate.create({
+  await env.prisma.certificate.create({
     data: { number: `PF-PR-${id}`, applicationId: id, partnerId, type, category: type, labels: [], scope: 'partner', validFrom: day('2020-01-01'), validTo: day('2099-12-31'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
   });
 }
@@ -113,7 +87,7 @@ describe('path review API', () => {
     const review1 = await api('GET', `/v1/path-reviews/${r1}`, sales1);
     expectOk(review1);
     expect(review1.body).toMatchObject({ id: r1, partnerId: p1, level: 'CERTIFIED', status: 'OPEN', pathName: 'Software partner path', materials: [{ kind: 'ANNUAL_REPORT', material: null }] });
-    expect(review1.body.windowEndsAt).toBe(calendar.addWorkingDays(new Date(done.startedAt), 30).deadline.toISOString());
+    expect(review1.body.windowEndsAt).toBe(env.calendar.addWorkingDays(new Date(done.startedAt), 30).deadline.toISOString());
     expect(review1.body.local.windowEndsAt).toMatch(/\+08:00$/);
     expect(review1.body.reminders.map((r: { days: number; sent: boolean }) => [r.days, r.sent])).toEqual([[10, false], [3, false]]);
     expectProblem(await api('GET', `/v1/path-reviews/${r1}`, owner2), 404, 'not-found');
@@ -141,7 +115,7 @@ describe('path review API', () => {
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/apply`, sales1), 403);
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/files`, owner1, PDF, pdf), 409, 'not-editable');
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/submit`, owner1), 409, 'not-applied');
-    for (const employeeId of ['E1', 'E2']) await attestExpert(app.prisma, p1, await insertExpert(app.prisma, p1, { employeeId }));
+    for (const employeeId of ['E1', 'E2']) await attestExpert(env.prisma, p1, await insertExpert(env.prisma, p1, { employeeId }));
     await insertCertificate(p1);
     const applied = await api('POST', `/v1/path-reviews/${r1}/apply`, owner1);
     expectOk(applied);
@@ -200,7 +174,7 @@ describe('path review API', () => {
     expect(lapsed).toMatchObject({ newLevel: 'CERTIFIED', decidedAt: review2.body.windowEndsAt });
     expect(lapsed.membershipChange).toMatchObject({ fromLevel: 'ADVANCED', toLevel: 'CERTIFIED', reason: 'REVIEW_LAPSED', actor: 'system' });
     expect(lapsed.reminders.map((r: { sent: boolean }) => r.sent)).toEqual([true, true]);
-    expect(await app.prisma.pathMembershipChange.count({ where: { partnerId: p2, reason: { startsWith: 'REVIEW_' } } })).toBe(1);
+    expect(await env.prisma.pathMembershipChange.count({ where: { partnerId: p2, reason: { startsWith: 'REVIEW_' } } })).toBe(1);
     const paths2 = await api('GET', `/v1/partners/${p2}/paths`, owner2);
     expect(paths2.body.items).toEqual([expect.objectContaining({ level: 'CERTIFIED', currentReview: expect.objectContaining({ id: r2, status: 'LAPSED' }) })]);
     const late = await api('POST', `/v1/path-reviews/${r2}/apply`, owner2);

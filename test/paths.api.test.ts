@@ -6,40 +6,15 @@
  * certificate exist, another level on request; refusals naming their field.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { testCalendar, ZONE, fixedCalendar } from './support/calendar.js';
+import { describe, expect, it } from 'vitest';
+import { tokenFor } from './support/app.js';
+import { ZONE } from './support/calendar.js';
+import { expectOk, expectProblem, fields, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { timeSkippingEnv } from './support/temporal.js';
 
-const taskQueue = 'paths-api-test';
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue, calendarFor: fixedCalendar(() => calendar) });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown) => call(app.base, method, path, token, body);
-
-function expectProblem(res: Call, status: number, type?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (type) expect(res.body.type).toBe(`urn:partnerflow:problem:${type}`);
-}
-const fields = (res: Call) => (res.body.errors as { field: string }[]).map((e) => e.field);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
+const env = useTestEnv({ taskQueue: 'paths-api-test', api: true });
+const { api } = env;
 
 async function setup() {
   const partnerId = `P-pa-${randomUUID().slice(0, 8)}`;
@@ -61,7 +36,7 @@ const day = (s: string) => new Date(`${s}T00:00:00Z`);
 async function insertCertificate(partnerId: string, { type = 'ADVANCED_CLOUD_SOFTWARE', category = 'ADVANCED_CLOUD_SOFTWARE', validFrom = '2020-01-01', validTo = '2099-12-31' } = {}) {
   const id = randomUUID();
   const at = new Date();
-  await app.prisma.certificationApplication.create({
+  await env.prisma.certificationApplication.create({
     data: {
       id,
       partnerId,
@@ -94,7 +69,7 @@ async function insertCertificate(partnerId: string, { type = 'ADVANCED_CLOUD_SOF
   });
 }
 
-const changes = (partnerId: string) => app.prisma.pathMembershipChange.findMany({ where: { partnerId }, orderBy: { id: 'asc' } });
+const changes = (partnerId: string) => env.prisma.pathMembershipChange.findMany({ where: { partnerId }, orderBy: { id: 'asc' } });
 
 describe('development paths API', () => {
   it('GET /v1/paths: every path with levels, requirement items described, review settings and the consequence of failure', async () => {
@@ -161,7 +136,7 @@ describe('development paths API', () => {
       'CONSULTING_SI MEMBER→null SET_BY_VENDOR admin-pa Left the programme',
     ]);
     // Audited like every other state-changing route.
-    const audited = await app.prisma.auditLog.findMany({ where: { action: { startsWith: 'PUT /v1/partners/:partnerId/paths' }, actor: 'manager-pa' } });
+    const audited = await env.prisma.auditLog.findMany({ where: { action: { startsWith: 'PUT /v1/partners/:partnerId/paths' }, actor: 'manager-pa' } });
     expect(audited.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -183,8 +158,8 @@ describe('development paths API', () => {
     expect(preview.body.items[0].requirement).toEqual({ kind: 'ACTIVE_CERTIFICATES', category: 'ADVANCED_CLOUD_SOFTWARE', min: 1 });
 
     expectOk(await api('PUT', `${base}/SOFTWARE`, manager, { level: 'CERTIFIED' }));
-    await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E1' }));
-    await attestExpert(app.prisma, partnerId, await insertExpert(app.prisma, partnerId, { employeeId: 'E2' }));
+    await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId: 'E1' }));
+    await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId: 'E2' }));
     await insertCertificate(partnerId, { validFrom: '2020-01-01', validTo: '2021-12-31' }); // expired: does not count
     const half = await api('GET', requirements, owner);
     expectOk(half);
@@ -238,6 +213,6 @@ describe('development paths API', () => {
     expect(fields(await api('PUT', `${base}/SOFTWARE`, manager, { level: 'CERTIFIED', note: 'a\u0000b' }))).toEqual(['note']);
     expect(fields(await api('DELETE', `${base}/SOFTWARE?note=`, manager))).toEqual(['query.note']);
     expect(fields(await api('DELETE', `${base}/SOFTWARE`, manager, { note: 'in the body' }))).toEqual(['(body)']);
-    expect(await app.prisma.pathMembership.count({ where: { partnerId: base.split('/')[3]! } })).toBe(0);
+    expect(await env.prisma.pathMembership.count({ where: { partnerId: base.split('/')[3]! } })).toBe(0);
   });
 });

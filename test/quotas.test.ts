@@ -5,35 +5,17 @@
  * limit, the current use and the field; it changes nothing, and concurrent requests cannot pass the quota together.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../domain/calendar.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, testCalendar } from './support/calendar.js';
+import { describe, expect, it } from 'vitest';
+import { type Call, tokenFor } from './support/app.js';
+import { expectOk, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { devServerEnv } from './support/temporal.js';
 import { eventually } from './support/wait.js';
 
 const QUOTAS = { webhookEndpoints: 10, openApplications: 3, storedBytes: 1000 };
 /** The cycle year of this file's path reviews (other files use others). */
 const YEAR = 2023;
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
-let calendar: BusinessCalendar;
-
-beforeAll(async () => {
-  env = await devServerEnv();
-  calendar = testCalendar(Date.now());
-  app = await startApp(env, { taskQueue: 'quotas-test', calendarFor: fixedCalendar(() => calendar), quotas: QUOTAS });
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
-const expectOk = (res: Call, status = 200) => expect(res.status, JSON.stringify(res.body)).toBe(status);
+const env = useTestEnv({ taskQueue: 'quotas-test', server: 'dev', api: { quotas: QUOTAS } });
+const { api } = env;
 
 function expectQuota(res: Call, quota: string, limit: number, used: number, field: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(422);
@@ -52,7 +34,7 @@ const draft = (owner: string, headers?: Record<string, string>) => api('POST', '
 /** A certification application in `status`, straight through Prisma (what its workflow would have persisted). */
 async function insertApplication(partnerId: string, status: string) {
   const at = new Date();
-  await app.prisma.certificationApplication.create({
+  await env.prisma.certificationApplication.create({
     data: { id: randomUUID(), partnerId, type: 'ROLE_CONSULTING', category: 'ROLE', appliesTo: 'PARTNER', status, terms: {}, createdBy: 'quotas-test', createdAt: at, lastSeq: 0, updatedAt: at },
   });
 }
@@ -60,7 +42,7 @@ async function insertApplication(partnerId: string, status: string) {
 /** A path review in `status`, straight through Prisma; each of a partner's in its own year. */
 async function insertReview(partnerId: string, status: string, year: number) {
   const at = new Date();
-  await app.prisma.pathReview.create({
+  await env.prisma.pathReview.create({
     data: {
       id: `SOFTWARE-${partnerId}-${year}`,
       pathId: 'SOFTWARE',
@@ -79,8 +61,8 @@ async function insertReview(partnerId: string, status: string, year: number) {
   });
 }
 
-const openApplicationsOf = (partnerId: string) => app.prisma.certificationApplication.count({ where: { partnerId } });
-const keys = () => app.prisma.idempotencyKey.count();
+const openApplicationsOf = (partnerId: string) => env.prisma.certificationApplication.count({ where: { partnerId } });
+const keys = () => env.prisma.idempotencyKey.count();
 
 /** A PDF of exactly `size` bytes, different for every `seed`. */
 function pdf(size: number, seed: string): Buffer {
@@ -90,7 +72,7 @@ function pdf(size: number, seed: string): Buffer {
 }
 const upload = (id: string, token: string, bytes: Buffer, name = 'file.pdf') =>
   api('POST', `/v1/certifications/${id}/files`, token, bytes, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}"` });
-const storedBytesOf = async (partnerId: string) => (await app.prisma.material.aggregate({ where: { partnerId }, _sum: { size: true } }))._sum.size ?? 0;
+const storedBytesOf = async (partnerId: string) => (await env.prisma.material.aggregate({ where: { partnerId }, _sum: { size: true } }))._sum.size ?? 0;
 
 describe('open applications quota', () => {
   it('counts undecided applications only; past it a new draft is refused and changes nothing; an idempotent retry is not refused', async () => {
@@ -146,14 +128,14 @@ describe('open applications quota', () => {
     for (const p of [full, room]) {
       await eventually(async () => ((await api('GET', `/v1/path-reviews/${reviewOf(p)}`, p.owner)).body?.status === 'OPEN' ? true : undefined));
       // What SOFTWARE / CERTIFIED asks: an ACTIVE ADVANCED_CLOUD_SOFTWARE certificate and 2 full-time experts.
-      for (const employeeId of ['E1', 'E2']) await attestExpert(app.prisma, p.partnerId, await insertExpert(app.prisma, p.partnerId, { employeeId }));
+      for (const employeeId of ['E1', 'E2']) await attestExpert(env.prisma, p.partnerId, await insertExpert(env.prisma, p.partnerId, { employeeId }));
       await insertCertificate(p.partnerId);
     }
 
     for (let i = 0; i < 3; i++) expectOk(await draft(full.owner), 201);
-    const before = await app.prisma.pathReview.findUniqueOrThrow({ where: { id: reviewOf(full) }, include: { events: true } });
+    const before = await env.prisma.pathReview.findUniqueOrThrow({ where: { id: reviewOf(full) }, include: { events: true } });
     expectQuota(await api('POST', `/v1/path-reviews/${reviewOf(full)}/apply`, full.owner), 'openApplications', 3, 3, 'id');
-    expect(await app.prisma.pathReview.findUniqueOrThrow({ where: { id: reviewOf(full) }, include: { events: true } })).toEqual(before);
+    expect(await env.prisma.pathReview.findUniqueOrThrow({ where: { id: reviewOf(full) }, include: { events: true } })).toEqual(before);
 
     for (let i = 0; i < 2; i++) expectOk(await draft(room.owner), 201);
     const applied = await api('POST', `/v1/path-reviews/${reviewOf(room)}/apply`, room.owner);
@@ -168,11 +150,11 @@ async function insertCertificate(partnerId: string) {
   const id = randomUUID();
   const at = new Date();
   const type = 'ADVANCED_CLOUD_SOFTWARE';
-  await app.prisma.certificationApplication.create({
+  await env.prisma.certificationApplication.create({
     data: { id, partnerId, type, category: type, appliesTo: 'PARTNER', status: 'APPROVED', terms: {}, createdBy: 'quotas-test', createdAt: at, decidedAt: at, lastSeq: 0, updatedAt: at },
   });
   const day = (s: string) => new Date(`${s}T00:00:00Z`);
-  await app.prisma.certificate.create({
+  await env.prisma.certificate.create({
     data: { number: `PF-Q-${id}`, applicationId: id, partnerId, type, category: type, labels: [], scope: 'partner', validFrom: day('2020-01-01'), validTo: day('2099-12-31'), status: 'ACTIVE', issuedAt: at, updatedAt: at },
   });
 }
@@ -183,7 +165,7 @@ describe('stored bytes quota', () => {
     const [a, b] = [(await draft(owner)).body.id as string, (await draft(owner)).body.id as string];
     expectOk(await upload(a, owner, pdf(400, 'one')), 201);
     expectOk(await upload(b, owner, pdf(400, 'two')), 201); // another application of the same partner: 800 bytes
-    const before = { bytes: await storedBytesOf(partnerId), files: await app.prisma.material.count({ where: { partnerId } }), keys: await keys() };
+    const before = { bytes: await storedBytesOf(partnerId), files: await env.prisma.material.count({ where: { partnerId } }), keys: await keys() };
     expectQuota(await upload(a, owner, pdf(201, 'three')), 'storedBytes', 1000, 800, '(body)');
     expectQuota(await upload(b, owner, pdf(201, 'four'), 'four.pdf'), 'storedBytes', 1000, 800, '(body)');
     expectQuota(await api('POST', `/v1/certifications/${a}/files`, owner, pdf(300, 'five'), {
@@ -191,7 +173,7 @@ describe('stored bytes quota', () => {
       'content-disposition': 'attachment; filename="five.pdf"',
       'Idempotency-Key': randomUUID(),
     }), 'storedBytes', 1000, 800, '(body)');
-    expect({ bytes: await storedBytesOf(partnerId), files: await app.prisma.material.count({ where: { partnerId } }), keys: await keys() }).toEqual(before);
+    expect({ bytes: await storedBytesOf(partnerId), files: await env.prisma.material.count({ where: { partnerId } }), keys: await keys() }).toEqual(before);
 
     expectOk(await upload(a, owner, pdf(400, 'one')), 200); // already stored: nothing new
     expectOk(await upload(a, owner, pdf(200, 'six')), 201); // exactly the quota

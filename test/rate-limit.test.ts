@@ -7,13 +7,13 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { testDatabaseUrl } from './support/database.js';
 import { type AppDeps, createApp } from '../api/app.js';
 import { signToken } from '../domain/auth.js';
 import { createPrisma } from '../platform/db.js';
 import { JWT_SECRET } from './support/app.js';
 
-const prisma = createPrisma(inject('databaseUrl'));
+const prisma = createPrisma(testDatabaseUrl());
 const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
 const servers: Server[] = [];
 

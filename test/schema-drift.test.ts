@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from './support/database.js';
 import { databaseShape, diffSchemas, prismaSchemaShape, type SchemaShape } from './support/schema-drift.js';
 
 const schemaText = readFileSync(new URL('../prisma/schema.prisma', import.meta.url), 'utf8');
@@ -26,7 +27,7 @@ describe('schema.prisma vs. the migrated database', () => {
   let database: SchemaShape;
 
   beforeAll(async () => {
-    client = new pg.Client({ connectionString: inject('databaseUrl') });
+    client = new pg.Client({ connectionString: testDatabaseUrl() });
     await client.connect();
     database = await databaseShape(client);
   });

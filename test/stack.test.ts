@@ -25,6 +25,10 @@ import {
   withOutput,
   outputsOf,
 } from './support/stack.js';
+import { oneAtATime } from './support/one-at-a-time.js';
+
+// It starts process trees of its own: not beside another such file (support/one-at-a-time.ts).
+oneAtATime();
 
 const stacks: Stack[] = [];
 const dirs: string[] = [];

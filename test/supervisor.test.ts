@@ -27,6 +27,10 @@ import {
   tempDir,
   withOutput,
 } from './support/stack.js';
+import { oneAtATime } from './support/one-at-a-time.js';
+
+// It starts process trees of its own: not beside another such file (support/one-at-a-time.ts).
+oneAtATime();
 
 const stacks: Stack[] = [];
 const dirs: string[] = [];

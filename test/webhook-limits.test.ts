@@ -8,15 +8,13 @@
  * (127.0.0.1): the address rule is test/webhooks.test.ts's.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { verify } from '../domain/webhook-signature.js';
 import { defaultQuotas } from '../platform/config.js';
 import type { DeliveryRetry } from '../workflows/webhook/workflow.js';
-import { call, type Call, startApp, tokenFor } from './support/app.js';
-import { fixedCalendar, testCalendar } from './support/calendar.js';
-import { timeSkippingEnv } from './support/temporal.js';
+import { type Call, tokenFor } from './support/app.js';
+import { useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
 import { closedPort, type Receiver, startReceiver, windowReminderEmitter } from './support/webhook-receiver.js';
 
@@ -28,8 +26,6 @@ const DISABLED = 'webhook.endpoint-disabled';
 /** An IPv4 or IPv6 address anywhere in a text. */
 const ANY_ADDRESS = /\b\d{1,3}(\.\d{1,3}){3}\b|[0-9a-f]*:[0-9a-f]*:[0-9a-f:]*/i;
 
-let env: TestWorkflowEnvironment;
-let app: Awaited<ReturnType<typeof startApp>>;
 let receiver: Receiver;
 /** A receiver on a port not allowed: nothing may reach it. */
 let outside: Receiver;
@@ -37,29 +33,30 @@ let outside: Receiver;
 let refusingPort: number;
 let emit: ReturnType<typeof windowReminderEmitter>;
 
+// The receivers first: their ports are the API's allowed ones; they close after the environment stops.
 beforeAll(async () => {
   [receiver, outside, refusingPort] = await Promise.all([startReceiver(), startReceiver(), closedPort()]);
-  env = await timeSkippingEnv();
-  const calendar = testCalendar(await env.currentTimeMs());
-  app = await startApp(env, {
-    taskQueue,
-    calendarFor: fixedCalendar(() => calendar),
+});
+afterAll(async () => {
+  await Promise.all([receiver?.close(), outside?.close()]);
+});
+
+const env = useTestEnv({
+  taskQueue,
+  api: () => ({
     webhookRetry: RETRY,
     webhookAllowPrivateTargets: true,
     webhookAllowedPorts: [80, 443, receiver.port, refusingPort],
     quotas: { ...defaultQuotas, webhookEndpoints: QUOTA },
-  });
-  const activities = createActivities({ prisma: app.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: fixedCalendar(() => calendar) });
-  emit = windowReminderEmitter({ activities, env, prisma: app.prisma, taskQueue });
+  }),
+});
+const { api } = env;
+
+beforeAll(() => {
+  const activities = createActivities({ prisma: env.prisma, temporal: env.client, webhookRetry: RETRY, calendarFor: env.calendarFor });
+  emit = windowReminderEmitter({ activities, env, prisma: env.prisma, taskQueue });
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await env?.teardown();
-  await Promise.all([receiver?.close(), outside?.close()]);
-});
-
-const api = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => call(app.base, method, path, token, body, headers);
 const expectStatus = (res: Call, status: number) => expect(res.status, JSON.stringify(res.body)).toBe(status);
 async function partner() {
   const partnerId = `P-whl-${randomUUID().slice(0, 8)}`;
@@ -71,14 +68,14 @@ async function register(token: string, url: string, events: string[] = [TOPIC]) 
   return res.body as { id: string; secret: string };
 }
 type Delivery = { id: string; status: string; attempts: number; lastResponseStatus: number | null; lastError: string | null };
-const deliveries = async (endpointId: string) => app.prisma.webhookDelivery.findMany({ where: { endpointId }, orderBy: { createdAt: 'asc' } });
+const deliveries = async (endpointId: string) => env.prisma.webhookDelivery.findMany({ where: { endpointId }, orderBy: { createdAt: 'asc' } });
 /** The endpoint's only delivery, once it is no longer PENDING. */
 const settledOne = (endpointId: string) =>
   eventually(async () => {
     const rows = await deliveries(endpointId);
     return rows.length === 1 && rows[0]!.status !== 'PENDING' ? (rows[0] as Delivery) : undefined;
   });
-const endpointRow = (id: string) => app.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+const endpointRow = (id: string) => env.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
 
 describe('webhook limits', () => {
   it('quota: a partner past QUOTA_WEBHOOK_ENDPOINTS active endpoints gets 422 quota-exceeded naming url, nothing stored', async () => {
@@ -91,8 +88,8 @@ describe('webhook limits', () => {
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ type: 'urn:partnerflow:problem:quota-exceeded', status: 422, quota: 'webhookEndpoints', limit: QUOTA, used: QUOTA });
     expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['url']);
-    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(QUOTA);
-    expect(await app.prisma.idempotencyKey.count({ where: { key } })).toBe(0);
+    expect(await env.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(QUOTA);
+    expect(await env.prisma.idempotencyKey.count({ where: { key } })).toBe(0);
     // Another partner has its own quota.
     await register((await partner()).admin, 'https://example.com/quota/other');
 
@@ -104,7 +101,7 @@ describe('webhook limits', () => {
     expectStatus(reenable, 422);
     expect(reenable.body).toMatchObject({ type: 'urn:partnerflow:problem:quota-exceeded', quota: 'webhookEndpoints', limit: QUOTA, used: QUOTA });
     expect(await endpointRow(ids[0]!)).toEqual(before);
-    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId, active: true } })).toBe(QUOTA);
+    expect(await env.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId, active: true } })).toBe(QUOTA);
   });
 
   it('quota under concurrency: 6 registrations at once with 2 places left, exactly 2 pass', async () => {
@@ -112,7 +109,7 @@ describe('webhook limits', () => {
     await register(a.admin, 'https://example.com/race/first');
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => api('POST', '/v1/webhooks', a.admin, { url: `https://example.com/race/${i}`, events: [TOPIC] })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 201, 422, 422, 422, 422]);
-    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(QUOTA);
+    expect(await env.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(QUOTA);
   });
 
   it('ports: refused at registration (422 naming url, nothing stored) and at delivery (DEAD after one attempt, nothing sent)', async () => {
@@ -124,14 +121,14 @@ describe('webhook limits', () => {
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['url']);
       expect(res.body.detail).toBe(`port ${new URL(url).port} is not allowed: webhooks are delivered only to port 80, 443, ${receiver.port}, ${refusingPort} (WEBHOOK_ALLOWED_PORTS).`);
     }
-    expect(await app.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(0);
+    expect(await env.prisma.webhookEndpoint.count({ where: { partnerId: a.partnerId } })).toBe(0);
     // The scheme's default port, named or not, passes.
     for (const url of ['https://example.com:443/hook', 'http://example.com/hook']) expectStatus(await api('POST', '/v1/webhooks', a.admin, { url, events: ['incentive.expired'] }), 201);
 
     // Stored before the rule (or the configuration changed since): the worker refuses it too.
     const target = outside.hook(() => 200);
     const id = randomUUID();
-    await app.prisma.webhookEndpoint.create({ data: { id, partnerId: a.partnerId, url: target.url, events: [TOPIC], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: new Date() } });
+    await env.prisma.webhookEndpoint.create({ data: { id, partnerId: a.partnerId, url: target.url, events: [TOPIC], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: new Date() } });
     await emit(a.partnerId);
     expect(await settledOne(id)).toMatchObject({
       status: 'DEAD',
@@ -214,7 +211,7 @@ describe('webhook limits', () => {
     // Disabled: the next event is not delivered to it.
     await emit(a.partnerId);
     await eventually(async () => ((await deliveries(listener.id)).length === 1 && receiver.requests(noticed.path).length === 1 ? true : undefined));
-    await eventually(async () => ((await app.prisma.outbox.count({ where: { payload: { path: ['partnerId'], equals: a.partnerId }, deliveredAt: null } })) === 0 ? true : undefined));
+    await eventually(async () => ((await env.prisma.outbox.count({ where: { payload: { path: ['partnerId'], equals: a.partnerId }, deliveredAt: null } })) === 0 ? true : undefined));
     expect(await deliveries(endpoint.id)).toHaveLength(10);
 
     // Another partner cannot re-enable it; its own admin can: active, streak and reason cleared.

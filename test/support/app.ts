@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { testDatabaseUrl } from './database.js';
 import { type AppDeps, createApp } from '../../api/app.js';
 import { type Role, signToken } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
@@ -34,7 +34,7 @@ export async function startApp(
   },
 ) {
   const webhookAllowPrivateTargets = opts.webhookAllowPrivateTargets ?? false;
-  const prisma = createPrisma(opts.databaseUrl ?? inject('databaseUrl'));
+  const prisma = createPrisma(opts.databaseUrl ?? testDatabaseUrl());
   // No lookup given: the database's calendars, as in production.
   const calendarFor = opts.calendarFor ?? databaseCalendarLookup(prisma);
   const worker = await createWorker({
@@ -69,6 +69,7 @@ export async function startApp(
   return {
     prisma,
     base,
+    calendarFor,
     async stop() {
       server.close();
       worker.shutdown();

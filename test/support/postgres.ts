@@ -1,6 +1,7 @@
 /**
  * A real PostgreSQL for the tests. TEST_DATABASE_URL wins (its public schema is reset); otherwise a
- * throwaway cluster is initialised from the machine's PostgreSQL server binaries in a temp folder.
+ * throwaway cluster is initialised from the machine's PostgreSQL server binaries in a temp folder. Test files
+ * running at the same time each get a database of their test worker's (`workerDatabases`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -45,11 +46,59 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Until the server takes sessions: it listens a moment before it has finished starting (recovery after a stop, on a busy
+ * machine seconds) and refuses sessions meanwhile with 57P03 "the database system is starting up".
+ */
+async function acceptingSessions(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '57P03' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
 async function resetSchema(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
   await client.end();
+}
+
+/**
+ * One database per test worker on the server `url` names: the first is `url`'s own, the others are created beside
+ * it (`<name>_w2`, `<name>_w3`…, dropped first if a previous run left them). Files run one at a time within a worker,
+ * as they did in one database before; two workers never see each other's partners, outbox or calendars.
+ */
+export async function workerDatabases(url: string, workers: number): Promise<string[]> {
+  const base = new URL(url);
+  const name = decodeURIComponent(base.pathname.slice(1)) || 'postgres';
+  const urls = [url];
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    for (let worker = 2; worker <= workers; worker++) {
+      const database = `${name}_w${worker}`;
+      const quoted = `"${database.replaceAll('"', '""')}"`;
+      await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${quoted}`);
+      const next = new URL(url);
+      next.pathname = `/${encodeURIComponent(database)}`;
+      urls.push(next.toString());
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
 }
 
 export async function startTestPostgres(): Promise<TestPostgres> {
@@ -85,6 +134,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     );
     const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
     await waitForPort(port, '127.0.0.1', 30_000);
+    await acceptingSessions(`postgres://postgres@127.0.0.1:${port}/postgres`);
     return {
       stop: async () => {
         server.kill('SIGINT'); // fast shutdown: open sessions are terminated (57P01), new connections refused

@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { testDatabaseUrl } from './database.js';
 import { registerSearchAttributes } from '../../platform/temporal.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
 import { createPrisma } from '../../platform/db.js';
@@ -51,7 +52,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
  * lifetime: `stop()` drains it and closes the database pool.
  */
 export async function startTestWorker(env: TestWorkflowEnvironment, taskQueue: string, calendarFor: CalendarLookup) {
-  const prisma = createPrisma(inject('databaseUrl'));
+  const prisma = createPrisma(testDatabaseUrl());
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',

@@ -1,4 +1,5 @@
 /** Waiting in tests: for an eventual state, and for the time-skipping server's clock. */
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** Polls `probe` until it answers something other than undefined (a row written, a workflow finished). */
@@ -12,8 +13,23 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30
   }
 }
 
+/** Polls `probe` until it returns something truthy; a timeout names `what` was awaited. */
+export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Until the workflow has completed — not handle.result(): awaiting that lets the time-skipping server skip ahead. */
+export const completed = (handle: Pick<WorkflowHandle, 'describe'>) =>
+  eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
+
 /** Moves the time-skipping server's clock forward to `target` (ms since the epoch); never back. */
-export async function advanceClockTo(env: TestWorkflowEnvironment, target: number): Promise<void> {
+export async function advanceClockTo(env: Pick<TestWorkflowEnvironment, 'currentTimeMs' | 'sleep'>, target: number): Promise<void> {
   const now = await env.currentTimeMs();
   if (target > now) await env.sleep(target - now);
 }

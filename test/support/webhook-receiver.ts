@@ -64,7 +64,7 @@ export async function closedPort(): Promise<number> {
  * What a process appends: a path review window reminder of a partner, through the real writer activity (announced after
  * commit, to the worker of `queue`). Returns the outbox row.
  */
-export function windowReminderEmitter(deps: { activities: ReturnType<typeof createActivities>; env: TestWorkflowEnvironment; prisma: PrismaClient; taskQueue: string }) {
+export function windowReminderEmitter(deps: { activities: ReturnType<typeof createActivities>; env: Pick<TestWorkflowEnvironment, 'currentTimeMs'>; prisma: PrismaClient; taskQueue: string }) {
   return async (partnerId: string, due?: Date, queue = deps.taskQueue) => {
     const dueAt = due ?? new Date(await deps.env.currentTimeMs());
     const reviewId = `SOFTWARE-${partnerId}-2026`;

@@ -2,9 +2,11 @@
  * The partnerflow worker as its own OS process, for tests that kill it (test/crash.test.ts): the real
  * createWorker() with the real activities on PostgreSQL, and a synthetic calendar so the test does not
  * depend on today's date. Reads DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE (and optionally
- * TEMPORAL_NAMESPACE, WORKER_IDENTITY); prints `worker ready` once it polls. SIGINT/SIGTERM drain it.
+ * TEMPORAL_NAMESPACE, WORKER_IDENTITY, and WORKFLOW_BUNDLE_PATH: the test run's workflow bundle, instead of bundling
+ * again); prints `worker ready` once it polls. SIGINT/SIGTERM drain it.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createPrisma } from '../../platform/db.js';
 import { createWorker } from '../../worker/worker.js';
 import { fixedCalendar, testCalendar } from './calendar.js';
@@ -20,6 +22,7 @@ const address = required('TEMPORAL_ADDRESS');
 const taskQueue = required('TEMPORAL_TASK_QUEUE');
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
 const identity = process.env.WORKER_IDENTITY;
+const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
 
 // Only problems reach the test's output; state changes are announced below.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -34,6 +37,7 @@ try {
     prisma,
     calendarFor: fixedCalendar(() => testCalendar(Date.now())),
     ...(identity ? { identity } : {}),
+    ...(bundlePath ? { workflowBundle: JSON.parse(readFileSync(bundlePath, 'utf8')) as WorkflowBundleWithSourceMap } : {}),
   });
   const running = worker.run();
   // run() moves the worker to RUNNING as it starts polling (FAILED if it cannot: `running` rejects then).

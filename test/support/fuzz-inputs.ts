@@ -1,0 +1,109 @@
+/**
+ * The fuzz test's known-good inputs (test/fuzz*.test.ts), so that one corrupted part is the only thing wrong: a body
+ * and a query per route that takes one, ids of the fixtures they name, and what a route's schema says about them.
+ */
+import type { z } from 'zod';
+import type { RouteDef } from '../../api/kit/http.js';
+import { INCENTIVE_STATUSES } from '../../workflows/incentive/contract.js';
+import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity/contract.js';
+
+export const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
+
+// Ids only known once the fixtures exist: known-good bodies name these, runOne() puts the fixture's ids in.
+export const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
+export const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
+export const FUZZ_HOOK_URL = 'http://127.0.0.1:9/fuzz';
+export const VALID_BODY: Record<string, Record<string, unknown>> = {
+  'POST /v1/opportunities': { partnerId: 'P-fuzz', customerName: 'ACME', title: 'Migration', estimatedAmount: { currency: 'CNY', minor: 100 } },
+  'POST /v1/opportunities/:id/reject': { reasonCode: REJECT_REASONS[0], note: 'n' },
+  'POST /v1/opportunities/:id/updates': { stage: STAGES[0], note: 'n' },
+  'POST /v1/opportunities/:id/close': { outcome: OUTCOMES[0], note: 'n' },
+  'POST /v1/admin/clock/advance': { duration: 'PT1M' },
+  'POST /v1/admin/incentive-runs': { period: '2025-01' },
+  'POST /v1/partners/:partnerId/members': { sub: 'fuzz-member', displayName: 'Fuzz member', roles: ['partner_sales'] },
+  'PATCH /v1/partners/:partnerId/members/:memberId': { displayName: 'Fuzz member', active: true, roles: ['partner_sales'] },
+  'POST /v1/partners/:partnerId/roles': { name: 'Fuzz role', permissions: ['opportunity.read'] },
+  'PATCH /v1/partners/:partnerId/roles/:roleId': { name: 'Fuzz role', permissions: ['opportunity.read'] },
+  'POST /v1/partners/:partnerId/experts': {
+    employeeId: 'fuzz-expert',
+    name: 'Fuzz expert',
+    fullTime: true,
+    fullTimeSince: '2025-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: `${new Date().getUTCFullYear() + 2}-12-31` }],
+  },
+  // The fixture expert's facts as support/experts.ts insertExpert registers them (attested already: a success changes nothing).
+  'POST /v1/partners/:partnerId/experts/:expertId/attestation': {
+    fullTimeSince: '2020-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2020-01-01', validTo: '2099-12-31' }],
+  },
+  // The incentive fixtures have one line: the fixture expert at the CLOUD_PROFESSIONAL rate.
+  'POST /v1/incentives/:id/verify': { headcount: 1, totalMinor: 100000, materials: [FIXTURE_MATERIAL] },
+  'POST /v1/incentives/:id/objections': { lines: [{ expertId: FIXTURE_EXPERT, reason: 'Fuzz reason' }] },
+  'POST /v1/incentives/:id/objections/resolve': { rejectObjection: true, note: 'Fuzz note' },
+  'POST /v1/certifications': { type: 'ROLE_CONSULTING' },
+  // The certification fixtures are ADVANCED_CLOUD_SOFTWARE applications; FIXTURE_MATERIAL becomes their file.
+  'PUT /v1/certifications/:id/materials': { materials: [{ kind: 'TEST_REPORT', materialId: FIXTURE_MATERIAL }] },
+  'POST /v1/certifications/:id/supplement': { note: 'Fuzz note' },
+  'POST /v1/certifications/:id/review': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
+  'PUT /v1/partners/:partnerId/paths/:pathId': { level: 'CERTIFIED', note: 'Fuzz note' },
+  // A cycle year no other test file starts.
+  'POST /v1/admin/path-reviews': { pathId: 'SOFTWARE', year: 2024 },
+  // The path review fixtures are SOFTWARE CERTIFIED reviews; FIXTURE_MATERIAL becomes the APPLIED one's file.
+  'PUT /v1/path-reviews/:id/materials': { materials: [{ kind: 'ANNUAL_REPORT', materialId: FIXTURE_MATERIAL }] },
+  'POST /v1/path-reviews/:id/supplement': { note: 'Fuzz note' },
+  'POST /v1/path-reviews/:id/decision': { decision: 'REQUEST_SUPPLEMENT', note: 'Fuzz note' },
+  // Its own calendar (runOne names FUZZ in PUT paths): the seeds other test files count in stay untouched.
+  'PUT /v1/calendars/:name': {
+    zone: 'Asia/Riyadh',
+    restWeekdays: [5, 6],
+    years: { first: 2026, last: 2026 },
+    holidays: [{ from: '2026-09-23', to: '2026-09-23', name: 'National Day' }],
+    makeupWorkdays: [],
+  },
+  'PUT /v1/partners/:partnerId/calendar': { name: 'SA' },
+  // A closed port: a redelivery fails at once and nothing leaves the machine.
+  'POST /v1/webhooks': { url: FUZZ_HOOK_URL, events: ['incentive.reminder'] },
+  'PATCH /v1/webhooks/:id': { active: true },
+  'PATCH /v1/partners/:partnerId/experts/:expertId': {
+    name: 'Fuzz expert',
+    fullTime: true,
+    fullTimeSince: '2025-01-01',
+    certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: `${new Date().getUTCFullYear() + 2}-12-31` }],
+    active: true,
+  },
+};
+export const VALID_QUERY: Record<string, Record<string, string>> = {
+  'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
+  'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
+  'GET /v1/partners/:partnerId/experts': { active: 'true' },
+  'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
+  'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
+  'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },
+  'DELETE /v1/partners/:partnerId/paths/:pathId': { note: 'Fuzz note' },
+  'GET /v1/path-reviews': { pathId: 'SOFTWARE', year: '2024', status: 'OPEN', limit: '5' },
+  'GET /v1/webhooks': { limit: '5' },
+  'GET /v1/webhooks/:id/deliveries': { limit: '5' },
+};
+
+export const shapeKeys = (schema: z.ZodType | undefined): string[] => {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+};
+/** What the route's schema says about the string at `path`: its max length, or that it is an enum. */
+export function stringRuleAt(schema: z.ZodType | undefined, path: string[]): { max?: number; isEnum?: boolean } {
+  type Def = { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> };
+  let node = schema as unknown as { def?: Def; shape?: Record<string, unknown>; maxLength?: number | null } | undefined;
+  const unwrap = () => {
+    for (let i = 0; i < 10 && node?.def && ['optional', 'nullable', 'default', 'pipe', 'prefault'].includes(node.def.type ?? ''); i++)
+      node = (node.def.innerType ?? node.def.in) as typeof node;
+  };
+  for (const key of path) {
+    unwrap();
+    node = node?.shape?.[key] as typeof node;
+  }
+  unwrap();
+  if (node?.def?.type === 'enum' || node?.def?.type === 'literal') return { isEnum: true };
+  return typeof node?.maxLength === 'number' ? { max: node.maxLength } : {};
+}
+
+export const paramNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
