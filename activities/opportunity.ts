@@ -2,7 +2,7 @@
  * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds
  * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
  */
-import type { BusinessCalendar, CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import { historyColumns } from './history.js';

@@ -21,7 +21,7 @@ import { createOpportunityClient } from './opportunity/client.js';
 import { createPathReviewsClient } from './path-review/client.js';
 import { createPathsClient } from './paths/client.js';
 import { createWebhooksClient } from './webhook/client.js';
-import { dependencyProblem, OUTAGE_RETRY_AFTER_SECONDS, unavailableDependency } from './kit/dependencies.js';
+import { dependencyProblem, unavailableDependency } from './kit/dependencies.js';
 import { mountRoutes, type RouteDef, sendProblem } from './kit/http.js';
 import { mountDocs } from './docs/openapi.js';
 import { adminRoutes } from './admin/routes.js';

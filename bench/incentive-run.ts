@@ -17,26 +17,21 @@
  * with one line per kind-0 expert.
  */
 import { performance } from 'node:perf_hooks';
-import type { WorkflowHandle } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time.js';
-import protos from '@temporalio/proto';
-import { monthBounds } from '../domain/incentive-rules.js';
 import { periodEndedBy } from '../domain/period.js';
-import { createPrisma, type PrismaClient } from '../platform/db.js';
+import { createPrisma } from '../platform/db.js';
 import { testCalendar, fixedCalendar } from '../test/support/calendar.js';
 import { createWorker } from '../worker/worker.js';
 import { BATCHES_PER_RUN, INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
 import type { incentiveRunWorkflow } from '../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
+import { type ChainRun, countingPrisma, expectedLines, readChain, seed, sleep, untilAborted } from './incentive-run-seed.js';
 import { startBenchServers, timed } from './servers.js';
-import { collectGarbage, fixed, grouped, type Memory, memory, mib, table, type Teardown } from './lib.js';
+import { collectGarbage, fixed, grouped, type Memory, memory, type Teardown } from './lib.js';
 import type { IncentiveRunOptions } from './options.js';
 
 const TASK_QUEUE = 'bench-incentive-run';
-const KINDS = 6;
 const PROGRESS_EVERY_MS = 10_000;
 
-type ChainRun = { runId: string; events: number; bytes: number; childrenStarted: number; batches: number };
 
 export type IncentiveRunResult = {
   options: IncentiveRunOptions;
@@ -72,128 +67,6 @@ export type IncentiveRunResult = {
   memAfterGc: Memory | undefined;
 };
 
-
-/** `promise`, or the abort reason as soon as `signal` fires (the promise itself is left to settle unobserved). */
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-const sleep = (ms: number, signal?: AbortSignal) => untilAborted(new Promise<void>((r) => setTimeout(r, ms)), signal);
-
-/**
- * The worker's Prisma client, counting operations in flight (waiting for a pool connection included): all of
- * them, incentive INSERTs (one per incentive actually created) and expert reads (one per generation that is not
- * an adoption). The activities are the real ones; only these counters are added around each query.
- */
-function countingPrisma(base: PrismaClient) {
-  const now = { dbOps: 0, incentiveInserts: 0, expertReads: 0 };
-  const peaks = { ...now };
-  const client = base.$extends({
-    query: {
-      async $allOperations({ model, operation, args, query }) {
-        const keys: (keyof typeof now)[] = ['dbOps'];
-        if (model === 'Incentive' && operation === 'createMany') keys.push('incentiveInserts');
-        if (model === 'Expert' && operation === 'findMany') keys.push('expertReads');
-        for (const k of keys) peaks[k] = Math.max(peaks[k], ++now[k]);
-        try {
-          return await query(args);
-        } finally {
-          for (const k of keys) now[k]--;
-        }
-      },
-    },
-  });
-  return { prisma: client as unknown as PrismaClient, peaks };
-}
-
-/** P partners × E experts and their certifications, two INSERT … SELECT over generate_series. */
-async function seed(prisma: PrismaClient, options: IncentiveRunOptions, period: string) {
-  const { first } = monthBounds(period);
-  const experts = await prisma.$executeRaw`
-    INSERT INTO expert (id, partner_id, employee_id, name, full_time, full_time_since, registered_on, active,
-                        full_time_attested_since, full_time_attested_at, full_time_attested_by)
-    SELECT 'bench-x-' || p || '-' || k,
-           'BENCH-R' || lpad(p::text, 6, '0'),
-           'E' || lpad(k::text, 3, '0'),
-           'Bench Expert ' || p || '-' || k,
-           k % 6 <> 1,
-           CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
-           CASE WHEN k % 6 = 4 THEN ${first}::date ELSE date '2020-01-01' END,
-           k % 6 <> 5,
-           CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
-           CASE WHEN k % 6 = 1 THEN NULL ELSE now() END,
-           CASE WHEN k % 6 = 1 THEN NULL ELSE 'bench-seed' END
-    FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k`;
-  const certifications = await prisma.$executeRaw`
-    INSERT INTO expert_certification (expert_id, type, valid_from, valid_to, attested_at, attested_by)
-    SELECT 'bench-x-' || p || '-' || k, c.type, date '2020-01-01', c.valid_to, now(), 'bench-seed'
-    FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k
-    CROSS JOIN LATERAL (VALUES
-      (CASE k % 6 WHEN 3 THEN 'CLOUD_ASSOCIATE' WHEN 4 THEN 'CLOUD_EXPERT' WHEN 5 THEN 'CLOUD_EXPERT' ELSE 'CLOUD_PROFESSIONAL' END,
-       CASE WHEN k % 6 = 2 THEN date '2021-12-31' ELSE date '2099-12-31' END),
-      (CASE WHEN k % 6 = 0 AND p % 2 = 1 THEN 'DATA_PROFESSIONAL' END, date '2099-12-31')
-    ) AS c(type, valid_to)
-    WHERE c.type IS NOT NULL`;
-  await prisma.$executeRawUnsafe('ANALYZE expert, expert_certification');
-  return { experts, certifications };
-}
-
-/** What the seed should produce: kind-0 experts qualify, at 1,200.00 CNY on odd partners, 1,000.00 on even ones. */
-function expectedLines({ partners, experts }: IncentiveRunOptions) {
-  const perPartner = Math.floor((experts - 1) / KINDS) + 1;
-  const odd = Math.ceil(partners / 2);
-  return { lines: partners * perPartner, totalMinor: perPartner * (odd * 120_000 + (partners - odd) * 100_000) };
-}
-
-/** Every run of the chain, from the first one, following each run's continued-as-new event. */
-async function readChain(handle: (runId: string) => WorkflowHandle, firstRunId: string, signal?: AbortSignal) {
-  const runs: ChainRun[] = [];
-  const batchActivity = { count: 0, totalMs: 0, maxMs: 0 };
-  const childStart = { totalMs: 0, maxMs: 0 };
-  for (let runId: string | undefined = firstRunId; runId; ) {
-    signal?.throwIfAborted();
-    const history = await handle(runId).fetchHistory();
-    const events = history.events ?? [];
-    const scheduled = new Map<string, { type: string; at: number }>();
-    let lastBatchDone: number | undefined;
-    let childrenStarted = 0;
-    let batches = 0;
-    let next: string | undefined;
-    for (const e of events) {
-      const at = tsToMs(e.eventTime);
-      if (e.activityTaskScheduledEventAttributes) {
-        const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '';
-        scheduled.set(String(e.eventId), { type, at });
-        if (type === 'recordIncentiveRunProgress' && lastBatchDone !== undefined) {
-          const ms = at - lastBatchDone;
-          childStart.totalMs += ms;
-          childStart.maxMs = Math.max(childStart.maxMs, ms);
-          lastBatchDone = undefined;
-        }
-      } else if (e.activityTaskCompletedEventAttributes) {
-        const s = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
-        if (s?.type === 'generateIncentiveBatch') {
-          const ms = at - s.at;
-          batches++;
-          batchActivity.count++;
-          batchActivity.totalMs += ms;
-          batchActivity.maxMs = Math.max(batchActivity.maxMs, ms);
-          lastBatchDone = at;
-        }
-      } else if (e.childWorkflowExecutionStartedEventAttributes) childrenStarted++;
-      else if (e.workflowExecutionContinuedAsNewEventAttributes) next = e.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? undefined;
-    }
-    runs.push({ runId, events: events.length, bytes: protos.temporal.api.history.v1.History.encode(history).finish().length, childrenStarted, batches });
-    runId = next;
-  }
-  return { runs, batchActivity, childStart };
-}
 
 export async function runIncentiveRunBench(
   options: IncentiveRunOptions,
@@ -357,78 +230,3 @@ export async function runIncentiveRunBench(
   };
 }
 
-export function formatIncentiveRunResult(r: IncentiveRunResult): string {
-  const { options, setupMs } = r;
-  const s = (ms: number) => fixed(ms / 1000, 1);
-  const biggest = r.chain.reduce((a, b) => (b.events > a.events ? b : a), r.chain[0]!);
-  const largestBytes = Math.max(...r.chain.map((c) => c.bytes));
-  const childrenInHistory = r.chain.reduce((n, c) => n + c.childrenStarted, 0);
-  const memRow = (label: string, m: Memory | undefined) =>
-    m ? [label, mib(m.rss), mib(m.heapUsed), mib(m.heapTotal), mib(m.external)] : [label, 'n/a', 'n/a', 'n/a', 'n/a'];
-  const lines = [
-    `Monthly incentive generation run, period ${r.period} — ${grouped(options.partners)} partners × ${options.experts} experts, ` +
-      `batches of ${RUN_BATCH_SIZE}, continue-as-new every ${BATCHES_PER_RUN} batches, worker DB pool ${options.poolSize}; ` +
-      'worker in this process, Temporal dev server and PostgreSQL as child processes',
-    `setup: PostgreSQL ${s(setupMs.postgres)} s ∥ Temporal dev server ${s(setupMs.temporal)} s, migrations ${s(setupMs.migrate)} s, ` +
-      `worker (bundling) ${s(setupMs.worker)} s; total ${s(setupMs.total)} s`,
-    `seeding (bulk SQL, not part of the run): ${grouped(r.seed.experts)} experts + ${grouped(r.seed.certifications)} certifications in ${s(r.seed.ms)} s`,
-    '',
-    table(
-      ['run', 'value'],
-      [
-        ['wall time, start → result (all runs of the chain)', `${fixed(r.runMs / 1000, 2)} s`],
-        ['partners/s', fixed(r.processed / (r.runMs / 1000), 1)],
-        ['partners processed (workflow result)', grouped(r.processed)],
-        [
-          'every verification workflow past its first activity, from run start',
-          r.firstActivitiesMs !== undefined ? `${fixed(r.firstActivitiesMs / 1000, 2)} s` : 'n/a',
-        ],
-        ['generateIncentiveBatch activities: count / total / max', `${r.batchActivity.count} / ${s(r.batchActivity.totalMs)} s / ${s(r.batchActivity.maxMs)} s`],
-        ['  share of the wall time in batch generation', `${fixed((100 * r.batchActivity.totalMs) / r.runMs, 0)} %`],
-        ['starting a batch\'s children (batch done → progress recorded): total / max', `${s(r.childStartMs.totalMs)} s / ${s(r.childStartMs.maxMs)} s`],
-        ['workflow runs in the continue-as-new chain', String(r.chain.length)],
-        [
-          'largest history of a run: events (run #) / bytes',
-          `${grouped(biggest.events)} (#${r.chain.indexOf(biggest) + 1} of ${r.chain.length}) / ${grouped(largestBytes)}`,
-        ],
-        ['verification workflows started (visibility) / in the chain\'s histories', `${grouped(r.verificationsStarted)} / ${grouped(childrenInHistory)}`],
-        ['incentives created at once, max (incentive INSERTs in flight)', String(r.peaks.incentiveInserts)],
-        ['fresh generations at once, max (expert reads in flight)', String(r.peaks.expertReads)],
-        [`worker DB operations in flight, max (pool ${options.poolSize})`, String(r.peaks.dbOps)],
-      ],
-    ),
-    '',
-    'this process (worker + bench client):',
-    '',
-    table(['memory', 'rss', 'heap used', 'heap total', 'external'], [
-      memRow('before the run (after seeding, after GC)', r.memBefore),
-      memRow('after the run and settling', r.memAfter),
-      memRow('after the run and settling, after GC', r.memAfterGc),
-    ]),
-    '',
-    `database check: ${grouped(r.db.incentives)} incentives for ${r.period} (${grouped(r.db.distinctPartners)} partners, ` +
-      `${r.db.partnersWithout} seeded partners without one; expected ${grouped(options.partners)}), ${grouped(r.db.generatedEvents)} GENERATED events, ` +
-      `${grouped(r.db.lines)} lines (expected ${grouped(r.db.expectedLines)}), total ${grouped(r.db.totalMinor / 100)} CNY ` +
-      `(expected ${grouped(r.db.expectedTotalMinor / 100)}); run row ${r.db.runStatus ?? 'missing'}, ${r.db.runFailures} failures`,
-    `settling after the run: ${s(r.settleMs)} s`,
-  ];
-  if (r.firstActivitiesNote) lines.push(`first activities: ${r.firstActivitiesNote}`);
-  return lines.join('\n');
-}
-
-/** A run that did not produce exactly one incentive and one verification per partner makes the figures meaningless. */
-export function incentiveRunProblems(r: IncentiveRunResult): string[] {
-  const p = r.options.partners;
-  const problems: string[] = [];
-  if (r.processed !== p) problems.push(`the run processed ${r.processed} partners, expected ${p}`);
-  if (r.db.incentives !== p) problems.push(`${r.db.incentives} incentives for ${r.period}, expected ${p}`);
-  if (r.db.distinctPartners !== r.db.incentives) problems.push(`${r.db.incentives} incentives for only ${r.db.distinctPartners} partners`);
-  if (r.db.partnersWithout) problems.push(`${r.db.partnersWithout} seeded partners got no incentive`);
-  if (r.db.generatedEvents !== p) problems.push(`${r.db.generatedEvents} GENERATED events, expected ${p}`);
-  if (r.db.lines !== r.db.expectedLines || r.db.totalMinor !== r.db.expectedTotalMinor) {
-    problems.push(`lines ${r.db.lines} / total ${r.db.totalMinor} minor, expected ${r.db.expectedLines} / ${r.db.expectedTotalMinor}`);
-  }
-  if (r.db.runStatus !== 'COMPLETED' || r.db.runFailures) problems.push(`run row ${r.db.runStatus ?? 'missing'} with ${r.db.runFailures} failures`);
-  if (r.verificationsStarted !== p) problems.push(`${r.verificationsStarted} verification workflows started, expected ${p}`);
-  return problems;
-}

@@ -93,7 +93,8 @@ try {
   interrupt.signal.throwIfAborted();
   console.log('\n## 3. Monthly incentive generation run\n');
   if (sections.run) {
-    const { formatIncentiveRunResult, incentiveRunProblems, runIncentiveRunBench } = await import('./incentive-run.js');
+    const { runIncentiveRunBench } = await import('./incentive-run.js');
+    const { formatIncentiveRunResult, incentiveRunProblems } = await import('./incentive-run-report.js');
     const own = sectionTeardown('incentive run benchmark');
     const result = await runIncentiveRunBench(runOptions, own, log, interrupt.signal);
     console.log(formatIncentiveRunResult(result));

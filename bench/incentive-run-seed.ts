@@ -1,0 +1,136 @@
+/**
+ * The pieces of the incentive-run benchmark (bench/incentive-run.ts) that are not the run itself: seeding P partners ×
+ * E experts by bulk SQL, the expected lines, a Prisma client that counts operations in flight, and reading the run's
+ * continue-as-new chain back from history.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import protos from '@temporalio/proto';
+import { monthBounds } from '../domain/incentive-rules.js';
+import type { PrismaClient } from '../platform/db.js';
+import type { IncentiveRunOptions } from './options.js';
+
+export const KINDS = 6;
+export type ChainRun = { runId: string; events: number; bytes: number; childrenStarted: number; batches: number };
+
+/** `promise`, or the abort reason as soon as `signal` fires (the promise itself is left to settle unobserved). */
+export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export const sleep = (ms: number, signal?: AbortSignal) => untilAborted(new Promise<void>((r) => setTimeout(r, ms)), signal);
+
+/**
+ * The worker's Prisma client, counting operations in flight (waiting for a pool connection included): all of
+ * them, incentive INSERTs (one per incentive actually created) and expert reads (one per generation that is not
+ * an adoption). The activities are the real ones; only these counters are added around each query.
+ */
+export function countingPrisma(base: PrismaClient) {
+  const now = { dbOps: 0, incentiveInserts: 0, expertReads: 0 };
+  const peaks = { ...now };
+  const client = base.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        const keys: (keyof typeof now)[] = ['dbOps'];
+        if (model === 'Incentive' && operation === 'createMany') keys.push('incentiveInserts');
+        if (model === 'Expert' && operation === 'findMany') keys.push('expertReads');
+        for (const k of keys) peaks[k] = Math.max(peaks[k], ++now[k]);
+        try {
+          return await query(args);
+        } finally {
+          for (const k of keys) now[k]--;
+        }
+      },
+    },
+  });
+  return { prisma: client as unknown as PrismaClient, peaks };
+}
+
+/** P partners × E experts and their certifications, two INSERT … SELECT over generate_series. */
+export async function seed(prisma: PrismaClient, options: IncentiveRunOptions, period: string) {
+  const { first } = monthBounds(period);
+  const experts = await prisma.$executeRaw`
+    INSERT INTO expert (id, partner_id, employee_id, name, full_time, full_time_since, registered_on, active,
+                        full_time_attested_since, full_time_attested_at, full_time_attested_by)
+    SELECT 'bench-x-' || p || '-' || k,
+           'BENCH-R' || lpad(p::text, 6, '0'),
+           'E' || lpad(k::text, 3, '0'),
+           'Bench Expert ' || p || '-' || k,
+           k % 6 <> 1,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
+           CASE WHEN k % 6 = 4 THEN ${first}::date ELSE date '2020-01-01' END,
+           k % 6 <> 5,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE date '2020-01-01' END,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE now() END,
+           CASE WHEN k % 6 = 1 THEN NULL ELSE 'bench-seed' END
+    FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k`;
+  const certifications = await prisma.$executeRaw`
+    INSERT INTO expert_certification (expert_id, type, valid_from, valid_to, attested_at, attested_by)
+    SELECT 'bench-x-' || p || '-' || k, c.type, date '2020-01-01', c.valid_to, now(), 'bench-seed'
+    FROM generate_series(1, ${options.partners}::int) AS p, generate_series(0, ${options.experts}::int - 1) AS k
+    CROSS JOIN LATERAL (VALUES
+      (CASE k % 6 WHEN 3 THEN 'CLOUD_ASSOCIATE' WHEN 4 THEN 'CLOUD_EXPERT' WHEN 5 THEN 'CLOUD_EXPERT' ELSE 'CLOUD_PROFESSIONAL' END,
+       CASE WHEN k % 6 = 2 THEN date '2021-12-31' ELSE date '2099-12-31' END),
+      (CASE WHEN k % 6 = 0 AND p % 2 = 1 THEN 'DATA_PROFESSIONAL' END, date '2099-12-31')
+    ) AS c(type, valid_to)
+    WHERE c.type IS NOT NULL`;
+  await prisma.$executeRawUnsafe('ANALYZE expert, expert_certification');
+  return { experts, certifications };
+}
+
+/** What the seed should produce: kind-0 experts qualify, at 1,200.00 CNY on odd partners, 1,000.00 on even ones. */
+export function expectedLines({ partners, experts }: IncentiveRunOptions) {
+  const perPartner = Math.floor((experts - 1) / KINDS) + 1;
+  const odd = Math.ceil(partners / 2);
+  return { lines: partners * perPartner, totalMinor: perPartner * (odd * 120_000 + (partners - odd) * 100_000) };
+}
+
+/** Every run of the chain, from the first one, following each run's continued-as-new event. */
+export async function readChain(handle: (runId: string) => WorkflowHandle, firstRunId: string, signal?: AbortSignal) {
+  const runs: ChainRun[] = [];
+  const batchActivity = { count: 0, totalMs: 0, maxMs: 0 };
+  const childStart = { totalMs: 0, maxMs: 0 };
+  for (let runId: string | undefined = firstRunId; runId; ) {
+    signal?.throwIfAborted();
+    const history = await handle(runId).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = new Map<string, { type: string; at: number }>();
+    let lastBatchDone: number | undefined;
+    let childrenStarted = 0;
+    let batches = 0;
+    let next: string | undefined;
+    for (const e of events) {
+      const at = tsToMs(e.eventTime);
+      if (e.activityTaskScheduledEventAttributes) {
+        const type = e.activityTaskScheduledEventAttributes.activityType?.name ?? '';
+        scheduled.set(String(e.eventId), { type, at });
+        if (type === 'recordIncentiveRunProgress' && lastBatchDone !== undefined) {
+          const ms = at - lastBatchDone;
+          childStart.totalMs += ms;
+          childStart.maxMs = Math.max(childStart.maxMs, ms);
+          lastBatchDone = undefined;
+        }
+      } else if (e.activityTaskCompletedEventAttributes) {
+        const s = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
+        if (s?.type === 'generateIncentiveBatch') {
+          const ms = at - s.at;
+          batches++;
+          batchActivity.count++;
+          batchActivity.totalMs += ms;
+          batchActivity.maxMs = Math.max(batchActivity.maxMs, ms);
+          lastBatchDone = at;
+        }
+      } else if (e.childWorkflowExecutionStartedEventAttributes) childrenStarted++;
+      else if (e.workflowExecutionContinuedAsNewEventAttributes) next = e.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? undefined;
+    }
+    runs.push({ runId, events: events.length, bytes: protos.temporal.api.history.v1.History.encode(history).finish().length, childrenStarted, batches });
+    runId = next;
+  }
+  return { runs, batchActivity, childStart };
+}
