@@ -17,7 +17,6 @@ import {
   type Permission,
   permissionsOfRoles,
   type Principal,
-  type Role,
   ROLES,
 } from '../../domain/auth.js';
 import { Problem, problems } from '../../domain/problems.js';
@@ -25,6 +24,7 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import type { CustomRoleView, MemberView, RoleListView } from './schemas.js';
 import { isUuid } from '../kit/validation.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
+import { invalidatePrincipalCache, resolvePrincipal } from './principals.js';
 import {
   checkGrant,
   checkManagersKept,
@@ -44,35 +44,6 @@ export type NewMember = { sub: string; displayName: string; roles: string[] };
 export type MemberChange = { displayName?: string; active?: boolean; roles?: string[] };
 export type NewRole = { name: string; permissions: Permission[] };
 export type RoleChange = { name?: string; permissions?: Permission[] };
-
-// ---- effective permissions, cached briefly in this process -------------------------------------------------
-
-/** How long a resolved member is trusted without reading the database again. Writes here clear it at once. */
-export const PRINCIPAL_CACHE_MS = 5_000;
-const CACHE_MAX_ENTRIES = 10_000;
-type Resolved = { kind: 'none' } | { kind: 'inactive' } | { kind: 'member'; memberId: string; roles: Role[]; permissions: Permission[] };
-const principalCache = new Map<string, { at: number; resolved: Resolved }>();
-
-/** Forget every resolved member: called after any member or role change (and by tests). */
-export const invalidatePrincipalCache = () => principalCache.clear();
-
-
-function deactivated(partnerId: string): Problem {
-  return new Problem(403, 'membership-deactivated', 'Not allowed', `Your membership of partner ${partnerId} is deactivated.`);
-}
-
-async function resolve(prisma: PrismaClient, partnerId: string, sub: string): Promise<Resolved> {
-  const member = await prisma.partnerMember.findUnique({ where: { partnerId_sub: { partnerId, sub } }, include: { roles: true } });
-  if (!member) return { kind: 'none' };
-  if (!member.active) return { kind: 'inactive' };
-  const names = member.roles.map((r) => r.role);
-  const builtIn = names.filter((r): r is Role => (PARTNER_ROLES as readonly string[]).includes(r));
-  const customIds = names.filter(isUuid);
-  const custom = customIds.length ? await prisma.partnerRole.findMany({ where: { partnerId, id: { in: customIds } } }) : [];
-  const permissions = new Set<Permission>(permissionsOfRoles(builtIn));
-  for (const role of custom) for (const p of role.permissions) if (isPartnerAssignable(p)) permissions.add(p);
-  return { kind: 'member', memberId: member.id, roles: builtIn, permissions: [...permissions] };
-}
 
 // ---- views ------------------------------------------------------------------------------------------------------
 
@@ -147,22 +118,7 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
 
   return {
     /** For mountRoutes: partner staff with a member record get the member's roles and permissions. */
-    async resolvePrincipal(principal: Principal): Promise<Principal> {
-      const partnerId = principal.partnerId;
-      if (partnerId === undefined) return principal;
-      const key = `${partnerId}\n${principal.sub}`;
-      const now = Date.now();
-      let cached = principalCache.get(key);
-      if (!cached || now - cached.at > PRINCIPAL_CACHE_MS) {
-        cached = { at: now, resolved: await resolve(prisma, partnerId, principal.sub) };
-        if (principalCache.size >= CACHE_MAX_ENTRIES) principalCache.clear();
-        principalCache.set(key, cached);
-      }
-      const { resolved } = cached;
-      if (resolved.kind === 'none') return principal;
-      if (resolved.kind === 'inactive') throw deactivated(partnerId);
-      return { ...principal, roles: resolved.roles, permissions: resolved.permissions, memberId: resolved.memberId };
-    },
+    resolvePrincipal: (principal: Principal) => resolvePrincipal(prisma, principal),
 
     async listMembers(principal: Principal, partnerId: string): Promise<{ items: MemberView[] }> {
       scope(principal, partnerId);
