@@ -2,13 +2,13 @@
  * Certificates of the certification process (activities/certification.ts builds these with its own activities):
  * planning the certificate an approval issues, a renewal's extension, the expiry and reminder instants, and the
  * certificate writes of a transition — issued with APPROVED, extended with CERTIFICATE_EXTENDED, expired with EXPIRED,
- * each in that transition's transaction. Dates are local dates in the partner's zone (activities/certification-dates.ts).
+ * each in that transition's transaction. Dates are local dates in the partner's zone (domain/certificate-dates.ts).
  */
 import { Context } from '@temporalio/activity';
 import type { CalendarLookup } from '../domain/calendar.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { CertificateSnapshot, CertificationTerms } from '../workflows/certification/contract.js';
-import { certificateNumber, certificateTimes, dateColumn, extendedValidTo, fromDateColumn, validToFor } from './certification-dates.js';
+import { certificateNumber, certificateTimes, dateColumn, extendedValidTo, fromDateColumn, validToFor } from '../domain/certificate-dates.js';
 import type { Tx } from './kit/events.js';
 import { localDate, partnerCalendar } from './kit/partner-calendar.js';
 

@@ -11,8 +11,8 @@ export const CERTIFICATE_STATUSES = ['ACTIVE', 'EXPIRED'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
-/** Days before validTo at which a certificate expiry reminder goes to the outbox. */
-export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
+import type { CertificateReminder } from '../../domain/certificate-dates.js';
+export { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../../domain/certificate-dates.js';
 /** Working days before reviewDueAt at which the vendor's reviewers are reminded (the escalation follows the due date). */
 export const REVIEW_REMINDER_WORKING_DAYS = 1;
 /** Working days before supplementDeadline at which the partner is reminded (the withdrawal follows the deadline). */
@@ -73,7 +73,6 @@ export type CertificationTerms = {
   capabilityLabels: string[];
 };
 
-export type CertificateReminder = { days: number; at: string; sent: boolean };
 export type CertificateExtension = { oldValidTo: string; newValidTo: string; renewalApplicationId: string; at: string };
 
 export type CertificateSnapshot = {
