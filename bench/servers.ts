@@ -9,7 +9,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { migrate } from '../platform/db.js';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { startTestPostgres } from '../test/support/postgres.js';
-import { IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../workflows/kit/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/kit/search-attributes.js';
 import type { Teardown } from './lib.js';
 
 export async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -38,7 +38,7 @@ export async function startBenchServers(label: string, teardown: Teardown, log: 
         server: {
           executable: { type: 'existing-path', path: resolveTemporalCli() },
           ip: '127.0.0.1',
-          searchAttributes: [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod],
+          searchAttributes: [...SEARCH_ATTRIBUTES],
           extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
           log: { format: 'pretty', level: 'error' },
         },

@@ -7,6 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as registered from '../workflows/index.js';
+import { SEARCH_ATTRIBUTES, searchAttributeTypes } from '../workflows/kit/search-attributes.js';
 
 const workflowsDir = new URL('../workflows/', import.meta.url);
 const processes = readdirSync(workflowsDir, { withFileTypes: true })
@@ -33,5 +34,12 @@ describe('workflow type names in the contracts', () => {
     });
     expect(names.length).toBeGreaterThanOrEqual(9);
     expect(names.filter((n) => !registeredNames.includes(n))).toEqual([]);
+  });
+
+  it('the list of search attributes test and benchmark servers register is the list the cluster registers', () => {
+    // A server without one of them fails every workflow task that upserts it (the benchmarks once ran without
+    // DeadlineProvisional); the Web UI's names and types are searchAttributeTypes.
+    const cliType = { KEYWORD: 'Keyword', DATETIME: 'Datetime', INT: 'Int', BOOL: 'Bool' } as Record<string, string>;
+    expect(Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, cliType[k.type]]))).toEqual(searchAttributeTypes);
   });
 });

@@ -19,6 +19,9 @@ export const DeadlineProvisional = defineSearchAttributeKey('DeadlineProvisional
 /** The year of an annual development-path review cycle. */
 export const ReviewYear = defineSearchAttributeKey('ReviewYear', 'INT');
 
+/** Every custom search attribute: what a test or benchmark server registers (a missing one fails every upsert of it). */
+export const SEARCH_ATTRIBUTES = [PartnerId, ProcessStatus, ProcessDeadline, IncentivePeriod, CertificationType, PathId, ReviewYear, DeadlineProvisional] as const;
+
 /** Registered on the cluster at start (see platform/temporal.ts). */
 export const searchAttributeTypes = {
   PartnerId: 'Keyword', ProcessStatus: 'Keyword', ProcessDeadline: 'Datetime', IncentivePeriod: 'Keyword',
