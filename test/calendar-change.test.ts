@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarData } from '../domain/calendar-versions.js';
 import { PROCESS_KINDS as QUERIED_KINDS } from '../activities/calendar-change.js';
 import { calendarChangeWorkflowId, PROCESS_KINDS } from '../workflows/calendar-change/workflow.js';
+import { signalsReceived } from './support/acted.js';
 import { tokenFor } from './support/app.js';
 import { recordHistory } from './support/histories.js';
 import { nextFriday, nextWednesdayDec30 } from './support/calendar.js';
@@ -75,6 +76,8 @@ describe('deadlines follow the calendar', () => {
     const v3 = await put(calendarData('Asia/Shanghai', [6, 7], [monday, friday.plus({ days: 60 }).toISODate()!]));
     expect(v3.body.version).toBe(3);
     await completed(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 3, defaultCalendar: 'CN' }));
+    // Its signals arrived before it completed: only version 2's reached the opportunity.
+    expect(await signalsReceived(env.client.workflow.getHandle(`opportunity-${id}`), 'recomputeDeadline')).toBe(1);
     expect((await opportunity()).history).toHaveLength(2);
 
     // The partner moves to a calendar in Riyadh (Fri/Sat rest): the deadline is recomputed from sharedAt there.
@@ -100,6 +103,7 @@ describe('deadlines follow the calendar', () => {
       return o.status === 'EXPIRED' ? o : undefined;
     });
     expect(Date.parse(expired.history.at(-1).at)).toBeGreaterThanOrEqual(expected);
+    expect(Date.parse(expired.history.at(-1).at)).toBeLessThan(expected + 1000);
     await recordHistory(env.client.workflow.getHandle(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' })), 'calendar-change-propagated');
   });
   it('a version whose propagation was lost is propagated by the next PUT', async () => {

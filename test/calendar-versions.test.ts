@@ -32,7 +32,7 @@ describe('CalendarDefinition validation', () => {
   });
 
   it('rejects malformed holiday dates', () => {
-    expect(() => new BusinessCalendar({ ...base, holidays: { '2026-13-01': 'X' } })).toThrow();
+    expect(() => new BusinessCalendar({ ...base, holidays: { '2026-13-01': 'X' } })).toThrow(/not a calendar date \(YYYY-MM-DD\): 2026-13-01/);
   });
 });
 

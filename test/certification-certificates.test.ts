@@ -18,6 +18,7 @@ import { ZONE } from './support/calendar.js';
 import { certificationSteps, refused, vendor } from './support/certification.js';
 import { localDate, useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
+import { expectActedAt } from './support/acted.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'certification-certificates-test';
@@ -64,6 +65,9 @@ describe('certification workflow', () => {
       expect(sent[count - 1]).toMatchObject({ dedupeKey: `certificate-expiry-reminder-${cert.number}-${validTo}-${days}`, payload: { daysBefore: days, validTo } });
       expect(sent[count - 1]!.dueAt.getTime()).toBe(at);
     }
+    // Each sent when the workflow's clock reached its day: the count read a second before could have come too soon.
+    const reminderDays = [60, 30].map((days) => startOfLocalDay(validTo, -days));
+    await expectActedAt(handle, 'enqueueCertificationMessage', reminderDays, (m) => m.topic === 'certificate.expiry-reminder');
     const expiresAt = startOfLocalDay(validTo, 1);
     await advanceTo(expiresAt - 1000);
     expect((await handle.query(getCertification)).status).toBe('APPROVED');

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificationWorkflowId, recomputeDeadline } from '../workflows/certification/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { tokenFor } from './support/app.js';
 import { nextFriday, testCalendar } from './support/calendar.js';
 import { daysAfter as at, expectOk, localDate, PDF, SECOND, useTestEnv } from './support/env.js';
@@ -20,6 +21,12 @@ const env = useTestEnv({ taskQueue: 'certification-reminders-test', api: true })
 const { api, outbox, arrived } = env;
 
 const recordHistoryOf = (id: string, name: string) => recordHistory(env.client.workflow.getHandle(certificationWorkflowId(id)), name);
+/**
+ * The empty outbox a second before a message's time could have been read before an early message's row was written:
+ * when the workflow decided to send each message of `topic`, by its own clock (its history), settles it.
+ */
+const expectSentAt = (id: string, topic: string, times: string[]) =>
+  expectActedAt(env.client.workflow.getHandle(certificationWorkflowId(id)), 'enqueueCertificationMessage', times.map(Date.parse), (m) => m.topic === topic);
 
 /** A qualified partner's ROLE_CONSULTING application (review SLA and supplement: 10 working days each), submitted on a Friday at 10:00. */
 async function submittedOnFriday() {
@@ -92,6 +99,8 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     const [escalation] = await arrived('certification.review-escalation', a.id, 1);
     expect(escalation!.payload).toMatchObject({ partnerId: a.partnerId, reviewRound: 1, reviewDueAt: newDue });
     expect(await outbox('certification.review-reminder', a.id)).toHaveLength(2);
+    await expectSentAt(a.id, 'certification.review-reminder', [reminderAt, newReminderAt]);
+    await expectSentAt(a.id, 'certification.review-escalation', [newDue]); // not at the old due date
 
     const rejected = await api('POST', `/v1/certifications/${a.id}/review`, a.reviewer, { decision: 'REJECT', note: 'late, and no' });
     expectOk(rejected);
@@ -129,6 +138,9 @@ describe('certification deadlines: reminder before, escalation after, explanatio
     const view = await api('GET', `/v1/certifications/${a.id}`, a.owner);
     expect(view.body).toMatchObject({ status: 'WITHDRAWN_BY_TIMEOUT', deadlineExplanation: null });
     expect(await outbox('certification.supplement-reminder', a.id)).toHaveLength(1);
+    await expectSentAt(a.id, 'certification.supplement-reminder', [reminderAt]);
+    const handle = env.client.workflow.getHandle(certificationWorkflowId(a.id));
+    await expectActedAt(handle, 'recordCertificationTransition', [Date.parse(deadline)], (t) => t.type === 'WITHDRAWN_BY_TIMEOUT');
     await recordHistoryOf(a.id, 'certification-supplement-reminded-withdrawn');
   });
 });

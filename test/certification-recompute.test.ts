@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { DeadlineExplanation } from '../domain/calendar.js';
 import { getCertification, recomputeDeadline, review } from '../workflows/certification/workflow.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change/workflow.js';
-import { testCalendar, ZONE } from './support/calendar.js';
+import { expectActedAt, signalsReceived } from './support/acted.js';
+import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { certificationSteps, refused, vendor } from './support/certification.js';
 import { DAY, localDate, useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
@@ -26,25 +26,30 @@ describe('certification deadlines follow the calendar', () => {
   const row = (id: string) => env.prisma.certificationApplication.findUniqueOrThrow({ where: { id } });
   const lastEvent = (applicationId: string) => env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId }, orderBy: { seq: 'desc' } });
   const processDeadline = async (handle: WorkflowHandle) => ((await handle.describe()).searchAttributes.ProcessDeadline?.[0] as Date | undefined)?.getTime();
-  /** The first local date on or after `fromIso` with ISO weekday `weekday`. */
-  const nextWeekday = (fromIso: string, weekday: number) => {
-    let day = DateTime.fromISO(fromIso).setZone(ZONE).startOf('day');
-    while (day.weekday !== weekday) day = day.plus({ days: 1 });
-    return day.toISODate()!;
-  };
-  /** A working day in the middle of the application's first review window (from its REVIEW_STARTED explanation). */
-  const countedDay = async (applicationId: string) =>
-    ((await env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'REVIEW_STARTED' } })).data as { explanation: DeadlineExplanation }).explanation.countedDays[4]!.date;
   const withDays = async (days: { holidays?: string[]; makeupWorkdays?: string[] }) => (env.calendar = testCalendar(await env.currentTimeMs(), days));
+  /**
+   * An application submitted on a Friday afternoon (Asia/Shanghai, no DST), its dates counted by hand in the test
+   * calendar (Saturday and Sunday rest): 10 working days — Mon–Fri twice — end the Friday two weeks on, 14 × 24 h
+   * after the review started; the Friday a week on (`weekOn`) is the 5th of them.
+   */
+  async function inReviewOnFriday() {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
+    const submitted = await inReview();
+    const start = Date.parse(submitted.snapshot.reviewStartedAt!);
+    expect(start - friday.toMillis()).toBeGreaterThanOrEqual(0);
+    expect(start - friday.toMillis()).toBeLessThan(60_000); // still that Friday afternoon
+    expect(submitted.snapshot.reviewDueAt).toBe(new Date(start + 14 * DAY).toISOString());
+    return { ...submitted, friday, start, weekOn: isoDate(friday.plus({ days: 7 })) };
+  }
 
   it('a holiday inside the review window pushes reviewDueAt one working day: history, row, search attribute, escalation', async () => {
     await withDays({});
-    const { handle, applicationId, snapshot } = await inReview();
-    const [start, oldDue] = [snapshot.reviewStartedAt!, Date.parse(snapshot.reviewDueAt!)];
-    const holiday = await countedDay(applicationId);
-    const oneMore = env.calendar.addWorkingDays(new Date(start), 11).deadline.getTime();
-    const newDue = (await withDays({ holidays: [holiday] })).addWorkingDays(new Date(start), 10).deadline.getTime();
-    expect(newDue).toBe(oneMore);
+    const { handle, applicationId, start, weekOn: holiday } = await inReviewOnFriday();
+    // The 5th working day (the Friday a week on) becomes a holiday: Mon–Thu (1–4), Mon–Fri (5–9), Mon (10) → the
+    // Monday after the old due Friday, 17 × 24 h after the start.
+    const [oldDue, newDue] = [start + 14 * DAY, start + 17 * DAY];
+    await withDays({ holidays: [holiday] });
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
     // The row moves in the transition's transaction, after the workflow (and its query) already shows the new deadline.
     await eventually(async () => ((await row(applicationId)).reviewDueAt?.getTime() === newDue ? true : undefined));
@@ -66,6 +71,9 @@ describe('certification deadlines follow the calendar', () => {
       return rows.length ? rows : undefined;
     });
     expect(message!.dueAt.getTime()).toBe(newDue);
+    // Escalated once, when the workflow's clock reached the new due time: the empty outbox just after the old one
+    // could have been read before an escalation at the old time was written.
+    await expectActedAt(handle, 'enqueueCertificationMessage', [newDue], (m) => m.topic === 'certification.review-escalation');
     expect((await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REJECT', note: 'no' }] })).status).toBe('REJECTED');
     await recordHistory(handle, 'certification-deadline-recomputed');
     await withDays({});
@@ -73,13 +81,14 @@ describe('certification deadlines follow the calendar', () => {
 
   it('a make-up day pulls the supplement deadline in; already past, the application is withdrawn at once', async () => {
     await withDays({});
-    const { handle, applicationId } = await inReview();
+    const { handle, applicationId, friday } = await inReviewOnFriday();
     const requested = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'more' }] });
-    const oldDeadline = Date.parse(requested.supplementDeadline!);
-    const saturday = nextWeekday(requested.supplementRequestedAt!, 6);
-    const pulledIn = (await withDays({ makeupWorkdays: [saturday] })).addWorkingDays(new Date(requested.supplementRequestedAt!), 10).deadline.getTime();
-    expect(pulledIn).toBeLessThan(oldDeadline - DAY / 2);
-    await withDays({});
+    // Asked that Friday afternoon: 10 working days end the Friday two weeks on. With the Saturday after it a make-up
+    // working day: Sat (1), Mon–Fri (2–6), Mon–Thu (7–10) → the Thursday, 13 × 24 h after the request.
+    const askedAt = Date.parse(requested.supplementRequestedAt!);
+    const [oldDeadline, pulledIn] = [askedAt + 14 * DAY, askedAt + 13 * DAY];
+    expect(requested.supplementDeadline).toBe(new Date(oldDeadline).toISOString());
+    const saturday = isoDate(friday.plus({ days: 1 }));
     await advanceTo(pulledIn + 30 * 60_000); // still open on the old calendar
     expect((await handle.query(getCertification)).status).toBe('SUPPLEMENT_REQUESTED');
     await withDays({ makeupWorkdays: [saturday] });
@@ -95,8 +104,8 @@ describe('certification deadlines follow the calendar', () => {
 
   it('a change outside the window changes nothing; past its deadline or decided, an application ignores the signal', async () => {
     await withDays({});
-    const { handle, applicationId, snapshot } = await inReview();
-    const due = Date.parse(snapshot.reviewDueAt!);
+    const { handle, applicationId, start, weekOn } = await inReviewOnFriday();
+    const due = start + 14 * DAY;
     await withDays({ holidays: [localDate(new Date(due + 60 * DAY).toISOString())] });
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
     await advanceTo(due + 1000); // escalated at the unchanged deadline
@@ -106,7 +115,7 @@ describe('certification deadlines follow the calendar', () => {
     });
     expect(message!.dueAt.getTime()).toBe(due);
     // Past reviewDueAt (escalated): a holiday inside the old window moves nothing.
-    await withDays({ holidays: [await countedDay(applicationId)] });
+    await withDays({ holidays: [weekOn] });
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed again' });
     const approved = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] });
     // Decided: the certificate's validity is in calendar years, not working days.
@@ -122,9 +131,9 @@ describe('certification deadlines follow the calendar', () => {
   it('calendarChangeWorkflow signals the applications whose pending window holds a changed date, and only those', async () => {
     await withDays({});
     const name = `CERT-${randomUUID().slice(0, 6)}`;
-    const inside = await inReview();
+    const inside = await inReviewOnFriday();
     const outside = await inReview();
-    const holiday = await countedDay(inside.applicationId);
+    const holiday = inside.weekOn;
     // The database's calendar: only its changes matter here (the worker counts in the test env.calendar).
     const year = DateTime.fromMillis(await env.currentTimeMs(), { zone: ZONE }).year;
     const version = (v: number, changes?: object) => ({
@@ -135,7 +144,9 @@ describe('certification deadlines follow the calendar', () => {
       data: { name, createdBy: 'test', createdAt: new Date(), versions: { create: [version(1), version(2, { everyDate: false, dates: [{ date: holiday, from: 'WORKDAY', to: 'HOLIDAY' }] })] } },
     });
     await env.prisma.partnerCalendar.create({ data: { partnerId: inside.partnerId, calendarName: name, assignedBy: 'test', assignedAt: new Date() } });
-    const newDue = (await withDays({ holidays: [holiday] })).addWorkingDays(new Date(inside.snapshot.reviewStartedAt!), 10).deadline.toISOString();
+    await withDays({ holidays: [holiday] });
+    // As in the first test: the Friday a week on a holiday, due the Monday after, 17 × 24 h after the start.
+    const newDue = new Date(inside.start + 17 * DAY).toISOString();
 
     const scope = { kind: 'CALENDAR' as const, calendar: name, version: 2, defaultCalendar: 'CN' };
     const change = await env.client.workflow.start(calendarChangeWorkflow, { workflowId: calendarChangeWorkflowId(scope), taskQueue, args: [{ scope, reason: `calendar ${name} v2` }] });
@@ -143,7 +154,10 @@ describe('certification deadlines follow the calendar', () => {
     await eventually(async () => ((await change.describe()).status.name === 'COMPLETED' ? true : undefined));
     await eventually(async () => ((await row(inside.applicationId)).reviewDueAt!.toISOString() === newDue ? true : undefined));
     expect((await lastEvent(inside.applicationId)).data).toMatchObject({ deadline: 'reviewDueAt', version: 2, reasons: [`calendar ${name} v2`] });
-    // The other partner counts in CN: not signalled, so nothing recorded even though the test calendar moved.
+    // The other partner counts in CN: not signalled (its signals arrived before the change completed), so nothing
+    // recorded even though the test calendar moved.
+    expect(await signalsReceived(inside.handle, 'recomputeDeadline')).toBe(1);
+    expect(await signalsReceived(outside.handle, 'recomputeDeadline')).toBe(0);
     expect((await events(outside.applicationId)).at(-1)).toBe('REVIEW_STARTED');
     for (const { handle } of [inside, outside]) await handle.terminate('test done');
     await withDays({});

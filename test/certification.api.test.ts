@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificationWorkflowId } from '../workflows/certification/workflow.js';
 import { tokenFor } from './support/app.js';
+import { PLAIN_WEEK, referenceDeadline } from './support/reference-deadline.js';
 import { ZONE } from './support/calendar.js';
 import { certificationSteps, KINDS } from './support/certification.js';
 import { expectOk, expectProblem, fields, PDF, PNG, useTestEnv } from './support/env.js';
@@ -41,12 +42,8 @@ async function draftWithMaterials(owner: string) {
   const roster = await upload(id, owner, PNG, 'image/png', 'roster.png');
   expectOk(cases, 201);
   expectOk(roster, 201);
-  const set = await api('PUT', `/v1/certifications/${id}/materials`, owner, {
-    materials: [
-      { kind: 'CASE_STUDIES', materialId: cases.body.id },
-      { kind: 'TEAM_ROSTER', materialId: roster.body.id },
-    ],
-  });
+  const materials = [{ kind: 'CASE_STUDIES', materialId: cases.body.id }, { kind: 'TEAM_ROSTER', materialId: roster.body.id }];
+  const set = await api('PUT', `/v1/certifications/${id}/materials`, owner, { materials });
   expectOk(set);
   return { id, files: [cases.body.id as string, roster.body.id as string], view: set.body };
 }
@@ -135,7 +132,9 @@ describe('certification API', () => {
     await qualify(s.partnerId);
     const submitted = await api('POST', `/v1/certifications/${id}/submit`, s.owner);
     expectOk(submitted);
-    expect(submitted.body).toMatchObject({ status: 'IN_REVIEW', submittedAt: expect.any(String), reviewDueAt: expect.any(String) });
+    // Due 10 working days after submission, by the independent day-by-day reference (the plain test calendar).
+    const tenWorkingDays = (from: string | Date) => new Date(referenceDeadline(new Date(from).getTime(), 10, PLAIN_WEEK)).toISOString();
+    expect(submitted.body).toMatchObject({ status: 'IN_REVIEW', reviewDueAt: tenWorkingDays(submitted.body.submittedAt) });
     expect(submitted.body.local.reviewDueAt).toMatch(/\+08:00$/);
     expectProblem(await api('POST', `/v1/certifications/${id}/submit`, s.owner), 409, 'not-draft');
     expectProblem(await upload(id, s.owner, Buffer.concat([PDF, Buffer.from('% late\n')])), 409, 'not-editable');
@@ -146,7 +145,8 @@ describe('certification API', () => {
     expect(fields(noNote)).toEqual(['note']);
     const asked = await api('POST', `/v1/certifications/${id}/review`, s.reviewer, { decision: 'REQUEST_SUPPLEMENT', note: 'Add a third case.' });
     expectOk(asked);
-    expect(asked.body).toMatchObject({ status: 'SUPPLEMENT_REQUESTED', supplementDeadline: expect.any(String) });
+    const askedAt = (await env.prisma.certificationApplication.findUniqueOrThrow({ where: { id } })).supplementRequestedAt!;
+    expect(asked.body).toMatchObject({ status: 'SUPPLEMENT_REQUESTED', supplementDeadline: tenWorkingDays(askedAt) });
     const better = await upload(id, s.owner, Buffer.concat([PDF, Buffer.from('% three cases\n')]), 'application/pdf', 'cases-3.pdf');
     expectOk(better, 201);
     expectOk(await api('PUT', `/v1/certifications/${id}/materials`, s.owner, { materials: [{ kind: 'CASE_STUDIES', materialId: better.body.id }] }));

@@ -5,6 +5,7 @@
  * certification-recompute.test.ts and certification-provisional.test.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import {
   type Actor,
@@ -14,8 +15,10 @@ import {
   submit,
   supplement,
 } from '../workflows/certification/workflow.js';
+import { expectActedAt } from './support/acted.js';
+import { nextFriday } from './support/calendar.js';
 import { certificationSteps, KINDS, partner, refused, vendor } from './support/certification.js';
-import { useTestEnv } from './support/env.js';
+import { DAY, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { eventually } from './support/wait.js';
 
@@ -24,6 +27,21 @@ const env = useTestEnv({ taskQueue });
 const { advanceTo } = env;
 const { qualify, start, attach, inReview, events } = certificationSteps(env);
 const outbox = (topic: string, aggregateId: string) => env.prisma.outbox.findMany({ where: { topic, aggregateId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
+/**
+ * The server's clock to the next Friday 15:00 (Asia/Shanghai, no DST), so that deadlines are counted by hand: in the
+ * test calendar (Saturday and Sunday rest), 10 working days from a Friday afternoon are Mon–Fri twice → the Friday two
+ * weeks on at the same time, 14 × 24 h later. What happens next lands a few ms (at most seconds) after 15:00.
+ */
+const toFriday = async () => {
+  const friday = nextFriday(await env.currentTimeMs(), 15).toMillis();
+  await advanceTo(friday);
+  return friday;
+};
+/** `at` is on the Friday afternoon toFriday moved to (not a day or a weekend later). */
+const onFriday = (at: number, friday: number) => {
+  expect(at).toBeGreaterThanOrEqual(friday);
+  expect(at).toBeLessThan(friday + 60_000);
+};
 
 describe('certification workflow', () => {
   it('refuses to submit with materials missing, listing every missing kind, and unknown kinds', async () => {
@@ -66,9 +84,12 @@ describe('certification workflow', () => {
     const partly = await refused(handle.executeUpdate(submit, { args: [{ actor }] }));
     expect(partly.details).toEqual([[{ description: 'at least 3 full-time experts registered', required: 3, actual: 0 }]]);
     for (const id of ['E2', 'E3', 'E4']) await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId: id }));
+    const friday = await toFriday();
     const submitted = await handle.executeUpdate(submit, { args: [{ actor }] });
     expect(submitted).toMatchObject({ status: 'IN_REVIEW', reviewRound: 1, seq: 5 });
-    expect(submitted.reviewDueAt).toBe(env.calendar.addWorkingDays(new Date(submitted.submittedAt!), 10).deadline.toISOString());
+    // Submitted on a Friday afternoon: the review SLA, 10 working days, ends the Friday two weeks on (see toFriday).
+    onFriday(Date.parse(submitted.submittedAt!), friday);
+    expect(submitted.reviewDueAt).toBe(new Date(Date.parse(submitted.submittedAt!) + 14 * DAY).toISOString());
     expect(await events(snapshot.applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET', 'SUBMITTED', 'REVIEW_STARTED']);
   });
 
@@ -111,10 +132,14 @@ describe('certification workflow', () => {
     const before = requested.materials.CASE_STUDIES!.materialId;
     const replaced = await attach(handle, applicationId, actor, 'CASE_STUDIES');
     expect(replaced.materials.CASE_STUDIES!.materialId).not.toBe(before);
+    const friday = await toFriday();
     const back = await handle.executeUpdate(supplement, { args: [{ actor, note: 'third case added' }] });
     expect(back).toMatchObject({ status: 'IN_REVIEW', reviewRound: 2 });
     expect(back.supplementDeadline).toBeUndefined();
-    expect(back.reviewDueAt).toBe(env.calendar.addWorkingDays(new Date((await env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENTED' } })).at), 10).deadline.toISOString());
+    // The new round's SLA counts from the supplement, a Friday afternoon: 10 working days → 14 × 24 h on.
+    const supplementedAt = (await env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENTED' } })).at.getTime();
+    onFriday(supplementedAt, friday);
+    expect(back.reviewDueAt).toBe(new Date(supplementedAt + 14 * DAY).toISOString());
     expect((await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'APPROVE' }] })).status).toBe('APPROVED');
     expect(await events(applicationId)).toEqual(['CREATED', 'MATERIAL_SET', 'MATERIAL_SET', 'SUBMITTED', 'REVIEW_STARTED', 'SUPPLEMENT_REQUESTED', 'MATERIAL_SET', 'SUPPLEMENTED', 'APPROVED']);
     expect((await env.prisma.certificationMaterial.findUniqueOrThrow({ where: { applicationId_kind: { applicationId, kind: 'CASE_STUDIES' } } })).materialId).toBe(replaced.materials.CASE_STUDIES!.materialId);
@@ -122,9 +147,13 @@ describe('certification workflow', () => {
 
   it('supplement timeout: WITHDRAWN_BY_TIMEOUT at exactly the supplement deadline, not a second earlier', async () => {
     const { handle, actor, applicationId } = await inReview();
+    const friday = await toFriday();
     const requested = await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'roster incomplete' }] });
-    const deadline = Date.parse(requested.supplementDeadline!);
-    expect(requested.supplementDeadline).toBe(env.calendar.addWorkingDays(new Date(requested.decidedAt ?? (await env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENT_REQUESTED' } })).at), 10).deadline.toISOString());
+    // Requested on a Friday afternoon: the partner's 10 working days end the Friday two weeks on, 14 × 24 h later.
+    const requestedAt = (await env.prisma.certificationEvent.findFirstOrThrow({ where: { applicationId, type: 'SUPPLEMENT_REQUESTED' } })).at.getTime();
+    onFriday(requestedAt, friday);
+    const deadline = requestedAt + 14 * DAY;
+    expect(requested.supplementDeadline).toBe(new Date(deadline).toISOString());
     await advanceTo(deadline - 1000);
     expect((await handle.query(getCertification)).status).toBe('SUPPLEMENT_REQUESTED');
     const result = await handle.result();
@@ -133,12 +162,17 @@ describe('certification workflow', () => {
     expect(last.type).toBe('WITHDRAWN_BY_TIMEOUT');
     expect(last.at.getTime()).toBeGreaterThanOrEqual(deadline);
     expect(last.at.getTime()).toBeLessThan(deadline + 1000);
-    expect((await refused(handle.executeUpdate(supplement, { args: [{ actor }] }))).type).not.toBe('accepted');
+    // Withdrawn, the workflow has ended: a late supplement finds no process to act on.
+    await expect(handle.executeUpdate(supplement, { args: [{ actor }] })).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('review SLA: one escalation in the outbox past reviewDueAt, still IN_REVIEW, and a decision afterwards', async () => {
+    const friday = await toFriday();
     const { handle, applicationId, snapshot } = await inReview();
-    const due = Date.parse(snapshot.reviewDueAt!);
+    // Submitted on a Friday afternoon: due the Friday two weeks on (see toFriday).
+    onFriday(Date.parse(snapshot.submittedAt!), friday);
+    const due = Date.parse(snapshot.submittedAt!) + 14 * DAY;
+    expect(snapshot.reviewDueAt).toBe(new Date(due).toISOString());
     await advanceTo(due - 1000);
     expect(await outbox('certification.review-escalation', applicationId)).toHaveLength(0);
     await advanceTo(due + 1000);
@@ -149,8 +183,11 @@ describe('certification workflow', () => {
     expect(message).toMatchObject({ dedupeKey: `certification-review-escalation-${applicationId}-1`, payload: { reviewRound: 1 } });
     expect(message!.dueAt.getTime()).toBe(due);
     expect(await handle.query(getCertification)).toMatchObject({ status: 'IN_REVIEW', reviewEscalated: true });
-    await advanceTo(due + 10 * 24 * 3600 * 1000);
+    await advanceTo(due + 10 * DAY);
     expect(await outbox('certification.review-escalation', applicationId)).toHaveLength(1);
+    // Decided at the due time by the workflow's clock, and once: not earlier (the empty outbox at due − 1 s could have
+    // been looked at before an early escalation's row was written), not again ten days on.
+    await expectActedAt(handle, 'enqueueCertificationMessage', [due], (m) => m.topic === 'certification.review-escalation');
     expect((await handle.executeUpdate(review, { args: [{ actor: vendor, decision: 'REJECT', note: 'late but no' }] })).status).toBe('REJECTED');
   });
 

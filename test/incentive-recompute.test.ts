@@ -10,10 +10,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AFFECTED_PROCESSES, type CalendarChangeScope } from '../activities/calendar-change.js';
 import { getIncentive, incentiveWorkflowId, object, recomputeDeadline, verify } from '../workflows/incentive/workflow.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { incentiveSteps, partner } from './support/incentive.js';
-import { eventually } from './support/wait.js';
+import { completed, eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'incentive-recompute-test';
@@ -74,6 +75,7 @@ describe('the verification deadline follows the calendar', () => {
       const reminder = await env.prisma.outbox.findFirstOrThrow({ where: { topic: 'incentive.reminder', aggregateId: incentiveId(partnerId) } });
       expect(reminder.dueAt.getTime()).toBe(at(18));
       expect(reminder.payload).toMatchObject({ verificationDeadline: new Date(newDeadline).toISOString() });
+      await expectActedAt(handle, 'enqueueIncentiveReminder', [at(18)]);
       expect((await handle.result()).status).toBe('EXPIRED');
       const expired = (await dbState(partnerId)).row.events[2]!;
       expect(expired.type).toBe('EXPIRED');
@@ -172,6 +174,9 @@ describe('the verification deadline follows the calendar', () => {
         [at(17), new Date(at(20)).toISOString()],
         [at(18), new Date(at(21)).toISOString()],
       ]);
+      // By the workflow's clock: the new reminder at its new time, not at once (the count a second before could have
+      // been read before an early reminder's row was written).
+      await expectActedAt(handle, 'enqueueIncentiveReminder', [at(17), at(18)]);
       await advanceTo(at(20) + 1000);
       expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
       expect((await handle.result()).status).toBe('EXPIRED');
@@ -213,8 +218,9 @@ describe('the verification deadline follows the calendar', () => {
 
       await handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId }, headcount: 0, totalMinor: 0, materials: [] }] });
       env.calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] });
-      const late = await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed again' }).catch((e: unknown) => e);
-      if (late) expect(late).toBeInstanceOf(WorkflowNotFoundError); // already completed
+      // Verified, the workflow ends: a change arriving after it is not delivered, and nothing moves.
+      await completed(handle);
+      await expect(handle.signal(recomputeDeadline, { reason: 'calendar TEST changed again' })).rejects.toBeInstanceOf(WorkflowNotFoundError);
       expect((await handle.result()).status).toBe('VERIFIED');
       const { row, events } = await dbState(partnerId);
       expect(events).toEqual(['GENERATED', 'VERIFIED']);

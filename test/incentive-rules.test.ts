@@ -29,19 +29,21 @@ const with_ = (change: Partial<ExpertFacts>): ExpertFacts => ({ ...base, ...chan
 const cert = (type: string, validFrom: string, validTo: string) => ({ type, validFrom, validTo });
 
 type Row = [label: string, expert: ExpertFacts, period: string, expected: { qualifies: boolean; reasons?: RegExp[]; amount?: typeof PRO; certification?: string }];
+/** What a qualifying row expects (the PRO rate, from the PRO certification, unless said). */
+const qualifies = (certification = 'PRO', amount = PRO) => ({ qualifies: true, amount, certification });
 
 const TABLE: Row[] = [
-  ['the baseline qualifies with its rate', base, '2026-03', { qualifies: true, amount: PRO, certification: 'PRO' }],
-  ['registered the last day before M', with_({ registeredOn: '2026-02-28' }), '2026-03', { qualifies: true, amount: PRO }],
+  ['the baseline qualifies with its rate', base, '2026-03', qualifies()],
+  ['registered the last day before M', with_({ registeredOn: '2026-02-28' }), '2026-03', qualifies()],
   ['registered on the 1st of M: not before M starts', with_({ registeredOn: '2026-03-01' }), '2026-03', { qualifies: false, reasons: [/registered on 2026-03-01/] }],
   ['registered on the 2nd of M', with_({ registeredOn: '2026-03-02' }), '2026-03', { qualifies: false, reasons: [/registered on 2026-03-02/] }],
-  ['registered on the 1st of M qualifies for M+1', with_({ registeredOn: '2026-03-01' }), '2026-04', { qualifies: true, amount: PRO }],
-  ['full-time since the 1st of M: all of M', with_({ fullTimeSince: '2026-03-01' }), '2026-03', { qualifies: true, amount: PRO }],
+  ['registered on the 1st of M qualifies for M+1', with_({ registeredOn: '2026-03-01' }), '2026-04', qualifies()],
+  ['full-time since the 1st of M: all of M', with_({ fullTimeSince: '2026-03-01' }), '2026-03', qualifies()],
   ['full-time since mid-month', with_({ fullTimeSince: '2026-03-15' }), '2026-03', { qualifies: false, reasons: [/full-time only since 2026-03-15/] }],
   ['not full-time', with_({ fullTime: false, fullTimeSince: null }), '2026-03', { qualifies: false, reasons: [/not full-time/] }],
-  ['certification ending the last day of M', with_({ certifications: [cert('PRO', '2025-01-01', '2026-03-31')] }), '2026-03', { qualifies: true, amount: PRO }],
+  ['certification ending the last day of M', with_({ certifications: [cert('PRO', '2025-01-01', '2026-03-31')] }), '2026-03', qualifies()],
   ['certification ending the day before', with_({ certifications: [cert('PRO', '2025-01-01', '2026-03-30')] }), '2026-03', { qualifies: false, reasons: [/no qualifying certification/] }],
-  ['certification starting the 1st of M', with_({ certifications: [cert('PRO', '2026-03-01', '2026-03-31')] }), '2026-03', { qualifies: true, amount: PRO }],
+  ['certification starting the 1st of M', with_({ certifications: [cert('PRO', '2026-03-01', '2026-03-31')] }), '2026-03', qualifies()],
   ['certification starting the 2nd of M', with_({ certifications: [cert('PRO', '2026-03-02', '2027-03-31')] }), '2026-03', { qualifies: false, reasons: [/no qualifying certification/] }],
   ['February of a leap year ends the 29th', with_({ certifications: [cert('PRO', '2028-01-01', '2028-02-28')] }), '2028-02', { qualifies: false, reasons: [/2028-02-01\.\.2028-02-29/] }],
   ['a non-qualifying type only', with_({ certifications: [cert('BASIC', '2020-01-01', '2030-12-31')] }), '2026-03', { qualifies: false, reasons: [/BASIC .*not qualifying/] }],
@@ -50,13 +52,13 @@ const TABLE: Row[] = [
     'several qualifying certifications: the highest single rate',
     with_({ certifications: [cert('PRO', '2020-01-01', '2030-12-31'), cert('EXPERT', '2026-01-01', '2026-12-31'), cert('BASIC', '2020-01-01', '2030-12-31')] }),
     '2026-03',
-    { qualifies: true, amount: { currency: 'CNY', minor: 300000 }, certification: 'EXPERT' },
+    qualifies('EXPERT', { currency: 'CNY', minor: 300000 }),
   ],
   [
     'a higher rate not valid all month does not count',
     with_({ certifications: [cert('PRO', '2020-01-01', '2030-12-31'), cert('EXPERT', '2026-03-10', '2026-12-31')] }),
     '2026-03',
-    { qualifies: true, amount: PRO, certification: 'PRO' },
+    qualifies(),
   ],
   ['inactive expert', with_({ active: false }), '2026-03', { qualifies: false, reasons: [/deactivated/] }],
   [
@@ -74,7 +76,7 @@ describe('qualify(expert, period, rules)', () => {
     if (expected.qualifies) {
       expect(result.reasons).toEqual([]);
       expect(result.amount).toEqual(expected.amount);
-      if (expected.certification) expect(result.certification).toBe(expected.certification);
+      expect(result.certification).toBe(expected.certification);
     } else {
       expect(result.amount).toBeUndefined();
       expect(result.reasons).toHaveLength(expected.reasons!.length);

@@ -13,6 +13,7 @@ import { incentiveWorkflow, incentiveWorkflowId } from '../workflows/incentive/w
 import { type Call, tokenFor } from './support/app.js';
 import { ZONE } from './support/calendar.js';
 import { JPEG, PDF, PNG, useTestEnv } from './support/env.js';
+import { PLAIN_WEEK, referenceDeadline } from './support/reference-deadline.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 
 const taskQueue = 'incentive-api-test';
@@ -95,6 +96,8 @@ describe('incentive API', () => {
       [experts[1], 300000],
     ]);
     expect(shown.body.history.map((e: { type: string }) => e.type)).toEqual(['GENERATED']);
+    // 14 working days from generation in the plain test calendar, by the independent day-by-day reference.
+    expect(shown.body.verificationDeadline).toBe(new Date(referenceDeadline(Date.parse(shown.body.generatedAt), 14, PLAIN_WEEK)).toISOString());
     // The same instant, in the partner's zone.
     expect(Date.parse(shown.body.local.verificationDeadline)).toBe(Date.parse(shown.body.verificationDeadline));
     expect(shown.body.local.verificationDeadline).toMatch(/\+08:00$/);

@@ -3,6 +3,7 @@
  * PostgreSQL: verification, refusals, the 14-working-day lapse, the reminder, objections, double starts. The deadline
  * following the calendar: incentive-recompute.test.ts and incentive-provisional.test.ts.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIncentiveActivities } from '../activities/incentive.js';
@@ -15,6 +16,7 @@ import {
   resolveObjection,
   verify,
 } from '../workflows/incentive/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { incentiveSteps, materials, partner, refusal } from './support/incentive.js';
@@ -56,8 +58,8 @@ describe('incentive workflow', () => {
     expect(a.status).toBe('VERIFIED');
     expect(b.status).toBe('VERIFIED');
     expect((await handle.result()).status).toBe('VERIFIED');
-    // A second, distinct verify is refused: the incentive is closed.
-    await expect(handle.executeUpdate(verify, { args: [...args] })).rejects.toThrow();
+    // A second, distinct verify is refused: the incentive is closed, its workflow ended.
+    await expect(handle.executeUpdate(verify, { args: [...args] })).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
     const { row, events } = await dbState(partnerId);
     expect(events).toEqual(['GENERATED', 'VERIFIED']);
@@ -127,6 +129,8 @@ describe('incentive workflow', () => {
       const dedupeKey = `incentive-reminder-${incentiveId(partnerId)}-${new Date(deadline).toISOString()}`;
       expect(message).toMatchObject({ dedupeKey, payload: { partnerId, period, verificationDeadline: new Date(deadline).toISOString() } });
       expect(message.dueAt.getTime()).toBe(reminderAt);
+      // Sent when the workflow's clock reached its time: the count read a second before could have come too soon.
+      await expectActedAt(handle, 'enqueueIncentiveReminder', [reminderAt]);
 
       await advanceTo(deadline - 1000);
       expect((await handle.query(getIncentive)).status).toBe('PENDING_VERIFICATION');
@@ -145,7 +149,10 @@ describe('incentive workflow', () => {
         incentiveId: incentiveId(partnerId), partnerId, period, verificationDeadline: result.verificationDeadline!, dueAt: result.reminderAt!,
       });
       expect(await reminders(partnerId)).toBe(1);
-      await expect(handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId }, headcount: 1, totalMinor: 100000, materials }] })).rejects.toThrow();
+      // Expired, the workflow has ended: a late verify finds no process to act on.
+      await expect(handle.executeUpdate(verify, { args: [{ actor: { sub: 'u', partnerId }, headcount: 1, totalMinor: 100000, materials }] })).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
     } finally {
       env.calendar = testCalendar(await env.currentTimeMs());
     }

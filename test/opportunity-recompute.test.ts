@@ -7,6 +7,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { accept, getState, postUpdate, recomputeDeadline } from '../workflows/opportunity/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar } from './support/calendar.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { opportunityState, shareOpportunity } from './support/opportunity.js';
@@ -49,8 +50,13 @@ describe('accept reminder, expiry message and deadline recomputation', () => {
     await advanceTo(reminderAt + 1000);
     const [reminder] = await eventually(async () => ((await outbox(opportunityId)).length === 1 ? outbox(opportunityId) : undefined));
     expect(reminder).toMatchObject({ topic: 'opportunity.accept-reminder', dueAt: new Date(reminderAt), payload: { opportunityId, partnerId, acceptDeadline: new Date(at(5)).toISOString() } });
+    // Sent when the workflow's clock reached Tuesday 15:00: the empty outbox a second before could have been read
+    // before an early reminder's row was written.
+    await expectActedAt(handle, 'enqueueOpportunityMessage', [reminderAt], (m) => m.topic === 'opportunity.accept-reminder');
     expect((await handle.result()).status).toBe('EXPIRED');
     const expiredAt = (await dbState(opportunityId)).row.events[1]!.at;
+    expect(expiredAt.getTime() - at(5)).toBeGreaterThanOrEqual(0);
+    expect(expiredAt.getTime() - at(5)).toBeLessThan(1000);
     expect((await outbox(opportunityId)).map((m) => [m.topic, m.dueAt.getTime(), (m.payload as { partnerId: string }).partnerId])).toEqual([
       ['opportunity.accept-reminder', reminderAt, partnerId],
       ['opportunity.expired', expiredAt.getTime(), partnerId],

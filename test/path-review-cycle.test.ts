@@ -4,7 +4,7 @@
  * server, the yearly schedules (one per path, created then updated in place) and a path's action opening its cycle.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { ensurePathReviewSchedules } from '../worker/schedules.js';
@@ -28,7 +28,7 @@ async function join(partnerId: string, pathId: string, level: string) {
 
 describe('path review cycle', () => {
   it('starts one review per member only, in batches with continue-as-new; a second start creates nothing twice', async () => {
-    const year = 2040 + Math.floor(Math.random() * 1000);
+    const year = 2041; // a cycle year no other test file starts: the same every run
     const members = Array.from({ length: 7 }, () => partner());
     for (const p of members) await join(p, 'SOFTWARE', 'CERTIFIED');
     const outsider = partner();
@@ -60,6 +60,9 @@ describe('path review cycle', () => {
       const row = await eventually(() => env.prisma.pathReview.findUnique({ where: { id: reviewId } }).then((r) => r ?? undefined));
       expect(row).toMatchObject({ level: 'CERTIFIED', cycleStartedAt: done.startedAt, year });
     }
+    // The cycle started its reviews before it completed: none was started for the other path's member (its row
+    // could still be on its way; its workflow could not).
+    await expect(env.client.workflow.getHandle(pathReviewWorkflowId(pathReviewId('SOFTWARE', outsider, year))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect(await env.prisma.pathReview.count({ where: { partnerId: outsider } })).toBe(0);
 
     // A second run after the first finished: same start instant, no review started again.

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { pathReviewId, pathReviewWorkflow, pathReviewWorkflowId, recomputeDeadline } from '../workflows/path-review/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { tokenFor } from './support/app.js';
 import { nextFriday, testCalendar } from './support/calendar.js';
 import { daysAfter as at, expectOk, localDate, PDF, SECOND, useTestEnv } from './support/env.js';
@@ -29,6 +30,14 @@ const statusOf = (id: string, token: string, status: string) =>
   });
 
 const recordHistoryOf = (reviewId: string, name: string) => recordHistory(env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)), name);
+/**
+ * The empty outbox a second before a message's time could have been read before an early message's row was written:
+ * when the workflow decided to act — a reminder of `topic`, or the lapse — by its own clock (its history), settles it.
+ */
+const expectRemindedAt = (reviewId: string, topic: string, times: string[]) =>
+  expectActedAt(env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)), 'enqueuePathReviewMessage', times.map(Date.parse), (m) => m.topic === topic);
+const expectLapsedAt = (reviewId: string, time: string) =>
+  expectActedAt(env.client.workflow.getHandle(pathReviewWorkflowId(reviewId)), 'recordPathReviewTransition', [Date.parse(time)], (t) => t.type === 'LAPSED');
 
 /** A SOFTWARE CERTIFIED review (a 30-working-day window; a failure leaves the path) whose cycle started on a Friday at 10:00. */
 async function openedOnFriday() {
@@ -81,6 +90,7 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     });
     expect(lapsed!.dedupeKey).toBe(`path-review-lapsed-${r.id}`);
     expect(await statusOf(r.id, r.owner, 'LAPSED')).toMatchObject({ deadlineExplanation: null });
+    await expectLapsedAt(r.id, windowEndsAt);
   });
 
   it('supplementDeadline: explained; a holiday moves it and its reminder (2 working days before) is planned for the new date; unanswered, the lapse is announced after it', async () => {
@@ -125,6 +135,8 @@ describe('path review deadlines: reminder before, escalation after, explanation 
     expect(lapsed!.payload).toMatchObject({ partnerId: r.partnerId, deadline: 'supplementDeadline', supplementDeadline: newDeadline, fromLevel: 'CERTIFIED', newLevel: null });
     expect(await statusOf(r.id, r.owner, 'LAPSED')).toMatchObject({ deadlineExplanation: null });
     expect(await outbox('path-review.supplement-reminder', r.id)).toHaveLength(1);
+    await expectRemindedAt(r.id, 'path-review.supplement-reminder', [reminderAt]); // not at the old reminder time
+    await expectLapsedAt(r.id, newDeadline);
     env.calendar = testCalendar(await env.currentTimeMs());
     await recordHistoryOf(r.id, 'path-review-supplement-reminder-replanned-lapsed');
   });

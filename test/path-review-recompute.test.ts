@@ -14,16 +14,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { calendarChangeWorkflow } from '../workflows/calendar-change/workflow.js';
 import { decide, getPathReview, recomputeDeadline } from '../workflows/path-review/workflow.js';
 import { ProcessDeadline } from '../workflows/kit/search-attributes.js';
-import { isoDate, testCalendar, ZONE } from './support/calendar.js';
-import { useTestEnv } from './support/env.js';
-import { announced, pathReviewSteps, vendor } from './support/path-review.js';
+import { expectActedAt, signalsReceived } from './support/acted.js';
+import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
+import { DAY, useTestEnv } from './support/env.js';
+import { announced, forEnd, pathReviewSteps, recomputations, vendor } from './support/path-review.js';
 import { completed, eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-recompute-test';
 const env = useTestEnv({ taskQueue });
 const { advanceTo } = env;
-const { startReview, submittedReview, reviewRow, eventTypes, reminders } = pathReviewSteps(env, 2027);
+const { startReview, startOnFriday, submittedReview, reviewRow, eventTypes, reminders } = pathReviewSteps(env, 2027);
 /** The server's clock at start: the test calendars are placed around it. */
 let base: number;
 beforeAll(async () => {
@@ -31,34 +32,20 @@ beforeAll(async () => {
 });
 const local = (iso: string | number | Date) => DateTime.fromJSDate(new Date(iso), { zone: ZONE });
 const withDays = (days: { holidays?: string[]; makeupWorkdays?: string[] }) => testCalendar(base, days);
-const firstSaturdayAfter = (start: Date) => {
-  let day = local(start).plus({ days: 1 });
-  while (day.weekday !== 6) day = day.plus({ days: 1 });
-  return day;
-};
 const processDeadline = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(ProcessDeadline)?.toISOString();
-
-/** How many recomputations (the activity that counts again) the workflow has completed. */
-async function recomputations(handle: WorkflowHandle): Promise<number> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const ids = new Set(
-    events.filter((e) => ['planPathReviewWindow', 'planPathReviewDeadline'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).map((e) => String(e.eventId)),
-  );
-  return events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
-}
 
 describe('path review deadlines follow the calendar', () => {
   it('a holiday inside the window pushes windowEndsAt one working day: history, row, reminders re-planned for the new end, lapse at the new end', async () => {
-    const { handle, reviewId, start, snapshot } = await startReview('SOFTWARE', 'ADVANCED');
-    const [r10, r3, oldEnd] = [20, 27, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
-    expect(Date.parse(snapshot.windowEndsAt!)).toBe(oldEnd);
+    const { handle, reviewId, at, date } = await startOnFriday('SOFTWARE', 'ADVANCED');
+    const [r10, r3, oldEnd] = [at(28), at(39), at(42)];
     await advanceTo(r10 + 1000);
     await eventually(async () => ((await reminders(reviewId)).length === 1 ? true : undefined));
 
-    // A closure on the 24th working day: after the sent reminder, before the other one and the end.
-    env.calendar = withDays({ holidays: [isoDate(local(env.calendar.addWorkingDays(start, 24).deadline))] });
-    const [newR3, newEnd] = [27, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number];
-    expect(newEnd).toBeGreaterThan(oldEnd);
+    // A closure on the 24th working day (Thu, 34 days on): after the sent reminder, before the other one and the end.
+    // Counted again: 24 → Fri 35, 25–26 → Mon 38, Tue 39, 27 → Wed 40 (the 3-day reminder); 30 → Mon 45 (the end).
+    env.calendar = withDays({ holidays: [date(34)] });
+    const [newR3, newEnd] = [at(40), at(45)];
+    expect(r3).toBeLessThan(newR3);
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
     const row = await eventually(async () => {
       const r = await reviewRow(reviewId);
@@ -103,20 +90,20 @@ describe('path review deadlines follow the calendar', () => {
     await completed(handle);
     expect(await handle.query(getPathReview)).toMatchObject({ status: 'LAPSED', decidedAt: new Date(newEnd).toISOString() });
     expect(await eventTypes(reviewId)).toEqual(['OPENED', 'DEADLINE_CHANGED', 'LAPSED']);
+    // By the workflow's clock: the new 3-day reminder at its time, and the lapse at the new end, not at the old one.
+    await expectActedAt(handle, 'enqueuePathReviewMessage', [newR3], (m) => m.payload.daysBefore === 3);
+    await expectActedAt(handle, 'recordPathReviewTransition', [newEnd], (t) => t.type === 'LAPSED');
     env.calendar = testCalendar(base);
     await recordHistory(handle, 'path-review-deadline-recomputed');
   });
 
   it('a make-up day pulls windowEndsAt in; already past, the review lapses at once', async () => {
-    const { handle, reviewId, start } = await startReview('SOFTWARE', 'CERTIFIED');
-    const oldEnd = env.calendar.addWorkingDays(start, 30).deadline.getTime();
-    let saturday = local(start).plus({ days: 1 });
-    while (saturday.weekday !== 6) saturday = saturday.plus({ days: 1 });
-    const pulledIn = withDays({ makeupWorkdays: [isoDate(saturday)] }).addWorkingDays(start, 30).deadline.getTime();
-    expect(pulledIn).toBeLessThan(oldEnd);
+    const { handle, reviewId, at, date } = await startOnFriday('SOFTWARE', 'CERTIFIED');
+    // The Saturday after the start works: it is working day 1, so 30 → Thu, 41 days on, a day before the old end.
+    const pulledIn = at(41);
     await advanceTo(pulledIn + 30 * 60_000);
     expect((await handle.query(getPathReview)).status).toBe('OPEN');
-    env.calendar = withDays({ makeupWorkdays: [isoDate(saturday)] });
+    env.calendar = withDays({ makeupWorkdays: [date(1)] });
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
     await completed(handle);
     const row = await reviewRow(reviewId);
@@ -130,13 +117,14 @@ describe('path review deadlines follow the calendar', () => {
   });
 
   it('both reminders sent, a make-up day pulls the window in past both new reminder times: exactly one new reminder (3 days) at once', async () => {
-    const { handle, reviewId, start } = await startReview('SOFTWARE', 'ADVANCED');
-    const [r10, r3, oldEnd] = [20, 27, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    const { handle, reviewId, at, date } = await startOnFriday('SOFTWARE', 'ADVANCED');
+    const [r10, r3, oldEnd] = [at(28), at(39), at(42)];
     await advanceTo(r3 + 1000);
     await eventually(async () => ((await reminders(reviewId)).length === 2 ? true : undefined));
 
-    env.calendar = withDays({ makeupWorkdays: [isoDate(firstSaturdayAfter(start))] });
-    const [newR10, newR3, newEnd] = [20, 27, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
+    // The Saturday after the start works (working day 1): 20 → Thu 27, 27 → Mon 38, 30 → Thu 41 days on.
+    env.calendar = withDays({ makeupWorkdays: [date(1)] });
+    const [newR10, newR3, newEnd] = [at(27), at(38), at(41)];
     expect(newR3).toBeLessThan(r3); // both new reminder times have passed
     expect(newEnd).toBeLessThan(oldEnd);
     expect(newEnd).toBeGreaterThan(r3 + 1000);
@@ -167,14 +155,15 @@ describe('path review deadlines follow the calendar', () => {
   });
 
   it('the 10-day reminder sent, a holiday pushes the window out: new 10-day and 3-day reminders at their new times, not before', async () => {
-    const { handle, reviewId, start } = await startReview('SOFTWARE', 'ADVANCED');
-    const [r10, oldEnd] = [20, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number];
+    const { handle, reviewId, at, date } = await startOnFriday('SOFTWARE', 'ADVANCED');
+    const [r10, oldEnd] = [at(28), at(42)];
     await advanceTo(r10 + 1000);
     await eventually(async () => ((await reminders(reviewId)).length === 1 ? true : undefined));
 
-    env.calendar = withDays({ holidays: [isoDate(local(env.calendar.addWorkingDays(start, 5).deadline))] }); // already past
-    const [newR10, newR3, newEnd] = [20, 27, 30].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime()) as [number, number, number];
-    expect(newR10).toBeGreaterThan(r10 + 1000);
+    // Working day 5 (Fri, 7 days on; already past) closes: every later day counts one on — 20 → Mon 31, 27 → Wed 40,
+    // 30 → Mon 45 days on.
+    env.calendar = withDays({ holidays: [date(7)] });
+    const [newR10, newR3, newEnd] = [at(31), at(40), at(45)];
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
     await eventually(async () => ((await reviewRow(reviewId)).windowEndsAt.getTime() === newEnd ? true : undefined));
     expect((await handle.query(getPathReview)).reminders).toEqual([
@@ -195,6 +184,8 @@ describe('path review deadlines follow the calendar', () => {
       [newR10, 10, new Date(newEnd).toISOString()],
       [newR3, 3, new Date(newEnd).toISOString()],
     ]);
+    // Sent when the workflow's clock reached their times: the counts read a second before could have come too soon.
+    await expectActedAt(handle, 'enqueuePathReviewMessage', [newR10, newR3], forEnd(newEnd));
     await advanceTo(newEnd);
     await completed(handle);
     expect(await handle.query(getPathReview)).toMatchObject({ status: 'LAPSED', decidedAt: new Date(newEnd).toISOString() });
@@ -212,7 +203,7 @@ describe('path review deadlines follow the calendar', () => {
     await handle.terminate('done with it');
 
     const review = await submittedReview();
-    env.calendar = withDays({ holidays: [isoDate(local(env.calendar.addWorkingDays(review.start, 5).deadline))] });
+    env.calendar = withDays({ holidays: [isoDate(local(review.start).plus({ days: 7 }))] }); // inside its (passed) window
     await review.handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
     await review.handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'PASS' }] }); // handled after the signal
     await completed(review.handle);
@@ -223,11 +214,16 @@ describe('path review deadlines follow the calendar', () => {
 
   it('the supplement deadline is recomputed from the request; the review lapses at the new deadline', async () => {
     const { handle, reviewId } = await submittedReview();
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await advanceTo(friday.toMillis());
     const asked = await handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'add cases' }] });
-    const askedAt = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at;
-    const oldDeadline = Date.parse(asked.supplementDeadline!);
-    env.calendar = withDays({ holidays: [isoDate(local(env.calendar.addWorkingDays(askedAt, 5).deadline))] });
-    const newDeadline = env.calendar.addWorkingDays(askedAt, 10).deadline.getTime();
+    const askedAt = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at.getTime();
+    expect(askedAt - friday.toMillis()).toBeLessThan(60_000); // that Friday afternoon
+    // 10 working days from a Friday afternoon: the Friday two weeks on (14 days); with the Friday a week on (working
+    // day 5) a holiday: Mon–Thu (1–4), Mon–Fri (5–9), Mon (10) → 17 days on.
+    const [oldDeadline, newDeadline] = [askedAt + 14 * DAY, askedAt + 17 * DAY];
+    expect(asked.supplementDeadline).toBe(new Date(oldDeadline).toISOString());
+    env.calendar = withDays({ holidays: [isoDate(friday.plus({ days: 7 }))] });
     await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 3 });
     const row = await eventually(async () => {
       const r = await reviewRow(reviewId);
@@ -246,14 +242,15 @@ describe('path review deadlines follow the calendar', () => {
     await advanceTo(newDeadline + 1000);
     await completed(handle);
     expect((await reviewRow(reviewId)).status).toBe('LAPSED');
+    await expectActedAt(handle, 'recordPathReviewTransition', [newDeadline], (t) => t.type === 'LAPSED'); // not at the old one
     env.calendar = testCalendar(base);
   });
 
   it('end to end: calendarChangeWorkflow finds the review by its partner calendar and changed date, and signals it', async () => {
-    const { handle, reviewId, partnerId, start, snapshot } = await startReview('SOFTWARE', 'CERTIFIED');
+    const { handle, reviewId, partnerId, snapshot, at, date } = await startOnFriday('SOFTWARE', 'CERTIFIED');
     const name = `RC-${randomUUID().slice(0, 6)}`;
-    const holiday = isoDate(local(env.calendar.addWorkingDays(start, 12).deadline));
-    const at = new Date();
+    const holiday = date(18); // working day 12 (Tue of week 3) closes: the end moves from Fri 42 to Mon 45 days on
+    const now = new Date();
     const version = (v: number, changes?: object) => ({
       calendarName: name,
       version: v,
@@ -264,17 +261,17 @@ describe('path review deadlines follow the calendar', () => {
       holidays: v === 1 ? [] : [{ from: holiday, to: holiday, name: 'Typhoon closure' }],
       makeupWorkdays: [],
       changedBy: 'test',
-      changedAt: at,
+      changedAt: now,
       ...(changes ? { changes } : {}),
     });
-    await env.prisma.calendar.create({ data: { name, createdBy: 'test', createdAt: at } });
+    await env.prisma.calendar.create({ data: { name, createdBy: 'test', createdAt: now } });
     await env.prisma.calendarVersion.create({ data: version(1) });
     await env.prisma.calendarVersion.create({ data: version(2, { everyDate: false, dates: [{ date: holiday, from: 'WORKDAY', to: 'HOLIDAY' }] }) });
-    await env.prisma.partnerCalendar.create({ data: { partnerId, calendarName: name, assignedBy: 'test', assignedAt: at } });
+    await env.prisma.partnerCalendar.create({ data: { partnerId, calendarName: name, assignedBy: 'test', assignedAt: now } });
     const other = await startReview('SOFTWARE', 'CERTIFIED'); // counts in the default calendar: not visited
 
     env.calendar = withDays({ holidays: [holiday] });
-    const newEnd = env.calendar.addWorkingDays(start, 30).deadline.toISOString();
+    const newEnd = new Date(at(45)).toISOString();
     const change = await env.client.workflow.start(calendarChangeWorkflow, {
       workflowId: `calendar-change-${name}-v2`,
       taskQueue,
@@ -287,6 +284,8 @@ describe('path review deadlines follow the calendar', () => {
       return r.windowEndsAt.toISOString() === newEnd ? r : undefined;
     });
     expect(row.events.at(-1)).toMatchObject({ type: 'DEADLINE_CHANGED', data: { from: snapshot.windowEndsAt, to: newEnd, reasons: [`calendar ${name} v2`] } });
+    // Its signals all arrived before the change completed: the other review got none.
+    expect(await signalsReceived(other.handle, 'recomputeDeadline')).toBe(0);
     expect(await eventTypes(other.reviewId)).toEqual(['OPENED']);
     await handle.terminate('done with it');
     await other.handle.terminate('done with it');

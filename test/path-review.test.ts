@@ -5,7 +5,7 @@
  * timed out). The cycle's fan-out and the yearly schedules: path-review-cycle.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,9 +20,12 @@ import {
   submit,
   supplement,
 } from '../workflows/path-review/workflow.js';
-import { testCalendar } from './support/calendar.js';
-import { useTestEnv } from './support/env.js';
+import { expectActedAt } from './support/acted.js';
+import { nextFriday, testCalendar } from './support/calendar.js';
+import { refused } from './support/certification.js';
+import { DAY, useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
+import { PLAIN_WEEK, referenceDeadline } from './support/reference-deadline.js';
 import { eventually } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
@@ -60,10 +63,16 @@ async function qualify(partnerId: string, pathId: 'SOFTWARE' | 'CONSULTING_SI') 
   else await insertCertificate(partnerId, 'ROLE_CONSULTING');
 }
 
-/** A member's review, started directly (as the cycle would) and opened. */
+/**
+ * A member's review, started directly (as the cycle would) and opened, its cycle started at the next Friday 15:00
+ * (the server's clock moved there): in the test calendar (Asia/Shanghai, no DST; Saturday and Sunday rest) its
+ * 30-working-day window — six weeks of Mon–Fri — ends the Friday six weeks on, exactly 42 × 24 h later.
+ */
 async function startReview(pathId: string, level: string, partnerId = partner(), join_ = true) {
   if (join_) await join(partnerId, pathId, level);
-  const cycleStartedAt = new Date(await env.currentTimeMs()).toISOString();
+  const friday = nextFriday(await env.currentTimeMs(), 15).toMillis();
+  await env.advanceTo(friday);
+  const cycleStartedAt = new Date(friday).toISOString();
   const reviewId = pathReviewId(pathId, partnerId, YEAR);
   const handle = await env.client.workflow.start(pathReviewWorkflow, {
     workflowId: pathReviewWorkflowId(reviewId),
@@ -109,12 +118,6 @@ async function finished(handle: WorkflowHandle<typeof pathReviewWorkflow>) {
 
 const { advanceTo } = env;
 
-const refusal = (error: unknown) => {
-  const cause = error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string; message?: string; details?: unknown[] } | undefined) : undefined;
-  return cause ? { type: cause.type, message: cause.message ?? '', details: cause.details } : { type: `not a refusal: ${String(error)}`, message: '', details: undefined };
-};
-const refused = (promise: Promise<unknown>) => promise.then(() => ({ type: 'accepted', message: '', details: undefined }), refusal);
-
 const events = async (reviewId: string) => (await env.prisma.pathReviewEvent.findMany({ where: { reviewId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
 const changes = (reviewId: string) => env.prisma.pathMembershipChange.findMany({ where: { reviewId } });
 const membership = (partnerId: string, pathId: string) => env.prisma.pathMembership.findUnique({ where: { partnerId_pathId: { partnerId, pathId } } });
@@ -123,7 +126,7 @@ describe('path review workflow', () => {
   it('refuses apply listing every unmet requirement, then applies once they are met; materials, submit, PASS raising the level', async () => {
     const { handle, reviewId, partnerId, actor, snapshot, cycleStartedAt } = await startReview('SOFTWARE', 'CERTIFIED');
     expect(snapshot).toMatchObject({ status: 'OPEN', seq: 1, terms: { materials: ['ANNUAL_REPORT'], levels: ['CERTIFIED', 'ADVANCED'], levelAfterFailure: null } });
-    expect(snapshot.windowEndsAt).toBe(env.calendar.addWorkingDays(new Date(cycleStartedAt), 30).deadline.toISOString());
+    expect(snapshot.windowEndsAt).toBe(new Date(Date.parse(cycleStartedAt) + 42 * DAY).toISOString());
 
     const error = await refused(handle.executeUpdate(apply, { args: [{ actor }] }));
     expect(error.type).toBe('REQUIREMENTS_UNMET');
@@ -145,7 +148,7 @@ describe('path review workflow', () => {
     await insertCertificate(partnerId, 'ADVANCED_CLOUD_SOFTWARE');
     const applied = await handle.executeUpdate(apply, { args: [{ actor }] });
     expect(applied).toMatchObject({ status: 'APPLIED', seq: 2 });
-    expect(applied.requirements!.every((r) => r.met)).toBe(true);
+    expect(applied.requirements!.map((r) => r.met)).toEqual([true, true]);
 
     expect(await refused(handle.executeUpdate(submit, { args: [{ actor }] }))).toMatchObject({ type: 'MATERIALS_MISSING', message: 'Materials missing: ANNUAL_REPORT.', details: [{ missing: ['ANNUAL_REPORT'] }] });
     expect((await refused(attach(handle, reviewId, actor, 'BROCHURE'))).type).toBe('INVALID_REQUEST');
@@ -193,10 +196,13 @@ describe('path review workflow', () => {
 
   it('reminds 10 and 3 working days before the window closes and lapses at exactly its end, like a failure', async () => {
     const { handle, reviewId, partnerId, actor, snapshot, cycleStartedAt } = await startReview('SOFTWARE', 'ADVANCED');
-    const start = new Date(cycleStartedAt);
-    const reminderAt = [20, 27].map((n) => env.calendar.addWorkingDays(start, n).deadline.getTime());
+    // The window ends Friday 15:00 six weeks on (42 days); 10 working days before it is Friday 15:00 four weeks on
+    // (28 days); 3 working days before it (Thu, Wed, Tue) is the Tuesday of the sixth week (39 days).
+    const start = Date.parse(cycleStartedAt);
+    const reminderAt = [start + 28 * DAY, start + 39 * DAY];
+    const windowEndsAt = start + 42 * DAY;
     expect(snapshot.reminders.map((r) => [r.days, Date.parse(r.at)])).toEqual([[10, reminderAt[0]], [3, reminderAt[1]]]);
-    const windowEndsAt = Date.parse(snapshot.windowEndsAt!);
+    expect(snapshot.windowEndsAt).toBe(new Date(windowEndsAt).toISOString());
     const reminders = () => env.prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 
     await advanceTo(reminderAt[0]! - 1000);
@@ -221,6 +227,10 @@ describe('path review workflow', () => {
     expect(await membership(partnerId, 'SOFTWARE')).toMatchObject({ level: 'CERTIFIED' });
     expect(await changes(reviewId)).toEqual([expect.objectContaining({ fromLevel: 'ADVANCED', toLevel: 'CERTIFIED', reason: 'REVIEW_LAPSED', actor: 'system' })]);
     expect(await reminders()).toHaveLength(2);
+    // Each sent, and the lapse decided, when the workflow's clock reached its time — not before (the empty outbox a
+    // second before a reminder could have been read before an early reminder's row was written).
+    await expectActedAt(handle, 'enqueuePathReviewMessage', reminderAt, (m) => m.topic === 'path-review.window-reminder');
+    await expectActedAt(handle, 'recordPathReviewTransition', [windowEndsAt], (t) => t.type === 'LAPSED');
     await recordHistory(handle, 'path-review-lapsed');
   });
 
@@ -251,18 +261,21 @@ describe('path review workflow', () => {
       const s = await handle.query(getPathReview);
       return s.openedAt ? s : undefined;
     });
-    expect(opened.windowEndsAt).toBe(wide.addWorkingDays(cycleStartedAt.toJSDate(), 30).deadline.toISOString());
+    // 30 working days from 20 December in the wide calendar (no holidays), by the independent day-by-day reference.
+    expect(opened.windowEndsAt).toBe(new Date(referenceDeadline(cycleStartedAt.toMillis(), 30, PLAIN_WEEK)).toISOString());
     expect((await handle.describe()).searchAttributes.ProcessStatus).toEqual(['OPEN']);
     await handle.terminate('done with it');
   });
 
   it('supplement round: REQUEST_SUPPLEMENT, a replaced material, supplement, PASS; unanswered by the deadline it lapses', async () => {
-    const { handle, reviewId, actor } = await submitted('CONSULTING_SI', 'MEMBER');
+    const { handle, reviewId, actor, cycleStartedAt } = await submitted('CONSULTING_SI', 'MEMBER');
     expect((await refused(handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT' }] }))).type).toBe('INVALID_REQUEST');
     const asked = await handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'add 2026 cases' }] });
     expect(asked).toMatchObject({ status: 'SUPPLEMENT_REQUESTED', supplementRound: 1 });
-    const askedAt = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at;
-    expect(asked.supplementDeadline).toBe(env.calendar.addWorkingDays(askedAt, 10).deadline.toISOString());
+    // Asked that Friday afternoon (the cycle's start, moments later): 10 working days → the Friday two weeks on.
+    const askedAt = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at.getTime();
+    expect(askedAt - Date.parse(cycleStartedAt)).toBeLessThan(60_000);
+    expect(asked.supplementDeadline).toBe(new Date(askedAt + 14 * DAY).toISOString());
     expect((await refused(handle.executeUpdate(submit, { args: [{ actor }] }))).type).toBe('NOT_APPLIED');
     await attach(handle, reviewId, actor, 'DELIVERY_CASES');
     expect(await handle.executeUpdate(supplement, { args: [{ actor, note: 'added' }] })).toMatchObject({ status: 'SUBMITTED' });
@@ -272,8 +285,13 @@ describe('path review workflow', () => {
 
     const late = await submitted('CONSULTING_SI', 'MEMBER');
     const lateAsked = await late.handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'REQUEST_SUPPLEMENT', note: 'more' }] });
-    await advanceTo(Date.parse(lateAsked.supplementDeadline!));
+    const lateAskedAt = (await env.prisma.pathReviewEvent.findFirstOrThrow({ where: { reviewId: late.reviewId, type: 'SUPPLEMENT_REQUESTED' } })).at.getTime();
+    expect(lateAskedAt - Date.parse(late.cycleStartedAt)).toBeLessThan(60_000); // a Friday afternoon too
+    const lateDeadline = lateAskedAt + 14 * DAY;
+    expect(lateAsked.supplementDeadline).toBe(new Date(lateDeadline).toISOString());
+    await advanceTo(lateDeadline);
     expect(await finished(late.handle)).toMatchObject({ status: 'LAPSED', newLevel: null });
+    await expectActedAt(late.handle, 'recordPathReviewTransition', [lateDeadline], (t) => t.type === 'LAPSED');
     expect(await membership(late.partnerId, 'CONSULTING_SI')).toBeNull();
     expect(await changes(late.reviewId)).toEqual([expect.objectContaining({ fromLevel: 'MEMBER', toLevel: null, reason: 'REVIEW_LAPSED' })]);
   });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepOutbox } from '../activities/webhook.js';
 import { verify } from '../domain/webhook-signature.js';
 import { outboxWorkflowId, webhookDeliveryWorkflowId } from '../workflows/webhook/workflow.js';
+import { expectActedAt } from './support/acted.js';
 import { recordHistory } from './support/histories.js';
 import { call } from './support/app.js';
 import { DAY, expectOk, fields, type StartedApp } from './support/env.js';
@@ -181,6 +182,9 @@ describe('webhooks', () => {
     await env.sleep(dueAt + 1_000 - (await env.currentTimeMs()));
     await settled(a.admin, endpoint.id, 'DELIVERED');
     expect(received.get(target.path)).toHaveLength(1);
+    // Fanned out when the relay's clock reached the due time: the empty list a minute before could have been read
+    // before an early fan-out's rows were written.
+    await expectActedAt(env.client.workflow.getHandle(outboxWorkflowId(String(message.id))), 'fanOutOutboxMessage', [dueAt]);
   });
 
   it('the sweeper starts the relay of a message whose start was lost', async () => {
@@ -275,7 +279,7 @@ describe('webhooks', () => {
       ...transition,
       settlement: { partnerId, period, amountMinor: -1, currency: 'CNY' },
     });
-    await expect(failing).rejects.toThrow();
+    await expect(failing).rejects.toThrow(/violates check constraint "settlement_amount_minor_check"/);
     expect(await env.prisma.outbox.count({ where: { aggregateId: incentiveId } })).toBe(0);
     expect((await env.prisma.incentive.findUniqueOrThrow({ where: { id: incentiveId } })).status).toBe('PENDING_VERIFICATION');
 

@@ -3,6 +3,8 @@
  * started (as the cycle would) and opened, one qualified and submitted, and its row, events and window reminders.
  */
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { expect } from 'vitest';
 import {
   type Actor,
   apply,
@@ -13,7 +15,8 @@ import {
   setMaterial,
   submit,
 } from '../../workflows/path-review/workflow.js';
-import type { TestEnv } from './env.js';
+import { isoDate, nextFriday } from './calendar.js';
+import { DAY, type TestEnv } from './env.js';
 import { attestExpert, insertExpert } from './experts.js';
 import { eventually } from './wait.js';
 
@@ -26,6 +29,17 @@ export const announced = (messages: { dueAt: Date; payload: unknown }[]) =>
     const p = m.payload as { daysBefore: number; windowEndsAt: string };
     return [m.dueAt.getTime(), p.daysBefore, p.windowEndsAt];
   });
+/** The window reminders (enqueuePathReviewMessage inputs) sent for `windowEndsAt` — some were sent for an earlier end. */
+export const forEnd = (end: number) => (m: { payload: { windowEndsAt: string } }) => m.payload.windowEndsAt === new Date(end).toISOString();
+
+/** How many recomputations (the activity that counts again) the workflow has completed. */
+export async function recomputations(handle: WorkflowHandle): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const ids = new Set(
+    events.filter((e) => ['planPathReviewWindow', 'planPathReviewDeadline'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).map((e) => String(e.eventId)),
+  );
+  return events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
+}
 
 /** The steps, on `env`'s server, task queue and database, for reviews of `year`. */
 export function pathReviewSteps(env: TestEnv, year: number) {
@@ -45,6 +59,22 @@ export function pathReviewSteps(env: TestEnv, year: number) {
       return s.openedAt ? s : undefined;
     });
     return { handle, snapshot, reviewId, partnerId, start: at, actor: { sub: 'partner-user', partnerId } as Actor };
+  }
+
+  /**
+   * A review whose cycle started at the next Friday 15:00 (the server's clock moved there), so every date is counted
+   * by hand in the test calendar (Asia/Shanghai, no DST; Saturday and Sunday rest): the working days after it are the
+   * weekdays of the weeks that follow — Mon–Fri of week 1 are 1–5 (3–7 days on), of week 2 are 6–10 (10–14 days on),
+   * and so on. `at(n)`: n × 24 h after the start; `date(n)`: the local date n days on. Unchanged, the window ends on
+   * working day 30 (Fri, 42 days on); its reminders are at 20 (Fri, 28 days on) and 27 (Tue, 39 days on).
+   */
+  async function startOnFriday(pathId: 'SOFTWARE' | 'CONSULTING_SI', level: string) {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    await env.advanceTo(friday.toMillis());
+    const review = await startReview(pathId, level, friday.toJSDate());
+    const at = (days: number) => friday.toMillis() + days * DAY;
+    expect(review.snapshot.windowEndsAt).toBe(new Date(at(42)).toISOString());
+    return { ...review, at, date: (days: number) => isoDate(friday.plus({ days })) };
   }
 
   /** CONSULTING_SI MEMBER, qualified (2 experts, a ROLE_CONSULTING certificate), applied, materials set, submitted. */
@@ -80,5 +110,5 @@ export function pathReviewSteps(env: TestEnv, year: number) {
   const reminders = (reviewId: string) =>
     env.prisma.outbox.findMany({ where: { topic: 'path-review.window-reminder', aggregateId: reviewId }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 
-  return { startReview, submittedReview, reviewRow, eventTypes, reminders };
+  return { startReview, startOnFriday, submittedReview, reviewRow, eventTypes, reminders };
 }
