@@ -9,7 +9,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
-import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { actorOf } from '../../domain/actor.js';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
@@ -25,6 +25,7 @@ import {
   verify,
 } from '../../workflows/incentive/contract.js';
 import { dateKey, keyset } from '../kit/pagination.js';
+import { listScope } from '../kit/scoping.js';
 import type { IncentiveSummary, IncentiveView } from './schemas.js';
 import type { Quotas } from '../../platform/config.js';
 import { createMaterialStore, type MaterialMeta, type Upload } from '../kit/materials.js';
@@ -110,13 +111,11 @@ export function createIncentiveClient({ temporal, prisma, quotas }: IncentiveCli
     get: async (principal: Principal, id: string) => view(await findVisible(principal, id)),
 
     async list(principal: Principal, filter: IncentiveListFilter) {
-      const seesAll = can(principal, 'incentive.readAll');
-      // A partner asking for another partner's list sees an empty one, as if that partner had none.
-      if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
-      const partnerScope = seesAll ? filter.partnerId : principal.partnerId;
+      const scope = listScope(principal, 'incentive.readAll', filter.partnerId);
+      if (!scope) return { items: [], nextCursor: null };
       const rows = await prisma.incentive.findMany({
         where: {
-          ...(partnerScope ? { partnerId: partnerScope } : {}),
+          ...scope,
           ...(filter.period ? { period: filter.period } : {}),
           ...(filter.status ? { status: filter.status } : {}),
           ...NEWEST_FIRST.after(filter.cursor),

@@ -10,11 +10,12 @@ import { type ApplicationFailure, type Client, WorkflowNotFoundError } from '@te
 import type { UpdateDefinition } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import { actorOf, type Actor } from '../../domain/actor.js';
-import { can, canSeePartner, type Permission, type Principal } from '../../domain/auth.js';
+import { canSeePartner, type Permission, type Principal } from '../../domain/auth.js';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { MaterialMeta, MaterialStore, Upload } from './materials.js';
 import type { Refusals } from './refusals.js';
+import { listScope } from './scoping.js';
 
 /** What the kit reads of an application's row. */
 export type ApplicationRow = { id: string; partnerId: string; status: string };
@@ -105,10 +106,7 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
     get: view,
 
     /** The filter a list applies: partners see only their own (another partner's list is empty: `null`). */
-    partnerScope(principal: Principal, requested: string | undefined): { partnerId?: string } | null {
-      if (can(principal, p.readAll)) return requested ? { partnerId: requested } : {};
-      return requested && requested !== principal.partnerId ? null : { partnerId: principal.partnerId! };
-    },
+    partnerScope: (principal: Principal, requested: string | undefined) => listScope(principal, p.readAll, requested),
 
     /** One file for the owning partner's application, while its materials can change. */
     async uploadFile(principal: Principal, id: string, upload: Omit<Upload, 'uploadedBy'>, idempotencyKey?: string) {

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { planAcceptDeadline } from '../../domain/accept-deadline.js';
-import { can, canSeePartner, type Principal } from '../../domain/auth.js';
+import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { actorOf } from '../../domain/actor.js';
 import { type CalendarLookup, CalendarYearNotCoveredError, type DeadlineExplanation } from '../../domain/calendar.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
@@ -38,6 +38,7 @@ import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.
 import type { OpportunitySummary, OpportunityView } from './schemas.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
+import { listScope } from '../kit/scoping.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
 import { refusals } from '../kit/refusals.js';
 
@@ -133,13 +134,11 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
     get: async (principal: Principal, id: string) => toView(await findVisible(principal, id)),
 
     async list(principal: Principal, filter: ListFilter) {
-      const seesAll = can(principal, 'opportunity.readAll');
-      // A partner asking for another partner's list sees an empty one, as if that partner had none.
-      if (!seesAll && filter.partnerId && filter.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
-      const partnerScope = seesAll ? filter.partnerId : principal.partnerId;
+      const scope = listScope(principal, 'opportunity.readAll', filter.partnerId);
+      if (!scope) return { items: [], nextCursor: null };
       const rows = await prisma.opportunity.findMany({
         where: {
-          ...(partnerScope ? { partnerId: partnerScope } : {}),
+          ...scope,
           ...(filter.status ? { status: filter.status } : {}),
           ...NEWEST_FIRST.after(filter.cursor),
         },
