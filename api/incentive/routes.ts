@@ -1,9 +1,8 @@
 /** HTTP routes of the monthly incentive verification. Validation here; behaviour in the workflow. */
-import { create as contentDisposition } from 'content-disposition';
 import { z } from 'zod';
 import { INCENTIVE_STATUSES } from '../../workflows/incentive/contract.js';
 import { INCENTIVE_ID, type IncentiveClient, MAX_MATERIALS_PER_INCENTIVE } from './client.js';
-import { fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from '../kit/materials.js';
+import { fileDownload, fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from '../kit/materials.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { incentivePageSchema, incentiveSchema } from './schemas.js';
 import { materialSchema } from '../kit/schemas.js';
@@ -123,16 +122,7 @@ export function incentiveRoutes(incentives: IncentiveClient): RouteDef[] {
       problems: [404],
       handler: async ({ principal, params }) => {
         const { meta, bytes } = await incentives.downloadMaterial(principal, params.id, params.materialId);
-        return {
-          status: 200,
-          body: bytes,
-          headers: {
-            'Content-Type': meta.contentType,
-            // Never rendered inline: a download, with the name quoted/encoded safely.
-            'Content-Disposition': contentDisposition(meta.fileName, { type: 'attachment' }),
-            'Cache-Control': 'private, no-store',
-          },
-        };
+        return fileDownload(meta, bytes);
       },
     }),
     defineRoute({

@@ -7,7 +7,7 @@
  * them (422 quota-exceeded).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { parse as parseContentDisposition } from 'content-disposition';
+import { create as contentDisposition, parse as parseContentDisposition } from 'content-disposition';
 import { fileTypeFromBuffer } from 'file-type';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
@@ -157,3 +157,16 @@ export function createMaterialStore({ prisma, quotas = defaultQuotas }: { prisma
 }
 
 export type MaterialStore = ReturnType<typeof createMaterialStore>;
+
+/** A stored file as a route answers it: never rendered inline — a download, its name quoted/encoded safely. */
+export function fileDownload(meta: Pick<MaterialMeta, 'contentType' | 'fileName'>, bytes: Uint8Array) {
+  return {
+    status: 200 as const,
+    body: bytes,
+    headers: {
+      'Content-Type': meta.contentType,
+      'Content-Disposition': contentDisposition(meta.fileName, { type: 'attachment' }),
+      'Cache-Control': 'private, no-store',
+    },
+  };
+}

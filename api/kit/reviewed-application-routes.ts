@@ -4,11 +4,10 @@
  * application-shaped process. A process names its path, id, permissions and answer, and places each route where its
  * list of routes wants it; the summaries that speak of its own states and rules stay its own.
  */
-import { create as contentDisposition } from 'content-disposition';
 import { z } from 'zod';
 import type { Permission } from '../../domain/auth.js';
 import { defineRoute, type RouteDef } from './http.js';
-import { fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from './materials.js';
+import { fileDownload, fileNameFrom, MATERIAL_MAX_BYTES, MATERIAL_TYPES } from './materials.js';
 import type { ApplicationDoor } from './reviewed-application.js';
 import { materialSchema } from './schemas.js';
 import { idempotencyKeyOf, text } from './validation.js';
@@ -99,16 +98,7 @@ export function applicationRoutes<View, D>(r: ApplicationRoutes<View, D>) {
               problems: [404],
               handler: async ({ principal, params }) => {
                 const { meta, bytes } = await download(principal, params.id, params.materialId);
-                return {
-                  status: 200,
-                  body: bytes,
-                  headers: {
-                    'Content-Type': meta.contentType,
-                    // Never rendered inline: a download, with the name quoted/encoded safely.
-                    'Content-Disposition': contentDisposition(meta.fileName, { type: 'attachment' }),
-                    'Cache-Control': 'private, no-store',
-                  },
-                };
+                return fileDownload(meta, bytes);
               },
             }),
           ]
