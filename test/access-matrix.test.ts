@@ -4,9 +4,13 @@
  * (support/access-matrix.ts expectedFor) from the hand-written policy (support/policy.ts: what each route demands,
  * what each role holds) — not from the code under test. The table below only says how to call each route and what
  * success is.
- * A route without an entry, or an entry without a route, fails the test.
+ * Beyond the status (support/access-matrix-run.ts): every refused write runs alone and must leave every table of the
+ * database as it was; a success must match the route's response schema, and answered to partner staff name only their
+ * partner (the object, a list's items, what they created); every list route must be seen to be checkable for another
+ * partner's items. A route without an entry, or an entry without a route, fails the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/kit/http.js';
 import { call, JWT_SECRET, tokenFor } from './support/app.js';
@@ -21,13 +25,15 @@ import {
   type MatrixEntry,
   type MatrixFixtures,
   type MatrixObject,
+  type MatrixRequest,
   type MatrixTable,
   type Mounted,
   routeKey,
   urlFor,
 } from './support/access-matrix.js';
 import { matrixObjects, organizationSnapshot, targetsSnapshot } from './support/access-matrix-objects.js';
-import { FIXTURE_EXPERT, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_QUOTAS, OTHER, OWN, partnerEntries, unique } from './support/access-matrix-table.js';
+import { answerProblems, type Case, type ListEvidence, listCoverage, noteListAnswer, refusedOneAtATime } from './support/access-matrix-run.js';
+import { CATALOG_LISTS, FIXTURE_EXPERT, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_QUOTAS, OTHER, OWN, partnerEntries, unique } from './support/access-matrix-table.js';
 import { processEntries } from './support/access-matrix-table-processes.js';
 import { useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
@@ -52,16 +58,7 @@ afterAll(async () => {
   await normal.prisma.webhookEndpoint.updateMany({ where: { url: MATRIX_HOOK_URL }, data: { active: false } });
 });
 
-type Case = {
-  mode: 'normal' | 'time-skipping';
-  key: string;
-  route: RouteDef;
-  entry: MatrixEntry;
-  caller: Caller;
-  expected: Expected;
-  object?: 'fresh' | 'shared';
-  target?: MatrixObject;
-};
+const describeCase = (c: Case) => `${c.key.padEnd(36)} ${c.mode === 'normal' ? '' : '[time-skipping] '}× ${c.caller.label.padEnd(27)}`;
 
 function planCases(callers: Caller[]): Case[] {
   const cases: Case[] = [];
@@ -110,6 +107,22 @@ describe('access matrix', () => {
     ]);
   });
 
+  it('the list check catches a list whose items say not whose they are, and a list no other partner was answered', () => {
+    const handler = async () => ({ status: 200 });
+    const listOf = (item: z.ZodType) =>
+      defineRoute({ method: 'get', path: '/v1/x', permission: 'opportunity.read', summary: 'list', responses: { 200: z.strictObject({ items: z.array(item) }) }, handler });
+    const entry = { 'GET /v1/x': { success: 200, partnerOwned: false, request: () => ({}) } };
+    expect(listCoverage([listOf(z.strictObject({ id: z.string() }))], entry, {}, new Map())).toEqual([
+      'GET /v1/x lists items that do not say whose they are: give them a partnerId, scope the path to a partner, or declare it a catalog',
+    ]);
+    const partnerItems = listOf(z.strictObject({ id: z.string(), partnerId: z.string() }));
+    expect(listCoverage([partnerItems], entry, {}, new Map())).toEqual(["GET /v1/x: no 200 answer to another partner's staff was checked for foreign items"]);
+    expect(listCoverage([partnerItems], entry, {}, new Map([['GET /v1/x', { checkedForOther: 1, notOthersSeenByVendor: 0 }]]))).toEqual([
+      "GET /v1/x: the vendor's answer held no item of another partner than the caller's — a leak could not have shown",
+    ]);
+    expect(listCoverage([partnerItems], entry, { 'GET /v1/x': 'a catalog' }, new Map())).toEqual(['GET /v1/x is declared a catalog, yet its items name a partner']);
+  });
+
   it('every route × every role (own / other partner) × IAM sub-user × deactivated member × no token answers what the rule derives', async () => {
     const coverage = checkCoverage(mounted, TABLE);
     if (coverage.length) throw new Error(`fix the access-matrix table first:\n  ${coverage.join('\n  ')}`);
@@ -155,8 +168,8 @@ describe('access matrix', () => {
     const snapshot = () => targetsSnapshot(normal.prisma, sharedTargets);
     const before = [...(await snapshot()), await organizationSnapshot(normal.prisma, fx)];
 
-    const failures = await inBatches(cases, 12, async (c): Promise<string | undefined> => {
-      const request = await c.entry.request(
+    const requestOf = async (c: Case): Promise<MatrixRequest> =>
+      c.entry.request(
         c.target
           ? c.target
           : {
@@ -166,8 +179,11 @@ describe('access matrix', () => {
             },
         fx,
       );
+    const evidence: ListEvidence = new Map();
+    /** One case: the call, its status, and what answerProblems finds wrong with the answer. */
+    const runCase = async (c: Case, request: MatrixRequest): Promise<string | undefined> => {
       const base = c.mode === 'normal' ? normal.base : skipping.base;
-      const what = `${c.key.padEnd(36)} ${c.mode === 'normal' ? '' : '[time-skipping] '}× ${c.caller.label.padEnd(27)}`;
+      const what = describeCase(c);
       let res: Awaited<ReturnType<typeof call>>;
       try {
         res = await call(base, c.route.method.toUpperCase(), urlFor(c.route.path, request), c.caller.token, request.body, request.headers);
@@ -176,29 +192,28 @@ describe('access matrix', () => {
       }
       const said = res.body && typeof res.body === 'object' && 'detail' in res.body ? `: "${String(res.body.detail).slice(0, 100)}"` : '';
       if (res.status !== c.expected.status) return `${what} → ${res.status}, expected ${c.expected.status} (${c.expected.why})${said}`;
-      // A list answered to partner staff holds only their own partner's items (OWN has plenty: another partner's staff
-      // must see none of them).
-      const partnerOfCaller = c.caller.principal?.partnerId;
-      const items = (res.body as { items?: unknown } | undefined)?.items;
-      if (res.status === 200 && partnerOfCaller && Array.isArray(items)) {
-        const foreign = items.filter((item) => item && typeof item === 'object' && 'partnerId' in item && (item as { partnerId: unknown }).partnerId !== partnerOfCaller);
-        if (foreign.length) return `${what} → 200 listing ${foreign.length} item(s) of another partner (${JSON.stringify(foreign[0]).slice(0, 120)})`;
-      }
-      if (res.status >= 300) {
-        const type = res.headers.get('content-type') ?? '(none)';
-        if (!/^application\/problem\+json/.test(type)) return `${what} → ${res.status} as ${type}, expected application/problem+json`;
-        if (res.body?.status !== res.status || typeof res.body?.type !== 'string') {
-          return `${what} → ${res.status} with a problem body that does not say so: ${JSON.stringify(res.body).slice(0, 120)}`;
-        }
-      }
-      return undefined;
-    });
+      noteListAnswer(evidence, c, res, OTHER);
+      const wrong = await answerProblems(c, request, res, normal.prisma);
+      return wrong.length ? `${what} → ${res.status}, but ${wrong.join('; ')}` : undefined;
+    };
+
+    // Refused writes first, one at a time while nothing else writes: each must leave every table as it was (a row
+    // inserted before the permission check, a counter moved, a secret rotated — whichever table it is in).
+    const refusedWrites = cases.filter((c) => c.route.method !== 'get' && c.expected.status >= 400);
+    const writeRequests = await inBatches(refusedWrites, 12, requestOf); // made first: some make a fresh fixture
+    const quietFailures = await refusedOneAtATime(normal.prisma, refusedWrites.map((c, i) => ({ c, request: writeRequests[i]! })), ({ c }) => describeCase(c), ({ c, request }) => runCase(c, request));
+    // The rest side by side: successes, and refused reads.
+    const others = cases.filter((c) => !refusedWrites.includes(c));
+    const failures = [...quietFailures, ...(await inBatches(others, 12, async (c) => runCase(c, await requestOf(c))))];
 
     const after = [...(await snapshot()), await organizationSnapshot(normal.prisma, fx)];
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
-    const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed];
+    const lists = listCoverage(mounted.normal, TABLE, CATALOG_LISTS, evidence);
+    const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed, ...lists];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
-    console.log(`access matrix: ${totals}, ${objects.length} opportunities, incentives, certification applications, path reviews and webhook endpoints prepared, ${wrong.length} wrong`);
+    console.log(
+      `access matrix: ${totals} (${refusedWrites.length} refused writes each compared with the whole database), ${objects.length} opportunities, incentives, certification applications, path reviews and webhook endpoints prepared, ${wrong.length} wrong`,
+    );
     if (wrong.length) throw new Error(`${wrong.length} of ${totals} answered other than the rule derives:\n  ${wrong.join('\n  ')}`);
   });
 });

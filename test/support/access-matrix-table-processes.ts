@@ -1,7 +1,7 @@
 /** The access matrix's entries for the processes' routes: incentives, certifications, path reviews, paths, webhooks, the clock. */
 import { call, tokenFor } from './app.js';
 import type { MatrixTable } from './access-matrix.js';
-import { byId, CYCLE, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_PDF, own, pdfUpload, RUN_PERIOD } from './access-matrix-table.js';
+import { byId, CYCLE, LIST_QUERY, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_PDF, own, pdfUpload, RUN_PERIOD } from './access-matrix-table.js';
 
 /** The entries; `base` is the normal-mode API's address, where the progress routes start their run or cycle once. */
 export function processEntries(base: () => string): MatrixTable {
@@ -32,7 +32,7 @@ export function processEntries(base: () => string): MatrixTable {
         return { params: { period: RUN_PERIOD } };
       },
     },
-    'GET /v1/incentives': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+    'GET /v1/incentives': { success: 200, partnerOwned: false, request: () => ({ query: LIST_QUERY }) },
     'GET /v1/incentives/:id': {
       success: 200,
       partnerOwned: true,
@@ -76,7 +76,7 @@ export function processEntries(base: () => string): MatrixTable {
       partnerOwned: false, // every partner applies for itself
       request: () => ({ body: { type: 'ROLE_CONSULTING' } }),
     },
-    'GET /v1/certifications': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+    'GET /v1/certifications': { success: 200, partnerOwned: false, request: () => ({ query: LIST_QUERY }) },
     'GET /v1/certifications/:id': {
       success: 200,
       partnerOwned: true,
@@ -145,7 +145,7 @@ export function processEntries(base: () => string): MatrixTable {
         return { params: { pathId: CYCLE.pathId, year: String(CYCLE.year) } };
       },
     },
-    'GET /v1/path-reviews': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+    'GET /v1/path-reviews': { success: 200, partnerOwned: false, request: () => ({ query: LIST_QUERY }) },
     'GET /v1/path-reviews/:id': {
       success: 200,
       partnerOwned: true,
@@ -221,7 +221,7 @@ export function processEntries(base: () => string): MatrixTable {
       partnerOwned: false,
       request: () => ({ body: { url: MATRIX_HOOK_URL, events: ['incentive.expired'] } }),
     },
-    'GET /v1/webhooks': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+    'GET /v1/webhooks': { success: 200, partnerOwned: false, request: () => ({ query: LIST_QUERY }) },
     'GET /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: false }, request: byId },
     'DELETE /v1/webhooks/:id': { success: 200, partnerOwned: true, object: { state: 'WEBHOOK_ENDPOINT', freshPerSuccess: true }, request: byId },
     // Re-enabling an active endpoint: a success changes nothing.

@@ -18,6 +18,11 @@ export const MATRIX_PDF = Buffer.concat([PDF, Buffer.from('% access matrix\n')])
 export const pdfUpload = (bytes: Buffer) => ({ body: bytes, headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="matrix.pdf"' } });
 export const own = (fx: MatrixFixtures, params: Record<string, string> = {}) => ({ partnerId: fx.partnerId, ...params });
 export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+/**
+ * A list's page: more items than OTHER's staff can own of any list during the run (they create one certification
+ * application and one webhook endpoint), so an answer that ignored the caller's partner would show another's items.
+ */
+export const LIST_QUERY = { limit: '5' };
 export const EXPERT = {
   employeeId: 'matrix-expert',
   name: 'Matrix expert',
@@ -43,6 +48,16 @@ export const CYCLE = { pathId: 'SOFTWARE', year: 2022 };
 export const MATRIX_HOOK_URL = 'http://127.0.0.1:9/matrix';
 export const MATRIX_QUOTAS = { webhookEndpoints: 1000, openApplications: 10_000, storedBytes: 1e12 };
 
+/**
+ * List routes whose items are no partner's data, so another partner's staff may see every one (reviewed like the
+ * table): the reason, per route. Any other list must name each item's partner or be scoped by its path.
+ */
+export const CATALOG_LISTS: Record<string, string> = {
+  'GET /v1/calendars': "the business calendars deadlines count in: the vendor's, the same for every partner",
+  'GET /v1/paths': "the development paths of the partner programme: the programme's own catalog",
+  'GET /v1/certification-types': "the certification types a partner may apply for: the programme's own catalog",
+};
+
 /** The entries of the health, document, opportunity, calendar and partner organization routes. */
 export function partnerEntries(): MatrixTable {
   return {
@@ -53,7 +68,7 @@ export function partnerEntries(): MatrixTable {
       partnerOwned: false,
       request: () => ({ body: shareBody(`P-mx-new-${run}`) }),
     },
-    'GET /v1/opportunities': { success: 200, partnerOwned: false, request: () => ({ query: { limit: '1' } }) },
+    'GET /v1/opportunities': { success: 200, partnerOwned: false, request: () => ({ query: LIST_QUERY }) },
     'GET /v1/opportunities/:id': {
       success: 200,
       partnerOwned: true,

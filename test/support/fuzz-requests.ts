@@ -4,10 +4,12 @@
  * as often as generic ones —, and the deterministic examples every run starts with.
  */
 import fc from 'fast-check';
+import type { z } from 'zod';
 import type { RouteDef } from '../../api/kit/http.js';
 import { JPEG, PDF, PNG } from './env.js';
 import { badPathSegment, cursorLike, dateEdge, edgeString, encodeHostile, getAt, hugeString, jsonTypeOf, leafPaths, numberish, setAt, wrongTypeFor } from './fuzz.js';
 import { keyOf, paramNames, shapeKeys, stringRuleAt, VALID_BODY, VALID_QUERY } from './fuzz-inputs.js';
+import { bothKindsMayCall } from './fuzz-verdict.js';
 
 export type TokenKind = 'authorized' | 'owner' | 'none' | 'garbage' | 'malformedHeader' | 'expired' | 'wrongRole' | 'otherPartner';
 export type BodySpec = { label: string; bad: boolean; json?: unknown; raw?: Buffer; contentType?: string; headers?: Record<string, string> };
@@ -164,6 +166,8 @@ export function examplesFor(route: RouteDef): [Fuzzed][] {
   }
   // The known-good body as is, on each fixture: the success path (and its state conflicts) every run.
   if (valid) for (const fixture of names.includes('id') ? [0, 1] : [0]) out.push({ ...base(fixture), body: { label: 'known-good body', bad: false, json: valid } });
+  // A read as its authorized caller makes it, every run: its answer checked against its schema (it uses no fixture up).
+  if (route.method === 'get') out.push({ ...base(0), query: Object.keys(query).length ? { label: 'known-good query', bad: false, pairs: Object.entries(query) } : null });
   // Uploads: a real file of each type, and the refusals every run should see, on both fixtures — except the PNG and
   // JPEG on fixture 1: an accepted upload makes a fresh fixture set (seconds each), and fixture 0 is the target that
   // takes files in every process; fixture 1 (the other state) still gets a real PDF.
@@ -187,5 +191,56 @@ export function examplesFor(route: RouteDef): [Fuzzed][] {
   if (shapeKeys(route.query).includes('cursor'))
     for (const v of [['-271821-04-20T00:00:00.000Z', 'x'], ['2024-01-01T00:00:00.000Z', 'a\u0000']])
       out.push({ ...base(0), token: 'authorized', query: { label: 'hostile cursor', bad: false, pairs: [['cursor', Buffer.from(JSON.stringify(v)).toString('base64url')]] } });
-  return out.map((f) => [f]);
+  return [...out, ...certainRefusalsFor(route)].map((f) => [f]);
+}
+
+/** The first of `candidates` the schema refuses in place of `value`'s part (undefined: it takes them all). */
+function refusedBy(schema: z.ZodType | undefined, candidates: readonly unknown[], place: (c: unknown) => unknown): unknown {
+  if (!schema) return undefined;
+  return candidates.find((c) => {
+    try {
+      return !schema.safeParse(place(c)).success;
+    } catch {
+      return false; // an async refinement: not decidable here
+    }
+  });
+}
+const NOT_IT: readonly unknown[] = [null, 12345, true, 'x'.repeat(5000), [], {}];
+const NOT_IT_TEXT: readonly string[] = ['', 'x', '-1', '0', '1e999', 'x'.repeat(3000)];
+
+/**
+ * Requests certainly refused, every run, so that a route that lets one through fails the same way every time: the
+ * known-good inputs with one part its own schema refuses (each body field, each query parameter, an unknown key), and
+ * the known-good request by partner staff of another partner on the fixture partner's object (or a list), and by the
+ * other kind of staff where the policy lets only one kind call the route.
+ */
+function certainRefusalsFor(route: RouteDef): Fuzzed[] {
+  const valid = VALID_BODY[keyOf(route)];
+  const query = VALID_QUERY[keyOf(route)] ?? {};
+  const names = paramNames(route.path);
+  const known = (): Fuzzed => ({
+    token: 'authorized',
+    fixture: 0,
+    params: Object.fromEntries(names.map((n) => [n, null])),
+    query: Object.keys(query).length ? { label: 'known-good query', bad: false, pairs: Object.entries(query) } : null,
+    body: valid ? { label: 'known-good body', bad: false, json: valid } : null,
+    headers: {},
+  });
+  const out: Fuzzed[] = [];
+  if (valid) {
+    for (const path of leafPaths(valid)) {
+      const wrong = refusedBy(route.body, NOT_IT, (c) => setAt(valid, path, c));
+      if (wrong !== undefined) out.push({ ...known(), body: { label: `schema-refused ${JSON.stringify(wrong).slice(0, 20)} at ${path.join('.')}`, bad: true, json: setAt(valid, path, wrong) } });
+    }
+    const extra = { ...valid, fuzzUnknown: 1 };
+    if (refusedBy(route.body, [extra], (c) => c) !== undefined) out.push({ ...known(), body: { label: 'schema-refused unknown key fuzzUnknown', bad: true, json: extra } });
+  }
+  for (const k of [...shapeKeys(route.query), 'fuzzUnknown']) {
+    const wrong = refusedBy(route.query, NOT_IT_TEXT, (c) => ({ ...query, [k]: c }));
+    if (typeof wrong === 'string') out.push({ ...known(), query: { label: `schema-refused ${JSON.stringify(wrong.slice(0, 20))} at ${k}`, bad: true, pairs: [...Object.entries(query).filter(([p]) => p !== k), [k, wrong]] } });
+  }
+  // Another partner's staff: refused on the fixture partner's object; a list answers them none of its items (cheap: no fixture is used up).
+  if (names.includes('id') || names.includes('partnerId') || route.method === 'get') out.push({ ...known(), token: 'otherPartner' });
+  if (!bothKindsMayCall(route)) out.push({ ...known(), token: 'wrongRole' });
+  return out;
 }

@@ -1,7 +1,9 @@
 /**
  * The fuzz test's stack and its run (test/fuzz*.test.ts): the real app on a dev server with this test worker's
  * database, the fixtures and the baseline state, and `fuzzRoutes()`, which fuzzes each route of the file's group — every
- * answer < 500, a well-formed problem when 4xx, and a refused request changes nothing in the database or in Temporal.
+ * answer < 500, a well-formed problem when 4xx, and a refused request (or a read) changes nothing in the database or
+ * in Temporal; a certainly-refused request (support/fuzz-verdict.ts) is never accepted, and an accepted answer is what
+ * the route declares and names no other partner than a partner caller's.
  *
  * FUZZ_SEED=<n> replays a run (fixed by default; FUZZ_SEED=random explores); FUZZ_RUNS=<n> sets the random runs per
  * route (default 5, besides the fixed edge examples, to keep the suite short; FUZZ_RUNS=200 for a deep run before a
@@ -15,15 +17,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, it } from 'vitest';
 import { routesOf } from '../../api/app.js';
 import type { RouteDef } from '../../api/kit/http.js';
-import { can, type Role, signToken } from '../../domain/auth.js';
 import { defaultQuotas } from '../../platform/config.js';
 import { JWT_SECRET, tokenFor } from './app.js';
 import { useTestEnv } from './env.js';
 import { encodeHostile, send } from './fuzz.js';
 import { type FixturePart, type Fixtures, fixtureMaker, pathReviewStateFor } from './fuzz-fixtures.js';
-import { FIXTURE_EXPERT, FIXTURE_MATERIAL, FUZZ_HOOK_URL, keyOf } from './fuzz-inputs.js';
-import { examplesFor, type Fuzzed, fuzzedArb, type TokenKind } from './fuzz-requests.js';
-import { fuzzState, type Snapshot } from './fuzz-state.js';
+import { FIXTURE_EXPERT, FIXTURE_MATERIAL, FUZZ_HOOK_URL, keyOf, paramNames } from './fuzz-inputs.js';
+import { examplesFor, type Fuzzed, fuzzedArb } from './fuzz-requests.js';
+import { fuzzState, type Snapshot, stateChanges } from './fuzz-state.js';
+import { acceptedAnswerProblems, certainlyRefused, fuzzCaller } from './fuzz-verdict.js';
 
 // Fixed by default, so CI runs the same requests every time (a failure reproduces); FUZZ_SEED=random explores.
 export const SEED =
@@ -101,57 +103,6 @@ export function useFuzz(group: FuzzGroup) {
     await env.prisma.webhookEndpoint.updateMany({ where: { url: FUZZ_HOOK_URL }, data: { active: false } });
   });
 
-  // vendor_staff where it is allowed (as before), vendor_admin where only it is (e.g. resolving an incentive objection).
-  const vendorRolesFor = (permission: RouteDef['permission']): Role[] => [
-    (['vendor_staff', 'vendor_admin'] as const).find((r) => permission === 'public' || can({ sub: 'x', roles: [r] }, permission)) ?? 'vendor_staff',
-  ];
-  const PARTNER_ROLES: Role[] = ['partner_admin'];
-
-  async function tokenHeader(route: RouteDef, kind: TokenKind): Promise<Record<string, string>> {
-    const sub = `fuzz-${randomUUID()}`; // fresh token per request: the per-token rate limit never interferes
-    const perm = route.permission;
-    const VENDOR_ROLES = vendorRolesFor(perm);
-    const vendorOk = perm === 'public' || can({ sub, roles: VENDOR_ROLES }, perm);
-    const partnerOk = perm === 'public' || can({ sub, roles: PARTNER_ROLES, partnerId: fixtures.partnerId }, perm);
-    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-    switch (kind) {
-      case 'authorized':
-        return bearer(vendorOk ? await tokenFor(VENDOR_ROLES, undefined, sub) : await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub));
-      case 'owner':
-        return bearer(partnerOk ? await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub) : await tokenFor(VENDOR_ROLES, undefined, sub));
-      case 'none':
-        return {};
-      case 'garbage':
-        return bearer(`${randomUUID()}.${randomUUID()}.x`);
-      case 'malformedHeader':
-        return { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` };
-      case 'expired':
-        return bearer(await signToken({ sub, roles: VENDOR_ROLES }, JWT_SECRET, '-5m'));
-      case 'wrongRole':
-        return bearer(vendorOk ? await tokenFor(PARTNER_ROLES, fixtures.partnerId, sub) : await tokenFor(VENDOR_ROLES, undefined, sub));
-      case 'otherPartner':
-        return bearer(await tokenFor(PARTNER_ROLES, `P-other-${sub.slice(5, 13)}`, sub));
-    }
-  }
-
-  /** A refusal is certain (not merely likely) for this request. */
-  function certainlyBad(route: RouteDef, f: Fuzzed): boolean {
-    if (!mounted.has(keyOf(route))) return true;
-    if (route.permission !== 'public' && ['none', 'garbage', 'malformedHeader', 'expired'].includes(f.token)) return true;
-    if (route.permission !== 'public' && f.token === 'wrongRole') {
-      // wrongRole sends the other kind of staff: refused only when that kind lacks the permission
-      const vendorOk = can({ sub: 'x', roles: vendorRolesFor(route.permission) }, route.permission);
-      const partnerOk = can({ sub: 'x', roles: PARTNER_ROLES, partnerId: 'P' }, route.permission);
-      if (!(vendorOk && partnerOk)) return true;
-    }
-    // a non-UUID opportunity, member, role, expert or material id, not an incentive id, or not a development path
-    if (f.params.id || f.params.memberId || f.params.roleId || f.params.expertId || f.params.materialId || f.params.pathId) return true;
-    if (f.body?.bad || f.query?.bad) return true;
-    if (!route.body && f.body?.json !== undefined && typeof f.body.json === 'object' && f.body.json !== null && Object.keys(f.body.json).length > 0)
-      return true; // a body where none is taken
-    return false;
-  }
-
   const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
 
   function describeRequest(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined): string {
@@ -188,11 +139,13 @@ export function useFuzz(group: FuzzGroup) {
       year: '2024',
       deliveryId: fixtures.webhookDeliveryId,
     };
-    const path = route.path.replace(/:(\w+)/g, (_, name: string) => f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x'));
+    const segments = Object.fromEntries(paramNames(route.path).map((name) => [name, f.params[name]?.raw ?? encodeURIComponent(validParam[name] ?? 'x')]));
+    const path = route.path.replace(/:(\w+)/g, (_, name: string) => segments[name]!);
     // Values are capped so the request line stays under Node's 16 KiB header limit (beyond it Node itself answers 431).
     const qs = f.query ? f.query.pairs.map(([k, v]) => `${encodeHostile(k).slice(0, 300)}=${encodeHostile(v).slice(0, 2000)}`).join('&') : '';
     const target = qs ? `${path}?${qs}` : path;
-    const headers: Record<string, string> = { ...(await tokenHeader(route, f.token)), ...f.headers };
+    const caller = await fuzzCaller(route, f.token, fixtures.partnerId, `fuzz-${randomUUID()}`);
+    const headers: Record<string, string> = { ...caller.headers, ...f.headers };
     let body: Buffer | undefined;
     if (f.body) {
       body = f.body.raw ?? Buffer.from(JSON.stringify(f.body.json) ?? 'null');
@@ -205,7 +158,13 @@ export function useFuzz(group: FuzzGroup) {
       if (ct) headers['content-type'] = ct;
       Object.assign(headers, f.body.headers);
     }
-    const bad = certainlyBad(route, f);
+    const labelled = [f.body?.bad && f.body.label, f.query?.bad && f.query.label].filter(Boolean).join(', ');
+    const refusedBecause = await certainlyRefused(route, { segments, query: qs, body, headers }, caller, {
+      mounted: mounted.has(keyOf(route)),
+      objectPartner: fixtures.partnerId,
+      hostileParams: Object.keys(f.params).filter((name) => f.params[name]),
+      ...(labelled ? { labelledBad: `the request model marks it bad (${labelled})` } : {}),
+    });
     const where = () => `[${keyOf(route)}] ${f.body?.label ?? 'no body'} / ${f.query?.label ?? 'no query'} / token ${f.token}\n  ${describeRequest(route.method, target, headers, body)}`;
 
     let res;
@@ -217,8 +176,8 @@ export function useFuzz(group: FuzzGroup) {
       const after = await settled();
       fixtures = await makeFixtures(FIXTURES_OF[group]);
       baseline = await settled();
-      const changed = JSON.stringify(after) !== JSON.stringify(before) ? `; state changed ${JSON.stringify(before)} → ${JSON.stringify(after)}` : '';
-      throw new Error(`request failed (${(error as Error).message})${changed}: ${where()}`);
+      const changed = stateChanges(before, after);
+      throw new Error(`request failed (${(error as Error).message})${changed.length ? `; state changed: ${changed.join('; ')}` : ''}: ${where()}`);
     }
     const got = () => `${res.status} ${res.contentType} ${res.text.slice(0, 500)}`;
 
@@ -237,25 +196,29 @@ export function useFuzz(group: FuzzGroup) {
             p.errors.length > 0 &&
             p.errors.every((e: unknown) => typeof (e as { field?: unknown }).field === 'string' && typeof (e as { message?: unknown }).message === 'string')));
       if (!ok) throw new Error(`malformed problem: ${got()}\n${where()}`);
-      const after = await snapshot();
-      if (JSON.stringify(after) !== JSON.stringify(baseline)) {
-        const before = baseline;
+      const changed = stateChanges(baseline, await snapshot());
+      if (changed.length) {
         baseline = await settled();
-        throw new Error(`state changed on a refused request: ${JSON.stringify(before)} → ${JSON.stringify(after)}\n${got()}\n${where()}`);
+        throw new Error(`state changed on a refused request:\n  ${changed.join('\n  ')}\n${got()}\n${where()}`);
       }
       return;
     }
-    if (bad) {
-      baseline = await settled();
-      if (route.method !== 'get') fixtures = await makeFixtures(FIXTURES_OF[group]).then(async (fx) => ((baseline = await settled()), fx));
-      throw new Error(`a certainly-bad request was accepted: ${got()}\n${where()}`);
-    }
-    // Accepted and legitimately so (e.g. accept with an empty body): the new state is the new baseline.
-    if (route.method !== 'get') {
+    // Accepted: never for a request certainly refused, and the answer must be what the route declares.
+    const wrong = refusedBecause ? [`a certainly-bad request was accepted (${refusedBecause})`] : acceptedAnswerProblems(route, res, caller);
+    if (route.method === 'get') {
+      // A read changes nothing (and so needs no new baseline).
+      const changed = stateChanges(baseline, await snapshot());
+      if (changed.length) {
+        baseline = await settled();
+        wrong.push(`a read changed the state: ${changed.join('; ')}`);
+      }
+    } else {
+      // The new state is the new baseline; the write may have used its fixture up.
       await settled();
       fixtures = await makeFixtures(FIXTURES_OF[group]);
+      baseline = await settled();
     }
-    baseline = await settled();
+    if (wrong.length) throw new Error(`${wrong.join('; ')}: ${got()}\n${where()}`);
   }
 
   /** One property per route of the group: registered where it is called (inside the file's describe). */
@@ -263,12 +226,14 @@ export function useFuzz(group: FuzzGroup) {
     const names = listedRoutes().map(keyOf).filter((name) => fuzzGroupOf(name) === group);
     it.each(names.map((name) => [name]))('%s', async (name) => {
       const route = allRoutes().find((r) => keyOf(r) === name)!;
+      const examples = process.env.FUZZ_EXAMPLES === '0' ? [] : examplesFor(route);
       await fc.assert(
         fc.asyncProperty(fuzzedArb(route), (f) => runOne(route, f)),
         {
-          numRuns: RUNS,
+          // fast-check counts its examples among numRuns: every example, then RUNS random requests.
+          numRuns: examples.length + RUNS,
           seed: SEED,
-          examples: process.env.FUZZ_EXAMPLES === '0' ? [] : examplesFor(route),
+          examples,
           endOnFailure: !process.env.FUZZ_SHRINK,
           // fast-check's own report prints the whole (megabyte-sized) counterexample: say what was sent instead.
           reporter: (out) => {
