@@ -1,7 +1,8 @@
 /**
  * The benchmarks themselves, run by bench/run.ts in a child process of its own (see there why). Prints
  * figures, asserts nothing about speed: the calendar micro-benchmark, the opportunity process end to end,
- * then the monthly incentive generation run (each skippable: BENCH_SKIP_CALENDAR / _OPPORTUNITY / _RUN=1).
+ * the monthly incentive generation run, then the referee — partnerflow against the bare-Temporal ceiling
+ * (each skippable: BENCH_SKIP_CALENDAR / _OPPORTUNITY / _RUN / _REFEREE=1).
  * Everything started is torn down on success, on error (exit 1) and on SIGINT/SIGTERM (exit 130); each
  * section's PostgreSQL and Temporal are torn down before the next section starts.
  */
@@ -9,7 +10,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { calendarOptionsFromEnv, formatCalendarResult, runCalendarBench } from './calendar.js';
 import { Teardown } from './lib.js';
-import { incentiveRunOptionsFromEnv, opportunityOptionsFromEnv, sectionsFromEnv } from './options.js';
+import { incentiveRunOptionsFromEnv, opportunityOptionsFromEnv, refereeOptionsFromEnv, sectionsFromEnv } from './options.js';
 
 /** After a signal, how long the current step may take to notice before teardown is forced. */
 const INTERRUPT_GRACE_MS = 20_000;
@@ -59,6 +60,7 @@ try {
   const calendarOptions = calendarOptionsFromEnv();
   const opportunityOptions = opportunityOptionsFromEnv();
   const runOptions = incentiveRunOptionsFromEnv();
+  const refereeOptions = refereeOptionsFromEnv();
   console.log(header());
   const invalid = (problems: string[]) => {
     if (!problems.length) return;
@@ -99,7 +101,20 @@ try {
     const result = await runIncentiveRunBench(runOptions, own, log, interrupt.signal);
     console.log(formatIncentiveRunResult(result));
     invalid(incentiveRunProblems(result));
+    log('incentive run: tearing down…');
+    await own.runAll();
   } else console.log('skipped (BENCH_SKIP_RUN=1)');
+
+  interrupt.signal.throwIfAborted();
+  console.log('\n## 4. Referee: partnerflow against the bare-Temporal ceiling\n');
+  if (sections.referee) {
+    const { runRefereeBench } = await import('./referee.js');
+    const { formatRefereeResult, refereeProblems } = await import('./referee-report.js');
+    const own = sectionTeardown('referee benchmark');
+    const result = await runRefereeBench(refereeOptions, own, log, interrupt.signal);
+    console.log(formatRefereeResult(result));
+    invalid(refereeProblems(result));
+  } else console.log('skipped (BENCH_SKIP_REFEREE=1)');
 } catch (error) {
   // After a signal, failures of the steps and requests it cut short are expected, not news.
   if (!interrupt.signal.aborted) console.error('\nbenchmark failed:', error);

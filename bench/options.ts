@@ -37,9 +37,40 @@ export function incentiveRunOptionsFromEnv(): IncentiveRunOptions {
   };
 }
 
-/** Which sections run: BENCH_SKIP_CALENDAR / BENCH_SKIP_OPPORTUNITY / BENCH_SKIP_RUN = 1 skip one. */
-export type Sections = { calendar: boolean; opportunity: boolean; run: boolean };
+/** Which sections run: BENCH_SKIP_CALENDAR / _OPPORTUNITY / _RUN / _REFEREE = 1 skip one. */
+export type Sections = { calendar: boolean; opportunity: boolean; run: boolean; referee: boolean };
 
 export function sectionsFromEnv(): Sections {
-  return { calendar: !envFlag('BENCH_SKIP_CALENDAR'), opportunity: !envFlag('BENCH_SKIP_OPPORTUNITY'), run: !envFlag('BENCH_SKIP_RUN') };
+  return {
+    calendar: !envFlag('BENCH_SKIP_CALENDAR'),
+    opportunity: !envFlag('BENCH_SKIP_OPPORTUNITY'),
+    run: !envFlag('BENCH_SKIP_RUN'),
+    referee: !envFlag('BENCH_SKIP_REFEREE'),
+  };
+}
+
+/** The referee (bench/referee.ts): partnerflow against the bare-Temporal ceiling, interleaved. */
+export type RefereeOptions = {
+  /** Processes (share + accept) per side and database. */
+  n: number;
+  concurrency: number;
+  /** Rounds the n processes are split into; the sides alternate which goes first in each. */
+  rounds: number;
+  /** Processes per side and database run before measuring (not measured). */
+  warmup: number;
+  partners: number;
+};
+
+/** Defaults are the settings issue 16 measured: 200 processes, concurrency 20. */
+export function refereeOptionsFromEnv(): RefereeOptions {
+  const n = envInt('BENCH_REFEREE_N', 200);
+  const rounds = envInt('BENCH_REFEREE_ROUNDS', 4);
+  if (rounds > n) throw new Error(`BENCH_REFEREE_ROUNDS (${rounds}) must not exceed BENCH_REFEREE_N (${n})`);
+  return {
+    n,
+    concurrency: envInt('BENCH_REFEREE_CONCURRENCY', 20),
+    rounds,
+    warmup: envInt('BENCH_REFEREE_WARMUP', 20, 0),
+    partners: envInt('BENCH_PARTNERS', Math.min(n, 20)),
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs bench/main.ts — the calendar micro-benchmark, the opportunity
- * process end to end through the HTTP API, then the monthly incentive generation run — and exits with its
- * code (0; 1 on error or an invalid result; 130 when interrupted). Prints figures only: no thresholds, no
- * timed assertions.
+ * process end to end through the HTTP API, the monthly incentive generation run, then the referee (partnerflow's
+ * share → accept beside the bare-Temporal ceiling of bench/ceiling/, interleaved on one Temporal server, on the
+ * embedded database and on PostgreSQL) — and exits with its code (0; 1 on error or an invalid result; 130 when
+ * interrupted). Prints figures only: no thresholds, no timed assertions.
  *
  * Why a child process: on SIGINT/SIGTERM the tsx CLI gives the process it runs ~60 ms to acknowledge and
  * then SIGKILLs it. Under benchmark load that process can be slower than that, and would die before tearing
@@ -15,7 +16,9 @@
  * incentive run: BENCH_RUN_PARTNERS (1000), BENCH_RUN_EXPERTS (3 per partner, cycling through one qualifying
  * and five non-qualifying kinds), BENCH_RUN_POOL (5: the worker's PostgreSQL pool, like DB_POOL_SIZE),
  * BENCH_RUN_SETTLE_S (300: how long to wait after the run for every verification workflow's first activity);
- * sections: BENCH_SKIP_CALENDAR=1, BENCH_SKIP_OPPORTUNITY=1, BENCH_SKIP_RUN=1 each skip one;
+ * referee: BENCH_REFEREE_N (200 processes per side and database), BENCH_REFEREE_CONCURRENCY (20),
+ * BENCH_REFEREE_ROUNDS (4 interleaved rounds), BENCH_REFEREE_WARMUP (20 per side and database);
+ * sections: BENCH_SKIP_CALENDAR=1, BENCH_SKIP_OPPORTUNITY=1, BENCH_SKIP_RUN=1, BENCH_SKIP_REFEREE=1 each skip one;
  * TEST_DATABASE_URL and TEMPORAL_CLI as for the tests.
  */
 import { spawn } from 'node:child_process';
