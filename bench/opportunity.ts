@@ -11,7 +11,6 @@ import { type PhaseResult, runPhase } from './phase.js';
 import { startBenchServers } from './servers.js';
 import { collectGarbage, fixed, type Memory, memory, mib, table, type Teardown } from './lib.js';
 
-export type { PhaseResult } from './phase.js';
 
 const TASK_QUEUE = 'bench';
 

@@ -4,11 +4,7 @@
  * date of an instant is activities/kit/partner-calendar.ts localDate.
  */
 import { DateTime } from 'luxon';
-
-/** Days before validTo at which a certificate expiry reminder goes to the outbox. */
-export const EXPIRY_REMINDER_DAYS = [60, 30] as const;
-/** One expiry reminder of a certificate: how many days before validTo, when (an instant), whether it went out. */
-export type CertificateReminder = { days: number; at: string; sent: boolean };
+import { type CertificateReminder, EXPIRY_REMINDER_DAYS } from './certificate-reminders.js';
 
 const date = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
 

@@ -100,7 +100,6 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
   return {
     /** What its routes say of it (api/kit/reviewed-application-routes.ts): path, noun, upload statuses and limit. */
     described: { basePath: p.basePath, noun: p.noun, uploadStatuses: p.uploadStatuses, maxFiles: p.maxFiles },
-    findVisible,
     findOwn,
     act,
     get: view,

@@ -13,6 +13,7 @@ import type { Teardown } from '../lib.js';
 import type { Outcome } from '../phase.js';
 import { timed } from '../servers.js';
 import { CEILING_WORKFLOW, ceilingAccept, type CeilingInput, ceilingShare } from './contract.js';
+import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 /** Far beyond the run: the deadline's timer is armed, as for a fresh opportunity, but never fires. */
@@ -48,6 +49,11 @@ export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: stri
         args: [{ acceptWithinMs: ACCEPT_WITHIN_MS } satisfies CeilingInput],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // The same Temporal work as partnerflow's share: its start carries the Web UI's attributes too.
+        typedSearchAttributes: [
+          { key: PartnerId, value: `P-ceiling-${i % 20}` },
+          { key: ProcessStatus, value: 'PENDING_ACCEPTANCE' },
+        ],
       }),
     });
     if (status !== 'PENDING_ACCEPTANCE') return { ok: false, error: `share answered ${status}` };

@@ -4,7 +4,8 @@
  * with no activities and no database. Whatever partnerflow spends beyond this is its own. Bundled only for
  * the referee's ceiling worker (bench/ceiling/ceiling.ts); never part of the product's workflow bundle.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import { ceilingAccept, type CeilingInput, ceilingShare, type CeilingStatus } from './contract.js';
 
 export async function ceilingOpportunity({ acceptWithinMs }: CeilingInput): Promise<'ACCEPTED' | 'EXPIRED'> {
@@ -14,6 +15,8 @@ export async function ceilingOpportunity({ acceptWithinMs }: CeilingInput): Prom
     ceilingAccept,
     () => {
       status = 'ACCEPTED';
+      // As partnerflow's workflow does on every status change: the Web UI sees the new status.
+      upsertSearchAttributes([{ key: ProcessStatus, value: status }]);
       return status;
     },
     {

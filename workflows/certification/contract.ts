@@ -11,8 +11,9 @@ export const CERTIFICATE_STATUSES = ['ACTIVE', 'EXPIRED'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 export const REVIEW_DECISIONS = ['APPROVE', 'REJECT', 'REQUEST_SUPPLEMENT'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
-import type { CertificateReminder } from '../../domain/certificate-dates.js';
-export { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../../domain/certificate-dates.js';
+// Plain data (no luxon): the contract is bundled into workflow code.
+import type { CertificateReminder } from '../../domain/certificate-reminders.js';
+export { type CertificateReminder, EXPIRY_REMINDER_DAYS } from '../../domain/certificate-reminders.js';
 /** Working days before reviewDueAt at which the vendor's reviewers are reminded (the escalation follows the due date). */
 export const REVIEW_REMINDER_WORKING_DAYS = 1;
 /** Working days before supplementDeadline at which the partner is reminded (the withdrawal follows the deadline). */

@@ -23,6 +23,7 @@ import { allHandlersFinished, condition, patched, proxyActivities, setHandler, u
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../../activities/incentive.js';
 import { planReminders } from '../../domain/reminders.js';
 import { calendarVersionOf, publishDeadline, recomputedNote, watchDeadline } from '../kit/deadline.js';
+import { requireBefore, SHA256 } from '../kit/reviewed-application.js';
 import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
 import { transitionQueue } from '../kit/transitions.js';
@@ -40,7 +41,6 @@ const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>
 
 const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
 const isOpen = (status: IncentiveStatus) => (INCENTIVE_OPEN_STATUSES as readonly string[]).includes(status);
-const SHA256 = /^[0-9a-f]{64}$/i;
 
 export async function incentiveWorkflow(input: IncentiveInput): Promise<IncentiveSnapshot> {
   const state: IncentiveSnapshot = {
@@ -73,11 +73,8 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   const requireOwner = (actor: Actor) => {
     if (actor.partnerId !== state.partnerId) refuse(Refusal.notFound, 'No such incentive for this partner.');
   };
-  const requireBeforeDeadline = () => {
-    if (Date.now() >= Date.parse(state.verificationDeadline!)) {
-      refuse(Refusal.deadlinePassed, `The verification deadline ${state.verificationDeadline} has passed.`);
-    }
-  };
+  const requireBeforeDeadline = () =>
+    requireBefore(state.verificationDeadline, Refusal.deadlinePassed, `The verification deadline ${state.verificationDeadline} has passed.`);
   const requirePending = () => {
     requireGenerated();
     if (state.status !== 'PENDING_VERIFICATION') refuse(Refusal.notPending, `The incentive is ${state.status}, not pending verification.`);

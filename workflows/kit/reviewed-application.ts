@@ -60,7 +60,8 @@ export type Materials<S, M extends ApplicationMaterial, V> = {
   transition: (t: MaterialSet<S, M>) => Promise<V>;
 };
 
-const SHA256 = /^[0-9a-f]{64}$/i;
+/** An uploaded file's digest as the API computed it. */
+export const SHA256 = /^[0-9a-f]{64}$/i;
 
 /** Refuses once `deadline` has passed (workflow time): the validator settles a race with the deadline's timer. */
 export function requireBefore(deadline: string | undefined, type: string, message: string) {
