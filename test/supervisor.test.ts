@@ -181,7 +181,7 @@ describe('npm start leaves no process behind, however it ends', () => {
       expect(leftovers, 'processes of the tree that outlived the supervisor by 15 s').toEqual([]);
       expect(processesWithEnv('DATA_DIR', dataDir).map(describeProcess), 'processes with the stack\'s DATA_DIR').toEqual([]);
       const { api: http, temporal: grpc, db: pg } = ports;
-      expect(await portsStillOpen({ api: http, temporal: grpc, db: pg }), 'ports still listening').toEqual([]);
+      expect(await portsStillOpen({ api: http, temporal: grpc, db: pg }, 2000, dataDir), 'ports still listening').toEqual([]);
     }).finally(() => hanging?.destroy());
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { descendants, describeProcess } from '../../scripts/stack.js';
+import { descendants, describeProcess, listenerPids } from '../../scripts/stack.js';
 import { projectRoot } from '../../scripts/temporal-binaries.js';
 
 export { descendants, describeProcess };
@@ -50,11 +50,18 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /** The ports among `ports` still accepting connections after up to `graceMs`. */
-export async function portsStillOpen(ports: Record<string, number>, graceMs = 2000): Promise<string[]> {
+export async function portsStillOpen(ports: Record<string, number>, graceMs = 2000, dataDir?: string): Promise<string[]> {
   const deadline = Date.now() + graceMs;
+  // Test files run two at a time: a port the stack freed may already serve another file's server. With the stack's
+  // DATA_DIR given, a listener identified as a process without it is not the stack's; an unidentified one still counts.
+  const stacks = (port: number) => {
+    if (dataDir === undefined) return true;
+    const pids = listenerPids(port);
+    return pids.length === 0 || pids.some((pid) => processesWithEnv('DATA_DIR', dataDir).includes(pid));
+  };
   for (;;) {
     const open: string[] = [];
-    for (const [name, port] of Object.entries(ports)) if (await portOpen(port)) open.push(`${name} (${port})`);
+    for (const [name, port] of Object.entries(ports)) if ((await portOpen(port)) && stacks(port)) open.push(`${name} (${port})`);
     if (open.length === 0 || Date.now() > deadline) return open;
     await sleep(200);
   }
