@@ -1,4 +1,5 @@
 /** The referee's table and ratios (bench/referee.ts), and what makes its figures invalid. */
+import { COMPONENTS, type CpuSnapshot } from './cpu.js';
 import { fixed, table } from './lib.js';
 import { latencyOf, type PhaseResult } from './phase.js';
 import type { RefereeResult, SideRun } from './referee.js';
@@ -36,6 +37,11 @@ export function formatRefereeResult(r: RefereeResult): string {
   const rows: string[][] = [];
   const ratios: string[][] = [];
   const samples: string[] = [];
+  const cpuRows: string[][] = [];
+  const perProcess = (cpu: CpuSnapshot, processes: number) => {
+    const cells = COMPONENTS.map((c) => cpu.get(c)! / processes);
+    return [...cells, cells.reduce((a, b) => a + b, 0)].map((v) => fixed(v, 1));
+  };
   for (const run of r.runs) {
     const ceiling = sideFigures(run.ceiling);
     const partnerflow = sideFigures(run.partnerflow);
@@ -53,6 +59,10 @@ export function formatRefereeResult(r: RefereeResult): string {
         ms(f.accept.p99),
       ]);
       for (const e of f.errorSamples) samples.push(`${run.database}, ${side}: ${e}`);
+    }
+    for (const [side, f, cpu] of [['ceiling', ceiling, run.ceiling.cpu], ['partnerflow', partnerflow, run.partnerflow.cpu]] as const) {
+      cpuRows.push([`${run.database}: ${side} share`, ...perProcess(cpu.share, f.processes)]);
+      cpuRows.push([`${run.database}: ${side} accept`, ...perProcess(cpu.accept, f.processes)]);
     }
     ratios.push([
       run.database,
@@ -76,6 +86,10 @@ export function formatRefereeResult(r: RefereeResult): string {
     ),
     '',
     table(['database', 'throughput partnerflow ÷ ceiling', 'accept p99 partnerflow ÷ ceiling', 'share p99 partnerflow ÷ ceiling', 'ACCEPTED in database'], ratios),
+    '',
+    'CPU ms per process, by where it was spent (bench/cpu.ts: the main thread runs the API, the activities, Prisma and the ' +
+      "benchmark's HTTP client; both sides' workers share this process; the machine has few cores, so CPU per process bounds throughput)",
+    table(['database: side, phase', ...COMPONENTS, 'total'], cpuRows),
     ...samples.map((s) => `error sample: ${s}`),
   ].join('\n');
 }

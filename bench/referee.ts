@@ -7,6 +7,7 @@
  * Figures only: partnerflow's throughput and latencies count only beside the ceiling's.
  */
 import { performance } from 'node:perf_hooks';
+import { addCpu, cpuBetween, type CpuSnapshot, cpuSnapshot, emptyCpu } from './cpu.js';
 import { startCeiling } from './ceiling/ceiling.js';
 import { startEmbeddedDatabase } from './embedded.js';
 import { Teardown } from './lib.js';
@@ -22,7 +23,7 @@ export type SideName = 'ceiling' | 'partnerflow';
 type Ops = { shareOp: (prefix: string, ids: (string | undefined)[]) => (i: number) => Promise<Outcome>; acceptOp: (ids: (string | undefined)[]) => (i: number) => Promise<Outcome> };
 
 /** One side on one database: every round's phases, in order. */
-export type SideRun = { side: SideName; shares: PhaseResult[]; accepts: PhaseResult[] };
+export type SideRun = { side: SideName; shares: PhaseResult[]; accepts: PhaseResult[]; cpu: { share: CpuSnapshot; accept: CpuSnapshot } };
 export type DatabaseRun = {
   database: DatabaseKind;
   ceiling: SideRun;
@@ -49,8 +50,8 @@ async function warmUp(name: string, tag: string, ops: Ops, count: number, concur
 /** The interleaved rounds on one database: both sides already running. */
 async function interleave(options: RefereeOptions, sides: Record<SideName, Ops>, tag: string, log: (line: string) => void, signal?: AbortSignal) {
   const runs: Record<SideName, SideRun> = {
-    ceiling: { side: 'ceiling', shares: [], accepts: [] },
-    partnerflow: { side: 'partnerflow', shares: [], accepts: [] },
+    ceiling: { side: 'ceiling', shares: [], accepts: [], cpu: { share: emptyCpu(), accept: emptyCpu() } },
+    partnerflow: { side: 'partnerflow', shares: [], accepts: [], cpu: { share: emptyCpu(), accept: emptyCpu() } },
   };
   const sizes = roundSizes(options.n, options.rounds);
   for (const [round, size] of sizes.entries()) {
@@ -58,8 +59,13 @@ async function interleave(options: RefereeOptions, sides: Record<SideName, Ops>,
     log(`referee (${tag}): round ${round + 1}/${sizes.length}, ${size} processes per side, ${order.join(' then ')}…`);
     for (const side of order) {
       const ids: (string | undefined)[] = [];
-      runs[side].shares.push(await runPhase('share', size, options.concurrency, sides[side].shareOp(`${tag}-r${round}`, ids), signal));
-      runs[side].accepts.push(await runPhase('accept', size, options.concurrency, sides[side].acceptOp(ids), signal));
+      const run = runs[side];
+      const beforeShare = cpuSnapshot();
+      run.shares.push(await runPhase('share', size, options.concurrency, sides[side].shareOp(`${tag}-r${round}`, ids), signal));
+      const beforeAccept = cpuSnapshot();
+      run.accepts.push(await runPhase('accept', size, options.concurrency, sides[side].acceptOp(ids), signal));
+      const after = cpuSnapshot();
+      run.cpu = { share: addCpu(run.cpu.share, cpuBetween(beforeShare, beforeAccept)), accept: addCpu(run.cpu.accept, cpuBetween(beforeAccept, after)) };
     }
   }
   return runs;

@@ -7,8 +7,36 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { MONTHLY_INCENTIVE_GENERATION_WORKFLOW, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
 import type { monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run/workflow.js';
-import { pathReviewScheduleSpecs, SCHEDULED_PATH_REVIEW_CYCLE_WORKFLOW } from '../workflows/path-review-cycle/contract.js';
+import { developmentPaths } from '../domain/development-paths.js';
+import { CYCLE_SCHEDULE_ZONE, SCHEDULED_PATH_REVIEW_CYCLE_WORKFLOW } from '../workflows/path-review-cycle/contract.js';
 import type { scheduledPathReviewCycleWorkflow } from '../workflows/path-review-cycle/workflow.js';
+
+// The Schedule API's month names (written out: this module imports @temporalio/client's types only).
+const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
+
+/**
+ * The yearly Schedule spec per path: 00:00 on the path's review month/day (domain/development-paths.json), in
+ * Asia/Shanghai. The worker creates or updates one schedule per path at start. Here, not in the cycle's contract: the
+ * contract is bundled into every workflow, and the development paths (zod-validated JSON) would go with it.
+ */
+export const pathReviewScheduleSpecs = developmentPaths.paths.map((path) => ({
+  scheduleId: `annual-path-review-${path.id}`,
+  pathId: path.id,
+  spec: {
+    calendars: [
+      {
+        month: MONTHS[path.review.month - 1]!,
+        dayOfMonth: path.review.day,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        comment: `00:00 on ${path.review.month}/${path.review.day}: ${path.id} annual review`,
+      },
+    ],
+    timezone: CYCLE_SCHEDULE_ZONE,
+  },
+}));
+
 
 export const MONTHLY_SCHEDULE_ID = 'monthly-incentive-generation';
 

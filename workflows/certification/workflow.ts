@@ -30,7 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CertificationTransitionRecord, createCertificationActivities } from '../../activities/certification.js';
-import { catalogEntry } from '../../domain/certification-catalog.js';
+import { appliesToOf } from '../../domain/certification-types.js';
 import { PendingDeadline, publishProcess } from '../kit/deadline.js';
 import { ReviewedApplication } from '../kit/reviewed-application.js';
 import { ReviewRounds } from '../kit/review-rounds.js';
@@ -141,10 +141,10 @@ export async function certificationWorkflow(input: CertificationInput, carried?:
     {
       validator: ({ renewedCertificate }) => {
         if (state.createdAt) return; // a retried create joins the application as it is
-        const entry = catalogEntry(input.type);
-        if (!entry) refuse(Refusal.unknownType, `${input.type} is not a certification type of the catalog.`);
-        if ((entry.appliesTo === 'SOLUTION') !== Boolean(input.solutionName?.trim())) {
-          refuse(Refusal.invalid, `${input.type} applies to ${entry.appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
+        const appliesTo = appliesToOf(input.type);
+        if (!appliesTo) refuse(Refusal.unknownType, `${input.type} is not a certification type of the catalog.`);
+        if ((appliesTo === 'SOLUTION') !== Boolean(input.solutionName?.trim())) {
+          refuse(Refusal.invalid, `${input.type} applies to ${appliesTo === 'SOLUTION' ? 'a solution: name it' : 'the partner: name no solution'}.`);
         }
         if (!input.renewalOf !== !renewedCertificate) refuse(Refusal.invalid, 'A renewal names the certificate it renews, and only a renewal does.');
         const c = renewedCertificate;

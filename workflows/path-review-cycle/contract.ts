@@ -2,7 +2,6 @@
 // domain/development-paths.json), the batch sizes and the result types — imported by the workflows
 // (workflows/path-review-cycle/workflow.ts), the worker's schedules and the API's path-review client, none of which
 // loads the workflow code itself.
-import { developmentPaths } from '../../domain/development-paths.js';
 
 export const PATH_REVIEW_CYCLE_STATUSES = ['RUNNING', 'COMPLETED'] as const;
 export const pathReviewCycleWorkflowId = (pathId: string, year: number) => `path-review-cycle-${pathId}-${year}`;
@@ -35,27 +34,3 @@ export const CYCLE_BATCHES_PER_RUN = 5;
 
 export type ScheduledCycleResult = { pathId: string; year: number; outcome: 'RUN' | 'ALREADY_RUNNING'; processed?: number };
 
-// The Schedule API's month names (written out here: the contract does not import @temporalio/client).
-const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
-
-/**
- * The yearly Schedule spec per path: 00:00 on the path's review month/day (domain/development-paths.json), in
- * Asia/Shanghai. The worker creates or updates one schedule per path at start (worker/schedules.ts).
- */
-export const pathReviewScheduleSpecs = developmentPaths.paths.map((path) => ({
-  scheduleId: `annual-path-review-${path.id}`,
-  pathId: path.id,
-  spec: {
-    calendars: [
-      {
-        month: MONTHS[path.review.month - 1]!,
-        dayOfMonth: path.review.day,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        comment: `00:00 on ${path.review.month}/${path.review.day}: ${path.id} annual review`,
-      },
-    ],
-    timezone: CYCLE_SCHEDULE_ZONE,
-  },
-}));
