@@ -65,7 +65,7 @@ describe('opportunity workflow', () => {
     expect(row.events[1]!.at.getTime()).toBeGreaterThanOrEqual(deadline);
     expect(row.events[1]!.at.getTime()).toBeLessThan(deadline + 1000);
     expect(row.events[1]).toMatchObject({ actor: 'system', reasonCode: 'ACCEPT_DEADLINE_PASSED', data: { reclaimed: true } });
-    await recordHistory(handle, 'opportunity-expired');
+    await recordHistory(handle, 'opportunity-expired-local-persistence');
 
     // Expired, the workflow has ended: a late accept finds no process to act on.
     await expect(handle.executeUpdate(accept, { args: [{ actor: { sub: 'u', partnerId } }] })).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -127,7 +127,7 @@ describe('opportunity workflow', () => {
     expect(row.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(row.events[2]!.data).toEqual({ stage: 'SOLUTION_DESIGN' });
     expect(row.closedAt).not.toBeNull();
-    await recordHistory(handle, 'opportunity-won');
+    await recordHistory(handle, 'opportunity-won-local-persistence');
   });
 
   it('fails closed when the calendar has no data for the year: nothing is shared', async () => {

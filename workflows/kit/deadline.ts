@@ -10,12 +10,12 @@
  * moves on does); a new process uses `watchDeadline`, or the rounds when it is a reviewed application.
  */
 import type { Duration } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, condition, log, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
 import { type PlannedReminder, planReminders } from '../../domain/reminders.js';
 import type { RecomputeRequest } from './recompute.js';
 import { DeadlineProvisional, ProcessDeadline, ProcessStatus } from './search-attributes.js';
-import { provisionalMarkOf, provisionalPayload } from './shared.js';
+import { causeOf, provisionalMarkOf, provisionalPayload } from './shared.js';
 import type { BusyGuard } from './transitions.js';
 
 /** A working-day deadline as a plan activity counts it: the instant, why (days counted and skipped), its reminder. */
@@ -166,7 +166,7 @@ export async function untilCalendarCovers<T>(start: () => Promise<T>, retry: Dur
     try {
       return await start();
     } catch (error) {
-      const cause = error instanceof ActivityFailure ? error.cause : undefined;
+      const cause = causeOf(error);
       if (!(cause instanceof ApplicationFailure && cause.type === 'CALENDAR_YEAR_NOT_COVERED')) throw error;
       log.warn(waiting.message, { ...waiting.about, reason: cause.message });
       upsertSearchAttributes([{ key: ProcessStatus, value: 'WAITING_FOR_CALENDAR' }]);

@@ -11,7 +11,7 @@
  * recorded (DEADLINE_CHANGED, old → new) and the wait follows it. Workflow code only: bundled into the sandbox.
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { Actor } from '../../domain/actor.js';
 import type { RecomputeRequest } from './recompute.js';
 import { calendarVersionOf, type PendingDeadline, type PlannedDeadline, recomputedNote, untilNext } from './deadline.js';
@@ -276,7 +276,7 @@ export class ReviewRounds<S, V> {
     try {
       due = await this.r.plan(from, workingDays, remindBefore);
     } catch (error) {
-      if (error instanceof ActivityFailure) return;
+      if (error instanceof ActivityFailure || error instanceof ApplicationFailure) return; // regular or local activity
       throw error;
     }
     const old = state[deadline]!;

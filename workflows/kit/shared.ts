@@ -20,7 +20,11 @@ export function refuse(type: string, message: string): never {
 export const fail = (type: string, message: string, details?: unknown) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
 
-/** What an activity refused with (its ApplicationFailure), so the caller hears the activity's type, not "activity failed". */
+/**
+ * What an activity refused with (its ApplicationFailure), so the caller hears the activity's type, not "activity
+ * failed". A regular activity's refusal arrives wrapped in an ActivityFailure; a local activity's non-retryable one
+ * arrives as the ApplicationFailure itself: both give the ApplicationFailure.
+ */
 export const causeOf = (error: unknown) => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error);
 
 /** Workflow time, as stored: deterministic, the moment the workflow decided. */

@@ -6,7 +6,6 @@
  * Its messages, id and types are in workflows/opportunity/contract.ts (re-exported here).
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -21,11 +20,15 @@ import type { AcceptPlan, createOpportunityActivities, TransitionRecord } from '
 import { ACCEPT_REMINDER_TOPIC } from '../../domain/events.js';
 import { publishDeadline, recomputedNote, watchDeadline } from '../kit/deadline.js';
 import { DeadlineProvisional, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
-import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+import { persistenceActivities } from '../kit/persistence.js';
+import { causeOf, persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
 import { transitionQueue } from '../kit/transitions.js';
 
 export * from './contract.js';
 import { type Actor, getState, type OpportunityInput, type OpportunitySnapshot, share, accept, reject, postUpdate, close, Refusal } from './contract.js';
+
+type Activities = ReturnType<typeof createOpportunityActivities>;
+const messages = proxyActivities<Activities>(persistenceActivityOptions);
 
 /** Carried across continue-as-new so a long-lived accepted opportunity keeps its state and sequence. */
 type Carried = { snapshot: OpportunitySnapshot };
@@ -35,9 +38,9 @@ export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
 /** Before it a deadline that moved while its reminder time stayed put was not announced again. */
 export const OPPORTUNITY_REMINDER_PER_DEADLINE = 'opportunity-reminder-per-deadline';
 
-const activities = proxyActivities<ReturnType<typeof createOpportunityActivities>>(persistenceActivityOptions);
-
 export async function opportunityWorkflow(input: OpportunityInput, carried?: Carried): Promise<OpportunitySnapshot> {
+  // Plans and transitions: local activities (workflows/kit/persistence.ts); the reminder's message: a regular one.
+  const activities = persistenceActivities<Activities>();
   const state: OpportunitySnapshot = carried?.snapshot ?? {
     opportunityId: input.opportunityId,
     partnerId: input.partnerId,
@@ -113,10 +116,8 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       ]);
     } catch (error) {
       // A calendar that cannot answer (fails closed): nothing was shared; tell the caller why and stop.
-      shareFailure =
-        error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
-          ? error.cause
-          : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
+      const cause = causeOf(error);
+      shareFailure = cause instanceof ApplicationFailure ? cause : ApplicationFailure.create({ type: Refusal.notShared, message: String(error), nonRetryable: true });
       await condition(allHandlersFinished);
       throw shareFailure;
     }
@@ -142,7 +143,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       recompute,
       remind: () => {
         reminded = true;
-        return activities.enqueueOpportunityMessage({
+        return messages.enqueueOpportunityMessage({
           topic: ACCEPT_REMINDER_TOPIC,
           opportunityId: state.opportunityId,
           partnerId: state.partnerId,
