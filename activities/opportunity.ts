@@ -1,17 +1,17 @@
 /**
- * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds
- * its own earlier write and does nothing more. Business times come in as arguments (workflow time).
+ * Opportunity persistence. Every activity is idempotent: a retry after a crash (worker, database) finds its own earlier
+ * write and writes nothing more. Business times come in as arguments (workflow time). The two writes of every share and
+ * every accept are one statement each (one round trip, atomic by themselves): the hot path of the API.
  */
 import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
-import { historyColumns } from './history.js';
-import type { Money } from '../domain/money.js';
 import type { PrismaClient } from '../platform/db.js';
 import { type OpportunityInput, type OpportunityStatus, opportunityWorkflowId } from '../workflows/opportunity/contract.js';
 import { failClosed } from './calendar.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 import { recordOnce } from './kit/events.js';
+import { historyColumns } from './history.js';
 import { appendOutbox } from './kit/outbox.js';
 import { json, stateColumns } from './kit/read-model.js';
 
@@ -38,6 +38,27 @@ export type OpportunityMessage = { topic: string; opportunityId: string; partner
 export type OpportunityActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
 export function createOpportunityActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: OpportunityActivityDeps) {
+  /**
+   * A transition with nothing to tell the outside world (accept, reject, a progress update, close): one statement whose
+   * history row claims (opportunity, seq); only a claimed row moves the opportunity. A retry finds its row and changes
+   * nothing.
+   */
+  async function recordAction(t: TransitionRecord, at: Date): Promise<void> {
+    const decided = t.fromStatus === 'PENDING_ACCEPTANCE' && t.toStatus !== 'PENDING_ACCEPTANCE';
+    await prisma.$executeRaw`
+      WITH claimed AS (
+        INSERT INTO opportunity_event (opportunity_id, seq, type, from_status, to_status, actor, at, reason_code, note, data)
+        VALUES (${t.opportunityId}, ${t.seq}, ${t.type}, ${t.fromStatus}, ${t.toStatus}, ${t.actor}, ${at}::timestamptz, ${t.reasonCode ?? null},
+                ${t.note ?? null}, ${t.data ? JSON.stringify(t.data) : null}::jsonb)
+        ON CONFLICT (opportunity_id, seq) DO NOTHING
+        RETURNING opportunity_id)
+      UPDATE opportunity
+      SET status = ${t.toStatus}, last_seq = ${t.seq}, updated_at = ${at}::timestamptz,
+          decided_at = CASE WHEN ${decided} THEN ${at}::timestamptz ELSE decided_at END,
+          closed_at = CASE WHEN ${t.type === 'CLOSED'} THEN ${at}::timestamptz ELSE closed_at END
+      WHERE id = (SELECT opportunity_id FROM claimed)`;
+  }
+
   return {
     async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
       const { calendar } = await calendarFor(partnerId);
@@ -46,44 +67,26 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
 
     async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
       const at = new Date(share.sharedAt);
-      // A retry, or a second share of the same opportunity: the first one stands.
-      await recordOnce(
-        prisma,
-        (tx) =>
-          tx.opportunity.createMany({
-            data: [
-              {
-                id: share.opportunityId,
-                partnerId: share.partnerId,
-                customerName: share.customerName,
-                title: share.title,
-                ...moneyColumns(share.estimatedAmount),
-                status: 'PENDING_ACCEPTANCE',
-                sharedAt: at,
-                sharedBy: share.sharedBy,
-                acceptDeadline: new Date(share.acceptDeadline),
-                deadlineExplanation: json(share.explanation),
-                calendar: share.calendar,
-                zone: share.zone,
-                lastSeq: 1,
-                updatedAt: at,
-              },
-            ],
-            skipDuplicates: true,
-          }),
-        (tx) =>
-          tx.opportunityEvent.create({
-            data: {
-              opportunityId: share.opportunityId,
-              seq: 1,
-              type: 'SHARED',
-              toStatus: 'PENDING_ACCEPTANCE',
-              actor: share.sharedBy,
-              at,
-              data: { acceptDeadline: share.acceptDeadline, calendar: share.calendar },
-            },
-          }),
-      );
+      const money = share.estimatedAmount;
+      const shared = { acceptDeadline: share.acceptDeadline, calendar: share.calendar };
+      // One statement. A local activity (workflows/kit/persistence.ts): a retried first workflow task shares again with
+      // the same sharedAt (the workflow's start), so the row it finds is its own; its plan is taken again (the calendar
+      // may have been edited in between) and the row's deadline follows it. A row past its share is never rewound.
+      await prisma.$executeRaw`
+        WITH written AS (
+          INSERT INTO opportunity (id, partner_id, customer_name, title, estimated_currency, estimated_minor, status, shared_at,
+                                   shared_by, accept_deadline, deadline_explanation, calendar, zone, last_seq, updated_at)
+          VALUES (${share.opportunityId}, ${share.partnerId}, ${share.customerName}, ${share.title}, ${money?.currency ?? null},
+                  ${money ? String(money.minor) : null}::bigint, 'PENDING_ACCEPTANCE', ${at}::timestamptz, ${share.sharedBy},
+                  ${new Date(share.acceptDeadline)}::timestamptz, ${JSON.stringify(share.explanation)}::jsonb, ${share.calendar},
+                  ${share.zone}, 1, ${at}::timestamptz)
+          ON CONFLICT (id) DO UPDATE SET accept_deadline = EXCLUDED.accept_deadline, deadline_explanation = EXCLUDED.deadline_explanation,
+            calendar = EXCLUDED.calendar, zone = EXCLUDED.zone
+            WHERE opportunity.last_seq = 1
+          RETURNING id)
+        INSERT INTO opportunity_event (opportunity_id, seq, type, to_status, actor, at, data)
+        SELECT id, 1, 'SHARED', 'PENDING_ACCEPTANCE', ${share.sharedBy}, ${at}::timestamptz, ${JSON.stringify(shared)}::jsonb FROM written
+        ON CONFLICT (opportunity_id, seq) DO NOTHING`;
     },
 
     /**
@@ -93,6 +96,7 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
     async recordTransition(t: TransitionRecord): Promise<void> {
       const at = new Date(t.at);
       const { opportunityId } = t;
+      if (t.type !== 'EXPIRED' && t.type !== 'DEADLINE_CHANGED') return recordAction(t, at);
       await recordOnce(
         prisma,
         (tx) => tx.opportunityEvent.createMany({ data: [{ opportunityId, ...historyColumns(t), reasonCode: t.reasonCode ?? null }], skipDuplicates: true }),
@@ -102,8 +106,7 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
             where: { id: opportunityId },
             data: {
               ...stateColumns(t),
-              ...(t.fromStatus === 'PENDING_ACCEPTANCE' && t.toStatus !== 'PENDING_ACCEPTANCE' ? { decidedAt: at } : {}),
-              ...(t.type === 'CLOSED' ? { closedAt: at } : {}),
+              ...(t.type === 'EXPIRED' ? { decidedAt: at } : {}),
               ...(replanned ? { acceptDeadline: new Date(replanned.to), deadlineExplanation: json(replanned.explanation), calendar: replanned.calendar, zone: replanned.zone } : {}),
             },
           });
@@ -133,9 +136,6 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
   };
 }
 
-function moneyColumns(money: Money | undefined) {
-  return money ? { estimatedCurrency: money.currency, estimatedMinor: BigInt(money.minor) } : {};
-}
 
 /** Pending opportunities whose accept window (sharedAt … acceptDeadline, local dates in its zone) holds a changed date. */
 export async function affectedOpportunities(q: AffectedQuery): Promise<AffectedRows> {
@@ -155,3 +155,4 @@ export async function affectedOpportunities(q: AffectedQuery): Promise<AffectedR
         ORDER BY o.id::text LIMIT ${q.limit}`;
   return rows.map((r) => ({ workflowId: opportunityWorkflowId(r.id), key: r.id }));
 }
+

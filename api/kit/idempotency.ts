@@ -19,10 +19,12 @@ export async function reserveIdempotency(
   request: unknown,
 ): Promise<{ id: string; replay: boolean }> {
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-  const { count } = await prisma.idempotencyKey.createMany({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
+  // A new key (the common case) is one statement: the row comes back only when this request inserted it.
+  const [inserted] = await prisma.idempotencyKey.createManyAndReturn({ data: [{ scope, key, requestHash, resourceId: randomUUID() }], skipDuplicates: true });
+  if (inserted) return { id: inserted.resourceId, replay: false };
   const stored = await prisma.idempotencyKey.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
   if (stored.requestHash !== requestHash) {
     throw problems.unprocessable('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
   }
-  return { id: stored.resourceId, replay: count === 0 };
+  return { id: stored.resourceId, replay: true };
 }

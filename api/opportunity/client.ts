@@ -67,7 +67,8 @@ export type OpportunityClientDeps = { temporal: Client; prisma: PrismaClient; ta
 
 export function createOpportunityClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma) }: OpportunityClientDeps) {
   async function findVisible(principal: Principal, id: string): Promise<Row> {
-    const row = await prisma.opportunity.findUnique({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } } });
+    // One query (a join), not one per relation: every answer of the API reads this.
+    const row = await prisma.opportunity.findUnique({ where: { id }, include: { events: { orderBy: { seq: 'asc' } } }, relationLoadStrategy: 'join' });
     // Another partner's opportunity answers exactly like a missing one.
     if (!row || !canSeePartner(principal, row.partnerId)) throw problems.notFound(`Opportunity ${id}`);
     return row;

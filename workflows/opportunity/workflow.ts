@@ -28,7 +28,7 @@ export * from './contract.js';
 import { type Actor, getState, type OpportunityInput, type OpportunitySnapshot, share, accept, reject, postUpdate, close, Refusal } from './contract.js';
 
 type Activities = ReturnType<typeof createOpportunityActivities>;
-const messages = proxyActivities<Activities>(persistenceActivityOptions);
+const durable = proxyActivities<Activities>(persistenceActivityOptions);
 
 /** Carried across continue-as-new so a long-lived accepted opportunity keeps its state and sequence. */
 type Carried = { snapshot: OpportunitySnapshot };
@@ -39,8 +39,9 @@ export const ACCEPT_REMINDER_AND_RECOMPUTE = 'accept-reminder-and-recompute';
 export const OPPORTUNITY_REMINDER_PER_DEADLINE = 'opportunity-reminder-per-deadline';
 
 export async function opportunityWorkflow(input: OpportunityInput, carried?: Carried): Promise<OpportunitySnapshot> {
-  // Plans and transitions: local activities (workflows/kit/persistence.ts); the reminder's message: a regular one.
-  const activities = persistenceActivities<Activities>();
+  // The plans (reads) and the share's write: local activities (workflows/kit/persistence.ts). Transitions and the
+  // reminder: regular activities, decided durably before they are written (the history tables are append-only).
+  const { local, activities } = persistenceActivities<Activities>();
   const state: OpportunitySnapshot = carried?.snapshot ?? {
     opportunityId: input.opportunityId,
     partnerId: input.partnerId,
@@ -56,7 +57,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   const { transition, settled } = transitionQueue(state, {
     id: () => ({ opportunityId: state.opportunityId }),
     publish: () => upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]),
-    persist: (record: TransitionRecord) => activities.recordTransition(record),
+    persist: (record: TransitionRecord) => durable.recordTransition(record),
     answer: () => ({ ...state }),
   });
 
@@ -101,7 +102,9 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
   );
 
   if (!carried) {
-    const sharedAt = new Date().toISOString();
+    // With local persistence the share counts from the workflow's start (the vendor's request), the same instant in a
+    // retried first task: a write a lost task left is the write the retry makes.
+    const sharedAt = (local ? workflowInfo().startTime : new Date()).toISOString();
     try {
       const plan = await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
       await activities.recordShared({ ...input, sharedAt, ...plan });
@@ -143,7 +146,7 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
       recompute,
       remind: () => {
         reminded = true;
-        return messages.enqueueOpportunityMessage({
+        return durable.enqueueOpportunityMessage({
           topic: ACCEPT_REMINDER_TOPIC,
           opportunityId: state.opportunityId,
           partnerId: state.partnerId,
