@@ -59,35 +59,46 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
       WHERE id = (SELECT opportunity_id FROM claimed)`;
   }
 
+  async function recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
+    const at = new Date(share.sharedAt);
+    const money = share.estimatedAmount;
+    const shared = { acceptDeadline: share.acceptDeadline, calendar: share.calendar };
+    // One statement. A local activity (workflows/kit/persistence.ts): a retried first workflow task shares again with
+    // the same sharedAt (the workflow's start), so the row it finds is its own; its plan is taken again (the calendar
+    // may have been edited in between) and the row's deadline follows it. A row past its share is never rewound.
+    await prisma.$executeRaw`
+      WITH written AS (
+        INSERT INTO opportunity (id, partner_id, customer_name, title, estimated_currency, estimated_minor, status, shared_at,
+                                 shared_by, accept_deadline, deadline_explanation, calendar, zone, last_seq, updated_at)
+        VALUES (${share.opportunityId}, ${share.partnerId}, ${share.customerName}, ${share.title}, ${money?.currency ?? null},
+                ${money ? String(money.minor) : null}::bigint, 'PENDING_ACCEPTANCE', ${at}::timestamptz, ${share.sharedBy},
+                ${new Date(share.acceptDeadline)}::timestamptz, ${JSON.stringify(share.explanation)}::jsonb, ${share.calendar},
+                ${share.zone}, 1, ${at}::timestamptz)
+        ON CONFLICT (id) DO UPDATE SET accept_deadline = EXCLUDED.accept_deadline, deadline_explanation = EXCLUDED.deadline_explanation,
+          calendar = EXCLUDED.calendar, zone = EXCLUDED.zone
+          WHERE opportunity.last_seq = 1
+        RETURNING id)
+      INSERT INTO opportunity_event (opportunity_id, seq, type, to_status, actor, at, data)
+      SELECT id, 1, 'SHARED', 'PENDING_ACCEPTANCE', ${share.sharedBy}, ${at}::timestamptz, ${JSON.stringify(shared)}::jsonb FROM written
+      ON CONFLICT (opportunity_id, seq) DO NOTHING`;
+  }
+
   return {
     async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
       const { calendar } = await calendarFor(partnerId);
       return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendar));
     },
 
-    async recordShared(share: OpportunityInput & AcceptPlan & { sharedAt: string }): Promise<void> {
-      const at = new Date(share.sharedAt);
-      const money = share.estimatedAmount;
-      const shared = { acceptDeadline: share.acceptDeadline, calendar: share.calendar };
-      // One statement. A local activity (workflows/kit/persistence.ts): a retried first workflow task shares again with
-      // the same sharedAt (the workflow's start), so the row it finds is its own; its plan is taken again (the calendar
-      // may have been edited in between) and the row's deadline follows it. A row past its share is never rewound.
-      await prisma.$executeRaw`
-        WITH written AS (
-          INSERT INTO opportunity (id, partner_id, customer_name, title, estimated_currency, estimated_minor, status, shared_at,
-                                   shared_by, accept_deadline, deadline_explanation, calendar, zone, last_seq, updated_at)
-          VALUES (${share.opportunityId}, ${share.partnerId}, ${share.customerName}, ${share.title}, ${money?.currency ?? null},
-                  ${money ? String(money.minor) : null}::bigint, 'PENDING_ACCEPTANCE', ${at}::timestamptz, ${share.sharedBy},
-                  ${new Date(share.acceptDeadline)}::timestamptz, ${JSON.stringify(share.explanation)}::jsonb, ${share.calendar},
-                  ${share.zone}, 1, ${at}::timestamptz)
-          ON CONFLICT (id) DO UPDATE SET accept_deadline = EXCLUDED.accept_deadline, deadline_explanation = EXCLUDED.deadline_explanation,
-            calendar = EXCLUDED.calendar, zone = EXCLUDED.zone
-            WHERE opportunity.last_seq = 1
-          RETURNING id)
-        INSERT INTO opportunity_event (opportunity_id, seq, type, to_status, actor, at, data)
-        SELECT id, 1, 'SHARED', 'PENDING_ACCEPTANCE', ${share.sharedBy}, ${at}::timestamptz, ${JSON.stringify(shared)}::jsonb FROM written
-        ON CONFLICT (opportunity_id, seq) DO NOTHING`;
+    /** The share as one local activity (workflows/kit/persistence.ts): its plan, written, and answered to the workflow. */
+    async shareOpportunity(share: OpportunityInput & { sharedAt: string }): Promise<AcceptPlan> {
+      const { calendar } = await calendarFor(share.partnerId);
+      const plan = failClosed(() => planAcceptDeadline(new Date(share.sharedAt), calendar));
+      await recordShared({ ...share, ...plan });
+      return plan;
     },
+
+    /** The share's write, as workflows from before local persistence call it (after planAcceptDeadline). */
+    recordShared,
 
     /**
      * One transition, its history row and what it tells the outside world (the outbox) in one transaction: a failed

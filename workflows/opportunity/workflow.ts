@@ -106,8 +106,9 @@ export async function opportunityWorkflow(input: OpportunityInput, carried?: Car
     // retried first task: a write a lost task left is the write the retry makes.
     const sharedAt = (local ? workflowInfo().startTime : new Date()).toISOString();
     try {
-      const plan = await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
-      await activities.recordShared({ ...input, sharedAt, ...plan });
+      // Local: one activity plans and writes (one activation of the workflow fewer); before it, two regular ones.
+      const plan = local ? await activities.shareOpportunity({ ...input, sharedAt }) : await activities.planAcceptDeadline({ partnerId: input.partnerId, sharedAt });
+      if (!local) await activities.recordShared({ ...input, sharedAt, ...plan });
       Object.assign(state, { sharedAt, acceptDeadline: plan.acceptDeadline, seq: 1 });
       reminderAt = plan.reminderAt;
       provisional = provisionalMarkOf(plan.explanation);
