@@ -23,7 +23,8 @@ export function sideFigures({ shares, accepts }: SideRun): SideFigures {
   const phases = [...shares, ...accepts];
   return {
     processes,
-    errors: phases.reduce((sum, p) => sum + p.errors, 0),
+    // Processes that failed at share or at accept, each counted once (an accept after a failed share fails too).
+    errors: shares.reduce((sum, p) => sum + p.attempted, 0) - processes,
     throughput: processes / (wallMs / 1000),
     share: merged(shares),
     accept: merged(accepts),

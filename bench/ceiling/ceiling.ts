@@ -18,6 +18,7 @@ import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 /** Far beyond the run: the deadline's timer is armed, as for a fresh opportunity, but never fires. */
 const ACCEPT_WITHIN_MS = 10 * 24 * 3600_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: string, teardown: Teardown, log: (line: string) => void) {
   log('ceiling: bundling its workflow and starting its worker…');
@@ -42,7 +43,8 @@ export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: stri
   const shareOp = (prefix: string, ids: (string | undefined)[]) => async (i: number): Promise<Outcome> => {
     if (workerFailure) throw new Error(`ceiling worker failed: ${String(workerFailure)}`);
     const id = workflowId(prefix, i);
-    const status = await client.workflow.executeUpdateWithStart(ceilingShare, {
+    // The same 30 s bound as partnerflow's HTTP requests (bench/partnerflow.ts): a stuck call fails, the run goes on.
+    const status = await client.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () => client.workflow.executeUpdateWithStart(ceilingShare, {
       startWorkflowOperation: new WithStartWorkflowOperation(CEILING_WORKFLOW, {
         workflowId: id,
         taskQueue,
@@ -55,7 +57,7 @@ export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: stri
           { key: ProcessStatus, value: 'PENDING_ACCEPTANCE' },
         ],
       }),
-    });
+    }));
     if (status !== 'PENDING_ACCEPTANCE') return { ok: false, error: `share answered ${status}` };
     ids[i] = id;
     return { ok: true };
@@ -63,7 +65,7 @@ export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: stri
   const acceptOp = (ids: (string | undefined)[]) => async (i: number): Promise<Outcome> => {
     const id = ids[i];
     if (!id) return { ok: false, error: 'not shared (share failed)' };
-    const status = await client.workflow.getHandle(id).executeUpdate(ceilingAccept);
+    const status = await client.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () => client.workflow.getHandle(id).executeUpdate(ceilingAccept));
     return status === 'ACCEPTED' ? { ok: true } : { ok: false, error: `accept answered ${status}` };
   };
   return { shareOp, acceptOp, workerMs: created.ms };
