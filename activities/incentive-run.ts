@@ -1,18 +1,38 @@
 /**
  * Monthly incentive generation runs (workflows/incentive-run/workflow.ts). Idempotent like every activity: each write is
  * keyed by the run's id and a monotonic count, so a retry after a crash changes nothing more. Generation itself is
- * the verification process's own activity (activities/incentive.ts), reused per partner.
+ * shared with the verification process's own activity (activities/incentive-lines.ts), for a whole batch at once.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
 import { IncentivePeriod, PartnerId, ProcessStatus } from '../workflows/kit/search-attributes.js';
-import { INCENTIVE_WORKFLOW, incentiveWorkflowId } from '../workflows/incentive/contract.js';
-import { createIncentiveActivities, type IncentiveActivityDeps } from './incentive.js';
+import { generatedSearchAttributes, INCENTIVE_WORKFLOW, incentiveId, type IncentiveInput, incentiveWorkflowId } from '../workflows/incentive/contract.js';
+import { databaseCalendarLookup } from '../platform/calendars.js';
+import type { IncentiveActivityDeps } from './incentive.js';
+import { generateIncentives, storedIncentives } from './incentive-lines.js';
 import { startProcesses } from './start-processes.js';
 
 export type RunFailure = { partnerId: string; code: string; message: string };
+
+/** How often a batch's generation tells Temporal it is alive: well within the run's 10 s heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * Runs `work` while heartbeating on a timer: the batch is a few statements, one of which may wait (a lock, a busy
+ * database), so a lost worker is noticed within the heartbeat timeout without the work having steps to beat at.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /**
  * The partners a run covers: those with at least one active expert registered by the end of the period. A partner
@@ -21,8 +41,7 @@ export type RunFailure = { partnerId: string; code: string; message: string };
 const SCOPE = `FROM expert WHERE active AND registered_on <= $1::date`;
 
 export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { prisma: PrismaClient; temporal: Client }) {
-  const { prisma, temporal } = deps;
-  const { generateIncentive } = createIncentiveActivities(deps);
+  const { prisma, temporal, calendarFor = databaseCalendarLookup(prisma) } = deps;
   const lastDay = (period: string) => monthBounds(period).last;
 
   return {
@@ -50,41 +69,43 @@ export function createIncentiveRunActivities(deps: IncentiveActivityDeps & { pri
     },
 
     /**
-     * Generates (or adopts) each partner's incentive with the same generatedAt. A partner that cannot be generated
-     * for a reason retrying will not fix (its calendar has no data for the deadline's year) is reported, not
-     * retried, and the run goes on; anything else (the database is down) fails the activity, which is retried —
-     * the partners already done are adopted the second time.
+     * Generates (or adopts) the batch's incentives, all with the same generatedAt, in one transaction
+     * (activities/incentive-lines.ts generateIncentives). A partner that cannot be generated for a reason retrying will
+     * not fix (its calendar has no data for the deadline's year) is reported, not retried, and the run goes on;
+     * anything else (the database is down) fails the activity, which is retried — the partners already done are adopted
+     * the second time.
      */
     async generateIncentiveBatch({ period, partnerIds, generatedAt }: { period: string; partnerIds: string[]; generatedAt: string }) {
-      const generated: string[] = [];
-      const failures: RunFailure[] = [];
-      for (const [i, partnerId] of partnerIds.entries()) {
-        Context.current().heartbeat(i);
-        try {
-          await generateIncentive({ partnerId, period, generatedAt });
-          generated.push(partnerId);
-        } catch (error) {
-          if (!(error instanceof ApplicationFailure && error.nonRetryable)) throw error;
-          failures.push({ partnerId, code: error.type ?? 'GENERATION_FAILED', message: error.message });
-        }
-      }
-      return { generated, failures };
+      const failed = await heartbeating(() => generateIncentives({ prisma, calendarFor }, { partnerIds, period, generatedAt }));
+      const failures: RunFailure[] = failed.map(({ partnerId, failure }) => ({ partnerId, code: failure.type ?? 'GENERATION_FAILED', message: failure.message }));
+      const skipped = new Set(failures.map((f) => f.partnerId));
+      return { generated: partnerIds.filter((p) => !skipped.has(p)), failures };
     },
 
-    /** Starts each generated partner's verification workflow (workflows/incentive/workflow.ts), which adopts the stored incentive. */
+    /**
+     * Starts each generated partner's verification workflow (workflows/incentive/workflow.ts) with its stored incentive,
+     * read here for the whole batch at once, which the workflow adopts without an activity of its own.
+     */
     async startVerifications({ period, partnerIds }: { period: string; partnerIds: string[] }) {
+      const stored = await storedIncentives(prisma, partnerIds.map((partnerId) => incentiveId(partnerId, period)));
       return startProcesses(
         temporal,
-        partnerIds.map((partnerId) => ({
-          workflowType: INCENTIVE_WORKFLOW,
-          workflowId: incentiveWorkflowId(partnerId, period),
-          args: [{ partnerId, period }],
-          searchAttributes: [
-            { key: PartnerId, value: partnerId },
-            { key: IncentivePeriod, value: period },
-            { key: ProcessStatus, value: 'PENDING_VERIFICATION' },
-          ],
-        })),
+        partnerIds.map((partnerId) => {
+          const generated = stored.get(incentiveId(partnerId, period));
+          return {
+            workflowType: INCENTIVE_WORKFLOW,
+            workflowId: incentiveWorkflowId(partnerId, period),
+            args: [{ partnerId, period, ...(generated ? { generated } : {}) } satisfies IncentiveInput],
+            // What the workflow would publish once generated; without its incentive it publishes that itself.
+            searchAttributes: generated
+              ? generatedSearchAttributes(partnerId, period, generated)
+              : [
+                  { key: PartnerId, value: partnerId },
+                  { key: IncentivePeriod, value: period },
+                  { key: ProcessStatus, value: 'PENDING_VERIFICATION' },
+                ],
+          };
+        }),
       );
     },
 

@@ -3,17 +3,15 @@
  * (worker, database) finds its own earlier write and does nothing more. Business times come in as arguments
  * (workflow time).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { historyColumns } from './history.js';
-import type { CalendarLookup, DeadlineExplanation } from '../domain/calendar.js';
+import type { CalendarLookup } from '../domain/calendar.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import { incentiveRules, monthBounds } from '../domain/incentive-rules.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive/contract.js';
+import { type GeneratedIncentive, type IncentiveLine, type IncentiveStatus, incentiveId, incentiveWorkflowId } from '../workflows/incentive/contract.js';
 import { failClosed } from './calendar.js';
 import { appendDeadlineChanged } from './deadline-changed.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
-import { adjustLines, lineOf, qualifyingLines, sum } from './incentive-lines.js';
+import { adjustLines, generateIncentives, storedIncentives, sum } from './incentive-lines.js';
 import { recordOnce } from './kit/events.js';
 import { appendOutbox } from './kit/outbox.js';
 import { json, stateColumns } from './kit/read-model.js';
@@ -28,19 +26,8 @@ export const reminderDedupeKey = (id: string, verificationDeadline: string) => `
 export const OUTCOME_TOPICS: Partial<Record<IncentiveStatus, string>> = { VERIFIED: INCENTIVE_VERIFIED_TOPIC, EXPIRED: INCENTIVE_EXPIRED_TOPIC };
 export const outcomeDedupeKey = (id: string, status: IncentiveStatus) => `incentive-${status.toLowerCase()}-${id}`;
 
-/** The incentive as persisted: what the workflow adopts after generateIncentive. */
-export type GeneratedIncentive = {
-  incentiveId: string;
-  status: IncentiveStatus;
-  generatedAt: string;
-  verificationDeadline: string;
-  reminderAt: string;
-  explanation: DeadlineExplanation;
-  currency: string;
-  lines: IncentiveLine[];
-  seq: number;
-};
-
+/** The incentive as persisted, what the workflow adopts: defined with the workflow's input (workflows/incentive/contract.ts). */
+export type { GeneratedIncentive };
 
 export type IncentiveTransitionRecord = {
   incentiveId: string;
@@ -97,8 +84,6 @@ export async function affectedIncentives(q: AffectedQuery): Promise<AffectedRows
 
 export type IncentiveActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup };
 
-const DEFAULT_CURRENCY = incentiveRules.rates[0]?.currency ?? 'CNY';
-
 /** DEADLINE_CHANGED: the recomputed plan replaces the stored deadline, reminder, explanation and calendar. */
 const replannedColumns = (p: VerificationPlan) => ({
   verificationDeadline: new Date(p.verificationDeadline),
@@ -109,21 +94,7 @@ const replannedColumns = (p: VerificationPlan) => ({
 });
 
 export function createIncentiveActivities({ prisma, calendarFor = databaseCalendarLookup(prisma) }: IncentiveActivityDeps) {
-  async function load(id: string): Promise<GeneratedIncentive | undefined> {
-    const row = await prisma.incentive.findUnique({ where: { id }, include: { lines: { orderBy: [{ employeeId: 'asc' }, { expertId: 'asc' }] } } });
-    if (!row) return undefined;
-    return {
-      incentiveId: row.id,
-      status: row.status as IncentiveStatus,
-      generatedAt: row.generatedAt.toISOString(),
-      verificationDeadline: row.verificationDeadline.toISOString(),
-      reminderAt: row.reminderAt.toISOString(),
-      explanation: row.deadlineExplanation as unknown as DeadlineExplanation,
-      currency: row.currency,
-      lines: row.lines.map(lineOf),
-      seq: row.lastSeq,
-    };
-  }
+  const load = async (id: string): Promise<GeneratedIncentive | undefined> => (await storedIncentives(prisma, [id])).get(id);
 
   return {
     /**
@@ -136,66 +107,9 @@ export function createIncentiveActivities({ prisma, calendarFor = databaseCalend
       const id = incentiveId(partnerId, period);
       const existing = await load(id);
       if (existing) return existing;
-      try {
-        monthBounds(period);
-      } catch (error) {
-        throw ApplicationFailure.nonRetryable(String((error as Error).message), 'INVALID_PERIOD');
-      }
-      const at = new Date(generatedAt);
-      const { calendar } = await calendarFor(partnerId);
-      const plan = failClosed(() => planVerificationDeadline(at, calendar));
-
-      const lines = await qualifyingLines(prisma, partnerId, period);
-
-      // Generated concurrently: the first one stands, and this start adopts it.
-      await recordOnce(
-        prisma,
-        (tx) =>
-          tx.incentive.createMany({
-            data: [
-              {
-                id,
-                partnerId,
-                period,
-                status: 'PENDING_VERIFICATION',
-                generatedAt: at,
-                verificationDeadline: new Date(plan.verificationDeadline),
-                reminderAt: new Date(plan.reminderAt),
-                deadlineExplanation: json(plan.explanation),
-                calendar: plan.calendar,
-                zone: plan.zone,
-                headcount: lines.length,
-                totalMinor: BigInt(sum(lines)),
-                currency: lines[0]?.currency ?? DEFAULT_CURRENCY,
-                lastSeq: 1,
-                updatedAt: at,
-              },
-            ],
-            skipDuplicates: true,
-          }),
-        async (tx) => {
-          await tx.incentiveLine.createMany({ data: lines.map((l) => ({ ...l, incentiveId: id, amountMinor: BigInt(l.amountMinor) })) });
-          await tx.incentiveEvent.create({
-            data: {
-              incentiveId: id,
-              seq: 1,
-              type: 'GENERATED',
-              toStatus: 'PENDING_VERIFICATION',
-              actor: 'system',
-              at,
-              data: {
-                verificationDeadline: plan.verificationDeadline,
-                reminderAt: plan.reminderAt,
-                calendar: plan.calendar,
-                headcount: lines.length,
-                totalMinor: sum(lines),
-                rulesVersion: incentiveRules.version,
-              },
-            },
-          });
-        },
-      );
-      return (await load(id))!;
+      const [failed] = await generateIncentives({ prisma, calendarFor }, { partnerIds: [partnerId], period, generatedAt });
+      if (failed) throw failed.failure;
+      return (await load(id))!; // generated here, or concurrently: the first one stands, and this start adopts it
     },
 
     /** The plan for the stored `generatedAt` with the partner's calendar as it is now (deadline recomputation). */

@@ -1,5 +1,7 @@
 /** What `npm run bench` prints of the monthly incentive generation run (bench/incentive-run.ts), and its sanity check. */
 import { BATCHES_PER_RUN, RUN_BATCH_SIZE } from '../workflows/incentive-run/contract.js';
+import { START_CONCURRENCY } from '../activities/start-processes.js';
+import { COMPONENTS, type Component } from './cpu.js';
 import type { IncentiveRunResult } from './incentive-run.js';
 import { fixed, grouped, type Memory, mib, table } from './lib.js';
 
@@ -26,25 +28,46 @@ export function formatIncentiveRunResult(r: IncentiveRunResult): string {
         ['partners/s', fixed(r.processed / (r.runMs / 1000), 1)],
         ['partners processed (workflow result)', grouped(r.processed)],
         [
-          'every verification workflow past its first activity, from run start',
-          r.firstActivitiesMs !== undefined ? `${fixed(r.firstActivitiesMs / 1000, 2)} s` : 'n/a',
+          'every verification workflow past its first workflow task, from run start (checked after the run)',
+          r.firstTasksMs !== undefined ? `${fixed(r.firstTasksMs / 1000, 2)} s` : 'n/a',
         ],
-        ['generateIncentiveBatch activities: count / total / max', `${r.batchActivity.count} / ${s(r.batchActivity.totalMs)} s / ${s(r.batchActivity.maxMs)} s`],
-        ['  share of the wall time in batch generation', `${fixed((100 * r.batchActivity.totalMs) / r.runMs, 0)} %`],
-        ['starting a batch\'s children (batch done → progress recorded): total / max', `${s(r.childStartMs.totalMs)} s / ${s(r.childStartMs.maxMs)} s`],
         ['workflow runs in the continue-as-new chain', String(r.chain.length)],
         [
           'largest history of a run: events (run #) / bytes',
           `${grouped(biggest.events)} (#${r.chain.indexOf(biggest) + 1} of ${r.chain.length}) / ${grouped(largestBytes)}`,
         ],
         ['verification workflows started (visibility) / in the chain\'s histories', `${grouped(r.verificationsStarted)} / ${grouped(childrenInHistory)}`],
+        [
+          'started by the run\'s activities: started / of them eagerly / already started',
+          `${grouped(r.starts.started)} / ${grouped(r.starts.eagerlyStarted)} / ${grouped(r.starts.alreadyStarted)}`,
+        ],
         ['incentives created at once, max (incentive INSERTs in flight)', String(r.peaks.incentiveInserts)],
         ['fresh generations at once, max (expert reads in flight)', String(r.peaks.expertReads)],
         [`worker DB operations in flight, max (pool ${options.poolSize})`, String(r.peaks.dbOps)],
       ],
     ),
     '',
-    'this process (worker + bench client):',
+    'the run\'s activities over the whole chain (scheduled → completed; queued: scheduled → started):',
+    '',
+    table(
+      ['activity', 'count', 'total', 'min', 'max', 'queued total'],
+      [...r.activities].map(([type, a]) => [type, String(a.count), `${s(a.totalMs)} s`, `${s(a.minMs)} s`, `${s(a.maxMs)} s`, `${s(a.queuedMs)} s`]),
+    ),
+    `the run's workflow tasks: ${r.workflowTasks.count}, queued ${s(r.workflowTasks.queuedMs)} s in all (scheduled → started), ` +
+      `worked ${s(r.workflowTasks.workedMs)} s (started → completed, its ${r.workflowTasks.localActivities} local activities included)`,
+    '',
+    `CPU s by where it was spent (bench/cpu.ts), on ${r.cpuCount} CPUs:`,
+    '',
+    table(
+      ['phase', ...COMPONENTS, 'total'],
+      (['run', 'settle'] as const).map((phase) => {
+        const cells = COMPONENTS.map((c) => r.cpu[phase].get(c)!);
+        return [phase === 'run' ? `run (${s(r.runMs)} s)` : `settling (${s(r.settleMs)} s)`, ...cells.map(s), s(cells.reduce((a, b) => a + b, 0))];
+      }),
+    ),
+    '',
+    `this process (worker + bench client): RSS peak until the run's result ${mib(r.rssPeakRun)}, until settled ${mib(r.rssPeak)} ` +
+      '(sampled every 200 ms; settling describes every verification workflow)',
     '',
     table(['memory', 'rss', 'heap used', 'heap total', 'external'], [
       memRow('before the run (after seeding, after GC)', r.memBefore),
@@ -57,8 +80,10 @@ export function formatIncentiveRunResult(r: IncentiveRunResult): string {
       `${grouped(r.db.lines)} lines (expected ${grouped(r.db.expectedLines)}), total ${grouped(r.db.totalMinor / 100)} CNY ` +
       `(expected ${grouped(r.db.expectedTotalMinor / 100)}); run row ${r.db.runStatus ?? 'missing'}, ${r.db.runFailures} failures`,
     `settling after the run: ${s(r.settleMs)} s`,
+    '',
+    ...projection(r),
   ];
-  if (r.firstActivitiesNote) lines.push(`first activities: ${r.firstActivitiesNote}`);
+  if (r.firstTasksNote) lines.push(`first workflow tasks: ${r.firstTasksNote}`);
   return lines.join('\n');
 }
 
@@ -77,4 +102,68 @@ export function incentiveRunProblems(r: IncentiveRunResult): string[] {
   if (r.db.runStatus !== 'COMPLETED' || r.db.runFailures) problems.push(`run row ${r.db.runStatus ?? 'missing'} with ${r.db.runFailures} failures`);
   if (r.verificationsStarted !== p) problems.push(`${r.verificationsStarted} verification workflows started, expected ${p}`);
   return problems;
+}
+
+/** Issue 16's projection target. */
+const PROJECTED_PARTNERS = 50_000;
+
+/**
+ * The measured per-partner costs, and what they project for 50,000 partners: on this machine (everything shares its
+ * cores, so the run scales linearly), and on a Temporal cluster with more history shards and workers, where only the
+ * run's sequential batches and the database stay as they are. The assumptions are printed with the figures.
+ */
+function projection(r: IncentiveRunResult): string[] {
+  const partners = r.options.partners;
+  const generation = r.activities.get('generateIncentiveBatch');
+  const starts = r.activities.get('startVerifications');
+  if (!generation?.count || !starts?.count || !r.workflowTasks.count) return ['projection: n/a (the chain has no batches)'];
+  const ms = (value: number) => `${fixed(value, 1)} ms`;
+  const minutes = (value: number) => `${fixed(value / 1000, 0)} s (${fixed(value / 60_000, 1)} min)`;
+  const cpu = (...components: Component[]) => components.reduce((sum, c) => sum + r.cpu.run.get(c)!, 0) / partners;
+  const serverMs = cpu('Temporal server');
+  const workerMs = cpu('main thread', 'workflow threads', 'V8 helpers', 'SDK core');
+  const generationPerBatch = generation.totalMs / generation.count;
+  const startsPerBatch = starts.totalMs / starts.count;
+  const runTask = (r.workflowTasks.queuedMs + r.workflowTasks.workedMs) / r.workflowTasks.count;
+  const firstTaskLag = r.firstTasksMs !== undefined ? `${fixed((r.firstTasksMs - r.runMs) / 1000, 1)} s` : 'n/a';
+
+  const projectedBatches = Math.ceil(PROJECTED_PARTNERS / RUN_BATCH_SIZE);
+  const here = (r.runMs / partners) * PROJECTED_PARTNERS;
+  // On the cluster a start is assumed to take the server CPU it takes here, with no queueing.
+  const clusterStarts = (RUN_BATCH_SIZE / START_CONCURRENCY) * serverMs;
+  // Pipelined (workflows/incentive-run/workflow.ts): a batch's starts overlap the next batch's generation; after the
+  // starts, one workflow task of the run records the batch and starts the next.
+  const clusterRun = (generationMs: number, taskMs: number) => projectedBatches * (Math.max(generationMs + taskMs, clusterStarts) + taskMs);
+  const [fast, slow] = [clusterRun(generation.minMs, r.workflowTasks.minMs), clusterRun(generationPerBatch, runTask)];
+  const cores = (perPartnerMs: number, runMs: number) => fixed((PROJECTED_PARTNERS * perPartnerMs) / runMs, 1);
+  return [
+    'measured per-partner costs (wall times on this machine, under whatever else it ran):',
+    '',
+    table(
+      ['cost', 'value'],
+      [
+        ['generation, per partner (the batch activity: read, plan, three bulk INSERTs per batch)', ms(generationPerBatch / RUN_BATCH_SIZE)],
+        [`start, per verification (${START_CONCURRENCY} at a time, the batch's incentives read once)`, ms(startsPerBatch / RUN_BATCH_SIZE)],
+        ['the run\'s own workflow task, scheduled → completed (local activities included): mean / quickest', `${ms(runTask)} / ${ms(r.workflowTasks.minMs)}`],
+        ['first workflow task of the verifications: last one done after the run\'s result', firstTaskLag],
+        ['CPU per partner: Temporal server', ms(serverMs)],
+        ['CPU per partner: worker (main thread, workflow threads, V8 helpers, SDK core)', ms(workerMs)],
+        ['CPU per partner: PostgreSQL', ms(cpu('PostgreSQL'))],
+      ],
+    ),
+    '',
+    `projection for ${grouped(PROJECTED_PARTNERS)} partners (${grouped(projectedBatches)} batches):`,
+    `- this machine: ${minutes(here)} — every cost above shares its cores, so the run scales linearly`,
+    `- a cluster with more history shards and workers: ${minutes(fast)} to ${minutes(slow)}, needing about ` +
+      `${cores(serverMs, fast)} cores of Temporal server and ${cores(workerMs, fast)} of workers at the faster pace. Assumptions:`,
+    '  · scales with history shards (and frontend, matching hosts): the server\'s work per start and first workflow task, ' +
+      'each verification its own workflow spread over shards by id; a start then takes about the server CPU it needs here ' +
+      `(${ms(serverMs)}, no queueing), ${START_CONCURRENCY} at a time: ${ms(clusterStarts)} per batch`,
+    '  · scales with workers: the verifications\' first workflow tasks (worker CPU per partner)',
+    '  · does not scale: the one run workflow\'s batches, one generating while the one before starts — per batch the larger ' +
+      'of generation plus a run workflow task and its starts, then a run workflow task; generation\'s INSERTs go to the one ' +
+      'PostgreSQL primary. Generation and the run\'s workflow tasks are taken as measured here: at their quickest ' +
+      `(${ms(generation.minMs)}, ${ms(r.workflowTasks.minMs)}) for the faster figure, on average (${ms(generationPerBatch)}, ` +
+      `${ms(runTask)}, queueing on this busy machine included) for the slower`,
+  ];
 }

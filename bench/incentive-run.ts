@@ -16,6 +16,7 @@
  * So every partner is in the run's scope (expert 0 is active and registered long before) and gets one incentive,
  * with one line per kind-0 expert.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { periodEndedBy } from '../domain/period.js';
 import { createPrisma } from '../platform/db.js';
@@ -24,13 +25,27 @@ import { createWorker } from '../worker/worker.js';
 import { BATCHES_PER_RUN, INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
 import type { incentiveRunWorkflow } from '../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
-import { type ChainRun, countingPrisma, expectedLines, readChain, seed, sleep, untilAborted } from './incentive-run-seed.js';
+import { type CpuSnapshot, cpuBetween, cpuSnapshot } from './cpu.js';
+import {
+  type ActivityTimes,
+  type ChainRun,
+  countingPrisma,
+  expectedLines,
+  readChain,
+  seed,
+  sleep,
+  untilAborted,
+  untilFirstTasksDone,
+  verificationIds,
+} from './incentive-run-seed.js';
 import { startBenchServers, timed } from './servers.js';
 import { collectGarbage, fixed, grouped, type Memory, memory, type Teardown } from './lib.js';
 import type { IncentiveRunOptions } from './options.js';
 
 const TASK_QUEUE = 'bench-incentive-run';
 const PROGRESS_EVERY_MS = 10_000;
+/** How often this process's RSS is sampled during the run, for its peak (the worker's memory bound, issue 16). */
+const RSS_SAMPLE_MS = 200;
 
 
 export type IncentiveRunResult = {
@@ -40,10 +55,13 @@ export type IncentiveRunResult = {
   seed: { ms: number; experts: number; certifications: number };
   runMs: number;
   processed: number;
-  /** From run start until visibility counted every verification workflow past its first activity. */
-  firstActivitiesMs: number | undefined;
-  /** Why firstActivitiesMs is missing, when it is. */
-  firstActivitiesNote: string | undefined;
+  /**
+   * From run start until every verification workflow was seen past its first workflow task (describe, after the run):
+   * an upper bound, it ends with the pass that found the last one done.
+   */
+  firstTasksMs: number | undefined;
+  /** Why firstTasksMs is missing, when it is. */
+  firstTasksNote: string | undefined;
   settleMs: number;
   db: {
     incentives: number;
@@ -59,8 +77,18 @@ export type IncentiveRunResult = {
   };
   verificationsStarted: number;
   chain: ChainRun[];
-  batchActivity: { count: number; totalMs: number; maxMs: number };
-  childStartMs: { totalMs: number; maxMs: number };
+  /** Every activity type of the run's chain (the verifications' own activities are not in it). */
+  activities: Map<string, ActivityTimes>;
+  /** What the run's startVerifications answered, summed: started, already started, started eagerly. */
+  starts: { started: number; alreadyStarted: number; eagerlyStarted: number };
+  /** The run's own workflow tasks over the chain: how long they waited in the task queue, how long they took. */
+  workflowTasks: { count: number; queuedMs: number; workedMs: number; minMs: number; localActivities: number };
+  /** CPU per process kind (bench/cpu.ts) from run start to result, and from result until settled. */
+  cpu: { run: CpuSnapshot; settle: CpuSnapshot };
+  /** The highest RSS of this process (worker + bench client) sampled from run start until settled, and until the result. */
+  rssPeak: number;
+  rssPeakRun: number;
+  cpuCount: number;
   peaks: { dbOps: number; incentiveInserts: number; expertReads: number };
   memBefore: Memory;
   memAfter: Memory;
@@ -110,18 +138,15 @@ export async function runIncentiveRunBench(
   signal?.throwIfAborted();
 
   const started = `IncentivePeriod = "${period}" AND WorkflowType = "incentiveWorkflow"`;
-  const pastFirstActivity = `${started} AND ProcessDeadline IS NOT NULL`;
   const count = async (query: string) => (await client.workflow.count(query)).count;
-  let firstActivitiesNote: string | undefined;
-  try {
-    await count(pastFirstActivity);
-  } catch (error) {
-    firstActivitiesNote = `visibility cannot count it: ${(error as Error).message.split('\n')[0]}`;
-  }
 
   collectGarbage();
   const memBefore = memory();
   log(`incentive run: running ${period} (batches of ${RUN_BATCH_SIZE}, continue-as-new every ${BATCHES_PER_RUN} batches)…`);
+  let rssPeak = process.memoryUsage.rss();
+  const rssSampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), RSS_SAMPLE_MS);
+  teardown.add('stop RSS sampling (incentive run)', () => clearInterval(rssSampler));
+  const cpuStart = cpuSnapshot();
   const runStart = performance.now();
   const handle = await client.workflow.start<typeof incentiveRunWorkflow>(INCENTIVE_RUN_WORKFLOW, {
     workflowId: incentiveRunWorkflowId(period),
@@ -130,36 +155,29 @@ export async function runIncentiveRunBench(
     typedSearchAttributes: [{ key: IncentivePeriod, value: period }],
   });
 
-  // Progress and the first-activity milestone, sampled while the run goes on and after it.
-  let firstActivitiesMs: number | undefined;
+  // Progress, logged while the run goes on (rarely: a visibility count is work for the server being measured).
   let runDone = false;
   const watch = (async () => {
-    let lastLog = performance.now();
-    while (!runDone || (firstActivitiesMs === undefined && !firstActivitiesNote)) {
+    for (let lastLog = performance.now(); !runDone; ) {
       await sleep(500, signal);
-      if (workerFailure) return;
-      const past = firstActivitiesNote ? undefined : await count(pastFirstActivity).catch(() => undefined);
-      if (past !== undefined && past >= options.partners && firstActivitiesMs === undefined) firstActivitiesMs = performance.now() - runStart;
-      if (performance.now() - lastLog >= PROGRESS_EVERY_MS) {
-        lastLog = performance.now();
-        const incentives = await admin.incentive.count({ where: { period } }).catch(() => Number.NaN);
-        const verifications = await count(started).catch(() => Number.NaN);
-        log(
-          `incentive run: ${fixed((lastLog - runStart) / 1000, 0)} s: ${grouped(incentives)} incentives, ` +
-            `${grouped(verifications)} verifications started${past !== undefined ? `, ${grouped(past)} past their first activity` : ''}`,
-        );
-      }
+      if (workerFailure || runDone || performance.now() - lastLog < PROGRESS_EVERY_MS) continue;
+      lastLog = performance.now();
+      const incentives = await admin.incentive.count({ where: { period } }).catch(() => Number.NaN);
+      const verifications = await count(started).catch(() => Number.NaN);
+      log(`incentive run: ${fixed((lastLog - runStart) / 1000, 0)} s: ${grouped(incentives)} incentives, ${grouped(verifications)} verifications started`);
     }
   })();
-  watch.catch(() => {}); // awaited below; an abort surfaces through the main flow
+  watch.catch(() => {}); // an abort surfaces through the main flow
 
   const result = await untilAborted(handle.result(), signal);
   const runMs = performance.now() - runStart;
+  const cpuRunEnd = cpuSnapshot();
+  const rssPeakRun = Math.max(rssPeak, process.memoryUsage.rss());
   runDone = true;
   if (workerFailure) throw new Error(`worker failed: ${String(workerFailure)}`);
 
   // Visibility is eventually consistent: the count of started verifications must hold still for 3 polls.
-  log('incentive run: done; waiting for visibility to settle…');
+  log('incentive run: done; waiting for visibility to settle and every verification\'s first workflow task…');
   const settleStart = performance.now();
   const settleUntil = settleStart + options.settleSeconds * 1000;
   let verificationsStarted = -1;
@@ -169,15 +187,16 @@ export async function runIncentiveRunBench(
     verificationsStarted = n;
     if (same < 3) await sleep(500, signal);
   }
-  await untilAborted(
-    Promise.race([watch, sleep(Math.max(0, settleUntil - performance.now()), signal)]),
-    signal,
-  );
-  if (firstActivitiesMs === undefined && !firstActivitiesNote) {
-    firstActivitiesNote = `not every verification workflow was past its first activity ${options.settleSeconds} s after the run (BENCH_RUN_SETTLE_S)`;
-    runDone = true;
-  }
+  const firstTasks = await untilFirstTasksDone(client, verificationIds(options, period), settleUntil, signal);
+  const firstTasksMs = firstTasks.doneAt !== undefined ? firstTasks.doneAt - runStart : undefined;
+  const firstTasksNote =
+    firstTasks.doneAt === undefined
+      ? `${grouped(firstTasks.pending)} verification workflows not past their first workflow task ${options.settleSeconds} s after the run (BENCH_RUN_SETTLE_S)`
+      : undefined;
   const settleMs = performance.now() - settleStart;
+  const cpu = { run: cpuBetween(cpuStart, cpuRunEnd), settle: cpuBetween(cpuRunEnd, cpuSnapshot()) };
+  clearInterval(rssSampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const memAfter = memory();
   const memAfterGc = collectGarbage() ? memory() : undefined;
 
@@ -204,8 +223,8 @@ export async function runIncentiveRunBench(
     seed: { ms: seeded.ms, ...seeded.value },
     runMs,
     processed: result.processed,
-    firstActivitiesMs,
-    firstActivitiesNote,
+    firstTasksMs,
+    firstTasksNote,
     settleMs,
     db: {
       incentives: agg!.incentives,
@@ -221,8 +240,13 @@ export async function runIncentiveRunBench(
     },
     verificationsStarted,
     chain: chain.runs,
-    batchActivity: chain.batchActivity,
-    childStartMs: chain.childStart,
+    activities: chain.activities,
+    starts: chain.starts,
+    workflowTasks: chain.workflowTasks,
+    cpu,
+    rssPeak,
+    rssPeakRun,
+    cpuCount: os.availableParallelism(),
     peaks,
     memBefore,
     memAfter,

@@ -8,7 +8,8 @@ import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AFFECTED_PROCESSES, type CalendarChangeScope } from '../activities/calendar-change.js';
-import { getIncentive, incentiveWorkflowId, object, recomputeDeadline, verify } from '../workflows/incentive/workflow.js';
+import { createIncentiveActivities } from '../activities/incentive.js';
+import { getIncentive, incentiveWorkflow, incentiveWorkflowId, object, recomputeDeadline, verify } from '../workflows/incentive/workflow.js';
 import { calendarChangeWorkflow, calendarChangeWorkflowId } from '../workflows/calendar-change/workflow.js';
 import { expectActedAt } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
@@ -43,8 +44,15 @@ describe('the verification deadline follows the calendar', () => {
       const s = await handle.query(getIncentive);
       return s.verificationDeadline === new Date(deadline).toISOString() ? s : undefined;
     });
+  /** Activities done, regular or local (generation and plans run locally: a marker each, workflows/kit/persistence.ts). */
   const activitiesCompleted = async (handle: WorkflowHandle) =>
-    (await handle.fetchHistory()).events!.filter((e) => e.activityTaskCompletedEventAttributes).length;
+    (await handle.fetchHistory()).events!.filter((e) => e.activityTaskCompletedEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  /** The query answers from the workflow's state, which moves before the transition's activity has written the row. */
+  const recorded = (partnerId: string, count: number) =>
+    eventually(async () => {
+      const state = await dbState(partnerId);
+      return state.events.length >= count ? state : undefined;
+    });
 
   it('a holiday added inside the window pushes the deadline by one working day: history, row, reminder, search attribute, expiry', async () => {
     const { partnerId, handle, friday, at } = await generateOnFriday();
@@ -54,7 +62,7 @@ describe('the verification deadline follows the calendar', () => {
       await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
       const moved = await withDeadline(handle, newDeadline);
       expect(moved).toMatchObject({ status: 'PENDING_VERIFICATION', reminderAt: new Date(at(18)).toISOString(), reminderSent: false });
-      const { row, events } = await dbState(partnerId);
+      const { row, events } = await recorded(partnerId, 2);
       expect(events).toEqual(['GENERATED', 'DEADLINE_CHANGED']);
       expect(row.verificationDeadline.getTime()).toBe(newDeadline);
       expect(row.reminderAt.getTime()).toBe(at(18));
@@ -81,7 +89,35 @@ describe('the verification deadline follows the calendar', () => {
       expect(expired.type).toBe('EXPIRED');
       expect(expired.at.getTime()).toBeGreaterThanOrEqual(newDeadline);
       expect(expired.at.getTime()).toBeLessThan(newDeadline + 1000);
-      await recordHistory(handle, 'incentive-deadline-recomputed');
+      await recordHistory(handle, 'incentive-deadline-recomputed-local-persistence');
+    } finally {
+      env.calendar = testCalendar(await env.currentTimeMs());
+    }
+  });
+
+  it('a verification the monthly run handed its incentive recomputes the same way', async () => {
+    const friday = nextFriday(await env.currentTimeMs(), 15);
+    env.calendar = testCalendar(friday.toMillis());
+    await advanceTo(friday.toMillis());
+    const partnerId = partner();
+    await addExpert(partnerId, 'E1', 'CLOUD_PROFESSIONAL');
+    try {
+      // As the run does (activities/incentive-run.ts): generated first, then started with the stored incentive.
+      const generated = await createIncentiveActivities({ prisma: env.prisma, calendarFor: env.calendarFor }).generateIncentive({ partnerId, period, generatedAt: new Date(await env.currentTimeMs()).toISOString() });
+      const handle = await env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue, args: [{ partnerId, period, generated }] });
+      const at = (days: number) => Date.parse(generated.generatedAt) + days * DAY;
+      expect(await withDeadline(handle, at(20))).toMatchObject({ status: 'PENDING_VERIFICATION', headcount: 1, generatedAt: generated.generatedAt });
+
+      env.calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 3 }))] }); // Monday
+      await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed', calendar: 'TEST', version: 2 });
+      expect(await withDeadline(handle, at(21))).toMatchObject({ reminderAt: new Date(at(18)).toISOString(), reminderSent: false });
+      const { row, events } = await recorded(partnerId, 2);
+      expect(events).toEqual(['GENERATED', 'DEADLINE_CHANGED']);
+      expect(row.verificationDeadline.getTime()).toBe(at(21));
+      await advanceTo(at(21) + 1000);
+      expect((await handle.result()).status).toBe('EXPIRED');
+      await expectActedAt(handle, 'enqueueIncentiveReminder', [at(18)]);
+      await recordHistory(handle, 'incentive-handed-deadline-recomputed');
     } finally {
       env.calendar = testCalendar(await env.currentTimeMs());
     }
@@ -146,7 +182,7 @@ describe('the verification deadline follows the calendar', () => {
       expect(row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(19));
       expect(row.events[2]!.at.getTime()).toBeLessThan(at(19) + 1000);
       expect(await reminders(partnerId)).toBe(2);
-      await recordHistory(handle, 'incentive-reminder-deadline-pulled-in');
+      await recordHistory(handle, 'incentive-reminder-deadline-pulled-in-local-persistence');
     } finally {
       env.calendar = testCalendar(await env.currentTimeMs());
     }
@@ -182,7 +218,7 @@ describe('the verification deadline follows the calendar', () => {
       expect((await handle.result()).status).toBe('EXPIRED');
       expect((await dbState(partnerId)).row.events[2]!.at.getTime()).toBeGreaterThanOrEqual(at(21));
       expect(await reminders(partnerId)).toBe(2);
-      await recordHistory(handle, 'incentive-reminder-deadline-pushed-out');
+      await recordHistory(handle, 'incentive-reminder-deadline-pushed-out-local-persistence');
     } finally {
       env.calendar = testCalendar(await env.currentTimeMs());
     }
@@ -198,7 +234,7 @@ describe('the verification deadline follows the calendar', () => {
       env.calendar = testCalendar(friday.toMillis(), { holidays: [isoDate(friday.plus({ days: 10 }))] }); // Monday, week 2
       await handle.signal(recomputeDeadline, { reason: 'calendar TEST changed' });
       await withDeadline(handle, at(21));
-      const { row, events } = await dbState(partnerId);
+      const { row, events } = await recorded(partnerId, 3);
       expect(events).toEqual(['GENERATED', 'OBJECTED', 'DEADLINE_CHANGED']);
       expect(row).toMatchObject({ status: 'OBJECTED' });
       expect(row.events[2]).toMatchObject({ fromStatus: 'OBJECTED', toStatus: 'OBJECTED' });

@@ -11,9 +11,9 @@ import { ensureMonthlyIncentiveSchedule, MONTHLY_SCHEDULE_ID } from '../worker/s
 import { BusinessCalendar } from '../domain/calendar.js';
 import { periodEndedBy, periodOf } from '../domain/period.js';
 import type { PrismaClient } from '../platform/db.js';
-import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
+import { getIncentive, incentiveWorkflowId } from '../workflows/incentive/workflow.js';
 import { incentiveRunWorkflow, incentiveRunWorkflowId, monthlyIncentiveGenerationWorkflow } from '../workflows/incentive-run/workflow.js';
-import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
+import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline } from '../workflows/kit/search-attributes.js';
 import { call, tokenFor } from './support/app.js';
 import { fixedCalendar, ZONE } from './support/calendar.js';
 import { insertExpert } from './support/experts.js';
@@ -73,7 +73,7 @@ describe('incentive generation run (time-skipping server)', () => {
     expect(result).toEqual({ period, processed: total });
     // one partner per batch, 5 batches per workflow run: it continued as new at least once.
     expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
-    await recordHistory(env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'incentive-run-verifications-started-by-activity');
+    await recordHistory(env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'incentive-run-pipelined');
 
     const rows = await prisma.incentive.findMany({ where: { period, partnerId: { in: [...mine, late] } } });
     expect(rows.map((r) => r.partnerId).sort()).toEqual([...mine].sort());
@@ -86,6 +86,38 @@ describe('incentive generation run (time-skipping server)', () => {
     }
     const progress = await prisma.incentiveRun.findUniqueOrThrow({ where: { period } });
     expect(progress).toMatchObject({ status: 'COMPLETED', partnersTotal: total, partnersDone: total, runId: handle.firstExecutionRunId });
+
+    // Each verification was handed its stored incentive by the run (activities/incentive-run.ts) and adopted it as it
+    // is, without an activity of its own: what it answers is the row.
+    for (const p of mine) {
+      const verification = env.client.workflow.getHandle(incentiveWorkflowId(p, period));
+      const snapshot = await verification.query(getIncentive);
+      const row = await prisma.incentive.findUniqueOrThrow({ where: { id: `${p}-${period}` }, include: { lines: true } });
+      expect(snapshot).toMatchObject({
+        status: 'PENDING_VERIFICATION',
+        generatedAt: row.generatedAt.toISOString(),
+        verificationDeadline: row.verificationDeadline.toISOString(),
+        reminderAt: row.reminderAt.toISOString(),
+        headcount: row.headcount,
+        totalMinor: Number(row.totalMinor),
+        seq: 1,
+      });
+      expect(snapshot.lines.map((l) => l.expertId)).toEqual(row.lines.map((l) => l.expertId));
+      const events = (await verification.fetchHistory()).events!;
+      const generations = events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'generateIncentive' || e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      );
+      expect(generations).toEqual([]);
+      // Started with the search attributes the workflow would publish (contract.ts generatedSearchAttributes): its first
+      // workflow task only arms the deadline's timer.
+      const described = await verification.describe();
+      expect(described.typedSearchAttributes.get(ProcessDeadline)?.getTime()).toBe(row.verificationDeadline.getTime());
+      expect(described.typedSearchAttributes.get(DeadlineProvisional)).toBe(false);
+      expect(described.typedSearchAttributes.get(PartnerId)).toBe(p);
+      const firstTask = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+      expect(events[firstTask + 1]?.timerStartedEventAttributes).toBeTruthy();
+    }
+    await recordHistory(env.client.workflow.getHandle(incentiveWorkflowId(mine[0]!, period)), 'incentive-adopted-from-run');
   });
 
   it('a second run of the period creates nothing twice and leaves the running verifications alone', async () => {
@@ -113,6 +145,17 @@ describe('incentive generation run (time-skipping server)', () => {
     expect(progress.failures).toContainEqual(expect.objectContaining({ partnerId: broken, code: 'CALENDAR_YEAR_NOT_COVERED' }));
     expect(await prisma.incentive.count({ where: { partnerId: broken } })).toBe(0);
     expect(await prisma.incentive.count({ where: { partnerId: fine, period } })).toBe(1);
+  });
+
+  it('reports every partner it cannot generate across continue-as-new, the last batch before it too', async () => {
+    // One partner a batch, 5 batches a workflow run: of 6 failing partners in a row, one is a run's last batch.
+    const broken = Array.from({ length: 6 }, () => partner('NOCAL'));
+    for (const p of broken) await addExpert(prisma, p);
+    await run(1);
+    const progress = await prisma.incentiveRun.findUniqueOrThrow({ where: { period } });
+    const failed = (progress.failures as { partnerId: string }[]).map((f) => f.partnerId);
+    expect(broken.filter((p) => !failed.includes(p))).toEqual([]);
+    expect(progress).toMatchObject({ status: 'COMPLETED', partnersDone: await inScope(prisma, period) });
   });
 
   it('the schedule action started by hand generates the month that has ended', async () => {

@@ -76,7 +76,7 @@ describe('incentive workflow', () => {
     });
     expect(await settlements(partnerId)).toBe(1);
     expect((await dbState(partnerId)).events).toEqual(['GENERATED', 'VERIFIED']);
-    await recordHistory(handle, 'incentive-verified');
+    await recordHistory(handle, 'incentive-verified-local-persistence');
   });
 
   it('refuses verify with the wrong headcount or total, showing the difference, and changes nothing', async () => {

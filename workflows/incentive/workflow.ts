@@ -19,17 +19,18 @@
  *
  * Messages are defined here so the API's client module (next step) shares one contract with the workflow.
  */
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createIncentiveActivities, IncentiveTransitionRecord, VerificationPlan } from '../../activities/incentive.js';
 import { planReminders } from '../../domain/reminders.js';
 import { calendarVersionOf, publishDeadline, recomputedNote, watchDeadline } from '../kit/deadline.js';
+import { persistenceActivities } from '../kit/persistence.js';
 import { requireBefore, SHA256 } from '../kit/reviewed-application.js';
-import { DeadlineProvisional, IncentivePeriod, PartnerId, ProcessDeadline, ProcessStatus } from '../kit/search-attributes.js';
+import { ProcessStatus } from '../kit/search-attributes.js';
 import { persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
 import { transitionQueue } from '../kit/transitions.js';
 
 export * from './contract.js';
-import { type Actor, type Adjustment, getIncentive, INCENTIVE_OPEN_STATUSES, type IncentiveInput, type IncentiveLine, Refusal } from './contract.js';
+import { type Actor, type Adjustment, generatedSearchAttributes, getIncentive, INCENTIVE_OPEN_STATUSES, type IncentiveInput, type IncentiveLine, Refusal } from './contract.js';
 import { incentiveId, type IncentiveSnapshot, type IncentiveStatus, type Material, object, type ObjectedLine, resolveObjection, verify } from './contract.js';
 
 /** Histories recorded before deadline recomputation replay the two fixed timers (reminder, then deadline). */
@@ -37,12 +38,25 @@ export const INCENTIVE_DEADLINE_RECOMPUTE = 'incentive-deadline-recompute';
 /** Histories recorded before it keep a sent reminder when the deadline moves (no reminder for the new date). */
 export const INCENTIVE_REMINDER_PER_DEADLINE = 'incentive-reminder-per-deadline';
 
-const activities = proxyActivities<ReturnType<typeof createIncentiveActivities>>(persistenceActivityOptions);
+type Activities = ReturnType<typeof createIncentiveActivities>;
+// Transitions and the reminder's message: regular activities, written once the workflow has decided them durably
+// (workflows/kit/persistence.ts says why); tests read the reminder's input from history.
+const durable = proxyActivities<Activities>(persistenceActivityOptions);
 
 const sum = (lines: readonly IncentiveLine[]) => lines.reduce((total, l) => total + l.amountMinor, 0);
 const isOpen = (status: IncentiveStatus) => (INCENTIVE_OPEN_STATUSES as readonly string[]).includes(status);
 
 export async function incentiveWorkflow(input: IncentiveInput): Promise<IncentiveSnapshot> {
+  // Generation (the first write, from durable inputs) and the deadline plans (reads): local activities
+  // (workflows/kit/persistence.ts). Issue 16's run profile: the generation as a regular activity cost the Temporal
+  // server an activity task and a second workflow task per partner, the largest share of a monthly run's CPU.
+  // A workflow the run hands its stored incentive (input.generated) was started after every patch below existed, so it
+  // asks none of them: each patch marker also upserts TemporalChangeVersion, a visibility write per workflow that 10,000
+  // starts pay for. Started with its search attributes too, such a verification is one workflow task (the deadline's
+  // timer) until its partner acts; its persistence activities are decided at its first recompute, once for the run.
+  const handed = input.generated !== undefined;
+  let persistence: { local: boolean; activities: Activities } | undefined;
+  const persistenceOf = () => (persistence ??= persistenceActivities<Activities>());
   const state: IncentiveSnapshot = {
     incentiveId: incentiveId(input.partnerId, input.period),
     partnerId: input.partnerId,
@@ -63,7 +77,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   const { transition, settled } = transitionQueue(state, {
     id: () => ({ incentiveId: state.incentiveId }),
     publish: () => upsertSearchAttributes([{ key: ProcessStatus, value: state.status }]),
-    persist: (record: IncentiveTransitionRecord) => activities.recordIncentiveTransition(record),
+    persist: (record: IncentiveTransitionRecord) => durable.recordIncentiveTransition(record),
     answer: snapshot,
   });
 
@@ -176,8 +190,8 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     },
   );
 
-  // Generation: from workflow time. A retry or a second run for the same partner + period adopts the stored one.
-  const generated = await activities.generateIncentive({ partnerId: input.partnerId, period: input.period, generatedAt: new Date().toISOString() });
+  // Generation, or the stored incentive the monthly run handed over with the input, adopted as it is.
+  const generated = input.generated ?? (await generate());
   Object.assign(state, {
     status: generated.status,
     generatedAt: generated.generatedAt,
@@ -190,13 +204,8 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     seq: generated.seq,
   });
   provisional = provisionalMarkOf(generated.explanation);
-  upsertSearchAttributes([
-    { key: PartnerId, value: input.partnerId },
-    { key: IncentivePeriod, value: input.period },
-    { key: ProcessStatus, value: state.status },
-    { key: ProcessDeadline, value: new Date(generated.verificationDeadline) },
-    { key: DeadlineProvisional, value: provisional !== '' },
-  ]);
+  // Started by the run with these very attributes (contract.ts generatedSearchAttributes): nothing to publish.
+  if (!handed) upsertSearchAttributes(generatedSearchAttributes(input.partnerId, input.period, generated));
   const expire = () =>
     // Also from OBJECTED: see the choice documented at the top of this file.
     transition({
@@ -208,7 +217,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
       ...(state.objection ? { data: { openObjection: state.objection } } : {}),
     });
   const remind = async () => {
-    await activities.enqueueIncentiveReminder({
+    await durable.enqueueIncentiveReminder({
       incentiveId: state.incentiveId,
       partnerId: state.partnerId,
       period: state.period,
@@ -219,7 +228,7 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
     state.reminderSent = true;
   };
 
-  if (isOpen(state.status) && patched(INCENTIVE_DEADLINE_RECOMPUTE)) {
+  if (isOpen(state.status) && (handed || patched(INCENTIVE_DEADLINE_RECOMPUTE))) {
     // Until verified: the reminder, deadline recomputations and expiry at the (latest) deadline.
     await watchDeadline({
       pending: () => isOpen(state.status),
@@ -247,20 +256,29 @@ export async function incentiveWorkflow(input: IncentiveInput): Promise<Incentiv
   await condition(allHandlersFinished);
   return snapshot();
 
+  /** Generates the incentive, or adopts the stored one (a retry, a second start for the same partner and month). */
+  async function generate() {
+    const { local, activities } = persistenceOf();
+    // Local, it counts from the workflow's start: the same instant in a retried first task (a write a lost task left is
+    // adopted anyway: generateIncentive creates only what is missing).
+    const generatedAt = (local ? workflowInfo().startTime : new Date()).toISOString();
+    return activities.generateIncentive({ partnerId: input.partnerId, period: input.period, generatedAt });
+  }
+
   /**
    * The reminder belongs to the deadline (domain/reminders.ts): a moved deadline plans it again, sent or not. An
    * unchanged date whose provisional mark changed (the official schedule was published) is recorded too — the stored
    * explanation and the Web UI stop saying provisional — but its reminder stands.
    */
   async function recompute(requests: RecomputeRequest[]) {
-    const plan: VerificationPlan = await activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
+    const plan: VerificationPlan = await persistenceOf().activities.planVerificationDeadline({ partnerId: state.partnerId, generatedAt: state.generatedAt! });
     const mark = provisionalMarkOf(plan.explanation);
     if (!isOpen(state.status) || (plan.verificationDeadline === state.verificationDeadline && mark === provisional)) return;
     const from = state.verificationDeadline!;
     const moved = plan.verificationDeadline !== from;
     state.verificationDeadline = plan.verificationDeadline;
     provisional = mark;
-    if (moved && patched(INCENTIVE_REMINDER_PER_DEADLINE)) {
+    if (moved && (handed || patched(INCENTIVE_REMINDER_PER_DEADLINE))) {
       const [reminder] = planReminders([{ at: plan.reminderAt }], plan.verificationDeadline, Date.now());
       Object.assign(state, { reminderAt: reminder!.at, reminderSent: reminder!.sent });
     } else if (moved && !state.reminderSent) state.reminderAt = plan.reminderAt;
