@@ -36,8 +36,8 @@ export const LOCAL_PERSISTENCE = 'local-persistence';
 
 /**
  * The process's persistence activities, local for workflows started since LOCAL_PERSISTENCE (`local` says which). Call
- * once, at the start of the workflow function (patched() is decided where it is first called, and must be the same for
- * the whole run).
+ * once per run, before the first persistence activity, at the same point of the workflow's code every time (patched()
+ * is decided where it is first called, and must be the same for the whole run).
  */
 export function persistenceActivities<A extends UntypedActivities>(): { local: boolean; activities: A } {
   if (!patched(LOCAL_PERSISTENCE)) return { local: false, activities: proxyActivities<A>(persistenceActivityOptions) as unknown as A };
