@@ -83,16 +83,18 @@ export function createOpportunityActivities({ prisma, calendarFor = databaseCale
       ON CONFLICT (opportunity_id, seq) DO NOTHING`;
   }
 
+  /** The accept deadline from `sharedAt` in the partner's calendar (fails closed on a year it has no data for). */
+  async function planAt(partnerId: string, sharedAt: string): Promise<AcceptPlan> {
+    const { calendar } = await calendarFor(partnerId);
+    return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendar));
+  }
+
   return {
-    async planAcceptDeadline({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }): Promise<AcceptPlan> {
-      const { calendar } = await calendarFor(partnerId);
-      return failClosed(() => planAcceptDeadline(new Date(sharedAt), calendar));
-    },
+    planAcceptDeadline: ({ partnerId, sharedAt }: { partnerId: string; sharedAt: string }) => planAt(partnerId, sharedAt),
 
     /** The share as one local activity (workflows/kit/persistence.ts): its plan, written, and answered to the workflow. */
     async shareOpportunity(share: OpportunityInput & { sharedAt: string }): Promise<AcceptPlan> {
-      const { calendar } = await calendarFor(share.partnerId);
-      const plan = failClosed(() => planAcceptDeadline(new Date(share.sharedAt), calendar));
+      const plan = await planAt(share.partnerId, share.sharedAt);
       await recordShared({ ...share, ...plan });
       return plan;
     },
