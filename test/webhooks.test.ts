@@ -2,7 +2,8 @@
  * Webhooks end to end on the real API + worker + time-skipping server + PostgreSQL, delivering to a local HTTP
  * receiver this test starts: retries with the same event id until DELIVERED, Standard Webhooks signatures, DEAD after
  * the budget, redelivery (409 while it runs), partner isolation, a message due later delivered only once the clock
- * reaches it, the sweeper starting a relay whose start was lost, refused registrations storing nothing, and an
+ * reaches it, the sweeper starting a relay whose start was lost, a message nobody could receive fanned out with no relay
+ * workflow, refused registrations storing nothing, and an
  * outbox event written in the transaction of its state change (a failed change emits nothing). The app delivering to
  * the receiver on 127.0.0.1 allows private targets; a second API + worker (`strict`, task queue `webhooks-test-strict`)
  * keeps the production default: localhost and internal addresses refused at registration, and at delivery a name that
@@ -11,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepOutbox } from '../activities/webhook.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { dispatchOutbox, sweepOutbox } from '../activities/webhook.js';
+import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
 import { verify } from '../domain/webhook-signature.js';
 import { outboxWorkflowId, webhookDeliveryWorkflowId } from '../workflows/webhook/workflow.js';
 import { expectActedAt } from './support/acted.js';
@@ -207,6 +210,39 @@ describe('webhooks', () => {
     expect((await env.prisma.outbox.findUniqueOrThrow({ where: { id: lost.id } })).dispatchedAt).not.toBeNull();
     // Sweeping again starts nothing twice.
     await sweepOutbox(env.prisma, env.client, taskQueue, { graceMs: 0, batch: 1 });
+    expect(received.get(target.path)).toHaveLength(1);
+  });
+
+  it('a message nobody could receive is fanned out at once with no relay workflow; one its partner subscribes to starts one', async () => {
+    const a = await partner();
+    const b = await partner();
+    // A topic no vendor endpoint of this file subscribes to. A subscribes to another topic, B to this one: neither
+    // may receive A's message, so nothing is started for it.
+    const topic = OPPORTUNITY_EXPIRED_TOPIC;
+    await register(a.admin, hook(() => 200).url, [TOPIC]);
+    await register(b.admin, hook(() => 200).url, [topic]);
+    const append = (partnerId: string) =>
+      env.prisma.outbox.create({
+        data: { topic, aggregateId: `unsubscribed-${partnerId}`, dedupeKey: `webhooks-test-unsubscribed-${randomUUID()}`, payload: { partnerId }, dueAt: new Date() },
+      });
+    const nobody = await append(a.partnerId);
+    await dispatchOutbox(env.prisma, env.client, taskQueue, [nobody.id]);
+    const fannedOut = await env.prisma.outbox.findUniqueOrThrow({ where: { id: nobody.id } });
+    expect(fannedOut.deliveredAt).not.toBeNull();
+    expect(fannedOut.dispatchedAt).not.toBeNull();
+    expect(await env.prisma.webhookDelivery.count({ where: { outboxId: nobody.id } })).toBe(0);
+    await expect(env.client.workflow.getHandle(outboxWorkflowId(String(nobody.id))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    // Dispatched again (the sweeper, a retried activity): still nothing started.
+    await dispatchOutbox(env.prisma, env.client, taskQueue, [nobody.id]);
+    await expect(env.client.workflow.getHandle(outboxWorkflowId(String(nobody.id))).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // Once A subscribes to the topic, its next message gets its relay and is delivered.
+    const target = hook(() => 200);
+    const endpoint = await register(a.admin, target.url, [topic]);
+    const subscribed = await append(a.partnerId);
+    await dispatchOutbox(env.prisma, env.client, taskQueue, [subscribed.id]);
+    expect((await settled(a.admin, endpoint.id, 'DELIVERED')).eventId).toBe(`evt_${subscribed.id}`);
+    await completed(outboxWorkflowId(String(subscribed.id)));
     expect(received.get(target.path)).toHaveLength(1);
   });
 
