@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmarks: PRNG, percentiles, memory snapshots, tables, teardown. */
+/** Small helpers shared by the benchmarks: PRNG, percentiles, memory snapshots (own and other processes'), tables, teardown. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -114,5 +115,29 @@ export class Teardown {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** A process's resident memory from /proc (Linux): now (VmRSS) and its peak (VmHWM) since start or resetPeak. */
+export type ProcessMemory = { rss: number; peak: number };
+
+export function processMemory(pid: number): ProcessMemory | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined; // not Linux, or the process is gone
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** Resets a process's VmHWM to its current RSS (Linux ≥ 4.0, a process of this user); false when it cannot. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }

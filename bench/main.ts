@@ -1,8 +1,9 @@
 /**
  * The benchmarks themselves, run by bench/run.ts in a child process of its own (see there why). Prints
  * figures, asserts nothing about speed: the calendar micro-benchmark, the opportunity process end to end,
- * the monthly incentive generation run, then the referee — partnerflow against the bare-Temporal ceiling
- * (each skippable: BENCH_SKIP_CALENDAR / _OPPORTUNITY / _RUN / _REFEREE=1).
+ * the monthly incentive generation run, the referee — partnerflow against the bare-Temporal ceiling — then scale:
+ * 10,000 open opportunities' memory and their expiry beside its ceiling (each skippable: BENCH_SKIP_CALENDAR /
+ * _OPPORTUNITY / _RUN / _REFEREE / _SCALE=1).
  * Everything started is torn down on success, on error (exit 1) and on SIGINT/SIGTERM (exit 130); each
  * section's PostgreSQL and Temporal are torn down before the next section starts.
  */
@@ -10,7 +11,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { calendarOptionsFromEnv, formatCalendarResult, runCalendarBench } from './calendar.js';
 import { Teardown } from './lib.js';
-import { incentiveRunOptionsFromEnv, opportunityOptionsFromEnv, refereeOptionsFromEnv, sectionsFromEnv } from './options.js';
+import { incentiveRunOptionsFromEnv, opportunityOptionsFromEnv, refereeOptionsFromEnv, scaleOptionsFromEnv, sectionsFromEnv } from './options.js';
 
 /** After a signal, how long the current step may take to notice before teardown is forced. */
 const INTERRUPT_GRACE_MS = 20_000;
@@ -61,6 +62,7 @@ try {
   const opportunityOptions = opportunityOptionsFromEnv();
   const runOptions = incentiveRunOptionsFromEnv();
   const refereeOptions = refereeOptionsFromEnv();
+  const scaleOptions = scaleOptionsFromEnv();
   console.log(header());
   const invalid = (problems: string[]) => {
     if (!problems.length) return;
@@ -114,7 +116,20 @@ try {
     const result = await runRefereeBench(refereeOptions, own, log, interrupt.signal);
     console.log(formatRefereeResult(result));
     invalid(refereeProblems(result));
+    log('referee: tearing down…');
+    await own.runAll();
   } else console.log('skipped (BENCH_SKIP_REFEREE=1)');
+
+  interrupt.signal.throwIfAborted();
+  console.log(`\n## 5. Scale: ${scaleOptions.n.toLocaleString('en-US')} open opportunities and their expiry\n`);
+  if (sections.scale) {
+    const { runScaleBench } = await import('./scale.js');
+    const { formatScaleResult, scaleProblems } = await import('./scale-report.js');
+    const own = sectionTeardown('scale benchmark');
+    const result = await runScaleBench(scaleOptions, own, log, interrupt.signal);
+    console.log(formatScaleResult(result));
+    invalid(scaleProblems(result));
+  } else console.log('skipped (BENCH_SKIP_SCALE=1)');
 } catch (error) {
   // After a signal, failures of the steps and requests it cut short are expected, not news.
   if (!interrupt.signal.aborted) console.error('\nbenchmark failed:', error);

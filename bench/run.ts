@@ -1,9 +1,11 @@
 /**
  * `npm run bench` (tsx bench/run.ts): runs bench/main.ts — the calendar micro-benchmark, the opportunity
- * process end to end through the HTTP API, the monthly incentive generation run, then the referee (partnerflow's
+ * process end to end through the HTTP API, the monthly incentive generation run, the referee (partnerflow's
  * share → accept beside the bare-Temporal ceiling of bench/ceiling/, interleaved on one Temporal server, on the
- * embedded database and on PostgreSQL) — and exits with its code (0; 1 on error or an invalid result; 130 when
- * interrupted). Prints figures only: no thresholds, no timed assertions.
+ * embedded database and on PostgreSQL), then scale (10,000 open opportunities: the worker's memory in a process of
+ * its own, then their expiry after one clock jump beside the same number of bare workflows) — and exits with its
+ * code (0; 1 on error or an invalid result; 130 when interrupted). Prints figures only: no thresholds, no timed
+ * assertions.
  *
  * Why a child process: on SIGINT/SIGTERM the tsx CLI gives the process it runs ~60 ms to acknowledge and
  * then SIGKILLs it. Under benchmark load that process can be slower than that, and would die before tearing
@@ -18,7 +20,13 @@
  * BENCH_RUN_SETTLE_S (300: how long to wait after the run for every verification workflow's first activity);
  * referee: BENCH_REFEREE_N (200 processes per side and database), BENCH_REFEREE_CONCURRENCY (20),
  * BENCH_REFEREE_ROUNDS (4 interleaved rounds), BENCH_REFEREE_WARMUP (20 per side and database);
- * sections: BENCH_SKIP_CALENDAR=1, BENCH_SKIP_OPPORTUNITY=1, BENCH_SKIP_RUN=1, BENCH_SKIP_REFEREE=1 each skip one;
+ * scale: BENCH_SCALE_N (10 000 opportunities, and as many ceiling workflows), BENCH_SCALE_CONCURRENCY (50 starts in
+ * flight), BENCH_SCALE_DATABASE (embedded | postgres), BENCH_SCALE_SETTLE_S (30: idle before the open memory is read),
+ * BENCH_SCALE_TIMEOUT_S (1800 per wait), BENCH_SCALE_WORKER_OPTIONS (JSON worker options over worker/worker.ts
+ * WORKER_DEFAULTS, null for the SDK's own: '{"maxCachedWorkflows":null}'), BENCH_SCALE_WORKER_NODE_OPTIONS (the
+ * measured worker's NODE_OPTIONS instead of platform/config.ts WORKER_NODE_FLAGS; 'none' for none);
+ * sections: BENCH_SKIP_CALENDAR=1, BENCH_SKIP_OPPORTUNITY=1, BENCH_SKIP_RUN=1, BENCH_SKIP_REFEREE=1,
+ * BENCH_SKIP_SCALE=1 each skip one;
  * TEST_DATABASE_URL and TEMPORAL_CLI as for the tests.
  */
 import { spawn } from 'node:child_process';

@@ -43,7 +43,7 @@ const schema = z.object({
   QUOTA_OPEN_APPLICATIONS: z.coerce.number().int().min(1).max(10_000).default(20),
   QUOTA_STORED_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
-  // Open workflows the worker keeps in memory (sticky cache); unset: the SDK's default, sized from the heap.
+  // Open workflows the worker keeps in memory (sticky cache); unset: worker/worker.ts WORKER_DEFAULTS (250).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
   // Webhook delivery: attempts per delivery (then DEAD), the longest pause between two, each POST's timeout.
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
@@ -123,6 +123,17 @@ export const quotasOf = (config: Pick<Config, 'QUOTA_WEBHOOK_ENDPOINTS' | 'QUOTA
   openApplications: config.QUOTA_OPEN_APPLICATIONS,
   storedBytes: config.QUOTA_STORED_BYTES,
 });
+/**
+ * V8 heap flags the worker's process must be started with (NODE_OPTIONS or node's arguments: they act only at start),
+ * here so that whatever starts the worker (scripts/start.ts, a container's command) can read them without loading it.
+ * Without them V8 sizes both heaps — the main thread's and the workflow thread's — from a 4 GiB limit and collects
+ * lazily: 1,000 opportunities expiring took the worker to 1.0–1.5 GiB (a small young generation alone: 1.0 GiB). Small
+ * semi-spaces (2 MiB) and a 256 MiB old generation per heap held it near 0.5 GiB at the same expiry rate. The old
+ * generation must hold the workflow cache: raise --max-old-space-size by ~130 KiB per cached workflow beyond 250, or
+ * the workflow thread runs out of heap and the worker stops.
+ */
+export const WORKER_NODE_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=2'] as const;
+
 /** Every default of the configuration (what an unset variable means). */
 export const configDefaults = schema.parse({});
 export const defaultQuotas: Quotas = quotasOf(configDefaults);

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { WORKER_NODE_FLAGS } from '../platform/config.js';
 import { migrate } from '../platform/db.js';
 import { connectTimeSkipping, registerSearchAttributes } from '../platform/temporal.js';
 import { searchAttributeTypes } from '../workflows/kit/search-attributes.js';
@@ -183,7 +184,9 @@ try {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TIME_SKIPPING: timeSkipping ? '1' : '0',
   };
-  supervise(() => startTsChild('worker', 'worker/main.ts', env));
+  // The worker's heap flags act only at start (platform/config.ts WORKER_NODE_FLAGS, docs/configuration.md).
+  const workerNodeOptions = [process.env.NODE_OPTIONS, ...WORKER_NODE_FLAGS].filter(Boolean).join(' ');
+  supervise(() => startTsChild('worker', 'worker/main.ts', { ...env, NODE_OPTIONS: workerNodeOptions }));
   const api = supervise(() => startTsChild('api', 'api/main.ts', env));
   const port = portOf('PORT')!;
   await waitForListener(api, port, process.env.HOST ?? '127.0.0.1', 60_000);

@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
 import { ensureMonthlyIncentiveSchedule, ensurePathReviewSchedules, MONTHLY_SCHEDULE_ID } from './schedules.js';
 import { sweepOutbox } from '../activities/webhook.js';
-import { createWorker } from './worker.js';
+import { createWorker, WORKER_NODE_FLAGS } from './worker.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
@@ -23,6 +23,13 @@ Runtime.install({
   },
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
 });
+
+// Heap flags act only when given at start: say so when they were not (docs/configuration.md, "The worker's memory").
+const nodeArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const missingFlags = WORKER_NODE_FLAGS.filter((flag) => !nodeArgs.some((arg) => arg.startsWith(flag.slice(0, flag.indexOf('=')))));
+if (missingFlags.length > 0) {
+  log.warn({ missingFlags }, `started without ${missingFlags.join(' ')}: the heaps grow lazily toward V8's default limit (start with NODE_OPTIONS='${WORKER_NODE_FLAGS.join(' ')}')`);
+}
 
 const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -46,7 +53,7 @@ try {
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     webhookAllowedPorts: config.WEBHOOK_ALLOWED_PORTS,
     webhookDisableAfterDead: config.WEBHOOK_DISABLE_AFTER_DEAD,
-    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
     // The time-skipping test server has no schedules: runs and cycles are started with POST /v1/admin/incentive-runs

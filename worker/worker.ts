@@ -1,25 +1,96 @@
 /** Builds the partnerflow worker from explicit dependencies, so tests and main() share one definition. */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { WORKER_NODE_FLAGS } from '../platform/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** What the worker keeps in memory and how much it runs at once: WORKER_DEFAULTS, overridable one by one. */
+export type WorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxCachedWorkflows'
+  | 'reuseV8Context'
+  | 'workflowThreadPoolSize'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+>;
+
+/**
+ * The worker's defaults, chosen by measuring `npm run bench` section 5 (bench/scale.ts: 10,000 open opportunities,
+ * then their expiry after one clock jump); each one's trade-off is in docs/configuration.md ("The worker's memory").
+ * - maxCachedWorkflows: the SDK sizes its cache from the heap limit (2,395 workflows with Node 24's 4 GiB), and each
+ *   cached opportunity costs the worker ~230 KiB (1,000 open: 336 MiB with 250 cached, 507 with all cached). 250 keeps
+ *   every workflow that is busy at once cached (a workflow task slot or an activity slot each: 40 + 100 below) and
+ *   lets the rest, which wait on timers for days, be evicted. The price is CPU when they wake: an evicted workflow is
+ *   replayed from its history — the 1,000 expiries cost the worker 78 ms of CPU each instead of 56.
+ * - reuseV8Context: one V8 context for every workflow (the SDK's default, kept explicit): without it each cached
+ *   workflow has a context of its own — 1,000 opportunities peaked at 3.5 GiB instead of 0.5.
+ * - workflowThreadPoolSize: one workflow thread (the SDK's default with a reused context); a second one would load the
+ *   bundle again.
+ * - The concurrency limits are the SDK's, kept explicit: lowering them to 10 each changed neither the worker's memory
+ *   nor the expiry rate (the database pool, DB_POOL_SIZE, is the real bound on concurrent database work).
+ */
+export const WORKER_DEFAULTS: Required<WorkerTuning> = {
+  maxCachedWorkflows: 250,
+  reuseV8Context: true,
+  workflowThreadPoolSize: 1,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
+};
+
+/** The heap flags the worker's process must be started with, kept in platform/config.ts for whatever starts it. */
+export { WORKER_NODE_FLAGS };
+
+const bundlerPath = createRequire(import.meta.url).resolve('@temporalio/worker/lib/workflow/bundler.js');
+
+/**
+ * The workflow bundle, built by webpack in a short-lived child process. Built in the worker's own process (what
+ * Worker.create does with a workflowsPath) webpack's modules and garbage stayed there: with 1,000 open opportunities
+ * the worker held 409 MiB instead of 335, and peaked at 537 instead of 434 (bench section 5). The child gets the
+ * worker's NODE_OPTIONS without its heap flags (webpack needs more), and costs the start a second or two.
+ */
+export function bundleWorkflows(): Promise<{ code: string }> {
+  const script = [
+    'const noop = () => {};',
+    `require(${JSON.stringify(bundlerPath)})`,
+    `  .bundleWorkflowCode({ workflowsPath: ${JSON.stringify(workflowsPath)}, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } })`,
+    '  .then(({ code }) => process.stdout.write(code), (error) => { console.error(error); process.exitCode = 1; });',
+  ].join('\n');
+  const nodeOptions = (process.env.NODE_OPTIONS ?? '')
+    .split(/\s+/)
+    .filter((option) => !WORKER_NODE_FLAGS.some((flag) => option.startsWith(flag.slice(0, flag.indexOf('=')))))
+    .join(' ');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, maxBuffer: 256 * 2 ** 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`bundling the workflows failed: ${stderr.trim() || error.message}`));
+      else resolve({ code: stdout });
+    });
+  });
+}
 
 export type WorkerDeps = Omit<ActivityDeps, 'temporal'> & {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-} & Pick<WorkerOptions, 'workflowBundle' | 'identity' | 'maxCachedWorkflows'>;
+  /** Over WORKER_DEFAULTS; a key set to undefined leaves that option to the SDK's own default. */
+  tuning?: Partial<WorkerTuning>;
+} & Pick<WorkerOptions, 'workflowBundle' | 'identity'>;
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, maxCachedWorkflows, ...deps }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, tuning, ...deps }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    workflowBundle: workflowBundle ?? (await bundleWorkflows()),
     ...(identity ? { identity } : {}),
-    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+    ...WORKER_DEFAULTS,
+    ...tuning,
     // The worker's own connection also serves the activities that start workflows.
     activities: createActivities({ ...deps, temporal: new Client({ connection, namespace }) }),
   });

@@ -14,6 +14,7 @@ import type { Outcome } from '../phase.js';
 import { timed } from '../servers.js';
 import { CEILING_WORKFLOW, ceilingAccept, type CeilingInput, ceilingShare } from './contract.js';
 import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
+import { WORKER_DEFAULTS } from '../../worker/worker.js';
 
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 /** Far beyond the run: the deadline's timer is armed, as for a fresh opportunity, but never fires. */
@@ -23,7 +24,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startCeiling(env: TestWorkflowEnvironment, taskQueue: string, teardown: Teardown, log: (line: string) => void) {
   log('ceiling: bundling its workflow and starting its worker…');
   const namespace = env.namespace ?? 'default';
-  const created = await timed(() => Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowsPath }));
+  const created = await timed(() => Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowsPath, ...WORKER_DEFAULTS }));
   const worker = created.value;
   // Run at once, as the app's worker: Temporal's teardown waits for every created worker to shut down.
   let workerFailure: unknown;
