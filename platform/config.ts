@@ -43,7 +43,7 @@ const schema = z.object({
   QUOTA_OPEN_APPLICATIONS: z.coerce.number().int().min(1).max(10_000).default(20),
   QUOTA_STORED_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
-  // Open workflows the worker keeps in memory (sticky cache); unset: worker/worker.ts WORKER_DEFAULTS (250).
+  // Open workflows the worker keeps in memory (sticky cache); unset: worker/worker.ts WORKER_DEFAULTS (100).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
   // Webhook delivery: attempts per delivery (then DEAD), the longest pause between two, each POST's timeout.
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),

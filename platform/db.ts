@@ -1,13 +1,13 @@
 /** Prisma 7 over node-postgres (driver adapter: no engine binary), and SQL migrations by node-pg-migrate. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { runner } from 'node-pg-migrate';
 import { PrismaClient } from '../prisma/generated/client.js';
+import { projectRoot } from './paths.js';
 
 export type { PrismaClient };
 
-const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
+const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 
 export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });

@@ -3,7 +3,7 @@
  * so tests run what users run. Every child gets a pipe on fd 3 that closes when this process dies, however
  * it dies; the children watch it (platform/parent-watch.ts) and stop when it closes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
@@ -54,7 +54,32 @@ export function startChild(
   return { name, process: child, exited };
 }
 
-/** A TypeScript entry point run by Node with tsx's loader (no build step in development). */
+/** Where `npm run build` (tsconfig.build.json) puts a TypeScript entry point's JavaScript. */
+export const builtEntry = (entry: string) => path.join(projectRoot, 'dist', entry.replace(/\.ts$/, '.js'));
+
+/**
+ * Builds, incrementally, what the stack runs from the build (tsconfig.build.json: the worker, the API and what they
+ * import): about 3 s from nothing, 1 s when nothing changed. Throws with the compiler's output when it fails.
+ */
+export function buildEntries(): void {
+  const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', path.join(projectRoot, 'tsconfig.build.json')], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`the build failed (npm run build):\n${[stdout, stderr].filter(Boolean).join('\n').trim()}`);
+  }
+}
+
+/**
+ * A built entry point (buildEntries) run by Node without a loader, as production runs it: tsx's loader and its
+ * transformed sources cost a process about 50 MiB (the worker: 197 MiB before it connects under tsx, 149 built).
+ */
+export function startBuiltChild(name: string, entry: string, env: NodeJS.ProcessEnv, output?: (line: string) => void, args: string[] = []): Child {
+  return startChild(name, process.execPath, ['--enable-source-maps', builtEntry(entry), ...args], env, output);
+}
+
+/** A TypeScript entry point run by Node with tsx's loader (no build step: the tools, the tests, the benchmarks). */
 export function startTsChild(name: string, entry: string, env: NodeJS.ProcessEnv, output?: (line: string) => void, args: string[] = []): Child {
   return startChild(name, process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], env, output);
 }

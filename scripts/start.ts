@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack in one foreground process tree — Temporal (dev server with Web UI, or the
  * time-skipping test server with --time-skipping), the database (embedded PGlite unless DATABASE_URL),
- * the worker and the HTTP API. Every port it will bind is checked before anything starts, and a service
+ * the worker and the HTTP API, run from the build (`npm run build`, done here incrementally first: about a second when
+ * nothing changed) as production runs them. Every port it will bind is checked before anything starts, and a service
  * counts as started only once the child started for it listens. Ctrl-C or SIGTERM stops all of them in
  * order (API and worker drain before Temporal and the database); if this process is killed outright, its
  * children notice and stop themselves (platform/parent-watch.ts). A second start reuses .data/.
@@ -20,6 +21,8 @@ import {
   listenerPids,
   portInUse,
   startedBySupervisor,
+  buildEntries,
+  startBuiltChild,
   startTsChild,
   startWatchedBinary,
   stopChild,
@@ -173,6 +176,8 @@ if (busy.length > 0) {
 const portOf = (variable: string) => (ports as PlannedPort[]).find((p) => p.variable === variable)?.port;
 
 try {
+  // START_BUILD=0: run the build as it is (built beforehand, e.g. in an image; the tests' global setup builds once).
+  if (process.env.START_BUILD !== '0') buildEntries();
   const databaseUrl = await startDatabase(portOf('EMBEDDED_DB_PORT'));
   const applied = await migrate(databaseUrl);
   say(`database: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
@@ -186,8 +191,8 @@ try {
   };
   // The worker's heap flags act only at start (platform/config.ts WORKER_NODE_FLAGS, docs/configuration.md).
   const workerNodeOptions = [process.env.NODE_OPTIONS, ...WORKER_NODE_FLAGS].filter(Boolean).join(' ');
-  supervise(() => startTsChild('worker', 'worker/main.ts', { ...env, NODE_OPTIONS: workerNodeOptions }));
-  const api = supervise(() => startTsChild('api', 'api/main.ts', env));
+  supervise(() => startBuiltChild('worker', 'worker/main.ts', { ...env, NODE_OPTIONS: workerNodeOptions }));
+  const api = supervise(() => startBuiltChild('api', 'api/main.ts', env));
   const port = portOf('PORT')!;
   await waitForListener(api, port, process.env.HOST ?? '127.0.0.1', 60_000);
   if (!stopping) say(`ready: API http://localhost:${port}  ·  token: npm run token -- --role vendor_staff  ·  Ctrl-C stops everything`);

@@ -159,6 +159,9 @@ describe('npm start: the real process tree', () => {
       expect((await describeSchedule(first, 'monthly-incentive-generation')).spec.timezone).toBe('Asia/Shanghai');
       expect((await describeSchedule(first, 'annual-path-review-SOFTWARE')).action).toMatchObject({ workflowType: 'scheduledPathReviewCycleWorkflow' });
 
+      // The worker was started with its heap flags (WORKER_NODE_FLAGS): worker/main.ts warns when they are missing.
+      expect(first.output()).not.toMatch(/started without --max/);
+
       const partnerId = newPartner();
       const shared = await share(first, partnerId);
       const workflowId = `opportunity-${shared.id}`;

@@ -153,10 +153,11 @@ describe('npm start leaves no process behind, however it ends', () => {
     let hanging: Socket | undefined;
     await withOutput(() => [stack], async () => {
       const tree = descendants(stack.pid);
-      const api = pidRunning(tree, /api\/main\.ts/);
+      // The API and the worker run from the build (dist/), as production runs them.
+      const api = pidRunning(tree, /dist\/api\/main\.js/);
       const temporal = pidRunning(tree, /^\d+ \(\S*temporal-test-server \d+\)$/); // the binary, not its watchdog
       const db = pidRunning(tree, /scripts\/embedded-db\.ts/);
-      pidRunning(tree, /worker\/main\.ts/);
+      pidRunning(tree, /dist\/worker\/main\.js/);
       pidRunning(tree, /platform\/parent-watch\.ts/);
       expect(processesWithEnv('DATA_DIR', dataDir), 'the environment scan finds the running stack').toEqual(expect.arrayContaining([api, temporal, db]));
 

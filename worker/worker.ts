@@ -1,13 +1,15 @@
 /** Builds the partnerflow worker from explicit dependencies, so tests and main() share one definition. */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { WORKER_NODE_FLAGS } from '../platform/config.js';
+import { projectRoot } from '../platform/paths.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows' source, bundled at the worker's start (from the build too: platform/paths.ts). */
+export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
 /** What the worker keeps in memory and how much it runs at once: WORKER_DEFAULTS, overridable one by one. */
 export type WorkerTuning = Pick<
@@ -24,24 +26,27 @@ export type WorkerTuning = Pick<
  * The worker's defaults, chosen by measuring `npm run bench` section 5 (bench/scale.ts: 10,000 open opportunities,
  * then their expiry after one clock jump); each one's trade-off is in docs/configuration.md ("The worker's memory").
  * - maxCachedWorkflows: the SDK sizes its cache from the heap limit (2,395 workflows with Node 24's 4 GiB), and each
- *   cached opportunity costs the worker ~230 KiB (1,000 open: 336 MiB with 250 cached, 507 with all cached). 250 keeps
- *   every workflow that is busy at once cached (a workflow task slot or an activity slot each: 40 + 100 below) and
- *   lets the rest, which wait on timers for days, be evicted. The price is CPU when they wake: an evicted workflow is
- *   replayed from its history — the 1,000 expiries cost the worker 78 ms of CPU each instead of 56.
+ *   cached opportunity costs the worker ~230 KiB (1,000 open and idle: 309 MiB with 250 cached, 273 with 100). 100 keeps
+ *   every workflow that can be busy at once cached (a workflow task slot or an activity slot each: 10 + 50 + 20 below)
+ *   and lets the rest, which wait on timers for days, be evicted. The price is CPU when they wake: an evicted workflow
+ *   is replayed from its history.
  * - reuseV8Context: one V8 context for every workflow (the SDK's default, kept explicit): without it each cached
  *   workflow has a context of its own — 1,000 opportunities peaked at 3.5 GiB instead of 0.5.
  * - workflowThreadPoolSize: one workflow thread (the SDK's default with a reused context); a second one would load the
  *   bundle again.
- * - The concurrency limits are the SDK's, kept explicit: lowering them to 10 each changed neither the worker's memory
- *   nor the expiry rate (the database pool, DB_POOL_SIZE, is the real bound on concurrent database work).
+ * - Concurrency 10 workflow tasks, 50 activities, 20 local activities (the SDK's: 40, 100, 100), so that at most 80
+ *   workflows are busy at once, fewer than the cache holds. Ten workflow tasks keep 2 cores busy; local activities are
+ *   the database's first writes, bound by its pool (DB_POOL_SIZE, 5) anyway; activities keep more slots because a
+ *   webhook POST holds one for up to WEBHOOK_TIMEOUT_SECONDS, and slow receivers must not hold back the processes'
+ *   database work.
  */
 export const WORKER_DEFAULTS: Required<WorkerTuning> = {
-  maxCachedWorkflows: 250,
+  maxCachedWorkflows: 100,
   reuseV8Context: true,
   workflowThreadPoolSize: 1,
-  maxConcurrentWorkflowTaskExecutions: 40,
-  maxConcurrentActivityTaskExecutions: 100,
-  maxConcurrentLocalActivityExecutions: 100,
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentActivityTaskExecutions: 50,
+  maxConcurrentLocalActivityExecutions: 20,
 };
 
 /** The heap flags the worker's process must be started with, kept in platform/config.ts for whatever starts it. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../platform/db.js';
+import { buildEntries } from '../../scripts/stack.js';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-binaries.js';
 import { workflowsPath } from '../../worker/worker.js';
 import { killLeftovers, RUN_MARKER } from './leftovers.js';
@@ -45,6 +46,8 @@ export default async function setup(project: TestProject) {
   // The database and the bundle do not need each other: prepared side by side.
   const [postgres, { dir, bundlePath }] = await Promise.all([startTestPostgres(), bundleOnce()]);
   try {
+    // What the stacks the tests start run (scripts/start.ts with START_BUILD=0): built once here, from this run's sources.
+    buildEntries();
     const urls = await workerDatabases(postgres.url, project.config.maxWorkers);
     await Promise.all(urls.map((url) => migrate(url)));
     project.provide('databaseUrls', urls);

@@ -175,6 +175,8 @@ function privateEnv(opts: StackOptions): NodeJS.ProcessEnv {
     EMBEDDED_DB_PORT: String(opts.ports.db),
     DATA_DIR: opts.dataDir,
     DEFAULT_CALENDAR: 'TEST',
+    // The run's global setup built it once (support/global-setup.ts): stacks started side by side must not build at once.
+    START_BUILD: '0',
     ...opts.extraEnv,
   };
 }
