@@ -11,6 +11,7 @@ import type { Quotas } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { hs256Keys, jwksKeys, type Principal } from '../domain/auth.js';
 import type { CalendarLookup } from '../domain/calendar.js';
+import { createAccountClient } from './account/client.js';
 import { createCalendarsClient } from './calendar/client.js';
 import { createCertificationClient } from './certification/client.js';
 import { createExpertsClient } from './experts/client.js';
@@ -24,6 +25,7 @@ import { createWebhooksClient } from './webhook/client.js';
 import { dependencyProblem, unavailableDependency } from './kit/dependencies.js';
 import { mountRoutes, type RouteDef, sendProblem } from './kit/http.js';
 import { mountDocs } from './docs/openapi.js';
+import { accountRoutes } from './account/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { certificationRoutes } from './certification/routes.js';
@@ -115,6 +117,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...pathRoutes(createPathsClient(deps)),
     ...pathReviewRoutes(createPathReviewsClient(deps)),
     ...webhookRoutes(createWebhooksClient(deps)),
+    ...accountRoutes(createAccountClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

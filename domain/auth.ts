@@ -13,6 +13,9 @@ export const ROLES = [
   'vendor_ecosystem_manager',
   'vendor_reviewer',
   'vendor_admin',
+  // A machine identity of the cloud's other systems (billing, IAM, contracts) feeding the partner account: it holds
+  // account.feed only, and its token comes from the identity provider like any other.
+  'vendor_system',
   'partner_admin',
   'partner_sales',
   'partner_finance',
@@ -53,6 +56,9 @@ export const PERMISSIONS = [
   'pathReview.run',
   'webhook.read',
   'webhook.manage',
+  'account.read',
+  'account.readAll',
+  'account.feed',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,6 +79,7 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'pathReview.act',
   'webhook.read',
   'webhook.manage',
+  'account.read',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -92,6 +99,8 @@ const VENDOR_READ: Permission[] = [
   'pathReview.read',
   'pathReview.readAll',
   'webhook.read',
+  'account.read',
+  'account.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -116,6 +125,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'calendar.assign',
     'webhook.manage',
   ],
+  vendor_system: ['account.feed'],
   partner_admin: [
     'opportunity.read',
     'opportunity.act',
@@ -132,9 +142,10 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'pathReview.act',
     'webhook.read',
     'webhook.manage',
+    'account.read',
   ],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

@@ -2,13 +2,14 @@
  * Organization members and custom roles on the real stack (API + worker + Temporal dev server + PostgreSQL):
  * members' stored roles replace their token's, custom roles grant exactly their permissions, revocation and
  * deactivation work at once, nobody grants what they lack, roles in use cannot be deleted, partners stay
- * inside their own organization, creating POSTs are idempotent, and refusals change nothing. That the organization
+ * inside their own organization, creating POSTs are idempotent, refusals change nothing, and members have a work
+ * residence. That the organization
  * stays manageable: members-manageable.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from './support/app.js';
-import { expectProblem, useTestEnv } from './support/env.js';
+import { expectProblem, fields, useTestEnv } from './support/env.js';
 import { memberSteps } from './support/members.js';
 
 const env = useTestEnv({ taskQueue: 'members-test', server: 'dev', api: true });
@@ -198,6 +199,25 @@ describe('members', () => {
     expect(await env.prisma.partnerRole.count({ where: { partnerId } })).toBe(1);
     expectProblem(await api('POST', `/v1/partners/${partnerId}/roles`, owner, roleBody), 409, 'role-exists');
     expectProblem(await api('POST', `/v1/partners/${partnerId}/roles`, owner, roleBody, { 'Idempotency-Key': ' bad key' }), 400);
+  });
+
+  it('a member has a work residence: set on creation, changed, cleared with null; refused when not text', async () => {
+    const { partnerId, owner } = await organization();
+    const created = await api('POST', `/v1/partners/${partnerId}/members`, owner, { sub: 'resident', displayName: 'Resident', workResidence: '  Hangzhou ' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.workResidence).toBe('Hangzhou');
+    const path = `/v1/partners/${partnerId}/members/${created.body.id}`;
+    expect((await api('PATCH', path, owner, { workResidence: 'Shenzhen' })).body.workResidence).toBe('Shenzhen');
+    expect((await api('PATCH', path, owner, { displayName: 'Resident 2' })).body.workResidence).toBe('Shenzhen'); // untouched
+    const listed = await api('GET', `/v1/partners/${partnerId}/members`, owner);
+    expect(listed.body.items.find((m: { sub: string }) => m.sub === 'resident').workResidence).toBe('Shenzhen');
+    expect((await api('PATCH', path, owner, { workResidence: null })).body.workResidence).toBeNull();
+    expect(await addMember(partnerId, owner, 'no-residence', [])).toMatchObject({ workResidence: null });
+    const before = await snapshotDb();
+    for (const workResidence of ['', ' ', 'a\u0000b', 'x'.repeat(201), 7]) {
+      expect(fields(await api('PATCH', path, owner, { workResidence }))).toEqual(['workResidence']);
+    }
+    expect(await snapshotDb()).toEqual(before);
   });
 
   it('a refused request changes nothing: bad bodies, unknown fields, bad ids', async () => {

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI contract, partner organization routes: real requests to health, the document, calendars,
- * opportunities, members and roles, experts — successes and refusals — each answer validated against the schema the
+ * opportunities, members and roles, experts, the partner account — successes and refusals — each answer validated against the schema the
  * document gives for that route and status (support/openapi-contract.ts); every route of the area answered a success;
  * and the check itself catches drift.
  */
@@ -145,7 +145,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('PATCH', `${base}/roles/${roleId}`, owner, { name: 'Readers', permissions: ['opportunity.read', 'calendar.read'] }), 200);
     expectStatus(await n('PATCH', `${base}/roles/${randomUUID()}`, owner, { name: 'Nobody' }), 404);
 
-    const member = await n('POST', `${base}/members`, owner, { sub: 'oa-member', displayName: 'OA member', roles: [roleId] }, { 'Idempotency-Key': randomUUID() });
+    const member = await n('POST', `${base}/members`, owner, { sub: 'oa-member', displayName: 'OA member', roles: [roleId], workResidence: 'Hangzhou' }, { 'Idempotency-Key': randomUUID() });
     expectStatus(member, 201);
     const memberId = member.body.id as string;
     expectStatus(await n('POST', `${base}/members`, owner, { sub: 'oa-member', displayName: 'Again' }), 409);
@@ -154,6 +154,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `${base}/members`, other), 404);
     expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, {}), 400);
     expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { roles: ['partner_finance'], active: true }), 200);
+    expectStatus(await n('PATCH', `${base}/members/${memberId}`, owner, { workResidence: null }), 200);
 
     const spare = await n('POST', `${base}/roles`, owner, { name: 'Spare', permissions: ['calendar.read'] });
     expectStatus(spare, 201);
@@ -206,7 +207,44 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('PATCH', `${base}/${randomUUID()}`, owner, { active: false }), 404);
   });
 
-  it('every health, calendar, opportunity, member, role and expert route was exercised with a success answer', () => {
+  it('partner account: facts and ledger entries fed, the account and its ledger read — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const feeder = await tokenFor(['vendor_system'], undefined, 'oa-billing');
+    const owner = await tokenFor(['partner_finance'], partnerId);
+    const base = `/v1/partners/${partnerId}/account`;
+    const key = () => ({ 'Idempotency-Key': randomUUID() });
+    const facts = {
+      source: 'billing',
+      facts: [
+        { kind: 'PROGRAM_MEMBERSHIP', subject: 'SOLUTION_PROVIDER', value: { state: 'JOINED' }, observedAt: '2026-03-01T00:00:00Z' },
+        { kind: 'DISTRIBUTOR_RELATIONSHIP', value: { relation: 'SUB_CUSTOMER', distributorId: 'D-1' }, observedAt: '2026-03-01T00:00:00Z' },
+        { kind: 'INVOICEABLE_AMOUNT', value: { amount: { currency: 'CNY', minor: 100 } }, observedAt: '2026-03-01T00:00:00Z' },
+        { kind: 'DESIGNATED_CONTRACT', subject: 'DIRECT_SPECIAL_PRICE', value: { signed: true, contractId: 'C-1' }, observedAt: '2026-03-01T00:00:00Z' },
+        { kind: 'STORED_VALUE_CARD', subject: 'S-1', value: { issuer: 'sales', amount: { currency: 'CNY', minor: 100 }, state: 'ACTIVE' }, observedAt: '2026-03-01T00:00:00Z' },
+      ],
+    };
+    expectStatus(await n('POST', `${base}/facts`, feeder, facts, key()), 201);
+    expectStatus(await n('POST', `${base}/facts`, feeder, facts), 400); // no Idempotency-Key
+    expectStatus(await n('POST', `${base}/facts`, owner, facts, key()), 403);
+    const used = key();
+    expectStatus(await n('POST', `${base}/facts`, feeder, facts, used), 201);
+    expectStatus(await n('POST', `${base}/facts`, feeder, { ...facts, source: 'iam' }, used), 422);
+    const recharge = { kind: 'RECHARGE', key: `r-${randomUUID()}`, amount: { currency: 'CNY', minor: 1_000 }, occurredAt: '2026-03-01T00:00:00Z' };
+    const charge = { kind: 'CHARGE', key: `c-${randomUUID()}`, amount: { currency: 'CNY', minor: 1_500 }, drawn: { recharge: 1_000, arrears: 500 }, occurredAt: '2026-03-02T00:00:00Z', memo: 'March' };
+    expectStatus(await n('POST', `${base}/ledger-entries`, feeder, { source: 'billing', entries: [recharge, charge] }, key()), 201);
+    expectStatus(await n('POST', `${base}/ledger-entries`, feeder, { source: 'billing', entries: [{ ...charge, key: `c-${randomUUID()}` }] }, key()), 422);
+    expectStatus(await n('POST', `${base}/ledger-entries`, feeder, { source: 'billing', entries: [{ ...recharge, amount: { currency: 'CNY', minor: -1 } }] }, key()), 400);
+    expectStatus(await n('GET', base, owner), 200);
+    expectStatus(await n('GET', base, vendor), 200);
+    expectStatus(await n('GET', base, await tokenFor(['partner_admin'], newPartner())), 404);
+    expectStatus(await n('GET', base, feeder), 403);
+    expectStatus(await n('GET', `${base}/ledger?limit=1`, owner), 200);
+    expectStatus(await n('GET', `${base}/ledger?cursor=nope`, owner), 400);
+    expectStatus(await n('GET', `${base}/ledger`, await tokenFor(['partner_finance'], newPartner())), 404);
+  });
+
+  it('every health, calendar, opportunity, member, role, expert and partner account route was exercised with a success answer', () => {
     expect(unexercised('partner')).toEqual([]);
   });
 

@@ -47,7 +47,13 @@ describe('the document', () => {
     }
     const share = docs.normal.paths['/v1/opportunities']!.post!;
     expect(share.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
-    for (const path of ['/v1/partners/{partnerId}/members', '/v1/partners/{partnerId}/roles', '/v1/partners/{partnerId}/experts']) {
+    for (const path of [
+      '/v1/partners/{partnerId}/members',
+      '/v1/partners/{partnerId}/roles',
+      '/v1/partners/{partnerId}/experts',
+      '/v1/partners/{partnerId}/account/facts',
+      '/v1/partners/{partnerId}/account/ledger-entries',
+    ]) {
       expect(docs.normal.paths[path]!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     }
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;

@@ -40,8 +40,9 @@ type Tx = Prisma.TransactionClient;
 type MemberRow = Prisma.PartnerMemberGetPayload<{ include: { roles: true } }>;
 type RoleRow = Prisma.PartnerRoleGetPayload<object>;
 
-export type NewMember = { sub: string; displayName: string; roles: string[] };
-export type MemberChange = { displayName?: string; active?: boolean; roles?: string[] };
+export type NewMember = { sub: string; displayName: string; roles: string[]; workResidence?: string | undefined };
+/** workResidence null: no longer said. */
+export type MemberChange = { displayName?: string; active?: boolean; roles?: string[]; workResidence?: string | null | undefined };
 export type NewRole = { name: string; permissions: Permission[] };
 export type RoleChange = { name?: string; permissions?: Permission[] };
 
@@ -53,6 +54,7 @@ const memberView = (row: MemberRow): MemberView => ({
   sub: row.sub,
   displayName: row.displayName,
   active: row.active,
+  workResidence: row.workResidence,
   roles: row.roles.map((r) => r.role).sort(),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
@@ -144,7 +146,14 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
           if (taken) throw problems.conflict('member-exists', `Partner ${partnerId} already has a member with sub ${request.sub} (${taken.id}).`);
           await checkNoSilentDowngrade(tx, principal, partnerId, request.sub, granted);
           const row = await tx.partnerMember.create({
-            data: { id, partnerId, sub: request.sub, displayName: request.displayName, roles: { create: roles.map((role) => ({ role })) } },
+            data: {
+              id,
+              partnerId,
+              sub: request.sub,
+              displayName: request.displayName,
+              workResidence: request.workResidence ?? null,
+              roles: { create: roles.map((role) => ({ role })) },
+            },
             include: { roles: true },
           });
           return memberView(row);
@@ -178,6 +187,7 @@ export function createMembersClient({ prisma }: { prisma: PrismaClient }) {
             data: {
               ...(change.displayName !== undefined ? { displayName: change.displayName } : {}),
               ...(change.active !== undefined ? { active: change.active } : {}),
+              ...(change.workResidence !== undefined ? { workResidence: change.workResidence } : {}),
               updatedAt: new Date(),
             },
             include: { roles: true },

@@ -21,10 +21,17 @@ const partnerParams = z.strictObject({ partnerId });
 const memberParams = z.strictObject({ partnerId, memberId: z.uuid('must be a member id (UUID)') });
 const roleParams = z.strictObject({ partnerId, roleId: z.uuid('must be a custom role id (UUID)') });
 
-export const newMemberBody = z.strictObject({ sub: text(200), displayName: text(200), roles: roleRefs.default([]) });
+/** Where the member works from (its work residence, e.g. a city), as the partner writes it. */
+const workResidence = text(200).describe('where the member works from, e.g. a city');
+export const newMemberBody = z.strictObject({ sub: text(200), displayName: text(200), roles: roleRefs.default([]), workResidence: workResidence.optional() });
 export const memberChangeBody = z
-  .strictObject({ displayName: text(200).optional(), active: z.boolean().optional(), roles: roleRefs.optional() })
-  .refine((b) => Object.keys(b).length > 0, 'name at least one of displayName, active, roles');
+  .strictObject({
+    displayName: text(200).optional(),
+    active: z.boolean().optional(),
+    roles: roleRefs.optional(),
+    workResidence: workResidence.nullable().optional().describe('null: no longer said'),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'name at least one of displayName, active, roles, workResidence');
 export const newRoleBody = z.strictObject({ name: roleName, permissions });
 export const roleChangeBody = z
   .strictObject({ name: roleName.optional(), permissions: permissions.optional() })
@@ -61,7 +68,7 @@ export function memberRoutes(members: MembersClient): RouteDef[] {
       method: 'patch',
       path: '/v1/partners/:partnerId/members/:memberId',
       permission: 'member.manage',
-      summary: "Change a member's roles (the whole set), display name, or deactivate / reactivate it (a grant); never your own member.manage, nor the partner's last member manager (409).",
+      summary: "Change a member's roles (the whole set), display name, work residence, or deactivate / reactivate it (a grant); never your own member.manage, nor the partner's last member manager (409).",
       params: memberParams,
       body: memberChangeBody,
       responses: { 200: memberSchema },

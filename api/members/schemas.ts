@@ -10,6 +10,7 @@ export const memberSchema = z
     sub: z.string().describe('the token subject of the person'),
     displayName: z.string(),
     active: z.boolean(),
+    workResidence: z.string().nullable().describe('where the member works from (e.g. a city), as the partner wrote it; null: not said'),
     roles: z.array(z.string()).describe('built-in role names and custom role ids'),
     createdAt: instant,
     updatedAt: instant,

@@ -64,6 +64,15 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   // A closed port: a redelivery fails at once and nothing leaves the machine.
   'POST /v1/webhooks': { url: FUZZ_HOOK_URL, events: ['incentive.reminder'] },
   'PATCH /v1/webhooks/:id': { active: true },
+  // The partner account's feed (the known-good entry is recorded once; fed again it is the same transfer).
+  'POST /v1/partners/:partnerId/account/facts': {
+    source: 'billing',
+    facts: [{ kind: 'PROGRAM_MEMBERSHIP', subject: 'RESELLER', value: { state: 'JOINING' }, observedAt: '2026-03-01T00:00:00Z' }],
+  },
+  'POST /v1/partners/:partnerId/account/ledger-entries': {
+    source: 'fuzz',
+    entries: [{ kind: 'RECHARGE', key: 'fuzz-recharge-1', amount: { currency: 'CNY', minor: 100 }, occurredAt: '2026-03-01T00:00:00Z', memo: 'Fuzz memo' }],
+  },
   'PATCH /v1/partners/:partnerId/experts/:expertId': {
     name: 'Fuzz expert',
     fullTime: true,
@@ -83,6 +92,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/path-reviews': { pathId: 'SOFTWARE', year: '2024', status: 'OPEN', limit: '5' },
   'GET /v1/webhooks': { limit: '5' },
   'GET /v1/webhooks/:id/deliveries': { limit: '5' },
+  'GET /v1/partners/:partnerId/account/ledger': { limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

@@ -23,8 +23,11 @@ const demandOf = (route: RouteDef) => ROUTE_PERMISSIONS[keyOf(route)] ?? route.p
 const holds = (roles: readonly Role[], route: RouteDef) => roles.some((role) => policyAllows(role, demandOf(route)));
 
 const PARTNER_ROLES: Role[] = ['partner_admin'];
-/** vendor_staff where the policy lets it call the route, else vendor_admin where that may (e.g. resolving an objection). */
-const vendorRolesFor = (route: RouteDef): Role[] => [(['vendor_staff', 'vendor_admin'] as const).find((r) => holds([r], route)) ?? 'vendor_staff'];
+/**
+ * vendor_staff where the policy lets it call the route, else vendor_admin where that may (e.g. resolving an objection),
+ * else the feeding machine identity vendor_system (the partner account's feed).
+ */
+const vendorRolesFor = (route: RouteDef): Role[] => [(['vendor_staff', 'vendor_admin', 'vendor_system'] as const).find((r) => holds([r], route)) ?? 'vendor_staff'];
 
 /** Whether the policy lets both kinds of staff call the route (else `wrongRole`, the other kind, is certainly refused). */
 export const bothKindsMayCall = (route: RouteDef) => holds(vendorRolesFor(route), route) && holds(PARTNER_ROLES, route);

@@ -8,6 +8,8 @@
 import type { Permission, Role } from '../../domain/auth.js';
 
 const VENDOR: Role[] = ['vendor_staff', 'vendor_ecosystem_manager', 'vendor_reviewer', 'vendor_admin'];
+// The machine identity feeding the partner account (vendor_system) is none of the vendor's staff: it holds account.feed
+// and nothing else, not even the reads every staff role has.
 const EVERY_ROLE: Role[] = [...VENDOR, 'partner_admin', 'partner_sales', 'partner_finance'];
 
 /** Permission → the built-in roles holding it. */
@@ -44,13 +46,17 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'pathReview.run': ['vendor_ecosystem_manager', 'vendor_admin'],
   'webhook.read': [...VENDOR, 'partner_admin'],
   'webhook.manage': ['vendor_admin', 'partner_admin'],
+  // The partner account: its funds are the partner's administrators' and finance's business, not sales'.
+  'account.read': [...VENDOR, 'partner_admin', 'partner_finance'],
+  'account.readAll': VENDOR,
+  'account.feed': ['vendor_system'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
 export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
-  'webhook.read', 'webhook.manage',
+  'webhook.read', 'webhook.manage', 'account.read',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -124,6 +130,10 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/webhooks/:id/rotate-secret': 'webhook.manage',
   'GET /v1/webhooks/:id/deliveries': 'webhook.read',
   'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': 'webhook.manage',
+  'POST /v1/partners/:partnerId/account/facts': 'account.feed',
+  'POST /v1/partners/:partnerId/account/ledger-entries': 'account.feed',
+  'GET /v1/partners/:partnerId/account': 'account.read',
+  'GET /v1/partners/:partnerId/account/ledger': 'account.read',
   'POST /v1/admin/clock/advance': 'clock.advance',
   'GET /v1/openapi.json': 'public',
 };
