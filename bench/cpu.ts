@@ -13,10 +13,14 @@ export type Component = (typeof COMPONENTS)[number];
 export type CpuSnapshot = Map<Component, number>;
 
 let ticksPerSecond: number | undefined;
-const msPerTick = () => 1000 / (ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100);
+export const msPerTick = () => 1000 / (ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100);
 
-/** The fields of a /proc stat line after its "(comm)": comm may hold spaces and parentheses. */
-function statOf(path: string): { comm: string; ppid: number; ticks: number } | undefined {
+/**
+ * The fields of a /proc stat line after its "(comm)" (comm may hold spaces and parentheses): `ticks` its own user +
+ * system time, `reapedTicks` that of its children that have exited and it has waited for (cutime + cstime) — a
+ * PostgreSQL backend's CPU, once its connection closes, is there in the postmaster's line, and nowhere else.
+ */
+export function statOf(path: string): { comm: string; ppid: number; ticks: number; reapedTicks: number } | undefined {
   let line: string;
   try {
     line = readFileSync(path, 'utf8');
@@ -26,11 +30,13 @@ function statOf(path: string): { comm: string; ppid: number; ticks: number } | u
   const open = line.indexOf('(');
   const close = line.lastIndexOf(')');
   const rest = line.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { comm: line.slice(open + 1, close), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+  return { comm: line.slice(open + 1, close), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), reapedTicks: Number(rest[13]) + Number(rest[14]) };
 }
 
-function threadKind(comm: string): Component {
+/** A thread's kind by its name, as Node, V8 and the SDK's core name their threads. */
+export type ThreadKind = Extract<Component, 'main thread' | 'workflow threads' | 'V8 helpers' | 'SDK core' | 'other'>;
+export function threadKind(comm: string): ThreadKind {
   if (comm === 'MainThread' || comm === 'node') return 'main thread';
   if (comm === 'WorkerThread') return 'workflow threads';
   if (comm.startsWith('V8Worker')) return 'V8 helpers';
@@ -60,7 +66,7 @@ export function cpuSnapshot(): CpuSnapshot {
     if (stat) add(threadKind(stat.comm), stat.ticks);
   }
   const parents = new Map<number, number>();
-  const stats = new Map<number, { comm: string; ticks: number }>();
+  const stats = new Map<number, { comm: string; ticks: number; reapedTicks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = statOf(`/proc/${entry}/stat`);
@@ -72,7 +78,9 @@ export function cpuSnapshot(): CpuSnapshot {
     for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
     return false;
   };
-  for (const [pid, stat] of stats) if (isDescendant(pid)) add(processKind(pid, stat.comm), stat.ticks);
+  // A descendant's own time and its exited children's (a closed connection's backend): each counted once, by the
+  // process alive to report it. This process's own exited children (a build, getconf) are not counted.
+  for (const [pid, stat] of stats) if (isDescendant(pid)) add(processKind(pid, stat.comm), stat.ticks + stat.reapedTicks);
   return totals;
 }
 

@@ -1,7 +1,6 @@
 /**
  * The pieces of the incentive-run benchmark (bench/incentive-run.ts) that are not the run itself: seeding P partners ×
- * E experts by bulk SQL, the expected lines, a Prisma client that counts operations in flight, and reading the run's
- * continue-as-new chain back from history.
+ * E experts by bulk SQL, the expected lines, and reading the run's continue-as-new chain back from history.
  */
 import { performance } from 'node:perf_hooks';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -30,32 +29,6 @@ export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Prom
 }
 
 export const sleep = (ms: number, signal?: AbortSignal) => untilAborted(new Promise<void>((r) => setTimeout(r, ms)), signal);
-
-/**
- * The worker's Prisma client, counting operations in flight (waiting for a pool connection included): all of
- * them, incentive INSERTs (one per incentive actually created) and expert reads (one per generation that is not
- * an adoption). The activities are the real ones; only these counters are added around each query.
- */
-export function countingPrisma(base: PrismaClient) {
-  const now = { dbOps: 0, incentiveInserts: 0, expertReads: 0 };
-  const peaks = { ...now };
-  const client = base.$extends({
-    query: {
-      async $allOperations({ model, operation, args, query }) {
-        const keys: (keyof typeof now)[] = ['dbOps'];
-        if (model === 'Incentive' && (operation === 'createMany' || operation === 'createManyAndReturn')) keys.push('incentiveInserts');
-        if (model === 'Expert' && operation === 'findMany') keys.push('expertReads');
-        for (const k of keys) peaks[k] = Math.max(peaks[k], ++now[k]);
-        try {
-          return await query(args);
-        } finally {
-          for (const k of keys) now[k]--;
-        }
-      },
-    },
-  });
-  return { prisma: client as unknown as PrismaClient, peaks };
-}
 
 /** The seeded partners' verification workflow ids for `period` (partner ids as seed() writes them). */
 export const verificationIds = ({ partners }: IncentiveRunOptions, period: string) =>

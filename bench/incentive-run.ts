@@ -1,9 +1,12 @@
 /**
  * The monthly incentive generation run end to end: a throwaway PostgreSQL seeded with P partners × E experts by
  * bulk SQL, a Temporal dev server (in memory), the real worker (real activities, a synthetic weekends-only
- * calendar) in this process, and one incentiveRunWorkflow for the month before now, awaited to its result
- * (following continue-as-new). Then: the database and Temporal visibility are checked (one incentive and one
- * verification workflow per partner), and the run's continue-as-new chain is read back run by run from history.
+ * calendar) in a process of its own as the scale section runs it (bench/worker-process.ts, built, with the worker's
+ * heap flags and defaults), and one incentiveRunWorkflow for the month before now, awaited to its result (following
+ * continue-as-new). The worker's memory is read from /proc (issue 16: ≤ 300 MB during the run at 10,000 partners), so
+ * it is the worker's alone, not the seeding's nor the client's. Then: the database and Temporal visibility are
+ * checked (one incentive and one verification workflow per partner), and the run's continue-as-new chain is read
+ * back run by run from history.
  *
  * Expert kinds, cycling over the experts of each partner (expert k is kind k mod 6):
  *   0 qualifies: full-time since 2020, CLOUD_PROFESSIONAL valid 2020–2099 (+ DATA_PROFESSIONAL on odd partners:
@@ -20,8 +23,6 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { periodEndedBy } from '../domain/period.js';
 import { createPrisma } from '../platform/db.js';
-import { testCalendar, fixedCalendar } from '../test/support/calendar.js';
-import { createWorker } from '../worker/worker.js';
 import { BATCHES_PER_RUN, INCENTIVE_RUN_WORKFLOW, incentiveRunWorkflowId, RUN_BATCH_SIZE, SCHEDULE_ZONE } from '../workflows/incentive-run/contract.js';
 import type { incentiveRunWorkflow } from '../workflows/incentive-run/workflow.js';
 import { IncentivePeriod } from '../workflows/kit/search-attributes.js';
@@ -29,7 +30,6 @@ import { type CpuSnapshot, cpuBetween, cpuSnapshot } from './cpu.js';
 import {
   type ActivityTimes,
   type ChainRun,
-  countingPrisma,
   expectedLines,
   readChain,
   seed,
@@ -39,19 +39,26 @@ import {
   verificationIds,
 } from './incentive-run-seed.js';
 import { startBenchServers, timed } from './servers.js';
-import { collectGarbage, fixed, grouped, type Memory, memory, type Teardown } from './lib.js';
+import { collectGarbage, fixed, grouped, type Memory, memory, type ProcessMemory, type Teardown } from './lib.js';
 import type { IncentiveRunOptions } from './options.js';
+import { describeMemory, MemoryWatch } from './scale-memory.js';
+import { startWorkerProcess } from './scale-processes.js';
+import { type WorkerCpu, workerCpuBetween, workerCpuSnapshot } from './worker-cpu.js';
 
 const TASK_QUEUE = 'bench-incentive-run';
 const PROGRESS_EVERY_MS = 10_000;
-/** How often this process's RSS is sampled during the run, for its peak (the worker's memory bound, issue 16). */
-const RSS_SAMPLE_MS = 200;
+
+/** A process's memory over the run: before it (after seeding), at its result (peak since the start), settled (peak since the result). */
+export type RunMemory = { before: ProcessMemory; run: ProcessMemory; settled: ProcessMemory };
 
 
 export type IncentiveRunResult = {
   options: IncentiveRunOptions;
   period: string;
+  /** worker: from its start until it polls (dist/ built, its workflow bundle built in a child process). */
   setupMs: { postgres: number; temporal: number; migrate: number; worker: number; total: number };
+  /** The worker process: its options as it resolved them (worker-process.ts prints them), its NODE_OPTIONS, its log. */
+  worker: { options: string; nodeOptions: string; log: { shown: string[]; more: number } };
   seed: { ms: number; experts: number; certifications: number };
   runMs: number;
   processed: number;
@@ -83,13 +90,19 @@ export type IncentiveRunResult = {
   starts: { started: number; alreadyStarted: number; eagerlyStarted: number };
   /** The run's own workflow tasks over the chain: how long they waited in the task queue, how long they took. */
   workflowTasks: { count: number; queuedMs: number; workedMs: number; minMs: number; localActivities: number };
-  /** CPU per process kind (bench/cpu.ts) from run start to result, and from result until settled. */
+  /**
+   * CPU from run start to result, and from result until settled: per process kind (bench/cpu.ts: the worker process
+   * is a child, counted in its 'other'), and the worker process's own by thread kind (bench/worker-cpu.ts).
+   */
   cpu: { run: CpuSnapshot; settle: CpuSnapshot };
-  /** The highest RSS of this process (worker + bench client) sampled from run start until settled, and until the result. */
-  rssPeak: number;
-  rssPeakRun: number;
+  workerCpu: { run: WorkerCpu; settle: WorkerCpu };
   cpuCount: number;
-  peaks: { dbOps: number; incentiveInserts: number; expertReads: number };
+  /** RSS from /proc, peaks from VmHWM: the worker process's (issue 16's bound), and this process's (client, seeding). */
+  workerMemory: RunMemory;
+  benchMemory: RunMemory;
+  /** The worker's own view once settled (process.memoryUsage(): its main thread's heap, not the workflow thread's). */
+  workerHeap: { heapUsed: number; external: number; arrayBuffers: number } | undefined;
+  /** This process's heap, before the run and after settling (before and after a GC). */
   memBefore: Memory;
   memAfter: Memory;
   memAfterGc: Memory | undefined;
@@ -106,30 +119,24 @@ export async function runIncentiveRunBench(
   const { postgres, env, setupMs: servers } = await startBenchServers('incentive run', teardown, log, signal);
   const client = env.client;
 
-  // The seeding and checking connection is not the worker's: its queries do not count against the worker's pool.
+  // The seeding and checking connection is the benchmark's: the worker process has its own pool (options.poolSize).
   const admin = createPrisma(postgres.url);
   teardown.add('disconnect bench Prisma (incentive run)', () => admin.$disconnect());
-  const workerBase = createPrisma(postgres.url, options.poolSize);
-  teardown.add('disconnect worker Prisma (incentive run)', () => workerBase.$disconnect());
-  const { prisma: workerPrisma, peaks } = countingPrisma(workerBase);
 
-  const calendar = testCalendar(Date.now());
-  log('incentive run: bundling workflows and starting the worker…');
-  const workerCreated = await timed(() =>
-    createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, prisma: workerPrisma, calendarFor: fixedCalendar(() => calendar) }),
+  // As section 5 starts it: built, WORKER_NODE_FLAGS, WORKER_DEFAULTS, a weekends-only calendar (worker-process.ts).
+  const workerStarted = await timed(() =>
+    startWorkerProcess(postgres.url, env.address, TASK_QUEUE, { workerOptions: undefined, workerNodeOptions: undefined }, teardown, log, {
+      name: 'incentive run',
+      env: { DB_POOL_SIZE: String(options.poolSize), TEMPORAL_NAMESPACE: env.namespace ?? 'default' },
+    }),
   );
-  const worker = workerCreated.value;
-  // Run it at once, even when aborting: Temporal's teardown waits for a created worker to have run and shut down.
-  let workerFailure: unknown;
-  const running = worker.run().catch((error: unknown) => {
-    workerFailure = error;
-  });
-  teardown.add('shut down worker (incentive run)', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  const worker = workerStarted.value;
+  const watch = new MemoryWatch([
+    { name: 'worker', pids: () => [worker.pid] },
+    { name: 'bench process', pids: () => [process.pid] },
+  ]);
+  teardown.add('stop watching memory (incentive run)', () => watch.stop());
   signal?.throwIfAborted();
-  if (worker.getState() !== 'RUNNING') throw new Error(`worker did not start (state ${worker.getState()}): ${String(workerFailure)}`);
   const setupTotal = performance.now() - setupStart;
 
   const period = periodEndedBy(new Date(), SCHEDULE_ZONE);
@@ -142,11 +149,12 @@ export async function runIncentiveRunBench(
 
   collectGarbage();
   const memBefore = memory();
+  watch.mark();
+  const before = watch.read();
+  log(`incentive run: before the run — ${describeMemory(before)}`);
   log(`incentive run: running ${period} (batches of ${RUN_BATCH_SIZE}, continue-as-new every ${BATCHES_PER_RUN} batches)…`);
-  let rssPeak = process.memoryUsage.rss();
-  const rssSampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), RSS_SAMPLE_MS);
-  teardown.add('stop RSS sampling (incentive run)', () => clearInterval(rssSampler));
   const cpuStart = cpuSnapshot();
+  const workerCpuStart = workerCpuSnapshot(worker.pid);
   const runStart = performance.now();
   const handle = await client.workflow.start<typeof incentiveRunWorkflow>(INCENTIVE_RUN_WORKFLOW, {
     workflowId: incentiveRunWorkflowId(period),
@@ -155,26 +163,34 @@ export async function runIncentiveRunBench(
     typedSearchAttributes: [{ key: IncentivePeriod, value: period }],
   });
 
-  // Progress, logged while the run goes on (rarely: a visibility count is work for the server being measured).
+  // Progress, logged while the run goes on (rarely: a visibility count is work for the server being measured); and
+  // the worker process watched, since the run cannot end once it has exited.
   let runDone = false;
-  const watch = (async () => {
+  const progressLog = (async () => {
     for (let lastLog = performance.now(); !runDone; ) {
       await sleep(500, signal);
-      if (workerFailure || runDone || performance.now() - lastLog < PROGRESS_EVERY_MS) continue;
+      if (runDone) break;
+      worker.failed();
+      if (performance.now() - lastLog < PROGRESS_EVERY_MS) continue;
       lastLog = performance.now();
       const incentives = await admin.incentive.count({ where: { period } }).catch(() => Number.NaN);
       const verifications = await count(started).catch(() => Number.NaN);
-      log(`incentive run: ${fixed((lastLog - runStart) / 1000, 0)} s: ${grouped(incentives)} incentives, ${grouped(verifications)} verifications started`);
+      log(
+        `incentive run: ${fixed((lastLog - runStart) / 1000, 0)} s: ${grouped(incentives)} incentives, ${grouped(verifications)} verifications started — ` +
+          describeMemory(watch.read()),
+      );
     }
   })();
-  watch.catch(() => {}); // an abort surfaces through the main flow
+  const workerExited = progressLog.then(() => new Promise<never>(() => {}));
 
-  const result = await untilAborted(handle.result(), signal);
+  const result = await untilAborted(Promise.race([handle.result(), workerExited]), signal);
   const runMs = performance.now() - runStart;
   const cpuRunEnd = cpuSnapshot();
-  const rssPeakRun = Math.max(rssPeak, process.memoryUsage.rss());
+  const workerCpuRunEnd = workerCpuSnapshot(worker.pid);
   runDone = true;
-  if (workerFailure) throw new Error(`worker failed: ${String(workerFailure)}`);
+  const atResult = watch.read();
+  watch.mark();
+  log(`incentive run: at the result — ${describeMemory(atResult)}`);
 
   // Visibility is eventually consistent: the count of started verifications must hold still for 3 polls.
   log('incentive run: done; waiting for visibility to settle and every verification\'s first workflow task…');
@@ -195,8 +211,12 @@ export async function runIncentiveRunBench(
       : undefined;
   const settleMs = performance.now() - settleStart;
   const cpu = { run: cpuBetween(cpuStart, cpuRunEnd), settle: cpuBetween(cpuRunEnd, cpuSnapshot()) };
-  clearInterval(rssSampler);
-  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  const workerCpu = { run: workerCpuBetween(workerCpuStart, workerCpuRunEnd), settle: workerCpuBetween(workerCpuRunEnd, workerCpuSnapshot(worker.pid)) };
+  worker.failed();
+  const settled = watch.read();
+  watch.stop();
+  log(`incentive run: settled — ${describeMemory(settled)}`);
+  const workerHeap = await worker.heap();
   const memAfter = memory();
   const memAfterGc = collectGarbage() ? memory() : undefined;
 
@@ -219,7 +239,8 @@ export async function runIncentiveRunBench(
   return {
     options,
     period,
-    setupMs: { ...servers, worker: workerCreated.ms, total: setupTotal },
+    setupMs: { ...servers, worker: workerStarted.ms, total: setupTotal },
+    worker: { options: worker.resolvedOptions, nodeOptions: worker.nodeOptions, log: worker.logLines() },
     seed: { ms: seeded.ms, ...seeded.value },
     runMs,
     processed: result.processed,
@@ -244,10 +265,11 @@ export async function runIncentiveRunBench(
     starts: chain.starts,
     workflowTasks: chain.workflowTasks,
     cpu,
-    rssPeak,
-    rssPeakRun,
+    workerCpu,
     cpuCount: os.availableParallelism(),
-    peaks,
+    workerMemory: { before: before.worker!, run: atResult.worker!, settled: settled.worker! },
+    benchMemory: { before: before['bench process']!, run: atResult['bench process']!, settled: settled['bench process']! },
+    workerHeap,
     memBefore,
     memAfter,
     memAfterGc,

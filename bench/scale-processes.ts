@@ -1,9 +1,10 @@
 /**
  * The scale section's processes (bench/scale.ts): the database the measured worker persists to, and that worker as
  * a process of its own (bench/worker-process.ts), started with the worker's heap flags as production must start it.
+ * The incentive run (bench/incentive-run.ts) starts its worker the same way.
  */
 import { migrate } from '../platform/db.js';
-import { listenerPids, startTsChild, stopChild } from '../scripts/stack.js';
+import { buildEntries, listenerPids, startBuiltChild, stopChild } from '../scripts/stack.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import { WORKER_NODE_FLAGS } from '../worker/worker.js';
 import { startEmbeddedDatabase } from './embedded.js';
@@ -29,22 +30,33 @@ export async function startDatabase(kind: ScaleOptions['database'], teardown: Te
   return { url: postgres.url, pids: descendantsNamed('postgres') };
 }
 
+/** What another section than scale sets for its worker process: its name in the log, and environment over the rest. */
+export type WorkerProcessExtras = {
+  /** The section's name, prefixing the log lines (default: scale). */
+  name?: string;
+  /** Variables over those set here, e.g. DB_POOL_SIZE (worker-process.ts reads it) or TEMPORAL_NAMESPACE. */
+  env?: NodeJS.ProcessEnv;
+};
+
 /** bench/worker-process.ts as a child process, ready; its log lines kept (a few passed on) and its failure noticed. */
 export async function startWorkerProcess(
   databaseUrl: string,
   address: string,
   taskQueue: string,
-  { workerOptions, workerNodeOptions }: ScaleOptions,
+  { workerOptions, workerNodeOptions }: Pick<ScaleOptions, 'workerOptions' | 'workerNodeOptions'>,
   teardown: Teardown,
   log: (line: string) => void,
+  { name = 'scale', env = {} }: WorkerProcessExtras = {},
 ) {
   const lines: string[] = [];
   let shown = 0;
   let more = 0;
   // As the worker must be started (WORKER_NODE_FLAGS, platform/config.ts), unless the knob says otherwise.
   const nodeOptions = workerNodeOptions === undefined ? WORKER_NODE_FLAGS.join(' ') : workerNodeOptions === 'none' ? '' : workerNodeOptions;
-  const child = startTsChild(
-    'scale worker',
+  // Built, as production runs the worker (scripts/stack.ts startBuiltChild: tsx's loader would add ~50 MiB).
+  buildEntries();
+  const child = startBuiltChild(
+    `${name} worker`,
     'bench/worker-process.ts',
     {
       ...process.env,
@@ -53,6 +65,7 @@ export async function startWorkerProcess(
       TEMPORAL_TASK_QUEUE: taskQueue,
       BENCH_SCALE_WORKER_OPTIONS: workerOptions ?? '',
       NODE_OPTIONS: nodeOptions,
+      ...env,
     },
     (raw) => {
       // Core's log lines come with terminal colours; the test server's missing capability is known and harmless here.
@@ -64,11 +77,11 @@ export async function startWorkerProcess(
       else more++;
     },
   );
-  teardown.add('stop the scale worker process', () => stopChild(child));
+  teardown.add(`stop the ${name} worker process`, () => stopChild(child));
   const failed = () => {
     if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`the worker process exited (${child.process.exitCode ?? child.process.signalCode}): ${lines.slice(-5).join(' | ')}`);
   };
-  log('scale: starting the worker process (it builds its workflow bundle)…');
+  log(`${name}: starting the worker process (it builds its workflow bundle)…`);
   let ready: string | undefined;
   await until('the worker process to be ready', () => (failed(), (ready = lines.find((l) => l.includes('worker ready'))) !== undefined), 180_000, log, () => 'not ready', undefined, 100);
   return {

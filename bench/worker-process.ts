@@ -1,8 +1,9 @@
 /**
- * The partnerflow worker as its own OS process, for the scale section of `npm run bench` (bench/scale.ts): the real
- * createWorker() with the real activities and the worker's own defaults (worker/worker.ts WORKER_DEFAULTS), building
- * its workflow bundle at start as worker/main.ts does (in a child process), so that the memory the benchmark reads
- * from /proc is this worker's alone — not the benchmark's client, nor a ceiling worker beside it. A synthetic calendar
+ * The partnerflow worker as its own OS process, for the scale and incentive-run sections of `npm run bench`
+ * (bench/scale.ts, bench/incentive-run.ts): the real createWorker() with the real activities and the worker's own
+ * defaults (worker/worker.ts WORKER_DEFAULTS), building its workflow bundle at start as worker/main.ts does (in a child
+ * process), so that the memory the benchmark reads from /proc is this worker's alone — not the benchmark's client, its
+ * seeding, nor a ceiling worker beside it. A synthetic calendar
  * (weekends only, a wide year range) keeps deadlines independent of today's date and of the CN data's coverage.
  *
  * Reads DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, TEMPORAL_NAMESPACE (default), DB_POOL_SIZE (as the
