@@ -14,6 +14,7 @@ import type { CalendarLookup } from '../domain/calendar.js';
 import { createAccountClient } from './account/client.js';
 import { createCalendarsClient } from './calendar/client.js';
 import { createCertificationClient } from './certification/client.js';
+import { createEligibilityClient } from './eligibility/client.js';
 import { createExpertsClient } from './experts/client.js';
 import { createIncentiveRunsClient } from './incentive-run/client.js';
 import { createIncentiveClient } from './incentive/client.js';
@@ -30,6 +31,7 @@ import { adminRoutes } from './admin/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { certificationRoutes } from './certification/routes.js';
 import { docsRoutes } from './docs/routes.js';
+import { eligibilityRoutes } from './eligibility/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -118,6 +120,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...pathReviewRoutes(createPathReviewsClient(deps)),
     ...webhookRoutes(createWebhooksClient(deps)),
     ...accountRoutes(createAccountClient(deps)),
+    ...eligibilityRoutes(createEligibilityClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

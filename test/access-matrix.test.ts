@@ -48,7 +48,7 @@ let mounted: Mounted;
 
 /**
  * The partner account's routes (the partner names them by path): the feed with a fresh Idempotency-Key per call, and
- * a fresh entry key, so every allowed call records something new; the reads.
+ * a fresh entry key, so every allowed call records something new; the reads, the eligibility preflight among them.
  */
 const feedHeaders = () => ({ 'Idempotency-Key': randomUUID() });
 const accountEntries = (): MatrixTable => ({
@@ -74,6 +74,13 @@ const accountEntries = (): MatrixTable => ({
   },
   'GET /v1/partners/:partnerId/account': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx) }) },
   'GET /v1/partners/:partnerId/account/ledger': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx), query: LIST_QUERY }) },
+  // The project specialist check reads the account and the fixture member: the widest of the preflight's reads.
+  'GET /v1/partners/:partnerId/eligibility': {
+    success: 200,
+    partnerOwned: true,
+    partnerInPath: true,
+    request: (_, fx) => ({ params: own(fx), query: { program: 'PROJECT_SPECIALIST', memberId: fx.memberId } }),
+  },
 });
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */

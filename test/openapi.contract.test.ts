@@ -207,7 +207,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('PATCH', `${base}/${randomUUID()}`, owner, { active: false }), 404);
   });
 
-  it('partner account: facts and ledger entries fed, the account and its ledger read — successes and refusals', async () => {
+  it('partner account: facts and ledger entries fed, the account and its ledger read, eligibility asked — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();
     const feeder = await tokenFor(['vendor_system'], undefined, 'oa-billing');
@@ -242,6 +242,14 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `${base}/ledger?limit=1`, owner), 200);
     expectStatus(await n('GET', `${base}/ledger?cursor=nope`, owner), 400);
     expectStatus(await n('GET', `${base}/ledger`, await tokenFor(['partner_finance'], newPartner())), 404);
+    // The eligibility preflight on the facts just fed: every reason, then the process checks; and its refusals.
+    const eligibility = `/v1/partners/${partnerId}/eligibility`;
+    for (const program of ['SOLUTION_PROVIDER', 'RESELLER', 'DISTRIBUTOR']) expectStatus(await n('GET', `${eligibility}?program=${program}`, owner, undefined, { 'Accept-Language': 'en' }), 200);
+    expectStatus(await n('GET', `${eligibility}?program=PROJECT_SPECIALIST&memberId=${randomUUID()}`, owner), 200);
+    expectStatus(await n('GET', `${eligibility}?program=LEVEL_UP&pathId=SOFTWARE`, vendor), 200);
+    expectStatus(await n('GET', `${eligibility}?program=LEVEL_UP`, owner), 400);
+    expectStatus(await n('GET', `${eligibility}?program=RESELLER`, await tokenFor(['partner_admin'], newPartner())), 404);
+    expectStatus(await n('GET', `${eligibility}?program=RESELLER`, await tokenFor(['partner_sales'], partnerId)), 403);
   });
 
   it('every health, calendar, opportunity, member, role, expert and partner account route was exercised with a success answer', () => {

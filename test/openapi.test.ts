@@ -56,6 +56,14 @@ describe('the document', () => {
     ]) {
       expect(docs.normal.paths[path]!.post!.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     }
+    // The eligibility preflight: the program named, and the process checks' own parameter each.
+    const eligibility = docs.normal.paths['/v1/partners/{partnerId}/eligibility']!.get!;
+    expect(eligibility.parameters?.filter((p) => p.in === 'query')).toEqual([
+      expect.objectContaining({ name: 'program', required: true, schema: { type: 'string', enum: ['SOLUTION_PROVIDER', 'RESELLER', 'DISTRIBUTOR', 'PROJECT_SPECIALIST', 'LEVEL_UP'] } }),
+      expect.objectContaining({ name: 'memberId', required: false }),
+      expect.objectContaining({ name: 'pathId', required: false }),
+    ]);
+    expect(Object.keys(eligibility.responses)).toEqual(expect.arrayContaining(['200', '400', '404']));
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;
     expect(upload.parameters).toEqual(
       expect.arrayContaining([

@@ -43,6 +43,11 @@ const changeView = (row: ChangeRow): PathMembershipChangeView => ({
 
 export type PathsClientDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup; now?: () => Date };
 
+/** The local date (YYYY-MM-DD) of instant `at` in the partner's zone: the day its requirements are evaluated on. */
+export async function partnerToday(calendarFor: CalendarLookup, partnerId: string, at: Date): Promise<string> {
+  return DateTime.fromJSDate(at).setZone((await calendarFor(partnerId)).calendar.zone).toISODate()!;
+}
+
 export function createPathsClient({ prisma, calendarFor = databaseCalendarLookup(prisma), now = () => new Date() }: PathsClientDeps) {
   /** Partner staff only inside their own partner; another partner's answers like a missing one. */
   function scope(principal: Principal, partnerId: string): void {
@@ -130,7 +135,7 @@ export function createPathsClient({ prisma, calendarFor = databaseCalendarLookup
         });
       }
       const entry = levelIn(path, level ?? membership!.level);
-      const today = DateTime.fromJSDate(now()).setZone((await calendarFor(partnerId)).calendar.zone).toISODate()!;
+      const today = await partnerToday(calendarFor, partnerId, now());
       const items = evaluateRequirements(path, entry.level, await loadPartnerFacts(prisma, partnerId), today);
       return {
         partnerId,

@@ -93,6 +93,8 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/webhooks': { limit: '5' },
   'GET /v1/webhooks/:id/deliveries': { limit: '5' },
   'GET /v1/partners/:partnerId/account/ledger': { limit: '5' },
+  // The widest of the preflight's checks: a member id (of no member: answered as not associated, still 200).
+  'GET /v1/partners/:partnerId/eligibility': { program: 'PROJECT_SPECIALIST', memberId: '00000000-0000-4000-8000-00000000e11e' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

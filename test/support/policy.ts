@@ -134,6 +134,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/partners/:partnerId/account/ledger-entries': 'account.feed',
   'GET /v1/partners/:partnerId/account': 'account.read',
   'GET /v1/partners/:partnerId/account/ledger': 'account.read',
+  // The eligibility preflight shows the account's facts and balances as its evidence: who reads the account.
+  'GET /v1/partners/:partnerId/eligibility': 'account.read',
   'POST /v1/admin/clock/advance': 'clock.advance',
   'GET /v1/openapi.json': 'public',
 };

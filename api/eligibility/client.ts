@@ -1,0 +1,60 @@
+/**
+ * The eligibility preflight: loads what the rules of domain/eligibility.ts decide on — the partner account's current
+ * facts and funds (api/account/client.ts), and for the process checks the member (api/members' table) or the path
+ * membership with the partner's live facts (the same evaluation as api/paths) — and answers every unmet condition in
+ * the request's language. Nothing is written: there is no workflow, and the processes that enforce the same
+ * conditions (sections 3–6 of issue 17) call eligibilityOf() themselves inside the transaction that decides.
+ *
+ * Rules: the answer discloses the account's facts and balances as evidence, so it needs what reading the account
+ * needs (account.read); partner staff see their own partner only (another partner's answers 404, as if absent),
+ * vendor staff holding account.readAll any partner's. A member of another partner reads as not associated with this
+ * one, never as existing elsewhere.
+ */
+import { canSeePartner, type Principal } from '../../domain/auth.js';
+import type { CalendarLookup } from '../../domain/calendar.js';
+import { pathById } from '../../domain/development-paths.js';
+import { type EligibilityContext, type EligibilityProgram, eligibilityOf } from '../../domain/eligibility.js';
+import { describeUnmet, type Language } from '../../domain/eligibility-messages.js';
+import { problems } from '../../domain/problems.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
+import { loadPartnerFacts } from '../../platform/partner-facts.js';
+import type { PrismaClient } from '../../prisma/generated/client.js';
+import { currentAccountFacts, fundsBalances } from '../account/client.js';
+import { partnerToday } from '../paths/client.js';
+import type { EligibilityView } from './schemas.js';
+
+export type EligibilityQuery = { program: EligibilityProgram; memberId?: string | undefined; pathId?: string | undefined };
+export type EligibilityClientDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup; now?: () => Date };
+
+export function createEligibilityClient({ prisma, calendarFor = databaseCalendarLookup(prisma), now = () => new Date() }: EligibilityClientDeps) {
+  /** What the process checks need beside the account: the member, or the partner's place on the path. */
+  async function contextOf(partnerId: string, query: EligibilityQuery): Promise<EligibilityContext> {
+    if (query.program === 'PROJECT_SPECIALIST') {
+      const memberId = query.memberId!;
+      const member = await prisma.partnerMember.findFirst({ where: { id: memberId, partnerId }, select: { id: true, active: true, workResidence: true } });
+      // Section 4's applications do not exist yet: never applied (the extension point of domain/eligibility.ts).
+      return { projectSpecialist: { memberId, member, lastSpecialistApplication: null } };
+    }
+    if (query.program === 'LEVEL_UP') {
+      const path = pathById(query.pathId!)!;
+      const [membership, partnerFacts, today] = await Promise.all([
+        prisma.pathMembership.findUnique({ where: { partnerId_pathId: { partnerId, pathId: path.id } }, select: { level: true } }),
+        loadPartnerFacts(prisma, partnerId),
+        partnerToday(calendarFor, partnerId, now()),
+      ]);
+      return { levelUp: { path, currentLevel: membership?.level ?? null, partnerFacts, today } };
+    }
+    return {};
+  }
+
+  return {
+    async eligibility(principal: Principal, partnerId: string, query: EligibilityQuery, language: Language): Promise<EligibilityView> {
+      if (!canSeePartner(principal, partnerId, 'account.readAll')) throw problems.notFound(`Partner ${partnerId}`);
+      const [facts, balances, context] = await Promise.all([currentAccountFacts(prisma, partnerId), fundsBalances(prisma, partnerId), contextOf(partnerId, query)]);
+      const { program, eligible, unmet } = eligibilityOf(query.program, facts, balances, context);
+      return { partnerId, program, eligible, language, unmet: unmet.map((u) => describeUnmet(u, language)) };
+    },
+  };
+}
+
+export type EligibilityClient = ReturnType<typeof createEligibilityClient>;
