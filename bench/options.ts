@@ -104,7 +104,7 @@ export function scaleOptionsFromEnv(): ScaleOptions {
   const workerOptions = process.env.BENCH_SCALE_WORKER_OPTIONS || undefined;
   workerTuningOf(workerOptions); // validated before anything starts
   return {
-    n: envInt('BENCH_SCALE_N', 10_000),
+    n: envInt('BENCH_SCALE_N', 5_000),
     concurrency: envInt('BENCH_SCALE_CONCURRENCY', 50),
     database: database as ScaleDatabase,
     timeoutSeconds: envInt('BENCH_SCALE_TIMEOUT_S', 1800),

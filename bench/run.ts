@@ -20,7 +20,8 @@
  * BENCH_RUN_SETTLE_S (300: how long to wait after the run for every verification workflow's first activity);
  * referee: BENCH_REFEREE_N (200 processes per side and database), BENCH_REFEREE_CONCURRENCY (20),
  * BENCH_REFEREE_ROUNDS (4 interleaved rounds), BENCH_REFEREE_WARMUP (20 per side and database);
- * scale: BENCH_SCALE_N (10 000 opportunities, and as many ceiling workflows), BENCH_SCALE_CONCURRENCY (50 starts in
+ * scale: BENCH_SCALE_N (5 000 opportunities, and as many ceiling workflows; 10 000 strands the time-skipping test
+ * server even for the bare ceiling, docs/benchmarks.md), BENCH_SCALE_CONCURRENCY (50 starts in
  * flight), BENCH_SCALE_DATABASE (embedded | postgres), BENCH_SCALE_SETTLE_S (30: idle before the open memory is read),
  * BENCH_SCALE_TIMEOUT_S (1800 per wait), BENCH_SCALE_WORKER_OPTIONS (JSON worker options over worker/worker.ts
  * WORKER_DEFAULTS, null for the SDK's own: '{"maxCachedWorkflows":null}'), BENCH_SCALE_WORKER_NODE_OPTIONS (the

@@ -23,29 +23,29 @@ export type WorkerTuning = Pick<
 >;
 
 /**
- * The worker's defaults, chosen by measuring `npm run bench` section 5 (bench/scale.ts: 10,000 open opportunities,
+ * The worker's defaults, chosen by measuring `npm run bench` section 5 (bench/scale.ts: 5,000 open opportunities,
  * then their expiry after one clock jump); each one's trade-off is in docs/configuration.md ("The worker's memory").
  * - maxCachedWorkflows: the SDK sizes its cache from the heap limit (2,395 workflows with Node 24's 4 GiB), and each
  *   cached opportunity costs the worker ~230 KiB (1,000 open and idle: 309 MiB with 250 cached, 273 with 100). 100 keeps
- *   every workflow that can be busy at once cached (a workflow task slot or an activity slot each: 10 + 50 + 20 below)
+ *   every workflow that can be busy at once cached (a workflow task slot or an activity slot each: 40 + 40 + 20 below)
  *   and lets the rest, which wait on timers for days, be evicted. The price is CPU when they wake: an evicted workflow
  *   is replayed from its history.
  * - reuseV8Context: one V8 context for every workflow (the SDK's default, kept explicit): without it each cached
  *   workflow has a context of its own — 1,000 opportunities peaked at 3.5 GiB instead of 0.5.
  * - workflowThreadPoolSize: one workflow thread (the SDK's default with a reused context); a second one would load the
  *   bundle again.
- * - Concurrency 10 workflow tasks, 50 activities, 20 local activities (the SDK's: 40, 100, 100), so that at most 80
- *   workflows are busy at once, fewer than the cache holds. Ten workflow tasks keep 2 cores busy; local activities are
- *   the database's first writes, bound by its pool (DB_POOL_SIZE, 5) anyway; activities keep more slots because a
- *   webhook POST holds one for up to WEBHOOK_TIMEOUT_SECONDS, and slow receivers must not hold back the processes'
- *   database work.
+ * - Concurrency 40 workflow tasks (the SDK's), 40 activities, 20 local activities (the SDK's: 100 each), so that at most
+ *   100 workflows are busy at once, as many as the cache holds. Fewer workflow task slots starve the workflows of
+ *   a burst: at 10 the referee's throughput halved on both sides (bench section 4). Local activities are the processes'
+ *   first writes, bound by the database pool (DB_POOL_SIZE, 5) anyway; activities keep more because a webhook POST
+ *   holds one for up to WEBHOOK_TIMEOUT_SECONDS, and slow receivers must not hold back the processes' database work.
  */
 export const WORKER_DEFAULTS: Required<WorkerTuning> = {
   maxCachedWorkflows: 100,
   reuseV8Context: true,
   workflowThreadPoolSize: 1,
-  maxConcurrentWorkflowTaskExecutions: 10,
-  maxConcurrentActivityTaskExecutions: 50,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 40,
   maxConcurrentLocalActivityExecutions: 20,
 };
 
