@@ -16,7 +16,7 @@ import { partnerId as partnerIdSchema } from '../api/kit/validation.js';
 import { type Role } from '../domain/auth.js';
 import { tokenFor } from './support/app.js';
 import { useTestEnv } from './support/env.js';
-import { badPathSegment, cursorLike, edgeString, getAt, hugeString, leafPaths, numberish, type Sent, send, setAt, wrongTypeFor } from './support/fuzz.js';
+import { badPathSegment, cursorLike, edgeString, getAt, hugeString, leafPaths, numberish, safeDecode, type Sent, send, setAt, STACK, wrongTypeFor } from './support/fuzz.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
 import { databaseSnapshot, tableChanges, type DatabaseSnapshot } from './support/snapshot.js';
 
@@ -150,21 +150,12 @@ function certainlyRefused(route: RouteDef, f: Fuzzed, partner: string, body: unk
   if (demand === 'public') return undefined;
   if (!ROLES_OF[f.caller].some((role) => policyAllows(role, demand))) return `${f.caller} lacks ${demand}`;
   if (f.caller === 'otherPartner') return "another partner's account";
-  if (f.partner && !partnerIdSchema.safeParse(decodeURIComponentSafe(f.partner.raw)).success) return 'the path names no partner';
+  if (f.partner && !partnerIdSchema.safeParse(safeDecode(f.partner.raw)).success) return 'the path names no partner';
   if (route.body && (f.body?.raw !== undefined || !route.body.safeParse(body).success)) return 'the body schema refuses it';
   if (route.method === 'post' && f.idempotencyKey !== 'fresh' && (f.idempotencyKey === null || !/^[\x21-\x7e]{1,200}$/.test(f.idempotencyKey))) return 'no valid Idempotency-Key';
   if (route.query && f.query && !route.query.safeParse(f.query).success) return 'the query schema refuses it';
   return undefined;
 }
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return '\u0000';
-  }
-}
-
-const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
 
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const fresh = randomUUID();

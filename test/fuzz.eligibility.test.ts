@@ -19,7 +19,7 @@ import { partnerId as partnerIdSchema } from '../api/kit/validation.js';
 import type { Role } from '../domain/auth.js';
 import { tokenFor } from './support/app.js';
 import { useTestEnv } from './support/env.js';
-import { badPathSegment, edgeString, hugeString, numberish, send } from './support/fuzz.js';
+import { badPathSegment, edgeString, hugeString, numberish, safeDecode, send, STACK } from './support/fuzz.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
 import { databaseSnapshot, tableChanges } from './support/snapshot.js';
 
@@ -106,15 +106,6 @@ function certainlyRefused(f: Fuzzed, values: Record<string, string>): string | u
   if (!route.query!.safeParse(values).success) return 'the query schema refuses it';
   return undefined;
 }
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return '\u0000';
-  }
-}
-
-const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
 
 async function runOne(f: Fuzzed): Promise<void> {
   const values = Object.fromEntries(Object.entries(f.query.values).map(([k, v]) => [k, v === MEMBER ? memberId : v]));

@@ -20,7 +20,7 @@ import type { RouteDef } from '../../api/kit/http.js';
 import { defaultQuotas } from '../../platform/config.js';
 import { JWT_SECRET, tokenFor } from './app.js';
 import { useTestEnv } from './env.js';
-import { encodeHostile, send } from './fuzz.js';
+import { encodeHostile, send, STACK } from './fuzz.js';
 import { type FixturePart, type Fixtures, fixtureMaker, pathReviewStateFor } from './fuzz-fixtures.js';
 import { FIXTURE_EXPERT, FIXTURE_MATERIAL, FUZZ_HOOK_URL, keyOf, paramNames } from './fuzz-inputs.js';
 import { examplesFor, type Fuzzed, fuzzedArb } from './fuzz-requests.js';
@@ -102,8 +102,6 @@ export function useFuzz(group: FuzzGroup) {
     // Vendor endpoints receive every partner's events: leave none of the fuzz's active for the other test files.
     await env.prisma.webhookEndpoint.updateMany({ where: { url: FUZZ_HOOK_URL }, data: { active: false } });
   });
-
-  const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
 
   function describeRequest(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined): string {
     const shown = body ? (body.length > 300 ? `${body.subarray(0, 300).toString('utf8')}… (${body.length} bytes)` : body.toString('utf8')) : '';

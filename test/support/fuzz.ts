@@ -2,6 +2,18 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 
+/** An answer that shows the server's internals: a stack frame, a module path, the checkout's path. */
+export const STACK = /\bat .*\.[cm]?[jt]s:\d+|node_modules|\/work\/|Error: .*\n\s+at /;
+
+/** A fuzzed path segment as the router sees it; one it cannot decode becomes a NUL, which no id schema accepts. */
+export function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '\u0000';
+  }
+}
+
 /** Characters that break naive code: NUL, lone surrogates, bidi overrides, zero-width, combining marks, emoji, … */
 export const EDGE_CHARS = [
   '\u0000', '\u0001', '\u001f', '\u007f', '\ud800', '\udbff', '\udc00', '\udfff', '\u202e', '\u202d', '\u200f', '\u200e',
