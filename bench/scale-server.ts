@@ -129,17 +129,25 @@ export async function jumpAndWait(
 
 export type ClosedExecution = { workflowId: string; completed: boolean };
 
+/** The longest a check's one call to the server may take. */
+const RPC_DEADLINE_MS = 60_000;
+
 /** Every closed workflow of a type the server lists (without search attributes: the test server leaves them out). */
+
 export async function closedExecutions(env: TestWorkflowEnvironment, workflowType: string): Promise<ClosedExecution[]> {
   const out: ClosedExecution[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await env.connection.workflowService.listClosedWorkflowExecutions({
-      namespace: env.namespace ?? 'default',
-      maximumPageSize: 1000,
-      typeFilter: { name: workflowType },
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
+    // A deadline: the time-skipping server once failed to send a page's answer (its headers over 16 KiB) and the
+    // call waited forever; a failed check must say so instead.
+    const page = await env.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, () =>
+      env.connection.workflowService.listClosedWorkflowExecutions({
+        namespace: env.namespace ?? 'default',
+        maximumPageSize: 1000,
+        typeFilter: { name: workflowType },
+        ...(nextPageToken ? { nextPageToken } : {}),
+      }),
+    );
     for (const e of page.executions ?? []) {
       if (e.type?.name !== workflowType) continue; // in case a server ignores the filter
       out.push({ workflowId: e.execution?.workflowId ?? '', completed: e.status === 2 }); // WORKFLOW_EXECUTION_STATUS_COMPLETED
@@ -157,7 +165,7 @@ export async function describeAll(env: TestWorkflowEnvironment, workflowIds: str
     workflowIds.length,
     concurrency,
     async (i) => {
-      const d = await env.client.workflow.getHandle(workflowIds[i]!).describe();
+      const d = await env.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, () => env.client.workflow.getHandle(workflowIds[i]!).describe());
       described.set(workflowIds[i]!, { completed: d.status.name === 'COMPLETED', processStatus: d.typedSearchAttributes.get(ProcessStatus) });
       return { ok: true };
     },
