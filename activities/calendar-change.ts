@@ -12,6 +12,7 @@ import { affectedCertifications } from './certification.js';
 import { affectedIncentives } from './incentive.js';
 import { affectedOpportunities } from './opportunity.js';
 import { affectedPathReviews } from './path-review.js';
+import { affectedSpecialists } from './specialist.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 
 export type { CalendarChangeScope };
@@ -28,6 +29,7 @@ export const AFFECTED_PROCESSES = {
   incentive: affectedIncentives,
   'path-review': affectedPathReviews,
   certification: affectedCertifications,
+  specialist: affectedSpecialists,
 } satisfies Record<ProcessKind, (q: AffectedQuery) => Promise<AffectedRows>>;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
 

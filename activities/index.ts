@@ -9,15 +9,17 @@ import { OPPORTUNITY_EXPIRED_TOPIC } from '../domain/events.js';
 import { createOpportunityActivities, type OpportunityActivityDeps } from './opportunity.js';
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
+import { createSpecialistActivities, SPECIALIST_OUTCOME_TOPICS, type SpecialistActivityDeps } from './specialist.js';
 import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
 import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
+import { SPECIALIST_SUBMITTED_TOPIC, specialistOutcomeKey } from '../workflows/specialist/contract.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
  * appenders their relay workflows (activities/webhook.ts).
  */
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & WebhookActivityDeps & { temporal: Client };
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & WebhookActivityDeps & { temporal: Client };
 
 /**
  * The activities that append to the outbox, followed — once their transaction has committed — by the start of each
@@ -28,11 +30,13 @@ function announcing(deps: ActivityDeps) {
   const certification = createCertificationActivities(deps);
   const pathReview = createPathReviewActivities(deps);
   const opportunity = createOpportunityActivities(deps);
+  const specialist = createSpecialistActivities(deps);
   return {
     ...opportunity,
     ...incentive,
     ...certification,
     ...pathReview,
+    ...specialist,
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
@@ -68,6 +72,21 @@ function announcing(deps: ActivityDeps) {
       await pathReview.recordPathReviewTransition(t);
       if (t.type === 'LAPSED') await announceOutbox(deps, [lapsedDedupeKey(t.reviewId)]);
       if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('path-review', t.reviewId, t.seq)]);
+    },
+    async submitSpecialistApplication(input: Parameters<typeof specialist.submitSpecialistApplication>[0]) {
+      const submitted = await specialist.submitSpecialistApplication(input);
+      await announceOutbox(deps, [specialistOutcomeKey(SPECIALIST_SUBMITTED_TOPIC, input.applicationId)]);
+      return submitted;
+    },
+    async recordSpecialistTransition(t: Parameters<typeof specialist.recordSpecialistTransition>[0]) {
+      await specialist.recordSpecialistTransition(t);
+      const topic = SPECIALIST_OUTCOME_TOPICS[t.type];
+      if (topic) await announceOutbox(deps, [specialistOutcomeKey(topic, t.applicationId)]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('specialist', t.applicationId, t.seq)]);
+    },
+    async enqueueSpecialistMessage(m: Parameters<typeof specialist.enqueueSpecialistMessage>[0]) {
+      await specialist.enqueueSpecialistMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
     },
   };
 }

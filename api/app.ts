@@ -32,6 +32,8 @@ import { calendarRoutes } from './calendar/routes.js';
 import { certificationRoutes } from './certification/routes.js';
 import { docsRoutes } from './docs/routes.js';
 import { eligibilityRoutes } from './eligibility/routes.js';
+import { createSpecialistClient } from './specialist/client.js';
+import { specialistRoutes } from './specialist/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -121,6 +123,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...webhookRoutes(createWebhooksClient(deps)),
     ...accountRoutes(createAccountClient(deps)),
     ...eligibilityRoutes(createEligibilityClient(deps)),
+    ...specialistRoutes(createSpecialistClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

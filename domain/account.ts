@@ -112,7 +112,7 @@ const byKindThenId = (a: { kind: string; id: string }, b: { kind: string; id: st
 
 /**
  * The account from the current observation of each (kind, subject) — the latest per observedAt, ties to the one
- * received later; the database picks them (api/account/client.ts), and this picks again so that any list of observations
+ * received later; the database picks them (platform/partner-account.ts), and this picks again so that any list of observations
  * reads the same.
  */
 export function accountFactsOf(observations: readonly FactObservation[]): AccountFacts {

@@ -59,6 +59,11 @@ export const PERMISSIONS = [
   'account.read',
   'account.readAll',
   'account.feed',
+  'specialist.read',
+  'specialist.readAll',
+  'specialist.apply',
+  'specialist.review',
+  'specialist.cancel',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -80,6 +85,9 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'webhook.read',
   'webhook.manage',
   'account.read',
+  'specialist.read',
+  'specialist.apply',
+  'specialist.cancel',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -101,12 +109,14 @@ const VENDOR_READ: Permission[] = [
   'webhook.read',
   'account.read',
   'account.readAll',
+  'specialist.read',
+  'specialist.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
-  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel'],
   vendor_admin: [
     ...VENDOR_READ,
     'opportunity.share',
@@ -124,6 +134,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'calendar.manage',
     'calendar.assign',
     'webhook.manage',
+    'specialist.review',
+    'specialist.cancel',
   ],
   vendor_system: ['account.feed'],
   partner_admin: [
@@ -143,9 +155,12 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'webhook.read',
     'webhook.manage',
     'account.read',
+    'specialist.read',
+    'specialist.apply',
+    'specialist.cancel',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

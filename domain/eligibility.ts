@@ -32,9 +32,9 @@ export type Eligibility = { program: EligibilityProgram; eligible: boolean; unme
 export type MemberFacts = { id: string; active: boolean; workResidence: string | null };
 
 /**
- * The member's latest project specialist application (issue 17 section 4). EXTENSION POINT: applications do not exist
- * yet, so callers pass null (never applied); section 4 passes the latest one, and a pending or approved application
- * then makes the member ineligible, a rejected or cancelled one does not.
+ * The member's latest project specialist application (issue 17 section 4; platform/partner-account.ts loads it), null
+ * when the member never applied: a pending or approved one makes the member ineligible, a rejected or cancelled one
+ * does not.
  */
 export type SpecialistApplicationFacts = { id: string; status: string };
 export const SPECIALIST_REAPPLY_AFTER: readonly string[] = ['REJECTED', 'CANCELLED'];

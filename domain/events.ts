@@ -19,6 +19,12 @@ export const CERTIFICATION_SUPPLEMENT_REMINDER_TOPIC = 'certification.supplement
 export const CERTIFICATION_WITHDRAWN_TOPIC = 'certification.withdrawn-by-timeout';
 export const PATH_REVIEW_SUPPLEMENT_REMINDER_TOPIC = 'path-review.supplement-reminder';
 export const PATH_REVIEW_LAPSED_TOPIC = 'path-review.lapsed';
+export const SPECIALIST_SUBMITTED_TOPIC = 'specialist.submitted';
+export const SPECIALIST_REVIEW_REMINDER_TOPIC = 'specialist.review-reminder';
+export const SPECIALIST_REVIEW_ESCALATION_TOPIC = 'specialist.review-escalation';
+export const SPECIALIST_APPROVED_TOPIC = 'specialist.approved';
+export const SPECIALIST_REJECTED_TOPIC = 'specialist.rejected';
+export const SPECIALIST_CANCELLED_TOPIC = 'specialist.cancelled';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
@@ -27,6 +33,7 @@ export const DEADLINE_CHANGED_TOPICS = {
   incentive: 'incentive.deadline-changed',
   certification: 'certification.deadline-changed',
   'path-review': 'path-review.deadline-changed',
+  specialist: 'specialist.deadline-changed',
 } as const;
 const DEADLINE_CHANGED_MEANING =
   'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
@@ -50,6 +57,13 @@ export const EVENTS = {
   [DEADLINE_CHANGED_TOPICS.incentive]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS.certification]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS['path-review']]: DEADLINE_CHANGED_MEANING,
+  [DEADLINE_CHANGED_TOPICS.specialist]: DEADLINE_CHANGED_MEANING,
+  [SPECIALIST_SUBMITTED_TOPIC]: 'A partner applied for one of its members to become a project specialist on a development path: the application is under vendor review (its review due date).',
+  [SPECIALIST_REVIEW_REMINDER_TOPIC]: "A project specialist application is still under review one working day before its review due date (for the vendor's reviewers; one per due date).",
+  [SPECIALIST_REVIEW_ESCALATION_TOPIC]: 'A project specialist application is still under review past its review due date (once per application).',
+  [SPECIALIST_APPROVED_TOPIC]: 'The vendor approved a project specialist application: the member is a project specialist for the path.',
+  [SPECIALIST_REJECTED_TOPIC]: 'The vendor rejected a project specialist application (with its reason); the member may apply again.',
+  [SPECIALIST_CANCELLED_TOPIC]: 'A project specialist application or approved specialist was cancelled by the partner or the vendor (who, and the reason); the member may apply again.',
   [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;

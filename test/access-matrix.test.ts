@@ -34,7 +34,7 @@ import {
 } from './support/access-matrix.js';
 import { matrixObjects, organizationSnapshot, targetsSnapshot } from './support/access-matrix-objects.js';
 import { answerProblems, type Case, type ListEvidence, listCoverage, noteListAnswer, refusedOneAtATime } from './support/access-matrix-run.js';
-import { CATALOG_LISTS, FIXTURE_EXPERT, LIST_QUERY, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_QUOTAS, OTHER, OWN, own, partnerEntries, unique } from './support/access-matrix-table.js';
+import { CATALOG_LISTS, FIXTURE_EXPERT, LIST_QUERY, MATRIX_HOOK_URL, MATRIX_PATH, MATRIX_PDF, MATRIX_QUOTAS, OTHER, OWN, own, partnerEntries, pdfUpload, unique } from './support/access-matrix-table.js';
 import { processEntries } from './support/access-matrix-table-processes.js';
 import { useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
@@ -83,8 +83,69 @@ const accountEntries = (): MatrixTable => ({
   },
 });
 
+/**
+ * Project specialist applications of OWN. support/access-matrix.ts has no specialist object states yet, so each
+ * request makes its own object through the real API as OWN's administrator would — a new member with a work residence,
+ * applied for (OWN is made a reseller, which may apply, once) — fresh for every write, one shared by the reads. The
+ * routes taking an application id are partner-owned through that object: `partnerInPath` only satisfies
+ * checkCoverage's "where does the partner come from" (the id's object is OWN's, made here).
+ */
+function specialistEntries(base: () => string): MatrixTable {
+  let reseller: Promise<unknown> | undefined;
+  const send = async (method: string, path: string, body?: unknown, headers?: Record<string, string>, token?: string) => {
+    const res = await call(base(), method, path, token ?? (await tokenFor(['partner_admin'], OWN, 'matrix-setup-partner')), body, headers);
+    if (res.status >= 300) throw new Error(`setup: ${method} ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as { id: string };
+  };
+  const member = async () => {
+    reseller ??= tokenFor(['vendor_system'], undefined, 'matrix-feeder').then((feeder) =>
+      send('POST', `/v1/partners/${OWN}/account/facts`, { source: 'matrix', facts: [{ kind: 'PROGRAM_MEMBERSHIP', subject: 'RESELLER', value: { state: 'JOINED' }, observedAt: '2026-03-01T00:00:00Z' }] }, feedHeaders(), feeder),
+    );
+    await reseller;
+    return (await send('POST', `/v1/partners/${OWN}/members`, { sub: unique('matrix-specialist'), displayName: 'Matrix specialist', roles: ['partner_sales'], workResidence: 'Hangzhou' })).id;
+  };
+  /** A SUBMITTED application of OWN with one uploaded file. */
+  const application = async () => {
+    const { id } = await send('POST', '/v1/specialist-applications', { memberId: await member(), pathId: 'SOFTWARE' });
+    const file = await send('POST', `/v1/specialist-applications/${id}/files`, MATRIX_PDF, pdfUpload(MATRIX_PDF).headers);
+    return { id, materialId: file.id };
+  };
+  let shared: ReturnType<typeof application> | undefined;
+  const read = () => (shared ??= application());
+  const byOwnId = { success: 200, partnerOwned: true, partnerInPath: true } as const;
+  return {
+    'POST /v1/specialist-applications': { success: 201, partnerOwned: false, request: async () => ({ body: { memberId: await member(), pathId: 'SOFTWARE' }, headers: feedHeaders() }) },
+    'POST /v1/specialist-applications/batch': {
+      success: 200,
+      partnerOwned: false,
+      request: async () => ({ body: { applications: [{ memberId: await member(), pathId: 'SOFTWARE' }] }, headers: feedHeaders() }),
+    },
+    'GET /v1/specialist-applications': { success: 200, partnerOwned: false, request: async () => (await read(), { query: LIST_QUERY }) },
+    'GET /v1/specialist-applications/:id': { ...byOwnId, request: async () => ({ params: { id: (await read()).id } }) },
+    'POST /v1/specialist-applications/:id/files': { ...byOwnId, success: 201, request: async () => ({ params: { id: (await application()).id }, ...pdfUpload(Buffer.concat([MATRIX_PDF, Buffer.from('% 2\n')])) }) },
+    'GET /v1/specialist-applications/:id/files/:materialId': { ...byOwnId, request: async () => ({ params: await read().then((a) => ({ id: a.id, materialId: a.materialId })) }) },
+    'PUT /v1/specialist-applications/:id/materials': {
+      ...byOwnId,
+      request: async () => {
+        const a = await application();
+        return { params: { id: a.id }, body: { materials: [{ kind: 'RESUME', materialId: a.materialId }] } };
+      },
+    },
+    'POST /v1/specialist-applications/:id/review': { ...byOwnId, request: async () => ({ params: { id: (await application()).id }, body: { decision: 'REJECT', note: 'access matrix' } }) },
+    'POST /v1/specialist-applications/:id/cancel': { ...byOwnId, request: async () => ({ params: { id: (await application()).id }, body: { reason: 'access matrix' } }) },
+  };
+}
+
+/**
+ * Routes whose body names an object of the own partner that the path does not (the member to apply for): another
+ * partner's staff allowed to call the route are answered as that object's rules say, not with the route's success.
+ */
+const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
+  'POST /v1/specialist-applications': { status: 422, why: "another partner's member is not associated with the caller's partner (specialist-not-eligible)" },
+};
+
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries() };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.
@@ -119,7 +180,8 @@ function planCases(callers: Caller[]): Case[] {
     const key = routeKey(route);
     const entry = TABLE[key]!;
     for (const caller of callers) {
-      const expected = expectedOf(entry, caller);
+      const derived = expectedOf(entry, caller);
+      const expected = caller.side === 'other' && derived.status === entry.success && OTHER_PARTNER_ANSWERS[key] ? OTHER_PARTNER_ANSWERS[key] : derived;
       const object = !entry.object ? undefined : expected.status === entry.success && entry.object.freshPerSuccess ? 'fresh' : 'shared';
       cases.push({ mode, key, route, entry, caller, expected, ...(object ? { object } : {}) });
     }

@@ -252,7 +252,54 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', `${eligibility}?program=RESELLER`, await tokenFor(['partner_sales'], partnerId)), 403);
   });
 
-  it('every health, calendar, opportunity, member, role, expert and partner account route was exercised with a success answer', () => {
+  it('project specialist applications: apply (one, a batch), list, get, files, materials, review, cancel — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const reviewer = await tokenFor(['vendor_reviewer']);
+    const feeder = await tokenFor(['vendor_system'], undefined, 'billing-system');
+    const key = () => ({ 'Idempotency-Key': randomUUID() });
+    const facts = [{ kind: 'PROGRAM_MEMBERSHIP', subject: 'RESELLER', value: { state: 'JOINED' }, observedAt: '2026-03-01T00:00:00Z' }];
+    expectStatus(await call(apps.normal.base, 'POST', `/v1/partners/${partnerId}/account/facts`, feeder, { source: 'crm', facts }, key()), 201);
+    const member = async (workResidence?: string) =>
+      (await call(apps.normal.base, 'POST', `/v1/partners/${partnerId}/members`, owner, { sub: `m-${randomUUID().slice(0, 8)}`, displayName: 'M', roles: ['partner_sales'], ...(workResidence ? { workResidence } : {}) })).body.id as string;
+    const [first, second, third, noResidence] = [await member('Hangzhou'), await member('Hangzhou'), await member('Hangzhou'), await member()];
+
+    const applied = await n('POST', '/v1/specialist-applications', owner, { memberId: first, pathId: 'SOFTWARE' }, key());
+    expectStatus(applied, 201);
+    const id = applied.body.id as string;
+    expectStatus(await n('POST', '/v1/specialist-applications', owner, { memberId: noResidence, pathId: 'SOFTWARE' }, { 'Accept-Language': 'en' }), 422);
+    expectStatus(await n('POST', '/v1/specialist-applications', owner, { memberId: 'x', pathId: 'SOFTWARE' }), 400);
+    expectStatus(await n('POST', '/v1/specialist-applications', reviewer, { memberId: first, pathId: 'SOFTWARE' }), 403);
+    const batch = await n('POST', '/v1/specialist-applications/batch', owner, { applications: [{ memberId: second, pathId: 'SOFTWARE' }, { memberId: noResidence, pathId: 'SOFTWARE' }] }, key());
+    expectStatus(batch, 200);
+    expect(batch.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['STARTED', 'REFUSED']);
+    expectStatus(await n('POST', '/v1/specialist-applications/batch', owner, { applications: [] }), 400);
+    expectStatus(await n('GET', `/v1/specialist-applications?partnerId=${partnerId}&limit=1`, owner), 200);
+    expectStatus(await n('GET', '/v1/specialist-applications?status=NOPE', owner), 400);
+    expectStatus(await n('GET', `/v1/specialist-applications/${id}`, reviewer), 200);
+    expectStatus(await n('GET', `/v1/specialist-applications/${id}`, await tokenFor(['partner_admin'], newPartner())), 404);
+
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const file = { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="resume.pdf"' };
+    const uploaded = await n('POST', `/v1/specialist-applications/${id}/files`, owner, pdf, file);
+    expectStatus(uploaded, 201);
+    expectStatus(await n('POST', `/v1/specialist-applications/${id}/files`, owner, Buffer.from('not a pdf'), file), 422);
+    expectStatus(await n('GET', `/v1/specialist-applications/${id}/files/${uploaded.body.id}`, reviewer), 200);
+    expectStatus(await n('GET', `/v1/specialist-applications/${id}/files/${randomUUID()}`, reviewer), 404);
+    expectStatus(await n('PUT', `/v1/specialist-applications/${id}/materials`, owner, { materials: [{ kind: 'RESUME', materialId: uploaded.body.id }] }), 200);
+    expectStatus(await n('PUT', `/v1/specialist-applications/${id}/materials`, owner, { materials: [{ kind: 'RESUME', materialId: randomUUID() }] }), 422);
+    expectStatus(await n('POST', `/v1/specialist-applications/${id}/review`, reviewer, { decision: 'APPROVE' }), 422); // QUALIFICATION missing
+    expectStatus(await n('POST', `/v1/specialist-applications/${id}/review`, owner, { decision: 'APPROVE' }), 403);
+    expectStatus(await n('POST', `/v1/specialist-applications/${id}/review`, reviewer, { decision: 'REJECT', note: 'no' }), 200);
+    expectStatus(await n('POST', `/v1/specialist-applications/${id}/review`, reviewer, { decision: 'REJECT', note: 'again' }), 409);
+    const cancelled = await n('POST', '/v1/specialist-applications', owner, { memberId: third, pathId: 'SOFTWARE' });
+    expectStatus(await n('POST', `/v1/specialist-applications/${cancelled.body.id}/cancel`, owner, { reason: 'changed our mind' }), 200);
+    expectStatus(await n('POST', `/v1/specialist-applications/${cancelled.body.id}/cancel`, owner, {}), 400);
+    expectStatus(await n('POST', `/v1/specialist-applications/${randomUUID()}/cancel`, owner, { reason: 'x' }), 404);
+  });
+
+  it('every health, calendar, opportunity, member, role, expert, partner account and project specialist route was exercised with a success answer', () => {
     expect(unexercised('partner')).toEqual([]);
   });
 

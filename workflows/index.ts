@@ -7,3 +7,4 @@ export { pathReviewWorkflow } from './path-review/workflow.js';
 export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './path-review-cycle/workflow.js';
 export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook/workflow.js';
 export { calendarChangeWorkflow } from './calendar-change/workflow.js';
+export { specialistWorkflow } from './specialist/workflow.js';

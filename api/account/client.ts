@@ -13,17 +13,17 @@
  * currentAccountFacts() and fundsBalances() are the read module the eligibility rules and the money issue build on.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { accountFactsOf, type AccountFacts, type FactKind } from '../../domain/account.js';
+import type { FactKind } from '../../domain/account.js';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { type AccountSums, balanceOf, checkEntry, currencyOf, type FundsBalance, type LedgerAccountKind, type LedgerEntry, postingsOf, withPostings } from '../../domain/ledger.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
+import { accountSums, currentAccountFacts, fundsBalances } from '../../platform/partner-account.js';
 import type { AccountView, FactChangeView, TransferView } from './schemas.js';
 import { reserveIdempotency } from '../kit/idempotency.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
 
-type Db = PrismaClient | Prisma.TransactionClient;
 type Tx = Prisma.TransactionClient;
 
 export type FactInput = { kind: FactKind; subject?: string | undefined; value: Record<string, unknown>; observedAt: string };
@@ -34,33 +34,6 @@ export type LedgerFeed = { source: string; entries: LedgerEntry[] };
 function safeNumber(value: bigint): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`ledger sum ${value} exceeds 2^53 - 1 minor units`);
   return Number(value);
-}
-
-/** The current observation of each (kind, subject) of the partner's account, picked by the database. */
-export async function currentAccountFacts(db: Db, partnerId: string): Promise<AccountFacts> {
-  const rows = await db.$queryRaw<{ id: bigint; kind: FactKind; subject: string; value: unknown; source: string; observed_at: Date }[]>`
-    SELECT DISTINCT ON (kind, subject) id, kind, subject, value, source, observed_at
-    FROM partner_account_fact WHERE partner_id = ${partnerId}
-    ORDER BY kind, subject, observed_at DESC, id DESC`;
-  return accountFactsOf(rows.map((r) => ({ kind: r.kind, subject: r.subject, value: r.value, source: r.source, observedAt: r.observed_at, seq: r.id })));
-}
-
-/** The sums of the partner's postings per currency and account kind: one SQL aggregate, nothing stored. */
-async function accountSums(db: Db, partnerId: string): Promise<Map<string, AccountSums>> {
-  const rows = await db.$queryRaw<{ currency: string; kind: LedgerAccountKind; total: bigint }[]>`
-    SELECT a.currency, a.kind, coalesce(sum(p.amount), 0)::bigint AS total
-    FROM ledger_account a LEFT JOIN ledger_posting p ON p.account_id = a.id
-    WHERE a.partner_id = ${partnerId}
-    GROUP BY a.currency, a.kind`;
-  const sums = new Map<string, AccountSums>();
-  for (const r of rows) sums.set(r.currency, { ...sums.get(r.currency), [r.kind]: BigInt(r.total) });
-  return sums;
-}
-
-/** The partner's funds per currency (ordered by currency), derived from the ledger's sums. */
-export async function fundsBalances(db: Db, partnerId: string): Promise<FundsBalance[]> {
-  const sums = await accountSums(db, partnerId);
-  return [...sums.keys()].sort().map((currency) => balanceOf(currency, sums.get(currency)!));
 }
 
 const balanceView = (b: FundsBalance) => ({

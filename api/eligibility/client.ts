@@ -1,6 +1,6 @@
 /**
  * The eligibility preflight: loads what the rules of domain/eligibility.ts decide on — the partner account's current
- * facts and funds (api/account/client.ts), and for the process checks the member (api/members' table) or the path
+ * facts and funds (platform/partner-account.ts), and for the process checks the member (api/members' table) or the path
  * membership with the partner's live facts (the same evaluation as api/paths) — and answers every unmet condition in
  * the request's language. Nothing is written: there is no workflow, and the processes that enforce the same
  * conditions (sections 3–6 of issue 17) call eligibilityOf() themselves inside the transaction that decides.
@@ -19,8 +19,8 @@ import { problems } from '../../domain/problems.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { loadPartnerFacts } from '../../platform/partner-facts.js';
 import type { PrismaClient } from '../../prisma/generated/client.js';
-import { currentAccountFacts, fundsBalances } from '../account/client.js';
 import { partnerToday } from '../paths/client.js';
+import { currentAccountFacts, fundsBalances, specialistContextOf } from '../../platform/partner-account.js';
 import type { EligibilityView } from './schemas.js';
 
 export type EligibilityQuery = { program: EligibilityProgram; memberId?: string | undefined; pathId?: string | undefined };
@@ -29,12 +29,8 @@ export type EligibilityClientDeps = { prisma: PrismaClient; calendarFor?: Calend
 export function createEligibilityClient({ prisma, calendarFor = databaseCalendarLookup(prisma), now = () => new Date() }: EligibilityClientDeps) {
   /** What the process checks need beside the account: the member, or the partner's place on the path. */
   async function contextOf(partnerId: string, query: EligibilityQuery): Promise<EligibilityContext> {
-    if (query.program === 'PROJECT_SPECIALIST') {
-      const memberId = query.memberId!;
-      const member = await prisma.partnerMember.findFirst({ where: { id: memberId, partnerId }, select: { id: true, active: true, workResidence: true } });
-      // Section 4's applications do not exist yet: never applied (the extension point of domain/eligibility.ts).
-      return { projectSpecialist: { memberId, member, lastSpecialistApplication: null } };
-    }
+    // The member and its latest application, loaded as the submission's activity loads them (platform/partner-account.ts).
+    if (query.program === 'PROJECT_SPECIALIST') return { projectSpecialist: await specialistContextOf(prisma, partnerId, query.memberId!) };
     if (query.program === 'LEVEL_UP') {
       const path = pathById(query.pathId!)!;
       const [membership, partnerFacts, today] = await Promise.all([

@@ -12,6 +12,7 @@ import type { Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { CERTIFICATION_OPEN_STATUSES } from '../../workflows/certification/contract.js';
 import { PATH_REVIEW_OPEN_STATUSES } from '../../workflows/path-review/contract.js';
+import type { SpecialistStatus } from '../../workflows/specialist/contract.js';
 
 type Tx = Prisma.TransactionClient;
 export type QuotaName = keyof Quotas;
@@ -38,15 +39,19 @@ async function tryLockQuota(tx: Tx, quota: QuotaName, partnerId: string): Promis
 /**
  * What counts as an open application: a certification application not yet decided (DRAFT … SUPPLEMENT_REQUESTED), and a
  * path review the partner has applied in and that is not decided (APPLIED … SUPPLEMENT_REQUESTED). An OPEN review is
- * the vendor's invitation, not the partner's application: it counts once the partner applies.
+ * the vendor's invitation, not the partner's application: it counts once the partner applies. A project specialist
+ * application counts while the vendor reviews it (SUBMITTED); an approved specialist is no longer an application.
  */
 export const OPEN_CERTIFICATION_STATUSES: readonly string[] = CERTIFICATION_OPEN_STATUSES;
 export const OPEN_PATH_REVIEW_APPLICATION_STATUSES: readonly string[] = PATH_REVIEW_OPEN_STATUSES.filter((s) => s !== 'OPEN');
 
+export const OPEN_SPECIALIST_APPLICATION_STATUSES: readonly string[] = ['SUBMITTED'] satisfies SpecialistStatus[];
+
 export async function countOpenApplications(db: Tx | PrismaClient, partnerId: string): Promise<number> {
   const certifications = await db.certificationApplication.count({ where: { partnerId, status: { in: [...OPEN_CERTIFICATION_STATUSES] } } });
   const reviews = await db.pathReview.count({ where: { partnerId, status: { in: [...OPEN_PATH_REVIEW_APPLICATION_STATUSES] } } });
-  return certifications + reviews;
+  const specialists = await db.specialistApplication.count({ where: { partnerId, status: { in: [...OPEN_SPECIALIST_APPLICATION_STATUSES] } } });
+  return certifications + reviews + specialists;
 }
 
 /** Long enough for the workflow update that writes the application; the lock is held that long at most. */
@@ -76,7 +81,7 @@ export async function withOpenApplicationSlot<T>(
         limit,
         used,
         field,
-        `Partner ${partnerId} has ${used} open applications (certifications and path reviews not yet decided); the quota is ${limit}. Finish one first.`,
+        `Partner ${partnerId} has ${used} open applications (certifications, path reviews and project specialist applications not yet decided); the quota is ${limit}. Finish one first.`,
       );
     }
   };

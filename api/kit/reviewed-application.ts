@@ -23,11 +23,14 @@ export type ApplicationRow = { id: string; partnerId: string; status: string };
 export type WorkflowMaterial = { materialId: string; fileName: string; sha256: string; size: number; contentType: string; uploadedBy: string; uploadedAt: string };
 export type MaterialAssignment = { kind: string; materialId: string };
 
-/** The workflow's updates for the partner's steps and the vendor's decision (`D`: the decision's request). */
+/**
+ * The workflow's updates for the partner's steps and the vendor's decision (`D`: the decision's request). An
+ * application submitted as it is created (project specialists) has no submit and no supplement: its routes place neither.
+ */
 export type ApplicationMessages<D> = {
   setMaterial: UpdateDefinition<unknown, [{ actor: Actor; kind: string; material: WorkflowMaterial }]>;
-  submit: UpdateDefinition<unknown, [{ actor: Actor }]>;
-  supplement: UpdateDefinition<unknown, [{ actor: Actor; note?: string }]>;
+  submit?: UpdateDefinition<unknown, [{ actor: Actor }]>;
+  supplement?: UpdateDefinition<unknown, [{ actor: Actor; note?: string }]>;
   decide: UpdateDefinition<unknown, [{ actor: Actor } & D]>;
 };
 
@@ -151,12 +154,14 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
     // Acting on row.id, the stored spelling of the id: the workflow id is derived from it.
     async submit(principal: Principal, id: string) {
       const row = await findOwn(principal, id);
-      return act(principal, row, (handle) => handle.executeUpdate(p.messages.submit, { args: [{ actor: actorOf(principal) }] }));
+      return act(principal, row, (handle) => handle.executeUpdate(required(p.messages.submit, 'submit'), { args: [{ actor: actorOf(principal) }] }));
     },
 
     async supplement(principal: Principal, id: string, note?: string) {
       const row = await findOwn(principal, id);
-      return act(principal, row, (handle) => handle.executeUpdate(p.messages.supplement, { args: [{ actor: actorOf(principal), ...(note ? { note } : {}) }] }));
+      return act(principal, row, (handle) =>
+        handle.executeUpdate(required(p.messages.supplement, 'supplement'), { args: [{ actor: actorOf(principal), ...(note ? { note } : {}) }] }),
+      );
     },
 
     /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY). */
@@ -165,6 +170,12 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
       return act(principal, row, (handle) => handle.executeUpdate(p.messages.decide, { args: [{ actor: actorOf(principal), ...request }] }));
     },
   };
+}
+
+/** A step the process does not have is a programming error (a route placed for it), never a request's fault. */
+function required<T>(message: T | undefined, step: string): T {
+  if (!message) throw new Error(`this process has no ${step} step`);
+  return message;
 }
 
 type Door<View, D> = ReturnType<typeof applicationDoor<ApplicationRow, View, D>>;

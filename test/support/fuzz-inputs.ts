@@ -80,6 +80,12 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
     certifications: [{ type: 'CLOUD_PROFESSIONAL', validFrom: '2025-01-01', validTo: `${new Date().getUTCFullYear() + 2}-12-31` }],
     active: true,
   },
+  // Project specialists: a member id of no member (refused as not associated: nothing starts) on a path that exists.
+  'POST /v1/specialist-applications': { memberId: '00000000-0000-4000-8000-00000000e11e', pathId: 'SOFTWARE' },
+  'POST /v1/specialist-applications/batch': { applications: [{ memberId: '00000000-0000-4000-8000-00000000e11e', pathId: 'SOFTWARE' }] },
+  'PUT /v1/specialist-applications/:id/materials': { materials: [{ kind: 'RESUME', materialId: FIXTURE_MATERIAL }] },
+  'POST /v1/specialist-applications/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
+  'POST /v1/specialist-applications/:id/cancel': { reason: 'Fuzz reason' },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
@@ -95,6 +101,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/partners/:partnerId/account/ledger': { limit: '5' },
   // The widest of the preflight's checks: a member id (of no member: answered as not associated, still 200).
   'GET /v1/partners/:partnerId/eligibility': { program: 'PROJECT_SPECIALIST', memberId: '00000000-0000-4000-8000-00000000e11e' },
+  'GET /v1/specialist-applications': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

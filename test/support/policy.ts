@@ -50,13 +50,20 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'account.read': [...VENDOR, 'partner_admin', 'partner_finance'],
   'account.readAll': VENDOR,
   'account.feed': ['vendor_system'],
+  // Project specialists (issue 17 section 4): the partner's administrators apply and cancel, the vendor's reviewers
+  // decide and may cancel too; every staff role reads (partners their own).
+  'specialist.read': EVERY_ROLE,
+  'specialist.readAll': VENDOR,
+  'specialist.apply': ['partner_admin'],
+  'specialist.review': ['vendor_reviewer', 'vendor_admin'],
+  'specialist.cancel': ['vendor_reviewer', 'vendor_admin', 'partner_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
 export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
-  'webhook.read', 'webhook.manage', 'account.read',
+  'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -136,6 +143,15 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /v1/partners/:partnerId/account/ledger': 'account.read',
   // The eligibility preflight shows the account's facts and balances as its evidence: who reads the account.
   'GET /v1/partners/:partnerId/eligibility': 'account.read',
+  'POST /v1/specialist-applications': 'specialist.apply',
+  'POST /v1/specialist-applications/batch': 'specialist.apply',
+  'GET /v1/specialist-applications': 'specialist.read',
+  'GET /v1/specialist-applications/:id': 'specialist.read',
+  'POST /v1/specialist-applications/:id/files': 'specialist.apply',
+  'GET /v1/specialist-applications/:id/files/:materialId': 'specialist.read',
+  'PUT /v1/specialist-applications/:id/materials': 'specialist.apply',
+  'POST /v1/specialist-applications/:id/review': 'specialist.review',
+  'POST /v1/specialist-applications/:id/cancel': 'specialist.cancel',
   'POST /v1/admin/clock/advance': 'clock.advance',
   'GET /v1/openapi.json': 'public',
 };

@@ -20,7 +20,9 @@ export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: 
  * activities' `AFFECTED_PROCESSES` (activities/calendar-change.ts) has one query per kind: the compiler holds them to
  * the same kinds, test/calendar-change.test.ts to the same order.
  */
-export const PROCESS_KINDS = ['opportunity', 'incentive', 'path-review', 'certification'] as const;
+export const PROCESS_KINDS = ['opportunity', 'incentive', 'path-review', 'certification', 'specialist'] as const;
+/** A change recorded before project specialists existed visits the four first kinds only (workflow.ts). */
+export const SPECIALIST_KIND_PATCH = 'calendar-change-specialist';
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export type CalendarChangeInput = {

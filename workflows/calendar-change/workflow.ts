@@ -8,12 +8,12 @@
  * Workflow id `calendar-change-<calendar>-v<version>` or `calendar-move-<partnerId>-<changeId>`: a retried start
  * propagates once. Every kind in PROCESS_KINDS answers recomputeDeadline (docs/calendar.md).
  */
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities } from '@temporalio/workflow';
 import type { createCalendarChangeActivities } from '../../activities/calendar-change.js';
 import { persistenceActivityOptions } from '../kit/shared.js';
 
 export * from './contract.js';
-import { type CalendarChangeInput, type CalendarChangeResult, CHANGE_BATCH_SIZE, PROCESS_KINDS } from './contract.js';
+import { type CalendarChangeInput, type CalendarChangeResult, CHANGE_BATCH_SIZE, PROCESS_KINDS, SPECIALIST_KIND_PATCH } from './contract.js';
 
 /** Batches per workflow run before continue-as-new (two events per batch: well under any limit). */
 const BATCHES_PER_RUN = 10;
@@ -25,6 +25,8 @@ export async function calendarChangeWorkflow(input: CalendarChangeInput): Promis
   let signaled = input.signaled ?? 0;
   let batches = 0;
   for (const process of PROCESS_KINDS.slice(input.process ? PROCESS_KINDS.indexOf(input.process) : 0)) {
+    // Project specialists came later: replaying a change recorded before them must not visit them.
+    if (process === 'specialist' && !patched(SPECIALIST_KIND_PATCH)) continue;
     let cursor = process === input.process ? (input.cursor ?? null) : null;
     for (;;) {
       if (batches++ >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, process, cursor, signaled });

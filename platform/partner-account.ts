@@ -1,0 +1,58 @@
+/**
+ * The partner account's reads that decisions are made on, for the API and the activities alike (the API never imports
+ * activities, the worker never imports the API): the current fed facts and the funds of issue 17 section 1
+ * (docs/account.md), and the project specialist rules' facts — the member as the partner's organization holds it and
+ * its latest application — for domain/eligibility.ts. One loader for each preflight (GET eligibility) and for the
+ * submission (activities/specialist.ts, inside the transaction that records the application), so the preflight never
+ * answers otherwise than the process. `db` is a client or a transaction: call them inside the transaction that decides.
+ */
+import { type AccountFacts, accountFactsOf, type FactKind } from '../domain/account.js';
+import { type Eligibility, eligibilityOf, type SpecialistContext } from '../domain/eligibility.js';
+import { type AccountSums, balanceOf, type FundsBalance, type LedgerAccountKind } from '../domain/ledger.js';
+import type { Prisma, PrismaClient } from '../prisma/generated/client.js';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** The current observation of each (kind, subject) of the partner's account, picked by the database. */
+export async function currentAccountFacts(db: Db, partnerId: string): Promise<AccountFacts> {
+  const rows = await db.$queryRaw<{ id: bigint; kind: FactKind; subject: string; value: unknown; source: string; observed_at: Date }[]>`
+    SELECT DISTINCT ON (kind, subject) id, kind, subject, value, source, observed_at
+    FROM partner_account_fact WHERE partner_id = ${partnerId}
+    ORDER BY kind, subject, observed_at DESC, id DESC`;
+  return accountFactsOf(rows.map((r) => ({ kind: r.kind, subject: r.subject, value: r.value, source: r.source, observedAt: r.observed_at, seq: r.id })));
+}
+
+/** The sums of the partner's postings per currency and account kind: one SQL aggregate, nothing stored. */
+export async function accountSums(db: Db, partnerId: string): Promise<Map<string, AccountSums>> {
+  const rows = await db.$queryRaw<{ currency: string; kind: LedgerAccountKind; total: bigint }[]>`
+    SELECT a.currency, a.kind, coalesce(sum(p.amount), 0)::bigint AS total
+    FROM ledger_account a LEFT JOIN ledger_posting p ON p.account_id = a.id
+    WHERE a.partner_id = ${partnerId}
+    GROUP BY a.currency, a.kind`;
+  const sums = new Map<string, AccountSums>();
+  for (const r of rows) sums.set(r.currency, { ...sums.get(r.currency), [r.kind]: BigInt(r.total) });
+  return sums;
+}
+
+/** The partner's funds per currency (ordered by currency), derived from the ledger's sums. */
+export async function fundsBalances(db: Db, partnerId: string): Promise<FundsBalance[]> {
+  const sums = await accountSums(db, partnerId);
+  return [...sums.keys()].sort().map((currency) => balanceOf(currency, sums.get(currency)!));
+}
+
+
+/** The member (of this partner only: another partner's member reads as not associated) and its latest application. */
+export async function specialistContextOf(db: Db, partnerId: string, memberId: string): Promise<SpecialistContext> {
+  // One query after the other: `db` may be a transaction's single connection.
+  const member = await db.partnerMember.findFirst({ where: { id: memberId, partnerId }, select: { id: true, active: true, workResidence: true } });
+  const last = await db.specialistApplication.findFirst({ where: { memberId, partnerId }, orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }], select: { id: true, status: true } });
+  return { memberId, member, lastSpecialistApplication: last };
+}
+
+/** Every unmet PROJECT_SPECIALIST condition for `memberId` of `partnerId`, read through `db` (a transaction, when deciding). */
+export async function specialistEligibility(db: Db, partnerId: string, memberId: string): Promise<Eligibility> {
+  const facts = await currentAccountFacts(db, partnerId);
+  const balances = await fundsBalances(db, partnerId);
+  const projectSpecialist = await specialistContextOf(db, partnerId, memberId);
+  return eligibilityOf('PROJECT_SPECIALIST', facts, balances, { projectSpecialist });
+}
