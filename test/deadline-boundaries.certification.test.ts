@@ -20,7 +20,7 @@ import {
   supplement,
 } from '../workflows/certification/workflow.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { answerOf, DAY, DONE, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
+import { answerOf, DAY, DONE, eachKindAnswered, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
 const vendor: Actor = { sub: 'vendor-1' };
@@ -149,7 +149,7 @@ describe('the supplement deadline at its boundary', () => {
         );
       }
       return trials;
-    });
+    }, { until: eachKindAnswered(['supplement', 'material'], 'SUPPLEMENT_DEADLINE_PASSED') });
     for (const kind of ['supplement', 'material']) {
       expect(samples.some((s) => s.label.startsWith(kind) && s.answer === 'SUPPLEMENT_DEADLINE_PASSED'), kind).toBe(true);
     }

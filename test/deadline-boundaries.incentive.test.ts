@@ -19,7 +19,7 @@ import {
 } from '../workflows/incentive/workflow.js';
 import { ZONE } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { answerOf, DAY, DONE, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
+import { answerOf, DAY, DONE, eachKindAnswered, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
 const vendor = { sub: 'vendor-1' };
@@ -123,7 +123,7 @@ describe('the verification deadline at its boundary', () => {
         trials.push({ label: `${kind.name} on ${incentive.incentiveId}`, handle: incentive.handle, deadline: incentive.deadline, act: () => probe(kind.name, incentive), answers: kind.answers });
       }
       return trials;
-    });
+    }, { until: eachKindAnswered(kinds.map((k) => k.name), 'VERIFICATION_DEADLINE_PASSED') });
     // Every probe refused after the deadline check: each kind was seen refused for the deadline.
     for (const { name } of kinds) expect(samples.some((s) => s.label.startsWith(name) && s.answer === 'VERIFICATION_DEADLINE_PASSED'), name).toBe(true);
   });

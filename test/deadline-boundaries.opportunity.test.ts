@@ -9,7 +9,7 @@ import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/cli
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PrismaClient } from '../platform/db.js';
 import { accept, getState, opportunityWorkflow, opportunityWorkflowId, reject, share } from '../workflows/opportunity/workflow.js';
-import { answerOf, DAY, DONE, expectTimerAtDeadline, landed, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
+import { answerOf, DAY, DONE, eachKindAnswered, expectTimerAtDeadline, landed, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
 /**
@@ -103,6 +103,7 @@ describe('the accept deadline at its boundary', () => {
         return trials;
       },
       {
+        until: eachKindAnswered(['reject'], 'ACCEPT_DEADLINE_PASSED'),
         // Past every deadline: each opportunity was decided in time or expired — never both, never neither.
         afterRound: async ({ env, prisma }, round) => {
           await advanceClockTo(env, Math.max(...round.map((s) => s.deadline)) + SECOND);

@@ -22,7 +22,7 @@ import {
 } from '../workflows/path-review/workflow.js';
 import { nextFriday } from './support/calendar.js';
 import { attestExpert, insertExpert } from './support/experts.js';
-import { answerOf, DAY, DONE, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
+import { answerOf, DAY, DONE, eachKindAnswered, expectTimerAtDeadline, ownServer, SECOND, type Server, sweepDeadline, toFriday, type Trial } from './support/boundary.js';
 import { advanceClockTo, eventually } from './support/wait.js';
 
 const vendor: Actor = { sub: 'vendor-1' };
@@ -160,7 +160,7 @@ describe('the review window at its end', () => {
         });
       }
       return trials;
-    });
+    }, { until: eachKindAnswered(['apply', 'submit'], 'REVIEW_WINDOW_CLOSED') });
     for (const kind of ['apply', 'submit']) expect(samples.some((s) => s.label.startsWith(kind) && s.answer === 'REVIEW_WINDOW_CLOSED'), kind).toBe(true);
   });
 });
@@ -207,7 +207,7 @@ describe('the supplement deadline at its boundary', () => {
         });
       }
       return trials;
-    });
+    }, { until: eachKindAnswered(['supplement', 'material'], 'SUPPLEMENT_DEADLINE_PASSED') });
     for (const kind of ['supplement', 'material']) expect(samples.some((s) => s.label.startsWith(kind) && s.answer === 'SUPPLEMENT_DEADLINE_PASSED'), kind).toBe(true);
   });
 });

@@ -180,18 +180,25 @@ export const landed = (s: Sample) => (s.decidedAt < s.deadline ? 'before' : s.de
  * Rounds of trials, each round's placed by `makeTrials` on a server of the test's own, until one was decided exactly
  * at its deadline, one before and one after it (at most `rounds`). Every sample is judged as it comes: decided before
  * its deadline it answers `before`; at or after it `atOrAfter` — or `closed` when the deadline's timer fired first.
- * `afterRound` checks the round's answered trials on its server. Answers every judged sample.
+ * `afterRound` checks the round's answered trials on its server. `until`: what else the test needs before it stops
+ * sampling (e.g. each kind of action refused at or after its deadline at least once): under load most of one kind's
+ * trials may land after the deadline's timer and answer `closed`, so more rounds are taken rather than the test
+ * failing for want of a sample; still at most `rounds`. Answers every judged sample.
  */
 export async function sweepDeadline(
   onFinished: (cleanup: () => Promise<void>) => void,
   makeTrials: (server: Server) => Promise<Trial[]>,
-  { rounds = 6, afterRound }: { rounds?: number; afterRound?: (server: Server, samples: Sample[]) => Promise<void> } = {},
+  {
+    rounds = 6,
+    afterRound,
+    until = () => true,
+  }: { rounds?: number; afterRound?: (server: Server, samples: Sample[]) => Promise<void>; until?: (samples: Sample[]) => boolean } = {},
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
   let strandedCount = 0;
   const count = (side: string) => samples.filter((s) => landed(s) === side && s.answer !== s.answers.closed && s.answer !== COMPLETED).length;
   let server: Server | undefined;
-  for (let round = 0; round < rounds && !(count('before') && count('at') && count('after')); round++) {
+  for (let round = 0; round < rounds && !(count('before') && count('at') && count('after') && until(samples)); round++) {
     server ??= await ownServer(onFinished);
     const delays = samples.map((s) => s.decidedAt - s.sentAt).sort((a, b) => a - b);
     const trials = await makeTrials(server);
@@ -227,3 +234,7 @@ export async function expectTimerAtDeadline(handle: WorkflowHandle, deadline: nu
   expect(fired[0]! - deadline).toBeGreaterThanOrEqual(0);
   expect(fired[0]! - deadline).toBeLessThan(tolerance);
 }
+
+/** `until` for sweepDeadline: each kind (a trial label's first word) answered `answer` at least once. */
+export const eachKindAnswered = (kinds: readonly string[], answer: string) => (samples: Sample[]) =>
+  kinds.every((kind) => samples.some((s) => s.label.startsWith(kind) && s.answer === answer));
