@@ -13,6 +13,7 @@ import { affectedIncentives } from './incentive.js';
 import { affectedOpportunities } from './opportunity.js';
 import { affectedPathReviews } from './path-review.js';
 import { affectedSpecialists } from './specialist.js';
+import { affectedLevelRaises } from './level-raise.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 
 export type { CalendarChangeScope };
@@ -30,6 +31,7 @@ export const AFFECTED_PROCESSES = {
   'path-review': affectedPathReviews,
   certification: affectedCertifications,
   specialist: affectedSpecialists,
+  'level-raise': affectedLevelRaises,
 } satisfies Record<ProcessKind, (q: AffectedQuery) => Promise<AffectedRows>>;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
 

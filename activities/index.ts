@@ -10,16 +10,18 @@ import { createOpportunityActivities, type OpportunityActivityDeps } from './opp
 import { createPathReviewActivities, type PathReviewActivityDeps } from './path-review.js';
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
 import { createSpecialistActivities, SPECIALIST_OUTCOME_TOPICS, type SpecialistActivityDeps } from './specialist.js';
+import { createLevelRaiseActivities, LEVEL_RAISE_OUTCOME_TOPICS, type LevelRaiseActivityDeps } from './level-raise.js';
 import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
 import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
 import { SPECIALIST_SUBMITTED_TOPIC, specialistOutcomeKey } from '../workflows/specialist/contract.js';
+import { LEVEL_RAISE_APPROVED_TOPIC, LEVEL_RAISE_SUBMITTED_TOPIC, levelRaiseOutcomeKey } from '../workflows/level-raise/contract.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
  * appenders their relay workflows (activities/webhook.ts).
  */
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & WebhookActivityDeps & { temporal: Client };
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & LevelRaiseActivityDeps & WebhookActivityDeps & { temporal: Client };
 
 /**
  * The activities that append to the outbox, followed — once their transaction has committed — by the start of each
@@ -31,12 +33,14 @@ function announcing(deps: ActivityDeps) {
   const pathReview = createPathReviewActivities(deps);
   const opportunity = createOpportunityActivities(deps);
   const specialist = createSpecialistActivities(deps);
+  const levelRaise = createLevelRaiseActivities(deps);
   return {
     ...opportunity,
     ...incentive,
     ...certification,
     ...pathReview,
     ...specialist,
+    ...levelRaise,
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
@@ -86,6 +90,25 @@ function announcing(deps: ActivityDeps) {
     },
     async enqueueSpecialistMessage(m: Parameters<typeof specialist.enqueueSpecialistMessage>[0]) {
       await specialist.enqueueSpecialistMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
+    async submitLevelRaise(input: Parameters<typeof levelRaise.submitLevelRaise>[0]) {
+      const submitted = await levelRaise.submitLevelRaise(input);
+      await announceOutbox(deps, [levelRaiseOutcomeKey(LEVEL_RAISE_SUBMITTED_TOPIC, input.raiseId)]);
+      return submitted;
+    },
+    async approveLevelRaise(t: Parameters<typeof levelRaise.approveLevelRaise>[0]) {
+      await levelRaise.approveLevelRaise(t);
+      await announceOutbox(deps, [levelRaiseOutcomeKey(LEVEL_RAISE_APPROVED_TOPIC, t.raiseId)]);
+    },
+    async recordLevelRaiseTransition(t: Parameters<typeof levelRaise.recordLevelRaiseTransition>[0]) {
+      await levelRaise.recordLevelRaiseTransition(t);
+      const topic = LEVEL_RAISE_OUTCOME_TOPICS[t.type];
+      if (topic) await announceOutbox(deps, [levelRaiseOutcomeKey(topic, t.raiseId)]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('level-raise', t.raiseId, t.seq)]);
+    },
+    async enqueueLevelRaiseMessage(m: Parameters<typeof levelRaise.enqueueLevelRaiseMessage>[0]) {
+      await levelRaise.enqueueLevelRaiseMessage(m);
       await announceOutbox(deps, [m.dedupeKey]);
     },
   };

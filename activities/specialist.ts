@@ -32,6 +32,7 @@ import {
 } from '../workflows/specialist/contract.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 import { historyColumns } from './history.js';
+import { affectedSubmittedReviews } from './kit/affected-reviews.js';
 import { recordOnce } from './kit/events.js';
 import { invalid } from './kit/failures.js';
 import { currentMaterial, isOwnMaterial, type MaterialSet } from './kit/materials.js';
@@ -215,21 +216,4 @@ export function createSpecialistActivities({ prisma, calendarFor = databaseCalen
  * partner: every such application of that partner). For the calendar change propagation (activities/calendar-change.ts
  * AFFECTED_PROCESSES), keyset by application id.
  */
-export async function affectedSpecialists(q: AffectedQuery): Promise<AffectedRows> {
-  const rows = q.partnerId
-    ? await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT a.id::text AS id FROM specialist_application a
-        WHERE a.partner_id = ${q.partnerId} AND a.id::text > ${q.after} AND a.status = 'SUBMITTED' AND a.review_due_at > ${q.now}
-        ORDER BY a.id::text LIMIT ${q.limit}`
-    : await q.prisma.$queryRaw<{ id: string }[]>`
-        SELECT a.id::text AS id FROM specialist_application a LEFT JOIN partner_calendar pc ON pc.partner_id = a.partner_id,
-          (SELECT zone FROM calendar_version WHERE calendar_name = ${q.calendar} ORDER BY version DESC LIMIT 1) cv
-        WHERE a.status = 'SUBMITTED' AND a.review_due_at > ${q.now}
-          AND COALESCE(pc.calendar_name, ${q.defaultCalendar}) = ${q.calendar}
-          AND (${q.everyDate} OR EXISTS (
-            SELECT 1 FROM unnest(${q.dates}::date[]) AS d
-            WHERE d BETWEEN (a.submitted_at AT TIME ZONE cv.zone)::date AND (a.review_due_at AT TIME ZONE cv.zone)::date))
-          AND a.id::text > ${q.after}
-        ORDER BY a.id::text LIMIT ${q.limit}`;
-  return rows.map((r) => ({ workflowId: specialistWorkflowId(r.id), key: r.id }));
-}
+export const affectedSpecialists = (q: AffectedQuery): Promise<AffectedRows> => affectedSubmittedReviews(q, 'specialist_application', specialistWorkflowId);

@@ -34,6 +34,8 @@ import { docsRoutes } from './docs/routes.js';
 import { eligibilityRoutes } from './eligibility/routes.js';
 import { createSpecialistClient } from './specialist/client.js';
 import { specialistRoutes } from './specialist/routes.js';
+import { createLevelRaiseClient } from './level-raise/client.js';
+import { levelRaiseRoutes } from './level-raise/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -124,6 +126,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...accountRoutes(createAccountClient(deps)),
     ...eligibilityRoutes(createEligibilityClient(deps)),
     ...specialistRoutes(createSpecialistClient(deps)),
+    ...levelRaiseRoutes(createLevelRaiseClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

@@ -64,6 +64,10 @@ export const PERMISSIONS = [
   'specialist.apply',
   'specialist.review',
   'specialist.cancel',
+  'levelRaise.read',
+  'levelRaise.readAll',
+  'levelRaise.request',
+  'levelRaise.review',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -88,6 +92,8 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'specialist.read',
   'specialist.apply',
   'specialist.cancel',
+  'levelRaise.read',
+  'levelRaise.request',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -111,12 +117,14 @@ const VENDOR_READ: Permission[] = [
   'account.readAll',
   'specialist.read',
   'specialist.readAll',
+  'levelRaise.read',
+  'levelRaise.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
-  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review'],
   vendor_admin: [
     ...VENDOR_READ,
     'opportunity.share',
@@ -136,6 +144,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'webhook.manage',
     'specialist.review',
     'specialist.cancel',
+    'levelRaise.review',
   ],
   vendor_system: ['account.feed'],
   partner_admin: [
@@ -158,9 +167,11 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'specialist.read',
     'specialist.apply',
     'specialist.cancel',
+    'levelRaise.read',
+    'levelRaise.request',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

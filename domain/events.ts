@@ -25,6 +25,12 @@ export const SPECIALIST_REVIEW_ESCALATION_TOPIC = 'specialist.review-escalation'
 export const SPECIALIST_APPROVED_TOPIC = 'specialist.approved';
 export const SPECIALIST_REJECTED_TOPIC = 'specialist.rejected';
 export const SPECIALIST_CANCELLED_TOPIC = 'specialist.cancelled';
+export const LEVEL_RAISE_SUBMITTED_TOPIC = 'level-raise.submitted';
+export const LEVEL_RAISE_REVIEW_REMINDER_TOPIC = 'level-raise.review-reminder';
+export const LEVEL_RAISE_REVIEW_ESCALATION_TOPIC = 'level-raise.review-escalation';
+export const LEVEL_RAISE_APPROVED_TOPIC = 'level-raise.approved';
+export const LEVEL_RAISE_REJECTED_TOPIC = 'level-raise.rejected';
+export const LEVEL_RAISE_WITHDRAWN_TOPIC = 'level-raise.withdrawn';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
@@ -34,6 +40,7 @@ export const DEADLINE_CHANGED_TOPICS = {
   certification: 'certification.deadline-changed',
   'path-review': 'path-review.deadline-changed',
   specialist: 'specialist.deadline-changed',
+  'level-raise': 'level-raise.deadline-changed',
 } as const;
 const DEADLINE_CHANGED_MEANING =
   'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
@@ -64,6 +71,13 @@ export const EVENTS = {
   [SPECIALIST_APPROVED_TOPIC]: 'The vendor approved a project specialist application: the member is a project specialist for the path.',
   [SPECIALIST_REJECTED_TOPIC]: 'The vendor rejected a project specialist application (with its reason); the member may apply again.',
   [SPECIALIST_CANCELLED_TOPIC]: 'A project specialist application or approved specialist was cancelled by the partner or the vendor (who, and the reason); the member may apply again.',
+  [DEADLINE_CHANGED_TOPICS['level-raise']]: DEADLINE_CHANGED_MEANING,
+  [LEVEL_RAISE_SUBMITTED_TOPIC]: 'A partner asked for the next level of a development path (every requirement met): the raise is under vendor review (its review due date).',
+  [LEVEL_RAISE_REVIEW_REMINDER_TOPIC]: "A level raise is still under review one working day before its review due date (for the vendor's reviewers; one per due date).",
+  [LEVEL_RAISE_REVIEW_ESCALATION_TOPIC]: 'A level raise is still under review past its review due date (once per raise).',
+  [LEVEL_RAISE_APPROVED_TOPIC]: "The vendor approved a level raise: the partner's level on the path is the requested level (from, to).",
+  [LEVEL_RAISE_REJECTED_TOPIC]: 'The vendor rejected a level raise (with its reason); the partner may ask again.',
+  [LEVEL_RAISE_WITHDRAWN_TOPIC]: 'The partner withdrew its level raise while it was under review.',
   [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;

@@ -1,15 +1,18 @@
 /**
  * The partner account's reads that decisions are made on, for the API and the activities alike (the API never imports
  * activities, the worker never imports the API): the current fed facts and the funds of issue 17 section 1
- * (docs/account.md), and the project specialist rules' facts — the member as the partner's organization holds it and
- * its latest application — for domain/eligibility.ts. One loader for each preflight (GET eligibility) and for the
- * submission (activities/specialist.ts, inside the transaction that records the application), so the preflight never
- * answers otherwise than the process. `db` is a client or a transaction: call them inside the transaction that decides.
+ * (docs/account.md), the project specialist rules' facts — the member as the partner's organization holds it and its
+ * latest application — and the level raise's — the partner's level on the path and its live facts — for
+ * domain/eligibility.ts. One loader for each preflight (GET eligibility, the API's check before starting) and for the
+ * submission (activities/specialist.ts, activities/level-raise.ts: inside the transaction that records it), so the
+ * preflight never answers otherwise than the process. `db` is a client or a transaction: call them inside the transaction that decides.
  */
 import { type AccountFacts, accountFactsOf, type FactKind } from '../domain/account.js';
-import { type Eligibility, eligibilityOf, type SpecialistContext } from '../domain/eligibility.js';
+import { pathById } from '../domain/development-paths.js';
+import { type Eligibility, eligibilityOf, type LevelUpContext, type SpecialistContext } from '../domain/eligibility.js';
 import { type AccountSums, balanceOf, type FundsBalance, type LedgerAccountKind } from '../domain/ledger.js';
 import type { Prisma, PrismaClient } from '../prisma/generated/client.js';
+import { loadPartnerFacts } from './partner-facts.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -55,4 +58,24 @@ export async function specialistEligibility(db: Db, partnerId: string, memberId:
   const balances = await fundsBalances(db, partnerId);
   const projectSpecialist = await specialistContextOf(db, partnerId, memberId);
   return eligibilityOf('PROJECT_SPECIALIST', facts, balances, { projectSpecialist });
+}
+
+/**
+ * The partner's place on `pathId` (its current level, null when not on the path) and its live facts, judged on the
+ * local date `today` — what the LEVEL_UP rules decide on. Undefined for a path that is not one.
+ */
+export async function levelUpContextOf(db: Db, partnerId: string, pathId: string, today: string): Promise<LevelUpContext | undefined> {
+  const path = pathById(pathId);
+  if (!path) return undefined;
+  const membership = await db.pathMembership.findUnique({ where: { partnerId_pathId: { partnerId, pathId } }, select: { level: true } });
+  // loadPartnerFacts reads experts and certificates only, which a transaction's client answers alike.
+  const partnerFacts = await loadPartnerFacts(db as PrismaClient, partnerId);
+  return { path, currentLevel: membership?.level ?? null, partnerFacts, today };
+}
+
+/** Every unmet LEVEL_UP condition for the next level of `context`'s path, read through `db` (a transaction, when deciding). */
+export async function levelUpEligibility(db: Db, partnerId: string, levelUp: LevelUpContext): Promise<Eligibility> {
+  const facts = await currentAccountFacts(db, partnerId);
+  const balances = await fundsBalances(db, partnerId);
+  return eligibilityOf('LEVEL_UP', facts, balances, { levelUp });
 }

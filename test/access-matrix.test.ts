@@ -38,6 +38,7 @@ import { CATALOG_LISTS, FIXTURE_EXPERT, LIST_QUERY, MATRIX_HOOK_URL, MATRIX_PATH
 import { processEntries } from './support/access-matrix-table-processes.js';
 import { useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
+import { levelRaiseEntries } from './support/access-matrix-level-raise.js';
 
 // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed, and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas
 // high enough for every success the matrix makes for OWN.
@@ -145,7 +146,7 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
 };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.

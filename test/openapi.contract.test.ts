@@ -1,6 +1,6 @@
 /**
  * The OpenAPI contract, partner organization routes: real requests to health, the document, calendars,
- * opportunities, members and roles, experts, the partner account — successes and refusals — each answer validated against the schema the
+ * opportunities, members and roles, experts, the partner account, project specialists and level raises — successes and refusals — each answer validated against the schema the
  * document gives for that route and status (support/openapi-contract.ts); every route of the area answered a success;
  * and the check itself catches drift.
  */
@@ -9,6 +9,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { call, JWT_SECRET, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { expectStatus, type Mode, newPartner, shareBody, useContract } from './support/openapi-contract.js';
+import { qualifySoftware } from './support/path-facts.js';
 
 const { apps, checked, unexercised, routeFor, contractErrors } = useContract();
 let vendor: string;
@@ -299,7 +300,39 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/specialist-applications/${randomUUID()}/cancel`, owner, { reason: 'x' }), 404);
   });
 
-  it('every health, calendar, opportunity, member, role, expert, partner account and project specialist route was exercised with a success answer', () => {
+  it('level raises: ask (refused, started, already open), list, get, review, withdraw — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const reviewer = await tokenFor(['vendor_reviewer']);
+    const raises = `/v1/partners/${partnerId}/level-raises`;
+    expectStatus(await n('POST', raises, owner, { pathId: 'SOFTWARE' }, { 'Accept-Language': 'en' }), 422); // every requirement unmet
+    await qualifySoftware(apps.normal.prisma, partnerId, 'CERTIFIED');
+    const asked = await n('POST', raises, owner, { pathId: 'SOFTWARE' }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(asked, 201);
+    expectStatus(await n('POST', raises, owner, { pathId: 'SOFTWARE' }), 409); // one open raise per path
+    expectStatus(await n('POST', raises, owner, { pathId: 'ASTROLOGY' }), 422);
+    expectStatus(await n('POST', raises, owner, { pathId: 'software' }), 400);
+    expectStatus(await n('POST', raises, reviewer, { pathId: 'SOFTWARE' }), 403);
+    expectStatus(await n('POST', raises, await tokenFor(['partner_admin'], newPartner()), { pathId: 'SOFTWARE' }), 404);
+    expectStatus(await n('GET', `${raises}?limit=1`, owner), 200);
+    expectStatus(await n('GET', `${raises}?status=NOPE`, owner), 400);
+    expectStatus(await n('GET', raises, await tokenFor(['partner_admin'], newPartner())), 404);
+    const id = asked.body.id as string;
+    expectStatus(await n('GET', `/v1/level-raises/${id}`, reviewer), 200);
+    expectStatus(await n('GET', `/v1/level-raises/${randomUUID()}`, reviewer), 404);
+    expectStatus(await n('POST', `/v1/level-raises/${id}/review`, owner, { decision: 'APPROVE' }), 403);
+    expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'REJECT' }), 400);
+    expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'APPROVE' }), 200);
+    expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'APPROVE' }), 409);
+    await qualifySoftware(apps.normal.prisma, partnerId, 'ADVANCED', 'CERTIFIED');
+    const next = await n('POST', raises, owner, { pathId: 'SOFTWARE' });
+    expectStatus(next, 201);
+    expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, { reason: 'later' }), 200);
+    expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, {}), 409);
+  });
+
+  it('every health, calendar, opportunity, member, role, expert, partner account, project specialist and level raise route was exercised with a success answer', () => {
     expect(unexercised('partner')).toEqual([]);
   });
 

@@ -152,6 +152,12 @@ describe('path review API', () => {
     expectProblem(lower, 422, 'level-not-allowed');
     expect(fields(lower)).toEqual(['newLevel']);
     expectProblem(await api('POST', `/v1/path-reviews/${r1}/supplement`, owner1, {}), 409, 'not-supplement-requested');
+    // A raise is checked against the new level's requirements: ADVANCED needs 2 certificates and 3 CLOUD_PROFESSIONAL experts.
+    const unmetAdvanced = await api('POST', `/v1/path-reviews/${r1}/decision`, reviewer, { decision: 'PASS', newLevel: 'ADVANCED', note: 'strong year' });
+    expectProblem(unmetAdvanced, 422, 'requirements-unmet');
+    expect(fields(unmetAdvanced)).toEqual(['requirements.0', 'requirements.1']);
+    await attestExpert(env.prisma, p1, await insertExpert(env.prisma, p1, { employeeId: 'E3' }));
+    await insertCertificate(p1);
     const passed = await api('POST', `/v1/path-reviews/${r1}/decision`, reviewer, { decision: 'PASS', newLevel: 'ADVANCED', note: 'strong year' });
     expectOk(passed);
     expect(passed.body).toMatchObject({ status: 'PASSED', decision: 'PASS', newLevel: 'ADVANCED', decisionNote: 'strong year' });

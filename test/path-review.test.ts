@@ -157,6 +157,13 @@ describe('path review workflow', () => {
 
     expect((await refused(handle.executeUpdate(decide, { args: [{ actor, decision: 'PASS' }] }))).type).toBe('VENDOR_ONLY');
     expect((await refused(handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'PASS', newLevel: 'PLATINUM' }] }))).type).toBe('LEVEL_NOT_ALLOWED');
+    // A raise is checked against the new level's requirements: ADVANCED needs 2 certificates and 3 CLOUD_PROFESSIONAL experts.
+    expect(await refused(handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'PASS', newLevel: 'ADVANCED', note: 'strong year' }] }))).toMatchObject({
+      type: 'REQUIREMENTS_UNMET',
+      details: [[expect.objectContaining({ required: 2, actual: 1 }), expect.objectContaining({ required: 3, actual: 2 })]],
+    });
+    await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId: 'E3' }));
+    await insertCertificate(partnerId, 'ADVANCED_CLOUD_SOFTWARE');
     const passed = await handle.executeUpdate(decide, { args: [{ actor: vendor, decision: 'PASS', newLevel: 'ADVANCED', note: 'strong year' }] });
     expect(passed).toMatchObject({ status: 'PASSED', decision: 'PASS', newLevel: 'ADVANCED', seq: 5 });
     expect((await finished(handle)).status).toBe('PASSED');

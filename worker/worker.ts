@@ -61,11 +61,14 @@ const bundlerPath = createRequire(import.meta.url).resolve('@temporalio/worker/l
  * worker's NODE_OPTIONS without its heap flags (webpack needs more), and costs the start a second or two.
  */
 export function bundleWorkflows(): Promise<{ code: string }> {
+  // The child ends with the worker: its stdin is a pipe from the worker that nothing writes to, so it reads end-of-file
+  // when the worker is gone — however it went (SIGKILL included) — and exits instead of bundling on for nobody.
   const script = [
     'const noop = () => {};',
+    "process.stdin.on('end', () => process.exit(1)).resume();",
     `require(${JSON.stringify(bundlerPath)})`,
     `  .bundleWorkflowCode({ workflowsPath: ${JSON.stringify(workflowsPath)}, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } })`,
-    '  .then(({ code }) => process.stdout.write(code), (error) => { console.error(error); process.exitCode = 1; });',
+    '  .then(({ code }) => process.stdout.write(code, () => process.exit(0)), (error) => { console.error(error); process.exit(1); });',
   ].join('\n');
   const nodeOptions = (process.env.NODE_OPTIONS ?? '')
     .split(/\s+/)

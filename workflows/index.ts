@@ -8,3 +8,4 @@ export { pathReviewCycleWorkflow, scheduledPathReviewCycleWorkflow } from './pat
 export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook/workflow.js';
 export { calendarChangeWorkflow } from './calendar-change/workflow.js';
 export { specialistWorkflow } from './specialist/workflow.js';
+export { levelRaiseWorkflow } from './level-raise/workflow.js';

@@ -6,19 +6,21 @@
  * partner's answers 404, like a missing one), sends the update and answers the persisted view, or the refusal as a
  * problem.
  */
-import { type ApplicationFailure, type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { ApplicationFailure, Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import { actorOf, type Actor } from '../../domain/actor.js';
-import { canSeePartner, type Permission, type Principal } from '../../domain/auth.js';
+import type { Permission, Principal } from '../../domain/auth.js';
 import type { DeadlineExplanation } from '../../domain/calendar.js';
+import type { Unmet } from '../../domain/eligibility.js';
+import { describeUnmet, type Language } from '../../domain/eligibility-messages.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
 import type { MaterialMeta, MaterialStore, Upload } from './materials.js';
 import type { Refusals } from './refusals.js';
-import { listScope } from './scoping.js';
+import { processDoor, type ProcessDoorTerms, type ProcessRow } from './process-door.js';
 
 /** What the kit reads of an application's row. */
-export type ApplicationRow = { id: string; partnerId: string; status: string };
+export type ApplicationRow = ProcessRow;
 /** An uploaded file as the workflow records it (the bytes stay in the material table). */
 export type WorkflowMaterial = { materialId: string; fileName: string; sha256: string; size: number; contentType: string; uploadedBy: string; uploadedAt: string };
 export type MaterialAssignment = { kind: string; materialId: string };
@@ -34,26 +36,11 @@ export type ApplicationMessages<D> = {
   decide: UpdateDefinition<unknown, [{ actor: Actor } & D]>;
 };
 
-/** How one process's applications are found, named, sent updates and shown. */
-export type ApplicationProcess<Row extends ApplicationRow, View, D> = {
-  temporal: Client;
+/** How one process's applications are found, named, sent updates and shown (the door's terms), and their files. */
+export type ApplicationProcess<Row extends ApplicationRow, View, D> = ProcessDoorTerms<Row, View> & {
   materials: MaterialStore;
-  /** Names the application in a 404 (`Certification application <id>`). */
-  title: string;
-  /** Names it in a sentence (`The application is REJECTED; …`). */
-  noun: string;
   /** Its routes' path, e.g. `/v1/certifications` (an upload's Idempotency-Key is scoped by it). */
   basePath: string;
-  /** Who reads every partner's applications. */
-  readAll: Permission;
-  find: (id: string) => Promise<Row | null>;
-  workflowId: (id: string) => string;
-  /** The 409 answered once the workflow has ended (rejected, withdrawn, lapsed…). */
-  closedCode: string;
-  refusals: Refusals;
-  /** Added to every 409 refusal (e.g. the status the action found). */
-  conflictOf?: (row: Row) => Record<string, unknown>;
-  toView: (row: Row) => Promise<View>;
   /** `material.owner_kind` of its uploads, and how many one application may hold. */
   materialOwner: string;
   maxFiles: number;
@@ -65,40 +52,7 @@ export type ApplicationProcess<Row extends ApplicationRow, View, D> = {
 };
 
 export function applicationDoor<Row extends ApplicationRow, View, D>(p: ApplicationProcess<Row, View, D>) {
-  const notFound = (id: string) => problems.notFound(`${p.title} ${id}`);
-
-  /** Another partner's application answers exactly like a missing one. */
-  async function findVisible(principal: Principal, id: string): Promise<Row> {
-    const row = await p.find(id);
-    if (!row || !canSeePartner(principal, row.partnerId, p.readAll)) throw notFound(id);
-    return row;
-  }
-
-  /** The owning partner's staff only (vendor staff may read, never act as the partner). */
-  async function findOwn(principal: Principal, id: string): Promise<Row> {
-    const row = await findVisible(principal, id);
-    if (principal.partnerId !== row.partnerId) throw notFound(id);
-    return row;
-  }
-
-  const view = async (principal: Principal, id: string) => p.toView(await findVisible(principal, id));
-
-  /** Runs updates on `row`'s workflow and answers the persisted view, or the refusal as a problem. */
-  async function act(principal: Principal, row: Row, run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>): Promise<View> {
-    try {
-      await run(p.temporal.workflow.getHandle(p.workflowId(row.id)));
-    } catch (error) {
-      const refused = p.refusals.problemOf(error, { what: `${p.title} ${row.id}`, ...(p.conflictOf ? { conflict: p.conflictOf(row) } : {}) });
-      if (refused) throw refused;
-      if (error instanceof WorkflowNotFoundError) {
-        // The workflow has ended: say so, with the current status.
-        const current = await findVisible(principal, row.id);
-        throw problems.conflict(p.closedCode, `The ${p.noun} is ${current.status}; nothing more can be done with it.`, { currentStatus: current.status });
-      }
-      throw error;
-    }
-    return view(principal, row.id);
-  }
+  const { findVisible, findOwn, act, get: view, partnerScope } = processDoor(p);
 
   return {
     /** What its routes say of it (api/kit/reviewed-application-routes.ts): path, noun, upload statuses and limit. */
@@ -106,9 +60,7 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
     findOwn,
     act,
     get: view,
-
-    /** The filter a list applies: partners see only their own (another partner's list is empty: `null`). */
-    partnerScope: (principal: Principal, requested: string | undefined) => listScope(principal, p.readAll, requested),
+    partnerScope,
 
     /** One file for the owning partner's application, while its materials can change. */
     async uploadFile(principal: Principal, id: string, upload: Omit<Upload, 'uploadedBy'>, idempotencyKey?: string) {
@@ -204,6 +156,17 @@ export const unmetProblem =
     const errors = unmet.map((u, i) => ({ field: `${field}.${i}`, message: `${u.description}: required ${u.required}, actual ${u.actual}` }));
     return new Problem(422, code, 'The request cannot be processed', failure.message, errors, { unmet });
   };
+
+/**
+ * A process a partner cannot start (domain/eligibility.ts): every unmet condition as a field error on `field`, and in
+ * `unmet` as GET /v1/partners/:partnerId/eligibility describes it, in `language`.
+ */
+export function notEligibleProblem(code: string, field: string, who: string, unmet: Unmet[], language: Language): Problem {
+  const described = unmet.map((u) => describeUnmet(u, language));
+  const errors = described.map((u) => ({ field, message: `${u.code}: ${u.message}` }));
+  const detail = `${who}: ${unmet.map((u) => u.code).join(', ')}.`;
+  return new Problem(422, code, 'The request cannot be processed', detail, errors, { language, unmet: described });
+}
 
 /** A submission with kinds whose file is not set: one field error per kind, and the kinds in `missing`. */
 export function materialsMissingProblem(failure: ApplicationFailure): Problem {

@@ -15,7 +15,7 @@ import { canSeePartner, type Principal } from '../../domain/auth.js';
 import { type CalendarLookup, zonesOf } from '../../domain/calendar.js';
 import { pathById } from '../../domain/development-paths.js';
 import type { Unmet } from '../../domain/eligibility.js';
-import { describeUnmet, type Language } from '../../domain/eligibility-messages.js';
+import type { Language } from '../../domain/eligibility-messages.js';
 import { Problem, problems } from '../../domain/problems.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { defaultQuotas, type Quotas } from '../../platform/config.js';
@@ -40,7 +40,7 @@ import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
 import { refusals } from '../kit/refusals.js';
-import { applicationDoor, historyOf, iso, local, materialsMissingProblem, pendingExplanation } from '../kit/reviewed-application.js';
+import { applicationDoor, historyOf, iso, local, materialsMissingProblem, notEligibleProblem, pendingExplanation } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
 import { specialistEligibility } from '../../platform/partner-account.js';
 import type { SpecialistBatchView, SpecialistSummary, SpecialistView } from './schemas.js';
@@ -55,12 +55,7 @@ export type ReviewRequest = { decision: SpecialistDecision; note?: string };
 export type ListFilter = { partnerId?: string; memberId?: string; status?: SpecialistStatus; pathId?: string; limit: number; cursor?: string };
 
 /** Every unmet condition as a field error on memberId, and in `unmet` as GET …/eligibility describes it. */
-function ineligible(unmet: Unmet[], language: Language): Problem {
-  const described = unmet.map((u) => describeUnmet(u, language));
-  const errors = described.map((u) => ({ field: 'memberId', message: `${u.code}: ${u.message}` }));
-  const detail = `The member cannot apply: ${unmet.map((u) => u.code).join(', ')}.`;
-  return new Problem(422, 'specialist-not-eligible', 'The request cannot be processed', detail, errors, { language, unmet: described });
-}
+const ineligible = (unmet: Unmet[], language: Language): Problem => notEligibleProblem('specialist-not-eligible', 'memberId', 'The member cannot apply', unmet, language);
 const ineligibleProblem = (language: Language) => (failure: ApplicationFailure) => ineligible((failure.details?.[0] ?? []) as Unmet[], language);
 
 /** A refusal (validator, or the create handler's activity) → the problem the API answers, unmet reasons in `language`. */

@@ -86,6 +86,10 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   'PUT /v1/specialist-applications/:id/materials': { materials: [{ kind: 'RESUME', materialId: FIXTURE_MATERIAL }] },
   'POST /v1/specialist-applications/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
   'POST /v1/specialist-applications/:id/cancel': { reason: 'Fuzz reason' },
+  // Level raises: a path that exists (the fuzzed partner meets none of its requirements: refused, nothing starts).
+  'POST /v1/partners/:partnerId/level-raises': { pathId: 'SOFTWARE' },
+  'POST /v1/level-raises/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
+  'POST /v1/level-raises/:id/withdraw': { reason: 'Fuzz reason' },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
@@ -102,6 +106,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   // The widest of the preflight's checks: a member id (of no member: answered as not associated, still 200).
   'GET /v1/partners/:partnerId/eligibility': { program: 'PROJECT_SPECIALIST', memberId: '00000000-0000-4000-8000-00000000e11e' },
   'GET /v1/specialist-applications': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
+  'GET /v1/partners/:partnerId/level-raises': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

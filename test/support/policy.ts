@@ -57,6 +57,12 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'specialist.apply': ['partner_admin'],
   'specialist.review': ['vendor_reviewer', 'vendor_admin'],
   'specialist.cancel': ['vendor_reviewer', 'vendor_admin', 'partner_admin'],
+  // Level raises (issue 17 section 6): the partner's administrators ask and withdraw, the vendor's reviewers decide;
+  // every staff role reads (partners their own).
+  'levelRaise.read': EVERY_ROLE,
+  'levelRaise.readAll': VENDOR,
+  'levelRaise.request': ['partner_admin'],
+  'levelRaise.review': ['vendor_reviewer', 'vendor_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -64,6 +70,7 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
+  'levelRaise.read', 'levelRaise.request',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -152,6 +159,11 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'PUT /v1/specialist-applications/:id/materials': 'specialist.apply',
   'POST /v1/specialist-applications/:id/review': 'specialist.review',
   'POST /v1/specialist-applications/:id/cancel': 'specialist.cancel',
+  'POST /v1/partners/:partnerId/level-raises': 'levelRaise.request',
+  'GET /v1/partners/:partnerId/level-raises': 'levelRaise.read',
+  'GET /v1/level-raises/:id': 'levelRaise.read',
+  'POST /v1/level-raises/:id/review': 'levelRaise.review',
+  'POST /v1/level-raises/:id/withdraw': 'levelRaise.request',
   'POST /v1/admin/clock/advance': 'clock.advance',
   'GET /v1/openapi.json': 'public',
 };

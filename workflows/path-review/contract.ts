@@ -137,6 +137,7 @@ export const Refusal = {
   notSupplementRequested: 'NOT_SUPPLEMENT_REQUESTED',
   windowClosed: 'REVIEW_WINDOW_CLOSED',
   supplementDeadlinePassed: 'SUPPLEMENT_DEADLINE_PASSED',
+  /** apply: the level's requirements unmet; decide PASS with a higher newLevel: that level's (every unmet item in the details). */
   requirementsUnmet: 'REQUIREMENTS_UNMET',
   materialsMissing: 'MATERIALS_MISSING',
   materialNotFound: 'MATERIAL_NOT_FOUND',

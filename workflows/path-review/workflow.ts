@@ -11,6 +11,7 @@
  *   working days before supplementDeadline. LAPSED (either deadline passed) is announced by the activity (path-review.lapsed).
  *   recomputeDeadline (the partner's calendar changed): the pending windowEndsAt (from cycleStartedAt, its reminders
  *   planned again for the new end) or supplementDeadline (from the request) is counted again; a move is recorded as DEADLINE_CHANGED.
+ *   PASSED raising the level: only to a level whose requirements are met now (else REQUIREMENTS_UNMET, still SUBMITTED).
  *   FAILED / LAPSED: the level the path's rule gives (one lower, or the partner leaves the path). The membership
  *   change is written in the transaction of the final transition, once (PASSED at the same level changes nothing).
  *
@@ -40,6 +41,8 @@ export const PATH_REVIEW_DEADLINE_RECOMPUTE = 'path-review-deadline-recompute';
 export const PATH_REVIEW_REMINDERS_PER_DEADLINE = 'path-review-reminders-per-deadline';
 /** Before it the supplement round waited on its deadline alone: no reminder before supplementDeadline. */
 export const PATH_REVIEW_SUPPLEMENT_REMINDER = 'path-review-supplement-reminder';
+/** Before it a PASS with a higher newLevel was not checked against that level's requirements. */
+export const PATH_REVIEW_PASS_LEVEL_REQUIREMENTS = 'path-review-pass-level-requirements';
 
 const activities = proxyActivities<ReturnType<typeof createPathReviewActivities>>(persistenceActivityOptions);
 
@@ -150,6 +153,12 @@ export async function pathReviewWorkflow(input: PathReviewInput): Promise<PathRe
     ({ actor, decision, note, newLevel }) =>
       app.guard.run(async () => {
         const at = now();
+        // A raise is passed only to a level whose requirements are met, evaluated as apply evaluates its level;
+        // histories recorded before this check decided without it.
+        if (decision === 'PASS' && newLevel !== undefined && newLevel !== state.level && patched(PATH_REVIEW_PASS_LEVEL_REQUIREMENTS)) {
+          const { today, results } = await activities.evaluatePathRequirements({ pathId: state.pathId, partnerId: state.partnerId, level: newLevel, at });
+          app.requireAllMet(results, Refusal.requirementsUnmet, (list) => `Requirements of ${state.pathId} ${newLevel} not met on ${today}: ${list}.`);
+        }
         if (decision !== 'REQUEST_SUPPLEMENT') state.decision = decision;
         if (decision === 'PASS') return conclude('PASSED', newLevel ?? state.level, actor.sub, at, note);
         if (decision === 'FAIL') return conclude('FAILED', state.terms!.levelAfterFailure, actor.sub, at, note);

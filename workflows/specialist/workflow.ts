@@ -13,17 +13,18 @@
  *
  * The eligibility rules (domain/eligibility.ts) are checked by the submission's activity, in the transaction that
  * records the application. Built from the kits: transitions, the reviewed application's guards and materials, the
- * watched deadline. Messages: workflows/specialist/contract.ts (re-exported).
+ * review SLA (review-due.ts, shared with level raises). Messages: workflows/specialist/contract.ts (re-exported).
  */
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSpecialistActivities, SpecialistTransitionRecord } from '../../activities/specialist.js';
-import { calendarVersionOf, PendingDeadline, publishProcess, recomputedNote, watchDeadline } from '../kit/deadline.js';
+import { PendingDeadline, publishProcess } from '../kit/deadline.js';
+import { acceptReviewRecomputes, watchReviewDue } from '../kit/review-due.js';
 import { ReviewedApplication } from '../kit/reviewed-application.js';
 import { PartnerId, PathId } from '../kit/search-attributes.js';
-import { causeOf, now, persistenceActivityOptions, provisionalMarkOf, provisionalPayload, type RecomputeRequest, refuse } from '../kit/shared.js';
+import { causeOf, now, persistenceActivityOptions, provisionalPayload, type RecomputeRequest, refuse } from '../kit/shared.js';
 import { BusyGuard, transitionQueue } from '../kit/transitions.js';
 import * as contract from './contract.js';
-import { cancel, create, getState, recomputeDeadline, Refusal, review, setMaterial, SPECIALIST_MATERIAL_KINDS } from './contract.js';
+import { cancel, create, getState, Refusal, review, setMaterial, SPECIALIST_MATERIAL_KINDS } from './contract.js';
 import type { SpecialistInput, SpecialistSnapshot } from './contract.js';
 
 export * from './contract.js';
@@ -125,10 +126,26 @@ export async function specialistWorkflow(input: SpecialistInput, carried?: Speci
     },
   );
 
+  const due = {
+    state,
+    pending,
+    guard: app.guard,
+    reviewing,
+    status: 'SUBMITTED' as const,
+    remindBefore: contract.REVIEW_REMINDER_WORKING_DAYS,
+    plan: (a: { from: string; workingDays: number; remindBefore: number }) => activities.planSpecialistDeadline({ partnerId: state.partnerId, ...a }),
+    remind: (reviewDueAt: string, reminderAt: string, extra: Record<string, unknown>) =>
+      activities.enqueueSpecialistMessage({
+        topic: contract.SPECIALIST_REVIEW_REMINDER_TOPIC,
+        aggregateId: state.applicationId,
+        dedupeKey: contract.specialistReminderKey(state.applicationId, reviewDueAt),
+        payload: { ...about(), reviewDueAt, workingDaysBefore: contract.REVIEW_REMINDER_WORKING_DAYS, ...extra },
+        dueAt: reminderAt,
+      }),
+    transition,
+  };
   // Past reviewDueAt nothing is recomputed: the escalation has been sent for the date the reviewers knew.
-  setHandler(recomputeDeadline, (request) => {
-    if (reviewing() && !state.reviewEscalated && Date.now() < Date.parse(state.reviewDueAt!)) requests.push({ ...request });
-  });
+  acceptReviewRecomputes(due, requests);
 
   // --- lifecycle ------------------------------------------------------------------------------------------------
   if (!carried) {
@@ -145,33 +162,7 @@ export async function specialistWorkflow(input: SpecialistInput, carried?: Speci
   upsertSearchAttributes([{ key: PartnerId, value: state.partnerId }, { key: PathId, value: state.pathId }]);
   publish();
 
-  if (reviewing() && !state.reviewEscalated) {
-    await watchDeadline({
-      pending: () => reviewing() && !state.reviewEscalated,
-      deadline: () => state.reviewDueAt!,
-      reminderAt: () => (pending.reminder && !pending.reminder.sent ? pending.reminder.at : undefined),
-      requests,
-      recompute: recomputeReview,
-      remind: async () => {
-        const reminder = pending.reminder!;
-        reminder.sent = true;
-        await activities.enqueueSpecialistMessage({
-          topic: contract.SPECIALIST_REVIEW_REMINDER_TOPIC,
-          aggregateId: state.applicationId,
-          dedupeKey: contract.specialistReminderKey(state.applicationId, state.reviewDueAt!),
-          payload: { ...about(), reviewDueAt: state.reviewDueAt, workingDaysBefore: contract.REVIEW_REMINDER_WORKING_DAYS, ...pending.payload },
-          dueAt: reminder.at,
-        });
-      },
-      passed: async () => {
-        // A decision or cancellation accepted as the deadline passed goes first.
-        await condition(() => !app.guard.busy);
-        if (!reviewing()) return;
-        state.reviewEscalated = true;
-        await transition({ type: 'REVIEW_ESCALATED', toStatus: 'SUBMITTED', actor: 'system', data: { reviewDueAt: state.reviewDueAt, ...pending.payload } });
-      },
-    });
-  }
+  await watchReviewDue(due, requests);
   await condition(() => !reviewing());
   if (state.status === 'APPROVED') {
     // An approved specialist stays until cancelled: the workflow waits, continuing as new when its history grows long.
@@ -185,29 +176,4 @@ export async function specialistWorkflow(input: SpecialistInput, carried?: Speci
   await settled();
   await condition(allHandlersFinished);
   return snapshot();
-
-  /** reviewDueAt counted again from the submission with the partner's calendar as it is now; a change is recorded. */
-  async function recomputeReview(taken: RecomputeRequest[]) {
-    let due;
-    try {
-      due = await activities.planSpecialistDeadline({ partnerId: state.partnerId, from: state.submittedAt!, workingDays: state.reviewSlaWorkingDays!, remindBefore: contract.REVIEW_REMINDER_WORKING_DAYS });
-    } catch {
-      return; // a calendar that cannot answer keeps the deadline as it is
-    }
-    const old = state.reviewDueAt!;
-    if (!reviewing() || state.reviewEscalated || !pending.changes(due.deadline, old, due.explanation)) return;
-    if (due.deadline !== old) pending.planReminder(due);
-    state.reviewDueAt = due.deadline;
-    pending.mark = provisionalMarkOf(due.explanation);
-    const version = calendarVersionOf(due.explanation, taken);
-    const { calendar } = due.explanation;
-    await transition({
-      type: 'DEADLINE_CHANGED',
-      toStatus: 'SUBMITTED',
-      actor: 'system',
-      note: recomputedNote({ deadline: 'reviewDueAt', start: state.submittedAt!, calendar, version, from: old, to: due.deadline, mark: pending.mark }),
-      columns: { reviewDueAt: due.deadline },
-      data: { deadline: 'reviewDueAt', from: old, to: due.deadline, calendar, ...(version !== undefined ? { version } : {}), explanation: due.explanation, reasons: taken.map((r) => r.reason) },
-    });
-  }
 }
