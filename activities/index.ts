@@ -11,6 +11,7 @@ import { createPathReviewActivities, type PathReviewActivityDeps } from './path-
 import { createPathReviewCycleActivities } from './path-review-cycle.js';
 import { createSpecialistActivities, SPECIALIST_OUTCOME_TOPICS, type SpecialistActivityDeps } from './specialist.js';
 import { createLevelRaiseActivities, LEVEL_RAISE_OUTCOME_TOPICS, type LevelRaiseActivityDeps } from './level-raise.js';
+import { createAgreementActivities } from './agreement.js';
 import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
 import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
 import { SPECIALIST_SUBMITTED_TOPIC, specialistOutcomeKey } from '../workflows/specialist/contract.js';
@@ -34,6 +35,7 @@ function announcing(deps: ActivityDeps) {
   const opportunity = createOpportunityActivities(deps);
   const specialist = createSpecialistActivities(deps);
   const levelRaise = createLevelRaiseActivities(deps);
+  const agreement = createAgreementActivities(deps);
   return {
     ...opportunity,
     ...incentive,
@@ -41,6 +43,7 @@ function announcing(deps: ActivityDeps) {
     ...pathReview,
     ...specialist,
     ...levelRaise,
+    ...agreement,
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
@@ -110,6 +113,12 @@ function announcing(deps: ActivityDeps) {
     async enqueueLevelRaiseMessage(m: Parameters<typeof levelRaise.enqueueLevelRaiseMessage>[0]) {
       await levelRaise.enqueueLevelRaiseMessage(m);
       await announceOutbox(deps, [m.dedupeKey]);
+    },
+    // One page of an agreement's fan-out: its messages' relays start once the page has committed.
+    async fanOutAgreementMessages(page: Parameters<typeof agreement.fanOutAgreementMessages>[0]) {
+      const appended = await agreement.fanOutAgreementMessages(page);
+      await announceOutbox(deps, appended.dedupeKeys);
+      return appended;
     },
   };
 }

@@ -36,6 +36,8 @@ import { createSpecialistClient } from './specialist/client.js';
 import { specialistRoutes } from './specialist/routes.js';
 import { createLevelRaiseClient } from './level-raise/client.js';
 import { levelRaiseRoutes } from './level-raise/routes.js';
+import { createAgreementClient } from './agreement/client.js';
+import { agreementRoutes } from './agreement/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -127,6 +129,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...eligibilityRoutes(createEligibilityClient(deps)),
     ...specialistRoutes(createSpecialistClient(deps)),
     ...levelRaiseRoutes(createLevelRaiseClient(deps)),
+    ...agreementRoutes(createAgreementClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

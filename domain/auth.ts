@@ -68,6 +68,10 @@ export const PERMISSIONS = [
   'levelRaise.readAll',
   'levelRaise.request',
   'levelRaise.review',
+  'agreement.read',
+  'agreement.readAll',
+  'agreement.publish',
+  'agreement.sign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -94,6 +98,8 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'specialist.cancel',
   'levelRaise.read',
   'levelRaise.request',
+  'agreement.read',
+  'agreement.sign',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -119,11 +125,13 @@ const VENDOR_READ: Permission[] = [
   'specialist.readAll',
   'levelRaise.read',
   'levelRaise.readAll',
+  'agreement.read',
+  'agreement.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish'],
   vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review'],
   vendor_admin: [
     ...VENDOR_READ,
@@ -145,6 +153,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'specialist.review',
     'specialist.cancel',
     'levelRaise.review',
+    'agreement.publish',
   ],
   vendor_system: ['account.feed'],
   partner_admin: [
@@ -169,9 +178,11 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'specialist.cancel',
     'levelRaise.read',
     'levelRaise.request',
+    'agreement.read',
+    'agreement.sign',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

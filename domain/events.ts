@@ -31,6 +31,10 @@ export const LEVEL_RAISE_REVIEW_ESCALATION_TOPIC = 'level-raise.review-escalatio
 export const LEVEL_RAISE_APPROVED_TOPIC = 'level-raise.approved';
 export const LEVEL_RAISE_REJECTED_TOPIC = 'level-raise.rejected';
 export const LEVEL_RAISE_WITHDRAWN_TOPIC = 'level-raise.withdrawn';
+export const AGREEMENT_PUBLISHED_TOPIC = 'agreement.published';
+export const AGREEMENT_SIGN_REMINDER_TOPIC = 'agreement.sign-reminder';
+export const AGREEMENT_SIGN_ESCALATION_TOPIC = 'agreement.sign-escalation';
+export const AGREEMENT_SIGNED_TOPIC = 'agreement.signed';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
@@ -78,6 +82,12 @@ export const EVENTS = {
   [LEVEL_RAISE_APPROVED_TOPIC]: "The vendor approved a level raise: the partner's level on the path is the requested level (from, to).",
   [LEVEL_RAISE_REJECTED_TOPIC]: 'The vendor rejected a level raise (with its reason); the partner may ask again.',
   [LEVEL_RAISE_WITHDRAWN_TOPIC]: 'The partner withdrew its level raise while it was under review.',
+  [AGREEMENT_PUBLISHED_TOPIC]:
+    'The vendor published an agreement version with a contracting entity (agreementId, version, contractingEntity, textSha256, effective and sign-by dates): one message per partner, to be read and signed by its administrators.',
+  [AGREEMENT_SIGN_REMINDER_TOPIC]: 'An agreement version is still unsigned by the partner 7 and again 1 calendar day(s) before its sign-by date (one per partner and reminder).',
+  [AGREEMENT_SIGN_ESCALATION_TOPIC]:
+    "The partner had not signed the agreement version by its sign-by date (for the vendor's ecosystem managers; once per partner and version); from the effective date its gated actions are refused.",
+  [AGREEMENT_SIGNED_TOPIC]: "The partner's administrator signed an agreement version (who, when, version, text hash).",
   [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;

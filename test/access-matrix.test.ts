@@ -39,6 +39,7 @@ import { processEntries } from './support/access-matrix-table-processes.js';
 import { useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { levelRaiseEntries } from './support/access-matrix-level-raise.js';
+import { agreementEntries } from './support/access-matrix-agreement.js';
 
 // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed, and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas
 // high enough for every success the matrix makes for OWN.
@@ -145,8 +146,11 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
   'POST /v1/specialist-applications': { status: 422, why: "another partner's member is not associated with the caller's partner (specialist-not-eligible)" },
 };
 
+/** The agreement versions: one catalog for every partner (each partner's signatures are read by its own partner-scoped routes). */
+const AGREEMENT_CATALOG = { 'GET /v1/agreements': "the vendor's published agreement versions: the same for every partner" };
+
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...agreementEntries(() => normal.base) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.
@@ -323,7 +327,7 @@ describe('access matrix', () => {
 
     const after = [...(await snapshot()), await organizationSnapshot(normal.prisma, fx)];
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
-    const lists = listCoverage(mounted.normal, TABLE, CATALOG_LISTS, evidence);
+    const lists = listCoverage(mounted.normal, TABLE, { ...CATALOG_LISTS, ...AGREEMENT_CATALOG }, evidence);
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed, ...lists];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
     console.log(

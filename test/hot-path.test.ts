@@ -3,8 +3,9 @@
  * main thread, the socket and the database about a millisecond of CPU, and share → accept is what the partner center
  * does thousands of times a day. The budget, by design (docs/architecture.md, "The hot path counts its round trips"):
  * a share with an Idempotency-Key is 4 statements — the key, the share's one-statement write (a local activity), the
- * view in one query, the audit row — and an accept 3 — its one-statement write (a regular activity), the view, the
- * audit row — once the partner user's member lookup is cached. API and worker run in this process: every statement
+ * view in one query, the audit row — and an accept 4 — the agreement gate (issue 17 section 5: one indexed query,
+ * platform/agreement-gate.ts, refused before anything is sent), its one-statement write (a regular activity), the view,
+ * the audit row — once the partner user's member lookup is cached. API and worker run in this process: every statement
  * of both goes through node-postgres's Client.query, counted here.
  */
 import { randomUUID } from 'node:crypto';
@@ -41,7 +42,7 @@ async function counted<T>(run: () => Promise<T>): Promise<{ value: T; statements
 }
 
 describe('the hot path', () => {
-  it('a share is 4 statements, an accept 3', async () => {
+  it('a share is 4 statements, an accept 4', async () => {
     const vendor = await tokenFor(['vendor_staff']);
     const partnerId = `P-${randomUUID().slice(0, 8)}`;
     const partner = await tokenFor(['partner_admin'], partnerId);
@@ -58,6 +59,6 @@ describe('the hot path', () => {
     const accept = await counted(() => api('POST', `/v1/opportunities/${share.value.body.id}/accept`, partner));
     expect(accept.value.status).toBe(200);
     expect(accept.value.body.status).toBe('ACCEPTED');
-    expect(accept.statements, accept.statements.join('\n')).toHaveLength(3);
+    expect(accept.statements, accept.statements.join('\n')).toHaveLength(4);
   });
 });

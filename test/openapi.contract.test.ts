@@ -4,12 +4,14 @@
  * document gives for that route and status (support/openapi-contract.ts); every route of the area answered a success;
  * and the check itself catches drift.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { call, JWT_SECRET, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { expectStatus, type Mode, newPartner, shareBody, useContract } from './support/openapi-contract.js';
 import { qualifySoftware } from './support/path-facts.js';
+
+const agreementHash = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const { apps, checked, unexercised, routeFor, contractErrors } = useContract();
 let vendor: string;
@@ -330,6 +332,34 @@ describe('contract: real answers match the document', () => {
     expectStatus(next, 201);
     expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, { reason: 'later' }), 200);
     expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, {}), 409);
+  });
+
+  it('agreements: publish (bad hash, past date), list, get, sign (mismatch, again), contracting entities — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const admin = await tokenFor(['partner_admin'], partnerId, `${partnerId}-admin`);
+    const manager = await tokenFor(['vendor_ecosystem_manager']);
+    // Effective in 2099: never in force, so no other route of this file meets the agreement gate.
+    const text = `OpenAPI agreement ${randomUUID()}`;
+    const body = { contractingEntity: 'Contract Entity Ltd.', text, textSha256: agreementHash(text), effectiveDate: '2099-01-01', signByDate: '2098-12-01' };
+    expectStatus(await n('POST', '/v1/agreements', manager, { ...body, textSha256: agreementHash('other') }), 422);
+    expectStatus(await n('POST', '/v1/agreements', manager, { ...body, signByDate: '2001-01-01' }), 422);
+    expectStatus(await n('POST', '/v1/agreements', manager, { ...body, textSha256: 'nope' }), 400);
+    expectStatus(await n('POST', '/v1/agreements', admin, body), 403);
+    const published = await n('POST', '/v1/agreements', manager, body, { 'Idempotency-Key': randomUUID() });
+    expectStatus(published, 201);
+    const id = published.body.id as string;
+    expectStatus(await n('GET', '/v1/agreements', admin), 200);
+    expectStatus(await n('GET', `/v1/agreements/${id}`, admin), 200);
+    expectStatus(await n('GET', `/v1/agreements/${randomUUID()}`, admin), 404);
+    const signature = `/v1/partners/${partnerId}/agreements/${id}/signature`;
+    expectStatus(await n('POST', signature, admin, { textSha256: agreementHash('other') }), 409);
+    expectStatus(await n('POST', signature, admin, { textSha256: body.textSha256 }), 200);
+    expectStatus(await n('POST', signature, admin, { textSha256: body.textSha256 }), 200);
+    expectStatus(await n('POST', signature, manager, { textSha256: body.textSha256 }), 403);
+    expectStatus(await n('POST', signature, await tokenFor(['partner_admin'], newPartner()), { textSha256: body.textSha256 }), 404);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/contracting-entities`, admin), 200);
+    expectStatus(await n('GET', `/v1/partners/${partnerId}/contracting-entities`, await tokenFor(['partner_admin'], newPartner())), 404);
   });
 
   it('every health, calendar, opportunity, member, role, expert, partner account, project specialist and level raise route was exercised with a success answer', () => {

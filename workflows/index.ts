@@ -9,3 +9,4 @@ export { outboxWorkflow, webhookDeliveryWorkflow } from './webhook/workflow.js';
 export { calendarChangeWorkflow } from './calendar-change/workflow.js';
 export { specialistWorkflow } from './specialist/workflow.js';
 export { levelRaiseWorkflow } from './level-raise/workflow.js';
+export { agreementWorkflow } from './agreement/workflow.js';

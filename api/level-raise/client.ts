@@ -39,6 +39,7 @@ import { historyOf, iso, local, notEligibleProblem, pendingExplanation } from '.
 import { isUuid } from '../kit/validation.js';
 import { partnerToday } from '../paths/client.js';
 import type { LevelRaiseSummary, LevelRaiseView } from './schemas.js';
+import { requireSignedAgreement } from '../../platform/agreement-gate.js';
 
 export type RaiseRequest = { pathId: string };
 export type ReviewRequest = { decision: LevelRaiseDecision; note?: string };
@@ -112,6 +113,7 @@ export function createLevelRaiseClient({ temporal, prisma, taskQueue, calendarFo
      */
     async request(principal: Principal, partnerId: string, { pathId }: RaiseRequest, language: Language, idempotencyKey?: string): Promise<LevelRaiseView> {
       if (principal.partnerId !== partnerId) throw problems.notFound(`Partner ${partnerId}`);
+      await requireSignedAgreement(prisma, partnerId, now()); // gated (docs/agreements.md), before anything starts
       const today = await partnerToday(calendarFor, partnerId, now());
       const started = await prisma.$transaction(async (tx) => {
         const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} POST /v1/partners/${partnerId}/level-raises`, idempotencyKey, { pathId }) : randomUUID();

@@ -41,6 +41,7 @@ import { isUuid } from '../kit/validation.js';
 import { listScope } from '../kit/scoping.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
 import { refusals } from '../kit/refusals.js';
+import { requireSignedAgreement } from '../../platform/agreement-gate.js';
 
 /** The workflow id of an opportunity (its contract's). */
 export const workflowIdFor = opportunityWorkflowId;
@@ -151,7 +152,11 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
     },
 
     accept: (principal: Principal, id: string) =>
-      act(principal, id, () => temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(accept, { args: [{ actor: actorOf(principal) }] })),
+      act(principal, id, async () => {
+        // Gated (docs/agreements.md): refused before anything is sent while the agreement in force is unsigned.
+        if (principal.partnerId) await requireSignedAgreement(prisma, principal.partnerId);
+        return temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(accept, { args: [{ actor: actorOf(principal) }] });
+      }),
     reject: (principal: Principal, id: string, body: { reasonCode: RejectReason; note?: string }) =>
       act(principal, id, () =>
         temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(reject, { args: [{ actor: actorOf(principal), ...body }] }),

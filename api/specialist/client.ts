@@ -44,6 +44,7 @@ import { applicationDoor, historyOf, iso, local, materialsMissingProblem, notEli
 import { isUuid } from '../kit/validation.js';
 import { specialistEligibility } from '../../platform/partner-account.js';
 import type { SpecialistBatchView, SpecialistSummary, SpecialistView } from './schemas.js';
+import { requireSignedAgreement } from '../../platform/agreement-gate.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one application from filling the database. */
 export const MAX_FILES_PER_SPECIALIST_APPLICATION = 10;
@@ -109,6 +110,7 @@ export function createSpecialistClient({ temporal, prisma, taskQueue, calendarFo
   async function apply(principal: Principal, request: ApplyRequest, language: Language, idempotency?: { scope: string; key: string }): Promise<SpecialistView> {
     if (!pathById(request.pathId)) throw problems.unprocessable('unknown-path', `${request.pathId} is not a development path (GET /v1/paths).`, 'pathId');
     const partnerId = principal.partnerId!;
+    await requireSignedAgreement(prisma, partnerId); // gated (docs/agreements.md), before anything starts
     const id = await withOpenApplicationSlot(prisma, { partnerId, limit: quotas.openApplications, field: 'memberId' }, async (tx, admit) => {
       const id = idempotency ? await reserveIdempotentId(tx, idempotency.scope, idempotency.key, request) : randomUUID();
       // A retry whose application exists opens nothing new: the first result stands.

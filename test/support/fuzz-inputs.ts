@@ -2,10 +2,13 @@
  * The fuzz test's known-good inputs (test/fuzz*.test.ts), so that one corrupted part is the only thing wrong: a body
  * and a query per route that takes one, ids of the fixtures they name, and what a route's schema says about them.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { RouteDef } from '../../api/kit/http.js';
 import { INCENTIVE_STATUSES } from '../../workflows/incentive/contract.js';
 import { OUTCOMES, REJECT_REASONS, STAGES, STATUSES } from '../../workflows/opportunity/contract.js';
+
+const FUZZ_AGREEMENT_TEXT = 'Fuzz agreement text';
 
 export const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
 
@@ -90,6 +93,16 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/partners/:partnerId/level-raises': { pathId: 'SOFTWARE' },
   'POST /v1/level-raises/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
   'POST /v1/level-raises/:id/withdraw': { reason: 'Fuzz reason' },
+  // Agreements: a version taking effect in 2099 (never in force: no other route meets the gate), its hash the text's;
+  // a signature of no agreement (404, nothing written).
+  'POST /v1/agreements': {
+    contractingEntity: 'Fuzz Entity Ltd.',
+    text: FUZZ_AGREEMENT_TEXT,
+    textSha256: createHash('sha256').update(FUZZ_AGREEMENT_TEXT, 'utf8').digest('hex'),
+    effectiveDate: '2099-01-01',
+    signByDate: '2098-12-01',
+  },
+  'POST /v1/partners/:partnerId/agreements/:id/signature': { textSha256: '0'.repeat(64) },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },

@@ -63,6 +63,12 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'levelRaise.readAll': VENDOR,
   'levelRaise.request': ['partner_admin'],
   'levelRaise.review': ['vendor_reviewer', 'vendor_admin'],
+  // Agreements (issue 17 section 5): the vendor's ecosystem managers and administrators publish versions, the
+  // partner's administrators sign them (a legal act of the partner); every staff role reads (partners their own).
+  'agreement.read': EVERY_ROLE,
+  'agreement.readAll': VENDOR,
+  'agreement.publish': ['vendor_ecosystem_manager', 'vendor_admin'],
+  'agreement.sign': ['partner_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -70,7 +76,7 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
-  'levelRaise.read', 'levelRaise.request',
+  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -164,6 +170,11 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /v1/level-raises/:id': 'levelRaise.read',
   'POST /v1/level-raises/:id/review': 'levelRaise.review',
   'POST /v1/level-raises/:id/withdraw': 'levelRaise.request',
+  'POST /v1/agreements': 'agreement.publish',
+  'GET /v1/agreements': 'agreement.read',
+  'GET /v1/agreements/:id': 'agreement.read',
+  'POST /v1/partners/:partnerId/agreements/:id/signature': 'agreement.sign',
+  'GET /v1/partners/:partnerId/contracting-entities': 'agreement.read',
   'POST /v1/admin/clock/advance': 'clock.advance',
   'GET /v1/openapi.json': 'public',
 };
