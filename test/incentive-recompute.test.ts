@@ -15,7 +15,7 @@ import { expectActedAt } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { incentiveSteps, partner } from './support/incentive.js';
-import { completed, eventually } from './support/wait.js';
+import { completed, eventually, resultOf } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'incentive-recompute-test';
@@ -303,7 +303,7 @@ describe('the verification deadline follows the calendar', () => {
       });
       // Not change.result(): awaiting a result lets the time-skipping server skip ahead on its own.
       await eventually(async () => ((await change.describe()).status.name === 'COMPLETED' ? true : undefined));
-      expect(await change.result()).toEqual({ signaled: 1 });
+      expect(await resultOf(change)).toEqual({ signaled: 1 });
       await withDeadline(handle, at(21));
       const { row } = await dbState(pending);
       expect(row.events.map((e) => e.type)).toEqual(['GENERATED', 'DEADLINE_CHANGED']);

@@ -11,7 +11,7 @@ import { testCalendar, ZONE } from './support/calendar.js';
 import { useTestEnv } from './support/env.js';
 import { pathReviewSteps, vendor } from './support/path-review.js';
 import { cnCalendar, deadlineChangedMessages, nextThursdayDec24, officialNextYear, provisionalAttribute } from './support/provisional.js';
-import { completed, eventually } from './support/wait.js';
+import { completed, eventually, resultOf } from './support/wait.js';
 
 const taskQueue = 'path-review-provisional-test';
 const env = useTestEnv({ taskQueue });
@@ -101,7 +101,7 @@ describe('path review deadlines reaching into a year whose holiday schedule is n
         args: [{ scope: { kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }, reason: `calendar ${name}: ${next} published` }],
       });
       await completed(change);
-      expect(await change.result()).toEqual({ signaled: 1 });
+      expect(await resultOf(change)).toEqual({ signaled: 1 });
       const to = cycleStart.plus({ days: 46 }).toJSDate().toISOString();
       const moved = await eventCount(window.reviewId, 2);
       expect(moved.windowEndsAt.toISOString()).toBe(to);

@@ -18,7 +18,7 @@ import { expectActedAt, signalsReceived } from './support/acted.js';
 import { isoDate, nextFriday, testCalendar, ZONE } from './support/calendar.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { announced, forEnd, pathReviewSteps, recomputations, vendor } from './support/path-review.js';
-import { completed, eventually } from './support/wait.js';
+import { completed, eventually, resultOf } from './support/wait.js';
 import { recordHistory } from './support/histories.js';
 
 const taskQueue = 'path-review-recompute-test';
@@ -278,7 +278,7 @@ describe('path review deadlines follow the calendar', () => {
       args: [{ scope: { kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }, reason: `calendar ${name} v2`, batchSize: 1 }],
     });
     await completed(change);
-    expect(await change.result()).toEqual({ signaled: 1 });
+    expect(await resultOf(change)).toEqual({ signaled: 1 });
     const row = await eventually(async () => {
       const r = await reviewRow(reviewId);
       return r.windowEndsAt.toISOString() === newEnd ? r : undefined;

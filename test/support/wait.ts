@@ -1,5 +1,6 @@
 /** Waiting in tests: for an eventual state, and for the time-skipping server's clock. */
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** Polls `probe` until it answers something other than undefined (a row written, a workflow finished). */
@@ -27,6 +28,19 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
 /** Until the workflow has completed — not handle.result(): awaiting that lets the time-skipping server skip ahead. */
 export const completed = (handle: Pick<WorkflowHandle, 'describe'>) =>
   eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
+
+/**
+ * A workflow's result once it has completed, read from its history: handle.result() lets the time-skipping server skip
+ * ahead while it is awaited — even when the workflow is already done — and a later timer of another workflow (a
+ * reminder days ahead) then fires before the test looks.
+ */
+export async function resultOf<T>(handle: Pick<WorkflowHandle, 'describe' | 'fetchHistory'>): Promise<T> {
+  await completed(handle);
+  const { events } = await handle.fetchHistory();
+  const [payload] = events?.at(-1)?.workflowExecutionCompletedEventAttributes?.result?.payloads ?? [];
+  if (!payload) throw new Error('the workflow completed without a result');
+  return defaultPayloadConverter.fromPayload<T>(payload);
+}
 
 /** Moves the time-skipping server's clock forward to `target` (ms since the epoch); never back. */
 export async function advanceClockTo(env: Pick<TestWorkflowEnvironment, 'currentTimeMs' | 'sleep'>, target: number): Promise<void> {
