@@ -18,9 +18,9 @@ import type { Role } from '../domain/auth.js';
 import { defaultQuotas } from '../platform/config.js';
 import { tokenFor } from './support/app.js';
 import { expectOk, useTestEnv } from './support/env.js';
-import { edgeString, hugeString, numberish, send, STACK, wrongTypeFor } from './support/fuzz.js';
+import { edgeString, hugeString, numberish, wrongTypeFor } from './support/fuzz.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
-import { databaseSnapshot, tableChanges, untilQuiet } from './support/snapshot.js';
+import { sendAndJudge } from './support/fuzz-judge.js';
 
 const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_206;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -155,31 +155,10 @@ async function runOne(f: Fuzzed): Promise<void> {
   }
   if (f.idempotent && !f.route.includes(':id')) headers['idempotency-key'] = randomUUID();
   const where = `caller ${f.caller}, body ${f.body.label}: POST ${path} ${bytes.subarray(0, 300).toString('utf8')}`;
-  // The fixture just made may still be announcing itself (its outbox relay): compare from a quiet database.
-  const before = await untilQuiet(() => databaseSnapshot(env.prisma));
-  const res = await send(env.base, 'post', path, headers, bytes);
-  const got = `${res.status} ${res.text.slice(0, 300)}`;
-  if (res.status >= 500) throw new Error(`5xx: ${got}\n${where}`);
-  if (STACK.test(res.text)) throw new Error(`internals in the answer: ${got}\n${where}`);
-  if (res.status >= 400) {
-    const p = res.json as { status?: unknown; type?: unknown; errors?: { field?: unknown }[] } | undefined;
-    const wellFormed =
-      /^application\/problem\+json/.test(res.contentType) &&
-      p?.status === res.status &&
-      typeof p.type === 'string' &&
-      (res.status !== 400 || (Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => typeof e.field === 'string')));
-    if (!wellFormed) throw new Error(`malformed problem: ${got}\n${where}`);
-    const changed = tableChanges(before, await databaseSnapshot(env.prisma));
-    if (changed.length) throw new Error(`refused, yet the database changed: ${changed.join('; ')}\n${where}`);
-    tally.refused++;
-    return;
-  }
-  tally.accepted++;
-  const refused = certainlyRefused(f, route, json);
-  if (refused) throw new Error(`accepted although certainly refused (${refused}): ${got}\n${where}`);
-  const declared = route.responses[res.status] as { safeParse: (v: unknown) => { success: boolean } } | undefined;
-  if (!declared?.safeParse(res.json).success) throw new Error(`the answer is not what the route declares: ${got}\n${where}`);
-  const answered = JSON.stringify(res.json);
+  const accepted = await sendAndJudge(env, { route, path, headers, bytes, where, tally, certainlyRefused: () => certainlyRefused(f, route, json) });
+  if (!accepted) return;
+  const { got } = accepted;
+  const answered = JSON.stringify(accepted.json);
   const partners = [...answered.matchAll(/"partnerId":"([^"]*)"/g)].map((m) => m[1]);
   if (headers.authorization && f.caller !== 'reviewer' && f.caller !== 'staff' && partners.some((p) => p !== PARTNER)) throw new Error(`another partner answered: ${got}\n${where}`);
   // Whatever was accepted, the database keeps one open application per member.
