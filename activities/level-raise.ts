@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { CalendarLookup } from '../domain/calendar.js';
 import type { Unmet } from '../domain/eligibility.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import type { PrismaClient } from '../platform/db.js';
+import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import { levelUpContextOf, levelUpEligibility } from '../platform/partner-account.js';
 import {
   DEFAULT_LEVEL_RAISE_REVIEW_SLA_WORKING_DAYS,
@@ -66,8 +66,6 @@ export type LevelRaiseActivityDeps = { prisma: PrismaClient; calendarFor?: Calen
 /** The refusal of a partner that cannot ask: every unmet reason (code and evidence) in its details. */
 const ineligible = (unmet: Unmet[]) =>
   ApplicationFailure.create({ type: Refusal.ineligible, message: `The partner cannot ask for the next level: ${unmet.map((u) => u.code).join(', ')}.`, nonRetryable: true, details: [unmet] });
-
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 
 /** The partner's membership row of the path, locked until the transaction ends (raises and reviews wait for each other). */
 async function lockedLevel(tx: Tx, partnerId: string, pathId: string): Promise<string | null> {

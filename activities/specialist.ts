@@ -12,7 +12,7 @@ import type { CalendarLookup } from '../domain/calendar.js';
 import { pathById } from '../domain/development-paths.js';
 import type { Unmet } from '../domain/eligibility.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
-import type { PrismaClient } from '../platform/db.js';
+import { isUniqueViolation, type PrismaClient } from '../platform/db.js';
 import { specialistEligibility } from '../platform/partner-account.js';
 import {
   DEFAULT_REVIEW_SLA_WORKING_DAYS,
@@ -70,8 +70,6 @@ export type SpecialistActivityDeps = { prisma: PrismaClient; calendarFor?: Calen
 /** The refusal of a member who cannot apply: every unmet reason (code and evidence) in its details. */
 const ineligible = (unmet: Unmet[]) =>
   ApplicationFailure.create({ type: Refusal.ineligible, message: `The member cannot apply: ${unmet.map((u) => u.code).join(', ')}.`, nonRetryable: true, details: [unmet] });
-
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 
 export function createSpecialistActivities({ prisma, calendarFor = databaseCalendarLookup(prisma), specialistReviewSlaWorkingDays = DEFAULT_REVIEW_SLA_WORKING_DAYS }: SpecialistActivityDeps) {
   const partner = partnerCalendar(prisma, calendarFor);

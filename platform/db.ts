@@ -9,6 +9,9 @@ export type { PrismaClient };
 
 const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 
+/** A write refused by a unique index (Prisma's P2002): another request recorded the same thing at the same time. */
+export const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
+
 export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
   return new PrismaClient({ adapter });

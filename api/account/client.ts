@@ -23,6 +23,7 @@ import type { AccountView, FactChangeView, TransferView } from './schemas.js';
 import { reserveIdempotency } from '../kit/idempotency.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
+import { isUniqueViolation } from '../../platform/db.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -73,7 +74,6 @@ const transferView = (r: TransferRow): TransferView => ({
 });
 
 const ledgerPages = keyset('occurredAt', { key: dateKey, isId: isUuid });
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 const keyReused = (field: string, detail: string) => new Problem(422, 'ledger-key-reused', 'The request cannot be processed', detail, [{ field, message: detail }]);
 
 function requireKey(idempotencyKey: string | undefined): string {

@@ -28,12 +28,12 @@ import { CALENDAR_CHANGE_WORKFLOW, calendarChangeWorkflowId } from '../../workfl
 import type { calendarChangeWorkflow } from '../../workflows/calendar-change/workflow.js';
 import type { CalendarSummaryView, CalendarView, PartnerCalendarView } from './schemas.js';
 import { calendarProblem } from '../opportunity/client.js';
+import { isUniqueViolation } from '../../platform/db.js';
 
 type Tx = Prisma.TransactionClient;
 type VersionRow = Prisma.CalendarVersionGetPayload<object>;
 
 const UNCHANGED: CalendarChange = { everyDate: false, dates: [] };
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 
 /** How a version reads, seen at `now` (next year's status) with the operator warning from `warnFrom` (MM-DD). */
 const summaryOf = (row: VersionRow, now: Date, warnFrom: string): CalendarSummaryView => {

@@ -25,6 +25,7 @@ import { type FieldError, type Problem, problems } from '../../domain/problems.j
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import type { ExpertView } from './schemas.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
+import { isUniqueViolation } from '../../platform/db.js';
 
 type Tx = Prisma.TransactionClient;
 type ExpertRow = Prisma.ExpertGetPayload<{ include: { certifications: true } }>;
@@ -103,7 +104,6 @@ const attestedOf = (view: ExpertView): AttestedFacts => ({
 });
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 /** A withdrawn full-time attestation (the database refuses one that no longer names fullTimeSince). */
 const NOT_ATTESTED = { fullTimeAttestedSince: null, fullTimeAttestedAt: null, fullTimeAttestedBy: null };
 

@@ -25,6 +25,7 @@ import type { CustomRoleView, MemberView, RoleListView } from './schemas.js';
 import { isUuid } from '../kit/validation.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
 import { invalidatePrincipalCache, resolvePrincipal } from './principals.js';
+import { isUniqueViolation } from '../../platform/db.js';
 import {
   checkGrant,
   checkManagersKept,
@@ -69,8 +70,6 @@ const roleView = (row: RoleRow): CustomRoleView => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
 
 // ---- the client ----------------------------------------------------------------------------------------------
 
