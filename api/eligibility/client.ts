@@ -12,15 +12,13 @@
  */
 import { canSeePartner, type Principal } from '../../domain/auth.js';
 import type { CalendarLookup } from '../../domain/calendar.js';
-import { pathById } from '../../domain/development-paths.js';
 import { type EligibilityContext, type EligibilityProgram, eligibilityOf } from '../../domain/eligibility.js';
 import { describeUnmet, type Language } from '../../domain/eligibility-messages.js';
 import { problems } from '../../domain/problems.js';
 import { databaseCalendarLookup } from '../../platform/calendars.js';
-import { loadPartnerFacts } from '../../platform/partner-facts.js';
 import type { PrismaClient } from '../../prisma/generated/client.js';
 import { partnerToday } from '../paths/client.js';
-import { currentAccountFacts, fundsBalances, specialistContextOf } from '../../platform/partner-account.js';
+import { currentAccountFacts, fundsBalances, levelUpContextOf, specialistContextOf } from '../../platform/partner-account.js';
 import type { EligibilityView } from './schemas.js';
 
 export type EligibilityQuery = { program: EligibilityProgram; memberId?: string | undefined; pathId?: string | undefined };
@@ -31,15 +29,9 @@ export function createEligibilityClient({ prisma, calendarFor = databaseCalendar
   async function contextOf(partnerId: string, query: EligibilityQuery): Promise<EligibilityContext> {
     // The member and its latest application, loaded as the submission's activity loads them (platform/partner-account.ts).
     if (query.program === 'PROJECT_SPECIALIST') return { projectSpecialist: await specialistContextOf(prisma, partnerId, query.memberId!) };
-    if (query.program === 'LEVEL_UP') {
-      const path = pathById(query.pathId!)!;
-      const [membership, partnerFacts, today] = await Promise.all([
-        prisma.pathMembership.findUnique({ where: { partnerId_pathId: { partnerId, pathId: path.id } }, select: { level: true } }),
-        loadPartnerFacts(prisma, partnerId),
-        partnerToday(calendarFor, partnerId, now()),
-      ]);
-      return { levelUp: { path, currentLevel: membership?.level ?? null, partnerFacts, today } };
-    }
+    // The partner's place on the path, loaded as the raise's request and its activity load it (the query's pathId is
+    // one of the paths: its schema is their enum).
+    if (query.program === 'LEVEL_UP') return { levelUp: (await levelUpContextOf(prisma, partnerId, query.pathId!, await partnerToday(calendarFor, partnerId, now())))! };
     return {};
   }
 
