@@ -12,17 +12,19 @@ import { createPathReviewCycleActivities } from './path-review-cycle.js';
 import { createSpecialistActivities, SPECIALIST_OUTCOME_TOPICS, type SpecialistActivityDeps } from './specialist.js';
 import { createLevelRaiseActivities, LEVEL_RAISE_OUTCOME_TOPICS, type LevelRaiseActivityDeps } from './level-raise.js';
 import { createAgreementActivities } from './agreement.js';
+import { createEnrollmentActivities, ENROLLMENT_OUTCOME_TOPICS, type EnrollmentActivityDeps } from './enrollment.js';
 import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
 import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
 import { SPECIALIST_SUBMITTED_TOPIC, specialistOutcomeKey } from '../workflows/specialist/contract.js';
 import { LEVEL_RAISE_APPROVED_TOPIC, LEVEL_RAISE_SUBMITTED_TOPIC, levelRaiseOutcomeKey } from '../workflows/level-raise/contract.js';
+import { ENROLLMENT_JOINED_TOPIC, ENROLLMENT_REFUSED_AT_JOINING_TOPIC, ENROLLMENT_REQUESTED_TOPIC, enrollmentOutcomeKey } from '../workflows/enrollment/contract.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
  * appenders their relay workflows (activities/webhook.ts).
  */
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & LevelRaiseActivityDeps & WebhookActivityDeps & { temporal: Client };
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & LevelRaiseActivityDeps & EnrollmentActivityDeps & WebhookActivityDeps & { temporal: Client };
 
 /**
  * The activities that append to the outbox, followed — once their transaction has committed — by the start of each
@@ -36,6 +38,7 @@ function announcing(deps: ActivityDeps) {
   const specialist = createSpecialistActivities(deps);
   const levelRaise = createLevelRaiseActivities(deps);
   const agreement = createAgreementActivities(deps);
+  const enrollment = createEnrollmentActivities(deps);
   return {
     ...opportunity,
     ...incentive,
@@ -44,6 +47,7 @@ function announcing(deps: ActivityDeps) {
     ...specialist,
     ...levelRaise,
     ...agreement,
+    ...enrollment,
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
@@ -112,6 +116,27 @@ function announcing(deps: ActivityDeps) {
     },
     async enqueueLevelRaiseMessage(m: Parameters<typeof levelRaise.enqueueLevelRaiseMessage>[0]) {
       await levelRaise.enqueueLevelRaiseMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
+    async requestEnrollment(input: Parameters<typeof enrollment.requestEnrollment>[0]) {
+      const requested = await enrollment.requestEnrollment(input);
+      await announceOutbox(deps, [enrollmentOutcomeKey(ENROLLMENT_REQUESTED_TOPIC, input.enrollmentId)]);
+      return requested;
+    },
+    async joinEnrollment(j: Parameters<typeof enrollment.joinEnrollment>[0]) {
+      const outcome = await enrollment.joinEnrollment(j);
+      const topic = outcome.status === 'JOINED' ? ENROLLMENT_JOINED_TOPIC : ENROLLMENT_REFUSED_AT_JOINING_TOPIC;
+      await announceOutbox(deps, [enrollmentOutcomeKey(topic, j.enrollmentId)]);
+      return outcome;
+    },
+    async recordEnrollmentTransition(t: Parameters<typeof enrollment.recordEnrollmentTransition>[0]) {
+      await enrollment.recordEnrollmentTransition(t);
+      const topic = ENROLLMENT_OUTCOME_TOPICS[t.type];
+      if (topic) await announceOutbox(deps, [enrollmentOutcomeKey(topic, t.enrollmentId)]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('enrollment', t.enrollmentId, t.seq)]);
+    },
+    async enqueueEnrollmentMessage(m: Parameters<typeof enrollment.enqueueEnrollmentMessage>[0]) {
+      await enrollment.enqueueEnrollmentMessage(m);
       await announceOutbox(deps, [m.dedupeKey]);
     },
     // One page of an agreement's fan-out: its messages' relays start once the page has committed.

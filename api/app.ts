@@ -38,6 +38,8 @@ import { createLevelRaiseClient } from './level-raise/client.js';
 import { levelRaiseRoutes } from './level-raise/routes.js';
 import { createAgreementClient } from './agreement/client.js';
 import { agreementRoutes } from './agreement/routes.js';
+import { createEnrollmentClient } from './enrollment/client.js';
+import { enrollmentRoutes } from './enrollment/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -130,6 +132,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...specialistRoutes(createSpecialistClient(deps)),
     ...levelRaiseRoutes(createLevelRaiseClient(deps)),
     ...agreementRoutes(createAgreementClient(deps)),
+    ...enrollmentRoutes(createEnrollmentClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

@@ -72,6 +72,10 @@ export const PERMISSIONS = [
   'agreement.readAll',
   'agreement.publish',
   'agreement.sign',
+  'enrollment.read',
+  'enrollment.readAll',
+  'enrollment.request',
+  'enrollment.review',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -100,6 +104,8 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'levelRaise.request',
   'agreement.read',
   'agreement.sign',
+  'enrollment.read',
+  'enrollment.request',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -127,12 +133,14 @@ const VENDOR_READ: Permission[] = [
   'levelRaise.readAll',
   'agreement.read',
   'agreement.readAll',
+  'enrollment.read',
+  'enrollment.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
   vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish'],
-  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review', 'enrollment.review'],
   vendor_admin: [
     ...VENDOR_READ,
     'opportunity.share',
@@ -154,6 +162,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'specialist.cancel',
     'levelRaise.review',
     'agreement.publish',
+    'enrollment.review',
   ],
   vendor_system: ['account.feed'],
   partner_admin: [
@@ -180,9 +189,11 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'levelRaise.request',
     'agreement.read',
     'agreement.sign',
+    'enrollment.read',
+    'enrollment.request',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

@@ -31,6 +31,14 @@ export const LEVEL_RAISE_REVIEW_ESCALATION_TOPIC = 'level-raise.review-escalatio
 export const LEVEL_RAISE_APPROVED_TOPIC = 'level-raise.approved';
 export const LEVEL_RAISE_REJECTED_TOPIC = 'level-raise.rejected';
 export const LEVEL_RAISE_WITHDRAWN_TOPIC = 'level-raise.withdrawn';
+export const ENROLLMENT_REQUESTED_TOPIC = 'enrollment.requested';
+export const ENROLLMENT_REVIEW_REMINDER_TOPIC = 'enrollment.review-reminder';
+export const ENROLLMENT_REVIEW_ESCALATION_TOPIC = 'enrollment.review-escalation';
+export const ENROLLMENT_APPROVED_TOPIC = 'enrollment.approved';
+export const ENROLLMENT_REJECTED_TOPIC = 'enrollment.rejected';
+export const ENROLLMENT_WITHDRAWN_TOPIC = 'enrollment.withdrawn';
+export const ENROLLMENT_JOINED_TOPIC = 'enrollment.joined';
+export const ENROLLMENT_REFUSED_AT_JOINING_TOPIC = 'enrollment.refused-at-joining';
 export const AGREEMENT_PUBLISHED_TOPIC = 'agreement.published';
 export const AGREEMENT_SIGN_REMINDER_TOPIC = 'agreement.sign-reminder';
 export const AGREEMENT_SIGN_ESCALATION_TOPIC = 'agreement.sign-escalation';
@@ -45,6 +53,7 @@ export const DEADLINE_CHANGED_TOPICS = {
   'path-review': 'path-review.deadline-changed',
   specialist: 'specialist.deadline-changed',
   'level-raise': 'level-raise.deadline-changed',
+  enrollment: 'enrollment.deadline-changed',
 } as const;
 const DEADLINE_CHANGED_MEANING =
   'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
@@ -69,6 +78,7 @@ export const EVENTS = {
   [DEADLINE_CHANGED_TOPICS.certification]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS['path-review']]: DEADLINE_CHANGED_MEANING,
   [DEADLINE_CHANGED_TOPICS.specialist]: DEADLINE_CHANGED_MEANING,
+  [DEADLINE_CHANGED_TOPICS.enrollment]: DEADLINE_CHANGED_MEANING,
   [SPECIALIST_SUBMITTED_TOPIC]: 'A partner applied for one of its members to become a project specialist on a development path: the application is under vendor review (its review due date).',
   [SPECIALIST_REVIEW_REMINDER_TOPIC]: "A project specialist application is still under review one working day before its review due date (for the vendor's reviewers; one per due date).",
   [SPECIALIST_REVIEW_ESCALATION_TOPIC]: 'A project specialist application is still under review past its review due date (once per application).',
@@ -82,6 +92,14 @@ export const EVENTS = {
   [LEVEL_RAISE_APPROVED_TOPIC]: "The vendor approved a level raise: the partner's level on the path is the requested level (from, to).",
   [LEVEL_RAISE_REJECTED_TOPIC]: 'The vendor rejected a level raise (with its reason); the partner may ask again.',
   [LEVEL_RAISE_WITHDRAWN_TOPIC]: 'The partner withdrew its level raise while it was under review.',
+  [ENROLLMENT_REQUESTED_TOPIC]: 'A partner asked to join a program (every condition met): under vendor review where the program needs one (its review due date), else joining.',
+  [ENROLLMENT_REVIEW_REMINDER_TOPIC]: "An enrollment is still under review one working day before its review due date (for the vendor's reviewers; one per due date).",
+  [ENROLLMENT_REVIEW_ESCALATION_TOPIC]: 'An enrollment is still under review past its review due date (once per enrollment).',
+  [ENROLLMENT_APPROVED_TOPIC]: 'The vendor approved an enrollment: the partner confirms the instruments joining voids (the reseller program) and joins.',
+  [ENROLLMENT_REJECTED_TOPIC]: 'The vendor rejected an enrollment (with its reason); the partner may ask again.',
+  [ENROLLMENT_WITHDRAWN_TOPIC]: 'The partner withdrew its enrollment before joining.',
+  [ENROLLMENT_JOINED_TOPIC]: 'The partner joined the program (the conditions checked again at that moment); the instruments joining voided are listed, each voided once.',
+  [ENROLLMENT_REFUSED_AT_JOINING_TOPIC]: 'The conditions checked again at the moment of joining were no longer met (every unmet reason): the partner did not join.',
   [AGREEMENT_PUBLISHED_TOPIC]:
     'The vendor published an agreement version with a contracting entity (agreementId, version, contractingEntity, textSha256, effective and sign-by dates): one message per partner, to be read and signed by its administrators.',
   [AGREEMENT_SIGN_REMINDER_TOPIC]: 'An agreement version is still unsigned by the partner 7 and again 1 calendar day(s) before its sign-by date (one per partner and reminder).',

@@ -7,8 +7,10 @@
  * submission (activities/specialist.ts, activities/level-raise.ts: inside the transaction that records it), so the
  * preflight never answers otherwise than the process. `db` is a client or a transaction: call them inside the transaction that decides.
  */
-import { type AccountFacts, accountFactsOf, type FactKind } from '../domain/account.js';
+import { createHash } from 'node:crypto';
+import { type AccountFacts, accountFactsOf, type FactKind, type Program } from '../domain/account.js';
 import { pathById } from '../domain/development-paths.js';
+import { instrumentListText, type VoidableInstrument, voidableInstruments } from '../domain/enrollment.js';
 import { type Eligibility, eligibilityOf, type LevelUpContext, type SpecialistContext } from '../domain/eligibility.js';
 import { type AccountSums, balanceOf, type FundsBalance, type LedgerAccountKind } from '../domain/ledger.js';
 import type { Prisma, PrismaClient } from '../prisma/generated/client.js';
@@ -79,3 +81,25 @@ export async function levelUpEligibility(db: Db, partnerId: string, levelUp: Lev
   const balances = await fundsBalances(db, partnerId);
   return eligibilityOf('LEVEL_UP', facts, balances, { levelUp });
 }
+
+/**
+ * Every unmet condition of `program` (SOLUTION_PROVIDER, RESELLER, DISTRIBUTOR) for the partner, read through `db`:
+ * the enrollment's request and, again, the transaction that records the joining (activities/enrollment.ts).
+ */
+export async function programEligibility(db: Db, partnerId: string, program: Program): Promise<Eligibility> {
+  const facts = await currentAccountFacts(db, partnerId);
+  const balances = await fundsBalances(db, partnerId);
+  return eligibilityOf(program, facts, balances);
+}
+
+/**
+ * The unused vouchers, coupons and stored-value cards joining the reseller program would void, and the SHA-256 of
+ * that list: the partner confirms the hash, and the joining refuses a list that changed meanwhile.
+ */
+export async function voidableInstrumentsOf(db: Db, partnerId: string): Promise<{ instruments: VoidableInstrument[]; hash: string }> {
+  const instruments = voidableInstruments(await currentAccountFacts(db, partnerId));
+  return { instruments, hash: instrumentListHash(instruments) };
+}
+
+/** The SHA-256 (hex) of a list of instruments, as the partner confirms it. */
+export const instrumentListHash = (instruments: readonly VoidableInstrument[]) => createHash('sha256').update(instrumentListText(instruments)).digest('hex');

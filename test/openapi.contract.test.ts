@@ -334,6 +334,55 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, {}), 409);
   });
 
+  it('enrollments: ask (refused, offline only, started, already open), get, preview, review, confirm (stale hash, joined), withdraw — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const partnerId = newPartner();
+    const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+    const reviewer = await tokenFor(['vendor_reviewer']);
+    const feeder = await tokenFor(['vendor_system'], undefined, 'billing-system');
+    const enrollments = `/v1/partners/${partnerId}/enrollments`;
+    expectStatus(await n('POST', enrollments, owner, { program: 'RESELLER' }, { 'Accept-Language': 'en' }), 422); // nothing known
+    expectStatus(await n('POST', enrollments, owner, { program: 'DISTRIBUTOR' }), 422); // offline only
+    const observedAt = new Date(Date.now() - 60_000).toISOString();
+    const facts = [
+      { kind: 'PROGRAM_MEMBERSHIP', subject: 'RESELLER', value: { state: 'NOT_JOINED' }, observedAt },
+      { kind: 'OPEN_RESOURCES', value: { count: 0 }, observedAt },
+      { kind: 'INVOICEABLE_AMOUNT', value: { amount: { currency: 'CNY', minor: 0 } }, observedAt },
+      { kind: 'POSTPAID', value: { enabled: false }, observedAt },
+      ...['OFFLINE_DIRECT', 'TELESALES_AUTHORISED_DISCOUNT', 'DIRECT_SPECIAL_PRICE'].map((subject) => ({ kind: 'DESIGNATED_CONTRACT', subject, value: { signed: false }, observedAt })),
+      { kind: 'DISTRIBUTOR_RELATIONSHIP', value: { relation: 'NONE' }, observedAt },
+      { kind: 'VOUCHER', subject: 'V-1', value: { issuer: 'marketing', amount: { currency: 'CNY', minor: 100 }, state: 'ACTIVE' }, observedAt },
+    ];
+    expectStatus(await n('POST', `/v1/partners/${partnerId}/account/facts`, feeder, { source: 'billing', facts }, { 'Idempotency-Key': randomUUID() }), 201);
+    const asked = await n('POST', enrollments, owner, { program: 'RESELLER' }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(asked, 201);
+    expectStatus(await n('POST', enrollments, owner, { program: 'RESELLER' }), 409); // one open enrollment per program
+    expectStatus(await n('POST', enrollments, owner, { program: 'NOPE' }), 400);
+    expectStatus(await n('POST', enrollments, reviewer, { program: 'RESELLER' }), 403);
+    expectStatus(await n('POST', enrollments, await tokenFor(['partner_admin'], newPartner()), { program: 'RESELLER' }), 404);
+    const id = asked.body.id as string;
+    expectStatus(await n('GET', `/v1/enrollments/${id}`, reviewer), 200);
+    expectStatus(await n('GET', `/v1/enrollments/${randomUUID()}`, reviewer), 404);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/confirm`, owner, { instrumentsHash: '0'.repeat(64) }), 409); // still in review
+    expectStatus(await n('POST', `/v1/enrollments/${id}/review`, owner, { decision: 'APPROVE' }), 403);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/review`, reviewer, { decision: 'REJECT' }), 400);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/review`, reviewer, { decision: 'APPROVE' }), 200);
+    const preview = await n('GET', `/v1/enrollments/${id}/voided-instruments-preview`, owner);
+    expectStatus(preview, 200);
+    expectStatus(await n('GET', `/v1/enrollments/${id}/voided-instruments-preview`, await tokenFor(['partner_admin'], newPartner())), 404);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/confirm`, owner, { instrumentsHash: 'nope' }), 400);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/confirm`, owner, { instrumentsHash: '0'.repeat(64) }), 409); // another list
+    expectStatus(await n('POST', `/v1/enrollments/${id}/confirm`, owner, { instrumentsHash: preview.body.instrumentsHash }), 200);
+    expectStatus(await n('POST', `/v1/enrollments/${id}/withdraw`, owner, {}), 409); // joined
+    const other = newPartner();
+    const otherOwner = await tokenFor(['partner_admin'], other, `${other}-owner`);
+    expectStatus(await n('POST', `/v1/partners/${other}/account/facts`, feeder, { source: 'billing', facts }, { 'Idempotency-Key': randomUUID() }), 201);
+    const next = await n('POST', `/v1/partners/${other}/enrollments`, otherOwner, { program: 'RESELLER' });
+    expectStatus(next, 201);
+    expectStatus(await n('POST', `/v1/enrollments/${next.body.id}/withdraw`, owner, { reason: 'not ours' }), 404);
+    expectStatus(await n('POST', `/v1/enrollments/${next.body.id}/withdraw`, otherOwner, { reason: 'later' }), 200);
+  });
+
   it('agreements: publish (bad hash, past date), list, get, sign (mismatch, again), contracting entities — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();

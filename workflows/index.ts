@@ -10,3 +10,4 @@ export { calendarChangeWorkflow } from './calendar-change/workflow.js';
 export { specialistWorkflow } from './specialist/workflow.js';
 export { levelRaiseWorkflow } from './level-raise/workflow.js';
 export { agreementWorkflow } from './agreement/workflow.js';
+export { enrollmentWorkflow } from './enrollment/workflow.js';

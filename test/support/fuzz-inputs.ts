@@ -103,6 +103,12 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
     signByDate: '2098-12-01',
   },
   'POST /v1/partners/:partnerId/agreements/:id/signature': { textSha256: '0'.repeat(64) },
+  // Enrollments: the reseller program (the fuzzed partner meets none of its conditions: refused, nothing starts); a
+  // confirmation with a hash of no list (refused, nothing voided).
+  'POST /v1/partners/:partnerId/enrollments': { program: 'RESELLER' },
+  'POST /v1/enrollments/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
+  'POST /v1/enrollments/:id/confirm': { instrumentsHash: '0'.repeat(64) },
+  'POST /v1/enrollments/:id/withdraw': { reason: 'Fuzz reason' },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },

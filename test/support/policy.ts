@@ -69,6 +69,12 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'agreement.readAll': VENDOR,
   'agreement.publish': ['vendor_ecosystem_manager', 'vendor_admin'],
   'agreement.sign': ['partner_admin'],
+  // Enrollments (issue 17 section 3): the partner's administrators ask to join a program, confirm the instruments
+  // joining voids and withdraw; the vendor's reviewers decide; every staff role reads (partners their own).
+  'enrollment.read': EVERY_ROLE,
+  'enrollment.readAll': VENDOR,
+  'enrollment.request': ['partner_admin'],
+  'enrollment.review': ['vendor_reviewer', 'vendor_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -76,7 +82,7 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
-  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign',
+  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -170,6 +176,12 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /v1/level-raises/:id': 'levelRaise.read',
   'POST /v1/level-raises/:id/review': 'levelRaise.review',
   'POST /v1/level-raises/:id/withdraw': 'levelRaise.request',
+  'POST /v1/partners/:partnerId/enrollments': 'enrollment.request',
+  'GET /v1/enrollments/:id': 'enrollment.read',
+  'GET /v1/enrollments/:id/voided-instruments-preview': 'enrollment.read',
+  'POST /v1/enrollments/:id/review': 'enrollment.review',
+  'POST /v1/enrollments/:id/confirm': 'enrollment.request',
+  'POST /v1/enrollments/:id/withdraw': 'enrollment.request',
   'POST /v1/agreements': 'agreement.publish',
   'GET /v1/agreements': 'agreement.read',
   'GET /v1/agreements/:id': 'agreement.read',

@@ -1,0 +1,181 @@
+/**
+ * The only door from the HTTP layer into enrollments (joining a program; 成为云经销商): starts one enrollment
+ * (update-with-start `create`), sends the workflow's updates (the vendor's review, the partner's confirmation and
+ * withdrawal), previews the instruments joining voids and reads the persisted read model (enrollment,
+ * enrollment_event, voided_instrument: prisma/migrations/0024_enrollment.sql, read in SQL).
+ *
+ * Whether the partner may join (domain/eligibility.ts, the program's rules, as GET /v1/partners/:partnerId/eligibility
+ * answers) is checked here before anything starts, decided again by the request's activity in the transaction that
+ * records it, and a third time at the moment of joining. Joining is gated by the agreement in force.
+ */
+import { randomUUID } from 'node:crypto';
+import { type ApplicationFailure, type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Program } from '../../domain/account.js';
+import { actorOf } from '../../domain/actor.js';
+import type { Principal } from '../../domain/auth.js';
+import type { Unmet } from '../../domain/eligibility.js';
+import type { Language } from '../../domain/eligibility-messages.js';
+import { ENROLLMENT_POLICY, isEnrollable } from '../../domain/enrollment.js';
+import type { Money } from '../../domain/money.js';
+import { type Problem, problems } from '../../domain/problems.js';
+import { requireSignedAgreement } from '../../platform/agreement-gate.js';
+import { instrumentListHash, programEligibility, voidableInstrumentsOf } from '../../platform/partner-account.js';
+import type { PrismaClient } from '../../prisma/generated/client.js';
+import { confirm, create, ENROLLMENT_WORKFLOW, type EnrollmentDecision, type EnrollmentStatus, enrollmentWorkflowId, Refusal, review, withdraw } from '../../workflows/enrollment/contract.js';
+import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
+import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
+import { reserveIdempotentId } from '../kit/idempotency.js';
+import { processDoor } from '../kit/process-door.js';
+import { refusals } from '../kit/refusals.js';
+import { iso, notEligibleProblem } from '../kit/reviewed-application.js';
+import { isUuid } from '../kit/validation.js';
+import type { EnrollmentView, VoidedInstrumentsPreview } from './schemas.js';
+
+export type ReviewRequest = { decision: EnrollmentDecision; note?: string };
+
+/** Every unmet condition as a field error on program, and in `unmet` as GET …/eligibility describes it. */
+const ineligible = (unmet: Unmet[], language: Language): Problem => notEligibleProblem('enrollment-not-eligible', 'program', 'The partner cannot join the program', unmet, language);
+
+/** A refusal (validator, the create handler's activity, the joining's activity) → the problem the API answers. */
+const refusalsIn = (language: Language) =>
+  refusals({
+    [Refusal.notFound]: { status: 404 },
+    [Refusal.vendorOnly]: { status: 403 },
+    [Refusal.notRequested]: { status: 409, code: 'enrollment-not-requested', retryAfterSeconds: 1 },
+    [Refusal.notInReview]: { status: 409, code: 'not-in-review' },
+    [Refusal.notAwaitingConfirmation]: { status: 409, code: 'not-awaiting-confirmation' },
+    [Refusal.notOpen]: { status: 409, code: 'enrollment-not-open' },
+    [Refusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
+    [Refusal.alreadyOpen]: { status: 409, code: 'enrollment-already-open' },
+    [Refusal.instrumentsChanged]: { status: 409, code: 'voided-instruments-changed' },
+    [Refusal.ineligible]: { status: 422, problem: (failure: ApplicationFailure) => ineligible((failure.details?.[0] ?? []) as Unmet[], language) },
+  });
+
+type Row = { id: string; partnerId: string; program: string; status: EnrollmentStatus; requestedBy: string; submittedAt: Date; reviewDueAt: Date | null; joinedAt: Date | null; refusal: unknown };
+
+export type EnrollmentClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; now?: () => Date };
+
+export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () => new Date() }: EnrollmentClientDeps) {
+  const find = async (id: string): Promise<Row | null> => {
+    if (!isUuid(id)) return null;
+    const rows = await prisma.$queryRaw<Row[]>`
+      SELECT id::text, partner_id AS "partnerId", program, status, requested_by AS "requestedBy", requested_at AS "submittedAt",
+             review_due_at AS "reviewDueAt", joined_at AS "joinedAt", refusal
+      FROM enrollment WHERE id = ${id.toLowerCase()}::uuid`;
+    return rows[0] ?? null;
+  };
+  const door = processDoor<Row, EnrollmentView>({
+    temporal,
+    title: 'Enrollment',
+    noun: 'enrollment',
+    readAll: 'enrollment.readAll',
+    find,
+    workflowId: enrollmentWorkflowId,
+    closedCode: 'enrollment-closed',
+    refusals: refusalsIn('en'),
+    conflictOf: (row) => ({ currentStatus: row.status }),
+    toView,
+  });
+
+  async function toView(row: Row): Promise<EnrollmentView> {
+    const events = await prisma.$queryRaw<EnrollmentView['history']>`
+      SELECT seq, type, from_status AS "fromStatus", to_status AS "toStatus", actor, at, note, data
+      FROM enrollment_event WHERE enrollment_id = ${row.id}::uuid ORDER BY seq`;
+    const voided = await prisma.$queryRaw<{ kind: EnrollmentView['voided'][number]['kind']; id: string; issuer: string; amount: Money; voidedAt: Date }[]>`
+      SELECT kind, instrument_id AS id, issuer, amount, voided_at AS "voidedAt" FROM voided_instrument WHERE enrollment_id = ${row.id}::uuid ORDER BY kind, instrument_id`;
+    return {
+      id: row.id,
+      partnerId: row.partnerId,
+      program: row.program,
+      status: row.status,
+      requestedBy: row.requestedBy,
+      submittedAt: row.submittedAt.toISOString(),
+      reviewDueAt: iso(row.reviewDueAt),
+      joinedAt: iso(row.joinedAt),
+      refusal: (row.refusal as EnrollmentView['refusal']) ?? null,
+      voided: voided.map((v) => ({ ...v, voidedAt: v.voidedAt.toISOString() })),
+      history: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    };
+  }
+
+  /** Starts (or, for a retry with the same Idempotency-Key, joins) the enrollment's workflow and answers once it is recorded. */
+  async function startWorkflow(principal: Principal, id: string, partnerId: string, program: keyof typeof ENROLLMENT_POLICY, language: Language) {
+    try {
+      await temporal.workflow.executeUpdateWithStart(create, {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof enrollmentWorkflow>(ENROLLMENT_WORKFLOW, {
+          workflowId: enrollmentWorkflowId(id),
+          taskQueue,
+          args: [{ enrollmentId: id, partnerId, program, requestedBy: principal.sub }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: PartnerId, value: partnerId },
+            { key: ProcessStatus, value: ENROLLMENT_POLICY[program].vendorReview ? 'IN_REVIEW' : 'AWAITING_CONFIRMATION' },
+          ],
+        }),
+      });
+    } catch (error) {
+      const refused = refusalsIn(language).problemOf(error, { what: `Enrollment ${id}` });
+      if (refused) throw refused;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  return {
+    /**
+     * Asks to join `program` for the caller's partner: the distributor plan is offline only (422, its eligibility
+     * reason); refused with every unmet condition before anything starts; another open enrollment into it → 409.
+     */
+    async request(principal: Principal, partnerId: string, { program }: { program: Program }, language: Language, idempotencyKey?: string): Promise<EnrollmentView> {
+      if (principal.partnerId !== partnerId) throw problems.notFound(`Partner ${partnerId}`);
+      await requireSignedAgreement(prisma, partnerId, now()); // gated (docs/agreements.md), before anything starts
+      const id = await prisma.$transaction(async (tx) => {
+        const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} POST /v1/partners/${partnerId}/enrollments`, idempotencyKey, { program }) : randomUUID();
+        const existing = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM enrollment WHERE id = ${id}::uuid`;
+        if (existing.length) return id;
+        const { unmet } = await programEligibility(tx, partnerId, program);
+        if (unmet.length) throw ineligible(unmet, language);
+        const open = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM enrollment WHERE open_key = ${`${partnerId}/${program}`}`;
+        if (open[0]) throw problems.conflict('enrollment-already-open', `Enrollment ${open[0].id} into ${program} is open.`, { enrollmentId: open[0].id });
+        return id;
+      });
+      if (!isEnrollable(program)) throw problems.unprocessable('program-offline-only', `${program} is joined offline only.`, 'program');
+      await startWorkflow(principal, id, partnerId, program, language);
+      return door.get(principal, id);
+    },
+
+    get: door.get,
+
+    /** Exactly the instruments joining voids now, and the hash the partner confirms with. */
+    async preview(principal: Principal, id: string): Promise<VoidedInstrumentsPreview> {
+      const row = await door.findVisible(principal, id);
+      const voids = isEnrollable(row.program) && ENROLLMENT_POLICY[row.program].voidsInstruments;
+      const { instruments, hash } = voids ? await voidableInstrumentsOf(prisma, row.partnerId) : NOTHING_VOIDED;
+      return { enrollmentId: row.id, program: row.program, instruments, instrumentsHash: hash };
+    },
+
+    /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY). */
+    async review(principal: Principal, id: string, request: ReviewRequest): Promise<EnrollmentView> {
+      const row = await door.findVisible(principal, id);
+      return door.act(principal, row, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
+    },
+
+    /** The partner joins, confirming the preview's hash (gated: the agreement in force must be signed). */
+    async confirm(principal: Principal, id: string, instrumentsHash: string): Promise<EnrollmentView> {
+      const row = await door.findOwn(principal, id);
+      await requireSignedAgreement(prisma, row.partnerId, now());
+      return door.act(principal, row, (handle) => handle.executeUpdate(confirm, { args: [{ actor: actorOf(principal), instrumentsHash }] }));
+    },
+
+    /** By the owning partner's staff while open. */
+    async withdraw(principal: Principal, id: string, reason?: string): Promise<EnrollmentView> {
+      const row = await door.findOwn(principal, id);
+      return door.act(principal, row, (handle) => handle.executeUpdate(withdraw, { args: [{ actor: actorOf(principal), ...(reason ? { reason } : {}) }] }));
+    },
+  };
+}
+
+/** A program that voids nothing previews the empty list, with the hash of that list. */
+const NOTHING_VOIDED = { instruments: [], hash: instrumentListHash([]) };
+
+export type EnrollmentClient = ReturnType<typeof createEnrollmentClient>;
