@@ -64,6 +64,21 @@ describe('the document', () => {
       expect.objectContaining({ name: 'pathId', required: false }),
     ]);
     expect(Object.keys(eligibility.responses)).toEqual(expect.arrayContaining(['200', '400', '404']));
+    // Exactly the routes whose answers carry reasons in the caller's language document Accept-Language: the preflight
+    // and the requests refused with every unmet condition (the list is the policy, written here by hand).
+    const localized = Object.entries(docs.normal.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.parameters?.some((p) => p.in === 'header' && p.name === 'Accept-Language'))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(localized.sort()).toEqual(
+      [
+        'GET /v1/partners/{partnerId}/eligibility',
+        'POST /v1/specialist-applications',
+        'POST /v1/specialist-applications/batch',
+        'POST /v1/partners/{partnerId}/level-raises',
+      ].sort(),
+    );
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;
     expect(upload.parameters).toEqual(
       expect.arrayContaining([

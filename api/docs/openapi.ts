@@ -139,6 +139,15 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
         schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
       });
     }
+    if (route.localized) {
+      parameters.push({
+        name: 'Accept-Language',
+        in: 'header',
+        required: false,
+        description: 'The language of the answer\'s messages and remedies: zh-CN (the default) or en; the answer says which in Content-Language.',
+        schema: { type: 'string' },
+      });
+    }
     if (route.rawBody?.fileName) {
       parameters.push({
         name: 'Content-Disposition',

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { developmentPaths } from '../../domain/development-paths.js';
 import { ELIGIBILITY_PROGRAMS } from '../../domain/eligibility.js';
-import { languageOf } from '../../domain/eligibility-messages.js';
 import type { EligibilityClient } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { eligibilitySchema } from './schemas.js';
@@ -39,14 +38,8 @@ export function eligibilityRoutes(eligibility: EligibilityClient): RouteDef[] {
       query: eligibilityQuery,
       responses: { 200: eligibilitySchema },
       problems: [404],
-      handler: async ({ principal, params, query, req }) => {
-        const language = languageOf(req.get('accept-language'));
-        return {
-          status: 200,
-          body: await eligibility.eligibility(principal, params.partnerId, query, language),
-          headers: { 'Content-Language': language, Vary: 'Accept-Language' },
-        };
-      },
+      localized: true,
+      handler: async ({ principal, params, query, language }) => ({ status: 200, body: await eligibility.eligibility(principal, params.partnerId, query, language) }),
     }),
   ];
 }

@@ -5,10 +5,14 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { can, type Permission, type Principal, type TokenKeys, verifyToken } from '../../domain/auth.js';
+import { type Language, languageOf } from '../../domain/eligibility-messages.js';
 import { fromZod, Problem, problems } from '../../domain/problems.js';
 
-/** `raw`: the request body's bytes, for routes declaring `rawBody` (never empty). */
-export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request; raw?: Buffer };
+/**
+ * `raw`: the request body's bytes, for routes declaring `rawBody` (never empty). `language`: the one Accept-Language
+ * chooses (zh-CN by default, or en), for the routes declaring `localized`.
+ */
+export type RouteContext<B, Q, P> = { principal: Principal; body: B; query: Q; params: P; req: Request; raw?: Buffer; language: Language };
 /** `body` is sent as JSON; a Buffer is sent as is (a download: set its Content-Type in `headers`). */
 export type RouteResult = { status: number; body?: unknown; headers?: Record<string, string> };
 
@@ -50,6 +54,12 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   problems?: readonly number[];
   /** The route honours an `Idempotency-Key` header (documented as a header parameter). */
   idempotencyKey?: boolean;
+  /**
+   * The route's answers (its success, and its refusals' reasons) are in the language of `Accept-Language` (documented
+   * as a header): the handler gets it as `language`, and every answer after authorization carries `Content-Language`
+   * and `Vary: Accept-Language`.
+   */
+  localized?: boolean;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<RouteResult>;
 };
 
@@ -146,7 +156,9 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
           throw problems.validation([{ field: '(body)', message: 'this request takes no body' }]);
         }
         const body = parse(route.body, route.rawBody ? {} : (req.body ?? {}), 'body');
-        const result = await route.handler({ principal, body, query, params, req, ...(raw ? { raw } : {}) });
+        const language = languageOf(req.get('accept-language'));
+        if (route.localized) res.set({ 'Content-Language': language, Vary: 'Accept-Language' });
+        const result = await route.handler({ principal, body, query, params, req, language, ...(raw ? { raw } : {}) });
         if (route.method !== 'get' && audit) {
           const target = targetOf(params, result.body);
           await audit({

@@ -1,6 +1,5 @@
 /** HTTP routes of level raises (提升等级). Validation here; behaviour in the workflow. */
 import { z } from 'zod';
-import { languageOf } from '../../domain/eligibility-messages.js';
 import { LEVEL_RAISE_DECISIONS, LEVEL_RAISE_STATUSES } from '../../workflows/level-raise/contract.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { noteRequiredUnless, optionalNote } from '../kit/reviewed-application-routes.js';
@@ -23,7 +22,6 @@ export const reviewBody = z.strictObject({ decision: z.enum(LEVEL_RAISE_DECISION
 export const withdrawBody = z.strictObject({ reason: text(2000).optional() });
 
 export function levelRaiseRoutes(raises: LevelRaiseClient): RouteDef[] {
-  const language = (req: { get: (name: string) => string | undefined }) => languageOf(req.get('accept-language'));
   const idParams = z.strictObject({ id: raiseId });
   return [
     defineRoute({
@@ -37,8 +35,9 @@ export function levelRaiseRoutes(raises: LevelRaiseClient): RouteDef[] {
       responses: { 201: levelRaiseSchema },
       problems: [404, 409, 422],
       idempotencyKey: true,
-      handler: async ({ principal, params, body, req }) => {
-        const view = await raises.request(principal, params.partnerId, body, language(req), idempotencyKeyOf(req));
+      localized: true,
+      handler: async ({ principal, params, body, req, language }) => {
+        const view = await raises.request(principal, params.partnerId, body, language, idempotencyKeyOf(req));
         return { status: 201, body: view, headers: { Location: `/v1/level-raises/${view.id}` } };
       },
     }),

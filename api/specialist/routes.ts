@@ -1,6 +1,5 @@
 /** HTTP routes of project specialist applications. Validation here; behaviour in the workflow. */
 import { z } from 'zod';
-import { languageOf } from '../../domain/eligibility-messages.js';
 import { SPECIALIST_DECISIONS, SPECIALIST_MATERIAL_KINDS, SPECIALIST_STATUSES } from '../../workflows/specialist/contract.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { applicationRoutes, noteRequiredUnless, optionalNote } from '../kit/reviewed-application-routes.js';
@@ -47,7 +46,6 @@ export function specialistRoutes(specialists: SpecialistClient): RouteDef[] {
     view: specialistSchema,
     materialKind: z.enum(SPECIALIST_MATERIAL_KINDS),
   });
-  const language = (req: { get: (name: string) => string | undefined }) => languageOf(req.get('accept-language'));
   return [
     defineRoute({
       method: 'post',
@@ -59,8 +57,9 @@ export function specialistRoutes(specialists: SpecialistClient): RouteDef[] {
       responses: { 201: specialistSchema },
       problems: [409, 422],
       idempotencyKey: true,
-      handler: async ({ principal, body, req }) => {
-        const view = await specialists.apply(principal, body, language(req), idempotencyKeyOf(req));
+      localized: true,
+      handler: async ({ principal, body, req, language }) => {
+        const view = await specialists.apply(principal, body, language, idempotencyKeyOf(req));
         return { status: 201, body: view, headers: { Location: `/v1/specialist-applications/${view.id}` } };
       },
     }),
@@ -73,7 +72,8 @@ export function specialistRoutes(specialists: SpecialistClient): RouteDef[] {
       responses: { 200: specialistBatchSchema },
       problems: [422],
       idempotencyKey: true,
-      handler: async ({ principal, body, req }) => ({ status: 200, body: await specialists.applyBatch(principal, body.applications, language(req), idempotencyKeyOf(req)) }),
+      localized: true,
+      handler: async ({ principal, body, req, language }) => ({ status: 200, body: await specialists.applyBatch(principal, body.applications, language, idempotencyKeyOf(req)) }),
     }),
     defineRoute({
       method: 'get',
