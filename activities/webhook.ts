@@ -13,15 +13,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { fetch } from 'undici';
 import { ENDPOINT_DISABLED_TOPIC, eventIdOf, type OutboxPayload } from '../domain/events.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
 import { connectionFailure, isRetriedStatus, refusedLiteral, refusedPort, retryAfterMs, TargetRefused, webhookDispatcher } from '../domain/webhook-target.js';
 import { configDefaults } from '../platform/config.js';
 import type { PrismaClient } from '../platform/db.js';
-import { type DeliveryRetry, OUTBOX_WORKFLOW, outboxWorkflowId } from '../workflows/webhook/contract.js';
+import { dispatchOutbox } from '../platform/outbox-dispatch.js';
+import type { DeliveryRetry } from '../workflows/webhook/contract.js';
+
+export { dispatchOutbox } from '../platform/outbox-dispatch.js';
 
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { maximumAttempts: 12, maximumIntervalMs: 3_600_000, timeoutMs: 10_000 };
 
@@ -52,49 +54,6 @@ const MAX_ERROR_LENGTH = 500;
 export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
   const { secret, previousSecret, previousSecretExpiresAt } = endpoint;
   return previousSecret && previousSecretExpiresAt && previousSecretExpiresAt > now ? [secret, previousSecret] : [secret];
-}
-
-/**
- * The messages among `ids` that need no workflow, in one statement: those already fanned out (by their workflow, or
- * by an earlier call here; dispatched_at stamped if a crash left it unset), and those no active endpoint could receive
- * (none subscribed to the topic that may see the payload's partner), fanned out to nobody here and now. That is what
- * the message's workflow would do when it fans out — the processes append a message when its moment comes (a change,
- * a reminder's instant), so it is due when dispatched — minus a workflow of two activities: most messages have no
- * subscriber, and each expiry and reminder would otherwise cost one (bench section 5). An endpoint subscribed a
- * moment later misses the message exactly as it would had the workflow fanned it out a moment earlier.
- */
-async function needingNoWorkflow(prisma: PrismaClient, ids: readonly bigint[]): Promise<Set<bigint>> {
-  if (ids.length === 0) return new Set();
-  const rows = await prisma.$queryRaw<{ id: bigint }[]>`
-    UPDATE outbox o SET delivered_at = coalesce(o.delivered_at, now()), dispatched_at = coalesce(o.dispatched_at, now())
-    WHERE o.id = ANY(${[...ids]}::bigint[])
-      AND (o.delivered_at IS NOT NULL OR (o.dispatched_at IS NULL AND NOT EXISTS (
-        SELECT 1 FROM webhook_endpoint e
-        WHERE e.active AND o.topic = ANY(e.events) AND (e.partner_id IS NULL OR e.partner_id = o.payload->>'partnerId'))))
-    RETURNING o.id`;
-  return new Set(rows.map((r) => r.id));
-}
-
-/**
- * Starts `outbox-<id>` for these messages (REJECT_DUPLICATE: an id already started — running or done — is fine) and
- * stamps dispatched_at; a message already fanned out, or nobody could receive, gets none (needingNoWorkflow). Idempotent.
- */
-export async function dispatchOutbox(prisma: PrismaClient, temporal: Client, taskQueue: string, ids: readonly bigint[]): Promise<void> {
-  const done = await needingNoWorkflow(prisma, ids);
-  for (const id of ids) {
-    if (done.has(id)) continue;
-    try {
-      await temporal.workflow.start(OUTBOX_WORKFLOW, {
-        workflowId: outboxWorkflowId(String(id)),
-        taskQueue,
-        args: [{ outboxId: String(id) }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-    await prisma.outbox.update({ where: { id }, data: { dispatchedAt: new Date() } });
-  }
 }
 
 /**

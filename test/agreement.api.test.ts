@@ -87,7 +87,10 @@ describe('signing', () => {
     expectOk(again);
     expect(again.body).toEqual(first.body);
     expect(await env.prisma.agreementSignature.count({ where: { partnerId: p.partnerId } })).toBe(1);
-    expect(await env.prisma.outbox.count({ where: { topic: 'agreement.signed', aggregateId: a.id, payload: { path: ['partnerId'], equals: p.partnerId } } })).toBe(1);
+    const signedMessages = await env.prisma.outbox.findMany({ where: { topic: 'agreement.signed', aggregateId: a.id, payload: { path: ['partnerId'], equals: p.partnerId } } });
+    expect(signedMessages).toHaveLength(1);
+    // Relayed as the signature answered (platform/outbox-dispatch.ts announceFromApi), not left to the sweeper's round.
+    expect(signedMessages[0]!.dispatchedAt).not.toBeNull();
 
     // The database itself refuses to change or remove a signature or a published version.
     await expect(env.prisma.$executeRaw`UPDATE agreement_signature SET signed_by = 'someone' WHERE partner_id = ${p.partnerId}`).rejects.toThrow(/append-only/);

@@ -20,6 +20,7 @@ import {
 import type { agreementWorkflow } from '../../workflows/agreement/workflow.js';
 import { ProcessDeadline, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
+import { announceFromApi } from '../../platform/outbox-dispatch.js';
 import { isUuid } from '../kit/validation.js';
 import type { AgreementSignatureView, AgreementSummary, AgreementView, ContractingEntitiesView } from './schemas.js';
 
@@ -90,7 +91,7 @@ export function createAgreementClient({ temporal, prisma, taskQueue, now = () =>
     /**
      * The partner's administrator signs the version it was shown (`textSha256`): once — a second signature answers the
      * first — and only that text (another hash → 409 agreement-text-mismatch, nothing written). The row and its
-     * `agreement.signed` message are written in one transaction (the worker's outbox sweeper relays the message).
+     * `agreement.signed` message are written in one transaction; the message's relay starts once it has committed.
      */
     async sign(principal: Principal, partnerId: string, id: string, textSha256: string): Promise<AgreementSignatureView> {
       if (principal.partnerId !== partnerId) throw problems.notFound(`Partner ${partnerId}`);
@@ -114,6 +115,7 @@ export function createAgreementClient({ temporal, prisma, taskQueue, now = () =>
         await tx.outbox.createMany({ data: [{ topic: AGREEMENT_SIGNED_TOPIC, aggregateId: row.id, dedupeKey, payload, dueAt: signed.signedAt }], skipDuplicates: true });
         return signed;
       });
+      await announceFromApi(prisma, temporal, taskQueue, [agreementMessageKey(AGREEMENT_SIGNED_TOPIC, row.id, partnerId)]);
       return signatureOf(signature);
     },
 
