@@ -76,6 +76,9 @@ export const PERMISSIONS = [
   'enrollment.readAll',
   'enrollment.request',
   'enrollment.review',
+  'enrollment.invite',
+  'customer.expand',
+  'enterprise.import',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -106,6 +109,7 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'agreement.sign',
   'enrollment.read',
   'enrollment.request',
+  'customer.expand',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -135,11 +139,12 @@ const VENDOR_READ: Permission[] = [
   'agreement.readAll',
   'enrollment.read',
   'enrollment.readAll',
+  'customer.expand',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish', 'enrollment.invite', 'enterprise.import'],
   vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review', 'enrollment.review'],
   vendor_admin: [
     ...VENDOR_READ,
@@ -163,6 +168,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'levelRaise.review',
     'agreement.publish',
     'enrollment.review',
+    'enrollment.invite',
+    'enterprise.import',
   ],
   vendor_system: ['account.feed'],
   partner_admin: [
@@ -191,8 +198,9 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'agreement.sign',
     'enrollment.read',
     'enrollment.request',
+    'customer.expand',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'customer.expand'],
   partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read'],
 };
 

@@ -4,7 +4,7 @@
  * it dies; the children watch it (platform/parent-watch.ts) and stop when it closes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { PARENT_FD, PARENT_FD_ENV } from '../platform/parent-watch.js';
@@ -60,16 +60,30 @@ export const builtEntry = (entry: string) => path.join(projectRoot, 'dist', entr
 /**
  * Builds, incrementally, what the stack runs from the build (tsconfig.build.json: the worker, the API and what they
  * import): about 3 s from nothing, 1 s when nothing changed. Throws with the compiler's output when it fails.
+ *
+ * `typeErrors: 'warn'` (the test run's setup): type errors only are reported, not thrown, when the compiler still
+ * wrote every entry point — `npm test` type-checks the whole project before vitest starts, so they cannot pass
+ * unnoticed there, and one file's unfinished types no longer stop the tests of every other file in a working tree.
  */
-export function buildEntries(): void {
+export function buildEntries({ typeErrors = 'throw' }: { typeErrors?: 'throw' | 'warn' } = {}): void {
   const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', path.join(projectRoot, 'tsconfig.build.json')], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`the build failed (npm run build):\n${[stdout, stderr].filter(Boolean).join('\n').trim()}`);
+    const output = [stdout, stderr].filter(Boolean).join('\n').trim();
+    const onlyTypeErrors = output !== '' && output.split('\n').every((line) => !line.trim() || /error TS\d+:/.test(line) || /^\s/.test(line));
+    const written = BUILT_ENTRIES.every((entry) => existsSync(builtEntry(entry)));
+    if (typeErrors === 'warn' && onlyTypeErrors && written) {
+      console.warn(`the build has type errors (the run continues; npm test stops on them):\n${output}`);
+      return;
+    }
+    throw new Error(`the build failed (npm run build):\n${output}`);
   }
 }
+
+/** The entry points tsconfig.build.json builds. */
+const BUILT_ENTRIES = ['worker/main.ts', 'api/main.ts', 'bench/worker-process.ts'];
 
 /**
  * A built entry point (buildEntries) run by Node without a loader, as production runs it: tsx's loader and its

@@ -76,6 +76,7 @@ const accountEntries = (): MatrixTable => ({
   },
   'GET /v1/partners/:partnerId/account': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx) }) },
   'GET /v1/partners/:partnerId/account/ledger': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx), query: LIST_QUERY }) },
+  'GET /v1/partners/:partnerId/account/facts': { success: 200, partnerOwned: true, partnerInPath: true, request: (_, fx) => ({ params: own(fx), query: LIST_QUERY }) },
   // The project specialist check reads the account and the fixture member: the widest of the preflight's reads.
   'GET /v1/partners/:partnerId/eligibility': {
     success: 200,

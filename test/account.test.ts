@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accountSchema, transferPageSchema } from '../api/account/schemas.js';
+import { accountSchema, factPageSchema, transferPageSchema } from '../api/account/schemas.js';
 import { tokenFor } from './support/app.js';
 import { expectProblem, fields, useTestEnv } from './support/env.js';
 
@@ -79,6 +79,36 @@ describe('facts', () => {
     expect(facts.postpaid).toBeNull();
     expect(facts.designatedContracts).toEqual({ OFFLINE_DIRECT: null, TELESALES_AUTHORISED_DISCOUNT: null, DIRECT_SPECIAL_PRICE: null });
     expect(account.body.balances).toEqual([]);
+
+    // The history: every observation as stored, newest received first (the second feed's, then the first's; within a
+    // feed, the last fed first), in keyset pages; kind (and subject) narrow it to one fact.
+    const finance = await tokenFor(['partner_finance'], partnerId);
+    const history = (query: string) => api('GET', `/v1/partners/${partnerId}/account/facts?${query}`, finance);
+    const byHand = [
+      'iam DISTRIBUTOR_RELATIONSHIP/',
+      'iam ENTERPRISE_ROLE/',
+      'iam OPEN_RESOURCES/',
+      'iam VOUCHER/V-1',
+      'iam FROZEN/',
+      'billing OPEN_RESOURCES/',
+      'billing VOUCHER/V-1',
+      'billing PROGRAM_MEMBERSHIP/RESELLER',
+      'billing FROZEN/',
+    ];
+    const label = (f: { source: string; kind: string; subject: string }) => `${f.source} ${f.kind}/${f.subject}`;
+    const first = await history('limit=4');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(factPageSchema.safeParse(first.body).success).toBe(true);
+    const second = await history(`limit=4&cursor=${first.body.nextCursor}`);
+    const third = await history(`limit=4&cursor=${second.body.nextCursor}`);
+    expect([...first.body.items, ...second.body.items, ...third.body.items].map(label)).toEqual(byHand);
+    expect(third.body.nextCursor).toBeNull();
+    const frozen = await history('kind=FROZEN');
+    expect(frozen.body.items.map((f: { value: unknown; source: string }) => [f.source, f.value])).toEqual([['iam', { frozen: false }], ['billing', { frozen: true }]]);
+    expect((await history('kind=VOUCHER&subject=V-1')).body.items.map((f: { value: { state: string } }) => f.value.state)).toEqual(['ACTIVE', 'USED']);
+    expect((await history('kind=VOUCHER&subject=V-2')).body.items).toEqual([]);
+    expect(fields(await history('subject=V-1'))).toEqual(['query.subject']);
+    expect(fields(await history('cursor=bm90LWEtY3Vyc29y'))).toEqual(['query.cursor']);
   });
 
   it('Idempotency-Key is required; a retry answers the first result and writes nothing; another body with it is 422', async () => {
@@ -241,7 +271,7 @@ describe('who may feed and read', () => {
     expect(await rowsOf(partnerId)).toEqual([0, 0, 0, 0]);
     expect((await feedFacts(partnerId, body)).status).toBe(201);
 
-    for (const path of [`/v1/partners/${partnerId}/account`, `/v1/partners/${partnerId}/account/ledger`]) {
+    for (const path of [`/v1/partners/${partnerId}/account`, `/v1/partners/${partnerId}/account/ledger`, `/v1/partners/${partnerId}/account/facts`]) {
       expect((await api('GET', path, await tokenFor(['partner_admin'], partnerId))).status).toBe(200);
       expect((await api('GET', path, vendor)).status).toBe(200);
       expectProblem(await api('GET', path, await tokenFor(['partner_admin'], newPartner())), 404);

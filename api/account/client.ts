@@ -21,7 +21,7 @@ import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { accountSums, currentAccountFacts, fundsBalances } from '../../platform/partner-account.js';
 import type { AccountView, FactChangeView, TransferView } from './schemas.js';
 import { reserveIdempotency } from '../kit/idempotency.js';
-import { dateKey, keyset } from '../kit/pagination.js';
+import { dateKey, decodeCursor, encodeCursor, keyset, page } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
 import { isUniqueViolation } from '../../platform/db.js';
 
@@ -74,6 +74,19 @@ const transferView = (r: TransferRow): TransferView => ({
 });
 
 const ledgerPages = keyset('occurredAt', { key: dateKey, isId: isUuid });
+
+/**
+ * The facts' history pages: newest received first, by (receivedAt, id) — the id a bigint the kit's keyset cannot
+ * compare as a string, so the condition is spelled here; the cursor is the kit's, parsed as strictly.
+ */
+const factPages = {
+  orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }] as const,
+  after(cursor: string | undefined): Prisma.PartnerAccountFactWhereInput {
+    if (!cursor) return {};
+    const at = decodeCursor(cursor, dateKey, (id) => /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 2n ** 63n - 1n);
+    return { OR: [{ receivedAt: { lt: at.key } }, { receivedAt: at.key, id: { lt: BigInt(at.id) } }] };
+  },
+};
 const keyReused = (field: string, detail: string) => new Problem(422, 'ledger-key-reused', 'The request cannot be processed', detail, [{ field, message: detail }]);
 
 function requireKey(idempotencyKey: string | undefined): string {
@@ -179,6 +192,18 @@ export function createAccountClient({ prisma }: { prisma: PrismaClient }) {
       scope(principal, partnerId);
       const [facts, balances] = await Promise.all([currentAccountFacts(prisma, partnerId), fundsBalances(prisma, partnerId)]);
       return { partnerId, facts: facts as AccountView['facts'], balances: balances.map(balanceView) };
+    },
+
+    /** Every fed observation of the partner's facts (of one kind, and subject), newest received first: the history the account's current values are the latest of. */
+    async listFacts(principal: Principal, partnerId: string, query: { kind?: FactKind | undefined; subject?: string | undefined; limit: number; cursor?: string | undefined }) {
+      scope(principal, partnerId);
+      const rows = await prisma.partnerAccountFact.findMany({
+        where: { partnerId, ...(query.kind ? { kind: query.kind } : {}), ...(query.subject !== undefined ? { subject: query.subject } : {}), ...factPages.after(query.cursor) },
+        orderBy: [...factPages.orderBy],
+        take: query.limit + 1,
+      });
+      const { items, nextCursor } = page(rows, query.limit, (r) => encodeCursor(r.receivedAt, r.id.toString()));
+      return { items: items.map(factView), nextCursor };
     },
 
     async listLedger(principal: Principal, partnerId: string, query: { limit: number; cursor?: string | undefined }) {

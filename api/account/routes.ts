@@ -13,7 +13,7 @@ import { FACT_KINDS, FACT_SUBJECTS, FACT_VALUES, type FactKind } from '../../dom
 import { ledgerEntrySchema } from '../../domain/ledger.js';
 import type { AccountClient, FactInput } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
-import { accountSchema, factFeedSchema, transferFeedSchema, transferPageSchema } from './schemas.js';
+import { accountSchema, factFeedSchema, factPageSchema, transferFeedSchema, transferPageSchema } from './schemas.js';
 import { idempotencyKeyOf, partnerId } from '../kit/validation.js';
 
 const partnerParams = z.strictObject({ partnerId });
@@ -53,6 +53,15 @@ export const ledgerFeedBody = z
       seen.add(entry.key);
     });
   });
+
+const factQuery = z
+  .strictObject({
+    kind: z.enum(FACT_KINDS).optional(),
+    subject: z.string().max(100).optional().describe("with kind: the program, contract type or instrument id ('' for account-wide kinds)"),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(500).optional(),
+  })
+  .refine((q) => q.subject === undefined || q.kind !== undefined, { path: ['subject'], message: 'only with kind' });
 
 const ledgerQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -102,6 +111,17 @@ export function accountRoutes(account: AccountClient): RouteDef[] {
       responses: { 200: accountSchema },
       problems: [404],
       handler: async ({ principal, params }) => ({ status: 200, body: await account.getAccount(principal, params.partnerId) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/partners/:partnerId/account/facts',
+      permission: 'account.read',
+      summary: "Every fed observation of the partner's facts, as stored — kind, subject, value, source, observedAt and when partnerflow received it — newest received first (keyset pages); kind (and subject) narrow it to one fact's history.",
+      params: partnerParams,
+      query: factQuery,
+      responses: { 200: factPageSchema },
+      problems: [404],
+      handler: async ({ principal, params, query }) => ({ status: 200, body: await account.listFacts(principal, params.partnerId, query) }),
     }),
     defineRoute({
       method: 'get',

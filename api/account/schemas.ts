@@ -84,6 +84,10 @@ export const transferSchema = z
 
 export const transferFeedSchema = z.strictObject({ items: z.array(transferSchema).describe('one per fed entry, in the order fed') }).meta({ id: 'LedgerFeed' });
 
+export const factPageSchema = z
+  .strictObject({ items: z.array(factChangeSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'AccountFactPage', description: 'Newest received first.' });
+
 export const transferPageSchema = z
   .strictObject({ items: z.array(transferSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'LedgerPage', description: 'Newest first (by occurredAt).' });

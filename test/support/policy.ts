@@ -75,6 +75,12 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'enrollment.readAll': VENDOR,
   'enrollment.request': ['partner_admin'],
   'enrollment.review': ['vendor_reviewer', 'vendor_admin'],
+  // The vendor invites a partner into a program: who manages the ecosystem.
+  'enrollment.invite': ['vendor_ecosystem_manager', 'vendor_admin'],
+  // Enterprise lookup (issue 18 section 1, 企业百科): customer expansion is sales' and administrators' work, not
+  // finance's; every vendor staff role may look up; the ecosystem's managers and administrators load the records.
+  'customer.expand': [...VENDOR, 'partner_admin', 'partner_sales'],
+  'enterprise.import': ['vendor_ecosystem_manager', 'vendor_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -82,7 +88,7 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
-  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request',
+  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request', 'customer.expand',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -160,6 +166,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/partners/:partnerId/account/ledger-entries': 'account.feed',
   'GET /v1/partners/:partnerId/account': 'account.read',
   'GET /v1/partners/:partnerId/account/ledger': 'account.read',
+  'GET /v1/partners/:partnerId/account/facts': 'account.read',
   // The eligibility preflight shows the account's facts and balances as its evidence: who reads the account.
   'GET /v1/partners/:partnerId/eligibility': 'account.read',
   'POST /v1/specialist-applications': 'specialist.apply',
@@ -182,6 +189,13 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/enrollments/:id/review': 'enrollment.review',
   'POST /v1/enrollments/:id/confirm': 'enrollment.request',
   'POST /v1/enrollments/:id/withdraw': 'enrollment.request',
+  'GET /v1/partners/:partnerId/enrollments': 'enrollment.read',
+  'POST /v1/enrollment-invitations': 'enrollment.invite',
+  'POST /v1/enrollments/:id/accept': 'enrollment.request',
+  'POST /v1/enrollments/:id/decline': 'enrollment.request',
+  'POST /v1/enterprises/import': 'enterprise.import',
+  'GET /v1/enterprises': 'customer.expand',
+  'GET /v1/enterprises/:creditCode': 'customer.expand',
   'POST /v1/agreements': 'agreement.publish',
   'GET /v1/agreements': 'agreement.read',
   'GET /v1/agreements/:id': 'agreement.read',
