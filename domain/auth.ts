@@ -16,6 +16,9 @@ export const ROLES = [
   // A machine identity of the cloud's other systems (billing, IAM, contracts) feeding the partner account: it holds
   // account.feed only, and its token comes from the identity provider like any other.
   'vendor_system',
+  // A customer of the cloud (an enterprise with a cloud account) acting on what concerns it — accepting a partner's
+  // invitation link, answering an unlink request: a token with accountType "customer" and its customerId claim.
+  'customer',
   'partner_admin',
   'partner_sales',
   'partner_finance',
@@ -79,6 +82,7 @@ export const PERMISSIONS = [
   'enrollment.invite',
   'customer.expand',
   'enterprise.import',
+  'customer.respond',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -172,6 +176,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'enterprise.import',
   ],
   vendor_system: ['account.feed'],
+  customer: ['customer.respond'],
   partner_admin: [
     'opportunity.read',
     'opportunity.act',
@@ -216,7 +221,11 @@ export const permissionsOfRoles = (roles: readonly Role[]): Permission[] => [...
  * (api/members/client.ts) replaces them with the member's stored roles and sets `permissions` to the union of
  * its built-in and custom roles' permissions. When `permissions` is set, it alone decides (see can()).
  */
-export type Principal = { sub: string; roles: Role[]; partnerId?: string; permissions?: readonly Permission[]; memberId?: string };
+export type Principal = { sub: string; roles: Role[]; partnerId?: string; customerId?: string; permissions?: readonly Permission[]; memberId?: string };
+
+/** The account type of a customer's token (the identity provider's claim); it carries the customer's `customerId`. */
+export const CUSTOMER_ACCOUNT = 'customer';
+const isCustomerRole = (role: Role) => role === 'customer';
 
 // Sub-users created through the cloud's IAM service cannot see the partner center at all.
 const IAM_USER = 'iam_user';
@@ -226,10 +235,17 @@ const claimsSchema = z
     sub: z.string().min(1).max(200),
     roles: z.array(z.enum(ROLES)).min(1),
     partnerId: z.string().min(1).max(64).optional(),
+    customerId: z.string().min(1).max(64).optional(),
     accountType: z.string().max(64).optional(),
   })
   .refine((c) => !c.roles.some(isPartnerRole) || c.partnerId, 'partner roles need a partnerId claim')
-  .refine((c) => !(c.roles.some(isPartnerRole) && c.roles.some((r) => !isPartnerRole(r))), 'a token is either vendor or partner staff');
+  .refine((c) => !(c.roles.some(isPartnerRole) && c.roles.some((r) => !isPartnerRole(r))), 'a token is either vendor or partner staff')
+  // A customer's token is the customer's alone: its account type, its customerId, no staff role and no partner.
+  .refine(
+    (c) => (c.accountType === CUSTOMER_ACCOUNT) === c.roles.some(isCustomerRole) && (c.customerId !== undefined) === c.roles.some(isCustomerRole),
+    'the customer role goes with accountType customer and a customerId claim, and only with them',
+  )
+  .refine((c) => !c.roles.some(isCustomerRole) || (c.roles.length === 1 && c.partnerId === undefined), 'a customer token holds the customer role alone, and no partnerId');
 
 const MAX_CLOCK_SKEW_SECONDS = 60;
 
@@ -312,6 +328,7 @@ export async function signToken(
   return new SignJWT({
     roles: principal.roles,
     ...(principal.partnerId ? { partnerId: principal.partnerId } : {}),
+    ...(principal.customerId ? { customerId: principal.customerId } : {}),
     ...(principal.accountType ? { accountType: principal.accountType } : {}),
   })
     .setProtectedHeader({ alg: 'HS256' })

@@ -104,6 +104,24 @@ describe('HS256 (development) tokens', () => {
     const mixed = await signToken({ sub: 'v', roles: ['vendor_admin', 'partner_admin'], partnerId: 'P-1' }, secret);
     expect(await outcome(mixed, hs256Keys(secret))).toBe(401);
   });
+
+  it("a customer's token: accountType customer with its customerId and the customer role alone; any other mix is refused", async () => {
+    const sign = (claims: Parameters<typeof signToken>[0]) => signToken(claims, secret);
+    expect(await verifyToken(await sign({ sub: 'acct-1', roles: ['customer'], customerId: 'C-1', accountType: 'customer' }), hs256Keys(secret))).toEqual({
+      sub: 'acct-1',
+      roles: ['customer'],
+      customerId: 'C-1',
+    });
+    const refused: [string, Parameters<typeof signToken>[0]][] = [
+      ['no account type', { sub: 'c', roles: ['customer'], customerId: 'C-1' }],
+      ['no customerId', { sub: 'c', roles: ['customer'], accountType: 'customer' }],
+      ['a partner too', { sub: 'c', roles: ['customer'], customerId: 'C-1', partnerId: 'P-1', accountType: 'customer' }],
+      ['a staff role too', { sub: 'c', roles: ['customer', 'vendor_staff'], customerId: 'C-1', accountType: 'customer' }],
+      ['staff claiming the account type', { sub: 'c', roles: ['partner_admin'], partnerId: 'P-1', accountType: 'customer' }],
+      ['staff with a customerId', { sub: 'c', roles: ['vendor_admin'], customerId: 'C-1' }],
+    ];
+    for (const [label, claims] of refused) expect(await outcome(await sign(claims), hs256Keys(secret)), label).toBe(401);
+  });
 });
 
 describe('claims every token must carry (issue: tokens issued for other applications, no maximum age)', () => {

@@ -4,7 +4,7 @@
  * derives the expected status from a route's declared permission and the role → permission map.
  */
 import type { RouteDef } from '../../api/kit/http.js';
-import { isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
+import { CUSTOMER_ACCOUNT, isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './policy.js';
 
 /** `"<METHOD> <path>"`, exactly as declared in routesOf(). */
@@ -109,6 +109,9 @@ export type Caller = {
 export const DEACTIVATED_SUB = 'matrix-deactivated-member';
 
 /** Every built-in role (partner roles once per side), IAM sub-users, a deactivated member, and no token at all. */
+/** The customer the matrix's customer caller is. */
+export const MATRIX_CUSTOMER = 'C-matrix';
+
 export async function callersFor(secret: string, ownPartner: string, otherPartner: string): Promise<Caller[]> {
   const callers: Caller[] = [];
   const add = async (label: string, principal: Principal, extra: Partial<Caller> = {}, accountType?: string) =>
@@ -119,6 +122,11 @@ export async function callersFor(secret: string, ownPartner: string, otherPartne
       ...extra,
     });
   for (const role of ROLES) {
+    if (role === 'customer') {
+      // A customer of the cloud (its own token: accountType customer, its customerId), no partner's staff.
+      await add('customer', { sub: 'matrix-customer', roles: [role], customerId: MATRIX_CUSTOMER }, {}, CUSTOMER_ACCOUNT);
+      continue;
+    }
     if (!isPartnerRole(role)) {
       await add(role, { sub: `matrix-${role}`, roles: [role] });
       continue;

@@ -81,6 +81,9 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   // finance's; every vendor staff role may look up; the ecosystem's managers and administrators load the records.
   'customer.expand': [...VENDOR, 'partner_admin', 'partner_sales'],
   'enterprise.import': ['vendor_ecosystem_manager', 'vendor_admin'],
+  // A customer answers what concerns it (issue 18 section 0): invitation links, unlink requests. Nobody else holds it,
+  // and the customer holds nothing else — not even the reads every staff role has.
+  'customer.respond': ['customer'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
