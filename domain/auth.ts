@@ -83,6 +83,12 @@ export const PERMISSIONS = [
   'customer.expand',
   'enterprise.import',
   'customer.respond',
+  'customerReport.review',
+  'funds.allocate',
+  'order.feed',
+  'order.read',
+  'order.readAll',
+  'order.adjustPrice',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -114,6 +120,9 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'enrollment.read',
   'enrollment.request',
   'customer.expand',
+  'funds.allocate',
+  'order.read',
+  'order.adjustPrice',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -144,11 +153,13 @@ const VENDOR_READ: Permission[] = [
   'enrollment.read',
   'enrollment.readAll',
   'customer.expand',
+  'order.read',
+  'order.readAll',
 ];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish', 'enrollment.invite', 'enterprise.import'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish', 'enrollment.invite', 'enterprise.import', 'customerReport.review'],
   vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review', 'enrollment.review'],
   vendor_admin: [
     ...VENDOR_READ,
@@ -174,8 +185,9 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'enrollment.review',
     'enrollment.invite',
     'enterprise.import',
+    'customerReport.review',
   ],
-  vendor_system: ['account.feed'],
+  vendor_system: ['account.feed', 'order.feed'],
   customer: ['customer.respond'],
   partner_admin: [
     'opportunity.read',
@@ -204,9 +216,12 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'enrollment.read',
     'enrollment.request',
     'customer.expand',
+    'funds.allocate',
+    'order.read',
+    'order.adjustPrice',
   ],
-  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'customer.expand'],
-  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read'],
+  partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'customer.expand', 'order.read', 'order.adjustPrice'],
+  partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'funds.allocate', 'order.read'],
 };
 
 export const isPartnerRole = (role: Role) => role.startsWith('partner_');

@@ -84,6 +84,16 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   // A customer answers what concerns it (issue 18 section 0): invitation links, unlink requests. Nobody else holds it,
   // and the customer holds nothing else — not even the reads every staff role has.
   'customer.respond': ['customer'],
+  // Customer reports the partner cannot make itself go to the vendor's manual review: who manages the ecosystem decides.
+  'customerReport.review': ['vendor_ecosystem_manager', 'vendor_admin'],
+  // Funds (issue 18 section 4): moving the partner's money to its customers is its administrators' and finance's work.
+  'funds.allocate': ['partner_admin', 'partner_finance'],
+  // Marketplace orders (issue 18 section 5): the marketplace feeds them (a machine identity, like the account's feed);
+  // the salesperson partner's administrators and sales adjust prices; finance reads.
+  'order.feed': ['vendor_system'],
+  'order.read': [...VENDOR, 'partner_admin', 'partner_sales', 'partner_finance'],
+  'order.readAll': VENDOR,
+  'order.adjustPrice': ['partner_admin', 'partner_sales'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -91,7 +101,8 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'opportunity.read', 'opportunity.act', 'calendar.read', 'member.manage', 'role.manage', 'expert.manage', 'incentive.read',
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
-  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request', 'customer.expand',
+  'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request', 'customer.expand', 'funds.allocate', 'order.read',
+  'order.adjustPrice',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -199,6 +210,26 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/enterprises/import': 'enterprise.import',
   'GET /v1/enterprises': 'customer.expand',
   'GET /v1/enterprises/:creditCode': 'customer.expand',
+  'POST /v1/customers/:customerId/facts': 'account.feed',
+  'GET /v1/customers/:customerId': 'account.readAll',
+  'POST /v1/partners/:partnerId/customer-reports': 'customer.expand',
+  'GET /v1/partners/:partnerId/customer-reports': 'customer.expand',
+  'GET /v1/customer-reports/:id': 'customer.expand',
+  'POST /v1/customer-reports/:id/review': 'customerReport.review',
+  'POST /v1/customer-reports/:id/invitation': 'customer.expand',
+  'POST /v1/customer-reports/:id/withdraw': 'customer.expand',
+  'GET /v1/customer-invitations/:token': 'customer.respond',
+  'POST /v1/customer-invitations/:token/accept': 'customer.respond',
+  'GET /v1/partners/:partnerId/customers': 'customer.expand',
+  'POST /v1/partners/:partnerId/customers/:customerId/allocations': 'funds.allocate',
+  'POST /v1/partners/:partnerId/customers/:customerId/reclaims': 'funds.allocate',
+  'GET /v1/partners/:partnerId/customers/:customerId/funds': 'account.read',
+  'POST /v1/customers/:customerId/spend': 'account.feed',
+  'GET /v1/partners/:partnerId/statement': 'account.read',
+  'POST /v1/marketplace-orders': 'order.feed',
+  'GET /v1/marketplace-orders': 'order.read',
+  'GET /v1/marketplace-orders/:id': 'order.read',
+  'POST /v1/marketplace-orders/:id/price-adjustments': 'order.adjustPrice',
   'POST /v1/agreements': 'agreement.publish',
   'GET /v1/agreements': 'agreement.read',
   'GET /v1/agreements/:id': 'agreement.read',
