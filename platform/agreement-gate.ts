@@ -4,7 +4,8 @@
  * for a level raise, and (later) joining programs and the money actions. Every gated route's client calls
  * `requireSignedAgreement` before anything starts; a later process adds one line.
  *
- * One indexed statement: the latest version whose effective instant has come (agreement_effective_at_idx, LIMIT 1) and
+ * One indexed statement: the latest version whose effective instant has come, of two the same day the later published
+ * (agreement_effective_at_version_idx, LIMIT 1), and
  * whether this partner signed it (agreement_signature's unique (agreement_id, partner_id)). It sits on the opportunity
  * accept's hot path (test/hot-path.test.ts counts it).
  */
@@ -18,7 +19,7 @@ export async function unsignedAgreementInForce(db: Db, partnerId: string, at: Da
   const rows = await db.$queryRaw<{ id: string; version: number; contracting_entity: string; effective_date: Date; signed: boolean }[]>`
     SELECT a.id, a.version, a.contracting_entity, a.effective_date,
            EXISTS (SELECT 1 FROM agreement_signature s WHERE s.agreement_id = a.id AND s.partner_id = ${partnerId}) AS signed
-    FROM (SELECT id, version, contracting_entity, effective_date FROM agreement WHERE effective_at <= ${at} ORDER BY effective_at DESC LIMIT 1) a`;
+    FROM (SELECT id, version, contracting_entity, effective_date FROM agreement WHERE effective_at <= ${at} ORDER BY effective_at DESC, version DESC LIMIT 1) a`;
   const row = rows[0];
   if (!row || row.signed) return undefined;
   return { agreementId: row.id, version: row.version, contractingEntity: row.contracting_entity, effectiveDate: row.effective_date.toISOString().slice(0, 10) };

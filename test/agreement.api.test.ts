@@ -68,6 +68,17 @@ describe('the gate', () => {
     const after = await gatedActions(p);
     expect(after.accept.status).toBe(200);
     expect([outcome(after.apply), outcome(after.raise)]).toEqual([outcome(before.apply), outcome(before.raise)]);
+
+    // A second version effective the same day governs from its publication (the higher version of the day): the
+    // partner that signed the first is refused again, naming the second, and its profile says the second is in force.
+    const sameDay = await agreements.publish({ effectiveDate: today, signByDate: today, contractingEntity: 'Cloud Co. (Hangzhou) Ltd.' });
+    expect(sameDay.version).toBeGreaterThan(inForce.version);
+    const again = await gatedActions(p);
+    expectProblem(again.accept, 403, 'agreement-signature-required');
+    expect(again.accept.body).toMatchObject({ agreementId: sameDay.id, version: sameDay.version, contractingEntity: 'Cloud Co. (Hangzhou) Ltd.' });
+    const profile = await api('GET', `/v1/partners/${p.partnerId}/contracting-entities`, p.admin);
+    expectOk(profile);
+    expect(profile.body.items.filter((i: { inForce: boolean }) => i.inForce).map((i: { agreementId: string }) => i.agreementId)).toEqual([sameDay.id]);
   });
 });
 

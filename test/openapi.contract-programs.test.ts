@@ -139,6 +139,10 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'REJECT' }), 400);
     expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'APPROVE' }), 200);
     expectStatus(await n('POST', `/v1/level-raises/${id}/review`, reviewer, { decision: 'APPROVE' }), 409);
+    // The level the approval set, in the path's history as LEVEL_RAISED with the raise that decided it.
+    const paths = await n('GET', `/v1/partners/${partnerId}/paths`, owner);
+    expectStatus(paths, 200);
+    expect(paths.body.items.find((m: { pathId: string }) => m.pathId === 'SOFTWARE').history[0]).toMatchObject({ reason: 'LEVEL_RAISED', levelRaiseId: id });
     await qualifySoftware(apps.normal.prisma, partnerId, 'ADVANCED', 'CERTIFIED');
     const next = await n('POST', raises, owner, { pathId: 'SOFTWARE' });
     expectStatus(next, 201);

@@ -123,7 +123,7 @@ export function createAgreementClient({ temporal, prisma, taskQueue, now = () =>
     async contractingEntities(principal: Principal, partnerId: string): Promise<ContractingEntitiesView> {
       if (!canSeePartner(principal, partnerId, 'agreement.readAll')) throw problems.notFound(`Partner ${partnerId}`);
       const at = now();
-      const rows = await prisma.agreement.findMany({ orderBy: { effectiveAt: 'asc' }, include: { signatures: { where: { partnerId } } } });
+      const rows = await prisma.agreement.findMany({ orderBy: [{ effectiveAt: 'asc' }, { version: 'asc' }], include: { signatures: { where: { partnerId } } } });
       const inForce = rows.filter((r) => r.effectiveAt <= at).at(-1)?.id;
       return {
         partnerId,

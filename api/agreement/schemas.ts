@@ -68,7 +68,7 @@ export const contractingEntitiesSchema = z
         contractingEntity: z.string(),
         effectiveDate: date,
         signByDate: date,
-        inForce: z.boolean().describe('the version in force today (the latest whose effective date has come)'),
+        inForce: z.boolean().describe('the version in force today (the latest whose effective date has come; of two the same day, the later published)'),
         signed: z.boolean(),
         signedAt: instant.nullable(),
         signedBy: z.string().nullable(),

@@ -275,6 +275,7 @@ function toView(row: Row, files: MaterialMeta[], sentReminders: Set<string>, cha
           toLevel: change.toLevel,
           reason: change.reason as NonNullable<PathReviewView['membershipChange']>['reason'],
           reviewId: change.reviewId,
+          levelRaiseId: change.levelRaiseId,
           actor: change.actor,
           at: change.at.toISOString(),
           note: change.note,

@@ -36,6 +36,7 @@ const changeView = (row: ChangeRow): PathMembershipChangeView => ({
   toLevel: row.toLevel,
   reason: row.reason as PathMembershipChangeView['reason'],
   reviewId: row.reviewId,
+  levelRaiseId: row.levelRaiseId,
   actor: row.actor,
   at: row.at.toISOString(),
   note: row.note,

@@ -45,13 +45,14 @@ export const developmentPathListSchema = z
   .strictObject({ version: z.string(), items: z.array(developmentPathSchema) })
   .meta({ id: 'DevelopmentPathList' });
 
-export const PATH_CHANGE_REASONS = ['SET_BY_VENDOR', 'REVIEW_PASSED', 'REVIEW_FAILED', 'REVIEW_LAPSED'] as const;
+export const PATH_CHANGE_REASONS = ['SET_BY_VENDOR', 'REVIEW_PASSED', 'REVIEW_FAILED', 'REVIEW_LAPSED', 'LEVEL_RAISED'] as const;
 
 export const pathMembershipChangeSchema = z.strictObject({
   fromLevel: z.string().nullable().describe('null: joined the path'),
   toLevel: z.string().nullable().describe('null: left the path'),
   reason: z.enum(PATH_CHANGE_REASONS),
   reviewId: z.string().nullable().describe('the annual review that decided it'),
+  levelRaiseId: z.string().nullable().describe('the approved level raise that decided it'),
   actor: z.string(),
   at: instant,
   note: z.string().nullable(),
