@@ -7,6 +7,7 @@ import '../platform/parent-watch.js'; // stops with `npm start` however it ends
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { serializeExchanges } from './pglite-serial.js';
 import { projectRoot } from './temporal-binaries.js';
@@ -17,7 +18,9 @@ const maxConnections = Number(process.env.EMBEDDED_DB_MAX_CONNECTIONS ?? 32);
 const dataDir = path.join(process.env.DATA_DIR ?? path.join(projectRoot, '.data'), 'pglite');
 mkdirSync(dataDir, { recursive: true });
 
-const db = await PGlite.create(dataDir);
+// pg_trgm: enterprise name search (0025_enterprise.sql creates the extension; PGlite's ctype is C.UTF-8, so Chinese
+// names have trigrams).
+const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections });
 serializeExchanges(server); // one connection's query exchange at a time (see pglite-serial.ts)
 await server.start();

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import { isBinaryResponse, problemStatusesOf, type RouteDef } from '../kit/http.js';
+import { streamBodyOf, streamRequestBody } from '../kit/ndjson.js';
 import { clockAdvanceSchema } from '../admin/schemas.js';
 import { calendarChangeSchema, calendarSummarySchema } from '../calendar/schemas.js';
 import { certificateSchema, certificationSummarySchema, certificationTypeSchema } from '../certification/schemas.js';
@@ -74,6 +75,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Request body too large (JSON: 64 KiB; uploads: their own limit)',
   415: 'Unsupported Content-Type for this upload',
   422: 'Refused: cannot be processed',
+  428: 'If-Match is required (the version of the resource read last, its ETag)',
   429: 'Rate limited: see Retry-After',
   500: 'Internal error',
   503: 'The database or Temporal is unreachable, or the process is shutting down: retry after Retry-After',
@@ -188,6 +190,8 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
             },
           }
         : {}),
+      // A body the route reads as a stream (NDJSON): its media type and the shape of one line.
+      ...(streamBodyOf(route) ? { requestBody: streamRequestBody(streamBodyOf(route)!) } : {}),
       responses,
     };
     (paths[openApiPath(route.path)] ??= {})[route.method] = operation;

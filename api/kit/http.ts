@@ -54,6 +54,8 @@ export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   problems?: readonly number[];
   /** The route honours an `Idempotency-Key` header (documented as a header parameter). */
   idempotencyKey?: boolean;
+  /** What a caller without the permission is told (403) where naming the permission would not help them. */
+  forbidden?: string;
   /**
    * The route's answers (its success, and its refusals' reasons) are in the language of `Accept-Language` (documented
    * as a header): the handler gets it as `language`, and every answer after authorization carries `Content-Language`
@@ -147,7 +149,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
         if (route.permission !== 'public' && limitCaller) await limitCaller(authenticated, req, res);
         const principal = route.permission !== 'public' && resolvePrincipal ? await resolvePrincipal(authenticated) : authenticated;
         if (route.permission !== 'public' && !can(principal, route.permission)) {
-          throw problems.forbidden(`This action needs the ${route.permission} permission.`);
+          throw problems.forbidden(route.forbidden ?? `This action needs the ${route.permission} permission.`);
         }
         const params = parse(route.params, req.params, 'path');
         const query = parse(route.query, req.query, 'query');

@@ -109,11 +109,15 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/enrollments/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
   'POST /v1/enrollments/:id/confirm': { instrumentsHash: '0'.repeat(64) },
   'POST /v1/enrollments/:id/withdraw': { reason: 'Fuzz reason' },
+  'POST /v1/enrollment-invitations': { partnerId: 'P-fuzz', program: 'RESELLER', note: 'Fuzz note' },
+  'POST /v1/enrollments/:id/accept': {},
+  'POST /v1/enrollments/:id/decline': { reason: 'Fuzz reason' },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
+  'GET /v1/enterprises': { name: '阿里巴巴', limit: '5' },
   'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
   'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
   'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },
@@ -126,6 +130,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/partners/:partnerId/eligibility': { program: 'PROJECT_SPECIALIST', memberId: '00000000-0000-4000-8000-00000000e11e' },
   'GET /v1/specialist-applications': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
   'GET /v1/partners/:partnerId/level-raises': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
+  'GET /v1/partners/:partnerId/enrollments': { status: 'INVITED', program: 'RESELLER', limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

@@ -117,7 +117,9 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const user: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUser() : {};
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
   const dataDir = path.join(dir, 'data');
-  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale'], {
+  // No locale (byte order, messages in English) except the character classes: with the C ctype pg_trgm sees no letters
+  // in Chinese text, so enterprise search (0025_enterprise.sql) would find nothing; C.UTF-8 ships with glibc.
+  execFileSync(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--lc-ctype=C.UTF-8'], {
     stdio: 'ignore',
     ...user,
   });
