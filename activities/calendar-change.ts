@@ -14,6 +14,7 @@ import { affectedOpportunities } from './opportunity.js';
 import { affectedPathReviews } from './path-review.js';
 import { affectedSpecialists } from './specialist.js';
 import { affectedLevelRaises } from './level-raise.js';
+import { affectedEnrollments } from './enrollment-affected.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 
 export type { CalendarChangeScope };
@@ -32,6 +33,7 @@ export const AFFECTED_PROCESSES = {
   certification: affectedCertifications,
   specialist: affectedSpecialists,
   'level-raise': affectedLevelRaises,
+  enrollment: affectedEnrollments,
 } satisfies Record<ProcessKind, (q: AffectedQuery) => Promise<AffectedRows>>;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
 

@@ -10,21 +10,25 @@
  * then, the instruments joining voids are compared with the list the partner confirmed (its hash), each of them is
  * voided once (voided_instrument's primary key, naming the enrollment), and the membership is appended to the
  * partner's account as a fact from source `partnerflow` (PROGRAM_MEMBERSHIP JOINED), which the rules read from then
- * on. The tables are written in SQL: prisma/migrations/0024_enrollment.sql.
+ * on; the partner's pending invitations into other programs fail in that same transaction (FAILED, naming the program
+ * and the enrollment joined), and their workflows are signalled after it commits (activities/index.ts). Invitations,
+ * their acceptance, decline and expiry: activities/enrollment-invitation.ts. The tables are written in SQL:
+ * prisma/migrations/0024_enrollment.sql.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CalendarLookup } from '../domain/calendar.js';
-import { DEFAULT_ENROLLMENT_REVIEW_SLA_WORKING_DAYS, ENROLLMENT_POLICY } from '../domain/enrollment.js';
+import { DEFAULT_ENROLLMENT_DEADLINES, ENROLLMENT_POLICY } from '../domain/enrollment.js';
 import type { Unmet } from '../domain/eligibility.js';
 import { databaseCalendarLookup } from '../platform/calendars.js';
 import type { PrismaClient } from '../platform/db.js';
 import { programEligibility, voidableInstrumentsOf } from '../platform/partner-account.js';
 import {
   ENROLLMENT_APPROVED_TOPIC,
+  ENROLLMENT_CONFIRMATION_EXPIRED_TOPIC,
+  ENROLLMENT_FAILED_TOPIC,
   ENROLLMENT_JOINED_TOPIC,
   ENROLLMENT_REFUSED_AT_JOINING_TOPIC,
   ENROLLMENT_REJECTED_TOPIC,
-  ENROLLMENT_REMINDER_WORKING_DAYS,
   ENROLLMENT_REQUESTED_TOPIC,
   ENROLLMENT_REVIEW_ESCALATION_TOPIC,
   ENROLLMENT_WITHDRAWN_TOPIC,
@@ -32,9 +36,12 @@ import {
   type EnrollmentRequest,
   type EnrollmentStatus,
   enrollmentOutcomeKey,
+  type InvitationFailure,
   type JoiningOutcome,
   Refusal,
 } from '../workflows/enrollment/contract.js';
+import { createInvitationActivities } from './enrollment-invitation.js';
+import { type EnrollmentRow, ineligible, isUniqueViolation, loadRecordedRequest, lockPartner, plansOfRequest } from './enrollment-shared.js';
 import type { Tx } from './kit/events.js';
 import { invalid } from './kit/failures.js';
 import { appendOutbox, appendRecordedDeadlineChange, type OutboxMessage } from './kit/outbox.js';
@@ -43,59 +50,58 @@ import { partnerCalendar, type WorkingDaysPlan, type WorkingDaysRequest } from '
 export type EnrollmentTransitionRecord = {
   enrollmentId: string;
   seq: number;
-  type: 'APPROVED' | 'REJECTED' | 'WITHDRAWN' | 'REVIEW_ESCALATED' | 'DEADLINE_CHANGED';
+  type: 'APPROVED' | 'REJECTED' | 'WITHDRAWN' | 'REVIEW_ESCALATED' | 'DEADLINE_CHANGED' | 'CONFIRMATION_EXPIRED' | 'FAILED';
   fromStatus: EnrollmentStatus;
   toStatus: EnrollmentStatus;
   actor: string;
   at: string;
   note?: string;
   data?: Record<string, unknown>;
-  /** DEADLINE_CHANGED moves reviewDueAt. */
-  columns?: { reviewDueAt?: string };
+  /** DEADLINE_CHANGED moves the pending deadline; APPROVED sets the confirmation deadline. */
+  columns?: { reviewDueAt?: string; invitationExpiresAt?: string; confirmationDueAt?: string };
 };
 
 /** The joining: the partner's confirmation of the instruments it voids (the reseller program), numbered by the workflow. */
 export type JoiningRecord = { enrollmentId: string; seq: number; actor: string; at: string; instrumentsHash?: string };
 
-/** The outcome each transition announces (its outbox topic); one message of each per enrollment. */
+/**
+ * The outcome each transition announces (its outbox topic); one message of each per enrollment. FAILED has none here:
+ * the joining that failed the invitation announced it in its own transaction.
+ */
 export const ENROLLMENT_OUTCOME_TOPICS: Partial<Record<EnrollmentTransitionRecord['type'], string>> = {
   APPROVED: ENROLLMENT_APPROVED_TOPIC,
   REJECTED: ENROLLMENT_REJECTED_TOPIC,
   WITHDRAWN: ENROLLMENT_WITHDRAWN_TOPIC,
   REVIEW_ESCALATED: ENROLLMENT_REVIEW_ESCALATION_TOPIC,
+  CONFIRMATION_EXPIRED: ENROLLMENT_CONFIRMATION_EXPIRED_TOPIC,
 };
 
-/** `enrollmentReviewSlaWorkingDays`: the vendor's review SLA for enrollments requested from now on (stored with each). */
-export type EnrollmentActivityDeps = { prisma: PrismaClient; calendarFor?: CalendarLookup; enrollmentReviewSlaWorkingDays?: number };
-
-/** The refusal of a partner that cannot join: every unmet reason (code and evidence) in its details. */
-const ineligible = (program: string, unmet: Unmet[]) =>
-  ApplicationFailure.create({ type: Refusal.ineligible, message: `The partner cannot join ${program}: ${unmet.map((u) => u.code).join(', ')}.`, nonRetryable: true, details: [unmet] });
-
-/** A unique index refused the write: Prisma's P2002, or PostgreSQL's 23505 as a raw statement reports it. */
-const isUniqueViolation = (error: unknown) => {
-  const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown } | null;
-  return e?.code === 'P2002' || e?.meta?.code === '23505' || (typeof e?.message === 'string' && e.message.includes('23505'));
+/**
+ * The working days of the vendor's review SLA, of an invitation's expiry and of the partner's confirmation, for
+ * enrollments started from now on (each enrollment stores its own): the worker's configuration (worker/slas.ts).
+ */
+export type EnrollmentActivityDeps = {
+  prisma: PrismaClient;
+  calendarFor?: CalendarLookup;
+  enrollmentReviewSlaWorkingDays?: number;
+  enrollmentInvitationWorkingDays?: number;
+  enrollmentConfirmationWorkingDays?: number;
 };
 
-/** Joining and requesting for one partner wait for each other: the account they decide on cannot move between them. */
-const lockPartner = (tx: Tx, partnerId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`enrollment/${partnerId}`}))`;
-
-type EnrollmentRow = { id: string; partner_id: string; program: string; status: EnrollmentStatus; requested_at: Date; review_due_at: Date | null };
-
-export function createEnrollmentActivities({ prisma, calendarFor = databaseCalendarLookup(prisma), enrollmentReviewSlaWorkingDays = DEFAULT_ENROLLMENT_REVIEW_SLA_WORKING_DAYS }: EnrollmentActivityDeps) {
+export function createEnrollmentActivities({
+  prisma,
+  calendarFor = databaseCalendarLookup(prisma),
+  enrollmentReviewSlaWorkingDays = DEFAULT_ENROLLMENT_DEADLINES.reviewSlaWorkingDays,
+  enrollmentInvitationWorkingDays = DEFAULT_ENROLLMENT_DEADLINES.invitationWorkingDays,
+  enrollmentConfirmationWorkingDays = DEFAULT_ENROLLMENT_DEADLINES.confirmationWorkingDays,
+}: EnrollmentActivityDeps) {
   const partner = partnerCalendar(prisma, calendarFor);
-
-  const loadRequest = async (id: string): Promise<EnrollmentRequest | undefined> => {
-    const rows = await prisma.$queryRaw<{ data: Record<string, unknown>; at: Date; to_status: string }[]>`
-      SELECT data, at, to_status FROM enrollment_event WHERE enrollment_id = ${id}::uuid AND seq = 1`;
-    const first = rows[0];
-    if (!first) return undefined;
-    const review = first.data.review as EnrollmentRequest['review'] | undefined;
-    return { submittedAt: first.at.toISOString(), status: first.to_status as EnrollmentRequest['status'], ...(review ? { review } : {}), seq: 1 };
-  };
+  const deadlines = { reviewSlaWorkingDays: enrollmentReviewSlaWorkingDays, invitationWorkingDays: enrollmentInvitationWorkingDays, confirmationWorkingDays: enrollmentConfirmationWorkingDays };
+  const loadRequest = (id: string) => loadRecordedRequest(prisma, id);
 
   return {
+    ...createInvitationActivities({ prisma, partner, deadlines }),
+
     /**
      * Counts the review due date (where the program needs a review) from `submittedAt` in the partner's calendar (fails
      * closed), then — in one transaction, the partner's account serialized — checks the program's rules and records the
@@ -107,10 +113,7 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
       const { enrollmentId, partnerId, program, requestedBy, submittedAt } = input;
       const policy = ENROLLMENT_POLICY[program];
       if (!policy) throw invalid(Refusal.invalid, `${program} is not joined through partnerflow.`);
-      const workingDays = enrollmentReviewSlaWorkingDays;
-      const due = policy.vendorReview ? await partner.planWorkingDays({ partnerId, from: submittedAt, workingDays, remindBefore: ENROLLMENT_REMINDER_WORKING_DAYS }) : undefined;
-      const review = due ? { slaWorkingDays: workingDays, reviewDueAt: due.deadline, explanation: due.explanation, ...(due.reminderAt ? { reminderAt: due.reminderAt } : {}) } : undefined;
-      const status = review ? 'IN_REVIEW' : 'AWAITING_CONFIRMATION';
+      const { status, review, confirmation, confirmationWorkingDays } = await plansOfRequest(partner, { partnerId, from: submittedAt, vendorReview: policy.vendorReview, ...deadlines });
       const at = new Date(submittedAt);
       try {
         await prisma.$transaction(async (tx) => {
@@ -118,9 +121,10 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
           const { unmet } = await programEligibility(tx, partnerId, program);
           if (unmet.length) throw ineligible(program, unmet);
           await tx.$executeRaw`
-            INSERT INTO enrollment (id, partner_id, program, status, requested_by, requested_at, review_due_at, last_seq, updated_at)
-            VALUES (${enrollmentId}::uuid, ${partnerId}, ${program}, ${status}, ${requestedBy}, ${at}, ${review ? new Date(review.reviewDueAt) : null}, 1, ${at})`;
-          const data = JSON.stringify({ program, ...(review ? { review } : {}) });
+            INSERT INTO enrollment (id, partner_id, program, status, requested_by, requested_at, review_due_at, confirmation_due_at, last_seq, updated_at)
+            VALUES (${enrollmentId}::uuid, ${partnerId}, ${program}, ${status}, ${requestedBy}, ${at}, ${review ? new Date(review.reviewDueAt) : null},
+                    ${confirmation ? new Date(confirmation.dueAt) : null}, 1, ${at})`;
+          const data = JSON.stringify({ program, ...(review ? { review } : {}), ...(confirmation ? { confirmation } : {}), confirmationWorkingDays });
           await tx.$executeRaw`
             INSERT INTO enrollment_event (enrollment_id, seq, type, to_status, actor, at, data)
             VALUES (${enrollmentId}::uuid, 1, 'REQUESTED', ${status}, ${requestedBy}, ${at}, ${data}::jsonb)`;
@@ -129,7 +133,16 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
             aggregateId: enrollmentId,
             dedupeKey: enrollmentOutcomeKey(ENROLLMENT_REQUESTED_TOPIC, enrollmentId),
             dueAt: submittedAt,
-            payload: { enrollmentId, partnerId, program, status, submittedAt, ...(review ? { reviewDueAt: review.reviewDueAt } : {}), ...(due?.explanation.provisional ? { deadlineProvisional: true } : {}) },
+            payload: {
+              enrollmentId,
+              partnerId,
+              program,
+              status,
+              submittedAt,
+              ...(review ? { reviewDueAt: review.reviewDueAt } : {}),
+              ...(confirmation ? { confirmationDueAt: confirmation.dueAt } : {}),
+              ...((review ?? confirmation)?.explanation.provisional ? { deadlineProvisional: true } : {}),
+            },
           });
         });
       } catch (error) {
@@ -142,7 +155,7 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
       return (await loadRequest(enrollmentId))!;
     },
 
-    /** The review due date counted again (recomputeDeadline), with its reminder's instant. */
+    /** A pending deadline counted (the confirmation deadline at an approval) or counted again (recomputeDeadline), with its reminder's instant. */
     async planEnrollmentDeadline(a: WorkingDaysRequest): Promise<WorkingDaysPlan> {
       return partner.planWorkingDays(a);
     },
@@ -169,7 +182,8 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
 
     /**
      * One transition and its history row in one transaction, with the enrollment columns it sets and the message it
-     * announces; enrollment.deadline-changed when the review due date moved. A retry writes nothing twice.
+     * announces; enrollment.deadline-changed when a pending deadline moved. A DEADLINE_CHANGED leaves the status alone:
+     * an invitation the joining of another program failed meanwhile stays FAILED. A retry writes nothing twice.
      */
     async recordEnrollmentTransition(t: EnrollmentTransitionRecord): Promise<void> {
       await prisma.$transaction(async (tx) => {
@@ -179,9 +193,14 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
           VALUES (${t.enrollmentId}::uuid, ${t.seq}, ${t.type}, ${t.fromStatus}, ${t.toStatus}, ${t.actor}, ${new Date(t.at)}, ${t.note ?? null}, ${data}::jsonb)
           ON CONFLICT (enrollment_id, seq) DO NOTHING`;
         if (claimed === 0) return; // a retry: already recorded
-        const dueAt = t.columns?.reviewDueAt !== undefined ? new Date(t.columns.reviewDueAt) : null;
+        const instant = (v: string | undefined) => (v !== undefined ? new Date(v) : null);
+        const c = t.columns ?? {};
+        const keepStatus = t.type === 'DEADLINE_CHANGED';
         const rows = await tx.$queryRaw<EnrollmentRow[]>`
-          UPDATE enrollment SET status = ${t.toStatus}, last_seq = ${t.seq}, updated_at = ${new Date(t.at)}, review_due_at = coalesce(${dueAt}, review_due_at)
+          UPDATE enrollment SET status = CASE WHEN ${keepStatus} THEN status ELSE ${t.toStatus} END, last_seq = ${t.seq}, updated_at = ${new Date(t.at)},
+            review_due_at = coalesce(${instant(c.reviewDueAt)}, review_due_at),
+            invitation_expires_at = coalesce(${instant(c.invitationExpiresAt)}, invitation_expires_at),
+            confirmation_due_at = coalesce(${instant(c.confirmationDueAt)}, confirmation_due_at)
           WHERE id = ${t.enrollmentId}::uuid RETURNING id, partner_id, program, status, requested_at, review_due_at`;
         const row = rows[0]!;
         const topic = ENROLLMENT_OUTCOME_TOPICS[t.type];
@@ -208,11 +227,13 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
 
   /** The outcome the joining's history row recorded, if it is there (a retry). */
   async function joiningOutcome(j: JoiningRecord): Promise<JoiningOutcome | undefined> {
-    const rows = await prisma.$queryRaw<{ type: string; data: { voided?: { kind: string; id: string }[]; unmet?: Unmet[] } }[]>`
+    const rows = await prisma.$queryRaw<{ type: string; data: { voided?: { kind: string; id: string }[]; unmet?: Unmet[]; failedInvitations?: { enrollmentId: string; failure: InvitationFailure }[] } }[]>`
       SELECT type, data FROM enrollment_event WHERE enrollment_id = ${j.enrollmentId}::uuid AND seq = ${j.seq}`;
     const row = rows[0];
     if (!row) return undefined;
-    return row.type === 'JOINED' ? { status: 'JOINED', voided: row.data.voided ?? [] } : { status: 'REFUSED_AT_JOINING', unmet: row.data.unmet ?? [] };
+    return row.type === 'JOINED'
+      ? { status: 'JOINED', voided: row.data.voided ?? [], failedInvitations: row.data.failedInvitations ?? [] }
+      : { status: 'REFUSED_AT_JOINING', unmet: row.data.unmet ?? [] };
   }
 
   async function decideJoining(tx: Tx, j: JoiningRecord): Promise<JoiningOutcome> {
@@ -250,8 +271,31 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
     }
     await appendFact(tx, partnerId, j, 'PROGRAM_MEMBERSHIP', program, { state: 'JOINED' });
     await tx.$executeRaw`UPDATE enrollment SET joined_at = ${at}, confirmed_instruments_hash = ${j.instrumentsHash ?? null} WHERE id = ${row.id}::uuid`;
-    await finish(tx, j, row, 'JOINED', { voided });
-    return { status: 'JOINED', voided };
+    const failedInvitations = await failPendingInvitations(tx, j, row);
+    await finish(tx, j, row, 'JOINED', { voided, failedInvitations });
+    return { status: 'JOINED', voided, failedInvitations };
+  }
+
+  /**
+   * The partner joined `row.program`: its invitations still waiting for it (INVITED, into the other programs) fail, in
+   * the joining's transaction (under the partner's lock, so an acceptance deciding at the same moment sees either the
+   * invitation or its failure), each announced once. Their workflows record FAILED when signalled after the commit.
+   */
+  async function failPendingInvitations(tx: Tx, j: JoiningRecord, row: EnrollmentRow) {
+    const failure: InvitationFailure = { reason: `joined ${row.program} (enrollment ${row.id})`, program: row.program, enrollmentId: row.id };
+    const failed = await tx.$queryRaw<{ id: string; program: string }[]>`
+      UPDATE enrollment SET status = 'FAILED', failure = ${JSON.stringify(failure)}::jsonb, updated_at = ${new Date(j.at)}
+      WHERE partner_id = ${row.partner_id} AND status = 'INVITED' AND id <> ${row.id}::uuid RETURNING id::text, program`;
+    for (const f of failed) {
+      await appendOutbox(tx, {
+        topic: ENROLLMENT_FAILED_TOPIC,
+        aggregateId: f.id,
+        dedupeKey: enrollmentOutcomeKey(ENROLLMENT_FAILED_TOPIC, f.id),
+        dueAt: j.at,
+        payload: { partnerId: row.partner_id, status: 'FAILED', at: j.at, reason: failure.reason, joinedProgram: failure.program, joinedEnrollmentId: failure.enrollmentId, enrollmentId: f.id, program: f.program },
+      });
+    }
+    return failed.map((f) => ({ enrollmentId: f.id, failure }));
   }
 
   /** An observation partnerflow itself makes on the partner's account, at the joining's instant. */
@@ -279,3 +323,4 @@ export function createEnrollmentActivities({ prisma, calendarFor = databaseCalen
     });
   }
 }
+

@@ -20,6 +20,18 @@ export const isEnrollable = (program: string): program is EnrollableProgram => O
 
 /** The vendor's review SLA when the worker configures none, in working days of the partner's calendar from the request. */
 export const DEFAULT_ENROLLMENT_REVIEW_SLA_WORKING_DAYS = 5;
+/** How long an invitation waits for the partner when the worker configures nothing: working days from the invitation. */
+export const DEFAULT_ENROLLMENT_INVITATION_WORKING_DAYS = 10;
+/** How long an approval waits for the partner's confirmation: working days from the approval (or the request without review). */
+export const DEFAULT_ENROLLMENT_CONFIRMATION_WORKING_DAYS = 10;
+
+/** The three working-day deadlines of an enrollment, as the worker configures them (stored with each enrollment). */
+export type EnrollmentDeadlines = { reviewSlaWorkingDays: number; invitationWorkingDays: number; confirmationWorkingDays: number };
+export const DEFAULT_ENROLLMENT_DEADLINES: EnrollmentDeadlines = {
+  reviewSlaWorkingDays: DEFAULT_ENROLLMENT_REVIEW_SLA_WORKING_DAYS,
+  invitationWorkingDays: DEFAULT_ENROLLMENT_INVITATION_WORKING_DAYS,
+  confirmationWorkingDays: DEFAULT_ENROLLMENT_CONFIRMATION_WORKING_DAYS,
+};
 
 /** An instrument joining would void, as the partner sees and confirms it. */
 export type VoidableInstrument = { kind: InstrumentKind; id: string; issuer: string; amount: Money };

@@ -10,9 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEnrollmentActivities } from '../activities/enrollment.js';
 import { enrollmentSchema } from '../api/enrollment/schemas.js';
+import { enrollmentWorkflowId } from '../workflows/enrollment/contract.js';
 import { tokenFor } from './support/app.js';
+import { recordHistory } from './support/histories.js';
 import { expectOk, expectProblem, SECOND, useTestEnv } from './support/env.js';
-import { advanceClockTo, eventually } from './support/wait.js';
+import { advanceClockTo, completed, eventually } from './support/wait.js';
 
 const env = useTestEnv({ taskQueue: 'enrollment-test', api: true });
 const { api } = env;
@@ -150,6 +152,9 @@ describe('becoming a reseller', () => {
     const again = await api('POST', `/v1/partners/${p.partnerId}/enrollments`, p.owner, { program: 'RESELLER' });
     expectProblem(again, 422, 'enrollment-not-eligible');
     expect(codes(again)).toEqual(['program-joined']);
+    const handle = env.client.workflow.getHandle(enrollmentWorkflowId(id));
+    await completed(handle);
+    await recordHistory(handle, 'enrollment-reseller-joined');
   });
 
   it('the conditions are checked again at the moment of joining: resources opened after the approval refuse it with the reason', async () => {
@@ -163,6 +168,9 @@ describe('becoming a reseller', () => {
     expect(res.body.status).toBe('REFUSED_AT_JOINING');
     expect(res.body.refusal.map((u: { code: string }) => u.code)).toEqual(['open-resources']);
     expect(await voidedRows(id)).toEqual([]);
+    const handle = env.client.workflow.getHandle(enrollmentWorkflowId(id));
+    await completed(handle);
+    await recordHistory(handle, 'enrollment-refused-at-joining');
   });
 
   it('a review past its due date escalates once (reviewDueAt: 5 working days after the request)', async () => {

@@ -150,7 +150,7 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/level-raises/${next.body.id}/withdraw`, owner, {}), 409);
   });
 
-  it('enrollments: ask (refused, offline only, started, already open), get, preview, review, confirm (stale hash, joined), withdraw — successes and refusals', async () => {
+  it('enrollments: ask (refused, offline only, started, already open), get, preview, review, confirm (stale hash, joined), withdraw, invite, accept, decline, list — successes and refusals', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     const partnerId = newPartner();
     const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
@@ -197,6 +197,25 @@ describe('contract: real answers match the document', () => {
     expectStatus(next, 201);
     expectStatus(await n('POST', `/v1/enrollments/${next.body.id}/withdraw`, owner, { reason: 'not ours' }), 404);
     expectStatus(await n('POST', `/v1/enrollments/${next.body.id}/withdraw`, otherOwner, { reason: 'later' }), 200);
+    // Invitations: the vendor invites (an open one already, the distributor plan, a partner's staff refused); the partner
+    // accepts (unmet conditions listed; another partner's 404) or declines; the partner's list.
+    const manager = await tokenFor(['vendor_ecosystem_manager']);
+    const invited = await n('POST', '/v1/enrollment-invitations', manager, { partnerId: other, program: 'SOLUTION_PROVIDER', note: 'welcome' }, { 'Idempotency-Key': randomUUID() });
+    expectStatus(invited, 201);
+    expectStatus(await n('POST', '/v1/enrollment-invitations', manager, { partnerId: other, program: 'SOLUTION_PROVIDER' }), 409);
+    expectStatus(await n('POST', '/v1/enrollment-invitations', manager, { partnerId: other, program: 'DISTRIBUTOR' }), 422);
+    expectStatus(await n('POST', '/v1/enrollment-invitations', manager, { partnerId: other, program: 'NOPE' }), 400);
+    expectStatus(await n('POST', '/v1/enrollment-invitations', owner, { partnerId: other, program: 'RESELLER' }), 403);
+    expectStatus(await n('POST', `/v1/enrollments/${invited.body.id}/accept`, otherOwner, {}), 422); // the solution-provider facts unknown
+    expectStatus(await n('POST', `/v1/enrollments/${invited.body.id}/accept`, owner, {}), 404);
+    expectStatus(await n('POST', `/v1/enrollments/${invited.body.id}/decline`, otherOwner, { reason: 'not now' }), 200);
+    expectStatus(await n('POST', `/v1/enrollments/${invited.body.id}/decline`, otherOwner, {}), 409); // declined
+    const reseller = await n('POST', '/v1/enrollment-invitations', manager, { partnerId: other, program: 'RESELLER' });
+    expectStatus(reseller, 201);
+    expectStatus(await n('POST', `/v1/enrollments/${reseller.body.id}/accept`, otherOwner, {}), 200);
+    expectStatus(await n('GET', `/v1/partners/${other}/enrollments?program=RESELLER&limit=2`, otherOwner), 200);
+    expectStatus(await n('GET', `/v1/partners/${other}/enrollments?status=NOPE`, otherOwner), 400);
+    expectStatus(await n('GET', `/v1/partners/${other}/enrollments`, owner), 404);
   });
 
   it('agreements: publish (bad hash, past date), list, get, sign (mismatch, again), contracting entities — successes and refusals', async () => {

@@ -77,6 +77,8 @@ describe('the document', () => {
         'POST /v1/specialist-applications',
         'POST /v1/specialist-applications/batch',
         'POST /v1/partners/{partnerId}/level-raises',
+        'POST /v1/partners/{partnerId}/enrollments',
+        'POST /v1/enrollments/{id}/accept',
       ].sort(),
     );
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;

@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { connectClient } from '../platform/temporal.js';
 import { ensureMonthlyIncentiveSchedule, ensurePathReviewSchedules, MONTHLY_SCHEDULE_ID } from './schedules.js';
 import { sweepOutbox } from '../activities/webhook.js';
+import { processDeadlinesOf } from './slas.js';
 import { createWorker, WORKER_NODE_FLAGS } from './worker.js';
 
 const config = loadConfig();
@@ -53,6 +54,8 @@ try {
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     webhookAllowedPorts: config.WEBHOOK_ALLOWED_PORTS,
     webhookDisableAfterDead: config.WEBHOOK_DISABLE_AFTER_DEAD,
+    // The review SLAs, invitation expiry and confirmation deadline of the processes started from now on.
+    ...processDeadlinesOf(),
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { type ApplicationFailure, type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Program } from '../../domain/account.js';
 import { actorOf } from '../../domain/actor.js';
-import type { Principal } from '../../domain/auth.js';
+import { canSeePartner, type Principal } from '../../domain/auth.js';
 import type { Unmet } from '../../domain/eligibility.js';
 import type { Language } from '../../domain/eligibility-messages.js';
 import { ENROLLMENT_POLICY, isEnrollable } from '../../domain/enrollment.js';
@@ -20,16 +20,17 @@ import type { Money } from '../../domain/money.js';
 import { type Problem, problems } from '../../domain/problems.js';
 import { requireSignedAgreement } from '../../platform/agreement-gate.js';
 import { instrumentListHash, programEligibility, voidableInstrumentsOf } from '../../platform/partner-account.js';
-import type { PrismaClient } from '../../prisma/generated/client.js';
-import { confirm, create, ENROLLMENT_WORKFLOW, type EnrollmentDecision, type EnrollmentStatus, enrollmentWorkflowId, Refusal, review, withdraw } from '../../workflows/enrollment/contract.js';
+import { Prisma, type PrismaClient } from '../../prisma/generated/client.js';
+import { accept, confirm, create, decline, ENROLLMENT_WORKFLOW, type EnrollmentDecision, type EnrollmentStatus, enrollmentWorkflowId, Refusal, review, withdraw } from '../../workflows/enrollment/contract.js';
 import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
+import { dateKey, decodeCursor, encodeCursor, page } from '../kit/pagination.js';
 import { processDoor } from '../kit/process-door.js';
 import { refusals } from '../kit/refusals.js';
 import { iso, notEligibleProblem } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
-import type { EnrollmentView, VoidedInstrumentsPreview } from './schemas.js';
+import type { EnrollmentSummary, EnrollmentView, VoidedInstrumentsPreview } from './schemas.js';
 
 export type ReviewRequest = { decision: EnrollmentDecision; note?: string };
 
@@ -45,23 +46,46 @@ const refusalsIn = (language: Language) =>
     [Refusal.notInReview]: { status: 409, code: 'not-in-review' },
     [Refusal.notAwaitingConfirmation]: { status: 409, code: 'not-awaiting-confirmation' },
     [Refusal.notOpen]: { status: 409, code: 'enrollment-not-open' },
+    [Refusal.notInvited]: { status: 409, code: 'not-invited' },
+    [Refusal.invitationExpired]: { status: 409, code: 'invitation-expired' },
+    [Refusal.invitationFailed]: { status: 409, code: 'invitation-failed' },
+    [Refusal.confirmationDeadlinePassed]: { status: 409, code: 'confirmation-deadline-passed' },
     [Refusal.busy]: { status: 409, code: 'action-in-progress', retryAfterSeconds: 1 },
     [Refusal.alreadyOpen]: { status: 409, code: 'enrollment-already-open' },
     [Refusal.instrumentsChanged]: { status: 409, code: 'voided-instruments-changed' },
     [Refusal.ineligible]: { status: 422, problem: (failure: ApplicationFailure) => ineligible((failure.details?.[0] ?? []) as Unmet[], language) },
   });
 
-type Row = { id: string; partnerId: string; program: string; status: EnrollmentStatus; requestedBy: string; submittedAt: Date; reviewDueAt: Date | null; joinedAt: Date | null; refusal: unknown };
+type Row = {
+  id: string;
+  partnerId: string;
+  program: string;
+  status: EnrollmentStatus;
+  origin: 'REQUEST' | 'INVITATION';
+  requestedBy: string;
+  submittedAt: Date;
+  invitationNote: string | null;
+  invitationExpiresAt: Date | null;
+  acceptedBy: string | null;
+  acceptedAt: Date | null;
+  reviewDueAt: Date | null;
+  confirmationDueAt: Date | null;
+  joinedAt: Date | null;
+  refusal: unknown;
+  failure: unknown;
+};
+const COLUMNS = Prisma.sql`id::text, partner_id AS "partnerId", program, status, origin, requested_by AS "requestedBy", requested_at AS "submittedAt",
+  invitation_note AS "invitationNote", invitation_expires_at AS "invitationExpiresAt", accepted_by AS "acceptedBy", accepted_at AS "acceptedAt",
+  review_due_at AS "reviewDueAt", confirmation_due_at AS "confirmationDueAt", joined_at AS "joinedAt", refusal, failure`;
+
+export type ListFilter = { status?: EnrollmentStatus; program?: string; limit: number; cursor?: string };
 
 export type EnrollmentClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; now?: () => Date };
 
 export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () => new Date() }: EnrollmentClientDeps) {
   const find = async (id: string): Promise<Row | null> => {
     if (!isUuid(id)) return null;
-    const rows = await prisma.$queryRaw<Row[]>`
-      SELECT id::text, partner_id AS "partnerId", program, status, requested_by AS "requestedBy", requested_at AS "submittedAt",
-             review_due_at AS "reviewDueAt", joined_at AS "joinedAt", refusal
-      FROM enrollment WHERE id = ${id.toLowerCase()}::uuid`;
+    const rows = await prisma.$queryRaw<Row[]>`SELECT ${COLUMNS} FROM enrollment WHERE id = ${id.toLowerCase()}::uuid`;
     return rows[0] ?? null;
   };
   const door = processDoor<Row, EnrollmentView>({
@@ -77,6 +101,26 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     toView,
   });
 
+  function toSummary(row: Row): EnrollmentSummary {
+    return {
+      id: row.id,
+      partnerId: row.partnerId,
+      program: row.program,
+      status: row.status,
+      origin: row.origin,
+      requestedBy: row.requestedBy,
+      submittedAt: row.submittedAt.toISOString(),
+      invitationNote: row.invitationNote,
+      invitationExpiresAt: iso(row.invitationExpiresAt),
+      acceptedBy: row.acceptedBy,
+      acceptedAt: iso(row.acceptedAt),
+      reviewDueAt: iso(row.reviewDueAt),
+      confirmationDueAt: iso(row.confirmationDueAt),
+      joinedAt: iso(row.joinedAt),
+      failure: (row.failure as EnrollmentSummary['failure']) ?? null,
+    };
+  }
+
   async function toView(row: Row): Promise<EnrollmentView> {
     const events = await prisma.$queryRaw<EnrollmentView['history']>`
       SELECT seq, type, from_status AS "fromStatus", to_status AS "toStatus", actor, at, note, data
@@ -84,14 +128,7 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     const voided = await prisma.$queryRaw<{ kind: EnrollmentView['voided'][number]['kind']; id: string; issuer: string; amount: Money; voidedAt: Date }[]>`
       SELECT kind, instrument_id AS id, issuer, amount, voided_at AS "voidedAt" FROM voided_instrument WHERE enrollment_id = ${row.id}::uuid ORDER BY kind, instrument_id`;
     return {
-      id: row.id,
-      partnerId: row.partnerId,
-      program: row.program,
-      status: row.status,
-      requestedBy: row.requestedBy,
-      submittedAt: row.submittedAt.toISOString(),
-      reviewDueAt: iso(row.reviewDueAt),
-      joinedAt: iso(row.joinedAt),
+      ...toSummary(row),
       refusal: (row.refusal as EnrollmentView['refusal']) ?? null,
       voided: voided.map((v) => ({ ...v, voidedAt: v.voidedAt.toISOString() })),
       history: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
@@ -99,18 +136,18 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
   }
 
   /** Starts (or, for a retry with the same Idempotency-Key, joins) the enrollment's workflow and answers once it is recorded. */
-  async function startWorkflow(principal: Principal, id: string, partnerId: string, program: keyof typeof ENROLLMENT_POLICY, language: Language) {
+  async function startWorkflow(principal: Principal, id: string, partnerId: string, program: keyof typeof ENROLLMENT_POLICY, language: Language, invitation?: { note?: string }) {
     try {
       await temporal.workflow.executeUpdateWithStart(create, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof enrollmentWorkflow>(ENROLLMENT_WORKFLOW, {
           workflowId: enrollmentWorkflowId(id),
           taskQueue,
-          args: [{ enrollmentId: id, partnerId, program, requestedBy: principal.sub }],
+          args: [{ enrollmentId: id, partnerId, program, requestedBy: principal.sub, ...(invitation ? { invitation } : {}) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: [
             { key: PartnerId, value: partnerId },
-            { key: ProcessStatus, value: ENROLLMENT_POLICY[program].vendorReview ? 'IN_REVIEW' : 'AWAITING_CONFIRMATION' },
+            { key: ProcessStatus, value: invitation ? 'INVITED' : ENROLLMENT_POLICY[program].vendorReview ? 'IN_REVIEW' : 'AWAITING_CONFIRMATION' },
           ],
         }),
       });
@@ -145,6 +182,59 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     },
 
     get: door.get,
+
+    /**
+     * The vendor invites a partner into a program: an enrollment INVITED, waiting for the partner. The partner's
+     * eligibility is not checked here (it is when the partner accepts, with every reason); the distributor plan is
+     * joined offline only (422), and one open enrollment per partner and program holds (409).
+     */
+    async invite(principal: Principal, body: { partnerId: string; program: Program; note?: string }, idempotencyKey?: string): Promise<EnrollmentView> {
+      const { partnerId, program, note } = body;
+      if (!isEnrollable(program)) throw problems.unprocessable('program-offline-only', `${program} is joined offline only.`, 'program');
+      const id = await prisma.$transaction(async (tx) => {
+        const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} POST /v1/enrollment-invitations`, idempotencyKey, body) : randomUUID();
+        const existing = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM enrollment WHERE id = ${id}::uuid`;
+        if (existing.length) return id;
+        const open = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM enrollment WHERE open_key = ${`${partnerId}/${program}`}`;
+        if (open[0]) throw problems.conflict('enrollment-already-open', `Enrollment ${open[0].id} into ${program} is open.`, { enrollmentId: open[0].id });
+        return id;
+      });
+      await startWorkflow(principal, id, partnerId, program, 'en', note ? { note } : {});
+      return door.get(principal, id);
+    },
+
+    /** The partner's enrollments, newest first; another partner's staff are answered 404, as if it did not exist. */
+    async list(principal: Principal, partnerId: string, filter: ListFilter) {
+      if (!canSeePartner(principal, partnerId, 'enrollment.readAll')) throw problems.notFound(`Partner ${partnerId}`);
+      const after = filter.cursor ? decodeCursor(filter.cursor, dateKey, isUuid) : undefined;
+      const rows = await prisma.$queryRaw<Row[]>`
+        SELECT ${COLUMNS} FROM enrollment
+        WHERE partner_id = ${partnerId}
+          AND (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
+          AND (${filter.program ?? null}::text IS NULL OR program = ${filter.program ?? null})
+          AND (${after?.key ?? null}::timestamptz IS NULL OR (requested_at, id) < (${after?.key ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+        ORDER BY requested_at DESC, id DESC LIMIT ${filter.limit + 1}`;
+      const one = page(rows, filter.limit, (r) => encodeCursor(r.submittedAt, r.id));
+      return { items: one.items.map(toSummary), nextCursor: one.nextCursor };
+    },
+
+    /** The invited partner accepts: refused with every unmet condition before anything is sent (the invitation stays INVITED). */
+    async accept(principal: Principal, id: string, language: Language): Promise<EnrollmentView> {
+      const row = await door.findOwn(principal, id);
+      await requireSignedAgreement(prisma, row.partnerId, now());
+      if (row.status === 'INVITED' && isEnrollable(row.program)) {
+        const { unmet } = await programEligibility(prisma, row.partnerId, row.program);
+        if (unmet.length) throw ineligible(unmet, language);
+      }
+      // The workflow's activity checks again under the partner's lock: a condition unmet meanwhile is the same 422.
+      return door.act(principal, row, (handle) => handle.executeUpdate(accept, { args: [{ actor: actorOf(principal) }] }));
+    },
+
+    /** The invited partner declines, with an optional reason. */
+    async decline(principal: Principal, id: string, reason?: string): Promise<EnrollmentView> {
+      const row = await door.findOwn(principal, id);
+      return door.act(principal, row, (handle) => handle.executeUpdate(decline, { args: [{ actor: actorOf(principal), ...(reason ? { reason } : {}) }] }));
+    },
 
     /** Exactly the instruments joining voids now, and the hash the partner confirms with. */
     async preview(principal: Principal, id: string): Promise<VoidedInstrumentsPreview> {

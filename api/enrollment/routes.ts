@@ -1,13 +1,12 @@
 /** HTTP routes of enrollments (joining a program; 成为云经销商). Validation here; behaviour in the workflow. */
 import { z } from 'zod';
 import { PROGRAMS } from '../../domain/account.js';
-import { languageOf } from '../../domain/eligibility-messages.js';
-import { ENROLLMENT_DECISIONS } from '../../workflows/enrollment/contract.js';
+import { ENROLLMENT_DECISIONS, ENROLLMENT_STATUSES } from '../../workflows/enrollment/contract.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
 import { noteRequiredUnless, optionalNote } from '../kit/reviewed-application-routes.js';
 import { idempotencyKeyOf, partnerId, text } from '../kit/validation.js';
 import type { EnrollmentClient } from './client.js';
-import { enrollmentSchema, voidedInstrumentsPreviewSchema } from './schemas.js';
+import { enrollmentPageSchema, enrollmentSchema, voidedInstrumentsPreviewSchema } from './schemas.js';
 
 const enrollmentId = z.string().uuid('must be an enrollment id (UUID)');
 
@@ -15,11 +14,34 @@ export const enrollmentBody = z.strictObject({ program: z.enum(PROGRAMS) });
 export const reviewBody = z.strictObject({ decision: z.enum(ENROLLMENT_DECISIONS), note: optionalNote }).superRefine(noteRequiredUnless('APPROVE'));
 export const confirmBody = z.strictObject({ instrumentsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the instrumentsHash of GET /v1/enrollments/{id}/voided-instruments-preview') });
 export const withdrawBody = z.strictObject({ reason: text(2000).optional() });
+export const declineBody = z.strictObject({ reason: text(2000).optional() });
+export const acceptBody = z.strictObject({});
+export const invitationBody = z.strictObject({ partnerId, program: z.enum(PROGRAMS), note: text(2000).optional() });
+export const listQuery = z.strictObject({
+  status: z.enum(ENROLLMENT_STATUSES).optional(),
+  program: z.enum(PROGRAMS).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
 
+/**
+ * In the order a partner meets them (the access matrix's enrollment entries rely on the list coming first and on the
+ * partner's actions in this order: test/support/access-matrix-enrollment.ts).
+ */
 export function enrollmentRoutes(enrollments: EnrollmentClient): RouteDef[] {
-  const language = (req: { get: (name: string) => string | undefined }) => languageOf(req.get('accept-language'));
   const idParams = z.strictObject({ id: enrollmentId });
   return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/partners/:partnerId/enrollments',
+      permission: 'enrollment.read',
+      summary: "The partner's enrollments (asked for and invited), newest first, by status and program; another partner's staff are answered 404, as if the partner did not exist.",
+      params: z.strictObject({ partnerId }),
+      query: listQuery,
+      responses: { 200: enrollmentPageSchema },
+      problems: [404],
+      handler: async ({ principal, params, query }) => ({ status: 200, body: await enrollments.list(principal, params.partnerId, query) }),
+    }),
     defineRoute({
       method: 'post',
       path: '/v1/partners/:partnerId/enrollments',
@@ -31,8 +53,24 @@ export function enrollmentRoutes(enrollments: EnrollmentClient): RouteDef[] {
       responses: { 201: enrollmentSchema },
       problems: [403, 404, 409, 422],
       idempotencyKey: true,
-      handler: async ({ principal, params, body, req }) => {
-        const view = await enrollments.request(principal, params.partnerId, body, language(req), idempotencyKeyOf(req));
+      localized: true,
+      handler: async ({ principal, params, body, req, language }) => {
+        const view = await enrollments.request(principal, params.partnerId, body, language, idempotencyKeyOf(req));
+        return { status: 201, body: view, headers: { Location: `/v1/enrollments/${view.id}` } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/enrollment-invitations',
+      permission: 'enrollment.invite',
+      summary:
+        "Invite a partner into a program: an enrollment INVITED, waiting for the partner until invitationExpiresAt (working days of its calendar; reminded the working day before, EXPIRED after). The partner's eligibility is checked when it accepts, not here; DISTRIBUTOR is joined offline only (422 program-offline-only); another open enrollment of the partner into the program → 409 enrollment-already-open.",
+      body: invitationBody,
+      responses: { 201: enrollmentSchema },
+      problems: [409, 422],
+      idempotencyKey: true,
+      handler: async ({ principal, body, req }) => {
+        const view = await enrollments.invite(principal, body, idempotencyKeyOf(req));
         return { status: 201, body: view, headers: { Location: `/v1/enrollments/${view.id}` } };
       },
     }),
@@ -69,6 +107,41 @@ export function enrollmentRoutes(enrollments: EnrollmentClient): RouteDef[] {
     }),
     defineRoute({
       method: 'post',
+      path: '/v1/enrollments/:id/withdraw',
+      permission: 'enrollment.request',
+      summary: 'Withdraw an open enrollment (the partner), with an optional reason.',
+      params: idParams,
+      body: withdrawBody,
+      responses: { 200: enrollmentSchema },
+      problems: [404, 409, 422],
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await enrollments.withdraw(principal, params.id, body.reason) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/enrollments/:id/accept',
+      permission: 'enrollment.request',
+      summary:
+        "Accept an invitation (INVITED, before it expires): every condition is checked as for a request — unmet: 422 enrollment-not-eligible listing every reason, the invitation stays INVITED; else IN_REVIEW where the program needs the vendor's review, else AWAITING_CONFIRMATION. An invitation failed because the partner joined another program → 409 invitation-failed; expired → 409 invitation-expired.",
+      params: idParams,
+      body: acceptBody,
+      responses: { 200: enrollmentSchema },
+      problems: [403, 404, 409, 422],
+      localized: true,
+      handler: async ({ principal, params, language }) => ({ status: 200, body: await enrollments.accept(principal, params.id, language) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/enrollments/:id/decline',
+      permission: 'enrollment.request',
+      summary: 'Decline an invitation (INVITED), with an optional reason: DECLINED.',
+      params: idParams,
+      body: declineBody,
+      responses: { 200: enrollmentSchema },
+      problems: [404, 409, 422],
+      handler: async ({ principal, params, body }) => ({ status: 200, body: await enrollments.decline(principal, params.id, body.reason) }),
+    }),
+    defineRoute({
+      method: 'post',
       path: '/v1/enrollments/:id/confirm',
       permission: 'enrollment.request',
       summary:
@@ -78,17 +151,6 @@ export function enrollmentRoutes(enrollments: EnrollmentClient): RouteDef[] {
       responses: { 200: enrollmentSchema },
       problems: [403, 404, 409, 422],
       handler: async ({ principal, params, body }) => ({ status: 200, body: await enrollments.confirm(principal, params.id, body.instrumentsHash) }),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/enrollments/:id/withdraw',
-      permission: 'enrollment.request',
-      summary: 'Withdraw an open enrollment (the partner), with an optional reason.',
-      params: idParams,
-      body: withdrawBody,
-      responses: { 200: enrollmentSchema },
-      problems: [404, 409, 422],
-      handler: async ({ principal, params, body }) => ({ status: 200, body: await enrollments.withdraw(principal, params.id, body.reason) }),
     }),
   ];
 }

@@ -8,18 +8,49 @@ import { instant } from '../kit/schemas.js';
 const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
 const instrument = z.strictObject({ kind: z.enum(INSTRUMENT_KINDS), id: z.string(), issuer: z.string(), amount: moneySchema });
 
-export const ENROLLMENT_EVENT_TYPES = ['REQUESTED', 'APPROVED', 'REJECTED', 'WITHDRAWN', 'REVIEW_ESCALATED', 'DEADLINE_CHANGED', 'JOINED', 'REFUSED_AT_JOINING'] as const;
+export const ENROLLMENT_EVENT_TYPES = [
+  'REQUESTED',
+  'INVITED',
+  'ACCEPTED',
+  'DECLINED',
+  'INVITATION_EXPIRED',
+  'FAILED',
+  'APPROVED',
+  'REJECTED',
+  'WITHDRAWN',
+  'REVIEW_ESCALATED',
+  'DEADLINE_CHANGED',
+  'CONFIRMATION_EXPIRED',
+  'JOINED',
+  'REFUSED_AT_JOINING',
+] as const;
+
+const summaryShape = {
+  id: z.uuid(),
+  partnerId: z.string(),
+  program: z.string().describe('the program joined: SOLUTION_PROVIDER or RESELLER (the distributor plan is joined offline only)'),
+  status: enrollmentStatus,
+  origin: z.enum(['REQUEST', 'INVITATION']).describe("REQUEST: the partner asked; INVITATION: the vendor invited the partner (requestedBy is the inviter)"),
+  requestedBy: z.string(),
+  submittedAt: instant.describe('when the partner asked, or the vendor invited'),
+  invitationNote: z.string().nullable(),
+  invitationExpiresAt: instant.nullable().describe('INVITED: the partner accepts or declines before it (working days of its calendar), else EXPIRED'),
+  acceptedBy: z.string().nullable(),
+  acceptedAt: instant.nullable().describe("an invitation's acceptance: the review SLA or the confirmation deadline counts from it"),
+  reviewDueAt: instant.nullable().describe("IN_REVIEW: when the vendor's review is due; null for a program without review"),
+  confirmationDueAt: instant.nullable().describe('AWAITING_CONFIRMATION: the partner confirms before it, else the approval lapses (EXPIRED)'),
+  joinedAt: instant.nullable(),
+  failure: z
+    .strictObject({ reason: z.string(), program: z.string(), enrollmentId: z.string() })
+    .nullable()
+    .describe('FAILED: the partner joined another program (which, by which enrollment) while the invitation waited'),
+};
+
+export const enrollmentSummarySchema = z.strictObject(summaryShape).describe('An enrollment as listed.');
 
 export const enrollmentSchema = z
   .strictObject({
-    id: z.uuid(),
-    partnerId: z.string(),
-    program: z.string().describe('the program joined: SOLUTION_PROVIDER or RESELLER (the distributor plan is joined offline only)'),
-    status: enrollmentStatus,
-    requestedBy: z.string(),
-    submittedAt: instant,
-    reviewDueAt: instant.nullable().describe("IN_REVIEW: when the vendor's review is due; null for a program without review"),
-    joinedAt: instant.nullable(),
+    ...summaryShape,
     refusal: z.array(z.strictObject({ code: z.string(), evidence: z.record(z.string(), z.unknown()) })).nullable().describe('REFUSED_AT_JOINING: every condition unmet at the moment of joining'),
     voided: z.array(instrument.extend({ voidedAt: instant })).describe('the instruments this enrollment voided on joining, each once'),
     history: z.array(
@@ -46,5 +77,10 @@ export const voidedInstrumentsPreviewSchema = z
   })
   .meta({ id: 'VoidedInstrumentsPreview', description: 'What joining would void, to confirm.' });
 
+export const enrollmentPageSchema = z
+  .strictObject({ items: z.array(enrollmentSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'EnrollmentPage', description: "One page of a partner's enrollments, newest first." });
+
 export type EnrollmentView = z.output<typeof enrollmentSchema>;
+export type EnrollmentSummary = z.output<typeof enrollmentSummarySchema>;
 export type VoidedInstrumentsPreview = z.output<typeof voidedInstrumentsPreviewSchema>;
