@@ -3,8 +3,8 @@
  * the partner until invitationExpiresAt — and the partner accepts (the conditions checked as for a request: it becomes
  * the partner's request) or declines, or it expires. Every decision on an invitation is taken under the partner's
  * lock, in the transaction that records it, because the joining of another program fails the partner's pending
- * invitations in its own transaction (activities/enrollment.ts): an acceptance, a decline or an expiry that finds the
- * invitation FAILED writes nothing and answers the failure, which the workflow then records.
+ * invitations in its own transaction (activities/enrollment-joining.ts): an acceptance, a decline or an expiry that
+ * finds the invitation FAILED writes nothing and answers the failure, which the workflow then records.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ENROLLMENT_POLICY, type EnrollmentDeadlines } from '../domain/enrollment.js';

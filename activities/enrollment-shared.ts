@@ -1,7 +1,8 @@
 /**
- * What the enrollment's activities share (activities/enrollment.ts, activities/enrollment-invitation.ts): the partner's
- * lock, the refusal of a partner that cannot join, the first history row as the workflow reads it back, and the
- * deadline plans (working days of the partner's calendar, from an instant the workflow gives).
+ * What the enrollment's activities share (activities/enrollment.ts, activities/enrollment-invitation.ts,
+ * activities/enrollment-joining.ts): the partner's lock, the refusal of a partner that cannot join, a unique index's
+ * refusal, the first history row as the workflow reads it back, and the deadline plans (working days of the partner's
+ * calendar, from an instant the workflow gives).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Unmet } from '../domain/eligibility.js';

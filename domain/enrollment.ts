@@ -1,7 +1,7 @@
 /**
  * Joining a program (issue 17 section 3, 成为云经销商): which programs partnerflow enrols online, which need the
  * vendor's review and within how many working days, and which of the partner's instruments joining voids. Pure: the
- * callers load the facts (platform/partner-account.ts) and record the joining (activities/enrollment.ts).
+ * callers load the facts (platform/partner-account.ts) and record the joining (activities/enrollment-joining.ts).
  */
 import type { AccountFacts, InstrumentKind, Program } from './account.js';
 import type { Money } from './money.js';

@@ -84,7 +84,7 @@ export async function levelUpEligibility(db: Db, partnerId: string, levelUp: Lev
 
 /**
  * Every unmet condition of `program` (SOLUTION_PROVIDER, RESELLER, DISTRIBUTOR) for the partner, read through `db`:
- * the enrollment's request and, again, the transaction that records the joining (activities/enrollment.ts).
+ * the enrollment's request and, again, the transaction that records the joining (activities/enrollment-joining.ts).
  */
 export async function programEligibility(db: Db, partnerId: string, program: Program): Promise<Eligibility> {
   const facts = await currentAccountFacts(db, partnerId);

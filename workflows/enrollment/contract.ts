@@ -1,7 +1,8 @@
 /**
  * The enrollment's message contract (issue 17 section 3, joining a program; 成为云经销商): states, snapshot, updates,
- * query and refusal codes. The workflow (workflows/enrollment/workflow.ts), its activities (activities/enrollment.ts)
- * and the API's client (api/enrollment/client.ts) all import it, so the compiler catches drift between them.
+ * query and refusal codes. The workflow (workflows/enrollment/workflow.ts and its handlers.ts, deadlines.ts), its
+ * activities (activities/enrollment.ts and the enrollment-*.ts files it assembles) and the API's client
+ * (api/enrollment/client.ts) all import it, so the compiler catches drift between them.
  * Workflow-safe: only @temporalio/workflow's message definitions and plain data.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';

@@ -21,42 +21,38 @@
  * (activities/enrollment-invitation.ts): the joining of another program fails the partner's pending invitations in its
  * own transaction and signals them (invitationFailed); a decision that finds its invitation FAILED records FAILED.
  *
- * The joining is decided by its activity in one transaction (activities/enrollment.ts): the program's rules checked
- * again (unmet: REFUSED_AT_JOINING with every reason), for the reseller program the unused instruments compared with
- * the list the partner confirmed (another list: the confirmation is refused VOIDED_INSTRUMENTS_CHANGED, nothing
- * written, the enrollment still awaiting it) and each voided once. Messages: workflows/enrollment/contract.ts.
+ * The joining is decided by its activity in one transaction (activities/enrollment-joining.ts): the program's rules
+ * checked again (unmet: REFUSED_AT_JOINING with every reason), for the reseller program the unused instruments
+ * compared with the list the partner confirmed (another list: the confirmation is refused VOIDED_INSTRUMENTS_CHANGED,
+ * nothing written, the enrollment still awaiting it) and each voided once.
+ *
+ * This file holds the state, the transition queue, the invitation's decision and the lifecycle (the request or
+ * invitation recorded, then one phase per open status, each waiting on its deadline). The message handlers and their
+ * validators: workflows/enrollment/handlers.ts; the messages: workflows/enrollment/contract.ts.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createEnrollmentActivities, EnrollmentTransitionRecord } from '../../activities/enrollment.js';
 import type { InvitationDecision } from '../../activities/enrollment-invitation.js';
 import { PendingDeadline, publishProcess } from '../kit/deadline.js';
 import { ReviewedApplication } from '../kit/reviewed-application.js';
 import { type ReviewDueState, watchReviewDue } from '../kit/review-due.js';
 import { PartnerId } from '../kit/search-attributes.js';
-import { causeOf, fail, now, persistenceActivityOptions, provisionalPayload, type RecomputeRequest, recomputeDeadline, refuse } from '../kit/shared.js';
+import { causeOf, now, persistenceActivityOptions, provisionalPayload, type RecomputeRequest } from '../kit/shared.js';
 import { BusyGuard, transitionQueue } from '../kit/transitions.js';
 import {
-  accept,
-  confirm,
   confirmationReminderKey,
-  create,
-  decline,
   ENROLLMENT_CONFIRMATION_REMINDER_TOPIC,
-  ENROLLMENT_DECISIONS,
   ENROLLMENT_INVITATION_REMINDER_TOPIC,
   ENROLLMENT_OPEN_STATUSES,
   ENROLLMENT_REMINDER_WORKING_DAYS,
   ENROLLMENT_REVIEW_REMINDER_TOPIC,
   enrollmentReminderKey,
-  getState,
-  invitationFailed,
   invitationReminderKey,
   Refusal,
-  review,
-  withdraw,
 } from './contract.js';
-import type { Actor, EnrollmentInput, EnrollmentRequest, EnrollmentSnapshot, EnrollmentStatus, InvitationFailure } from './contract.js';
+import type { EnrollmentInput, EnrollmentRequest, EnrollmentSnapshot, EnrollmentStatus, InvitationFailure } from './contract.js';
 import { watchPartnerDeadline } from './deadlines.js';
+import { type EnrollmentRun, handleEnrollmentMessages } from './handlers.js';
 
 export * from './contract.js';
 
@@ -65,15 +61,13 @@ const activities = proxyActivities<ReturnType<typeof createEnrollmentActivities>
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentSnapshot> {
   const { invitation, ...about0 } = input;
   const state: EnrollmentSnapshot = { ...about0, status: invitation ? 'INVITED' : 'IN_REVIEW', reviewEscalated: false, seq: 0, ...(invitation ? { invited: true as const } : {}) };
-  let createFailure: unknown;
-  let requested = false;
-  let failedBy: InvitationFailure | undefined;
+  const run: EnrollmentRun = { requested: false };
   const app = new ReviewedApplication(new BusyGuard(), {
     partnerId: state.partnerId,
     refusals: Refusal,
     noun: 'enrollment',
     name: 'enrollment',
-    ready: () => requested,
+    ready: () => run.requested,
     notReady: [Refusal.notRequested, 'The enrollment is still being requested; try again.'],
     vendorOnly: 'Only vendor staff review enrollments.',
   });
@@ -137,109 +131,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     return outcome;
   }
 
-  // --- messages -------------------------------------------------------------------------------------------------
-  setHandler(getState, snapshot);
-
-  setHandler(create, async () => {
-    await condition(() => requested || createFailure !== undefined);
-    if (createFailure) throw createFailure;
-    return snapshot();
-  });
-
-  setHandler(
-    review,
-    ({ actor, decision, note }) => {
-      const at = now();
-      state.decidedAt = at;
-      if (note) state.decisionNote = note;
-      if (decision === 'REJECT') return transition({ type: 'REJECTED', toStatus: 'REJECTED', actor: actor.sub, at, note: note! });
-      // The approval starts the partner's confirmation deadline, counted from it (an activity reads the calendar).
-      return app.guard.run(async () => {
-        const due = await activities.planEnrollmentDeadline({ partnerId: state.partnerId, from: at, workingDays: state.confirmationWorkingDays!, remindBefore: ENROLLMENT_REMINDER_WORKING_DAYS });
-        Object.assign(state, { confirmationFrom: at, confirmationDueAt: due.deadline });
-        pending.set(due);
-        const confirmation = { workingDays: state.confirmationWorkingDays, from: at, dueAt: due.deadline, explanation: due.explanation, ...(due.reminderAt ? { reminderAt: due.reminderAt } : {}) };
-        return transition({ type: 'APPROVED', toStatus: 'AWAITING_CONFIRMATION', actor: actor.sub, at, ...(note ? { note } : {}), columns: { confirmationDueAt: due.deadline }, data: { confirmationDueAt: due.deadline, confirmation } });
-      });
-    },
-    {
-      validator: ({ actor, decision, note }) => {
-        app.requireVendor(actor);
-        if (state.status !== 'IN_REVIEW') refuse(Refusal.notInReview, `The enrollment is ${state.status}, not IN_REVIEW.`);
-        if (!(ENROLLMENT_DECISIONS as readonly string[]).includes(decision)) refuse(Refusal.invalid, `decision must be one of ${ENROLLMENT_DECISIONS.join(', ')}.`);
-        if (decision === 'REJECT' && !note?.trim()) refuse(Refusal.invalid, 'REJECT: a reason (note) is required.');
-      },
-    },
-  );
-
-  setHandler(
-    confirm,
-    ({ actor, instrumentsHash }) =>
-      app.guard.run(async () => {
-        // The joining's number follows every transition recorded before it; its activity decides and records it at
-        // once, or refuses (the instrument list changed) with nothing written.
-        await settled();
-        const at = now();
-        const seq = state.seq + 1;
-        const outcome = await activities.joinEnrollment({ enrollmentId: state.enrollmentId, seq, actor: actor.sub, at, instrumentsHash });
-        if (outcome.status === 'JOINED') Object.assign(state, { status: 'JOINED', joinedAt: at, voided: outcome.voided, seq });
-        else Object.assign(state, { status: 'REFUSED_AT_JOINING', refusal: outcome.unmet, seq });
-        publish();
-        return snapshot();
-      }),
-    {
-      validator: ({ actor, instrumentsHash }) => {
-        app.requireOwner(actor);
-        if (state.status !== 'AWAITING_CONFIRMATION') refuse(Refusal.notAwaitingConfirmation, `The enrollment is ${state.status}, not AWAITING_CONFIRMATION.`);
-        if (Date.now() >= Date.parse(state.confirmationDueAt!)) refuse(Refusal.confirmationDeadlinePassed, `The confirmation deadline ${state.confirmationDueAt} has passed.`);
-        if (typeof instrumentsHash !== 'string') refuse(Refusal.invalid, 'instrumentsHash is required.');
-      },
-    },
-  );
-
-  setHandler(
-    withdraw,
-    ({ actor, reason }) => {
-      const at = now();
-      state.withdrawnAt = at;
-      return transition({ type: 'WITHDRAWN', toStatus: 'WITHDRAWN', actor: actor.sub, at, ...(reason ? { note: reason } : {}) });
-    },
-    {
-      validator: ({ actor }) => {
-        app.requireOwner(actor);
-        if (state.status !== 'IN_REVIEW' && state.status !== 'AWAITING_CONFIRMATION') {
-          refuse(Refusal.notOpen, state.status === 'INVITED' ? 'The enrollment is an invitation: decline it instead.' : `The enrollment is ${state.status}: only an open enrollment can be withdrawn.`);
-        }
-      },
-    },
-  );
-
-  /** The partner's answer to an invitation, valid while INVITED and before it expires. */
-  const invitationAnswer = (type: 'ACCEPTED' | 'DECLINED') => (a: { actor: Actor; reason?: string }) =>
-    app.guard.run(async () => {
-      const outcome = await settle(type, a.actor.sub, a.reason);
-      if (outcome.status === 'FAILED') throw fail(Refusal.invitationFailed, `The invitation failed: the partner ${outcome.failure.reason}.`, outcome.failure);
-      return snapshot();
-    });
-  const invitationValidator = ({ actor }: { actor: Actor }) => {
-    app.requireOwner(actor);
-    if (state.status !== 'INVITED') refuse(Refusal.notInvited, `The enrollment is ${state.status}, not INVITED.`);
-    if (Date.now() >= Date.parse(state.invitationExpiresAt!)) refuse(Refusal.invitationExpired, `The invitation expired at ${state.invitationExpiresAt}.`);
-  };
-  setHandler(accept, invitationAnswer('ACCEPTED'), { validator: invitationValidator });
-  setHandler(decline, invitationAnswer('DECLINED'), { validator: invitationValidator });
-
-  setHandler(invitationFailed, (f) => {
-    if (state.status === 'INVITED') failedBy ??= f;
-  });
-
-  // One recomputeDeadline for the three deadlines: taken while the pending one is not yet past (after it the partner
-  // or the reviewers were told of the date they knew); the phase waiting on it counts it again.
-  setHandler(recomputeDeadline, (request) => {
-    const deadline = deadlineOf();
-    if (!deadline || Date.now() >= Date.parse(deadline) || (state.status === 'IN_REVIEW' && state.reviewEscalated)) return;
-    requests.push({ ...request });
-  });
+  // --- messages (workflows/enrollment/handlers.ts) --------------------------------------------------------------
+  handleEnrollmentMessages({ state, run, app, pending, requests, activities, transition, settled, publish, snapshot, deadlineOf, settle });
 
   const plan = (a: { from: string; workingDays: number; remindBefore: number }) => activities.planEnrollmentDeadline({ partnerId: state.partnerId, ...a });
   const message = (topic: string, dedupeKey: string, dueAt: string, payload: Record<string, unknown>) =>
@@ -275,11 +168,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       : await activities.requestEnrollment({ ...input, submittedAt: startedAt });
     state.submittedAt = recorded.submittedAt;
     enter(recorded);
-    requested = true;
+    run.requested = true;
   } catch (error) {
-    createFailure = causeOf(error);
+    run.createFailure = causeOf(error);
     await condition(allHandlersFinished);
-    throw createFailure;
+    throw run.createFailure;
   }
   upsertSearchAttributes([{ key: PartnerId, value: state.partnerId }]);
   publish();
@@ -291,13 +184,13 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       status: 'INVITED',
       from: () => state.submittedAt!,
       workingDays: () => state.invitationWorkingDays!,
-      stop: () => failedBy !== undefined,
+      stop: () => run.failedBy !== undefined,
       remind: (dueAt, reminderAt, extra) => message(ENROLLMENT_INVITATION_REMINDER_TOPIC, invitationReminderKey(state.enrollmentId, dueAt), reminderAt, { invitationExpiresAt: dueAt, ...extra }),
       passed: () => settle('INVITATION_EXPIRED', 'system'),
     });
-    if (failedBy) {
+    if (run.failedBy) {
       await condition(() => !app.guard.busy);
-      if (state.status === 'INVITED') await recordFailed(failedBy);
+      if (state.status === 'INVITED') await recordFailed(run.failedBy);
     }
   }
   if (state.status === 'IN_REVIEW') {
