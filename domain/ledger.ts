@@ -18,12 +18,20 @@
 import { z } from 'zod';
 import { moneySchema } from './money.js';
 
-/** Partner-side accounts, then the vendor's counter accounts. One of each per partner and currency. */
-export const LEDGER_ACCOUNT_KINDS = ['PARTNER_RECHARGE', 'PARTNER_CREDIT_LINE', 'PARTNER_ARREARS', 'VENDOR_CASH', 'VENDOR_CREDIT_GRANTED', 'VENDOR_REVENUE'] as const;
+/**
+ * Partner-side accounts, then the vendor's counter accounts: one of each per partner and currency. Then the one kind
+ * with a customer dimension (issue 18, domain/funds.ts): a customer's unspent allocation from the partner, one per
+ * partner, customer and currency.
+ */
+export const LEDGER_ACCOUNT_KINDS = ['PARTNER_RECHARGE', 'PARTNER_CREDIT_LINE', 'PARTNER_ARREARS', 'VENDOR_CASH', 'VENDOR_CREDIT_GRANTED', 'VENDOR_REVENUE', 'CUSTOMER_ALLOCATION'] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
 export const ENTRY_KINDS = ['RECHARGE', 'CREDIT_LIMIT_CHANGE', 'CHARGE', 'ARREARS_REPAYMENT', 'CREDIT_REPAYMENT'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+/** Every transfer kind the ledger holds: the fed entries, then the funds movements partnerflow makes (domain/funds.ts). */
+export const TRANSFER_KINDS = [...ENTRY_KINDS, 'ALLOCATION', 'RECLAIM', 'CUSTOMER_SPEND'] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 /** The feeder's own key of the entry: unique per source system, so the same entry fed twice is one transfer. */
 const feederKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');

@@ -39,11 +39,17 @@ import { processEntries } from './support/access-matrix-table-processes.js';
 import { useTestEnv } from './support/env.js';
 import { attestExpert, insertExpert } from './support/experts.js';
 import { levelRaiseEntries } from './support/access-matrix-level-raise.js';
+import { customerEntries } from './support/access-matrix-customers.js';
 import { agreementEntries } from './support/access-matrix-agreement.js';
+import { enrollmentEntries } from './support/access-matrix-enrollment.js';
+import { ENTERPRISE_CATALOG, enterpriseEntries } from './support/access-matrix-enterprise.js';
+import { orderEntries } from './support/access-matrix-orders.js';
+import { fundsEntries } from './support/access-matrix-funds.js';
 
 // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed, and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas
 // high enough for every success the matrix makes for OWN.
-const apiOptions = { webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS };
+// The matrix calls every route from 127.0.0.1 many times a minute: an address limit high enough not to answer it 429.
+const apiOptions = { webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS, rateLimitPerAddressPerMinute: 100_000 };
 const normal = useTestEnv({ taskQueue: 'access-matrix', server: 'dev', api: apiOptions });
 const skipping = useTestEnv({ taskQueue: 'access-matrix-ts', api: { ...apiOptions, clockRoutes: true } });
 let mounted: Mounted;
@@ -151,7 +157,7 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
 const AGREEMENT_CATALOG = { 'GET /v1/agreements': "the vendor's published agreement versions: the same for every partner" };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...agreementEntries(() => normal.base) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.
@@ -328,7 +334,7 @@ describe('access matrix', () => {
 
     const after = [...(await snapshot()), await organizationSnapshot(normal.prisma, fx)];
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));
-    const lists = listCoverage(mounted.normal, TABLE, { ...CATALOG_LISTS, ...AGREEMENT_CATALOG }, evidence);
+    const lists = listCoverage(mounted.normal, TABLE, { ...CATALOG_LISTS, ...AGREEMENT_CATALOG, ...ENTERPRISE_CATALOG }, evidence);
     const wrong = [...failures.filter((f): f is string => f !== undefined), ...changed, ...lists];
     const totals = `${cases.length} cases over ${new Set(cases.map((c) => c.key)).size} routes × ${callers.length} callers`;
     console.log(

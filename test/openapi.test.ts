@@ -91,6 +91,10 @@ describe('the document', () => {
     expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(['200', '201', '413', '415', '422']));
     const download = docs.normal.paths['/v1/incentives/{id}/materials/{materialId}']!.get!;
     expect(Object.keys(download.responses['200']!.content)).toEqual(['application/pdf', 'image/png', 'image/jpeg']);
+    // A statement answers JSON or CSV, as asked: both under its 200.
+    const statement = docs.normal.paths['/v1/partners/{partnerId}/statement']!.get!;
+    expect(Object.keys(statement.responses['200']!.content)).toEqual(['application/json', 'text/csv']);
+    expect(statement.responses['200']!.content['application/json']!.schema).toEqual({ $ref: expect.stringMatching(/^#\/components\/schemas\//) });
     expect(docs.normal.paths['/v1/admin/clock/advance']).toBeUndefined();
     expect(docs['time-skipping'].paths['/v1/admin/clock/advance']?.post?.['x-permission']).toBe('clock.advance');
   });

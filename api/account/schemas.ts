@@ -3,7 +3,7 @@
 // registers the answers).
 import { z } from 'zod';
 import { CONTRACT_TYPES, FACT_KINDS, FACT_VALUES, INSTRUMENT_KINDS, PROGRAMS } from '../../domain/account.js';
-import { ENTRY_KINDS, LEDGER_ACCOUNT_KINDS } from '../../domain/ledger.js';
+import { LEDGER_ACCOUNT_KINDS, TRANSFER_KINDS } from '../../domain/ledger.js';
 import { instant } from '../kit/schemas.js';
 
 const observedBy = { source: z.string().describe('the system that reported it'), observedAt: instant.describe('when that system observed it') };
@@ -70,7 +70,7 @@ export const transferSchema = z
   .strictObject({
     id: z.uuid(),
     partnerId: z.string(),
-    kind: z.enum(ENTRY_KINDS),
+    kind: z.enum(TRANSFER_KINDS),
     source: z.string(),
     key: z.string().describe("the feeder's key of the entry, unique per source"),
     occurredAt: instant,

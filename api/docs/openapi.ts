@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { isBinaryResponse, problemStatusesOf, type RouteDef } from '../kit/http.js';
+import { isBinaryResponse, jsonSchemaOf, problemStatusesOf, type RouteDef } from '../kit/http.js';
 import { streamBodyOf, streamRequestBody } from '../kit/ndjson.js';
 import { clockAdvanceSchema } from '../admin/schemas.js';
 import { calendarChangeSchema, calendarSummarySchema } from '../calendar/schemas.js';
@@ -111,7 +111,7 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): P
 export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string; version?: string } = {}): OpenApiDocument {
   const registry = z.registry<{ id: string }>();
   const idOf = new Map<z.ZodType, string>();
-  const named = [...COMPONENTS, ...routes.flatMap((r) => Object.values(r.responses).filter((s): s is z.ZodType => !isBinaryResponse(s)))];
+  const named = [...COMPONENTS, ...routes.flatMap((r) => Object.values(r.responses).flatMap((s) => jsonSchemaOf(s) ?? []))];
   for (const schema of named) {
     if (idOf.has(schema)) continue;
     const id = (z.globalRegistry.get(schema)?.id as string | undefined) ?? `Response${idOf.size + 1}`;
@@ -164,7 +164,10 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { title?: string
       responses[status] = {
         description: STATUS_TEXT[Number(status)] ?? `HTTP ${status}`,
         ...(status === '201' ? { headers: { Location: { description: 'The created resource', schema: { type: 'string' } } } } : {}),
-        content: isBinaryResponse(schema) ? binaryContent(schema.binary) : { 'application/json': { schema: ref(schema) } },
+        content: {
+          ...(jsonSchemaOf(schema) ? { 'application/json': { schema: ref(jsonSchemaOf(schema)!) } } : {}),
+          ...(isBinaryResponse(schema) ? binaryContent(schema.binary) : {}),
+        },
       };
     }
     for (const status of problemStatusesOf(route)) {

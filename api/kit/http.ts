@@ -26,9 +26,14 @@ export type RawBody = {
   fileName?: boolean;
 };
 
-/** A response that is bytes of one of these media types, not JSON (a download). */
-export type BinaryResponse = { binary: readonly string[] };
+/**
+ * A response that is bytes of one of these media types (a download) — or, with `json`, either those bytes or this JSON
+ * body, as the caller asks (Accept, a format parameter): a statement as JSON or as CSV.
+ */
+export type BinaryResponse = { binary: readonly string[]; json?: z.ZodType };
 export const isBinaryResponse = (r: z.ZodType | BinaryResponse): r is BinaryResponse => 'binary' in r && Array.isArray(r.binary);
+/** The JSON schema an answer of this declaration is checked against when it comes as JSON (none for a download only). */
+export const jsonSchemaOf = (r: z.ZodType | BinaryResponse): z.ZodType | undefined => (isBinaryResponse(r) ? r.json : r);
 
 export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';

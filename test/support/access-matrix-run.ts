@@ -4,7 +4,7 @@
  * a quiet database (each must leave EVERY table as it was: support/snapshot.ts), and the evidence that every list
  * route was checked for another partner's items where that check can fail.
  */
-import { isBinaryResponse, type RouteDef } from '../../api/kit/http.js';
+import { isBinaryResponse, jsonSchemaOf, type RouteDef } from '../../api/kit/http.js';
 import { PARTNER_ROLES } from '../../domain/auth.js';
 import type { PrismaClient } from '../../platform/db.js';
 import type { Call } from './app.js';
@@ -44,11 +44,12 @@ export async function answerProblems(c: Case, request: MatrixRequest, res: Call,
   // The answer is what the route declares for this status (the OpenAPI document says the same).
   const declared = c.route.responses[res.status];
   if (!declared) return [`${res.status} is not an answer the route declares`];
-  if (isBinaryResponse(declared)) {
-    const type = res.headers.get('content-type') ?? '';
-    if (!declared.binary.some((t) => type.startsWith(t))) wrong.push(`a download as ${type}, declared ${declared.binary.join(' or ')}`);
-  } else {
-    const parsed = declared.safeParse(res.body);
+  const type = res.headers.get('content-type') ?? '';
+  const json = jsonSchemaOf(declared);
+  if (isBinaryResponse(declared) && !(json && type.startsWith('application/json'))) {
+    if (!declared.binary.some((t) => type.startsWith(t))) wrong.push(`a download as ${type}, declared ${declared.binary.join(' or ')}${json ? ' or JSON' : ''}`);
+  } else if (json) {
+    const parsed = json.safeParse(res.body);
     if (!parsed.success) wrong.push(`the answer does not match the route's ${res.status} schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   // Whose: partner staff are answered only their partner's object and items; what they create is their partner's.

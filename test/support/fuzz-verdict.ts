@@ -8,7 +8,7 @@
  */
 import { parse as parseQuery } from 'node:querystring';
 import type { z } from 'zod';
-import { isBinaryResponse, type RouteDef } from '../../api/kit/http.js';
+import { isBinaryResponse, jsonSchemaOf, type RouteDef } from '../../api/kit/http.js';
 import { type Role, signToken } from '../../domain/auth.js';
 import { JWT_SECRET, tokenFor } from './app.js';
 import { keyOf } from './fuzz-inputs.js';
@@ -157,10 +157,11 @@ export function acceptedAnswerProblems(route: RouteDef, res: { status: number; c
   const declared = route.responses[res.status];
   if (!declared) return [`${res.status} is not an answer the route declares (${Object.keys(route.responses).join(', ')})`];
   const problems: string[] = [];
-  if (isBinaryResponse(declared)) {
-    if (!declared.binary.some((type) => res.contentType.startsWith(type))) problems.push(`a download as ${res.contentType}, declared ${declared.binary.join(' or ')}`);
-  } else {
-    const parsed = declared.safeParse(res.json);
+  const json = jsonSchemaOf(declared);
+  if (isBinaryResponse(declared) && !(json && res.contentType.startsWith('application/json'))) {
+    if (!declared.binary.some((type) => res.contentType.startsWith(type))) problems.push(`a download as ${res.contentType}, declared ${declared.binary.join(' or ')}${json ? ' or JSON' : ''}`);
+  } else if (json) {
+    const parsed = json.safeParse(res.json);
     if (!parsed.success) problems.push(`the answer does not match the route's ${res.status} schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const partner = caller.principal?.partnerId;
