@@ -17,14 +17,16 @@ import { withdrawnDedupeKey } from '../workflows/certification/contract.js';
 import { lapsedDedupeKey } from '../workflows/path-review/contract.js';
 import { SPECIALIST_SUBMITTED_TOPIC, specialistOutcomeKey } from '../workflows/specialist/contract.js';
 import { LEVEL_RAISE_APPROVED_TOPIC, LEVEL_RAISE_SUBMITTED_TOPIC, levelRaiseOutcomeKey } from '../workflows/level-raise/contract.js';
-import { ENROLLMENT_JOINED_TOPIC, ENROLLMENT_REFUSED_AT_JOINING_TOPIC, ENROLLMENT_REQUESTED_TOPIC, enrollmentOutcomeKey } from '../workflows/enrollment/contract.js';
+import { ENROLLMENT_ACCEPTED_TOPIC, ENROLLMENT_DECLINED_TOPIC, ENROLLMENT_FAILED_TOPIC, ENROLLMENT_INVITATION_EXPIRED_TOPIC, ENROLLMENT_INVITED_TOPIC, ENROLLMENT_JOINED_TOPIC, ENROLLMENT_REFUSED_AT_JOINING_TOPIC, ENROLLMENT_REQUESTED_TOPIC, enrollmentOutcomeKey } from '../workflows/enrollment/contract.js';
+import { signalFailedInvitations } from './enrollment-invitation.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
+import { createCustomerReportActivities, type CustomerReportActivityDeps, customerReportMessageKey, customerReportRecordedKey } from './customer-report.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
  * appenders their relay workflows (activities/webhook.ts).
  */
-export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & LevelRaiseActivityDeps & EnrollmentActivityDeps & WebhookActivityDeps & { temporal: Client };
+export type ActivityDeps = OpportunityActivityDeps & IncentiveActivityDeps & CertificationActivityDeps & PathReviewActivityDeps & SpecialistActivityDeps & LevelRaiseActivityDeps & EnrollmentActivityDeps & CustomerReportActivityDeps & WebhookActivityDeps & { temporal: Client };
 
 /**
  * The activities that append to the outbox, followed — once their transaction has committed — by the start of each
@@ -39,6 +41,7 @@ function announcing(deps: ActivityDeps) {
   const levelRaise = createLevelRaiseActivities(deps);
   const agreement = createAgreementActivities(deps);
   const enrollment = createEnrollmentActivities(deps);
+  const customerReport = createCustomerReportActivities(deps);
   return {
     ...opportunity,
     ...incentive,
@@ -48,6 +51,30 @@ function announcing(deps: ActivityDeps) {
     ...levelRaise,
     ...agreement,
     ...enrollment,
+    ...customerReport,
+    async recordCustomerReport(input: Parameters<typeof customerReport.recordCustomerReport>[0]) {
+      const recorded = await customerReport.recordCustomerReport(input);
+      await announceOutbox(deps, [customerReportRecordedKey(input.reportId, recorded.status)]);
+      return recorded;
+    },
+    async approveCustomerReport(t: Parameters<typeof customerReport.approveCustomerReport>[0]) {
+      await customerReport.approveCustomerReport(t);
+      await announceOutbox(deps, [customerReportMessageKey(t)!]);
+    },
+    async acceptCustomerInvitation(t: Parameters<typeof customerReport.acceptCustomerInvitation>[0]) {
+      await customerReport.acceptCustomerInvitation(t);
+      await announceOutbox(deps, [customerReportMessageKey(t)!]);
+    },
+    async recordCustomerReportTransition(t: Parameters<typeof customerReport.recordCustomerReportTransition>[0]) {
+      await customerReport.recordCustomerReportTransition(t);
+      const key = customerReportMessageKey(t);
+      if (key) await announceOutbox(deps, [key]);
+      if (t.type === 'DEADLINE_CHANGED') await announceOutbox(deps, [deadlineChangedKey('customer-report', t.reportId, t.seq)]);
+    },
+    async enqueueCustomerReportMessage(m: Parameters<typeof customerReport.enqueueCustomerReportMessage>[0]) {
+      await customerReport.enqueueCustomerReportMessage(m);
+      await announceOutbox(deps, [m.dedupeKey]);
+    },
     async recordTransition(t: Parameters<typeof opportunity.recordTransition>[0]) {
       await opportunity.recordTransition(t);
       if (t.type === 'EXPIRED') await announceOutbox(deps, [`${OPPORTUNITY_EXPIRED_TOPIC}-${t.opportunityId}`]);
@@ -123,10 +150,24 @@ function announcing(deps: ActivityDeps) {
       await announceOutbox(deps, [enrollmentOutcomeKey(ENROLLMENT_REQUESTED_TOPIC, input.enrollmentId)]);
       return requested;
     },
+    // The joining, then the invitations it failed: announced, and their workflows signalled (again on a retry).
     async joinEnrollment(j: Parameters<typeof enrollment.joinEnrollment>[0]) {
       const outcome = await enrollment.joinEnrollment(j);
       const topic = outcome.status === 'JOINED' ? ENROLLMENT_JOINED_TOPIC : ENROLLMENT_REFUSED_AT_JOINING_TOPIC;
-      await announceOutbox(deps, [enrollmentOutcomeKey(topic, j.enrollmentId)]);
+      const failed = outcome.status === 'JOINED' ? outcome.failedInvitations.map((f) => enrollmentOutcomeKey(ENROLLMENT_FAILED_TOPIC, f.enrollmentId)) : [];
+      await announceOutbox(deps, [enrollmentOutcomeKey(topic, j.enrollmentId), ...failed]);
+      await signalFailedInvitations(deps.temporal, outcome);
+      return outcome;
+    },
+    async inviteEnrollment(input: Parameters<typeof enrollment.inviteEnrollment>[0]) {
+      const invited = await enrollment.inviteEnrollment(input);
+      await announceOutbox(deps, [enrollmentOutcomeKey(ENROLLMENT_INVITED_TOPIC, input.enrollmentId)]);
+      return invited;
+    },
+    async settleInvitation(d: Parameters<typeof enrollment.settleInvitation>[0]) {
+      const outcome = await enrollment.settleInvitation(d);
+      const topic = { ACCEPTED: ENROLLMENT_ACCEPTED_TOPIC, DECLINED: ENROLLMENT_DECLINED_TOPIC, INVITATION_EXPIRED: ENROLLMENT_INVITATION_EXPIRED_TOPIC }[d.type];
+      if (outcome.status === 'DONE') await announceOutbox(deps, [enrollmentOutcomeKey(topic, d.enrollmentId)]);
       return outcome;
     },
     async recordEnrollmentTransition(t: Parameters<typeof enrollment.recordEnrollmentTransition>[0]) {

@@ -40,6 +40,15 @@ import { createAgreementClient } from './agreement/client.js';
 import { agreementRoutes } from './agreement/routes.js';
 import { createEnrollmentClient } from './enrollment/client.js';
 import { enrollmentRoutes } from './enrollment/routes.js';
+import { createEnterpriseClient } from './enterprise/client.js';
+import { enterpriseRoutes } from './enterprise/routes.js';
+import { createCustomerFactsClient } from './customers/facts-client.js';
+import { createCustomerReportClient } from './customers/reports-client.js';
+import { customerRoutes } from './customers/routes.js';
+import { createFundsClient } from './funds/client.js';
+import { fundsRoutes } from './funds/routes.js';
+import { createOrdersClient } from './orders/client.js';
+import { orderRoutes } from './orders/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
@@ -133,6 +142,10 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...levelRaiseRoutes(createLevelRaiseClient(deps)),
     ...agreementRoutes(createAgreementClient(deps)),
     ...enrollmentRoutes(createEnrollmentClient(deps)),
+    ...enterpriseRoutes(createEnterpriseClient(deps)),
+    ...customerRoutes(createCustomerFactsClient(deps), createCustomerReportClient(deps)),
+    ...fundsRoutes(createFundsClient(deps)),
+    ...orderRoutes(createOrdersClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.

@@ -89,6 +89,7 @@ export const PERMISSIONS = [
   'order.read',
   'order.readAll',
   'order.adjustPrice',
+  'customer.unlink',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -123,6 +124,7 @@ export const PARTNER_ASSIGNABLE_PERMISSIONS = [
   'funds.allocate',
   'order.read',
   'order.adjustPrice',
+  'customer.unlink',
 ] as const satisfies readonly Permission[];
 export type PartnerPermission = (typeof PARTNER_ASSIGNABLE_PERMISSIONS)[number];
 export const isPartnerAssignable = (permission: string): permission is PartnerPermission =>
@@ -219,6 +221,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'funds.allocate',
     'order.read',
     'order.adjustPrice',
+    'customer.unlink',
   ],
   partner_sales: ['opportunity.read', 'opportunity.act', 'calendar.read', 'certification.read', 'path.read', 'pathReview.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'customer.expand', 'order.read', 'order.adjustPrice'],
   partner_finance: ['opportunity.read', 'calendar.read', 'incentive.read', 'incentive.verify', 'certification.read', 'path.read', 'pathReview.read', 'account.read', 'specialist.read', 'levelRaise.read', 'agreement.read', 'enrollment.read', 'funds.allocate', 'order.read'],

@@ -39,11 +39,34 @@ export const ENROLLMENT_REJECTED_TOPIC = 'enrollment.rejected';
 export const ENROLLMENT_WITHDRAWN_TOPIC = 'enrollment.withdrawn';
 export const ENROLLMENT_JOINED_TOPIC = 'enrollment.joined';
 export const ENROLLMENT_REFUSED_AT_JOINING_TOPIC = 'enrollment.refused-at-joining';
+export const ENROLLMENT_INVITED_TOPIC = 'enrollment.invited';
+export const ENROLLMENT_INVITATION_REMINDER_TOPIC = 'enrollment.invitation-reminder';
+export const ENROLLMENT_INVITATION_EXPIRED_TOPIC = 'enrollment.invitation-expired';
+export const ENROLLMENT_ACCEPTED_TOPIC = 'enrollment.accepted';
+export const ENROLLMENT_DECLINED_TOPIC = 'enrollment.declined';
+export const ENROLLMENT_FAILED_TOPIC = 'enrollment.failed';
+export const ENROLLMENT_CONFIRMATION_REMINDER_TOPIC = 'enrollment.confirmation-reminder';
+export const ENROLLMENT_CONFIRMATION_EXPIRED_TOPIC = 'enrollment.confirmation-expired';
 export const AGREEMENT_PUBLISHED_TOPIC = 'agreement.published';
 export const AGREEMENT_SIGN_REMINDER_TOPIC = 'agreement.sign-reminder';
 export const AGREEMENT_SIGN_ESCALATION_TOPIC = 'agreement.sign-escalation';
 export const AGREEMENT_SIGNED_TOPIC = 'agreement.signed';
+export const FUNDS_ALLOCATED_TOPIC = 'funds.allocated';
+export const FUNDS_RECLAIMED_TOPIC = 'funds.reclaimed';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
+export const MARKETPLACE_ORDER_PRICE_ADJUSTED_TOPIC = 'marketplace-order.price-adjusted';
+export const CUSTOMER_REPORT_PROTECTED_TOPIC = 'customer-report.protected';
+export const CUSTOMER_REPORT_MANUAL_REVIEW_TOPIC = 'customer-report.manual-review-requested';
+export const CUSTOMER_REPORT_REVIEW_REMINDER_TOPIC = 'customer-report.review-reminder';
+export const CUSTOMER_REPORT_REVIEW_ESCALATION_TOPIC = 'customer-report.review-escalation';
+export const CUSTOMER_REPORT_REJECTED_TOPIC = 'customer-report.rejected';
+export const CUSTOMER_REPORT_PROTECTION_REMINDER_TOPIC = 'customer-report.protection-reminder';
+export const CUSTOMER_REPORT_EXPIRED_TOPIC = 'customer-report.expired';
+export const CUSTOMER_REPORT_INVITED_TOPIC = 'customer-report.invited';
+export const CUSTOMER_REPORT_INVITATION_REMINDER_TOPIC = 'customer-report.invitation-reminder';
+export const CUSTOMER_REPORT_INVITATION_EXPIRED_TOPIC = 'customer-report.invitation-expired';
+export const CUSTOMER_REPORT_ASSOCIATED_TOPIC = 'customer-report.associated';
+export const CUSTOMER_REPORT_WITHDRAWN_TOPIC = 'customer-report.withdrawn';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
 export const DEADLINE_CHANGED_TOPICS = {
@@ -54,6 +77,7 @@ export const DEADLINE_CHANGED_TOPICS = {
   specialist: 'specialist.deadline-changed',
   'level-raise': 'level-raise.deadline-changed',
   enrollment: 'enrollment.deadline-changed',
+  'customer-report': 'customer-report.deadline-changed',
 } as const;
 const DEADLINE_CHANGED_MEANING =
   'A pending deadline moved because its calendar changed (e.g. the official holiday schedule of a provisional year was published): old and new deadline, the reason, and whether the new one is still provisional.';
@@ -100,12 +124,37 @@ export const EVENTS = {
   [ENROLLMENT_WITHDRAWN_TOPIC]: 'The partner withdrew its enrollment before joining.',
   [ENROLLMENT_JOINED_TOPIC]: 'The partner joined the program (the conditions checked again at that moment); the instruments joining voided are listed, each voided once.',
   [ENROLLMENT_REFUSED_AT_JOINING_TOPIC]: 'The conditions checked again at the moment of joining were no longer met (every unmet reason): the partner did not join.',
+  [ENROLLMENT_INVITED_TOPIC]: 'The vendor invited the partner into a program: the partner accepts or declines before invitationExpiresAt (working days of its calendar).',
+  [ENROLLMENT_INVITATION_REMINDER_TOPIC]: 'An invitation is still waiting for the partner one working day before it expires (one per expiry instant).',
+  [ENROLLMENT_INVITATION_EXPIRED_TOPIC]: 'An invitation was neither accepted nor declined before invitationExpiresAt: EXPIRED.',
+  [ENROLLMENT_ACCEPTED_TOPIC]: "The partner accepted an invitation (every condition met): under the vendor's review where the program needs one, else awaiting its confirmation.",
+  [ENROLLMENT_DECLINED_TOPIC]: 'The partner declined an invitation (with its reason, if given).',
+  [ENROLLMENT_FAILED_TOPIC]: 'An invitation failed because the partner joined another program meanwhile (the program and the enrollment joined).',
+  [ENROLLMENT_CONFIRMATION_REMINDER_TOPIC]: 'An approved enrollment is still unconfirmed by the partner one working day before its confirmation deadline (one per deadline).',
+  [ENROLLMENT_CONFIRMATION_EXPIRED_TOPIC]: 'An approved enrollment was not confirmed before confirmationDueAt: the approval lapsed (EXPIRED); the partner may ask again.',
   [AGREEMENT_PUBLISHED_TOPIC]:
     'The vendor published an agreement version with a contracting entity (agreementId, version, contractingEntity, textSha256, effective and sign-by dates): one message per partner, to be read and signed by its administrators.',
   [AGREEMENT_SIGN_REMINDER_TOPIC]: 'An agreement version is still unsigned by the partner 7 and again 1 calendar day(s) before its sign-by date (one per partner and reminder).',
   [AGREEMENT_SIGN_ESCALATION_TOPIC]:
     "The partner had not signed the agreement version by its sign-by date (for the vendor's ecosystem managers; once per partner and version); from the effective date its gated actions are refused.",
   [AGREEMENT_SIGNED_TOPIC]: "The partner's administrator signed an agreement version (who, when, version, text hash).",
+  [FUNDS_ALLOCATED_TOPIC]: "The partner allocated funds to an associated customer: the amount, what it drew from the recharge and from credit, and the partner's balance after.",
+  [FUNDS_RECLAIMED_TOPIC]: "Unspent funds of a customer were reclaimed to the partner (by the partner, or by an unlink): the amount, what returned to credit and to the recharge, and the partner's balance after.",
+  [DEADLINE_CHANGED_TOPICS['customer-report']]: DEADLINE_CHANGED_MEANING,
+  [CUSTOMER_REPORT_PROTECTED_TOPIC]: 'A partner reported an enterprise (by credit code) and it is protected for that partner until protectedUntil (calendar days in its zone), or the vendor approved its manual review.',
+  [CUSTOMER_REPORT_MANUAL_REVIEW_TOPIC]: "A partner asked for manual review of an enterprise the rules refuse (its justification, every reason found): the vendor decides by reviewDueAt.",
+  [CUSTOMER_REPORT_REVIEW_REMINDER_TOPIC]: "A customer report is still in manual review one working day before its review due date (for the vendor's reviewers; one per due date).",
+  [CUSTOMER_REPORT_REVIEW_ESCALATION_TOPIC]: 'A customer report is still in manual review past its review due date (once per report).',
+  [CUSTOMER_REPORT_REJECTED_TOPIC]: "The vendor rejected a customer report's manual review (with its reason).",
+  [CUSTOMER_REPORT_PROTECTION_REMINDER_TOPIC]: "A customer report's protection ends in one calendar day and the customer is not associated yet (one per protectedUntil).",
+  [CUSTOMER_REPORT_EXPIRED_TOPIC]: 'A customer report reached protectedUntil without an association: its protection ended (EXPIRED); any partner may report the enterprise again.',
+  [CUSTOMER_REPORT_INVITED_TOPIC]: 'The partner issued an invitation link (mode RESELLER or CONSULTATIVE) for the customer to accept before invitationExpiresAt.',
+  [CUSTOMER_REPORT_INVITATION_REMINDER_TOPIC]: 'An invitation link is still unaccepted one calendar day before it expires (one per expiry instant).',
+  [CUSTOMER_REPORT_INVITATION_EXPIRED_TOPIC]: 'An invitation link expired unaccepted: the report is PROTECTED again and the partner may issue another.',
+  [CUSTOMER_REPORT_ASSOCIATED_TOPIC]: 'The customer accepted the invitation: the customer account is associated with the partner in the invitation\'s mode (associationId, customerId).',
+  [CUSTOMER_REPORT_WITHDRAWN_TOPIC]: 'The partner withdrew its customer report (in manual review, protected or invited).',
+  [MARKETPLACE_ORDER_PRICE_ADJUSTED_TOPIC]:
+    "The order's salesperson partner adjusted the unit price of a marketplace order waiting for payment (orderId, fromUnitPrice → toUnitPrice, total, reason, adjustedBy, adjustedAt, version): the price the customer pays for this order only.",
   [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;

@@ -79,6 +79,7 @@ describe('the document', () => {
         'POST /v1/partners/{partnerId}/level-raises',
         'POST /v1/partners/{partnerId}/enrollments',
         'POST /v1/enrollments/{id}/accept',
+        'POST /v1/partners/{partnerId}/customer-reports',
       ].sort(),
     );
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;

@@ -11,3 +11,4 @@ export { specialistWorkflow } from './specialist/workflow.js';
 export { levelRaiseWorkflow } from './level-raise/workflow.js';
 export { agreementWorkflow } from './agreement/workflow.js';
 export { enrollmentWorkflow } from './enrollment/workflow.js';
+export { customerReportWorkflow } from './customer-report/workflow.js';

@@ -17,6 +17,11 @@ export const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
 export const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
 export const FUZZ_HOOK_URL = 'http://127.0.0.1:9/fuzz';
 export const VALID_BODY: Record<string, Record<string, unknown>> = {
+  'POST /v1/customers/:customerId/facts': { source: 'billing', facts: [{ kind: 'FROZEN', value: { frozen: false }, observedAt: '2026-11-02T08:00:00+08:00' }] },
+  'POST /v1/partners/:partnerId/customer-reports': { creditCode: '91330100799655058B' },
+  'POST /v1/customer-reports/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
+  'POST /v1/customer-reports/:id/invitation': { mode: 'RESELLER' },
+  'POST /v1/customer-reports/:id/withdraw': { reason: 'Fuzz reason' },
   'POST /v1/opportunities': { partnerId: 'P-fuzz', customerName: 'ACME', title: 'Migration', estimatedAmount: { currency: 'CNY', minor: 100 } },
   'POST /v1/opportunities/:id/reject': { reasonCode: REJECT_REASONS[0], note: 'n' },
   'POST /v1/opportunities/:id/updates': { stage: STAGES[0], note: 'n' },
@@ -118,6 +123,8 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
   'GET /v1/enterprises': { name: '阿里巴巴', limit: '5' },
+  'GET /v1/partners/:partnerId/customer-reports': { status: 'PROTECTED', limit: '5' },
+  'GET /v1/partners/:partnerId/customers': { limit: '5' },
   'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
   'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
   'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },

@@ -94,6 +94,8 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'order.read': [...VENDOR, 'partner_admin', 'partner_sales', 'partner_finance'],
   'order.readAll': VENDOR,
   'order.adjustPrice': ['partner_admin', 'partner_sales'],
+  // Ending a customer relationship moves money back (reclaims) and changes who is refunded: the partner's administrators.
+  'customer.unlink': ['partner_admin'],
 };
 
 /** What a partner's custom role may hold: never a vendor permission. */
@@ -102,7 +104,7 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'incentive.verify', 'certification.read', 'certification.apply', 'path.read', 'pathReview.read', 'pathReview.act',
   'webhook.read', 'webhook.manage', 'account.read', 'specialist.read', 'specialist.apply', 'specialist.cancel',
   'levelRaise.read', 'levelRaise.request', 'agreement.read', 'agreement.sign', 'enrollment.read', 'enrollment.request', 'customer.expand', 'funds.allocate', 'order.read',
-  'order.adjustPrice',
+  'order.adjustPrice', 'customer.unlink',
 ];
 
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
@@ -226,6 +228,15 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /v1/partners/:partnerId/customers/:customerId/funds': 'account.read',
   'POST /v1/customers/:customerId/spend': 'account.feed',
   'GET /v1/partners/:partnerId/statement': 'account.read',
+  'GET /v1/partners/:partnerId/customers/:customerId/unlink-preview': 'customer.unlink',
+  'POST /v1/partners/:partnerId/customers/:customerId/unlinks': 'customer.unlink',
+  'GET /v1/unlinks/:id': 'customer.expand',
+  'POST /v1/unlinks/:id/objection': 'customer.unlink',
+  'GET /v1/customer/unlink-preview': 'customer.respond',
+  'POST /v1/customer/unlinks': 'customer.respond',
+  'GET /v1/customer/unlinks/:id': 'customer.respond',
+  'POST /v1/customer/unlinks/:id/objection': 'customer.respond',
+  'POST /v1/customers/:customerId/refunds': 'account.feed',
   'POST /v1/marketplace-orders': 'order.feed',
   'GET /v1/marketplace-orders': 'order.read',
   'GET /v1/marketplace-orders/:id': 'order.read',
