@@ -15,6 +15,7 @@ import { affectedPathReviews } from './path-review.js';
 import { affectedSpecialists } from './specialist.js';
 import { affectedLevelRaises } from './level-raise.js';
 import { affectedEnrollments } from './enrollment-affected.js';
+import { affectedCustomerReports } from './customer-report-affected.js';
 import type { AffectedQuery, AffectedRows } from './affected.js';
 
 export type { CalendarChangeScope };
@@ -34,6 +35,7 @@ export const AFFECTED_PROCESSES = {
   specialist: affectedSpecialists,
   'level-raise': affectedLevelRaises,
   enrollment: affectedEnrollments,
+  'customer-report': affectedCustomerReports,
 } satisfies Record<ProcessKind, (q: AffectedQuery) => Promise<AffectedRows>>;
 export const PROCESS_KINDS = Object.keys(AFFECTED_PROCESSES) as ProcessKind[];
 

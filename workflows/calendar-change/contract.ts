@@ -20,13 +20,15 @@ export const calendarChangeWorkflowId = (scope: CalendarChangeScope, changeId?: 
  * activities' `AFFECTED_PROCESSES` (activities/calendar-change.ts) has one query per kind: the compiler holds them to
  * the same kinds, test/calendar-change.test.ts to the same order.
  */
-export const PROCESS_KINDS = ['opportunity', 'incentive', 'path-review', 'certification', 'specialist', 'level-raise', 'enrollment'] as const;
+export const PROCESS_KINDS = ['opportunity', 'incentive', 'path-review', 'certification', 'specialist', 'level-raise', 'enrollment', 'customer-report'] as const;
 /** A change recorded before project specialists existed visits the four first kinds only (workflow.ts). */
 export const SPECIALIST_KIND_PATCH = 'calendar-change-specialist';
 /** A change recorded before level raises existed does not visit them (workflow.ts). */
 export const LEVEL_RAISE_KIND_PATCH = 'calendar-change-level-raise';
 /** Nor one recorded before enrollments existed (workflow.ts). */
 export const ENROLLMENT_KIND_PATCH = 'calendar-change-enrollment';
+/** Nor one recorded before customer reports were visited (workflow.ts). */
+export const CUSTOMER_REPORT_KIND_PATCH = 'calendar-change-customer-report';
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export type CalendarChangeInput = {

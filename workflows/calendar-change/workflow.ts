@@ -13,7 +13,7 @@ import type { createCalendarChangeActivities } from '../../activities/calendar-c
 import { persistenceActivityOptions } from '../kit/shared.js';
 
 export * from './contract.js';
-import { type CalendarChangeInput, type CalendarChangeResult, CHANGE_BATCH_SIZE, ENROLLMENT_KIND_PATCH, LEVEL_RAISE_KIND_PATCH, PROCESS_KINDS, SPECIALIST_KIND_PATCH } from './contract.js';
+import { type CalendarChangeInput, type CalendarChangeResult, CHANGE_BATCH_SIZE, CUSTOMER_REPORT_KIND_PATCH, ENROLLMENT_KIND_PATCH, LEVEL_RAISE_KIND_PATCH, PROCESS_KINDS, SPECIALIST_KIND_PATCH } from './contract.js';
 
 /** Batches per workflow run before continue-as-new (two events per batch: well under any limit). */
 const BATCHES_PER_RUN = 10;
@@ -31,6 +31,8 @@ export async function calendarChangeWorkflow(input: CalendarChangeInput): Promis
     if (process === 'level-raise' && !patched(LEVEL_RAISE_KIND_PATCH)) continue;
     // And enrollments (their invitation expiry, review due date and confirmation deadline).
     if (process === 'enrollment' && !patched(ENROLLMENT_KIND_PATCH)) continue;
+    // And customer reports (a manual review's due date; their protection and invitation count calendar days).
+    if (process === 'customer-report' && !patched(CUSTOMER_REPORT_KIND_PATCH)) continue;
     let cursor = process === input.process ? (input.cursor ?? null) : null;
     for (;;) {
       if (batches++ >= BATCHES_PER_RUN) return continueAsNew<typeof calendarChangeWorkflow>({ ...input, process, cursor, signaled });
