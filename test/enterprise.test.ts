@@ -62,6 +62,13 @@ describe('unified social credit code (GB 32100-2015)', () => {
     for (const letter of ['I', 'O', 'Z', 'S', 'V']) expect(creditCodeFault(`91440300708461136${letter}`)).toBe('character');
     expect(creditCodeCheckCharacter('9144030070846113')).toBeUndefined();
   });
+
+  it('refuses a letter among characters 3–8 (the administrative division code), even with a matching check character', () => {
+    // The check character is made to match, so the division is the only fault left.
+    const first17 = '9144A300708461136';
+    expect(creditCodeFault(first17 + creditCodeCheckCharacter(first17))).toBe('division');
+    expect(creditCodeFault('91440300708461136T')).toBeUndefined(); // the same code with digits there is fine
+  });
 });
 
 describe('an import line', () => {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../api/app.js';
-import type { RouteDef } from '../api/kit/http.js';
+import { jsonSchemaOf, type RouteDef } from '../api/kit/http.js';
 import { customerId as customerIdSchema } from '../api/funds/schemas.js';
 import { partnerId as partnerIdSchema } from '../api/kit/validation.js';
 import { type Role } from '../domain/auth.js';
@@ -197,8 +197,8 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
     if (!(route.path.endsWith('/statement') && /^partnerId,currency,line,/.test(res.text))) throw new Error(`an unexpected CSV answer: ${got}\n${where}`);
     return;
   }
-  const declared = route.responses[res.status] as { safeParse: (v: unknown) => { success: boolean } } | undefined;
-  if (!declared?.safeParse(res.json).success) throw new Error(`the answer is not what the route declares for ${res.status}: ${got}\n${where}`);
+  const declared = route.responses[res.status];
+  if (!declared || !jsonSchemaOf(declared)?.safeParse(res.json).success) throw new Error(`the answer is not what the route declares for ${res.status}: ${got}\n${where}`);
   if (route.method === 'get' && tableChanges(before, after).length) throw new Error(`a read changed the database: ${tableChanges(before, after).join('; ')}\n${where}`);
 }
 

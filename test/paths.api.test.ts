@@ -97,7 +97,7 @@ describe('development paths API', () => {
     expectOk(joined);
     expect(joined.body).toMatchObject({ partnerId, pathId: 'SOFTWARE', pathName: 'Software partner path', level: 'CERTIFIED', levelName: 'Certified software partner', currentReview: null });
     expect(joined.body.history).toEqual([
-      { fromLevel: null, toLevel: 'CERTIFIED', reason: 'SET_BY_VENDOR', reviewId: null, actor: 'manager-pa', at: joined.body.since, note: 'Signed the programme agreement' },
+      { fromLevel: null, toLevel: 'CERTIFIED', reason: 'SET_BY_VENDOR', reviewId: null, levelRaiseId: null, actor: 'manager-pa', at: joined.body.since, note: 'Signed the programme agreement' },
     ]);
 
     // The same level again changes nothing and records nothing.

@@ -57,7 +57,13 @@ export const ledgerFeedBody = z
 const factQuery = z
   .strictObject({
     kind: z.enum(FACT_KINDS).optional(),
-    subject: z.string().max(100).optional().describe("with kind: the program, contract type or instrument id ('' for account-wide kinds)"),
+    subject: z
+      .string()
+      .max(100)
+      // Compared with stored text: PostgreSQL text holds no NUL, and no subject was ever fed with a control character.
+      .refine((v) => !/[\u0000-\u001F\u007F]/.test(v) && v.isWellFormed(), 'must not contain control characters or lone surrogates')
+      .optional()
+      .describe("with kind: the program, contract type or instrument id ('' for account-wide kinds)"),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().max(500).optional(),
   })

@@ -104,3 +104,52 @@ expect_eq() {
 
 # show LABEL EXPRESSION: prints a field of the answer without checking it (ids, instants).
 show() { printf '← %s: %s\n' "$1" "$(js "$2")"; }
+
+# ─── Added for the customers-and-money walkthrough (issue 18) ───────────────────────────────────────────────────────
+
+# send_file METHOD PATH TOKEN FILE CONTENT_TYPE [curl options…]: a file's bytes as the body (an NDJSON import), headers
+# such as Idempotency-Key after it.
+send_file() {
+  local method=$1 path=$2 bearer=$3 file=$4 type=$5
+  shift 5
+  printf '→ %s %s <%s, %s, %s lines>\n' "$method" "$path" "$(basename "$file")" "$type" "$(wc -l <"$file" | tr -d ' ')"
+  STATUS=$(curl -sS -X "$method" "$BASE_URL$path" -H "Authorization: Bearer $bearer" -H "Content-Type: $type" \
+    --data-binary "@$file" -o "$WALKTHROUGH_TMP/body" -w '%{http_code}' "$@") || fail "curl could not reach $BASE_URL$path"
+  BODY=$(cat "$WALKTHROUGH_TMP/body")
+}
+
+# call_headers METHOD PATH TOKEN [JSON] [curl options…]: `call`, keeping the answer's headers for `header`.
+call_headers() {
+  rm -f "$WALKTHROUGH_TMP/headers"
+  call "$@" -D "$WALKTHROUGH_TMP/headers"
+}
+
+# header NAME: a header of the last answer of `call_headers` (the last one of that name), without its line end; nothing
+# when the answer had none (the caller says what that means).
+header() {
+  [[ -f $WALKTHROUGH_TMP/headers ]] || fail "no headers kept (call_headers)"
+  { grep -i "^$1:" "$WALKTHROUGH_TMP/headers" || true; } | tail -n 1 | cut -d: -f2- | sed 's/^ *//' | tr -d '\r'
+}
+
+# urlencode TEXT: TEXT as one percent-encoded query value (Chinese names in a search).
+urlencode() { node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1"; }
+
+# poll LABEL EXPRESSION SECONDS METHOD PATH TOKEN [curl options…]: sends the request again, every half second for at
+# most SECONDS, until EXPRESSION over its answer is true. What a workflow writes after the clock moved (a timer fired,
+# an activity ran) lands a moment after the clock route answers: read until it is there, never assume it already is.
+poll() {
+  local label=$1 expression=$2 seconds=$3 first=1 value
+  shift 3
+  local deadline=$((SECONDS + seconds))
+  while :; do
+    if ((first)); then call "$@"; else call "$@" >/dev/null; fi
+    first=0
+    if [[ $STATUS == 2* ]]; then
+      value=$(js "$expression") # an assignment, so that a failure to read it stops the walkthrough (set -e)
+      [[ $value == true ]] && break
+    fi
+    ((SECONDS < deadline)) || fail "$label: still not so after ${seconds} s ($expression)"
+    sleep 0.5
+  done
+  printf '← %s\n' "$label"
+}

@@ -117,6 +117,36 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/enrollment-invitations': { partnerId: 'P-fuzz', program: 'RESELLER', note: 'Fuzz note' },
   'POST /v1/enrollments/:id/accept': {},
   'POST /v1/enrollments/:id/decline': { reason: 'Fuzz reason' },
+  // Funds (issue 18 section 4): the fixture partner has no associated customer, so an allocation is refused (404) with
+  // nothing moved; a spend of a customer with no allocation is refused too.
+  'POST /v1/partners/:partnerId/customers/:customerId/allocations': { amount: { currency: 'CNY', minor: 1 }, memo: 'fuzz' },
+  'POST /v1/partners/:partnerId/customers/:customerId/reclaims': { currency: 'CNY', minor: 1, memo: 'fuzz' },
+  'POST /v1/customers/:customerId/spend': { source: 'billing', key: 'fuzz-spend-1', amount: { currency: 'CNY', minor: 1 }, occurredAt: '2026-03-02T08:00:00Z', memo: 'fuzz' },
+  // Marketplace orders (issue 18 section 5): one order fed (then the same again: unchanged), an adjustment of an order
+  // id that does not exist (404).
+  'POST /v1/marketplace-orders': {
+    orders: [
+      {
+        id: 'MO-fuzz-core-1',
+        partnerId: 'P-fuzz',
+        customerId: 'C-fuzz',
+        productId: 'ecs.g7.large',
+        quantity: 3,
+        listUnitPrice: { currency: 'CNY', minor: 10_000 },
+        floorUnitPrice: { currency: 'CNY', minor: 8_000 },
+        state: 'PENDING_PAYMENT',
+        placedAt: '2026-11-30T10:00:00+08:00',
+      },
+    ],
+  },
+  'POST /v1/marketplace-orders/:id/price-adjustments': { unitPrice: { currency: 'CNY', minor: 9_000 }, reason: 'volume discount' },
+  // Unlinks: a hash of no preview (the fuzzed ids name no association: 404, nothing starts); an objection to no unlink;
+  // a refund of a customer never associated (refunded to the customer: recorded, no partner movement).
+  'POST /v1/partners/:partnerId/customers/:customerId/unlinks': { previewHash: '0'.repeat(64) },
+  'POST /v1/unlinks/:id/objection': { reason: 'Fuzz reason' },
+  'POST /v1/customer/unlinks': { previewHash: '0'.repeat(64) },
+  'POST /v1/customer/unlinks/:id/objection': { reason: 'Fuzz reason' },
+  'POST /v1/customers/:customerId/refunds': { source: 'billing', refunds: [{ key: 'fuzz-refund-1', consumedAt: '2026-11-02T08:00:00+08:00', amount: { currency: 'CNY', minor: 100 } }] },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
@@ -125,6 +155,9 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/enterprises': { name: '阿里巴巴', limit: '5' },
   'GET /v1/partners/:partnerId/customer-reports': { status: 'PROTECTED', limit: '5' },
   'GET /v1/partners/:partnerId/customers': { limit: '5' },
+  'GET /v1/partners/:partnerId/account/facts': { kind: 'FROZEN', limit: '5' },
+  'GET /v1/partners/:partnerId/statement': { from: '2026-01-01T00:00:00Z', format: 'json' },
+  'GET /v1/marketplace-orders': { limit: '5' },
   'GET /v1/incentives': { status: INCENTIVE_STATUSES[0], period: '2025-06', limit: '5' },
   'GET /v1/certifications': { status: 'DRAFT', type: 'ROLE_CONSULTING', limit: '5' },
   'GET /v1/partners/:partnerId/paths/:pathId/requirements': { level: 'CERTIFIED' },

@@ -68,8 +68,8 @@ export function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
   const stringPaths = valid ? leafPaths(valid).filter((p) => typeof getAt(valid, p) === 'string') : [];
   const withValid: fc.Arbitrary<BodySpec>[] = valid
     ? [
-        // valid keys, wrong types
-        fc.constantFrom(...leafPaths(valid)).chain((path) => wrongTypeFor(getAt(valid, path)).map((w) => json(`wrong type at ${path.join('.')}`, true)(setAt(valid, path, w)))),
+        // valid keys, wrong types (an empty body, `{}`, has none)
+        ...(leafPaths(valid).length ? [fc.constantFrom(...leafPaths(valid)).chain((path) => wrongTypeFor(getAt(valid, path)).map((w) => json(`wrong type at ${path.join('.')}`, true)(setAt(valid, path, w))))] : []),
         // extra unknown keys
         fc.tuple(fc.oneof(edgeString, fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'status', 'toString', 'ID', `${keys[0] ?? 'x'} `)), fc.jsonValue({ maxDepth: 1 }))
           .filter(([k]) => !keys.includes(k))
@@ -87,7 +87,7 @@ export function bodyArb(route: RouteDef): fc.Arbitrary<BodySpec> {
           .map(([path, s]) => json(`unicode edge at ${path.join('.')}`, false)(setAt(valid, path, s))),
         ] : []),
         // number edges anywhere
-        fc.tuple(fc.constantFrom(...leafPaths(valid)), numberish).map(([path, n]) => json(`number edge at ${path.join('.')}`, false)(setAt(valid, path, n))),
+        ...(leafPaths(valid).length ? [fc.tuple(fc.constantFrom(...leafPaths(valid)), numberish).map(([path, n]) => json(`number edge at ${path.join('.')}`, false)(setAt(valid, path, n)))] : []),
         // arrays where objects are expected
         fc.constantFrom(...leafPaths(valid).filter((p) => jsonTypeOf(getAt(valid, p)) === 'object'), [] as string[])
           .map((path) => json(`array at ${path.join('.') || '(body)'}`, true)(setAt(valid, path, [getAt(valid, path)]))),
