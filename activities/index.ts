@@ -21,6 +21,7 @@ import { ENROLLMENT_ACCEPTED_TOPIC, ENROLLMENT_DECLINED_TOPIC, ENROLLMENT_FAILED
 import { signalFailedInvitations } from './enrollment-invitation.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 import { createCustomerReportActivities, type CustomerReportActivityDeps, customerReportMessageKey, customerReportRecordedKey } from './customer-report.js';
+import { announcingUnlinkActivities } from './unlink.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
@@ -193,5 +194,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
     ...createWebhookActivities(deps), ...createCalendarChangeActivities(deps),
+    ...announcingUnlinkActivities(deps),
   };
 }

@@ -47,6 +47,8 @@ import { createCustomerReportClient } from './customers/reports-client.js';
 import { customerRoutes } from './customers/routes.js';
 import { createFundsClient } from './funds/client.js';
 import { fundsRoutes } from './funds/routes.js';
+import { createUnlinkClient } from './unlink/client.js';
+import { unlinkRoutes } from './unlink/routes.js';
 import { createOrdersClient } from './orders/client.js';
 import { orderRoutes } from './orders/routes.js';
 import { expertRoutes } from './experts/routes.js';
@@ -145,6 +147,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...enterpriseRoutes(createEnterpriseClient(deps)),
     ...customerRoutes(createCustomerFactsClient(deps), createCustomerReportClient(deps)),
     ...fundsRoutes(createFundsClient(deps)),
+    ...unlinkRoutes(createUnlinkClient(deps)),
     ...orderRoutes(createOrdersClient(deps)),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];

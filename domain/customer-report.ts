@@ -11,6 +11,7 @@
  */
 import { DateTime } from 'luxon';
 import type { CustomerFacts } from './customer.js';
+import { integerTermsOf, type TermVariables } from './terms.js';
 import type { Language } from './eligibility-messages.js';
 
 /** The terms of reports made from now on (each report stores its own protection; the cap counts the open ones). */
@@ -36,7 +37,7 @@ export const DEFAULT_CUSTOMER_REPORT_TERMS: CustomerReportTerms = {
 };
 
 /** The configuration variables of the terms (docs/configuration.md), read by the API and the worker alike. */
-const VARIABLES: Record<keyof CustomerReportTerms, [name: string, min: number, max: number]> = {
+const VARIABLES: TermVariables<CustomerReportTerms> = {
   protectionDays: ['CUSTOMER_REPORT_PROTECTION_DAYS', 1, 365],
   openCap: ['CUSTOMER_REPORT_OPEN_CAP', 1, 100_000],
   invitationDays: ['CUSTOMER_INVITATION_DAYS', 1, 90],
@@ -45,17 +46,7 @@ const VARIABLES: Record<keyof CustomerReportTerms, [name: string, min: number, m
 };
 
 /** The terms from the environment; unset ones are the defaults; a malformed one throws `Invalid configuration: NAME …`. */
-export function customerReportTermsOf(env: Readonly<Record<string, string | undefined>>): CustomerReportTerms {
-  const terms = { ...DEFAULT_CUSTOMER_REPORT_TERMS };
-  for (const [key, [name, min, max]] of Object.entries(VARIABLES) as [keyof CustomerReportTerms, [string, number, number]][]) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`Invalid configuration: ${name}: must be an integer from ${min} to ${max}`);
-    terms[key] = value;
-  }
-  return terms;
-}
+export const customerReportTermsOf = (env: Readonly<Record<string, string | undefined>>): CustomerReportTerms => integerTermsOf(env, DEFAULT_CUSTOMER_REPORT_TERMS, VARIABLES);
 
 /**
  * `days` calendar days after the instant `from`, in `zone`: the same local time of day (to the millisecond), so a

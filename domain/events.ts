@@ -53,6 +53,12 @@ export const AGREEMENT_SIGN_ESCALATION_TOPIC = 'agreement.sign-escalation';
 export const AGREEMENT_SIGNED_TOPIC = 'agreement.signed';
 export const FUNDS_ALLOCATED_TOPIC = 'funds.allocated';
 export const FUNDS_RECLAIMED_TOPIC = 'funds.reclaimed';
+export const UNLINK_REQUESTED_TOPIC = 'unlink.requested';
+export const UNLINK_OBJECTION_REMINDER_TOPIC = 'unlink.objection-reminder';
+export const UNLINK_OBJECTED_TOPIC = 'unlink.objected';
+export const UNLINK_EXECUTED_TOPIC = 'unlink.executed';
+export const UNLINK_REFUSED_AT_EXECUTION_TOPIC = 'unlink.refused-at-execution';
+export const CUSTOMER_REFUNDED_TOPIC = 'customer.refunded';
 export const ENDPOINT_DISABLED_TOPIC = 'webhook.endpoint-disabled';
 export const MARKETPLACE_ORDER_PRICE_ADJUSTED_TOPIC = 'marketplace-order.price-adjusted';
 export const CUSTOMER_REPORT_PROTECTED_TOPIC = 'customer-report.protected';
@@ -140,6 +146,12 @@ export const EVENTS = {
   [AGREEMENT_SIGNED_TOPIC]: "The partner's administrator signed an agreement version (who, when, version, text hash).",
   [FUNDS_ALLOCATED_TOPIC]: "The partner allocated funds to an associated customer: the amount, what it drew from the recharge and from credit, and the partner's balance after.",
   [FUNDS_RECLAIMED_TOPIC]: "Unspent funds of a customer were reclaimed to the partner (by the partner, or by an unlink): the amount, what returned to credit and to the recharge, and the partner's balance after.",
+  [UNLINK_REQUESTED_TOPIC]: 'The partner or the customer asked to unlink the customer (requestedSide): the other side may object until objectionDeadline (calendar days in the partner\'s zone); silence approves.',
+  [UNLINK_OBJECTION_REMINDER_TOPIC]: 'An unlink request\'s objection window ends in one calendar day (to: the side that may object; one per unlink).',
+  [UNLINK_OBJECTED_TOPIC]: 'The other side objected to an unlink request within its window: the association stays (OBJECTED).',
+  [UNLINK_EXECUTED_TOPIC]: 'The objection window passed in silence: the association ended (unlinkedAt) and what the customer had not spent of its allocations returned to the partner (reclaimed per currency).',
+  [UNLINK_REFUSED_AT_EXECUTION_TOPIC]: 'The objection window passed but a reason appeared meanwhile (frozen, reserved instances, support plans, a fact unknown): the association stays (REFUSED_AT_EXECUTION, every reason).',
+  [CUSTOMER_REFUNDED_TOPIC]: 'Billing refunded consumption of a customer made while it was associated with the partner: the refund went to the partner\'s recharge (transferId), also after an unlink.',
   [DEADLINE_CHANGED_TOPICS['customer-report']]: DEADLINE_CHANGED_MEANING,
   [CUSTOMER_REPORT_PROTECTED_TOPIC]: 'A partner reported an enterprise (by credit code) and it is protected for that partner until protectedUntil (calendar days in its zone), or the vendor approved its manual review.',
   [CUSTOMER_REPORT_MANUAL_REVIEW_TOPIC]: "A partner asked for manual review of an enterprise the rules refuse (its justification, every reason found): the vendor decides by reviewDueAt.",

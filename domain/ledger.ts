@@ -29,9 +29,22 @@ export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 export const ENTRY_KINDS = ['RECHARGE', 'CREDIT_LIMIT_CHANGE', 'CHARGE', 'ARREARS_REPAYMENT', 'CREDIT_REPAYMENT'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
-/** Every transfer kind the ledger holds: the fed entries, then the funds movements partnerflow makes (domain/funds.ts). */
-export const TRANSFER_KINDS = [...ENTRY_KINDS, 'ALLOCATION', 'RECLAIM', 'CUSTOMER_SPEND'] as const;
+/**
+ * Every transfer kind the ledger holds: the fed entries, then the funds movements partnerflow makes (domain/funds.ts),
+ * then REFUND: billing refunds consumption a customer made while associated with the partner, to the partner's
+ * recharge (issue 18 section 3, docs/unlink.md).
+ */
+export const TRANSFER_KINDS = [...ENTRY_KINDS, 'ALLOCATION', 'RECLAIM', 'CUSTOMER_SPEND', 'REFUND'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+/**
+ * A refund's postings: the vendor gives back revenue it booked (VENDOR_REVENUE debited) and the partner's recharge
+ * grows (PARTNER_RECHARGE credited). Balanced; the recharge only grows, so it never overdraws.
+ */
+export const refundPostings = (currency: string, minor: bigint): Posting[] => [
+  { account: 'VENDOR_REVENUE', currency, amount: minor },
+  { account: 'PARTNER_RECHARGE', currency, amount: -minor },
+];
 
 /** The feeder's own key of the entry: unique per source system, so the same entry fed twice is one transfer. */
 const feederKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');

@@ -91,8 +91,8 @@ export async function customerFunds(db: Tx, partnerId: string, customerId: strin
   return [...sums.keys()].sort().map((c) => customerFundsOf(sums.get(c)!));
 }
 
-/** The accounts the postings need (created once), by kind; the allocation account is the customer's. */
-async function accountIds(tx: Tx, partnerId: string, customerId: string, currency: string, kinds: readonly LedgerAccountKind[]): Promise<Map<LedgerAccountKind, bigint>> {
+/** The accounts the postings need (created once), by kind; the allocation account is the customer's. Refunds post through it too (api/unlink/refunds.ts). */
+export async function accountIds(tx: Tx, partnerId: string, customerId: string, currency: string, kinds: readonly LedgerAccountKind[]): Promise<Map<LedgerAccountKind, bigint>> {
   const ids = new Map<LedgerAccountKind, bigint>();
   for (const kind of kinds) {
     const customer = kind === 'CUSTOMER_ALLOCATION' ? customerId : null;

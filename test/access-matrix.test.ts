@@ -45,11 +45,13 @@ import { enrollmentEntries } from './support/access-matrix-enrollment.js';
 import { ENTERPRISE_CATALOG, enterpriseEntries } from './support/access-matrix-enterprise.js';
 import { orderEntries } from './support/access-matrix-orders.js';
 import { fundsEntries } from './support/access-matrix-funds.js';
+import { unlinkEntries } from './support/access-matrix-unlink.js';
 
 // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed, and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas
 // high enough for every success the matrix makes for OWN.
-// The matrix calls every route from 127.0.0.1 many times a minute: an address limit high enough not to answer it 429.
-const apiOptions = { webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS, rateLimitPerAddressPerMinute: 100_000 };
+// The matrix calls every route from 127.0.0.1 many times a minute, its set-up as a few callers: limits high enough
+// not to answer it 429 (the limits have their own tests).
+const apiOptions = { webhookAllowPrivateTargets: true, webhookAllowedPorts: [9], quotas: MATRIX_QUOTAS, rateLimitPerMinute: 100_000, rateLimitPerAddressPerMinute: 100_000 };
 const normal = useTestEnv({ taskQueue: 'access-matrix', server: 'dev', api: apiOptions });
 const skipping = useTestEnv({ taskQueue: 'access-matrix-ts', api: { ...apiOptions, clockRoutes: true } });
 let mounted: Mounted;
@@ -157,7 +159,7 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
 const AGREEMENT_CATALOG = { 'GET /v1/agreements': "the vendor's published agreement versions: the same for every partner" };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma), ...unlinkEntries(() => normal.base, () => normal.prisma) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.

@@ -12,3 +12,4 @@ export { levelRaiseWorkflow } from './level-raise/workflow.js';
 export { agreementWorkflow } from './agreement/workflow.js';
 export { enrollmentWorkflow } from './enrollment/workflow.js';
 export { customerReportWorkflow } from './customer-report/workflow.js';
+export { unlinkWorkflow } from './unlink/workflow.js';

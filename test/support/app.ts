@@ -29,6 +29,9 @@ export async function startApp(
     webhookAllowedPorts?: readonly number[];
     /** Per-partner quotas (QUOTA_*); default: platform/config.ts's defaults. */
     quotas?: Quotas;
+    /** Requests a minute per caller and per address (RATE_LIMIT_*); default: the API's own (a test calling in bulk raises them). */
+    rateLimitPerMinute?: number;
+    rateLimitPerAddressPerMinute?: number;
     /** Another database than the suite's (a test's own cluster, e.g. one it stops). */
     databaseUrl?: string;
   },
@@ -59,6 +62,8 @@ export async function startApp(
     webhookAllowPrivateTargets,
     ...(opts.webhookAllowedPorts ? { webhookAllowedPorts: opts.webhookAllowedPorts } : {}),
     ...(opts.quotas ? { quotas: opts.quotas } : {}),
+    ...(opts.rateLimitPerMinute ? { rateLimitPerMinute: opts.rateLimitPerMinute } : {}),
+    ...(opts.rateLimitPerAddressPerMinute ? { rateLimitPerAddressPerMinute: opts.rateLimitPerAddressPerMinute } : {}),
     ...(opts.timeSkipping ? { timeSkipping: opts.timeSkipping } : {}),
   });
   const server: Server = await new Promise((resolve) => {
