@@ -80,6 +80,10 @@ describe('the document', () => {
         'POST /v1/partners/{partnerId}/enrollments',
         'POST /v1/enrollments/{id}/accept',
         'POST /v1/partners/{partnerId}/customer-reports',
+        'GET /v1/partners/{partnerId}/customers/{customerId}/unlink-preview',
+        'POST /v1/partners/{partnerId}/customers/{customerId}/unlinks',
+        'GET /v1/customer/unlink-preview',
+        'POST /v1/customer/unlinks',
       ].sort(),
     );
     const upload = docs.normal.paths['/v1/incentives/{id}/materials']!.post!;
