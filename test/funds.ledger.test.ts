@@ -6,16 +6,11 @@
  * second waits for the first and is refused on the sum the first left. And the pure rules of domain/funds.ts by hand.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocationSplit, fundsPostings, reclaimSplit, statementCsv, statementOf } from '../domain/funds.js';
-import { migrate } from '../platform/db.js';
-import { serializeExchanges } from '../scripts/pglite-serial.js';
 import { testDatabaseUrl } from './support/database.js';
+import { connectTo, useServedPglite } from './support/pglite-server.js';
 
 describe('the rules by hand', () => {
   it('allocation: recharge first, then credit, never beyond recharge + available credit', () => {
@@ -136,11 +131,7 @@ function databaseRules(connect: () => Promise<pg.Client>) {
 }
 
 describe('balances never go negative: PostgreSQL', () => {
-  databaseRules(async () => {
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    return client;
-  });
+  databaseRules(() => connectTo(testDatabaseUrl()));
 
   it('two sessions drawing on one recharge: the second waits for the first, then is refused on the sum it left', async () => {
     const [one, two] = [new pg.Client({ connectionString: testDatabaseUrl() }), new pg.Client({ connectionString: testDatabaseUrl() })];
@@ -182,32 +173,6 @@ describe('balances never go negative: PostgreSQL', () => {
 });
 
 describe('balances never go negative: the embedded PGlite', () => {
-  let pglite: PGlite;
-  let server: PGLiteSocketServer;
-  let url: string;
-
-  beforeAll(async () => {
-    pglite = await PGlite.create({ extensions: { pg_trgm } }); // as the embedded database runs (scripts/embedded-db.ts)
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
-    server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1', maxConnections: 4 });
-    serializeExchanges(server);
-    await server.start();
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    await migrate(url); // every migration, as `npm start` applies them to the embedded database
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await pglite?.close();
-  });
-
-  databaseRules(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    return client;
-  });
+  const pglite = useServedPglite();
+  databaseRules(() => connectTo(pglite.url()));
 });

@@ -14,31 +14,20 @@ import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/kit/http.js';
 import { partnerId as partnerIdSchema } from '../api/kit/validation.js';
 import { type Role } from '../domain/auth.js';
-import { tokenFor } from './support/app.js';
 import { useTestEnv } from './support/env.js';
-import { badPathSegment, cursorLike, edgeString, getAt, hugeString, leafPaths, numberish, safeDecode, type Sent, send, setAt, STACK, wrongTypeFor } from './support/fuzz.js';
-import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
-import { databaseSnapshot, tableChanges, type DatabaseSnapshot } from './support/snapshot.js';
-
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_205;
-// The account's tables are small and no workflow runs: more random runs than the process groups' default 5.
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+import { badPathSegment, cursorLike, edgeString, numberish, safeDecode } from './support/fuzz.js';
+import { authorizationOf, BAD_IDEMPOTENCY_KEYS, type BrokenBody, brokenBody, brokenLeaves, fuzzRuns, fuzzSeed, idempotencyKeyArb, isIdempotencyKey, refusedByPolicy, RouteGroupFuzz, routeKey } from './support/fuzz-group.js';
+import { ROUTE_PERMISSIONS } from './support/policy.js';
 
 const env = useTestEnv({ taskQueue: 'fuzz-account', api: true });
+// The account's tables are small and no workflow runs: more random runs than the process groups' default 5.
+const fuzz = new RouteGroupFuzz(env, { seed: fuzzSeed(20_261_205), runs: fuzzRuns(40) });
 const PARTNER = `P-fz-acct-${randomUUID().slice(0, 8)}`;
 let routes: RouteDef[];
-let baseline: DatabaseSnapshot;
-/** Per route: how many requests were accepted and refused (a fuzz that only ever saw one of them proved little). */
-const tally = new Map<string, { accepted: number; refused: number }>();
-const count = (route: RouteDef, outcome: 'accepted' | 'refused') => {
-  const t = tally.get(keyOf(route)) ?? { accepted: 0, refused: 0 };
-  t[outcome]++;
-  tally.set(keyOf(route), t);
-};
 
 /** Known-good bodies; KEY is replaced by a fresh entry key per request, so an accepted feed records something new. */
 const KEY = 'KEY-PLACEHOLDER';
-const VALID_BODY: Record<string, unknown> = {
+const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/partners/:partnerId/account/facts': {
     source: 'billing',
     facts: [
@@ -55,7 +44,6 @@ const VALID_BODY: Record<string, unknown> = {
     ],
   },
 };
-const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
 
 type Caller = 'feeder' | 'owner' | 'vendor' | 'otherPartner' | 'none' | 'garbage';
 const ROLES_OF: Record<Exclude<Caller, 'none' | 'garbage'>, Role[]> = {
@@ -67,45 +55,17 @@ const ROLES_OF: Record<Exclude<Caller, 'none' | 'garbage'>, Role[]> = {
 type Fuzzed = {
   caller: Caller;
   partner: { raw: string } | null;
-  body: { json?: unknown; raw?: string; label: string } | null;
+  body: BrokenBody | null;
   query: Record<string, string> | null;
   idempotencyKey: string | null | 'fresh';
 };
 
-/** One part of the known-good body broken: a leaf replaced or removed, a field added, or the whole body replaced. */
-function bodyArb(valid: unknown): fc.Arbitrary<NonNullable<Fuzzed['body']>> {
-  const batch = Object.keys(valid as object).find((k) => Array.isArray((valid as Record<string, unknown>)[k]))!;
-  const items = (valid as Record<string, unknown[]>)[batch]!;
-  // Every leaf: the top-level ones and each batch item's (arrays are leaves to leafPaths).
-  const all = [...leafPaths(valid), ...items.flatMap((item, i) => leafPaths(item).map((p) => [batch, String(i), ...p]))];
-  const setIn = (path: string[], replacement: unknown) => {
-    const copy = structuredClone(valid) as Record<string, unknown>;
-    let node: unknown = copy;
-    for (const k of path.slice(0, -1)) node = (node as Record<string, unknown>)[k];
-    const last = path.at(-1)!;
-    if (replacement === undefined) delete (node as Record<string, unknown>)[last];
-    else (node as Record<string, unknown>)[last] = replacement;
-    return copy;
-  };
-  const leaf = fc.constantFrom(...all);
-  return fc.oneof(
-    leaf.chain((p) => wrongTypeFor(getAt(valid, p)).map((w) => ({ json: setIn(p, w), label: `${p.join('.')} of another type` }))),
-    leaf.chain((p) => fc.oneof(edgeString, hugeString, numberish).map((w) => ({ json: setIn(p, w), label: `${p.join('.')} hostile` }))),
-    leaf.map((p) => ({ json: setIn(p, undefined), label: `${p.join('.')} missing` })),
-    leaf.map((p) => ({ json: setIn([...p.slice(0, -1), '__extra'], 1), label: `unknown field beside ${p.join('.')}` })),
-    fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json, label: 'any JSON' })),
-    fc.constantFrom('{', '{"source":', '[1,', 'nul', '\u0000').map((raw) => ({ raw, label: 'not JSON' })),
-    fc.constant({ json: setAt(valid, [batch], []), label: `no ${batch}` }),
-    fc.constant({ json: setAt(valid, [batch], Array.from({ length: 101 }, () => items[0])), label: `101 ${batch}` }),
-  );
-}
-
 function fuzzedArb(route: RouteDef): fc.Arbitrary<Fuzzed> {
-  const valid = VALID_BODY[keyOf(route)];
+  const valid = VALID_BODY[routeKey(route)];
   return fc.record({
     caller: fc.oneof({ weight: 8, arbitrary: fc.constant<Caller>(route.method === 'get' ? 'owner' : 'feeder') }, fc.constantFrom<Caller>('feeder', 'owner', 'vendor', 'otherPartner', 'none', 'garbage')),
     partner: fc.option(badPathSegment, { freq: 4 }),
-    body: valid ? fc.option(bodyArb(valid), { freq: 4, nil: null }) : fc.constant(null),
+    body: valid ? fc.option(brokenBody(valid, ['{', '{"source":', '[1,', 'nul', '\u0000']), { freq: 4, nil: null }) : fc.constant(null),
     query:
       route.method === 'get'
         ? fc.option(
@@ -121,7 +81,7 @@ function fuzzedArb(route: RouteDef): fc.Arbitrary<Fuzzed> {
             { freq: 2 },
           )
         : fc.constant(null),
-    idempotencyKey: fc.oneof({ weight: 6, arbitrary: fc.constant<'fresh'>('fresh') }, fc.constantFrom<string | null>(null, '', ' ', 'a'.repeat(201), 'kl\u00fcssel')),
+    idempotencyKey: idempotencyKeyArb,
   });
 }
 
@@ -134,105 +94,55 @@ function examplesFor(route: RouteDef): [Fuzzed][] {
   const base: Fuzzed = { caller: route.method === 'get' ? 'owner' : 'feeder', partner: null, body: null, query: null, idempotencyKey: 'fresh' };
   const out: Fuzzed[] = [base];
   for (const caller of ['feeder', 'owner', 'vendor', 'otherPartner', 'none', 'garbage'] as const) out.push({ ...base, caller });
-  if (route.method === 'post') for (const idempotencyKey of [null, '', ' ', 'a'.repeat(201), 'kl\u00fcssel']) out.push({ ...base, idempotencyKey });
-  const valid = VALID_BODY[keyOf(route)];
-  if (valid) {
-    const batch = Object.keys(valid as object).find((k) => Array.isArray((valid as Record<string, unknown>)[k]))!;
-    const items = (valid as Record<string, unknown[]>)[batch]!;
-    for (const path of [...leafPaths(valid), ...items.flatMap((item, i) => leafPaths(item).map((p) => [batch, String(i), ...p]))]) {
-      for (const [label, value] of [['missing', undefined], ['null', null], ['NUL', 'a\u0000b']] as const) {
-        const json = structuredClone(valid) as Record<string, unknown>;
-        let node: Record<string, unknown> = json;
-        for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-        if (value === undefined) delete node[path.at(-1)!];
-        else node[path.at(-1)!] = value;
-        out.push({ ...base, body: { json, label: `${path.join('.')} ${label}` } });
-      }
-    }
-  }
+  if (route.method === 'post') for (const idempotencyKey of BAD_IDEMPOTENCY_KEYS) out.push({ ...base, idempotencyKey });
+  const valid = VALID_BODY[routeKey(route)];
+  if (valid) for (const body of brokenLeaves(valid)) out.push({ ...base, body });
   if (route.query) out.push({ ...base, query: { limit: '0' } }, { ...base, query: { cursor: 'not-a-cursor' } }, { ...base, query: { limit: '2' } });
   if (route.path.endsWith('/facts') && route.method === 'get') out.push({ ...base, query: { kind: 'VOUCHER', subject: 'V-1' } }, { ...base, query: { subject: 'V-1' } }, { ...base, query: { kind: 'NOT_A_KIND' } });
   return out.map((f) => [f]);
 }
 
 /** Why the request is certainly refused (by the route's own schemas and the hand-written policy), or undefined. */
-function certainlyRefused(route: RouteDef, f: Fuzzed, partner: string, body: unknown): string | undefined {
-  if (f.caller === 'none' || f.caller === 'garbage') return 'no valid token';
-  const demand = ROUTE_PERMISSIONS[keyOf(route)]!;
-  if (demand === 'public') return undefined;
-  if (!ROLES_OF[f.caller].some((role) => policyAllows(role, demand))) return `${f.caller} lacks ${demand}`;
+function certainlyRefused(route: RouteDef, f: Fuzzed, body: unknown): string | undefined {
+  const byPolicy = refusedByPolicy(route, f.caller, ROLES_OF);
+  if (byPolicy) return byPolicy;
   if (f.caller === 'otherPartner') return "another partner's account";
   if (f.partner && !partnerIdSchema.safeParse(safeDecode(f.partner.raw)).success) return 'the path names no partner';
   if (route.body && (f.body?.raw !== undefined || !route.body.safeParse(body).success)) return 'the body schema refuses it';
-  if (route.method === 'post' && f.idempotencyKey !== 'fresh' && (f.idempotencyKey === null || !/^[\x21-\x7e]{1,200}$/.test(f.idempotencyKey))) return 'no valid Idempotency-Key';
+  if (route.method === 'post' && f.idempotencyKey !== 'fresh' && !isIdempotencyKey(f.idempotencyKey)) return 'no valid Idempotency-Key';
   if (route.query && f.query && !route.query.safeParse(f.query).success) return 'the query schema refuses it';
   return undefined;
 }
 
 async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const fresh = randomUUID();
-  const partnerSegment = f.partner?.raw ?? PARTNER;
-  const path = route.path.replace(':partnerId', partnerSegment);
+  const path = route.path.replace(':partnerId', f.partner?.raw ?? PARTNER);
   const query = f.query ? `?${new URLSearchParams(f.query).toString()}` : '';
-  const valid = VALID_BODY[keyOf(route)];
+  const valid = VALID_BODY[routeKey(route)];
   const json = f.body ? f.body.json : valid;
   const text = f.body?.raw ?? (json === undefined ? undefined : JSON.stringify(json).replaceAll(KEY, fresh));
   const body = text === undefined || f.body?.raw !== undefined ? undefined : JSON.parse(text);
   const headers: Record<string, string> = {};
-  if (f.caller !== 'none') {
-    headers.authorization =
-      f.caller === 'garbage' ? 'Bearer x.y.z' : `Bearer ${await tokenFor(ROLES_OF[f.caller], f.caller === 'owner' ? PARTNER : f.caller === 'otherPartner' ? `${PARTNER}-o` : undefined, `fz-${fresh}`)}`;
-  }
+  const authorization = await authorizationOf(f.caller, ROLES_OF, f.caller === 'owner' ? PARTNER : f.caller === 'otherPartner' ? `${PARTNER}-o` : undefined, `fz-${fresh}`);
+  if (authorization) headers.authorization = authorization;
   if (route.method === 'post') {
     if (f.idempotencyKey === 'fresh') headers['idempotency-key'] = fresh;
     else if (f.idempotencyKey !== null) headers['idempotency-key'] = f.idempotencyKey;
   }
   if (text !== undefined && route.method === 'post') headers['content-type'] = 'application/json';
-  const refused = certainlyRefused(route, f, partnerSegment, body);
-  const where = `[${keyOf(route)}] caller ${f.caller}, body ${f.body?.label ?? 'known-good'}, key ${f.idempotencyKey === 'fresh' ? 'fresh' : JSON.stringify(f.idempotencyKey)}: ${route.method.toUpperCase()} ${path}${query}`;
-
-  let res: Sent;
-  try {
-    res = await send(env.base, route.method, path + query, headers, route.method === 'post' && text !== undefined ? Buffer.from(text) : undefined);
-  } catch (error) {
-    throw new Error(`no answer (${(error as Error).message}): ${where}`);
-  }
-  const got = `${res.status} ${res.text.slice(0, 300)}`;
-  if (res.status >= 500) throw new Error(`5xx: ${got}\n${where}`);
-  if (STACK.test(res.text)) throw new Error(`internals in the answer: ${got}\n${where}`);
-  const after = await databaseSnapshot(env.prisma);
-  if (res.status >= 400) {
-    const p = res.json as { status?: unknown; type?: unknown; errors?: { field?: unknown }[] } | undefined;
-    const wellFormed =
-      /^application\/problem\+json/.test(res.contentType) &&
-      p?.status === res.status &&
-      typeof p.type === 'string' &&
-      (res.status !== 400 || (Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => typeof e.field === 'string')));
-    if (!wellFormed) throw new Error(`malformed problem: ${got}\n${where}`);
-    count(route, 'refused');
-    const changed = tableChanges(baseline, after);
-    baseline = after;
-    if (changed.length) throw new Error(`a refused request changed the database: ${changed.join('; ')}\n${got}\n${where}`);
-    return;
-  }
-  count(route, 'accepted');
-  const before = baseline;
-  baseline = after; // whatever is judged below, the next request compares with the state this one left
-  if (refused) throw new Error(`accepted although certainly refused (${refused}): ${got}\n${where}`);
-  const declared = route.responses[res.status] as { safeParse: (v: unknown) => { success: boolean } } | undefined;
-  if (!declared?.safeParse(res.json).success) throw new Error(`the answer is not what the route declares for ${res.status}: ${got}\n${where}`);
-  if (route.method === 'get' && tableChanges(before, after).length) throw new Error(`a read changed the database: ${tableChanges(before, after).join('; ')}\n${where}`);
+  const where = `[${routeKey(route)}] caller ${f.caller}, body ${f.body?.label ?? 'known-good'}, key ${f.idempotencyKey === 'fresh' ? 'fresh' : JSON.stringify(f.idempotencyKey)}: ${route.method.toUpperCase()} ${path}${query}`;
+  await fuzz.sendAndJudge({ route, path: path + query, headers, body: route.method === 'post' && text !== undefined ? Buffer.from(text) : undefined, where, refused: certainlyRefused(route, f, body) });
 }
 
 beforeAll(async () => {
   routes = routesOf(env.deps()).filter((r) => r.path.startsWith('/v1/partners/:partnerId/account'));
-  baseline = await databaseSnapshot(env.prisma);
+  await fuzz.rebase();
 });
 
 describe('fuzzing the partner account routes: never a 5xx, always a problem, never a write on refusal', () => {
   it('the known-good bodies are good: accepted by their route schemas', () => {
-    expect(routes.map(keyOf).sort()).toEqual(Object.keys(ROUTE_PERMISSIONS).filter((k) => k.includes('/account')).sort());
-    for (const route of routes.filter((r) => r.body)) expect(route.body!.safeParse(VALID_BODY[keyOf(route)]).success, keyOf(route)).toBe(true);
+    expect(routes.map(routeKey).sort()).toEqual(Object.keys(ROUTE_PERMISSIONS).filter((k) => k.includes('/account')).sort());
+    for (const route of routes.filter((r) => r.body)) expect(route.body!.safeParse(VALID_BODY[routeKey(route)]).success, routeKey(route)).toBe(true);
   });
 
   it.each([
@@ -244,26 +154,8 @@ describe('fuzzing the partner account routes: never a 5xx, always a problem, nev
   ])(
     '%s',
     async (name) => {
-      const route = routes.find((r) => keyOf(r) === name)!;
-      const examples = examplesFor(route);
-      await fc.assert(
-        fc.asyncProperty(fuzzedArb(route), (f) => runOne(route, f)),
-        {
-          // fast-check counts its examples among numRuns: every example, then RUNS random requests.
-          numRuns: examples.length + RUNS,
-          examples,
-          seed: SEED,
-          endOnFailure: true,
-          reporter: (out) => {
-            if (!out.failed) return;
-            const cause = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
-            throw new Error(`${name}: failed after ${out.numRuns} run(s); replay with FUZZ_SEED=${out.seed}\n${cause}`);
-          },
-        },
-      );
-      console.info(`fuzz ${name}: seed ${SEED}, ${JSON.stringify(tally.get(name))}`);
-      expect(tally.get(name)?.accepted, 'accepted requests').toBeGreaterThan(0);
-      expect(tally.get(name)?.refused, 'refused requests').toBeGreaterThan(0);
+      const route = routes.find((r) => routeKey(r) === name)!;
+      await fuzz.assertRoute(route, fuzzedArb(route), examplesFor(route), (f) => runOne(route, f));
     },
     120_000,
   );

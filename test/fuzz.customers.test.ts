@@ -10,7 +10,6 @@
  * as in support/fuzz-stack.ts.
  */
 import { randomUUID } from 'node:crypto';
-import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/kit/http.js';
@@ -18,12 +17,12 @@ import type { Role } from '../domain/auth.js';
 import { customerToken, enterprises, feedCustomer, freshCreditCode, freshCustomer, reportableFacts } from './support/customer-fixtures.js';
 import { tokenFor } from './support/app.js';
 import { expectOk, useTestEnv } from './support/env.js';
-import { edgeString, getAt, hugeString, leafPaths, numberish, setAt, wrongTypeFor } from './support/fuzz.js';
+import { authorizationOf, fuzzRuns, fuzzSeed, refusedByPolicy } from './support/fuzz-group.js';
 import { sendAndJudge } from './support/fuzz-judge.js';
-import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
+import { assertWrites, brokenWriteBody, fuzzedWrite, type FuzzedWrite, knownGoodWrites, partnersNamed } from './support/fuzz-writes.js';
 
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_218;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const SEED = fuzzSeed(20_261_218);
+const RUNS = fuzzRuns(30);
 
 const env = useTestEnv({ taskQueue: 'fuzz-customers', api: true });
 const ROUTES = [
@@ -56,48 +55,27 @@ const GOOD: Record<RouteKey, Record<string, unknown>[]> = {
   'POST /v1/customer-invitations/:token/accept': [{}],
 };
 
-type Body = { json: unknown; label: string } | { raw: Buffer; label: string };
-type Fuzzed = { route: RouteKey; caller: Caller; body: Body; idempotent: boolean };
+type Fuzzed = FuzzedWrite<RouteKey, Caller>;
+const CALLERS: Caller[] = ['owner', 'sales', 'manager', 'system', 'customer', 'otherPartner', 'none', 'garbage'];
 
-const hostile: fc.Arbitrary<unknown> = fc.oneof(edgeString, hugeString.map((s) => s.slice(0, 70_000)), numberish, fc.constantFrom<unknown>(null, '', 'RESELLER', '91330100799655058B', randomUUID()));
-
-const bodyArb = (route: RouteKey): fc.Arbitrary<Body> =>
-  fc.constantFrom(...GOOD[route]).chain((good) => {
-    const paths = leafPaths(good);
-    const some = paths.length
-      ? [
-          fc.tuple(fc.constantFrom(...paths), hostile).map(([p, v]): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} hostile` })),
-          fc.constantFrom(...paths).chain((p) => wrongTypeFor(getAt(good, p)).map((v): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} of another type` }))),
-          fc.constantFrom(...paths).map((p): Body => ({ json: Object.fromEntries(Object.entries(good).filter(([k]) => k !== p[0])), label: `${p.join('.')} missing` })),
-        ]
-      : [];
-    return fc.oneof(
-      { weight: 3, arbitrary: fc.constant<Body>({ json: good, label: 'known-good' }) },
-      ...some,
-      fc.tuple(fc.constantFrom('extra', '__proto__', 'partnerId', 'status', 'customerId'), hostile).map(([k, v]): Body => ({ json: { ...good, [k]: v }, label: `${k} added` })),
-      fc.constantFrom('{', '[]', 'null', '"x"', '{"creditCode":', '\u0000').map((text): Body => ({ raw: Buffer.from(text), label: 'not a JSON object' })),
-    );
+/** One part of a known-good body broken. */
+const bodyArb = (route: RouteKey) =>
+  brokenWriteBody(GOOD[route], {
+    values: [null, '', 'RESELLER', '91330100799655058B', randomUUID()],
+    addedKeys: ['extra', '__proto__', 'partnerId', 'status', 'customerId'],
+    notJson: ['{', '[]', 'null', '"x"', '{"creditCode":', '\u0000'],
   });
 
 const rightCaller = (route: RouteKey): Caller =>
   route.includes('/facts') ? 'system' : route.includes('/review') ? 'manager' : route.includes('/accept') ? 'customer' : 'owner';
-const fuzzedArb: fc.Arbitrary<Fuzzed> = fc.constantFrom(...ROUTES).chain((route) =>
-  fc.record({
-    route: fc.constant(route),
-    caller: fc.oneof({ weight: 4, arbitrary: fc.constant(rightCaller(route)) }, fc.constantFrom<Caller>('owner', 'sales', 'manager', 'system', 'customer', 'otherPartner', 'none', 'garbage')),
-    body: bodyArb(route),
-    idempotent: fc.boolean(),
-  }),
-);
+const fuzzedArb = fuzzedWrite(ROUTES, CALLERS, rightCaller, bodyArb);
 
 let routes: Map<string, RouteDef>;
 const tally = { accepted: 0, refused: 0 };
 
 function certainlyRefused(f: Fuzzed, route: RouteDef, sent: unknown): string | undefined {
-  if (f.caller === 'none' || f.caller === 'garbage') return 'no valid token';
-  const demands = ROUTE_PERMISSIONS[f.route]!;
-  const roles: Role[] = f.caller === 'customer' ? ['customer'] : ROLES_OF[f.caller];
-  if (!roles.some((role) => policyAllows(role, demands as never))) return `${f.caller} lacks ${demands}`;
+  const byPolicy = refusedByPolicy(route, f.caller, { ...ROLES_OF, customer: ['customer'] });
+  if (byPolicy) return byPolicy;
   if (f.caller === 'otherPartner') return "another partner's report or partner";
   // A route without a body (the acceptance) ignores one it was sent, whatever it is.
   if (!route.body) return undefined;
@@ -132,18 +110,16 @@ async function runOne(f: Fuzzed): Promise<void> {
   const bytes = 'raw' in f.body ? f.body.raw : Buffer.from(JSON.stringify(json) ?? 'null');
   const path = route.path.replace(':id', id).replace(':token', token).replace(':partnerId', partnerId).replace(':customerId', customerId);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (f.caller === 'garbage') headers.authorization = 'Bearer x.y.z';
-  else if (f.caller === 'customer') headers.authorization = `Bearer ${await customerToken(customerId)}`;
-  else if (f.caller !== 'none') {
-    const partner = f.caller === 'owner' || f.caller === 'sales' ? partnerId : f.caller === 'otherPartner' ? `${partnerId}-o` : undefined;
-    headers.authorization = `Bearer ${await tokenFor(ROLES_OF[f.caller], partner, `fz-${randomUUID()}`)}`;
+  if (f.caller === 'customer') headers.authorization = `Bearer ${await customerToken(customerId)}`;
+  else {
+    const authorization = await authorizationOf(f.caller, ROLES_OF, f.caller === 'owner' || f.caller === 'sales' ? partnerId : f.caller === 'otherPartner' ? `${partnerId}-o` : undefined, `fz-${randomUUID()}`);
+    if (authorization) headers.authorization = authorization;
   }
   if (f.idempotent || f.route.includes('/facts')) headers['idempotency-key'] = randomUUID();
   const where = `caller ${f.caller}, body ${f.body.label}: POST ${path} ${bytes.subarray(0, 300).toString('utf8')}`;
   const accepted = await sendAndJudge(env, { route, path, headers, bytes, where, tally, certainlyRefused: () => certainlyRefused(f, route, json) });
   if (!accepted) return;
-  const partners = [...JSON.stringify(accepted.json).matchAll(/"partnerId":"([^"]*)"/g)].map((m) => m[1]);
-  if (partners.some((p) => p !== partnerId)) throw new Error(`another partner answered: ${accepted.got}\n${where}`);
+  if (partnersNamed(accepted.json).some((p) => p !== partnerId)) throw new Error(`another partner answered: ${accepted.got}\n${where}`);
   // Whatever was accepted: one protected report per enterprise, one association per report.
   const [held] = await env.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM customer_report WHERE credit_code = $1 AND status IN ('PROTECTED', 'INVITED')`, creditCode);
   if (held!.n > 1) throw new Error(`two protected reports of one enterprise: ${where}`);
@@ -164,19 +140,6 @@ describe('fuzzing customer facts and reports: never a 5xx, always a problem, not
   });
 
   it('feed, report, review, invite, withdraw, accept', async () => {
-    const callers: Caller[] = ['owner', 'sales', 'manager', 'system', 'customer', 'otherPartner', 'none', 'garbage'];
-    const examples: [Fuzzed][] = ROUTES.flatMap((route) => GOOD[route].flatMap((good) => callers.map((caller): [Fuzzed] => [{ route, caller, body: { json: good, label: 'known-good' }, idempotent: true }])));
-    await fc.assert(fc.asyncProperty(fuzzedArb, (f) => runOne(f)), {
-      numRuns: examples.length + RUNS,
-      examples,
-      seed: SEED,
-      endOnFailure: true,
-      reporter: (out) => {
-        if (out.failed) throw new Error(`fuzz failure (FUZZ_SEED=${SEED} replays): ${String(out.errorInstance)}`);
-      },
-    });
-    console.info(`fuzz.customers: seed ${SEED}, ${tally.accepted} accepted, ${tally.refused} refused`);
-    expect(tally.accepted).toBeGreaterThan(0);
-    expect(tally.refused).toBeGreaterThan(0);
+    await assertWrites('fuzz.customers', fuzzedArb, knownGoodWrites(ROUTES, GOOD, CALLERS), (f) => runOne(f), { seed: SEED, runs: RUNS, tally });
   }, 600_000);
 });

@@ -9,7 +9,6 @@
  * every instrument voided at most once. FUZZ_SEED / FUZZ_RUNS as in support/fuzz-stack.ts.
  */
 import { randomUUID } from 'node:crypto';
-import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/kit/http.js';
@@ -17,12 +16,12 @@ import type { Role } from '../domain/auth.js';
 import { instrumentListHash } from '../platform/partner-account.js';
 import { tokenFor } from './support/app.js';
 import { expectOk, SECOND, useTestEnv } from './support/env.js';
-import { edgeString, getAt, hugeString, leafPaths, numberish, setAt, wrongTypeFor } from './support/fuzz.js';
+import { authorizationOf, fuzzRuns, fuzzSeed, refusedByPolicy } from './support/fuzz-group.js';
 import { sendAndJudge } from './support/fuzz-judge.js';
-import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
+import { assertWrites, brokenWriteBody, fuzzedWrite, type FuzzedWrite, knownGoodWrites, partnersNamed } from './support/fuzz-writes.js';
 
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_207;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const SEED = fuzzSeed(20_261_207);
+const RUNS = fuzzRuns(30);
 
 const env = useTestEnv({ taskQueue: 'fuzz-enrollment', api: true });
 const ROUTES = [
@@ -68,38 +67,18 @@ const GOOD_CALLER: Record<RouteKey, Caller> = {
   'POST /v1/enrollments/:id/withdraw': 'owner',
 };
 
-type Body = { json: unknown; label: string } | { raw: Buffer; label: string };
-type Fuzzed = { route: RouteKey; caller: Caller; body: Body; idempotent: boolean };
-
-const hostile: fc.Arbitrary<unknown> = fc.oneof(edgeString, hugeString.map((s) => s.slice(0, 70_000)), numberish, fc.constantFrom<unknown>(null, '', 'RESELLER', 'DISTRIBUTOR', randomUUID()));
+type Fuzzed = FuzzedWrite<RouteKey, Caller>;
+const CALLERS: Caller[] = ['owner', 'sales', 'reviewer', 'manager', 'staff', 'otherPartner', 'none', 'garbage'];
 
 /** One part of a known-good body broken. */
-const bodyArb = (route: RouteKey): fc.Arbitrary<Body> =>
-  fc.constantFrom(...GOOD[route]).chain((good) => {
-    const paths = leafPaths(good);
-    const some = paths.length
-      ? [
-          fc.tuple(fc.constantFrom(...paths), hostile).map(([p, v]): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} hostile` })),
-          fc.constantFrom(...paths).chain((p) => wrongTypeFor(getAt(good, p)).map((v): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} of another type` }))),
-          fc.constantFrom(...paths).map((p): Body => ({ json: Object.fromEntries(Object.entries(good).filter(([k]) => k !== p[0])), label: `${p.join('.')} missing` })),
-        ]
-      : [];
-    return fc.oneof(
-      { weight: 3, arbitrary: fc.constant<Body>({ json: good, label: 'known-good' }) },
-      ...some,
-      fc.tuple(fc.constantFrom('extra', '__proto__', 'partnerId', 'status', 'program'), hostile).map(([k, v]): Body => ({ json: { ...good, [k]: v }, label: `${k} added` })),
-      fc.constantFrom('{', '[]', 'null', '"x"', '{"program":', '\u0000').map((text): Body => ({ raw: Buffer.from(text), label: 'not a JSON object' })),
-    );
+const bodyArb = (route: RouteKey) =>
+  brokenWriteBody(GOOD[route], {
+    values: [null, '', 'RESELLER', 'DISTRIBUTOR', randomUUID()],
+    addedKeys: ['extra', '__proto__', 'partnerId', 'status', 'program'],
+    notJson: ['{', '[]', 'null', '"x"', '{"program":', '\u0000'],
   });
 
-const fuzzedArb: fc.Arbitrary<Fuzzed> = fc.constantFrom(...ROUTES).chain((route) =>
-  fc.record({
-    route: fc.constant(route),
-    caller: fc.oneof({ weight: 4, arbitrary: fc.constant<Caller>(GOOD_CALLER[route]) }, fc.constantFrom<Caller>('owner', 'sales', 'reviewer', 'manager', 'staff', 'otherPartner', 'none', 'garbage')),
-    body: bodyArb(route),
-    idempotent: fc.boolean(),
-  }),
-);
+const fuzzedArb = fuzzedWrite(ROUTES, CALLERS, (route) => GOOD_CALLER[route], bodyArb);
 
 let routes: Map<string, RouteDef>;
 let feeder: string;
@@ -109,9 +88,8 @@ const tally = { accepted: 0, refused: 0 };
 
 /** Why the request is certainly refused (the hand-written policy, the route's own body schema), or undefined. */
 function certainlyRefused(f: Fuzzed, route: RouteDef, sent: unknown): string | undefined {
-  if (f.caller === 'none' || f.caller === 'garbage') return 'no valid token';
-  const demands = ROUTE_PERMISSIONS[f.route]!;
-  if (!ROLES_OF[f.caller].some((role) => policyAllows(role, demands as never))) return `${f.caller} lacks ${demands}`;
+  const byPolicy = refusedByPolicy(route, f.caller, ROLES_OF);
+  if (byPolicy) return byPolicy;
   if (f.caller === 'otherPartner') return "another partner's enrollment or partner";
   if ('raw' in f.body) return 'the body is not a JSON object';
   if (!route.body!.safeParse(sent).success) return 'the body schema refuses it';
@@ -157,10 +135,8 @@ async function runOne(f: Fuzzed): Promise<void> {
   const bytes = 'raw' in f.body ? f.body.raw : Buffer.from(JSON.stringify(json) ?? 'null');
   const path = route.path.replace(':id', id ?? '').replace(':partnerId', p.partnerId);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (f.caller !== 'none') {
-    const partner = f.caller === 'owner' || f.caller === 'sales' ? p.partnerId : f.caller === 'otherPartner' ? `${p.partnerId}-o` : undefined;
-    headers.authorization = f.caller === 'garbage' ? 'Bearer x.y.z' : `Bearer ${await tokenFor(ROLES_OF[f.caller], partner, `fz-${randomUUID()}`)}`;
-  }
+  const authorization = await authorizationOf(f.caller, ROLES_OF, f.caller === 'owner' || f.caller === 'sales' ? p.partnerId : f.caller === 'otherPartner' ? `${p.partnerId}-o` : undefined, `fz-${randomUUID()}`);
+  if (authorization) headers.authorization = authorization;
   if (f.idempotent && !f.route.includes(':id')) headers['idempotency-key'] = randomUUID();
   const where = `caller ${f.caller}, body ${f.body.label}: POST ${path} ${bytes.subarray(0, 300).toString('utf8')}`;
   const accepted = await sendAndJudge(env, { route, path, headers, bytes, where, tally, certainlyRefused: () => certainlyRefused(f, route, json) });
@@ -168,8 +144,7 @@ async function runOne(f: Fuzzed): Promise<void> {
   const { got } = accepted;
   // An invitation names its partner in the body: the answer is about that partner; everything else about the run's.
   const about = f.route === 'POST /v1/enrollment-invitations' ? (json as { partnerId: string }).partnerId : p.partnerId;
-  const partners = [...JSON.stringify(accepted.json).matchAll(/"partnerId":"([^"]*)"/g)].map((m) => m[1]);
-  if (partners.some((x) => x !== about)) throw new Error(`another partner answered: ${got}\n${where}`);
+  if (partnersNamed(accepted.json).some((x) => x !== about)) throw new Error(`another partner answered: ${got}\n${where}`);
   // Whatever was accepted: one open enrollment per program, no instrument voided twice.
   const open = await env.prisma.$queryRaw<{ program: string; n: bigint }[]>`
     SELECT program, count(*) AS n FROM enrollment WHERE partner_id = ${about} AND status IN ('INVITED', 'IN_REVIEW', 'AWAITING_CONFIRMATION') GROUP BY program`;
@@ -189,19 +164,6 @@ describe('fuzzing enrollments: never a 5xx, always a problem, nothing written on
   });
 
   it('ask, invite, accept, decline, review, confirm, withdraw', async () => {
-    const callers: Caller[] = ['owner', 'sales', 'reviewer', 'manager', 'staff', 'otherPartner', 'none', 'garbage'];
-    const examples: [Fuzzed][] = ROUTES.flatMap((route) => GOOD[route].flatMap((good) => callers.map((caller): [Fuzzed] => [{ route, caller, body: { json: good, label: 'known-good' }, idempotent: true }])));
-    await fc.assert(fc.asyncProperty(fuzzedArb, (f) => runOne(f)), {
-      numRuns: examples.length + RUNS,
-      examples,
-      seed: SEED,
-      endOnFailure: true,
-      reporter: (out) => {
-        if (out.failed) throw new Error(`fuzz failure (FUZZ_SEED=${SEED} replays): ${String(out.errorInstance)}`);
-      },
-    });
-    console.info(`fuzz.enrollment: seed ${SEED}, ${tally.accepted} accepted, ${tally.refused} refused`);
-    expect(tally.accepted).toBeGreaterThan(0);
-    expect(tally.refused).toBeGreaterThan(0);
+    await assertWrites('fuzz.enrollment', fuzzedArb, knownGoodWrites(ROUTES, GOOD, CALLERS), (f) => runOne(f), { seed: SEED, runs: RUNS, tally });
   }, 600_000);
 });

@@ -17,26 +17,15 @@ import type { RouteDef } from '../api/kit/http.js';
 import { type Role } from '../domain/auth.js';
 import { enterpriseLineSchema } from '../domain/enterprise.js';
 import { madeUpCode } from './support/access-matrix-enterprise.js';
-import { tokenFor } from './support/app.js';
 import { useTestEnv } from './support/env.js';
-import { badPathSegment, cursorLike, edgeString, getAt, hugeString, leafPaths, numberish, type Sent, send, setAt, STACK, wrongTypeFor } from './support/fuzz.js';
-import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
-import { databaseSnapshot, tableChanges, type DatabaseSnapshot } from './support/snapshot.js';
-
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_205;
-// No workflow runs and the tables are small: more random runs than the process groups' default 5.
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+import { badPathSegment, cursorLike, edgeString, getAt, hugeString, leafPaths, numberish, setAt, wrongTypeFor } from './support/fuzz.js';
+import { authorizationOf, fuzzRuns, fuzzSeed, idempotencyKeyArb, isIdempotencyKey, refusedByPolicy, RouteGroupFuzz, routeKey } from './support/fuzz-group.js';
+import { ROUTE_PERMISSIONS } from './support/policy.js';
 
 const env = useTestEnv({ taskQueue: 'fuzz-enterprise', api: true });
+// No workflow runs and the tables are small: more random runs than the process groups' default 5.
+const fuzz = new RouteGroupFuzz(env, { seed: fuzzSeed(20_261_205), runs: fuzzRuns(40) });
 let routes: RouteDef[];
-let baseline: DatabaseSnapshot;
-const tally = new Map<string, { accepted: number; refused: number }>();
-const keyOf = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.toUpperCase()} ${r.path}`;
-const count = (route: RouteDef, outcome: 'accepted' | 'refused') => {
-  const t = tally.get(keyOf(route)) ?? { accepted: 0, refused: 0 };
-  t[outcome]++;
-  tally.set(keyOf(route), t);
-};
 
 /** Known-good lines: real-looking enterprises with valid codes. */
 const GOOD_LINES = [
@@ -92,7 +81,7 @@ function fuzzedArb(route: RouteDef): fc.Arbitrary<Fuzzed> {
         )
       : fc.constant(null),
     contentType: post ? fc.oneof({ weight: 8, arbitrary: fc.constant('application/x-ndjson') }, fc.constantFrom<string | null>(null, 'application/json', 'text/plain', 'application/x-ndjson; charset=utf-8')) : fc.constant(null),
-    idempotencyKey: post ? fc.oneof({ weight: 6, arbitrary: fc.constant<'fresh'>('fresh') }, fc.constantFrom<string | null>(null, '', ' ', 'a'.repeat(201), 'kl\u00fcssel')) : fc.constant(null),
+    idempotencyKey: post ? idempotencyKeyArb : fc.constant(null),
     query:
       route.path === '/v1/enterprises'
         ? fc.option(
@@ -132,11 +121,10 @@ function examplesFor(route: RouteDef): [Fuzzed][] {
 
 /** Why the request is certainly refused, or undefined. */
 function certainlyRefused(route: RouteDef, f: Fuzzed): string | undefined {
-  if (f.caller === 'none' || f.caller === 'garbage') return 'no valid token';
-  const demand = ROUTE_PERMISSIONS[keyOf(route)]!;
-  if (demand !== 'public' && !ROLES_OF[f.caller].some((role) => policyAllows(role, demand))) return `${f.caller} lacks ${demand}`;
+  const byPolicy = refusedByPolicy(route, f.caller, ROLES_OF);
+  if (byPolicy) return byPolicy;
   if (route.method === 'post') {
-    if (f.idempotencyKey !== 'fresh' && (f.idempotencyKey === null || !/^[\x21-\x7e]{1,200}$/.test(f.idempotencyKey))) return 'no valid Idempotency-Key';
+    if (f.idempotencyKey !== 'fresh' && !isIdempotencyKey(f.idempotencyKey)) return 'no valid Idempotency-Key';
     if (f.contentType === null || !f.contentType.startsWith('application/x-ndjson')) return 'not NDJSON';
   }
   if (route.query && f.query && !route.query.safeParse(f.query).success) return 'the query schema refuses it';
@@ -150,44 +138,15 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
   const lines = GOOD_LINES.map((l, i) => (f.body?.broken?.index === i ? f.body.broken.text : JSON.stringify(l)));
   const body = route.method === 'post' ? (f.body?.raw ?? Buffer.from(`${lines.join('\n')}\n`)) : undefined;
   const headers: Record<string, string> = {};
-  if (f.caller !== 'none') headers.authorization = f.caller === 'garbage' ? 'Bearer x.y.z' : `Bearer ${await tokenFor(ROLES_OF[f.caller], f.caller === 'sales' || f.caller === 'finance' ? 'P-fz-ent' : undefined, `fz-${fresh}`)}`;
+  const authorization = await authorizationOf(f.caller, ROLES_OF, f.caller === 'sales' || f.caller === 'finance' ? 'P-fz-ent' : undefined, `fz-${fresh}`);
+  if (authorization) headers.authorization = authorization;
   if (f.contentType) headers['content-type'] = f.contentType;
   if (f.idempotencyKey === 'fresh') headers['idempotency-key'] = fresh;
   else if (f.idempotencyKey !== null) headers['idempotency-key'] = f.idempotencyKey;
-  const refused = certainlyRefused(route, f);
-  const where = `[${keyOf(route)}] caller ${f.caller}, body ${f.body?.label ?? 'known-good'}, type ${f.contentType}, key ${f.idempotencyKey === 'fresh' ? 'fresh' : JSON.stringify(f.idempotencyKey)}: ${`${path}${query}`.slice(0, 400)}`;
-
-  let res: Sent;
-  try {
-    res = await send(env.base, route.method, path + query, headers, body);
-  } catch (error) {
-    throw new Error(`no answer (${(error as Error).message}): ${where}`);
-  }
+  const where = `[${routeKey(route)}] caller ${f.caller}, body ${f.body?.label ?? 'known-good'}, type ${f.contentType}, key ${f.idempotencyKey === 'fresh' ? 'fresh' : JSON.stringify(f.idempotencyKey)}: ${`${path}${query}`.slice(0, 400)}`;
+  const res = await fuzz.sendAndJudge({ route, path: path + query, headers, body, where, refused: certainlyRefused(route, f) });
+  if (!res) return;
   const got = `${res.status} ${res.text.slice(0, 300)}`;
-  if (res.status >= 500) throw new Error(`5xx: ${got}\n${where}`);
-  if (STACK.test(res.text)) throw new Error(`internals in the answer: ${got}\n${where}`);
-  const after = await databaseSnapshot(env.prisma);
-  if (res.status >= 400) {
-    const p = res.json as { status?: unknown; type?: unknown; errors?: { field?: unknown }[] } | undefined;
-    const wellFormed =
-      /^application\/problem\+json/.test(res.contentType) &&
-      p?.status === res.status &&
-      typeof p.type === 'string' &&
-      (res.status !== 400 || (Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => typeof e.field === 'string')));
-    if (!wellFormed) throw new Error(`malformed problem: ${got}\n${where}`);
-    count(route, 'refused');
-    const changed = tableChanges(baseline, after);
-    baseline = after;
-    if (changed.length) throw new Error(`a refused request changed the database: ${changed.join('; ')}\n${got}\n${where}`);
-    return;
-  }
-  count(route, 'accepted');
-  const before = baseline;
-  baseline = after;
-  if (refused) throw new Error(`accepted although certainly refused (${refused}): ${got}\n${where}`);
-  const declared = route.responses[res.status] as { safeParse: (v: unknown) => { success: boolean } } | undefined;
-  if (!declared?.safeParse(res.json).success) throw new Error(`the answer is not what the route declares for ${res.status}: ${got}\n${where}`);
-  if (route.method === 'get' && tableChanges(before, after).length) throw new Error(`a read changed the database: ${tableChanges(before, after).join('; ')}\n${where}`);
   if (route.method === 'post' && !f.body?.raw) {
     // Each line answered as its own schema says: the broken one refused naming a field, the good ones accepted.
     const results = (res.json as { results: { line: number; ok: boolean; problem?: { errors: { field: string }[] } }[] }).results;
@@ -208,37 +167,20 @@ async function runOne(route: RouteDef, f: Fuzzed): Promise<void> {
 
 beforeAll(async () => {
   routes = routesOf(env.deps()).filter((r) => r.path.startsWith('/v1/enterprises'));
-  baseline = await databaseSnapshot(env.prisma);
+  await fuzz.rebase();
 });
 
 describe('fuzzing enterprise lookup: never a 5xx, always a problem, never a write on refusal, every line judged alone', () => {
   it('the routes fuzzed here are every enterprise route of the policy, and the known-good lines are good', () => {
-    expect(routes.map(keyOf).sort()).toEqual(Object.keys(ROUTE_PERMISSIONS).filter((k) => k.includes('/v1/enterprises')).sort());
+    expect(routes.map(routeKey).sort()).toEqual(Object.keys(ROUTE_PERMISSIONS).filter((k) => k.includes('/v1/enterprises')).sort());
     for (const line of GOOD_LINES) expect(enterpriseLineSchema.safeParse(line).success).toBe(true);
   });
 
   it.each(['POST /v1/enterprises/import', 'GET /v1/enterprises', 'GET /v1/enterprises/:creditCode'])(
     '%s',
     async (name) => {
-      const route = routes.find((r) => keyOf(r) === name)!;
-      const examples = examplesFor(route);
-      await fc.assert(
-        fc.asyncProperty(fuzzedArb(route), (f) => runOne(route, f)),
-        {
-          numRuns: examples.length + RUNS,
-          examples,
-          seed: SEED,
-          endOnFailure: true,
-          reporter: (out) => {
-            if (!out.failed) return;
-            const cause = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
-            throw new Error(`${name}: failed after ${out.numRuns} run(s); replay with FUZZ_SEED=${out.seed}\n${cause}`);
-          },
-        },
-      );
-      console.info(`fuzz ${name}: seed ${SEED}, ${JSON.stringify(tally.get(name))}`);
-      expect(tally.get(name)?.accepted, 'accepted requests').toBeGreaterThan(0);
-      expect(tally.get(name)?.refused, 'refused requests').toBeGreaterThan(0);
+      const route = routes.find((r) => routeKey(r) === name)!;
+      await fuzz.assertRoute(route, fuzzedArb(route), examplesFor(route), (f) => runOne(route, f));
     },
     180_000,
   );

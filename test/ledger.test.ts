@@ -5,16 +5,11 @@
  * currency or added to a committed transfer all fail at commit; an UPDATE or DELETE of a posting or transfer fails.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountSums, balanceOf, checkEntry, type LedgerEntry, ledgerEntrySchema, postingsOf, withPostings } from '../domain/ledger.js';
-import { migrate } from '../platform/db.js';
-import { serializeExchanges } from '../scripts/pglite-serial.js';
 import { testDatabaseUrl } from './support/database.js';
+import { connectTo, useServedPglite } from './support/pglite-server.js';
 
 const at = '2026-03-02T09:00:00+08:00';
 const entry = (e: Record<string, unknown>): LedgerEntry => ledgerEntrySchema.parse({ key: randomUUID(), occurredAt: at, ...e });
@@ -194,40 +189,10 @@ function databaseRules(connect: () => Promise<pg.Client>) {
 }
 
 describe('the database keeps the ledger balanced and append-only: PostgreSQL', () => {
-  databaseRules(async () => {
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    return client;
-  });
+  databaseRules(() => connectTo(testDatabaseUrl()));
 });
 
 describe('the database keeps the ledger balanced and append-only: the embedded PGlite', () => {
-  let pglite: PGlite;
-  let server: PGLiteSocketServer;
-  let url: string;
-
-  beforeAll(async () => {
-    pglite = await PGlite.create({ extensions: { pg_trgm } });
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
-    server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1', maxConnections: 4 });
-    serializeExchanges(server);
-    await server.start();
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    await migrate(url); // every migration, as `npm start` applies them to the embedded database
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await pglite?.close();
-  });
-
-  databaseRules(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    return client;
-  });
+  const pglite = useServedPglite();
+  databaseRules(() => connectTo(pglite.url()));
 });

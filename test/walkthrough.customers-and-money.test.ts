@@ -12,14 +12,12 @@
  * stack, its clock four weeks ahead by then. The script moves the clock only through the route, and polls the reads that
  * follow a move: nothing here awaits a workflow's result (which would let the time-skipping server jump ahead on its own).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { expect, it } from 'vitest';
-import { projectRoot } from '../scripts/temporal-binaries.js';
-import { JWT_SECRET, tokenFor } from './support/app.js';
+import { tokenFor } from './support/app.js';
 import { agreementSteps, shanghaiDate } from './support/agreement.js';
 import { useTestEnv } from './support/env.js';
+import { runWalkthrough } from './support/walkthrough.js';
 
 // As `npm start -- --time-skipping` runs them: the clock route mounted, partners' calendars read from the database.
 const env = useTestEnv({ taskQueue: 'walkthrough-customers-and-money-test', api: { clockRoutes: true }, calendarFor: 'database' });
@@ -28,24 +26,10 @@ const env = useTestEnv({ taskQueue: 'walkthrough-customers-and-money-test', api:
 let manager = '';
 const agreements = agreementSteps(env, () => manager);
 
-const script = path.join(projectRoot, 'scripts', 'walkthrough', 'customers-and-money.sh');
-
-/** Runs the script to its end: exit code and everything it printed. */
-function runWalkthrough(vars: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const environment: NodeJS.ProcessEnv = { ...process.env, ...vars };
-  // The token script signs with what the API checks: this API's secret, and the development issuer and audience.
-  for (const key of ['AUTH_ISSUER', 'AUTH_AUDIENCE']) delete environment[key];
-  const child = spawn('bash', [script], { cwd: projectRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: string[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output: chunks.join('') })));
-}
-
 it('the customers and money walkthrough passes from end to end, leaves in the database what it says, and passes again on the same stack', async () => {
   const run = randomUUID().slice(0, 8);
   const [partnerId, otherPartnerId, customerId, orderId] = [`P-cm-${run}-a`, `P-cm-${run}-b`, `C-cm-${run}`, `MO-cm-${run}`];
-  const walk = await runWalkthrough({ BASE_URL: env.base, AUTH_JWT_SECRET: JWT_SECRET, RUN_ID: run });
+  const walk = await runWalkthrough('customers-and-money', env.base, { RUN_ID: run });
   expect(walk.code, walk.output).toBe(0);
   expect(walk.output).toContain(`WALKTHROUGH PASSED for run ${run}`);
 
@@ -105,7 +89,7 @@ it('the customers and money walkthrough passes from end to end, leaves in the da
   manager = await tokenFor(['vendor_ecosystem_manager'], undefined, 'manager-cm');
   const agreement = await agreements.publish({ effectiveDate: shanghaiDate(0), signByDate: shanghaiDate(14) });
   const rerun = randomUUID().slice(0, 8);
-  const again = await runWalkthrough({ BASE_URL: env.base, AUTH_JWT_SECRET: JWT_SECRET, RUN_ID: rerun });
+  const again = await runWalkthrough('customers-and-money', env.base, { RUN_ID: rerun });
   expect(again.code, again.output).toBe(0);
   expect(again.output).toContain(`WALKTHROUGH PASSED for run ${rerun}`);
   for (const partner of [`P-cm-${rerun}-a`, `P-cm-${rerun}-b`]) {

@@ -9,36 +9,19 @@
  * The agreement the script publishes is in force for every partner of this test worker's database: its tables are
  * emptied when the file ends (as test/support/agreement.ts does), so no later file finds its actions gated.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { projectRoot } from '../scripts/temporal-binaries.js';
-import { JWT_SECRET } from './support/app.js';
 import { useTestEnv } from './support/env.js';
+import { runWalkthrough } from './support/walkthrough.js';
 
 const env = useTestEnv({ taskQueue: 'walkthrough-partner-programs-test', api: true });
 afterAll(async () => {
   await env.prisma.$executeRawUnsafe('TRUNCATE agreement_signature, agreement_event, agreement');
 });
 
-const script = path.join(projectRoot, 'scripts', 'walkthrough', 'partner-programs.sh');
-
-/** Runs the script to its end: exit code and everything it printed. */
-function runWalkthrough(vars: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const environment: NodeJS.ProcessEnv = { ...process.env, ...vars };
-  // The token script signs with what the API checks: this API's secret, and the development issuer and audience.
-  for (const key of ['AUTH_ISSUER', 'AUTH_AUDIENCE']) delete environment[key];
-  const child = spawn('bash', [script], { cwd: projectRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: string[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output: chunks.join('') })));
-}
-
 it('the partner programs walkthrough passes from end to end, leaves what it says, and passes again on the same stack', async () => {
   const partnerId = `P-walk-${randomUUID().slice(0, 8)}`;
-  const run = await runWalkthrough({ BASE_URL: env.base, AUTH_JWT_SECRET: JWT_SECRET, PARTNER_ID: partnerId });
+  const run = await runWalkthrough('partner-programs', env.base, { PARTNER_ID: partnerId });
   expect(run.code, run.output).toBe(0);
   expect(run.output).toContain(`WALKTHROUGH PASSED for partner ${partnerId}`);
   expect(run.output).not.toContain('a version is in force on this stack already');
@@ -63,7 +46,7 @@ it('the partner programs walkthrough passes from end to end, leaves what it says
   // Agreements are global: other test files sharing this database may have published some; the second run adds none.
   const agreementsAfterFirst = await env.prisma.agreement.count();
   const again = `P-walk-${randomUUID().slice(0, 8)}`;
-  const second = await runWalkthrough({ BASE_URL: env.base, AUTH_JWT_SECRET: JWT_SECRET, PARTNER_ID: again });
+  const second = await runWalkthrough('partner-programs', env.base, { PARTNER_ID: again });
   expect(second.code, second.output).toBe(0);
   expect(second.output).toContain('a version is in force on this stack already');
   expect(second.output).toContain(`WALKTHROUGH PASSED for partner ${again}`);
