@@ -9,7 +9,6 @@
  * FUZZ_SEED / FUZZ_RUNS as in support/fuzz-stack.ts.
  */
 import { randomUUID } from 'node:crypto';
-import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/kit/http.js';
@@ -17,12 +16,11 @@ import type { Role } from '../domain/auth.js';
 import { tokenFor } from './support/app.js';
 import { customerToken, freshCustomer, freshPartner, insertCustomerFacts } from './support/customer-fixtures.js';
 import { expectOk, useTestEnv } from './support/env.js';
-import { edgeString, getAt, hugeString, leafPaths, numberish, setAt, wrongTypeFor } from './support/fuzz.js';
-import { sendAndJudge } from './support/fuzz-judge.js';
-import { policyAllows, ROUTE_PERMISSIONS } from './support/policy.js';
+import { authorizationOf, fuzzRuns, fuzzSeed } from './support/fuzz-group.js';
+import { assertWrites, brokenWriteBody, fuzzedWrite, type FuzzedWrite, knownGoodWrites, partnersNamed, refusedWrite, sendWrite } from './support/fuzz-writes.js';
 
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_219;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const SEED = fuzzSeed(20_261_219);
+const RUNS = fuzzRuns(30);
 
 const env = useTestEnv({ taskQueue: 'fuzz-unlink', api: true });
 const ROUTES = [
@@ -35,12 +33,16 @@ const ROUTES = [
 type RouteKey = (typeof ROUTES)[number];
 
 type Caller = 'owner' | 'sales' | 'vendor' | 'system' | 'customer' | 'otherPartner' | 'otherCustomer' | 'none' | 'garbage';
-const ROLES_OF: Record<'owner' | 'sales' | 'vendor' | 'system' | 'otherPartner', Role[]> = {
+// The customers' role serves the policy's verdict only: their tokens are a customer's own, made per run
+// (support/customer-fixtures.ts customerToken).
+const ROLES_OF: Record<Exclude<Caller, 'none' | 'garbage'>, Role[]> = {
   owner: ['partner_admin'],
   sales: ['partner_sales'],
   vendor: ['vendor_admin'],
   system: ['vendor_system'],
+  customer: ['customer'],
   otherPartner: ['partner_admin'],
+  otherCustomer: ['customer'],
 };
 /** HASH is the run's true preview hash; KEY a fresh refund key. */
 const GOOD: Record<RouteKey, Record<string, unknown>[]> = {
@@ -51,53 +53,26 @@ const GOOD: Record<RouteKey, Record<string, unknown>[]> = {
   'POST /v1/customers/:customerId/refunds': [{ source: 'billing', refunds: [{ key: 'KEY', consumedAt: 'NOW', amount: { currency: 'CNY', minor: 100 }, memo: 'fuzz' }] }],
 };
 
-type Body = { json: unknown; label: string } | { raw: Buffer; label: string };
-type Fuzzed = { route: RouteKey; caller: Caller; body: Body; idempotent: boolean };
+type Fuzzed = FuzzedWrite<RouteKey, Caller>;
+const CALLERS: Caller[] = ['owner', 'sales', 'vendor', 'system', 'customer', 'otherPartner', 'otherCustomer', 'none', 'garbage'];
 
-const hostile: fc.Arbitrary<unknown> = fc.oneof(edgeString, hugeString.map((s) => s.slice(0, 70_000)), numberish, fc.constantFrom<unknown>(null, '', '0'.repeat(64), randomUUID(), -1, 0));
-
-const bodyArb = (route: RouteKey): fc.Arbitrary<Body> =>
-  fc.constantFrom(...GOOD[route]).chain((good) => {
-    const paths = leafPaths(good);
-    const some = paths.length
-      ? [
-          fc.tuple(fc.constantFrom(...paths), hostile).map(([p, v]): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} hostile` })),
-          fc.constantFrom(...paths).chain((p) => wrongTypeFor(getAt(good, p)).map((v): Body => ({ json: setAt(good, p, v), label: `${p.join('.')} of another type` }))),
-          fc.constantFrom(...paths).map((p): Body => ({ json: Object.fromEntries(Object.entries(good).filter(([k]) => k !== p[0])), label: `${p.join('.')} missing` })),
-        ]
-      : [];
-    return fc.oneof(
-      { weight: 3, arbitrary: fc.constant<Body>({ json: good, label: 'known-good' }) },
-      ...some,
-      fc.tuple(fc.constantFrom('extra', '__proto__', 'partnerId', 'status', 'customerId'), hostile).map(([k, v]): Body => ({ json: { ...good, [k]: v }, label: `${k} added` })),
-      fc.constantFrom('{', '[]', 'null', '"x"', '{"previewHash":', '\u0000').map((text): Body => ({ raw: Buffer.from(text), label: 'not a JSON object' })),
-    );
+/** One part of a known-good body broken. */
+const bodyArb = (route: RouteKey) =>
+  brokenWriteBody(GOOD[route], {
+    values: [null, '', '0'.repeat(64), randomUUID(), -1, 0],
+    addedKeys: ['extra', '__proto__', 'partnerId', 'status', 'customerId'],
+    notJson: ['{', '[]', 'null', '"x"', '{"previewHash":', '\u0000'],
   });
 
 const rightCaller = (route: RouteKey): Caller => (route.includes('/refunds') ? 'system' : route.startsWith('POST /v1/customer/') ? 'customer' : 'owner');
-const fuzzedArb: fc.Arbitrary<Fuzzed> = fc.constantFrom(...ROUTES).chain((route) =>
-  fc.record({
-    route: fc.constant(route),
-    caller: fc.oneof({ weight: 4, arbitrary: fc.constant(rightCaller(route)) }, fc.constantFrom<Caller>('owner', 'sales', 'vendor', 'system', 'customer', 'otherPartner', 'otherCustomer', 'none', 'garbage')),
-    body: bodyArb(route),
-    idempotent: fc.boolean(),
-  }),
-);
+const fuzzedArb = fuzzedWrite(ROUTES, CALLERS, rightCaller, bodyArb);
 
 let routes: Map<string, RouteDef>;
 const tally = { accepted: 0, refused: 0 };
 
-function certainlyRefused(f: Fuzzed, route: RouteDef, sent: unknown): string | undefined {
-  if (f.caller === 'none' || f.caller === 'garbage') return 'no valid token';
-  const demands = ROUTE_PERMISSIONS[f.route]!;
-  const roles: Role[] = f.caller === 'customer' || f.caller === 'otherCustomer' ? ['customer'] : ROLES_OF[f.caller];
-  if (!roles.some((role) => policyAllows(role, demands as never))) return `${f.caller} lacks ${demands}`;
-  if (f.caller === 'otherPartner') return "another partner's customer or unlink";
-  if (f.caller === 'otherCustomer') return 'a customer with no association and no unlink';
-  if ('raw' in f.body) return 'the body is not a JSON object';
-  if (!route.body!.safeParse(sent).success) return 'the body schema refuses it';
-  return undefined;
-}
+/** What the run's objects certainly refuse beyond the policy: another partner, a customer of none of them. */
+const BEYOND_POLICY: Partial<Record<Caller, string>> = { otherPartner: "another partner's customer or unlink", otherCustomer: 'a customer with no association and no unlink' };
+const certainlyRefused = (f: Fuzzed, route: RouteDef, sent: unknown): string | undefined => refusedWrite(route, { caller: f.caller, rolesOf: ROLES_OF, body: f.body, sent, beyond: BEYOND_POLICY[f.caller] });
 
 /** A fresh customer associated with a fresh partner (facts clear), and the preview's hash as the caller's side sees it. */
 async function fixture(route: RouteKey) {
@@ -134,22 +109,18 @@ async function runOne(f: Fuzzed): Promise<void> {
   const route = routes.get(f.route)!;
   const x = await fixture(f.route);
   const json = 'json' in f.body ? JSON.parse(JSON.stringify(f.body.json ?? null).replaceAll('"HASH"', JSON.stringify(x.hash)).replaceAll('"KEY"', JSON.stringify(randomUUID())).replaceAll('"NOW"', JSON.stringify(new Date().toISOString()))) : undefined;
-  const bytes = 'raw' in f.body ? f.body.raw : Buffer.from(JSON.stringify(json) ?? 'null');
   const path = route.path.replace(':id', x.id).replace(':partnerId', x.partnerId).replace(':customerId', x.customerId);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (f.caller === 'garbage') headers.authorization = 'Bearer x.y.z';
-  else if (f.caller === 'customer') headers.authorization = `Bearer ${x.customer}`;
-  else if (f.caller === 'otherCustomer') headers.authorization = `Bearer ${await customerToken(freshCustomer('fz-ul-o'))}`;
-  else if (f.caller !== 'none') {
-    const partner = f.caller === 'owner' || f.caller === 'sales' ? x.partnerId : f.caller === 'otherPartner' ? `${x.partnerId}-o` : undefined;
-    headers.authorization = `Bearer ${await tokenFor(ROLES_OF[f.caller], partner, `fz-${randomUUID()}`)}`;
-  }
-  if (f.idempotent || f.route.includes('/refunds')) headers['idempotency-key'] = randomUUID();
-  const where = `caller ${f.caller}, body ${f.body.label}: POST ${path} ${bytes.subarray(0, 300).toString('utf8')}`;
-  const accepted = await sendAndJudge(env, { route, path, headers, bytes, where, tally, certainlyRefused: () => certainlyRefused(f, route, json) });
+  const authorization =
+    f.caller === 'customer'
+      ? `Bearer ${x.customer}`
+      : f.caller === 'otherCustomer'
+        ? `Bearer ${await customerToken(freshCustomer('fz-ul-o'))}`
+        : await authorizationOf(f.caller, ROLES_OF, f.caller === 'owner' || f.caller === 'sales' ? x.partnerId : f.caller === 'otherPartner' ? `${x.partnerId}-o` : undefined, `fz-${randomUUID()}`);
+  const idempotencyKey = f.idempotent || f.route.includes('/refunds');
+  const accepted = await sendWrite(env, { route, caller: f.caller, body: f.body, json, path, authorization, idempotencyKey, tally, certainlyRefused: () => certainlyRefused(f, route, json) });
   if (!accepted) return;
-  const partners = [...JSON.stringify(accepted.json).matchAll(/"partnerId":"([^"]*)"/g)].map((m) => m[1]).filter((p) => p !== undefined);
-  if (!f.route.includes('/refunds') && partners.some((p) => p !== x.partnerId)) throw new Error(`another partner answered: ${accepted.got}\n${where}`);
+  const { where } = accepted;
+  if (!f.route.includes('/refunds') && partnersNamed(accepted.json).some((p) => p !== x.partnerId)) throw new Error(`another partner answered: ${accepted.got}\n${where}`);
   const [open] = await env.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM customer_unlink WHERE customer_id = $1 AND status = 'OBJECTION_WINDOW'`, x.customerId);
   if (open!.n > 1) throw new Error(`two open unlinks of one customer: ${where}`);
   const [twice] = await env.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM (SELECT source, refund_key FROM customer_refund GROUP BY 1, 2 HAVING count(*) > 1) d`);
@@ -171,19 +142,6 @@ describe('fuzzing unlinks and refunds: never a 5xx, always a problem, nothing wr
   });
 
   it('the requests of both sides, both objections, refunds', async () => {
-    const callers: Caller[] = ['owner', 'sales', 'vendor', 'system', 'customer', 'otherPartner', 'otherCustomer', 'none', 'garbage'];
-    const examples: [Fuzzed][] = ROUTES.flatMap((route) => GOOD[route].flatMap((good) => callers.map((caller): [Fuzzed] => [{ route, caller, body: { json: good, label: 'known-good' }, idempotent: true }])));
-    await fc.assert(fc.asyncProperty(fuzzedArb, (f) => runOne(f)), {
-      numRuns: examples.length + RUNS,
-      examples,
-      seed: SEED,
-      endOnFailure: true,
-      reporter: (out) => {
-        if (out.failed) throw new Error(`fuzz failure (FUZZ_SEED=${SEED} replays): ${String(out.errorInstance)}`);
-      },
-    });
-    console.info(`fuzz.unlink: seed ${SEED}, ${tally.accepted} accepted, ${tally.refused} refused`);
-    expect(tally.accepted).toBeGreaterThan(0);
-    expect(tally.refused).toBeGreaterThan(0);
+    await assertWrites('fuzz.unlink', fuzzedArb, knownGoodWrites(ROUTES, GOOD, CALLERS), (f) => runOne(f), { seed: SEED, runs: RUNS, tally });
   }, 600_000);
 });

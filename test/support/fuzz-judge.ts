@@ -1,13 +1,15 @@
 /**
- * One fuzzed POST on real objects, sent and judged the way every process's own fuzz file judges it
- * (test/fuzz.specialist.test.ts, test/fuzz.level-raise.test.ts): never a 5xx, never the server's internals, a refusal
- * a well-formed problem that changed nothing in the database (compared from a quiet database: a fixture just made may
- * still be announcing itself), an acceptance not one the policy or the route's schema certainly refuses and answered
- * as the route declares. The caller checks what is its own (the partner answered, the process's invariants).
+ * One fuzzed POST on real objects, sent and judged the way every process's own fuzz file judges it (directly or through
+ * support/fuzz-writes.ts sendWrite): never a 5xx, never the server's internals, a refusal a well-formed problem (as the
+ * route-group fuzz judges one, support/fuzz-group.ts) that changed nothing in the database (compared from a quiet
+ * database: a fixture just made may still be announcing itself), an acceptance not one the policy or the route's schema
+ * certainly refuses and answered as the route declares. The caller checks what is its own (the partner answered, the
+ * process's invariants).
  */
 import type { RouteDef } from '../../api/kit/http.js';
 import type { PrismaClient } from '../../platform/db.js';
 import { send, STACK } from './fuzz.js';
+import { isWellFormedProblem } from './fuzz-group.js';
 import { databaseSnapshot, tableChanges, untilQuiet } from './snapshot.js';
 
 export type FuzzTally = { accepted: number; refused: number };
@@ -24,13 +26,7 @@ export async function sendAndJudge(
   if (res.status >= 500) throw new Error(`5xx: ${got}\n${where}`);
   if (STACK.test(res.text)) throw new Error(`internals in the answer: ${got}\n${where}`);
   if (res.status >= 400) {
-    const p = res.json as { status?: unknown; type?: unknown; errors?: { field?: unknown }[] } | undefined;
-    const wellFormed =
-      /^application\/problem\+json/.test(res.contentType) &&
-      p?.status === res.status &&
-      typeof p.type === 'string' &&
-      (res.status !== 400 || (Array.isArray(p.errors) && p.errors.length > 0 && p.errors.every((e) => typeof e.field === 'string')));
-    if (!wellFormed) throw new Error(`malformed problem: ${got}\n${where}`);
+    if (!isWellFormedProblem(res)) throw new Error(`malformed problem: ${got}\n${where}`);
     const changed = tableChanges(before, await databaseSnapshot(env.prisma));
     if (changed.length) throw new Error(`refused, yet the database changed: ${changed.join('; ')}\n${where}`);
     tally.refused++;
