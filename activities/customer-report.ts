@@ -114,6 +114,8 @@ export function createCustomerReportActivities({ prisma, calendarFor = databaseC
           const run = runOn(tx);
           // One report of this partner at a time: the cap counts what is committed.
           await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended($1, 0))`, `customer-report ${partnerId}`);
+          // An earlier attempt that committed while this one waited for the lock recorded this very report: adopt it.
+          if ((await run<{ id: string }>(`SELECT id::text FROM customer_report WHERE id = $1::uuid`, reportId)).length) return;
           if (!(await enterpriseKnown(run, creditCode))) throw invalid(Refusal.unknownEnterprise, `No enterprise with credit code ${creditCode} is in the enterprise records.`);
           const { holder, ownOpen } = await protectionOf(run, creditCode, partnerId);
           if (ownOpen) throw invalid(Refusal.alreadyOpen, `This partner's report ${ownOpen} of the enterprise is still open.`);

@@ -105,6 +105,9 @@ export function createEnrollmentActivities({
       try {
         await prisma.$transaction(async (tx) => {
           await lockPartner(tx, partnerId);
+          // An earlier attempt that committed while this one waited for the lock recorded this very enrollment: adopt it
+          // (judged again, its own open enrollment would refuse it).
+          if ((await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM enrollment WHERE id = ${enrollmentId}::uuid`).length) return;
           const { unmet } = await programEligibility(tx, partnerId, program);
           if (unmet.length) throw ineligible(program, unmet);
           await tx.$executeRaw`

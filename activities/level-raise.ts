@@ -108,6 +108,8 @@ export function createLevelRaiseActivities({ prisma, calendarFor = databaseCalen
       try {
         await prisma.$transaction(async (tx) => {
           const level = await lockedLevel(tx, partnerId, pathId);
+          // An earlier attempt that committed while this one waited for the lock recorded this very raise: adopt it.
+          if (await tx.levelRaise.findUnique({ where: { id: raiseId }, select: { id: true } })) return;
           if (level !== fromLevel) throw invalid(Refusal.levelChanged, `The partner's level on ${pathId} is ${level ?? 'none'}, no longer ${fromLevel ?? 'none'}.`);
           const context = await levelUpContextOf(tx, partnerId, pathId, today);
           if (!context) throw invalid(Refusal.unknownPath, `${pathId} is not a development path.`);

@@ -106,6 +106,9 @@ export function createSpecialistActivities({ prisma, calendarFor = databaseCalen
         await prisma.$transaction(async (tx) => {
           // Applications for one member wait for each other here: the second sees the first one's row.
           await tx.$queryRaw`SELECT id FROM partner_member WHERE id = ${memberId} FOR UPDATE`;
+          // An earlier attempt of this activity may have committed while this one waited for the lock (it ran past its
+          // timeout, and Temporal retried it): its application is this one — adopt it, judge nothing again.
+          if (await tx.specialistApplication.findUnique({ where: { id: applicationId }, select: { id: true } })) return;
           const { unmet } = await specialistEligibility(tx, partnerId, memberId);
           if (unmet.length) throw ineligible(unmet);
           await tx.specialistApplication.create({
