@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import { PrismaClient } from '../prisma/generated/client.js';
 import { projectRoot } from './paths.js';
 
@@ -19,14 +20,24 @@ export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
 
 /** Applies pending migrations in one transaction; a failing file rolls back all of them. Idempotent. */
 export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {
-  const applied = await runner({
-    databaseUrl,
-    dir: migrationsDir,
-    migrationsTable: 'pgmigrations',
-    direction: 'up',
-    singleTransaction: true,
-    checkOrder: true,
-    log,
-  });
-  return applied.map((m) => m.name);
+  // Our own connection, ended (awaited) before this returns or throws: node-pg-migrate ends one of its own without
+  // waiting, so a caller dropping the database right after a failed migration had the closing connection terminated
+  // under it — an error no one listened to.
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', (error) => log(`migration connection: ${error.message}`));
+  await client.connect();
+  try {
+    const applied = await runner({
+      dbClient: client,
+      dir: migrationsDir,
+      migrationsTable: 'pgmigrations',
+      direction: 'up',
+      singleTransaction: true,
+      checkOrder: true,
+      log,
+    });
+    return applied.map((m) => m.name);
+  } finally {
+    await client.end();
+  }
 }
