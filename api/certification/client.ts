@@ -97,8 +97,10 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
       const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} ${scope}`, idempotencyKey, request) : randomUUID();
       // A retry whose application exists opens nothing new: the first result stands.
       if ((await tx.certificationApplication.count({ where: { id } })) === 0) await admit();
-      await createWorkflow(principal, id, partnerId, request, renewedCertificate);
-      return id;
+      return async () => {
+        await createWorkflow(principal, id, partnerId, request, renewedCertificate);
+        return id;
+      };
     });
     return applications.get(principal, id);
   }

@@ -2,12 +2,13 @@
  * Per-partner quotas (QUOTA_* in platform/config.ts, handed in as AppDeps.quotas): a request that would go past one
  * is refused with 422 `quota-exceeded`, naming the quota, its limit, the partner's current use and the field.
  *
- * Race safety: a quota is counted under a per-partner transaction lock that is held until the counted thing is
- * written (the material row; the application row, which the workflow's activity persists before the update that
- * creates or applies it returns), so two requests at once cannot both pass. Refusing rolls the transaction back:
- * nothing changes.
+ * Race safety: a quota is counted under a per-partner transaction lock, so two requests at once cannot both pass:
+ * held until the counted thing is written for stored bytes (the material row); for open applications, whose row the
+ * workflow's activity writes, the admitted request's reservation holds its place instead (withOpenApplicationSlot).
+ * Refusing rolls the transaction back: nothing changes.
  */
-import { Problem, problems } from '../../domain/problems.js';
+import { randomUUID } from 'node:crypto';
+import { Problem } from '../../domain/problems.js';
 import type { Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { CERTIFICATION_OPEN_STATUSES } from '../../workflows/certification/contract.js';
@@ -26,12 +27,6 @@ const lockKey = (quota: QuotaName, partnerId: string) => `quota:${quota}:${partn
 /** Serializes every request counted against this quota of this partner until the transaction ends. */
 export async function lockQuota(tx: Tx, quota: QuotaName, partnerId: string): Promise<void> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey(quota, partnerId)}))::text`;
-}
-
-/** lockQuota without waiting: false when another transaction holds it. */
-async function tryLockQuota(tx: Tx, quota: QuotaName, partnerId: string): Promise<boolean> {
-  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey(quota, partnerId)})) AS locked`;
-  return row?.locked === true;
 }
 
 // ---- open applications ------------------------------------------------------------------------------------------
@@ -54,49 +49,67 @@ export async function countOpenApplications(db: Tx | PrismaClient, partnerId: st
   return certifications + reviews + specialists;
 }
 
-/** Long enough for the workflow update that writes the application; the lock is held that long at most. */
-export const OPEN_APPLICATION_TX = { maxWait: 10_000, timeout: 60_000 } as const;
-/** How long a request waits for other requests of its partner to finish opening theirs (then 409, retry). */
-export const OPEN_APPLICATION_WAIT_MS = 20_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long an admitted request's reservation counts while its workflow writes the application: long past the update
+ * that persists it (the reservation is removed as soon as that update answers); a request that crashed in between
+ * holds its place no longer than this.
+ */
+export const OPEN_APPLICATION_RESERVATION_MS = 2 * 60_000;
+/** The admission's own transaction: short — it never spans the workflow's update. */
+const OPEN_APPLICATION_TX = { maxWait: 10_000, timeout: 15_000 } as const;
 
 /**
- * Runs `work` holding the partner's open-applications lock. `work` calls `admit()` before it opens a new application
- * (refused when the partner has no room left) and must have persisted that application when it returns; a request
- * that opens nothing new (an idempotent retry, a review already applied in) does not call it and is not counted.
- * The lock is held across the workflow update, so a request that finds it taken does not wait inside a transaction
- * (a pooled connection per waiter): it tries again shortly, for OPEN_APPLICATION_WAIT_MS at most.
+ * Admits a request that opens an application, and then runs it. `prepare` runs in a short transaction holding the
+ * partner's open-applications lock: it calls `admit()` before it opens a new application (refused when the partner has
+ * no room: open applications plus the reservations of requests admitted but not yet written) — a request that opens
+ * nothing new (an idempotent retry, a review already applied in) does not call it and is not counted — and answers the
+ * work to run once that transaction has committed (the workflow's update, which writes the application). A refusal in
+ * `prepare` rolls everything back: nothing changes.
+ *
+ * The transaction never spans the workflow's update: the update waits for an activity that writes to the database,
+ * and the embedded PGlite serves one transaction at a time — a transaction held across it waited for itself until it
+ * timed out (a project specialist application on `npm start` answered 500 after 60 s). The reservation, written in the
+ * admission's transaction and removed once the work has answered, is what keeps two requests at once from both
+ * passing the quota in between.
  */
 export async function withOpenApplicationSlot<T>(
   prisma: PrismaClient,
   { partnerId, limit, field }: { partnerId: string; limit: number; field: string },
-  work: (tx: Tx, admit: () => Promise<void>) => Promise<T>,
+  prepare: (tx: Tx, admit: () => Promise<void>) => Promise<() => Promise<T>>,
 ): Promise<T> {
-  const admit = (tx: Tx) => async () => {
-    const used = await countOpenApplications(tx, partnerId);
-    if (used >= limit) {
-      throw quotaExceeded(
-        'openApplications',
-        limit,
-        used,
-        field,
-        `Partner ${partnerId} has ${used} open applications (certifications, path reviews and project specialist applications not yet decided); the quota is ${limit}. Finish one first.`,
-      );
-    }
-  };
-  const giveUpAt = Date.now() + OPEN_APPLICATION_WAIT_MS;
-  for (let pause = 20; ; pause = Math.min(2 * pause, 250)) {
-    const outcome = await prisma.$transaction(async (tx) => {
-      if (!(await tryLockQuota(tx, 'openApplications', partnerId))) return { busy: true as const };
-      return { busy: false as const, value: await work(tx, admit(tx)) };
-    }, OPEN_APPLICATION_TX);
-    if (!outcome.busy) return outcome.value;
-    if (Date.now() + pause > giveUpAt) {
-      throw problems.conflict('action-in-progress', `Other requests of partner ${partnerId} are opening applications; retry.`, { retryAfterSeconds: 1 });
-    }
-    await sleep(pause);
+  let reservation: string | undefined;
+  const run = await prisma.$transaction(async (tx) => {
+    await lockQuota(tx, 'openApplications', partnerId);
+    const admit = async () => {
+      const used = (await countOpenApplications(tx, partnerId)) + (await liveReservations(tx, partnerId));
+      if (used >= limit) {
+        throw quotaExceeded(
+          'openApplications',
+          limit,
+          used,
+          field,
+          `Partner ${partnerId} has ${used} open applications (certifications, path reviews and project specialist applications not yet decided); the quota is ${limit}. Finish one first.`,
+        );
+      }
+      reservation = randomUUID();
+      await tx.$executeRaw`
+        INSERT INTO open_application_reservation (id, partner_id, expires_at)
+        VALUES (${reservation}::uuid, ${partnerId}, now() + ${`${OPEN_APPLICATION_RESERVATION_MS} milliseconds`}::interval)`;
+    };
+    return prepare(tx, admit);
+  }, OPEN_APPLICATION_TX);
+  try {
+    return await run();
+  } finally {
+    // Written or refused, the application no longer needs its place held (written, it counts by itself).
+    if (reservation) await prisma.$executeRaw`DELETE FROM open_application_reservation WHERE id = ${reservation}::uuid`.catch(() => undefined);
   }
+}
+
+/** Requests of the partner admitted and not yet written (their reservation not expired). */
+async function liveReservations(tx: Tx, partnerId: string): Promise<number> {
+  const [row] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM open_application_reservation WHERE partner_id = ${partnerId} AND expires_at > now()`;
+  return Number(row?.n ?? 0n);
 }
 
 // ---- stored bytes -----------------------------------------------------------------------------------------------

@@ -121,8 +121,10 @@ export function createSpecialistClient({ temporal, prisma, taskQueue, calendarFo
         if (unmet.length) throw ineligible(unmet, language);
         await admit();
       }
-      await startWorkflow(principal, id, partnerId, request, language);
-      return id;
+      return async () => {
+        await startWorkflow(principal, id, partnerId, request, language);
+        return id;
+      };
     });
     return applications.get(principal, id);
   }
