@@ -24,7 +24,7 @@ export async function connectTo(url: string): Promise<pg.Client> {
  * A migrated PGlite served for the enclosing describe block: started in its beforeAll, stopped in its afterAll.
  * `url()` names it once started.
  */
-export function useServedPglite(): { url: () => string } {
+export function useServedPglite({ maxConnections = 4 }: { maxConnections?: number } = {}): { url: () => string } {
   let pglite: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   let url: string | undefined;
@@ -32,7 +32,7 @@ export function useServedPglite(): { url: () => string } {
   beforeAll(async () => {
     pglite = await PGlite.create({ extensions: { pg_trgm } });
     const [port] = (await freePorts(1)) as [number];
-    server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1', maxConnections: 4 });
+    server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1', maxConnections });
     serializeExchanges(server);
     await server.start();
     url = `postgres://postgres@127.0.0.1:${port}/postgres`;
