@@ -96,7 +96,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
     const id = await withOpenApplicationSlot(prisma, { partnerId, limit: quotas.openApplications, field }, async (tx, admit) => {
       const id = idempotencyKey ? await reserveIdempotentId(tx, `${principal.sub} ${scope}`, idempotencyKey, request) : randomUUID();
       // A retry whose application exists opens nothing new: the first result stands.
-      if ((await tx.certificationApplication.count({ where: { id } })) === 0) await admit();
+      if ((await tx.certificationApplication.count({ where: { id } })) === 0) await admit(id);
       return async () => {
         await createWorkflow(principal, id, partnerId, request, renewedCertificate);
         return id;

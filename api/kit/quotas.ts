@@ -7,7 +7,6 @@
  * workflow's activity writes, the admitted request's reservation holds its place instead (withOpenApplicationSlot).
  * Refusing rolls the transaction back: nothing changes.
  */
-import { randomUUID } from 'node:crypto';
 import { Problem } from '../../domain/problems.js';
 import type { Quotas } from '../../platform/config.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
@@ -42,11 +41,22 @@ export const OPEN_PATH_REVIEW_APPLICATION_STATUSES: readonly string[] = PATH_REV
 
 export const OPEN_SPECIALIST_APPLICATION_STATUSES: readonly string[] = ['SUBMITTED'] satisfies SpecialistStatus[];
 
+/**
+ * The partner's open applications, and the places reserved by requests admitted whose application is not written yet
+ * (a written one counts by itself, not twice) — in ONE statement: its single snapshot sees a request's application or
+ * its reservation, never neither (two statements could miss one written and its reservation removed in between).
+ */
 export async function countOpenApplications(db: Tx | PrismaClient, partnerId: string): Promise<number> {
-  const certifications = await db.certificationApplication.count({ where: { partnerId, status: { in: [...OPEN_CERTIFICATION_STATUSES] } } });
-  const reviews = await db.pathReview.count({ where: { partnerId, status: { in: [...OPEN_PATH_REVIEW_APPLICATION_STATUSES] } } });
-  const specialists = await db.specialistApplication.count({ where: { partnerId, status: { in: [...OPEN_SPECIALIST_APPLICATION_STATUSES] } } });
-  return certifications + reviews + specialists;
+  const [row] = await db.$queryRaw<{ used: bigint }[]>`
+    SELECT (SELECT count(*) FROM certification_application WHERE partner_id = ${partnerId} AND status = ANY(${[...OPEN_CERTIFICATION_STATUSES]}::text[]))
+         + (SELECT count(*) FROM path_review WHERE partner_id = ${partnerId} AND status = ANY(${[...OPEN_PATH_REVIEW_APPLICATION_STATUSES]}::text[]))
+         + (SELECT count(*) FROM specialist_application WHERE partner_id = ${partnerId} AND status = ANY(${[...OPEN_SPECIALIST_APPLICATION_STATUSES]}::text[]))
+         + (SELECT count(*) FROM open_application_reservation r
+            WHERE r.partner_id = ${partnerId} AND r.expires_at > now()
+              AND NOT EXISTS (SELECT 1 FROM certification_application c WHERE c.id::text = r.id)
+              AND NOT EXISTS (SELECT 1 FROM specialist_application s WHERE s.id::text = r.id)
+              AND NOT EXISTS (SELECT 1 FROM path_review p WHERE p.id = r.id AND p.status = ANY(${[...OPEN_PATH_REVIEW_APPLICATION_STATUSES]}::text[]))) AS used`;
+  return Number(row?.used ?? 0n);
 }
 
 /**
@@ -75,13 +85,13 @@ const OPEN_APPLICATION_TX = { maxWait: 10_000, timeout: 15_000 } as const;
 export async function withOpenApplicationSlot<T>(
   prisma: PrismaClient,
   { partnerId, limit, field }: { partnerId: string; limit: number; field: string },
-  prepare: (tx: Tx, admit: () => Promise<void>) => Promise<() => Promise<T>>,
+  prepare: (tx: Tx, admit: (applicationId: string) => Promise<void>) => Promise<() => Promise<T>>,
 ): Promise<T> {
   let reservation: string | undefined;
   const run = await prisma.$transaction(async (tx) => {
     await lockQuota(tx, 'openApplications', partnerId);
-    const admit = async () => {
-      const used = (await countOpenApplications(tx, partnerId)) + (await liveReservations(tx, partnerId));
+    const admit = async (applicationId: string) => {
+      const used = await countOpenApplications(tx, partnerId);
       if (used >= limit) {
         throw quotaExceeded(
           'openApplications',
@@ -91,10 +101,13 @@ export async function withOpenApplicationSlot<T>(
           `Partner ${partnerId} has ${used} open applications (certifications, path reviews and project specialist applications not yet decided); the quota is ${limit}. Finish one first.`,
         );
       }
-      reservation = randomUUID();
+      // Keyed by the application it holds a place for: once that is written it counts by itself, and its reservation
+      // no longer does (a retry with the same id holds the same place).
+      reservation = applicationId;
       await tx.$executeRaw`
         INSERT INTO open_application_reservation (id, partner_id, expires_at)
-        VALUES (${reservation}::uuid, ${partnerId}, now() + ${`${OPEN_APPLICATION_RESERVATION_MS} milliseconds`}::interval)`;
+        VALUES (${reservation}, ${partnerId}, now() + ${`${OPEN_APPLICATION_RESERVATION_MS} milliseconds`}::interval)
+        ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`;
     };
     return prepare(tx, admit);
   }, OPEN_APPLICATION_TX);
@@ -102,15 +115,10 @@ export async function withOpenApplicationSlot<T>(
     return await run();
   } finally {
     // Written or refused, the application no longer needs its place held (written, it counts by itself).
-    if (reservation) await prisma.$executeRaw`DELETE FROM open_application_reservation WHERE id = ${reservation}::uuid`.catch(() => undefined);
+    if (reservation) await prisma.$executeRaw`DELETE FROM open_application_reservation WHERE id = ${reservation}`.catch(() => undefined);
   }
 }
 
-/** Requests of the partner admitted and not yet written (their reservation not expired). */
-async function liveReservations(tx: Tx, partnerId: string): Promise<number> {
-  const [row] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM open_application_reservation WHERE partner_id = ${partnerId} AND expires_at > now()`;
-  return Number(row?.n ?? 0n);
-}
 
 // ---- stored bytes -----------------------------------------------------------------------------------------------
 

@@ -187,7 +187,7 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
       const row = await reviews.findOwn(principal, id);
       return withOpenApplicationSlot(prisma, { partnerId: row.partnerId, limit: quotas.openApplications, field: 'id' }, async (tx, admit) => {
         // Only an OPEN review becomes an application; in any other status the workflow answers why not.
-        if ((await tx.pathReview.findUnique({ where: { id: row.id }, select: { status: true } }))?.status === 'OPEN') await admit();
+        if ((await tx.pathReview.findUnique({ where: { id: row.id }, select: { status: true } }))?.status === 'OPEN') await admit(row.id);
         return () => reviews.act(principal, row, (handle) => handle.executeUpdate(apply, { args: [{ actor: actorOf(principal) }] }));
       });
     },

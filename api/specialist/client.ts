@@ -119,7 +119,7 @@ export function createSpecialistClient({ temporal, prisma, taskQueue, calendarFo
         // transaction that records the application (the facts may change in between).
         const { unmet } = await specialistEligibility(tx, partnerId, request.memberId);
         if (unmet.length) throw ineligible(unmet, language);
-        await admit();
+        await admit(id);
       }
       return async () => {
         await startWorkflow(principal, id, partnerId, request, language);

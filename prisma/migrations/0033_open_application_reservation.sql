@@ -2,7 +2,7 @@
 -- (api/kit/quotas.ts withOpenApplicationSlot): it holds its place, so two requests at once cannot both pass, without a
 -- transaction held across the workflow's update. Removed once the update answers; counted only until expires_at.
 CREATE TABLE open_application_reservation (
-  id         uuid PRIMARY KEY,
+  id         text PRIMARY KEY, -- the application it holds a place for (a certification or specialist application, a path review)
   partner_id text NOT NULL,
   expires_at timestamptz(3) NOT NULL
 );
