@@ -21,14 +21,7 @@ export const ineligible = (program: string, unmet: Unmet[]) =>
  */
 export const lockPartner = (tx: Tx, partnerId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`enrollment/${partnerId}`}))`;
 
-/**
- * A unique index refused the write: Prisma's P2002, or PostgreSQL's 23505 as a raw statement reports it (the
- * enrollment's tables are written in SQL, where platform/db.ts's P2002 check alone does not see it).
- */
-export const isUniqueViolation = (error: unknown) => {
-  const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown } | null;
-  return e?.code === 'P2002' || e?.meta?.code === '23505' || (typeof e?.message === 'string' && e.message.includes('23505'));
-};
+export { isUniqueViolation } from '../platform/db.js';
 
 export type EnrollmentRow = { id: string; partner_id: string; program: string; status: EnrollmentStatus; requested_at: Date; review_due_at: Date | null };
 

@@ -10,8 +10,14 @@ export type { PrismaClient };
 
 const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 
-/** A write refused by a unique index (Prisma's P2002): another request recorded the same thing at the same time. */
-export const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === 'P2002';
+/**
+ * A write refused by a unique index: another request recorded the same thing at the same time. Prisma's model API
+ * reports it as P2002; a raw statement ($executeRaw, for tables written in SQL) as PostgreSQL's 23505.
+ */
+export const isUniqueViolation = (error: unknown) => {
+  const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown } | null;
+  return e?.code === 'P2002' || e?.meta?.code === '23505' || (typeof e?.message === 'string' && e.message.includes('23505'));
+};
 
 export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
