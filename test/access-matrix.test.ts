@@ -159,7 +159,7 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
 const AGREEMENT_CATALOG = { 'GET /v1/agreements': "the vendor's published agreement versions: the same for every partner" };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma), ...unlinkEntries(() => normal.base, () => normal.prisma) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma, () => normal.client), ...unlinkEntries(() => normal.base, () => normal.prisma) };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.
@@ -336,7 +336,18 @@ describe('access matrix', () => {
     // by its waiters and never start — so every success is taken by a lane before any refused read.
     const others = cases.filter((c) => !refusedWrites.includes(c));
     others.sort((a, b) => Number(a.expected.status >= 400) - Number(b.expected.status >= 400));
-    const failures = [...quietFailures, ...(await inBatches(others, 12, async (c) => runCase(c, await requestOf(c))))];
+    // A request whose set-up failed (a wait for another case's success that did not come) is that case's failure,
+    // reported beside every other case's answer — the one that did not succeed among them.
+    const runWithSetUp = async (c: Case) => {
+      let request: MatrixRequest;
+      try {
+        request = await requestOf(c);
+      } catch (error) {
+        return `${describeCase(c)} → not called: ${(error as Error).message}`;
+      }
+      return runCase(c, request);
+    };
+    const failures = [...quietFailures, ...(await inBatches(others, 12, runWithSetUp))];
 
     const after = [...(await snapshot()), await organizationSnapshot(normal.prisma, fx)];
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`refused calls changed a shared target: ${line} → ${after[i]}`]));

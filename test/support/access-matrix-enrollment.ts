@@ -12,7 +12,10 @@
  *   is given its own object, waiting for the action before it to have happened: the request (POST) asks for
  *   SOLUTION_PROVIDER; the withdrawal takes that enrollment; the acceptance is of an invitation into SOLUTION_PROVIDER
  *   made once it is withdrawn; the decline is of an invitation into RESELLER; the confirmation joins the accepted
- *   invitation once the decline has happened (the joining would otherwise fail the RESELLER invitation).
+ *   invitation once the decline has happened (the joining would otherwise fail the RESELLER invitation). A wait for an
+ *   action of the enrollment's own workflow asks the workflow (a query), not the row: its first activity writes the row
+ *   before the workflow has taken the result in, and until then the workflow refuses every action ("still being
+ *   requested; try again") — on a loaded machine the withdrawal came in that gap.
  *
  * The vendor's actions act on partners of their own, fresh per request: invitations name a fresh partner, decisions a
  * fresh reseller-ready partner's request (no partner role may invite or decide, so whose it is never decides an answer).
@@ -22,12 +25,14 @@ import { call, tokenFor } from './app.js';
 import type { MatrixTable } from './access-matrix.js';
 import { LIST_QUERY, OWN, own, unique } from './access-matrix-table.js';
 import type { PrismaClient } from '../../platform/db.js';
+import type { Client } from '@temporalio/client';
+import { enrollmentWorkflowId, type EnrollmentSnapshot, getState } from '../../workflows/enrollment/contract.js';
 
 /** The sub of the matrix's partner_admin@own caller (support/access-matrix.ts callersFor): the one who succeeds. */
 const OWN_ADMIN = 'matrix-partner_admin-own';
 const observedAt = '2026-03-01T00:00:00Z';
 
-export function enrollmentEntries(base: () => string, prisma: () => PrismaClient): MatrixTable {
+export function enrollmentEntries(base: () => string, prisma: () => PrismaClient, client: () => Client): MatrixTable {
   const send = async (token: string, path: string, body: unknown) => {
     const res = await call(base(), 'POST', path, token, body, { 'Idempotency-Key': randomUUID() });
     if (res.status >= 300) throw new Error(`setup: POST ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
@@ -46,8 +51,18 @@ export function enrollmentEntries(base: () => string, prisma: () => PrismaClient
     throw new Error(`setup: waited a minute for ${what}`);
   };
   const enrollmentsOfOwn = (program: string) =>
-    prisma().$queryRaw<{ id: string; status: string; origin: string; requested_by: string; accepted_by: string | null }[]>`
-      SELECT id::text, status, origin, requested_by, accepted_by FROM enrollment WHERE partner_id = ${OWN} AND program = ${program} ORDER BY requested_at`;
+    prisma().$queryRaw<{ id: string; status: string; origin: string; requested_by: string }[]>`
+      SELECT id::text, status, origin, requested_by FROM enrollment WHERE partner_id = ${OWN} AND program = ${program} ORDER BY requested_at`;
+
+  /**
+   * The enrollment as its workflow holds it. The row is written by the workflow's first activity, before the workflow
+   * has taken the result in: until then it refuses every action (ENROLLMENT_NOT_REQUESTED, "try again") — so a wait for
+   * an action before this one asks the workflow, never the row.
+   */
+  const workflowState = (id: string) => client().workflow.getHandle(enrollmentWorkflowId(id)).query(getState);
+  /** The enrollment `id` once its workflow says `ready` of it (the action before this one has been taken in). */
+  const untilWorkflow = (what: string, id: string, ready: (s: EnrollmentSnapshot) => boolean) =>
+    until(what, async () => (ready(await workflowState(id)) ? id : undefined));
 
   let prepared: Promise<{ id: string }> | undefined;
   /** OWN may ask for SOLUTION_PROVIDER; its one closed enrollment (a RESELLER invitation declined) for the refusals. */
@@ -74,8 +89,12 @@ export function enrollmentEntries(base: () => string, prisma: () => PrismaClient
   /** A write's object: the closed one for the refusals, else the success's own (`success`). */
   const objectOf = async (success: () => Promise<string>) => (successes ? success() : (await closed()).id);
 
-  /** OWN's SOLUTION_PROVIDER request made by the matrix's POST success. */
-  const asked = () => until('the POST success', async () => (await enrollmentsOfOwn('SOLUTION_PROVIDER')).find((e) => e.origin === 'REQUEST' && e.requested_by === OWN_ADMIN));
+  /** OWN's SOLUTION_PROVIDER request made by the matrix's POST success, once its workflow has recorded it (seq 1). */
+  const asked = async () => {
+    const row = await until('the POST success', async () => (await enrollmentsOfOwn('SOLUTION_PROVIDER')).find((e) => e.origin === 'REQUEST' && e.requested_by === OWN_ADMIN));
+    await untilWorkflow('the POST success recorded by its workflow', row.id, (s) => s.seq > 0);
+    return row;
+  };
   let acceptable: Promise<string> | undefined;
   /** An invitation into SOLUTION_PROVIDER, made once the POST's enrollment is withdrawn. */
   const invitation = () =>
@@ -126,7 +145,7 @@ export function enrollmentEntries(base: () => string, prisma: () => PrismaClient
       request: async () => {
         if (!successes) return { params: { id: (await closed()).id }, body: { instrumentsHash: '0'.repeat(64) } };
         const id = await invitation();
-        await until('the acceptance success', async () => ((await enrollmentsOfOwn('SOLUTION_PROVIDER')).find((e) => e.id === id)?.accepted_by === OWN_ADMIN ? true : undefined));
+        await untilWorkflow('the acceptance success', id, (s) => s.status === 'AWAITING_CONFIRMATION');
         const declined = await resellerInvitation();
         await until('the decline success', async () => ((await enrollmentsOfOwn('RESELLER')).find((e) => e.id === declined)?.status === 'DECLINED' ? true : undefined));
         const preview = await call(base(), 'GET', `/v1/enrollments/${id}/voided-instruments-preview`, await ownAdmin());
