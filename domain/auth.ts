@@ -16,6 +16,10 @@ export const ROLES = [
   // A machine identity of the cloud's other systems (billing, IAM, contracts) feeding the partner account: it holds
   // account.feed only, and its token comes from the identity provider like any other.
   'vendor_system',
+  // Reads the audit log (who did what, when) and nothing else: separation of duties, no staff role reads it.
+  'vendor_auditor',
+  // Runs the Temporal cluster: decodes the encrypted workflow payloads in the Web UI (the codec endpoint), nothing else.
+  'vendor_operator',
   // A customer of the cloud (an enterprise with a cloud account) acting on what concerns it — accepting a partner's
   // invitation link, answering an unlink request: a token with accountType "customer" and its customerId claim.
   'customer',
@@ -90,6 +94,8 @@ export const PERMISSIONS = [
   'order.readAll',
   'order.adjustPrice',
   'customer.unlink',
+  'audit.read',
+  'payload.decode',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -190,6 +196,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'customerReport.review',
   ],
   vendor_system: ['account.feed', 'order.feed'],
+  vendor_auditor: ['audit.read'],
+  vendor_operator: ['payload.decode'],
   customer: ['customer.respond'],
   partner_admin: [
     'opportunity.read',

@@ -3,6 +3,13 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'partnerflow-dev-secret-change-me-0123456789';
+// The development keyring for webhook secrets at rest (published here, like the development JWT secret: the API refuses
+// it where the JWT secret is refused).
+const DEV_WEBHOOK_SECRET_KEYS = `dev:${Buffer.from('partnerflow-dev-webhook-key-0123').toString('base64')}`;
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -64,6 +71,26 @@ const schema = z.object({
   WEBHOOK_DISABLE_AFTER_DEAD: z.coerce.number().int().min(1).max(1000).default(5),
   // After a webhook secret rotation, how long the replaced secret still signs deliveries beside the new one (0: not at all).
   WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+  // Webhook secrets at rest: AES-256-GCM keys `id:base64key[,…]` (platform/keyring.ts), the first seals, all open.
+  WEBHOOK_SECRET_KEYS: z.string().min(1).default(DEV_WEBHOOK_SECRET_KEYS),
+  // Workflow payloads in Temporal's history (customer names, notes, file names): AES-256-GCM keys `id:base64key[,…]`
+  // for the payload codec; unset, payloads are stored as they are.
+  PAYLOAD_CODEC_KEYS: z.string().min(1).optional(),
+  // Reaching Temporal over TLS (system roots unless a CA is named), mTLS (a client certificate and key), or with an API
+  // key (Temporal Cloud; sent as `authorization: Bearer …`, and implies TLS).
+  TEMPORAL_TLS: flag,
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  // Prometheus metrics: the API's and the worker's own ports (unset: not served), bound to METRICS_HOST.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is set (the standard OTel variables).
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   // How often the worker starts relay workflows whose start after the outbox append was lost.
   OUTBOX_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
@@ -81,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const devJwtSecret = DEV_JWT_SECRET;
+export const devWebhookSecretKeys = DEV_WEBHOOK_SECRET_KEYS;
 
 /** Whether a bind address reaches only this machine. */
 export function isLoopbackHost(host: string): boolean {
@@ -94,6 +122,10 @@ export function isLoopbackHost(host: string): boolean {
  * published in this repository: anyone who can reach an API verifying with it can mint a vendor_admin token.
  */
 export function apiStartRefusal(config: Config): string | undefined {
+  return tokenRefusal(config) ?? webhookKeyRefusal(config);
+}
+
+function tokenRefusal(config: Config): string | undefined {
   if (config.AUTH_JWKS_URL) {
     const missing = (['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => !config[name]);
     if (missing.length > 0) {
@@ -102,13 +134,22 @@ export function apiStartRefusal(config: Config): string | undefined {
     return undefined;
   }
   if (config.AUTH_JWT_SECRET !== DEV_JWT_SECRET) return undefined;
-  const exposed = !isLoopbackHost(config.HOST);
-  if (exposed || config.NODE_ENV === 'production') {
-    const why = exposed ? `listening on ${config.HOST}` : 'with NODE_ENV=production';
+  const why = exposure(config);
+  if (why) {
     return `Refusing to start: the API would verify tokens with the built-in development secret (published in the repository) while ${why} — set AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE, or AUTH_JWT_SECRET (32+ random characters), or keep HOST on loopback.`;
   }
   return undefined;
 }
+
+/** Webhook secrets sealed with the published development key are as good as plain text. */
+function webhookKeyRefusal(config: Config): string | undefined {
+  const why = exposure(config);
+  if (!why || !config.WEBHOOK_SECRET_KEYS.split(',').some((entry) => entry.trim() === DEV_WEBHOOK_SECRET_KEYS)) return undefined;
+  return `Refusing to start: webhook secrets would be encrypted with the built-in development key (published in the repository) while ${why} — set WEBHOOK_SECRET_KEYS to id:base64key (openssl rand -base64 32), the sealing key first, or keep HOST on loopback.`;
+}
+
+/** Why this API is more than a developer's own (listening beyond loopback, or production), or undefined. */
+const exposure = (config: Config) => (!isLoopbackHost(config.HOST) ? `listening on ${config.HOST}` : config.NODE_ENV === 'production' ? 'with NODE_ENV=production' : undefined);
 
 /** TRUST_PROXY as Express's `trust proxy` setting takes it. */
 export function trustProxyOf(value: string): boolean | number | string {

@@ -123,9 +123,15 @@ describe('API start-up: safe defaults', () => {
     expect(jwks.output()).toMatch(/^Refusing to start: AUTH_JWKS_URL is set without AUTH_AUDIENCE/m);
   });
 
-  it('starts on 0.0.0.0 once a secret of its own is set', async () => {
+  it('refuses the development webhook key beyond loopback once the token secret is its own', async () => {
+    const run = startApi({ PORT: String(await freePort()), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'an-operator-secret-0123456789abcdefghij' });
+    expect(await run.code).toBe(1);
+    expect(run.output()).toMatch(/^Refusing to start: webhook secrets would be encrypted with the built-in development key .* while listening on 0\.0\.0\.0/m);
+  });
+
+  it('starts on 0.0.0.0 once a secret and a webhook key of its own are set', async () => {
     const port = await freePort();
-    const run = startApi({ PORT: String(port), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'an-operator-secret-0123456789abcdefghij' });
+    const run = startApi({ PORT: String(port), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'an-operator-secret-0123456789abcdefghij', WEBHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` });
     try {
       await waitForListen(port, run);
       expect(listeningAddresses(port)).toEqual(['00000000']);

@@ -84,6 +84,8 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   // A customer answers what concerns it (issue 18 section 0): invitation links, unlink requests. Nobody else holds it,
   // and the customer holds nothing else — not even the reads every staff role has.
   'customer.respond': ['customer'],
+  'audit.read': ['vendor_auditor'],
+  'payload.decode': ['vendor_operator'],
   // Customer reports the partner cannot make itself go to the vendor's manual review: who manages the ecosystem decides.
   'customerReport.review': ['vendor_ecosystem_manager', 'vendor_admin'],
   // Funds (issue 18 section 4): moving the partner's money to its customers is its administrators' and finance's work.
