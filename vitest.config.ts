@@ -6,6 +6,8 @@ export default defineConfig({
     // Temporal's native worker and child processes behave best in forked processes.
     pool: 'forks',
     include: ['test/**/*.test.ts'],
+    // Against the production topology only (npm run test:cluster, vitest.cluster.config.ts).
+    exclude: ['test/cluster/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

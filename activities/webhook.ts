@@ -9,7 +9,9 @@
  * in words, never an address a name resolved to (the worker log has the detail). An endpoint whose deliveries end
  * DEAD WEBHOOK_DISABLE_AFTER_DEAD times in a row is disabled, and its partner's endpoints subscribed to
  * webhook.endpoint-disabled are told (markDeliveryDead); a DELIVERED one resets the count. During a secret rotation's
- * grace period every POST is signed with both secrets.
+ * grace period every POST is signed with both secrets. Secrets are stored sealed (platform/webhook-secrets.ts) and
+ * opened here, for the signature only; one that cannot be opened (its key left WEBHOOK_SECRET_KEYS) fails the delivery
+ * at once, not retried (`WebhookSecretUnreadable`), naming the key in lastError and the endpoint in the worker log.
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
@@ -21,6 +23,7 @@ import { connectionFailure, isRetriedStatus, refusedLiteral, refusedPort, retryA
 import { configDefaults } from '../platform/config.js';
 import type { PrismaClient } from '../platform/db.js';
 import { dispatchOutbox } from '../platform/outbox-dispatch.js';
+import { type Keyring, openSigningSecrets, WebhookSecretUnreadable, webhookSecretKeyring } from '../platform/webhook-secrets.js';
 import type { DeliveryRetry } from '../workflows/webhook/contract.js';
 
 export { dispatchOutbox } from '../platform/outbox-dispatch.js';
@@ -38,6 +41,8 @@ export type WebhookActivityDeps = {
   webhookAllowedPorts?: readonly number[];
   /** Deliveries ended DEAD in a row that disable their endpoint (WEBHOOK_DISABLE_AFTER_DEAD); default 5. */
   webhookDisableAfterDead?: number;
+  /** Opens the stored secrets to sign (WEBHOOK_SECRET_KEYS; default: read from the environment). */
+  webhookSecretKeys?: Keyring;
 };
 
 /** The notice a partner's endpoints get when one of theirs is disabled (domain/events.ts). */
@@ -46,15 +51,6 @@ export type WebhookActivityDeps = {
 export type WebhookEnvelope = { id: string; type: string; timestamp: string; data: OutboxPayload };
 
 const MAX_ERROR_LENGTH = 500;
-
-/**
- * The secrets that sign a POST sent at `now`: the endpoint's, and after a rotation the one it replaced until its grace
- * period ends (real time, like the signature's timestamp: the receiver compares it with its own clock).
- */
-export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
-  const { secret, previousSecret, previousSecretExpiresAt } = endpoint;
-  return previousSecret && previousSecretExpiresAt && previousSecretExpiresAt > now ? [secret, previousSecret] : [secret];
-}
 
 /**
  * After an activity's outbox append has committed: starts the messages' workflows. A failure is only logged — the
@@ -89,6 +85,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
     webhookAllowPrivateTargets = false,
     webhookAllowedPorts = configDefaults.WEBHOOK_ALLOWED_PORTS,
     webhookDisableAfterDead = configDefaults.WEBHOOK_DISABLE_AFTER_DEAD,
+    webhookSecretKeys = webhookSecretKeyring(),
   } = deps;
   const dispatcher = webhookDispatcher(webhookAllowPrivateTargets);
   return {
@@ -154,6 +151,16 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       if (literal) throw await refuseTarget(literal);
       const port = refusedPort(endpoint.url, webhookAllowedPorts);
       if (port) throw await refuse(port, port);
+      // Opened at the moment of signing (the grace of a replaced secret is judged by the real clock, like the timestamp).
+      let secrets: string[];
+      try {
+        secrets = openSigningSecrets(webhookSecretKeys, endpoint, new Date());
+      } catch (error) {
+        if (!(error instanceof WebhookSecretUnreadable)) throw error;
+        log.error('webhook secret cannot be opened', { deliveryId, endpointId: endpoint.id, column: error.column, keyId: error.keyId, detail: error.message });
+        await record({ lastError: error.publicReason });
+        throw ApplicationFailure.nonRetryable(error.message, 'WebhookSecretUnreadable');
+      }
       let status: number;
       let retryAfter: string | null;
       try {
@@ -163,7 +170,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'partnerflow-webhooks',
-            ...signatureHeaders(signingSecrets(endpoint, new Date()), envelope.id, Math.floor(Date.now() / 1000), body),
+            ...signatureHeaders(secrets, envelope.id, Math.floor(Date.now() / 1000), body),
           },
           body,
           redirect: 'manual',

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { PostgresRateLimitStore } from './kit/rate-limit-store.js';
+import { codecCors } from './codec/cors.js';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Problem, problems } from '../domain/problems.js';
@@ -53,6 +55,7 @@ import { createOrdersClient } from './orders/client.js';
 import { orderRoutes } from './orders/routes.js';
 import { expertRoutes } from './experts/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { requestTelemetry } from './metrics.js';
 import { incentiveRunRoutes } from './incentive-run/routes.js';
 import { incentiveRoutes } from './incentive/routes.js';
 import { memberRoutes } from './members/routes.js';
@@ -60,6 +63,9 @@ import { opportunityRoutes } from './opportunity/routes.js';
 import { pathReviewRoutes } from './path-review/routes.js';
 import { pathRoutes } from './paths/routes.js';
 import { webhookRoutes } from './webhook/routes.js';
+import { codecRoutes } from './codec/routes.js';
+import { createAuditClient } from './audit/client.js';
+import { auditRoutes } from './audit/routes.js';
 
 export type AppDeps = {
   temporal: Client;
@@ -83,6 +89,10 @@ export type AppDeps = {
   rateLimitPerMinute?: number;
   /** Requests per minute per client address, counted before authentication; default 1200. */
   rateLimitPerAddressPerMinute?: number;
+  /** Origins allowed to call the codec endpoint from a browser (CODEC_ALLOWED_ORIGINS): the Temporal Web UI's. */
+  codecAllowedOrigins?: readonly string[];
+  /** Where the limits count (RATE_LIMIT_STORE): this process alone (default), or PostgreSQL, shared by every replica. */
+  rateLimitStore?: 'memory' | 'postgres';
   /** Express `trust proxy` (TRUST_PROXY): which X-Forwarded-For hops tell the client's address; default false. */
   trustProxy?: boolean | number | string;
   /** While true, every request answers 503 shutting-down (the process is draining). */
@@ -102,10 +112,13 @@ export type AppDeps = {
  * bucket), and per authenticated caller (`sub`) after it (callers behind one proxy address do not share one).
  * Either answers 429 problem+json with Retry-After.
  */
-function limiter(limit: number, key: (req: Request) => string): RequestHandler {
+function limiter(limit: number, key: (req: Request) => string, store?: Store): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,
+    // Shared counters (RATE_LIMIT_STORE=postgres) while the database is down: the request goes on, and its route answers
+    // 503 naming the database — not a 500 from the limiter.
+    ...(store ? { store, passOnStoreError: true } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: key,
@@ -149,6 +162,8 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...fundsRoutes(createFundsClient(deps)),
     ...unlinkRoutes(createUnlinkClient(deps)),
     ...orderRoutes(createOrdersClient(deps)),
+    ...auditRoutes(createAuditClient(deps)),
+    ...codecRoutes(deps),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];
   // GET /v1/openapi.json describes exactly the routes mounted here, itself included.
@@ -161,6 +176,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
+  // First, so that it times and counts every answer, refusals before routing included (docs/observability.md).
+  app.use(requestTelemetry);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -173,13 +190,15 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(helmet());
+  app.use(codecCors(deps.codecAllowedOrigins ?? []));
   app.use((req, res, next) => {
     if (!deps.draining?.()) return next();
     res.setHeader('Connection', 'close');
     next(new Problem(503, 'shutting-down', 'Service unavailable', 'This API process is shutting down; retry (another replica or the restarted one answers).', undefined, { retryAfterSeconds: 1 }));
   });
-  app.use(limiter(deps.rateLimitPerAddressPerMinute ?? 1200, (req) => `address:${ipKeyGenerator(req.ip ?? 'unknown')}`));
-  const perCaller = limiter(deps.rateLimitPerMinute ?? 600, (req) => `sub:${(req as Request & { principal?: Principal }).principal?.sub}`);
+  const sharedStore = (prefix: string) => (deps.rateLimitStore === 'postgres' ? new PostgresRateLimitStore(deps.prisma, prefix) : undefined);
+  app.use(limiter(deps.rateLimitPerAddressPerMinute ?? 1200, (req) => `address:${ipKeyGenerator(req.ip ?? 'unknown')}`, sharedStore('address/')));
+  const perCaller = limiter(deps.rateLimitPerMinute ?? 600, (req) => `sub:${(req as Request & { principal?: Principal }).principal?.sub}`, sharedStore('caller/'));
   // Every JSON body; routes taking bytes (uploads) read theirs with their own limit (api/kit/http.ts rawBody).
   app.use(express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 

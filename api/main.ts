@@ -5,8 +5,11 @@ import { apiStartRefusal, loadConfig, quotasOf, trustProxyOf } from '../platform
 import { createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
-import { apiConnectionOptions, connectTimeSkipping } from '../platform/temporal.js';
+import { dataConverterOf, payloadCodecOf } from '../platform/payload-codec.js';
+import { apiConnectionOptions, connectTimeSkipping, temporalSecurity } from '../platform/temporal.js';
 import { createApp } from './app.js';
+import { serveMetrics } from './metrics.js';
+import { startTracing } from '../platform/tracing.js';
 
 const config = loadConfig();
 // Before anything connects or listens: a configuration that would let anyone mint tokens does not start.
@@ -20,8 +23,18 @@ const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
 // Lazy: the API starts (and answers 503 naming Temporal) while Temporal is unreachable, and reconnects by itself.
 const connection = config.TEMPORAL_TIME_SKIPPING
   ? await connectTimeSkipping(config.TEMPORAL_ADDRESS)
-  : Connection.lazy(apiConnectionOptions(config.TEMPORAL_ADDRESS));
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  : Connection.lazy(apiConnectionOptions(config.TEMPORAL_ADDRESS, temporalSecurity(config)));
+// The payload codec (PAYLOAD_CODEC_KEYS): what the API starts and updates is encrypted before it reaches Temporal, and
+// the codec endpoint (api/codec/) decodes with the same keys.
+const dataConverter = dataConverterOf(payloadCodecOf(config.PAYLOAD_CODEC_KEYS));
+// Traces (OTEL_EXPORTER_OTLP_ENDPOINT): the client's starts and updates carry the request's span to the workflow.
+const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'partnerflow-api' });
+const temporal = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  ...(dataConverter ? { dataConverter } : {}),
+  ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+});
 let draining = false;
 
 const app = createApp({
@@ -39,6 +52,8 @@ const app = createApp({
   logger,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   rateLimitPerAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+  rateLimitStore: config.RATE_LIMIT_STORE,
+  codecAllowedOrigins: config.CODEC_ALLOWED_ORIGINS,
   trustProxy: trustProxyOf(config.TRUST_PROXY),
   draining: () => draining,
   quotas: quotasOf(config),
@@ -50,6 +65,10 @@ const app = createApp({
   webhookSecretGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,
   ...(config.TEMPORAL_TIME_SKIPPING ? { timeSkipping: connection } : {}),
 });
+// Prometheus metrics on a listener of their own (METRICS_PORT; unset: not served), never on the public port; before the
+// API listens, so that every request is counted.
+const metricsServer = config.METRICS_PORT === undefined ? undefined : await serveMetrics(config.METRICS_HOST, config.METRICS_PORT);
+if (metricsServer) logger.info({ host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics listening (GET /metrics)');
 const server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ host: config.HOST, port: config.PORT, timeSkipping: config.TEMPORAL_TIME_SKIPPING }, 'API listening');
 });
@@ -61,7 +80,8 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-  await Promise.allSettled([connection.close(), prisma.$disconnect()]);
+  metricsServer?.close();
+  await Promise.allSettled([connection.close(), prisma.$disconnect(), tracing?.shutdown()]);
   process.exit(0);
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));

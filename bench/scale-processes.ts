@@ -5,7 +5,7 @@
  */
 import { migrate } from '../platform/db.js';
 import { buildEntries, listenerPids, startBuiltChild, stopChild } from '../scripts/stack.js';
-import { startTestPostgres } from '../test/support/postgres.js';
+import { startTestPostgres } from '../scripts/postgres.js';
 import { WORKER_NODE_FLAGS } from '../worker/worker.js';
 import { startEmbeddedDatabase } from './embedded.js';
 import type { Teardown } from './lib.js';

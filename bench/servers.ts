@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { migrate } from '../platform/db.js';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
-import { startTestPostgres } from '../test/support/postgres.js';
+import { startTestPostgres } from '../scripts/postgres.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/kit/search-attributes.js';
 import type { Teardown } from './lib.js';
 

@@ -1,6 +1,7 @@
 /** Every environment variable partnerflow reads, parsed once. docs/configuration.md lists the same. */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseKeyring } from './keyring.js';
 
 const DEV_JWT_SECRET = 'partnerflow-dev-secret-change-me-0123456789';
 // The development keyring for webhook secrets at rest (published here, like the development JWT secret: the API refuses
@@ -45,6 +46,8 @@ const schema = z.object({
   // Requests per minute per authenticated caller (token `sub`), and per client address before authentication.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  // Where the limits count: `memory` (this process; one replica) or `postgres` (shared by every API replica).
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   // Per-partner quotas (422 naming the quota when a request would pass one).
   QUOTA_WEBHOOK_ENDPOINTS: z.coerce.number().int().min(1).max(1000).default(10),
   QUOTA_OPEN_APPLICATIONS: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -76,6 +79,13 @@ const schema = z.object({
   // Workflow payloads in Temporal's history (customer names, notes, file names): AES-256-GCM keys `id:base64key[,…]`
   // for the payload codec; unset, payloads are stored as they are.
   PAYLOAD_CODEC_KEYS: z.string().min(1).optional(),
+  // Browser origins (comma-separated, e.g. https://temporal-ui.example.com) allowed to call the codec endpoint — the
+  // Temporal Web UI's; unset: none (the endpoint still answers servers and the CLI, which send no Origin).
+  CODEC_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every((origin) => /^https?:\/\/[^/\s?#]+$/.test(origin)), 'comma-separated origins: scheme://host[:port], no path'),
   // Reaching Temporal over TLS (system roots unless a CA is named), mTLS (a client certificate and key), or with an API
   // key (Temporal Cloud; sent as `authorization: Bearer …`, and implies TLS).
   TEMPORAL_TLS: flag,
@@ -122,7 +132,21 @@ export function isLoopbackHost(host: string): boolean {
  * published in this repository: anyone who can reach an API verifying with it can mint a vendor_admin token.
  */
 export function apiStartRefusal(config: Config): string | undefined {
-  return tokenRefusal(config) ?? webhookKeyRefusal(config);
+  return tokenRefusal(config) ?? keyringRefusal(config) ?? webhookKeyRefusal(config);
+}
+
+/** A keyring that does not parse stops the start in one sentence naming the variable (never the key). */
+function keyringRefusal(config: Config): string | undefined {
+  for (const variable of ['WEBHOOK_SECRET_KEYS', 'PAYLOAD_CODEC_KEYS'] as const) {
+    const value = config[variable];
+    if (value === undefined) continue;
+    try {
+      parseKeyring(value, variable);
+    } catch (error) {
+      return `Refusing to start: ${(error as Error).message}.`;
+    }
+  }
+  return undefined;
 }
 
 function tokenRefusal(config: Config): string | undefined {

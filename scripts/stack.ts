@@ -99,8 +99,8 @@ export function startTsChild(name: string, entry: string, env: NodeJS.ProcessEnv
 }
 
 /** A binary that cannot watch the pipe itself, run under platform/parent-watch.ts as its watchdog. */
-export function startWatchedBinary(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  return startTsChild(name, 'platform/parent-watch.ts', env, undefined, [command, ...args]);
+export function startWatchedBinary(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, output?: (line: string) => void): Child {
+  return startTsChild(name, 'platform/parent-watch.ts', env, output, [command, ...args]);
 }
 
 export const hasExited = (child: Child) => child.process.exitCode !== null || child.process.signalCode !== null;
@@ -241,4 +241,45 @@ export function describeProcess(pid: number): string {
   } catch {
     return String(pid);
   }
+}
+
+/**
+ * The children of a foreground stack (`npm start`, `npm run cluster`): started in order, stopped in reverse order once
+ * however often it is asked (npm forwards Ctrl-C again), and the whole stack stopped when one child ends on its own.
+ * `exit: false` (a test harness owning the stack): stopAll resolves instead of ending the process, and no signal
+ * handler is installed. `after` runs once every child has stopped.
+ */
+export function createSupervisor(say: (line: string) => void, { exit = true, after }: { exit?: boolean; after?: () => Promise<void> } = {}) {
+  const children: Child[] = [];
+  let stopping: Promise<void> | undefined;
+  async function stopAll(code: number): Promise<void> {
+    stopping ??= (async () => {
+      say('stopping…');
+      for (const child of [...children].reverse()) await stopChild(child);
+      await after?.(); // what is not a child (a throwaway PostgreSQL): after every child that used it
+      say('stopped');
+    })();
+    await stopping;
+    if (exit) process.exit(code);
+  }
+  if (exit) {
+    process.on('SIGINT', () => void stopAll(0));
+    process.on('SIGTERM', () => void stopAll(0));
+  }
+  /** Starts a child unless the stack is already stopping, and stops the stack if the child ends on its own. */
+  function supervise(start: () => Child): Child {
+    if (stopping) throw new Error('the stack is stopping');
+    const child = start();
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!stopping && !released.has(child)) {
+        say(`${child.name} exited unexpectedly (code ${code}); stopping the stack`);
+        void stopAll(1);
+      }
+    });
+    return child;
+  }
+  /** Children a harness stops or kills on purpose (the chaos harness): their end does not stop the stack. */
+  const released = new Set<Child>();
+  return { supervise, stopAll, isStopping: () => stopping !== undefined, release: (child: Child) => released.add(child), children };
 }

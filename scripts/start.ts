@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { WORKER_NODE_FLAGS } from '../platform/config.js';
 import { migrate } from '../platform/db.js';
-import { connectTimeSkipping, registerSearchAttributes } from '../platform/temporal.js';
+import { connectTimeSkipping, registerSearchAttributes, temporalSecurityFromEnv } from '../platform/temporal.js';
 import { searchAttributeTypes } from '../workflows/kit/search-attributes.js';
 import {
-  type Child,
+  createSupervisor,
   describeProcess,
   listenerPids,
   portInUse,
@@ -25,7 +25,6 @@ import {
   startBuiltChild,
   startTsChild,
   startWatchedBinary,
-  stopChild,
   waitForListener,
 } from './stack.js';
 import { MissingBinaryError, projectRoot, resolveTemporalCli, resolveTestServer } from './temporal-binaries.js';
@@ -36,35 +35,7 @@ const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const dataDir = process.env.DATA_DIR ?? path.join(projectRoot, '.data');
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-const children: Child[] = [];
-let stopping: Promise<void> | undefined;
-
-/** Stops the children in reverse start order, once however often it is asked (npm forwards Ctrl-C again). */
-async function stopAll(code: number): Promise<never> {
-  stopping ??= (async () => {
-    say('stopping…');
-    for (const child of [...children].reverse()) await stopChild(child);
-    say('stopped');
-  })();
-  await stopping;
-  process.exit(code);
-}
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
-
-/** Starts a child unless the stack is already stopping, and stops the stack if the child ends on its own. */
-function supervise(start: () => Child): Child {
-  if (stopping) throw new Error('the stack is stopping');
-  const child = start();
-  children.push(child);
-  void child.exited.then((code) => {
-    if (!stopping) {
-      say(`${child.name} exited unexpectedly (code ${code}); stopping the stack`);
-      void stopAll(1);
-    }
-  });
-  return child;
-}
+const { supervise, stopAll, isStopping } = createSupervisor(say);
 
 type PlannedPort = { port: number; what: string; variable: string; host: string };
 
@@ -121,7 +92,7 @@ async function startTemporal(port: number | undefined, uiPort: number | undefine
     // plannedPorts() plans no Temporal port only when TEMPORAL_ADDRESS is set.
     const address = process.env.TEMPORAL_ADDRESS!;
     say(`temporal: ${address} namespace ${namespace} (TEMPORAL_ADDRESS)`);
-    const connection = await Connection.connect({ address });
+    const connection = await Connection.connect({ address, ...temporalSecurityFromEnv() });
     await registerSearchAttributes(connection, namespace);
     await connection.close();
     return address;
@@ -195,8 +166,8 @@ try {
   const api = supervise(() => startBuiltChild('api', 'api/main.ts', env));
   const port = portOf('PORT')!;
   await waitForListener(api, port, process.env.HOST ?? '127.0.0.1', 60_000);
-  if (!stopping) say(`ready: API http://localhost:${port}  ·  token: npm run token -- --role vendor_staff  ·  Ctrl-C stops everything`);
+  if (!isStopping()) say(`ready: API http://localhost:${port}  ·  token: npm run token -- --role vendor_staff  ·  Ctrl-C stops everything`);
 } catch (error) {
-  if (!stopping) say(error instanceof MissingBinaryError ? error.message : `failed to start: ${(error as Error).message}`);
+  if (!isStopping()) say(error instanceof MissingBinaryError ? error.message : `failed to start: ${(error as Error).message}`);
   await stopAll(1);
 }

@@ -20,6 +20,8 @@ describe('contract: real answers match the document', () => {
   it('health, the document itself, calendar', async () => {
     const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
     expectStatus(await n('GET', '/healthz'), 200);
+    expectStatus(await n('GET', '/livez'), 200);
+    expectStatus(await n('GET', '/readyz'), 200);
     expectStatus(await n('GET', '/v1/openapi.json'), 200);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3', vendor), 200);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-09-28T02:00:00Z&workingDays=10', vendor), 200); // over a holiday

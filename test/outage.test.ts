@@ -15,7 +15,7 @@ import { createPrisma, migrate } from '../platform/db.js';
 import { apiConnectionOptions } from '../platform/temporal.js';
 import { JWT_SECRET, tokenFor } from './support/app.js';
 import { fixedCalendar, testCalendar } from './support/calendar.js';
-import { type OwnPostgres, startOwnPostgres } from './support/postgres.js';
+import { type OwnPostgres, startOwnPostgres } from '../scripts/postgres.js';
 import { useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
 import { oneAtATime } from './support/one-at-a-time.js';

@@ -13,6 +13,7 @@ import { verify } from '../domain/webhook-signature.js';
 import { call, tokenFor } from './support/app.js';
 import { DAY, expectOk } from './support/env.js';
 import { headersOf, TOPIC, useWebhookEnv } from './support/webhooks.js';
+import { openEndpointSecret, webhookSecretKeyring } from '../platform/webhook-secrets.js';
 
 const webhooks = useWebhookEnv('webhooks-secrets-test');
 const { env, hook, partner, vendorStaff, register, deliverOne } = webhooks;
@@ -116,14 +117,14 @@ describe('webhooks', () => {
     const stale = await keyed(path, a.admin, key);
     expect(stale.status).toBe(409);
     expect(stale.body.type).toBe('urn:partnerflow:problem:secret-rotated');
-    expect((await env.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).secret).toBe(again.body.secret);
+    expect(openEndpointSecret(webhookSecretKeyring(), endpoint.id, 'secret', (await env.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).secret)).toBe(again.body.secret);
 
     // Deactivated: the problem redelivery answers too, and the secret stays.
     expectOk(await api('DELETE', `/v1/webhooks/${endpoint.id}`, a.admin));
     const inactive = await api('POST', path, a.admin);
     expect(inactive.status).toBe(409);
     expect(inactive.body.type).toBe('urn:partnerflow:problem:endpoint-inactive');
-    expect((await env.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).secret).toBe(again.body.secret);
+    expect(openEndpointSecret(webhookSecretKeyring(), endpoint.id, 'secret', (await env.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).secret)).toBe(again.body.secret);
   });
 
   it('after the grace period only the new secret signs', async () => {

@@ -5,13 +5,18 @@ import { loadConfig, webhookRetryOf } from '../platform/config.js';
 import { calendarWarnings, createCalendarStore } from '../platform/calendars.js';
 import { createPrisma } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
-import { connectClient } from '../platform/temporal.js';
+import { dataConverterOf, payloadCodecOf } from '../platform/payload-codec.js';
+import { connectClient, temporalSecurity } from '../platform/temporal.js';
 import { ensureMonthlyIncentiveSchedule, ensurePathReviewSchedules, MONTHLY_SCHEDULE_ID } from './schedules.js';
 import { sweepOutbox } from '../activities/webhook.js';
+import { sealWebhookSecretsAtStart } from '../platform/webhook-secrets.js';
 import { processDeadlinesOf } from './slas.js';
 import { createWorker, WORKER_NODE_FLAGS } from './worker.js';
+import { startTracing } from '../platform/tracing.js';
 
 const config = loadConfig();
+/** `host:port` as a socket address is written (an IPv6 host in brackets). */
+const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 const log = createLogger('worker', config.LOG_LEVEL);
 Runtime.install({
   logger: {
@@ -22,8 +27,16 @@ Runtime.install({
     warn: (m, meta) => log.warn(meta ?? {}, m),
     error: (m, meta) => log.error(meta ?? {}, m),
   },
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+    // The SDK's own metrics (temporal_*: task slots, poll and schedule-to-start latencies, cache, workflow outcomes) in
+    // Prometheus text at http://METRICS_HOST:WORKER_METRICS_PORT/metrics; unset: not served (docs/observability.md).
+    ...(config.WORKER_METRICS_PORT === undefined ? {} : { metrics: { prometheus: { bindAddress: hostPort(config.METRICS_HOST, config.WORKER_METRICS_PORT) } } }),
+  },
 });
+// Traces (OTEL_EXPORTER_OTLP_ENDPOINT): the workflows' and activities' spans continue the trace of the request that
+// started or updated them.
+const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'partnerflow-worker' });
 
 // Heap flags act only when given at start: say so when they were not (docs/configuration.md, "The worker's memory").
 const nodeArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
@@ -33,9 +46,15 @@ if (missingFlags.length > 0) {
 }
 
 const prisma = createPrisma(config.databaseUrl, config.DB_POOL_SIZE);
-const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// TLS / mTLS / API key as configured, and the payload codec when PAYLOAD_CODEC_KEYS is set (docs/temporal-security.md).
+const security = temporalSecurity(config);
+const dataConverter = dataConverterOf(payloadCodecOf(config.PAYLOAD_CODEC_KEYS));
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...security });
 // For the schedules and the outbox sweeper (activities get their own client from createWorker).
-const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+const { client, connection: clientConnection } = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, {
+  security,
+  ...(dataConverter ? { dataConverter } : {}),
+});
 let sweeper: NodeJS.Timeout | undefined;
 let calendarCheck: NodeJS.Timeout | undefined;
 // Once at start and once a day: calendars whose next year is not published (from CALENDAR_WARN_FROM on).
@@ -48,6 +67,7 @@ try {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(dataConverter ? { dataConverter } : {}),
     prisma,
     calendarFor: createCalendarStore(prisma, config.DEFAULT_CALENDAR).forPartner,
     webhookRetry: webhookRetryOf(config),
@@ -57,6 +77,7 @@ try {
     // The review SLAs, invitation expiry and confirmation deadline of the processes started from now on.
     ...processDeadlinesOf(),
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } } : {}),
+    ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
   });
   if (config.TEMPORAL_TIME_SKIPPING) {
     // The time-skipping test server has no schedules: runs and cycles are started with POST /v1/admin/incentive-runs
@@ -71,6 +92,9 @@ try {
   }
   // Real time, not workflow time: a clock advance on the time-skipping server wakes nothing here.
   void warnAboutCalendars();
+  // Webhook secrets in plain text, or sealed with a key no longer first in WEBHOOK_SECRET_KEYS, sealed with the first (in
+  // the background: deliveries sign meanwhile; safe on several replicas at once, platform/webhook-secrets.ts).
+  void sealWebhookSecretsAtStart(prisma, log);
   calendarCheck = setInterval(() => void warnAboutCalendars(), 24 * 3600 * 1000);
   sweeper = setInterval(() => {
     sweepOutbox(prisma, client, config.TEMPORAL_TASK_QUEUE)
@@ -85,5 +109,6 @@ try {
   await clientConnection.close();
   await connection.close();
   await prisma.$disconnect();
+  await tracing?.shutdown();
   log.info('worker stopped');
 }

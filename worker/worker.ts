@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { WORKER_NODE_FLAGS } from '../platform/config.js';
@@ -60,14 +61,14 @@ const bundlerPath = createRequire(import.meta.url).resolve('@temporalio/worker/l
  * the worker held 409 MiB instead of 335, and peaked at 537 instead of 434 (bench section 5). The child gets the
  * worker's NODE_OPTIONS without its heap flags (webpack needs more), and costs the start a second or two.
  */
-export function bundleWorkflows(): Promise<{ code: string }> {
+export function bundleWorkflows(workflowInterceptorModules: readonly string[] = []): Promise<{ code: string }> {
   // The child ends with the worker: its stdin is a pipe from the worker that nothing writes to, so it reads end-of-file
   // when the worker is gone — however it went (SIGKILL included) — and exits instead of bundling on for nobody.
   const script = [
     'const noop = () => {};',
     "process.stdin.on('end', () => process.exit(1)).resume();",
     `require(${JSON.stringify(bundlerPath)})`,
-    `  .bundleWorkflowCode({ workflowsPath: ${JSON.stringify(workflowsPath)}, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } })`,
+    `  .bundleWorkflowCode({ workflowsPath: ${JSON.stringify(workflowsPath)}, workflowInterceptorModules: ${JSON.stringify(workflowInterceptorModules)}, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } })`,
     '  .then(({ code }) => process.stdout.write(code, () => process.exit(0)), (error) => { console.error(error); process.exit(1); });',
   ].join('\n');
   const nodeOptions = (process.env.NODE_OPTIONS ?? '')
@@ -88,18 +89,29 @@ export type WorkerDeps = Omit<ActivityDeps, 'temporal'> & {
   taskQueue: string;
   /** Over WORKER_DEFAULTS; a key set to undefined leaves that option to the SDK's own default. */
   tuning?: Partial<WorkerTuning>;
-} & Pick<WorkerOptions, 'workflowBundle' | 'identity'>;
+  /**
+   * The payload codec (PAYLOAD_CODEC_KEYS, platform/payload-codec.ts): for the workflows' and activities' payloads and
+   * for the client the activities start workflows with, so nothing the worker sends is stored in clear.
+   */
+  dataConverter?: DataConverter;
+  /** The worker's interceptors (tracing), as the SDK takes them. */
+  interceptors?: WorkerOptions['interceptors'];
+} & Pick<WorkerOptions, 'workflowBundle' | 'identity' | 'sinks'>;
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, tuning, ...deps }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, identity, tuning, dataConverter, interceptors, sinks, ...deps }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    workflowBundle: workflowBundle ?? (await bundleWorkflows()),
+    // The workflow interceptor modules (tracing) are bundled with the workflows.
+    workflowBundle: workflowBundle ?? (await bundleWorkflows(interceptors?.workflowModules ?? [])),
     ...(identity ? { identity } : {}),
+    ...(dataConverter ? { dataConverter } : {}),
+    ...(interceptors ? { interceptors } : {}),
+    ...(sinks ? { sinks } : {}),
     ...WORKER_DEFAULTS,
     ...tuning,
-    // The worker's own connection also serves the activities that start workflows.
-    activities: createActivities({ ...deps, temporal: new Client({ connection, namespace }) }),
+    // The worker's own connection also serves the activities that start workflows (with the worker's codec).
+    activities: createActivities({ ...deps, temporal: new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}), ...(interceptors?.client ? { interceptors: interceptors.client } : {}) }) }),
   });
 }

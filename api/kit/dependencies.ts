@@ -34,7 +34,11 @@ function databaseDown(error: Shape): boolean {
 }
 
 // @temporalio/client's ServiceError carries the gRPC error as its cause; a raw call (health probe) throws it directly.
-const temporalDown = (error: Shape) => typeof error.code === 'number' && GRPC_UNAVAILABLE.has(error.code);
+// The API's own namespace "not found" is a Temporal that cannot serve it yet — measured right after a restart of the
+// real server (npm run chaos), while its namespace cache loads — or a misconfigured namespace: either way nothing the
+// caller did, and retrying is right (the log says which).
+const temporalDown = (error: Shape) =>
+  (typeof error.code === 'number' && GRPC_UNAVAILABLE.has(error.code)) || error.name === 'NamespaceNotFoundError' || (typeof error.message === 'string' && /^Namespace \S+ is not found\.?$/.test(error.message));
 
 /** Which dependency's outage caused this error (searching its causes), or undefined for anything else. */
 export function unavailableDependency(error: unknown): Dependency | undefined {

@@ -13,6 +13,7 @@
  * `quota-exceeded`, counted under a per-partner lock in the creating transaction; vendor endpoints are not counted).
  * An endpoint the relay disabled (deliveries DEAD in a row, activities/webhook.ts) says why in `deactivatedReason`;
  * PATCH `{ active: true }` re-enables it (or one deactivated by DELETE) under the same rules as a registration.
+ * Secrets are stored sealed (platform/webhook-secrets.ts, WEBHOOK_SECRET_KEYS) and opened here only to answer them.
  */
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -23,6 +24,7 @@ import { problems } from '../../domain/problems.js';
 import { newWebhookSecret } from '../../domain/webhook-signature.js';
 import { refusedHost, refusedPort } from '../../domain/webhook-target.js';
 import { configDefaults, defaultQuotas, type Quotas } from '../../platform/config.js';
+import { type Keyring, openEndpointSecret, sealEndpointSecret, WebhookSecretUnreadable, webhookSecretKeyring } from '../../platform/webhook-secrets.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { WEBHOOK_DELIVERY_WORKFLOW, webhookDeliveryWorkflowId } from '../../workflows/webhook/contract.js';
 import type { webhookDeliveryWorkflow } from '../../workflows/webhook/workflow.js';
@@ -66,9 +68,6 @@ const toDelivery = (r: DeliveryRow): WebhookDeliveryView => ({
 /** Endpoints and deliveries alike, newest first; their ids are the UUIDs created here (lowercase). */
 const NEWEST_FIRST = keyset('createdAt', { key: dateKey, isId: (id) => /^[0-9a-f-]{36}$/.test(id) });
 
-/** The endpoint with its signing secret, and how long the one a rotation replaced still signs. */
-const withSecret = (r: EndpointRow): RotatedWebhookSecretView => ({ ...toEndpoint(r), secret: r.secret, previousSecretExpiresAt: r.previousSecretExpiresAt?.toISOString() ?? null });
-
 /** The default grace period of a replaced secret (WEBHOOK_SECRET_GRACE_HOURS). */
 export const DEFAULT_WEBHOOK_SECRET_GRACE_MS = 24 * 3_600_000;
 
@@ -85,6 +84,7 @@ export function createWebhooksClient({
   webhookAllowedPorts = configDefaults.WEBHOOK_ALLOWED_PORTS,
   webhookSecretGraceMs = DEFAULT_WEBHOOK_SECRET_GRACE_MS,
   quotas,
+  webhookSecretKeys = webhookSecretKeyring(),
 }: {
   prisma: PrismaClient;
   temporal: Client;
@@ -95,8 +95,28 @@ export function createWebhooksClient({
   /** How long a rotated-out secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); 0: not at all. */
   webhookSecretGraceMs?: number;
   quotas?: Quotas | undefined;
+  /** Seals the secrets stored (WEBHOOK_SECRET_KEYS; default: read from the environment). */
+  webhookSecretKeys?: Keyring;
 }) {
   const quota = quotas?.webhookEndpoints ?? defaultQuotas.webhookEndpoints;
+  const ring = webhookSecretKeys;
+  /** The endpoint's signing secret, opened; undefined when it cannot be (its key left the ring: the worker log names it). */
+  const openedSecretOf = (r: EndpointRow) => {
+    try {
+      return openEndpointSecret(ring, r.id, 'secret', r.secret);
+    } catch (error) {
+      if (error instanceof WebhookSecretUnreadable) return undefined;
+      throw error;
+    }
+  };
+  /** The secret to answer (a retry of its creation or rotation): one that cannot be opened is 503 until the key is back. */
+  const secretOf = (r: EndpointRow) => {
+    const secret = openedSecretOf(r);
+    if (secret === undefined) throw problems.unavailable("The endpoint's secret cannot be read at the moment; try again later.");
+    return secret;
+  };
+  /** The endpoint with its signing secret, and how long the one a rotation replaced still signs. */
+  const withSecret = (r: EndpointRow): RotatedWebhookSecretView => ({ ...toEndpoint(r), secret: secretOf(r), previousSecretExpiresAt: r.previousSecretExpiresAt?.toISOString() ?? null });
 
   async function findEndpoint(principal: Principal, id: string): Promise<EndpointRow> {
     const row = await prisma.webhookEndpoint.findFirst({ where: { id, ...scopeOf(principal) } });
@@ -154,12 +174,13 @@ export function createWebhooksClient({
         if (existing?.secretRotationId) {
           throw problems.conflict('secret-rotated', "This endpoint's secret was rotated after its creation: the creation's secret is no longer answered.");
         }
-        if (existing) return { ...toEndpoint(existing), secret: existing.secret }; // a retry: the first result stands
+        if (existing) return { ...toEndpoint(existing), secret: secretOf(existing) }; // a retry: the first result stands
         await reservePlace(tx, partnerId);
+        const secret = newWebhookSecret();
         const row = await tx.webhookEndpoint.create({
-          data: { id, partnerId, url: body.url, events: body.events, secret: newWebhookSecret(), createdBy: principal.sub, createdAt: new Date() },
+          data: { id, partnerId, url: body.url, events: body.events, secret: sealEndpointSecret(ring, id, 'secret', secret), createdBy: principal.sub, createdAt: new Date() },
         });
-        return { ...toEndpoint(row), secret: row.secret };
+        return { ...toEndpoint(row), secret };
       });
     },
 
@@ -179,14 +200,18 @@ export function createWebhooksClient({
         if (rotation.replay && current.secretRotationId === rotation.id) return withSecret(current);
         if (rotation.replay) throw problems.conflict('secret-rotated', 'The secret was rotated again after the rotation this Idempotency-Key made.');
         const now = new Date();
+        // The replaced secret moves to previous_secret sealed anew (a sealed value is bound to its column). One that
+        // cannot be opened (its key left the ring) gets no grace: it could not sign, and the rotation is how the
+        // endpoint gets a working secret again.
+        const replaced = webhookSecretGraceMs > 0 ? openedSecretOf(current) : undefined;
         const grace =
-          webhookSecretGraceMs > 0
-            ? { previousSecret: current.secret, previousSecretExpiresAt: new Date(now.getTime() + webhookSecretGraceMs) }
+          replaced !== undefined
+            ? { previousSecret: sealEndpointSecret(ring, id, 'previous_secret', replaced), previousSecretExpiresAt: new Date(now.getTime() + webhookSecretGraceMs) }
             : { previousSecret: null, previousSecretExpiresAt: null };
         // Only from the secret read above, only while active: a concurrent rotation or DELETE wins, this one changes nothing.
         const { count } = await tx.webhookEndpoint.updateMany({
           where: { id, active: true, secret: current.secret },
-          data: { secret: newWebhookSecret(), ...grace, secretRotationId: rotation.id },
+          data: { secret: sealEndpointSecret(ring, id, 'secret', newWebhookSecret()), ...grace, secretRotationId: rotation.id },
         });
         if (count === 0) {
           const after = await tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });

@@ -17,6 +17,8 @@ export const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
 export const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
 export const FUZZ_HOOK_URL = 'http://127.0.0.1:9/fuzz';
 export const VALID_BODY: Record<string, Record<string, unknown>> = {
+  'POST /v1/codec/decode': { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
+  'POST /v1/codec/encode': { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
   'POST /v1/customers/:customerId/facts': { source: 'billing', facts: [{ kind: 'FROZEN', value: { frozen: false }, observedAt: '2026-11-02T08:00:00+08:00' }] },
   'POST /v1/partners/:partnerId/customer-reports': { creditCode: '91330100799655058B' },
   'POST /v1/customer-reports/:id/review': { decision: 'REJECT', note: 'Fuzz note' },
@@ -150,6 +152,7 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
+  'GET /v1/admin/audit': { actor: 'fuzz-actor', limit: '5' },
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
   'GET /v1/enterprises': { name: '阿里巴巴', limit: '5' },

@@ -16,7 +16,7 @@ import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-bi
 import { workflowsPath } from '../../worker/worker.js';
 import { killLeftovers, RUN_MARKER } from './leftovers.js';
 import { lockPath } from './one-at-a-time.js';
-import { startTestPostgres, workerDatabases } from './postgres.js';
+import { startTestPostgres, workerDatabases } from '../../scripts/postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

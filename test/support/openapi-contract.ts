@@ -26,15 +26,17 @@ export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.to
  * The contract files split the routes by area; a route matching none of these is `partner`'s, so a new route is
  * always some file's to exercise.
  */
-export type Area = 'partner' | 'applications' | 'reviews' | 'programs' | 'customers' | 'orders' | 'enterprises' | 'funds' | 'unlink';
+export type Area = 'partner' | 'applications' | 'reviews' | 'programs' | 'customers' | 'orders' | 'enterprises' | 'funds' | 'unlink' | 'audit' | 'codec';
 export function areaOf(key: string): Area {
   const path = key.slice(key.indexOf(' ') + 1);
+  if (/^\/v1\/codec\//.test(path)) return 'codec';
   if (/^\/v1\/(partners\/:partnerId\/(account|eligibility|level-raises|enrollments|agreements|contracting-entities)|specialist-applications|level-raises|enrollments|enrollment-invitations|agreements)(\/|$)/.test(path)) return 'programs';
   if (/^\/v1\/enterprises(\/|$)/.test(path)) return 'enterprises';
   if (/^\/v1\/(partners\/:partnerId\/customers\/:customerId\/(unlink-preview|unlinks)|unlinks|customer|customers\/:customerId\/refunds)(\/|$)/.test(path)) return 'unlink';
   if (/^\/v1\/(partners\/:partnerId\/(customers\/:customerId\/(allocations|reclaims|funds)|statement)|customers\/:customerId\/spend)$/.test(path)) return 'funds';
   if (/^\/v1\/(enterprises(\/|$)|customers\/:customerId(\/facts)?$|customer-reports(\/|$)|customer-invitations\/|partners\/:partnerId\/(customers|customer-reports)$)/.test(path)) return 'customers';
   if (/^\/v1\/marketplace-orders(\/|$)/.test(path)) return 'orders';
+  if (/^\/v1\/admin\/audit$/.test(path)) return 'audit';
   if (/^\/v1\/(admin\/incentive-runs|incentives|certification-types|certifications|partners\/:partnerId\/certificates)(\/|$)/.test(path)) return 'applications';
   if (/^\/v1\/(paths|partners\/:partnerId\/paths|admin\/path-reviews|path-reviews|webhooks|admin\/clock)(\/|$)/.test(path)) return 'reviews';
   return 'partner';

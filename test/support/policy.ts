@@ -112,6 +112,8 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
 /** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
 export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /healthz': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
   'POST /v1/opportunities': 'opportunity.share',
   'GET /v1/opportunities': 'opportunity.read',
   'GET /v1/opportunities/:id': 'opportunity.read',
@@ -222,6 +224,9 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/customer-reports/:id/review': 'customerReport.review',
   'POST /v1/customer-reports/:id/invitation': 'customer.expand',
   'POST /v1/customer-reports/:id/withdraw': 'customer.expand',
+  'POST /v1/codec/decode': 'payload.decode',
+  'POST /v1/codec/encode': 'payload.decode',
+  'GET /v1/admin/audit': 'audit.read',
   'GET /v1/customer-invitations/:token': 'customer.respond',
   'POST /v1/customer-invitations/:token/accept': 'customer.respond',
   'GET /v1/partners/:partnerId/customers': 'customer.expand',

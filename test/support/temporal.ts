@@ -34,8 +34,13 @@ export const workflowBundle = async () => (bundle ??= JSON.parse(readFileSync(in
 const noop = () => {};
 export const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
-/** A real Temporal dev server (in-memory), with the app's search attributes. */
+/**
+ * A real Temporal dev server (in-memory), with the app's search attributes — or, under `npm run test:cluster`
+ * (TEST_TEMPORAL_ADDRESS), the real Temporal server of the cluster (scripts/cluster/cluster.ts), already prepared.
+ */
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  const cluster = process.env.TEST_TEMPORAL_ADDRESS;
+  if (cluster) return TestWorkflowEnvironment.createFromExistingServer({ address: cluster, namespace: 'default' });
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },

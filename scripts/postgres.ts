@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL for the tests. TEST_DATABASE_URL wins (its public schema is reset); otherwise a
+ * A real PostgreSQL for the tests, the cluster (scripts/cluster.ts) and the chaos harness. TEST_DATABASE_URL wins (its public schema is reset); otherwise a
  * throwaway cluster is initialised from the machine's PostgreSQL server binaries in a temp folder. Test files
  * running at the same time each get a database of their test worker's (`workerDatabases`).
  */
@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { waitForPort } from '../../scripts/stack.js';
+import { waitForPort } from './stack.js';
 
 export type TestPostgres = { url: string; stop: () => Promise<void> };
 /** A cluster of the test's own whose server can be stopped and started again on the same data and port (outages). */
