@@ -86,6 +86,8 @@ describe('yearly review schedules (on a dev server)', () => {
 
   it('one schedule per path, created once and updated in place; next actions at 00:00 on its review date in Shanghai', async () => {
     const ids = developmentPaths.paths.map((p) => `annual-path-review-${p.id}`);
+    // On a server that has none yet (under npm run test:cluster the cluster's own workers made them already).
+    for (const id of ids) await dev.client.schedule.getHandle(id).delete().catch(() => {});
     expect(await ensurePathReviewSchedules(dev.client, scheduleQueue)).toEqual(Object.fromEntries(ids.map((id) => [id, 'created'])));
     expect(await ensurePathReviewSchedules(dev.client, scheduleQueue)).toEqual(Object.fromEntries(ids.map((id) => [id, 'updated'])));
     for (const path of developmentPaths.paths) {

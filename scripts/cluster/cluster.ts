@@ -136,7 +136,7 @@ async function startOn(o: ClusterOptions, say: (line: string) => void, dir: stri
 async function startServer(o: ClusterOptions, supervisor: Supervisor, adminUrl: string, dir: string, frontend: number, say: (line: string) => void): Promise<Child> {
   const databases = { persistence: 'temporal', visibility: 'temporal_visibility' };
   await setupTemporalDatabases(adminUrl, databases);
-  const ports: ServerPorts = { frontend, frontendHttp: frontend + 10, history: frontend + 1, matching: frontend + 2, worker: frontend + 6, membership: frontend - 300, metrics: frontend + 767 };
+  const ports: ServerPorts = { frontend, frontendHttp: frontend + 10, history: frontend + 1, matching: frontend + 2, worker: frontend + 6, membership: frontend + 20, metrics: frontend + 767 };
   const dynamicConfigFile = path.join(dir, 'dynamicconfig.yaml');
   writeFileSync(dynamicConfigFile, DYNAMIC_CONFIG);
   const configFile = path.join(dir, 'temporal.yaml');
