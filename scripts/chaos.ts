@@ -4,6 +4,7 @@
  * PostgreSQL of its own, on loopback ports of their own. Prints the figures; exits 1 if any expectation failed.
  *   --target dev|cluster|both (default both)   --processes N (default 1000)   --outage-seconds S (default 30)
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Cluster, startCluster } from './cluster/cluster.js';
@@ -23,9 +24,12 @@ for (const target of targets) {
   say(`--- ${target === 'dev' ? 'dev server (SQLite file)' : 'cluster (the Temporal server on PostgreSQL)'} ---`);
   let cluster: Cluster | undefined;
   try {
+    // A fresh start each run: the dev server's file would otherwise carry the last run's workflows.
+    const dir = path.join(projectRoot, '.chaos', target);
+    rmSync(dir, { recursive: true, force: true });
     cluster = await startCluster({
       temporal: target === 'dev' ? 'dev' : 'server',
-      dir: path.join(projectRoot, '.chaos', target),
+      dir,
       frontendPort: 7433,
       apiPorts: [3100, 3101],
       say,

@@ -128,7 +128,13 @@ function interpolate(value: string, env: Record<string, string>): string {
     throw new Error(`compose.yaml needs ${name} (${word ?? 'no default'})`);
   });
 }
-const variablesOf = (text: string) => [...text.matchAll(/(?<!\$)\$\{(\w+)(:-)?/g)].map(([, name, dflt]) => ({ name: name!, hasDefault: Boolean(dflt) }));
+/** Every ${…} of the document's values (compose interpolates values, never comments). */
+const variablesOf = (value: Yaml): { name: string; hasDefault: boolean }[] =>
+  typeof value === 'string'
+    ? [...value.matchAll(/(?<!\$)\$\{(\w+)(:-)?/g)].map(([, name, dflt]) => ({ name: name!, hasDefault: Boolean(dflt) }))
+    : value !== null && typeof value === 'object'
+      ? Object.values(value).flatMap(variablesOf)
+      : [];
 
 /** .env.example as compose reads .env: NAME=value lines. */
 const envExample = () => Object.fromEntries(read('.env.example').split('\n').filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
@@ -286,18 +292,20 @@ describe('compose.yaml', () => {
   });
 
   it('.env.example defines every variable compose.yaml needs, and nothing it does not read', () => {
-    const text = read('compose.yaml');
     const example = envExample();
-    const used = variablesOf(text);
+    const used = variablesOf(compose as unknown as Yaml);
     expect(used.filter((variable) => !variable.hasDefault && !(variable.name in example)).map((v) => v.name)).toEqual([]);
     expect(Object.keys(example).filter((name) => !used.some((variable) => variable.name === name))).toEqual([]);
     // Without .env compose stops, naming the first secret it misses.
     expect(() => environmentOf('api', {})).toThrow(/needs \w+/);
   });
 
-  it('an unedited .env.example never starts an API; real keys in place of the placeholders do', () => {
-    const placeholders = loadConfig(environmentOf('api', envExample()));
-    expect(apiStartRefusal(placeholders)).toMatch(/Refusing to start: .*(WEBHOOK_SECRET_KEYS|PAYLOAD_CODEC_KEYS)/);
+  it.each(['WEBHOOK_SECRET_KEYS', 'PAYLOAD_CODEC_KEYS'])('.env.example\'s placeholder for %s never starts an API', (name) => {
+    const env = { ...filledEnv(), [name]: envExample()[name]! };
+    expect(apiStartRefusal(loadConfig(environmentOf('api', env)))).toMatch(new RegExp(`Refusing to start: .*${name}`));
+  });
+
+  it('real keys in place of the placeholders start an API', () => {
     const filled = loadConfig(environmentOf('api', filledEnv()));
     expect(apiStartRefusal(filled)).toBeUndefined();
     expect(filled).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', RATE_LIMIT_STORE: 'postgres' });
