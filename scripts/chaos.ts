@@ -35,7 +35,9 @@ for (const target of targets) {
       say,
       env: { LOG_LEVEL: 'error' },
     });
+    const started = Date.now();
     const { figures, failures } = await runChaos(cluster, { processes: Number(values.processes), outageSeconds: Number(values['outage-seconds']), say });
+    figures['wall time of the scenario'] = `${((Date.now() - started) / 1000).toFixed(0)} s`;
     for (const [what, figure] of Object.entries(figures)) say(`${what.padEnd(52)} ${figure}`);
     if (failures.length) {
       failed = true;

@@ -118,14 +118,17 @@ function dockerfile() {
   return stages;
 }
 
-/** Compose's interpolation: ${NAME}, ${NAME:-default}, ${NAME:?message} (missing: an error naming NAME), $$ → $. */
+/**
+ * Compose's interpolation: ${NAME} (unset: empty), ${NAME:-default} (unset or empty: the default), ${NAME:?message}
+ * (unset or empty: compose stops — here an error naming NAME), and $$ for a literal $.
+ */
 function interpolate(value: string, env: Record<string, string>): string {
   return value.replace(/\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g, (whole, name: string | undefined, kind: string | undefined, word: string | undefined) => {
     if (whole === '$$') return '$';
     const set = env[name!];
     if (set !== undefined && set !== '') return set;
-    if (kind === '-') return word!;
-    throw new Error(`compose.yaml needs ${name} (${word ?? 'no default'})`);
+    if (kind === '?') throw new Error(`compose.yaml needs ${name}: ${word}`);
+    return kind === '-' ? word! : '';
   });
 }
 /** Every ${…} of the document's values (compose interpolates values, never comments). */
