@@ -188,7 +188,7 @@ describe('accept, reject, updates, close', () => {
     expectProblem(await api('POST', `/v1/opportunities/${id}/accept`, partner), 409);
     expectProblem(await api('POST', `/v1/opportunities/${id}/reject`, partner, { reasonCode: 'OTHER' }), 409);
     // Audited once: the successful call, with who, what, target and the request id; refusals change nothing.
-    const audit = await env.prisma.auditLog.findMany({ where: { target: id } });
+    const audit = await env.prisma.auditLog.findMany({ where: { target: id }, orderBy: { id: 'asc' } });
     expect(audit.map((a) => [a.action, a.status])).toEqual([
       ['POST /v1/opportunities', 201],
       ['POST /v1/opportunities/:id/accept', 200],
