@@ -19,6 +19,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
+# The console is an npm workspace: npm ci needs its manifest.
+COPY console/package.json ./console/
 # --ignore-scripts: the root postinstall installs the Temporal CLI and test server with pip (tools of npm start and
 # the tests, not of an image) before it generates and builds, which the next steps do explicitly; the `node`
 # package's script would fetch the second Node described above. No other dependency needs its install script: the
@@ -37,6 +39,9 @@ COPY api ./api
 # with the rest, and neither reaches the runtime stage.
 COPY bench ./bench
 COPY test ./test
+# The console (console/, built by scripts/build-console.ts from the OpenAPI document scripts/openapi-json.ts writes).
+COPY scripts/build-console.ts scripts/openapi-json.ts ./scripts/
+COPY console ./console
 # The Prisma client is generated from prisma/schema.prisma into prisma/generated/ (TypeScript, compiled into dist/
 # by the build), then `npm run build` compiles the three entries of tsconfig.build.json and what they import.
 RUN npm run db:generate && npm run build
@@ -46,6 +51,7 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
+COPY console/package.json ./console/
 # Production dependencies only (no TypeScript, Vitest, Prisma CLI tools beyond what @prisma/client needs). The
 # `node` package is removed for the reason at the top of this file.
 RUN npm ci --omit=dev --ignore-scripts \
@@ -53,6 +59,8 @@ RUN npm ci --omit=dev --ignore-scripts \
   && npm cache clean --force
 # dist/: the JavaScript both roles run, the generated Prisma client among it (dist/prisma/generated).
 COPY --from=build /app/dist ./dist
+# The console's static bundle, served by the API at /console.
+COPY --from=build /app/console/dist ./console/dist
 # The SQL migrations, applied by platform/db.ts migrate() (compose.yaml's one-shot `migrate` service); found from
 # dist/ through platform/paths.ts, which takes the directory of package.json as the root.
 COPY --from=build /app/prisma/migrations ./prisma/migrations

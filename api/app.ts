@@ -1,5 +1,6 @@
 /** The Express application, built from explicit dependencies (tests build it the same way main() does). */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
@@ -11,6 +12,7 @@ import { Problem, problems } from '../domain/problems.js';
 import type { PrismaClient } from '../platform/db.js';
 import type { Quotas } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { projectRoot } from '../platform/paths.js';
 import { hs256Keys, jwksKeys, type Principal } from '../domain/auth.js';
 import type { CalendarLookup } from '../domain/calendar.js';
 import { createAccountClient } from './account/client.js';
@@ -219,6 +221,15 @@ export function createApp(deps: AppDeps): express.Express {
   // Browsable docs: static files (swagger-ui-dist + our page), not API routes — they carry no data, so no
   // permission; the document they show is the public route GET /v1/openapi.json above.
   mountDocs(app);
+  // The console (console/dist, written by npm run build; docs/console.md): static files — hashed assets cached for
+  // good — and its index.html for any other /console page, since the single-page app routes itself. A missing
+  // asset or an unbuilt console falls through to the 404 below. Same origin, so under the same CSP as the API.
+  const consoleDist = path.join(projectRoot, 'console', 'dist');
+  app.use(
+    '/console',
+    express.static(consoleDist, { setHeaders: (res, file) => void (file.includes(`${path.sep}assets${path.sep}`) && res.setHeader('Cache-Control', 'public, max-age=31536000, immutable')) }),
+    (req, res, next) => (req.method === 'GET' && !path.extname(req.path) ? res.sendFile(path.join(consoleDist, 'index.html'), (error) => error && next()) : next()),
+  );
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {

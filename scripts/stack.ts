@@ -9,6 +9,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { PARENT_FD, PARENT_FD_ENV } from '../platform/parent-watch.js';
 import { projectRoot } from './temporal-binaries.js';
+import { consoleIsBuilt, consoleIsUpToDate } from './build-console.js';
 
 export type Child = { name: string; process: ChildProcess; exited: Promise<number | null> };
 
@@ -79,6 +80,19 @@ export function buildEntries({ typeErrors = 'throw' }: { typeErrors?: 'throw' | 
       return;
     }
     throw new Error(`the build failed (npm run build):\n${output}`);
+  }
+  // The console the API serves at /console (docs/console.md): checked in this process, built in a child only when
+  // stale, since building it loads the whole API to write the OpenAPI document. Under 'warn', a console that no
+  // longer builds (its types against a changed API) is reported and the previous bundle kept, like type errors above.
+  if (!consoleIsUpToDate()) {
+    const script = path.join(projectRoot, 'scripts', 'build-console.ts');
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    } catch (error) {
+      const output = String((error as { stderr?: string }).stderr ?? '').trim();
+      if (typeErrors === 'warn' && consoleIsBuilt()) console.warn(`the console does not build (the previous bundle is served; npm run build stops on it):\n${output}`);
+      else throw new Error(`the console build failed (npm run build):\n${output}`);
+    }
   }
 }
 

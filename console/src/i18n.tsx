@@ -1,0 +1,189 @@
+/**
+ * The console's two languages: Chinese (zh-CN, the default) and English, chosen from the browser's preferred
+ * language and switchable (the choice is kept in localStorage). The API is asked for the same language
+ * (Accept-Language) so that its messages match the page.
+ */
+import { DateTime } from 'luxon';
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import type { RejectReason } from './api/client';
+import { splitWorkingTime } from './working-time';
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const STORAGE_KEY = 'partnerflow.console.language';
+
+/** The browser's first preferred language decides: English if it is English, Chinese otherwise (the default). */
+export function browserLanguage(preferred: readonly string[]): Language {
+  const first = preferred[0]?.toLowerCase() ?? '';
+  return first === 'en' || first.startsWith('en-') ? 'en' : 'zh-CN';
+}
+
+/** Zones the partner reads by a familiar name rather than "GMT+8". */
+const ZONE_NAMES: Record<string, Record<Language, string>> = {
+  'Asia/Shanghai': { 'zh-CN': '北京时间', en: 'CST' },
+};
+
+const REJECT_REASONS_ZH: Record<RejectReason, string> = {
+  CUSTOMER_NEED_UNCLEAR: '客户需求不明确',
+  NEXT_STEPS_UNCLEAR: '下一步不明确',
+  CANNOT_SUPPORT: '无法支持',
+  DUPLICATE: '重复的商机',
+  OTHER: '其他',
+};
+const REJECT_REASONS_EN: Record<RejectReason, string> = {
+  CUSTOMER_NEED_UNCLEAR: "The customer's need is unclear",
+  NEXT_STEPS_UNCLEAR: 'The next steps are unclear',
+  CANNOT_SUPPORT: 'We cannot support it',
+  DUPLICATE: 'A duplicate opportunity',
+  OTHER: 'Another reason',
+};
+
+const zh = {
+  appName: '合作伙伴控制台',
+  languageSwitch: '语言',
+  signInTitle: '登录',
+  signInHelp: '开发环境：粘贴 `npm run token -- --role partner_admin --partner P-1` 打印的令牌。',
+  tokenLabel: '访问令牌',
+  signIn: '登录',
+  signOut: '退出登录',
+  tokenMalformed: '这不是一个 JWT 令牌。',
+  tokenRefused: '令牌无效或已过期，请重新登录。',
+  signedInAs: (who: string) => `当前用户：${who}`,
+  partnersOnly: '控制台目前只提供合作伙伴的待办；请使用合作伙伴的令牌登录（供应商的审核队列和运营页面尚未提供）。',
+  inboxTitle: '待办',
+  inboxIntro: '等待您处理的事项，截止时间最近的在前。',
+  opportunitiesTitle: '待接受的商机',
+  loading: '加载中…',
+  empty: '没有等待您处理的商机。',
+  customer: '客户',
+  amount: '预计金额',
+  timeLeft: '剩余工作时间',
+  deadline: '截止时间',
+  deadlineLine: (deadline: string) => `截止时间：${deadline}`,
+  countdown: (ms: number) => {
+    const { days, hours, minutes } = splitWorkingTime(ms);
+    return days > 0 ? `${days} 个工作日 ${hours} 小时` : `${hours} 小时 ${minutes} 分钟`;
+  },
+  deadlinePassed: '已过截止时间',
+  explain: '为什么是这个截止时间？',
+  explanationLead: (workingDays: number, from: string) => `从 ${from} 起计 ${workingDays} 个工作日。`,
+  calendarLine: (calendar: string, version?: number) => `工作日历：${calendar}${version ? `（第 ${version} 版）` : ''}`,
+  countedDays: '计入的工作日',
+  skippedDays: '跳过的日期',
+  noSkippedDays: '没有跳过的日期。',
+  restDay: '休息日',
+  holiday: (name?: string) => `法定节假日${name ? `：${name}` : ''}`,
+  makeupDay: (name?: string) => `调休上班日${name ? `（${name}）` : ''}`,
+  provisional: '暂定',
+  provisionalNote: (years: readonly number[]) => `${years.join('、')} 年的官方节假日安排尚未发布：此截止时间按法定节假日规则计算，发布后可能变动（届时会通知您）。`,
+  notProvisional: '按已发布的官方日历计算，不是暂定。',
+  accept: '接受',
+  reject: '拒绝',
+  rejectReason: '拒绝原因',
+  rejectNote: '说明（可选）',
+  confirmReject: '确认拒绝',
+  cancel: '取消',
+  accepted: (title: string) => `已接受商机「${title}」。`,
+  rejected: (title: string) => `已拒绝商机「${title}」。`,
+  rejectReasons: REJECT_REASONS_ZH,
+};
+
+export type Messages = typeof zh;
+
+const en: Messages = {
+  appName: 'Partner console',
+  languageSwitch: 'Language',
+  signInTitle: 'Sign in',
+  signInHelp: 'Development: paste the token `npm run token -- --role partner_admin --partner P-1` prints.',
+  tokenLabel: 'Access token',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  tokenMalformed: 'This is not a JWT.',
+  tokenRefused: 'The token is invalid or has expired: sign in again.',
+  signedInAs: (who) => `Signed in as ${who}`,
+  partnersOnly: "The console serves partners' inboxes so far: sign in with a partner's token (the vendor's review queue and operations are not built yet).",
+  inboxTitle: 'Inbox',
+  inboxIntro: 'What waits for you, soonest deadline first.',
+  opportunitiesTitle: 'Opportunities to accept',
+  loading: 'Loading…',
+  empty: 'No opportunity waits for you.',
+  customer: 'Customer',
+  amount: 'Estimated amount',
+  timeLeft: 'Working time left',
+  deadline: 'Deadline',
+  deadlineLine: (deadline) => `Deadline: ${deadline}`,
+  countdown: (ms) => {
+    const { days, hours, minutes } = splitWorkingTime(ms);
+    return days > 0 ? `${days} working day${days === 1 ? '' : 's'} ${hours} h left` : `${hours} h ${minutes} min left`;
+  },
+  deadlinePassed: 'The deadline has passed',
+  explain: 'Why this deadline?',
+  explanationLead: (workingDays, from) => `${workingDays} working day${workingDays === 1 ? '' : 's'} from ${from}.`,
+  calendarLine: (calendar, version) => `Business calendar: ${calendar}${version ? ` (version ${version})` : ''}`,
+  countedDays: 'Working days counted',
+  skippedDays: 'Days skipped',
+  noSkippedDays: 'No day was skipped.',
+  restDay: 'Rest day',
+  holiday: (name) => `Public holiday${name ? `: ${name}` : ''}`,
+  makeupDay: (name) => `Make-up working day${name ? ` (${name})` : ''}`,
+  provisional: 'Provisional',
+  provisionalNote: (years) =>
+    `The official holiday schedule for ${years.join(', ')} is not published yet: this deadline counts the statutory holidays and may move when it is (you will be told).`,
+  notProvisional: 'Counted with the published official calendar: not provisional.',
+  accept: 'Accept',
+  reject: 'Reject',
+  rejectReason: 'Reason',
+  rejectNote: 'Note (optional)',
+  confirmReject: 'Reject',
+  cancel: 'Cancel',
+  accepted: (title) => `Accepted “${title}”.`,
+  rejected: (title) => `Rejected “${title}”.`,
+  rejectReasons: REJECT_REASONS_EN,
+};
+
+const MESSAGES: Record<Language, Messages> = { 'zh-CN': zh, en };
+
+/** An instant in the partner's zone, e.g. "Thu 10 Dec 00:00 CST" / "12月10日 周四 00:00 北京时间". */
+export function formatInZone(instant: string, zone: string, language: Language): string {
+  const local = DateTime.fromISO(instant, { zone }).setLocale(language);
+  const zoneName = ZONE_NAMES[zone]?.[language] ?? local.offsetNameShort ?? zone;
+  return `${local.toFormat(language === 'en' ? 'ccc d LLL HH:mm' : 'M月d日 ccc HH:mm')} ${zoneName}`;
+}
+
+/** A calendar date (YYYY-MM-DD) with its weekday. */
+export function formatDate(date: string, language: Language): string {
+  return DateTime.fromISO(date).setLocale(language).toFormat(language === 'en' ? 'ccc d LLL yyyy' : 'yyyy年M月d日 ccc');
+}
+
+type LanguageState = { language: Language; messages: Messages; setLanguage: (language: Language) => void };
+const LanguageContext = createContext<LanguageState | undefined>(undefined);
+
+export function LanguageProvider({ children }: { children: ReactNode }) {
+  const [language, setLanguage] = useState<Language>(() => {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return (LANGUAGES as readonly string[]).includes(stored ?? '') ? (stored as Language) : browserLanguage(navigator.languages);
+  });
+  useEffect(() => {
+    document.documentElement.lang = language;
+    document.title = MESSAGES[language].appName;
+  }, [language]);
+  const state = useMemo<LanguageState>(
+    () => ({
+      language,
+      messages: MESSAGES[language],
+      setLanguage: (next) => {
+        localStorage.setItem(STORAGE_KEY, next);
+        setLanguage(next);
+      },
+    }),
+    [language],
+  );
+  return <LanguageContext.Provider value={state}>{children}</LanguageContext.Provider>;
+}
+
+export function useLanguage(): LanguageState {
+  const state = useContext(LanguageContext);
+  if (!state) throw new Error('useLanguage outside LanguageProvider');
+  return state;
+}
