@@ -14,6 +14,7 @@ export const CLUSTER_TEST_FILES = [
   'test/app.api.test.ts',
   'test/calendar.api.test.ts',
   'test/expert-attestation.test.ts',
+  'test/hot-path.test.ts',
   'test/experts.test.ts',
   'test/incentive-run.test.ts',
   'test/members-manageable.test.ts',
