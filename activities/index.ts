@@ -22,6 +22,7 @@ import { signalFailedInvitations } from './enrollment-invitation.js';
 import { announceOutbox, createWebhookActivities, type WebhookActivityDeps } from './webhook.js';
 import { createCustomerReportActivities, type CustomerReportActivityDeps, customerReportMessageKey, customerReportRecordedKey } from './customer-report.js';
 import { announcingUnlinkActivities } from './unlink.js';
+import { announcingBulkActionActivities } from './bulk-action.js';
 
 /**
  * `temporal`: the runs start their processes' workflows from activities (activities/start-processes.ts), and the outbox
@@ -194,6 +195,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createIncentiveRunActivities(deps), ...announcing(deps), ...createPathReviewCycleActivities(deps),
     ...createWebhookActivities(deps), ...createCalendarChangeActivities(deps),
-    ...announcingUnlinkActivities(deps),
+    ...announcingUnlinkActivities(deps), ...announcingBulkActionActivities(deps),
   };
 }

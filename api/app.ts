@@ -68,6 +68,8 @@ import { webhookRoutes } from './webhook/routes.js';
 import { codecRoutes } from './codec/routes.js';
 import { createAuditClient } from './audit/client.js';
 import { auditRoutes } from './audit/routes.js';
+import { bulkActionRoutes } from './bulk-action/routes.js';
+import { createBulkActionClient } from './bulk-action/client.js';
 
 export type AppDeps = {
   temporal: Client;
@@ -165,6 +167,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...unlinkRoutes(createUnlinkClient(deps)),
     ...orderRoutes(createOrdersClient(deps)),
     ...auditRoutes(createAuditClient(deps)),
+    ...bulkActionRoutes(createBulkActionClient(deps)),
     ...codecRoutes(deps),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];

@@ -73,6 +73,7 @@ export const CUSTOMER_REPORT_INVITATION_REMINDER_TOPIC = 'customer-report.invita
 export const CUSTOMER_REPORT_INVITATION_EXPIRED_TOPIC = 'customer-report.invitation-expired';
 export const CUSTOMER_REPORT_ASSOCIATED_TOPIC = 'customer-report.associated';
 export const CUSTOMER_REPORT_WITHDRAWN_TOPIC = 'customer-report.withdrawn';
+export const BULK_ACTION_COMPLETED_TOPIC = 'bulk-action.completed';
 
 /** The processes whose deadlines follow the calendar: each tells its partner when a deadline moved. */
 export const DEADLINE_CHANGED_TOPICS = {
@@ -167,6 +168,7 @@ export const EVENTS = {
   [CUSTOMER_REPORT_WITHDRAWN_TOPIC]: 'The partner withdrew its customer report (in manual review, protected or invited).',
   [MARKETPLACE_ORDER_PRICE_ADJUSTED_TOPIC]:
     "The order's salesperson partner adjusted the unit price of a marketplace order waiting for payment (orderId, fromUnitPrice → toUnitPrice, total, reason, adjustedBy, adjustedAt, version): the price the customer pays for this order only.",
+  [BULK_ACTION_COMPLETED_TOPIC]: 'A bulk action finished every item (jobId, kind, total, counts by outcome: DONE, REFUSED, FAILED); each item\'s result is read with GET /v1/bulk-actions/:id.',
   [ENDPOINT_DISABLED_TOPIC]:
     "One of the partner's webhook endpoints was disabled after WEBHOOK_DISABLE_AFTER_DEAD deliveries in a row ended DEAD (endpointId, url, reason); re-enable it with PATCH /v1/webhooks/:id.",
 } as const satisfies Record<string, string>;

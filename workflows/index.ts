@@ -13,3 +13,4 @@ export { agreementWorkflow } from './agreement/workflow.js';
 export { enrollmentWorkflow } from './enrollment/workflow.js';
 export { customerReportWorkflow } from './customer-report/workflow.js';
 export { unlinkWorkflow } from './unlink/workflow.js';
+export { bulkActionWorkflow } from './bulk-action/workflow.js';

@@ -8,7 +8,6 @@ import {
   type Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { DateTime } from 'luxon';
@@ -21,14 +20,11 @@ import { type Money, toMoney } from '../../domain/money.js';
 import { Problem, problems } from '../../domain/problems.js';
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
-  accept,
   close,
   OPPORTUNITY_WORKFLOW,
   type OpportunityStatus,
   opportunityWorkflowId,
   postUpdate,
-  Refusal,
-  reject,
   type RejectReason,
   share,
   type Stage,
@@ -40,8 +36,7 @@ import { dateKey, keyset } from '../kit/pagination.js';
 import { isUuid } from '../kit/validation.js';
 import { listScope } from '../kit/scoping.js';
 import { reserveIdempotentId } from '../kit/idempotency.js';
-import { refusals } from '../kit/refusals.js';
-import { requireSignedAgreement } from '../../platform/agreement-gate.js';
+import { decideOpportunity, opportunityActionProblem } from '../../platform/opportunity-actions.js';
 
 /** The workflow id of an opportunity (its contract's). */
 export const workflowIdFor = opportunityWorkflowId;
@@ -49,18 +44,6 @@ export const workflowIdFor = opportunityWorkflowId;
 export type ShareRequest = { partnerId: string; customerName: string; title: string; estimatedAmount?: Money };
 export type ListFilter = { status?: OpportunityStatus; partnerId?: string; limit: number; cursor?: string };
 const NEWEST_FIRST = keyset('sharedAt', { key: dateKey, isId: isUuid });
-
-/** A validator's refusal → the problem the API answers; any other failure goes through as it is. */
-const REFUSALS = refusals(
-  {
-    [Refusal.notFound]: { status: 404 },
-    [Refusal.notPending]: { status: 409, code: 'not-pending-acceptance' },
-    [Refusal.deadlinePassed]: { status: 409, code: 'accept-deadline-passed' },
-    [Refusal.notAccepted]: { status: 409, code: 'not-accepted' },
-    [Refusal.notShared]: { status: 409, code: 'not-shared' },
-  },
-  { otherwise: 'rethrow' },
-);
 
 type Row = Prisma.OpportunityGetPayload<{ include: { events: true } }>;
 
@@ -75,21 +58,12 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
     return row;
   }
 
-  /** Runs an update and answers with the persisted view, or the refusal as a problem. */
+  /** Runs an update and answers with the persisted view, or the refusal as a problem (platform/opportunity-actions.ts). */
   async function act(principal: Principal, id: string, run: () => Promise<unknown>) {
     try {
       await run();
     } catch (error) {
-      const refused = REFUSALS.problemOf(error, { what: `Opportunity ${id}` });
-      if (refused) throw refused;
-      if (error instanceof WorkflowNotFoundError) {
-        // The workflow has ended (expired, rejected, closed): say why, if the caller may see it at all.
-        const row = await findVisible(principal, id);
-        throw problems.conflict('opportunity-closed', `The opportunity is ${row.status}; nothing more can be done with it.`, {
-          currentStatus: row.status,
-        });
-      }
-      throw error;
+      throw (await opportunityActionProblem(prisma, principal, id, error)) ?? error;
     }
     return toView(await findVisible(principal, id));
   }
@@ -151,16 +125,10 @@ export function createOpportunityClient({ temporal, prisma, taskQueue, calendarF
       return { items: items.map(toSummary), nextCursor };
     },
 
-    accept: (principal: Principal, id: string) =>
-      act(principal, id, async () => {
-        // Gated (docs/agreements.md): refused before anything is sent while the agreement in force is unsigned.
-        if (principal.partnerId) await requireSignedAgreement(prisma, principal.partnerId);
-        return temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(accept, { args: [{ actor: actorOf(principal) }] });
-      }),
+    // The same decision a bulk action's items take (platform/opportunity-actions.ts): gate, update, refusal → problem.
+    accept: (principal: Principal, id: string) => act(principal, id, () => decideOpportunity({ temporal, prisma }, principal, id, { kind: 'accept' })),
     reject: (principal: Principal, id: string, body: { reasonCode: RejectReason; note?: string }) =>
-      act(principal, id, () =>
-        temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(reject, { args: [{ actor: actorOf(principal), ...body }] }),
-      ),
+      act(principal, id, () => decideOpportunity({ temporal, prisma }, principal, id, { kind: 'reject', ...body })),
     postUpdate: (principal: Principal, id: string, body: { stage: Stage; note: string }) =>
       act(principal, id, () =>
         temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(postUpdate, { args: [{ actor: actorOf(principal), ...body }] }),

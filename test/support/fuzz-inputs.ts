@@ -17,6 +17,7 @@ export const FIXTURE_EXPERT = '00000000-0000-4000-8000-0000000e0e0e';
 export const FIXTURE_MATERIAL = '00000000-0000-4000-8000-000000000f1f';
 export const FUZZ_HOOK_URL = 'http://127.0.0.1:9/fuzz';
 export const VALID_BODY: Record<string, Record<string, unknown>> = {
+  'POST /v1/bulk-actions': { kind: 'opportunity.accept', items: [{ opportunityId: '00000000-0000-4000-8000-00000000b01c' }] },
   'POST /v1/codec/decode': { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
   'POST /v1/codec/encode': { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] },
   'POST /v1/customers/:customerId/facts': { source: 'billing', facts: [{ kind: 'FROZEN', value: { frozen: false }, observedAt: '2026-11-02T08:00:00+08:00' }] },

@@ -26,7 +26,7 @@ export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method.to
  * The contract files split the routes by area; a route matching none of these is `partner`'s, so a new route is
  * always some file's to exercise.
  */
-export type Area = 'partner' | 'applications' | 'reviews' | 'programs' | 'customers' | 'orders' | 'enterprises' | 'funds' | 'unlink' | 'audit' | 'codec';
+export type Area = 'partner' | 'applications' | 'reviews' | 'programs' | 'customers' | 'orders' | 'enterprises' | 'funds' | 'unlink' | 'audit' | 'codec' | 'bulk';
 export function areaOf(key: string): Area {
   const path = key.slice(key.indexOf(' ') + 1);
   if (/^\/v1\/codec\//.test(path)) return 'codec';
@@ -37,6 +37,7 @@ export function areaOf(key: string): Area {
   if (/^\/v1\/(enterprises(\/|$)|customers\/:customerId(\/facts)?$|customer-reports(\/|$)|customer-invitations\/|partners\/:partnerId\/(customers|customer-reports)$)/.test(path)) return 'customers';
   if (/^\/v1\/marketplace-orders(\/|$)/.test(path)) return 'orders';
   if (/^\/v1\/admin\/audit$/.test(path)) return 'audit';
+  if (/^\/v1\/bulk-actions(\/|$)/.test(path)) return 'bulk';
   if (/^\/v1\/(admin\/incentive-runs|incentives|certification-types|certifications|partners\/:partnerId\/certificates)(\/|$)/.test(path)) return 'applications';
   if (/^\/v1\/(paths|partners\/:partnerId\/paths|admin\/path-reviews|path-reviews|webhooks|admin\/clock)(\/|$)/.test(path)) return 'reviews';
   return 'partner';

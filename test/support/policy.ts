@@ -118,6 +118,8 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'GET /v1/opportunities': 'opportunity.read',
   'GET /v1/opportunities/:id': 'opportunity.read',
   'POST /v1/opportunities/:id/accept': 'opportunity.act',
+  'POST /v1/bulk-actions': 'opportunity.act',
+  'GET /v1/bulk-actions/:id': 'opportunity.read',
   'POST /v1/opportunities/:id/reject': 'opportunity.act',
   'POST /v1/opportunities/:id/updates': 'opportunity.act',
   'POST /v1/opportunities/:id/close': 'opportunity.act',
