@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { routesOf } from '../api/app.js';
 import { defineRoute, type RouteDef } from '../api/kit/http.js';
-import { call, JWT_SECRET, tokenFor } from './support/app.js';
+import { call, JWT_SECRET, serverErrorOf, tokenFor } from './support/app.js';
 import {
   type Caller,
   callersFor,
@@ -322,7 +322,8 @@ describe('access matrix', () => {
       } catch (error) {
         return `${what} → request failed (${(error as Error).message}), expected ${c.expected.status} (${c.expected.why})`;
       }
-      const said = res.body && typeof res.body === 'object' && 'detail' in res.body ? `: "${String(res.body.detail).slice(0, 100)}"` : '';
+      const cause = res.status === 500 ? serverErrorOf(res.headers.get('x-request-id')) : undefined;
+      const said = (res.body && typeof res.body === 'object' && 'detail' in res.body ? `: "${String(res.body.detail).slice(0, 100)}"` : '') + (cause ? ` — the server logged ${cause}` : '');
       if (res.status !== c.expected.status) return `${what} → ${res.status}, expected ${c.expected.status} (${c.expected.why})${said}`;
       noteListAnswer(evidence, c, res, OTHER);
       const wrong = await answerProblems(c, request, res, normal.prisma);

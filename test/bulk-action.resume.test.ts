@@ -4,8 +4,9 @@
  * died before settling it) records DONE from the opportunity's history, not the 409 a second update gets.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Child, startTsChild } from '../scripts/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Child } from '../scripts/stack.js';
+import { startWorkerProcess } from './support/worker-child.js';
 import { createBulkActionActivities } from '../activities/bulk-action.js';
 import { createBulkActionClient } from '../api/bulk-action/client.js';
 import type { Principal } from '../domain/auth.js';
@@ -14,7 +15,7 @@ import { newPartner, shareMany } from './support/bulk-action.js';
 import { useTestEnv } from './support/env.js';
 import { startTestWorker } from './support/temporal.js';
 import { testDatabaseUrl } from './support/database.js';
-import { eventually, waitFor } from './support/wait.js';
+import { eventually } from './support/wait.js';
 
 // The opportunities' workflows run on the env's worker; the bulk jobs on a queue of their own, whose worker the test stops.
 // A dev server: the time-skipping test server keeps a workflow task on the stopped worker's sticky queue for ever, where
@@ -39,26 +40,7 @@ afterAll(async () => {
 
 /** The jobs' worker as its own OS process (test/support/worker-process.ts), to be killed with SIGKILL. */
 async function workerProcess(name: string): Promise<Child> {
-  const identity = `bulk-worker-${name}`;
-  const child = startTsChild(
-    identity,
-    'test/support/worker-process.ts',
-    {
-      ...process.env,
-      DATABASE_URL: testDatabaseUrl(),
-      TEMPORAL_ADDRESS: env.temporal.address,
-      TEMPORAL_TASK_QUEUE: JOBS,
-      WORKER_IDENTITY: identity,
-      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-    },
-    (line) => output.push(line),
-  );
-  children.push(child);
-  await waitFor(`${identity} to report ready`, () => {
-    if (child.process.exitCode !== null) throw new Error(`${identity} exited with code ${child.process.exitCode} before it was ready`);
-    return output.some((line) => line.startsWith(`[${identity}] worker ready`));
-  }, 60_000);
-  return child;
+  return startWorkerProcess({ identity: `bulk-worker-${name}`, databaseUrl: testDatabaseUrl(), temporalAddress: env.temporal.address, taskQueue: JOBS, output, children });
 }
 
 const settledCount = (jobId: string) => env.prisma.bulkActionItem.count({ where: { bulkActionId: jobId, outcome: { not: 'PENDING' } } });

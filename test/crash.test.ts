@@ -16,9 +16,10 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHan
 import protos from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createPrisma, type PrismaClient } from '../platform/db.js';
-import { type Child, startTsChild } from '../scripts/stack.js';
+import type { Child } from '../scripts/stack.js';
+import { startWorkerProcess } from './support/worker-child.js';
 import { monthBounds } from '../domain/incentive-rules.js';
 import { periodEndedBy } from '../domain/period.js';
 import { incentiveWorkflowId } from '../workflows/incentive/workflow.js';
@@ -74,27 +75,7 @@ async function startWorker(name: string, queue = taskQueue): Promise<Child> {
   const identity = `crash-worker-${name}`;
   const databaseUrl = new URL(testDatabaseUrl());
   databaseUrl.searchParams.set('application_name', identity);
-  const child = startTsChild(
-    identity,
-    'test/support/worker-process.ts',
-    {
-      ...process.env,
-      DATABASE_URL: databaseUrl.toString(),
-      TEMPORAL_ADDRESS: env!.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: queue,
-      WORKER_IDENTITY: identity,
-      // The run's bundle (global setup): a start without webpack, which takes seconds on a busy 2-core machine.
-      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-    },
-    (line) => output.push(line),
-  );
-  children.push(child);
-  await waitFor(`${identity} to report ready`, () => {
-    if (child.process.exitCode !== null) throw new Error(`${identity} exited with code ${child.process.exitCode} before it was ready`);
-    return output.some((line) => line.startsWith(`[${identity}] worker ready`));
-  }, 60_000);
-  return child;
+  return startWorkerProcess({ identity, databaseUrl: databaseUrl.toString(), temporalAddress: env!.address, taskQueue: queue, output, children });
 }
 
 async function dbState(opportunityId: string) {

@@ -4,7 +4,9 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { problemText } from './api/client';
+import { type BulkAction, problemText } from './api/client';
+import { BulkJob } from './BulkJob';
+import { BulkToolbar, type Submission } from './BulkToolbar';
 import { useLanguage } from './i18n';
 import { OpportunityCard } from './OpportunityCard';
 import { useSession } from './session';
@@ -24,6 +26,9 @@ export function Inbox() {
   const { api } = useSession();
   const now = useNow(30_000);
   const [announcement, setAnnouncement] = useState('');
+  // The ids the partner ticked; only those still listed count (one decided elsewhere leaves the list and the selection).
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [bulk, setBulk] = useState<{ job: BulkAction; submission: Submission }>();
   // One page of 100 (the API's largest): the pending ones are few, since each expires within 3 working days.
   const pending = useQuery({
     queryKey: ['opportunities', 'PENDING_ACCEPTANCE'],
@@ -36,6 +41,16 @@ export function Inbox() {
     refetchInterval: 60_000,
   });
 
+  const listed = pending.data ?? [];
+  const chosen = listed.filter((summary) => selected.has(summary.id));
+  const choose = (id: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
   return (
     <section aria-labelledby="inbox-title">
       <h2 id="inbox-title">{messages.inboxTitle}</h2>
@@ -43,6 +58,7 @@ export function Inbox() {
       <p role="status" className="announcement">
         {announcement}
       </p>
+      {bulk && <BulkJob key={bulk.job.id} submitted={bulk.job} submission={bulk.submission} onDismiss={() => setBulk(undefined)} />}
       <h3>{messages.opportunitiesTitle}</h3>
       {pending.isPending && <p>{messages.loading}</p>}
       {pending.isError && (
@@ -51,11 +67,22 @@ export function Inbox() {
         </p>
       )}
       {pending.data?.length === 0 && <p>{messages.empty}</p>}
+      {listed.length > 0 && (
+        <BulkToolbar
+          items={listed}
+          selected={chosen}
+          onSelectAll={(all) => setSelected(new Set(all ? listed.map((summary) => summary.id) : []))}
+          onSubmitted={(job, submission) => {
+            setSelected(new Set());
+            setBulk({ job, submission });
+          }}
+        />
+      )}
       {pending.data && pending.data.length > 0 && (
         <ul className="inbox" aria-label={messages.opportunitiesTitle}>
           {pending.data.map((summary) => (
             <li key={summary.id}>
-              <OpportunityCard summary={summary} now={now} onDone={setAnnouncement} />
+              <OpportunityCard summary={summary} now={now} onDone={setAnnouncement} selected={selected.has(summary.id)} onSelect={(on) => choose(summary.id, on)} />
             </li>
           ))}
         </ul>

@@ -11,9 +11,16 @@ import { formatInZone, useLanguage } from './i18n';
 import { useSession } from './session';
 import { workingTimeLeft } from './working-time';
 
-type Props = { summary: OpportunitySummary; now: Date; onDone: (announcement: string) => void };
+type Props = {
+  summary: OpportunitySummary;
+  now: Date;
+  onDone: (announcement: string) => void;
+  /** Ticked for a bulk action (the inbox's toolbar acts on every ticked card). */
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
+};
 
-export function OpportunityCard({ summary, now, onDone }: Props) {
+export function OpportunityCard({ summary, now, onDone, selected, onSelect }: Props) {
   const { language, messages } = useLanguage();
   const { api } = useSession();
   const queryClient = useQueryClient();
@@ -67,7 +74,10 @@ export function OpportunityCard({ summary, now, onDone }: Props) {
 
   return (
     <article className="card" aria-labelledby={titleId}>
-      <h4 id={titleId}>{summary.title}</h4>
+      <div className="card-head">
+        <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.target.checked)} aria-label={messages.bulk.select(summary.title)} />
+        <h4 id={titleId}>{summary.title}</h4>
+      </div>
       <dl>
         <dt>{messages.customer}</dt>
         <dd>{summary.customerName}</dd>

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
-import type { RejectReason } from './api/client';
+import type { BulkActionKind, OpportunityStatus, RejectReason } from './api/client';
 import { splitWorkingTime } from './working-time';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
@@ -37,6 +37,65 @@ const REJECT_REASONS_EN: Record<RejectReason, string> = {
   CANNOT_SUPPORT: 'We cannot support it',
   DUPLICATE: 'A duplicate opportunity',
   OTHER: 'Another reason',
+};
+
+type Counts = { DONE: number; REFUSED: number; FAILED: number };
+
+/** The bulk actions' words: the toolbar, the job's progress, and each item's outcome (a refusal's reason in words). */
+const BULK_ZH = {
+  select: (title: string) => `选择「${title}」`,
+  selectAll: '全选',
+  selected: (n: number) => `已选 ${n} 项`,
+  acceptSelected: (n: number) => `接受所选（${n}）`,
+  rejectSelected: (n: number) => `拒绝所选（${n}）`,
+  confirmRejectSelected: (n: number) => `确认拒绝 ${n} 项`,
+  submitting: '正在提交…',
+  submitFailed: (why: string) => `提交失败：${why}`,
+  retry: '重试',
+  dismiss: '关闭结果',
+  title: (kind: BulkActionKind): string => (kind === 'opportunity.accept' ? '批量接受' : '批量拒绝'),
+  progressLabel: '批量处理进度',
+  progress: (settled: number, total: number, c: Counts) => `已处理 ${settled} / ${total}：完成 ${c.DONE}，未执行 ${c.REFUSED}，失败 ${c.FAILED}`,
+  completed: (total: number, c: Counts) => `已全部处理 ${total} 项：完成 ${c.DONE}，未执行 ${c.REFUSED}，失败 ${c.FAILED}。`,
+  pending: '处理中…',
+  done: (status: string | null) => (status === 'ACCEPTED' ? '已接受' : status === 'REJECTED' ? '已拒绝' : `完成（${status ?? '—'}）`),
+  refused: (reason: string) => `未执行：${reason}`,
+  failed: (why: string) => `失败（已重试多次）：${why}`,
+  closedAs: { PENDING_ACCEPTANCE: '待接受', ACCEPTED: '已被接受', REJECTED: '已被拒绝', EXPIRED: '已过期', WON: '已赢单', LOST: '已输单' } satisfies Record<OpportunityStatus, string>,
+  closed: '商机已关闭',
+  deadlinePassed: '已过接受截止时间',
+  notPending: '已不在待接受状态',
+  notFound: '找不到该商机，或它不属于您',
+  agreement: '需先签署生效中的合作协议',
+  notShared: '仍在分享中，请稍后再试',
+};
+type BulkMessages = typeof BULK_ZH;
+const BULK_EN: BulkMessages = {
+  select: (title) => `Select “${title}”`,
+  selectAll: 'Select all',
+  selected: (n) => `${n} selected`,
+  acceptSelected: (n) => `Accept selected (${n})`,
+  rejectSelected: (n) => `Reject selected (${n})`,
+  confirmRejectSelected: (n) => `Reject ${n}`,
+  submitting: 'Submitting…',
+  submitFailed: (why) => `Not submitted: ${why}`,
+  retry: 'Retry',
+  dismiss: 'Close the results',
+  title: (kind) => (kind === 'opportunity.accept' ? 'Bulk accept' : 'Bulk reject'),
+  progressLabel: 'Bulk progress',
+  progress: (settled, total, c) => `${settled} of ${total} processed: ${c.DONE} done, ${c.REFUSED} refused, ${c.FAILED} failed`,
+  completed: (total, c) => `All ${total} processed: ${c.DONE} done, ${c.REFUSED} refused, ${c.FAILED} failed.`,
+  pending: 'In progress…',
+  done: (status) => (status === 'ACCEPTED' ? 'Accepted' : status === 'REJECTED' ? 'Rejected' : `Done (${status ?? '—'})`),
+  refused: (reason) => `Refused: ${reason}`,
+  failed: (why) => `Failed (after retries): ${why}`,
+  closedAs: { PENDING_ACCEPTANCE: 'pending acceptance', ACCEPTED: 'already accepted', REJECTED: 'already rejected', EXPIRED: 'expired', WON: 'already won', LOST: 'already lost' },
+  closed: 'the opportunity is closed',
+  deadlinePassed: 'the accept deadline has passed',
+  notPending: 'no longer pending acceptance',
+  notFound: 'not found, or not yours',
+  agreement: 'the agreement in force must be signed first',
+  notShared: 'still being shared: try again shortly',
 };
 
 const zh = {
@@ -87,6 +146,7 @@ const zh = {
   accepted: (title: string) => `已接受商机「${title}」。`,
   rejected: (title: string) => `已拒绝商机「${title}」。`,
   rejectReasons: REJECT_REASONS_ZH,
+  bulk: BULK_ZH,
 };
 
 export type Messages = typeof zh;
@@ -140,6 +200,7 @@ const en: Messages = {
   accepted: (title) => `Accepted “${title}”.`,
   rejected: (title) => `Rejected “${title}”.`,
   rejectReasons: REJECT_REASONS_EN,
+  bulk: BULK_EN,
 };
 
 const MESSAGES: Record<Language, Messages> = { 'zh-CN': zh, en };

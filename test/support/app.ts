@@ -16,6 +16,20 @@ import { workflowBundle } from './temporal.js';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
+/**
+ * What the test apps log at level error (a request that failed: its 500's cause), kept in memory instead of printed, so
+ * that a test meeting an unexpected 500 can say why: serverErrorOf(the answer's X-Request-Id).
+ */
+const errorLines: string[] = [];
+const testLogger = () => pino({ level: 'error' }, { write: (line: string) => void errorLines.push(line) });
+export function serverErrorOf(requestId: string | null): string | undefined {
+  if (!requestId) return undefined;
+  const line = errorLines.find((l) => l.includes(requestId));
+  if (!line) return undefined;
+  const { err } = JSON.parse(line) as { err?: { type?: string; message?: string; stack?: string } };
+  return err ? `${err.type}: ${err.message} ${(err.stack ?? '').split('\n').slice(1, 4).map((s) => s.trim()).join(' ← ')}` : line.slice(0, 500);
+}
+
 export async function startApp(
   env: TestWorkflowEnvironment,
   opts: {
@@ -57,7 +71,7 @@ export async function startApp(
     prisma,
     taskQueue: opts.taskQueue,
     jwtSecret: JWT_SECRET,
-    logger: pino({ level: 'silent' }),
+    logger: testLogger(),
     calendarFor,
     webhookAllowPrivateTargets,
     ...(opts.webhookAllowedPorts ? { webhookAllowedPorts: opts.webhookAllowedPorts } : {}),
@@ -90,7 +104,7 @@ export const appDepsFor = (env: TestWorkflowEnvironment, app: { prisma: AppDeps[
   prisma: app.prisma,
   taskQueue,
   jwtSecret: JWT_SECRET,
-  logger: pino({ level: 'silent' }),
+  logger: testLogger(),
   calendarFor,
   ...(timeSkipping ? { timeSkipping: env.connection } : {}),
 });

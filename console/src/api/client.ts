@@ -12,6 +12,12 @@ export type DeadlineExplanation = components['schemas']['DeadlineExplanation'];
 export type Problem = components['schemas']['Problem'];
 export type RejectBody = NonNullable<paths['/v1/opportunities/{id}/reject']['post']['requestBody']>['content']['application/json'];
 export type RejectReason = RejectBody['reasonCode'];
+export type OpportunityStatus = Opportunity['status'];
+export type BulkAction = components['schemas']['BulkAction'];
+export type BulkItemResult = BulkAction['results'][number];
+export type BulkItemProblem = NonNullable<BulkItemResult['problem']>;
+export type BulkActionBody = paths['/v1/bulk-actions']['post']['requestBody']['content']['application/json'];
+export type BulkActionKind = BulkActionBody['kind'];
 
 /** Every reject reason the API takes, in the order the form offers them; the check below fails if the API adds one. */
 export const REJECT_REASONS = ['CUSTOMER_NEED_UNCLEAR', 'NEXT_STEPS_UNCLEAR', 'CANNOT_SUPPORT', 'DUPLICATE', 'OTHER'] as const satisfies readonly RejectReason[];
@@ -41,6 +47,22 @@ export function createApi(session: Session) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/**
+ * A failed request as an Error the page can show, keeping the HTTP status so that a caller can tell a transient
+ * failure (no answer, or a 5xx) worth retrying from a refusal that would only be refused again.
+ */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+  }
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500;
+  }
+}
 
 /** A refused answer as one sentence for the page: the problem's detail, else its title, else the status. */
 export function problemText(error: unknown, status?: number): string {
