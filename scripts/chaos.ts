@@ -20,6 +20,17 @@ const say = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
 
 buildEntries();
 let failed = false;
+let current: Cluster | undefined;
+// Interrupted (Ctrl-C, or npm passing it on too): the topology is stopped — its throwaway PostgreSQL is no child of
+// the supervisor and would otherwise outlive this process — however many signals arrive.
+let interrupted = false;
+const interrupt = () => {
+  if (interrupted) return;
+  interrupted = true;
+  say('interrupted: stopping the topology');
+  void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+};
+process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
 for (const target of targets) {
   say(`--- ${target === 'dev' ? 'dev server (SQLite file)' : 'cluster (the Temporal server on PostgreSQL)'} ---`);
   let cluster: Cluster | undefined;
@@ -27,7 +38,7 @@ for (const target of targets) {
     // A fresh start each run: the dev server's file would otherwise carry the last run's workflows.
     const dir = path.join(projectRoot, '.chaos', target);
     rmSync(dir, { recursive: true, force: true });
-    cluster = await startCluster({
+    current = cluster = await startCluster({
       temporal: target === 'dev' ? 'dev' : 'server',
       dir,
       frontendPort: 7433,

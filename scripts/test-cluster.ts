@@ -19,8 +19,10 @@ try {
     stdio: 'inherit',
     env: { ...process.env, TEST_TEMPORAL_ADDRESS: cluster.temporalAddress, CLUSTER_API_URLS: cluster.apiUrls.join(',') },
   });
+  // Every signal handled, not only the first: `npm run` passes Ctrl-C on as well, and a second SIGINT left to Node's
+  // default would end this process before the cluster — its throwaway PostgreSQL included — is stopped.
   const stop = () => vitest.kill('SIGINT');
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  process.on('SIGINT', stop).on('SIGTERM', stop);
   code = await new Promise<number>((resolve) => vitest.once('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1))));
 } finally {
   await cluster.stop();

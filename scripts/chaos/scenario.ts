@@ -34,6 +34,8 @@ export async function runChaos(cluster: Cluster, o: ChaosOptions): Promise<{ fig
   const failures: string[] = [];
   const figures: ChaosFigures = {};
   const run = randomUUID().slice(0, 8);
+  // A fault whose process could not be started again (the harness interrupted meanwhile) fails the run, never the process.
+  const faultFailed = (error: Error) => failures.push(`a fault's restart failed: ${error.message}`);
 
   // --- shares, a worker killed a third of the way ---------------------------------------------------------------
   const keys: string[] = Array.from({ length: o.processes }, () => randomUUID());
@@ -44,7 +46,7 @@ export async function runChaos(cluster: Cluster, o: ChaosOptions): Promise<{ fig
   await inLanes(keys, 16, async (key, i) => {
     if (i === killAt && !killedDuringShares) {
       killedDuringShares = true;
-      void killWorker(cluster, 0, say);
+      void killWorker(cluster, 0, say).catch(faultFailed);
     }
     const res = await api.send('POST', '/v1/opportunities', vendor, { partnerId: partnerOf(i), customerName: `Chaos ${run}`, title: `chaos ${key}` }, key);
     if (res.status === 201) shared.set(key, (res.body as { id: string }).id);
@@ -67,8 +69,8 @@ export async function runChaos(cluster: Cluster, o: ChaosOptions): Promise<{ fig
   const toAccept = [...shared.entries()].filter((_, i) => i % 2 === 0);
   let acceptedOk = 0;
   await inLanes(toAccept, 16, async ([key, id], i) => {
-    if (i === Math.floor(toAccept.length / 5)) void killWorker(cluster, 1, say);
-    if (i === Math.floor(toAccept.length / 2)) void killApi(cluster, 0, say);
+    if (i === Math.floor(toAccept.length / 5)) void killWorker(cluster, 1, say).catch(faultFailed);
+    if (i === Math.floor(toAccept.length / 2)) void killApi(cluster, 0, say).catch(faultFailed);
     const res = await api.send('POST', `/v1/opportunities/${id}/accept`, await partnerToken(partnerOf(keys.indexOf(key))));
     // A retried accept whose first attempt took effect answers 409 with the opportunity ACCEPTED: one outcome.
     if (res.status === 200 || (res.status === 409 && isAccepted(res))) acceptedOk++;
