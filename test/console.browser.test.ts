@@ -8,11 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../scripts/build-console.js';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from './support/app.js';
-import { findChromium, launchChromium, screenshot, seriousViolations, watchPage } from './support/browser.js';
+import { findChromium, screenshot, seriousViolations, useBrowser, watchPage } from './support/browser.js';
 import { useTestEnv } from './support/env.js';
 import { cnCalendar } from './support/provisional.js';
 import { PLAIN_WEEK } from './support/reference-deadline.js';
@@ -48,17 +47,11 @@ function acceptableCountdowns(fromMs: number, toMs: number, deadlineMs: number, 
 
 describe.skipIf(!executablePath)('the console in a real browser', () => {
   const env = useTestEnv({ taskQueue: 'console-browser', server: 'dev', api: true });
-  let browser: Browser;
+  const browser = useBrowser(executablePath);
   let vendor: string;
 
   beforeAll(async () => {
-    // The console as the current sources build it (a no-op when npm run build already did).
-    await buildConsole();
-    browser = await launchChromium(executablePath!);
     vendor = await tokenFor(['vendor_staff']);
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
   });
 
   const share = async (partnerId: string, title: string) => {
@@ -68,7 +61,7 @@ describe.skipIf(!executablePath)('the console in a real browser', () => {
   };
   /** A fresh browser context (its own storage) in `locale`, its clock in UTC — not the partner's zone, on purpose. */
   const openConsole = async (locale: string): Promise<{ page: Page; problems: () => Promise<string[]> }> => {
-    const context = await browser.newContext({ locale, timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+    const context = await browser().newContext({ locale, timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     const { problems } = await watchPage(page);
     const answer = await page.goto(`${env.base}/console`);

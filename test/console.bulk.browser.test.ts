@@ -7,12 +7,10 @@
  * is lost on the way back: the console's retry sends the same Idempotency-Key and the API records one job. axe finds no
  * serious or critical violation; no console error and no CSP violation. Skipped, saying so, only without chromium.
  */
-import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../scripts/build-console.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from './support/app.js';
-import { findChromium, launchChromium, screenshot, seriousViolations, watchPage } from './support/browser.js';
+import { findChromium, screenshot, seriousViolations, useBrowser, watchPage } from './support/browser.js';
 import { newPartner } from './support/bulk-action.js';
 import { DAY, useTestEnv } from './support/env.js';
 import { eventually } from './support/wait.js';
@@ -24,16 +22,11 @@ if (!executablePath) {
 
 describe.skipIf(!executablePath)('bulk actions in the console, in a real browser', () => {
   const env = useTestEnv({ taskQueue: 'console-bulk-browser', api: { rateLimitPerMinute: 100_000, rateLimitPerAddressPerMinute: 100_000 } });
-  let browser: Browser;
+  const browser = useBrowser(executablePath);
   let vendor: string;
 
   beforeAll(async () => {
-    await buildConsole();
-    browser = await launchChromium(executablePath!);
     vendor = await tokenFor(['vendor_staff']);
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
   });
 
   /** Shares one opportunity per title with `partnerId`, as the vendor; their ids and deadlines in order. */
@@ -49,7 +42,7 @@ describe.skipIf(!executablePath)('bulk actions in the console, in a real browser
   const statusOf = async (id: string) => (await env.api('GET', `/v1/opportunities/${id}`, vendor)).body.status as string;
 
   const openInbox = async (locale: string, partnerId: string, label: string, button: string, inbox: string) => {
-    const context = await browser.newContext({ locale, timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+    const context = await browser().newContext({ locale, timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     const { problems } = await watchPage(page);
     expect((await page.goto(`${env.base}/console`))?.status()).toBe(200);

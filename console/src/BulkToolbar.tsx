@@ -5,10 +5,11 @@
  * job it recorded rather than starting a second (docs/bulk-actions.md).
  */
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, type BulkAction, type BulkActionBody, type OpportunitySummary, problemText, REJECT_REASONS, type RejectReason } from './api/client';
 import { newIdempotencyKey } from './bulk-outcome';
 import { useLanguage } from './i18n';
+import { RejectFields } from './RejectFields';
 import { useSession } from './session';
 
 /** One click's request: its key, its body, and the titles the results will be shown with (the inbox forgets them). */
@@ -29,8 +30,6 @@ export function BulkToolbar({ items, selected, onSelectAll, onSubmitted }: Props
   const [reasonCode, setReasonCode] = useState<RejectReason>(REJECT_REASONS[0]);
   const [note, setNote] = useState('');
   const selectAll = useRef<HTMLInputElement>(null);
-  const reasonId = useId();
-  const noteId = useId();
 
   const all = items.length > 0 && selected.length === items.length;
   // "Some but not all" is neither checked nor unchecked: the box says so (indeterminate is a property, not an attribute).
@@ -95,16 +94,7 @@ export function BulkToolbar({ items, selected, onSelectAll, onSubmitted }: Props
       )}
       {rejecting && !none && (
         <form className="reject" onSubmit={rejectSelected}>
-          <label htmlFor={reasonId}>{messages.rejectReason}</label>
-          <select id={reasonId} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as RejectReason)}>
-            {REJECT_REASONS.map((reason) => (
-              <option key={reason} value={reason}>
-                {messages.rejectReasons[reason]}
-              </option>
-            ))}
-          </select>
-          <label htmlFor={noteId}>{messages.rejectNote}</label>
-          <textarea id={noteId} value={note} onChange={(e) => setNote(e.target.value)} rows={2} maxLength={2000} />
+          <RejectFields reasonCode={reasonCode} onReasonCode={setReasonCode} note={note} onNote={setNote} />
           <div className="actions">
             <button type="submit" className="danger" disabled={busy}>
               {words.confirmRejectSelected(selected.length)}

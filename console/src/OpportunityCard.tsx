@@ -8,6 +8,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { type OpportunitySummary, problemText, REJECT_REASONS, type RejectReason } from './api/client';
 import { Explanation } from './Explanation';
 import { formatInZone, useLanguage } from './i18n';
+import { RejectFields } from './RejectFields';
 import { useSession } from './session';
 import { workingTimeLeft } from './working-time';
 
@@ -28,8 +29,6 @@ export function OpportunityCard({ summary, now, onDone, selected, onSelect }: Pr
   const [reasonCode, setReasonCode] = useState<RejectReason>(REJECT_REASONS[0]);
   const [note, setNote] = useState('');
   const titleId = useId();
-  const reasonId = useId();
-  const noteId = useId();
 
   const detail = useQuery({
     queryKey: ['opportunity', summary.id],
@@ -116,16 +115,7 @@ export function OpportunityCard({ summary, now, onDone, selected, onSelect }: Pr
       </div>
       {rejecting && (
         <form className="reject" onSubmit={submitReject}>
-          <label htmlFor={reasonId}>{messages.rejectReason}</label>
-          <select id={reasonId} value={reasonCode} onChange={(e) => setReasonCode(e.target.value as RejectReason)}>
-            {REJECT_REASONS.map((reason) => (
-              <option key={reason} value={reason}>
-                {messages.rejectReasons[reason]}
-              </option>
-            ))}
-          </select>
-          <label htmlFor={noteId}>{messages.rejectNote}</label>
-          <textarea id={noteId} value={note} onChange={(e) => setNote(e.target.value)} rows={2} maxLength={2000} />
+          <RejectFields reasonCode={reasonCode} onReasonCode={setReasonCode} note={note} onNote={setNote} />
           <div className="actions">
             <button type="submit" className="danger" disabled={busy}>
               {messages.confirmReject}

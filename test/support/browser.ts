@@ -7,7 +7,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { projectRoot } from '../../platform/paths.js';
+import { buildConsole } from '../../scripts/build-console.js';
 
 /** Where the browser tests write their screenshots (kept by CI as artifacts; not committed). */
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
@@ -19,6 +21,22 @@ export function findChromium(): string | undefined {
   const given = process.env.CHROMIUM_PATH;
   if (given) return existsSync(given) ? given : undefined;
   return CANDIDATES.find((candidate) => existsSync(candidate));
+}
+
+/**
+ * For a browser test file: the console built as the current sources build it (a no-op when npm run build already
+ * did) and chromium launched before its tests, closed after them; the browser, once launched.
+ */
+export function useBrowser(executablePath: string | undefined): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await buildConsole();
+    browser = await launchChromium(executablePath!);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
 }
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
