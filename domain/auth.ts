@@ -96,6 +96,8 @@ export const PERMISSIONS = [
   'customer.unlink',
   'audit.read',
   'payload.decode',
+  'review.queue',
+  'review.assign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -167,8 +169,8 @@ const VENDOR_READ: Permission[] = [
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   vendor_staff: [...VENDOR_READ, 'opportunity.share', 'clock.advance'],
-  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish', 'enrollment.invite', 'enterprise.import', 'customerReport.review'],
-  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review', 'enrollment.review'],
+  vendor_ecosystem_manager: [...VENDOR_READ, 'opportunity.share', 'expert.attest', 'incentive.resolve', 'incentive.run', 'path.manage', 'pathReview.run', 'agreement.publish', 'enrollment.invite', 'enterprise.import', 'customerReport.review', 'review.queue', 'review.assign'],
+  vendor_reviewer: [...VENDOR_READ, 'certification.review', 'pathReview.decide', 'specialist.review', 'specialist.cancel', 'levelRaise.review', 'enrollment.review', 'review.queue'],
   vendor_admin: [
     ...VENDOR_READ,
     'opportunity.share',
@@ -194,6 +196,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'enrollment.invite',
     'enterprise.import',
     'customerReport.review',
+    'review.queue',
+    'review.assign',
   ],
   vendor_system: ['account.feed', 'order.feed'],
   vendor_auditor: ['audit.read'],

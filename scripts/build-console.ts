@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import lockfile from 'proper-lockfile';
 import { projectRoot } from '../platform/paths.js';
 
 export const consoleDir = path.join(projectRoot, 'console');
@@ -98,8 +99,22 @@ export function consoleIsUpToDate(): boolean {
   return consoleIsBuilt() && stamp?.console === consoleFingerprint() && stamp.apiSources === apiSourcesFingerprint();
 }
 
-/** Builds the console unless it is up to date; says which it did. `force` rebuilds regardless. */
+/**
+ * Builds the console unless it is up to date; says which it did. `force` rebuilds regardless. One build at a time
+ * per checkout (a lock on console/): browser test files run in parallel and each asks for the console first — the
+ * second waits for the first and then finds it up to date, instead of two Vite builds writing one dist/.
+ */
 export async function buildConsole({ force = false }: { force?: boolean } = {}): Promise<'built' | 'up to date'> {
+  // Stale after 60 s without an update (a crashed build); retried for up to ~5 minutes (a build under load takes ~20 s).
+  const release = await lockfile.lock(consoleDir, { lockfilePath: path.join(consoleDir, '.build.lock'), stale: 60_000, retries: { retries: 300, minTimeout: 1_000, maxTimeout: 1_000 } });
+  try {
+    return await buildUnlocked(force);
+  } finally {
+    await release();
+  }
+}
+
+async function buildUnlocked(force: boolean): Promise<'built' | 'up to date'> {
   const stamp = readStamp();
   const built = consoleIsBuilt();
   const consoleNow = consoleFingerprint();

@@ -88,6 +88,10 @@ export const HOLDERS: Record<Permission, readonly Role[]> = {
   'payload.decode': ['vendor_operator'],
   // Customer reports the partner cannot make itself go to the vendor's manual review: who manages the ecosystem decides.
   'customerReport.review': ['vendor_ecosystem_manager', 'vendor_admin'],
+  // The reviewer queue (issue 20 section 3): whoever decides any review reads the queue and claims what they decide;
+  // who leads the reviewing (the ecosystem's managers, administrators) assigns items to a reviewer.
+  'review.queue': ['vendor_reviewer', 'vendor_ecosystem_manager', 'vendor_admin'],
+  'review.assign': ['vendor_ecosystem_manager', 'vendor_admin'],
   // Funds (issue 18 section 4): moving the partner's money to its customers is its administrators' and finance's work.
   'funds.allocate': ['partner_admin', 'partner_finance'],
   // Marketplace orders (issue 18 section 5): the marketplace feeds them (a machine identity, like the account's feed);
