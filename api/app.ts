@@ -69,6 +69,7 @@ import { codecRoutes } from './codec/routes.js';
 import { createAuditClient } from './audit/client.js';
 import { auditRoutes } from './audit/routes.js';
 import { bulkActionRoutes } from './bulk-action/routes.js';
+import { reviewQueueRoutesOf } from './review-queue/routes.js';
 import { createBulkActionClient } from './bulk-action/client.js';
 
 export type AppDeps = {
@@ -168,6 +169,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...orderRoutes(createOrdersClient(deps)),
     ...auditRoutes(createAuditClient(deps)),
     ...bulkActionRoutes(createBulkActionClient(deps)),
+    ...reviewQueueRoutesOf(deps),
     ...codecRoutes(deps),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];

@@ -9,6 +9,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { call, JWT_SECRET, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { expectStatus, type Mode, newPartner, shareBody, useContract } from './support/openapi-contract.js';
+import { reviewItems } from './support/access-matrix-review-queue.js';
 
 const { apps, checked, unexercised, routeFor, contractErrors } = useContract();
 let vendor: string;
@@ -209,7 +210,28 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('PATCH', `${base}/${randomUUID()}`, owner, { active: false }), 404);
   });
 
-  it('every health, calendar, opportunity, member, role and expert route was exercised with a success answer', () => {
+  // The reviewer queue's routes fall in this file's area (support/openapi-contract.ts areaOf names no area of theirs).
+  it('reviewer queue: list, claim, assign, release — successes and refusals', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    const { id, partnerId } = await reviewItems(() => apps.normal.base, () => apps.normal.prisma).customerReport();
+    const manager = await tokenFor(['vendor_ecosystem_manager'], undefined, 'oa-rq-manager');
+    const reviewer = await tokenFor(['vendor_reviewer'], undefined, 'oa-rq-reviewer');
+    const item = `/v1/review-queue/customer-report/${id}`;
+    expectStatus(await n('GET', `/v1/review-queue?partnerId=${partnerId}`, manager), 200);
+    expectStatus(await n('GET', '/v1/review-queue?kind=customer-report&claim=unclaimed&limit=1', manager), 200);
+    expectStatus(await n('GET', '/v1/review-queue?cursor=nope', manager), 400);
+    expectStatus(await n('POST', `${item}/claim`, manager), 200);
+    expectStatus(await n('POST', `${item}/claim`, reviewer), 403); // may not decide customer reports
+    expectStatus(await n('POST', `${item}/assign`, manager, { reviewer: 'oa-rq-other' }), 200);
+    expectStatus(await n('POST', `${item}/claim`, manager), 409);
+    expectStatus(await n('POST', `${item}/assign`, manager, {}), 400);
+    expectStatus(await n('DELETE', `${item}/claim`, manager), 200);
+    expectStatus(await n('POST', `/v1/review-queue/customer-report/${randomUUID()}/claim`, manager), 404);
+    expectStatus(await n('GET', '/v1/review-queue', await tokenFor(['partner_admin'], partnerId)), 403);
+    expectStatus(await n('GET', '/v1/review-queue'), 401);
+  });
+
+  it('every health, calendar, opportunity, member, role, expert and reviewer-queue route was exercised with a success answer', () => {
     expect(unexercised('partner')).toEqual([]);
   });
 

@@ -36,6 +36,7 @@ import { reserveIdempotentId } from '../kit/idempotency.js';
 import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { applicationDoor, historyOf, iso, local, materialsMissingProblem, pendingExplanation, unmetProblem } from '../kit/reviewed-application.js';
 
 /** Enough for every kind and a few replacements; a cap keeps one application from filling the database. */
@@ -85,6 +86,7 @@ export function createCertificationClient({ temporal, prisma, taskQueue, calenda
     uploadStatuses: ['DRAFT', 'SUPPLEMENT_REQUESTED'] satisfies CertificationStatus[],
     materialKinds: (row) => ({ kinds: (row.terms as { requiredMaterials: string[] }).requiredMaterials, named: `a material of ${row.type}` }),
     messages: { setMaterial, submit, supplement, decide: review },
+    claims: claimCheck(prisma, 'certification'),
   });
 
   /**

@@ -40,6 +40,7 @@ import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.
 import { reserveIdempotentId } from '../kit/idempotency.js';
 import { processDoor } from '../kit/process-door.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { partnerToday } from '../paths/client.js';
 import { associationView } from './facts-client.js';
 import { findReport, listReports, type ReportListFilter, type ReportRow, reportView } from './reports-read.js';
@@ -91,6 +92,7 @@ export function createCustomerReportClient({ temporal, prisma, taskQueue, calend
   const terms = customerReportTerms ?? customerReportTermsOf(process.env);
   const run = <T>(sql: string, ...params: unknown[]) => prisma.$queryRawUnsafe<T[]>(sql, ...params);
   const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
+  const claims = claimCheck(prisma, 'customer-report');
   const door = processDoor<ReportRow, CustomerReportView>({
     temporal,
     title: 'Customer report',
@@ -175,6 +177,7 @@ export function createCustomerReportClient({ temporal, prisma, taskQueue, calend
     /** The vendor's decision of a manual review (APPROVE → PROTECTED from now, unless another partner is protected meanwhile). */
     async review(principal: Principal, id: string, request: ReviewRequest): Promise<CustomerReportView> {
       const row = await door.findVisible(principal, id);
+      await claims(principal, row.id, `Customer report ${row.id}`); // another reviewer's claim: 409 review-claimed
       return door.act(principal, row, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), decision: request.decision, ...(request.note ? { note: request.note } : {}) }] }));
     },
 

@@ -28,6 +28,7 @@ import { reserveIdempotentId } from '../kit/idempotency.js';
 import { dateKey, decodeCursor, encodeCursor, page } from '../kit/pagination.js';
 import { processDoor } from '../kit/process-door.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { iso, notEligibleProblem } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
 import type { EnrollmentSummary, EnrollmentView, VoidedInstrumentsPreview } from './schemas.js';
@@ -88,6 +89,7 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     const rows = await prisma.$queryRaw<Row[]>`SELECT ${COLUMNS} FROM enrollment WHERE id = ${id.toLowerCase()}::uuid`;
     return rows[0] ?? null;
   };
+  const claims = claimCheck(prisma, 'enrollment');
   const door = processDoor<Row, EnrollmentView>({
     temporal,
     title: 'Enrollment',
@@ -247,6 +249,7 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY). */
     async review(principal: Principal, id: string, request: ReviewRequest): Promise<EnrollmentView> {
       const row = await door.findVisible(principal, id);
+      await claims(principal, row.id, `Enrollment ${row.id}`); // another reviewer's claim: 409 review-claimed
       return door.act(principal, row, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
     },
 

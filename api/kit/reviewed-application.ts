@@ -15,6 +15,7 @@ import type { DeadlineExplanation } from '../../domain/calendar.js';
 import type { Unmet } from '../../domain/eligibility.js';
 import { describeUnmet, type Language } from '../../domain/eligibility-messages.js';
 import { type FieldError, Problem, problems } from '../../domain/problems.js';
+import type { ClaimCheck } from '../review-queue/claims.js';
 import type { MaterialMeta, MaterialStore, Upload } from './materials.js';
 import type { Refusals } from './refusals.js';
 import { processDoor, type ProcessDoorTerms, type ProcessRow } from './process-door.js';
@@ -49,6 +50,8 @@ export type ApplicationProcess<Row extends ApplicationRow, View, D> = ProcessDoo
   /** The material kinds it requires, and how a refusal names them (`a material of <type>`). */
   materialKinds: (row: Row) => { kinds: readonly string[]; named: string };
   messages: ApplicationMessages<D>;
+  /** The reviewer queue's check before the vendor's decision (api/review-queue/claims.ts): another's claim is a 409. */
+  claims: ClaimCheck;
 };
 
 export function applicationDoor<Row extends ApplicationRow, View, D>(p: ApplicationProcess<Row, View, D>) {
@@ -116,9 +119,10 @@ export function applicationDoor<Row extends ApplicationRow, View, D>(p: Applicat
       );
     },
 
-    /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY). */
+    /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY); refused while another reviewer's claim holds. */
     async decide(principal: Principal, id: string, request: D) {
       const row = await findVisible(principal, id);
+      await p.claims(principal, row.id, `${p.title} ${row.id}`);
       return act(principal, row, (handle) => handle.executeUpdate(p.messages.decide, { args: [{ actor: actorOf(principal), ...request }] }));
     },
   };

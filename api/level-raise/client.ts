@@ -35,6 +35,7 @@ import { reserveIdempotentId } from '../kit/idempotency.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { processDoor } from '../kit/process-door.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { historyOf, iso, local, notEligibleProblem, pendingExplanation } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
 import { partnerToday } from '../paths/client.js';
@@ -68,6 +69,7 @@ export type LevelRaiseClientDeps = { temporal: Client; prisma: PrismaClient; tas
 export function createLevelRaiseClient({ temporal, prisma, taskQueue, calendarFor = databaseCalendarLookup(prisma), now = () => new Date() }: LevelRaiseClientDeps) {
   const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
   const find = (id: string) => prisma.levelRaise.findUnique({ where: { id: id.toLowerCase() }, include: INCLUDE });
+  const claims = claimCheck(prisma, 'level-raise');
   const door = processDoor<Row, LevelRaiseView>({
     temporal,
     title: 'Level raise',
@@ -150,6 +152,7 @@ export function createLevelRaiseClient({ temporal, prisma, taskQueue, calendarFo
     /** The vendor's decision (the workflow refuses partners: VENDOR_ONLY; a level changed meanwhile: LEVEL_CHANGED). */
     async review(principal: Principal, id: string, request: ReviewRequest): Promise<LevelRaiseView> {
       const row = await door.findVisible(principal, id);
+      await claims(principal, row.id, `Level raise ${row.id}`); // another reviewer's claim: 409 review-claimed
       return door.act(principal, row, (handle) => handle.executeUpdate(review, { args: [{ actor: actorOf(principal), ...request }] }));
     },
 

@@ -43,6 +43,7 @@ import type { PathReviewCycleView, PathReviewSummary, PathReviewView } from './s
 import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { applicationDoor, historyOf, iso, local, materialsMissingProblem, pendingExplanation, unmetProblem } from '../kit/reviewed-application.js';
 import { isRunning } from '../kit/workflows.js';
 
@@ -104,6 +105,7 @@ export function createPathReviewsClient({ temporal, prisma, taskQueue, calendarF
     uploadStatuses: ['APPLIED', 'SUPPLEMENT_REQUESTED'] satisfies PathReviewStatus[],
     materialKinds: (row) => ({ kinds: (row.terms as PathReviewTerms).materials, named: `a review material of ${row.pathId}` }),
     messages: { setMaterial, submit, supplement, decide },
+    claims: claimCheck(prisma, 'path-review'),
   });
 
   async function cycleProgress(pathId: string, year: number, runId?: string): Promise<PathReviewCycleView | undefined> {

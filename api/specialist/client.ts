@@ -40,6 +40,7 @@ import { createMaterialStore, type MaterialMeta } from '../kit/materials.js';
 import { dateKey, keyset } from '../kit/pagination.js';
 import { withOpenApplicationSlot } from '../kit/quotas.js';
 import { refusals } from '../kit/refusals.js';
+import { claimCheck } from '../review-queue/claims.js';
 import { applicationDoor, historyOf, iso, local, materialsMissingProblem, notEligibleProblem, pendingExplanation } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
 import { specialistEligibility } from '../../platform/partner-account.js';
@@ -100,6 +101,7 @@ export function createSpecialistClient({ temporal, prisma, taskQueue, calendarFo
     uploadStatuses: ['SUBMITTED'] satisfies SpecialistStatus[],
     materialKinds: () => ({ kinds: SPECIALIST_MATERIAL_KINDS, named: 'a material of a project specialist application' }),
     messages: { setMaterial, decide: review },
+    claims: claimCheck(prisma, 'specialist'),
   });
 
   /**

@@ -4,7 +4,7 @@
  * derives the expected status from a route's declared permission and the role → permission map.
  */
 import type { RouteDef } from '../../api/kit/http.js';
-import { CUSTOMER_ACCOUNT, isPartnerRole, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
+import { CUSTOMER_ACCOUNT, isPartnerRole, type Permission, PERMISSIONS, type Principal, ROLES, signToken } from '../../domain/auth.js';
 import { policyAllows, ROUTE_PERMISSIONS } from './policy.js';
 
 /** `"<METHOD> <path>"`, exactly as declared in routesOf(). */
@@ -54,6 +54,11 @@ export type MatrixEntry = {
   /** The path names the partner (`:partnerId` = the "own" partner): partnerOwned without an opportunity object. */
   partnerInPath?: boolean;
   request: (object: MatrixObject, fixtures: MatrixFixtures) => MatrixRequest | Promise<MatrixRequest>;
+  /**
+   * A second permission the route's handler demands beside the declared one (a claim in the reviewer queue needs
+   * `review.queue` and the kind's decide permission): a role lacking it gets 403 too.
+   */
+  alsoDemands?: Permission;
 };
 /** Organization fixtures of the "own" partner: a member, a custom role and an expert; newRole() makes a fresh role. */
 export type MatrixFixtures = { partnerId: string; memberId: string; roleId: string; expertId: string; newRole: () => Promise<string> };
@@ -158,6 +163,7 @@ export function expectedFor(route: RouteDef, entry: MatrixEntry, caller: Caller)
   if (caller.iam) return { status: 403, why: 'IAM sub-user' };
   if (caller.deactivated) return { status: 403, why: 'deactivated member' };
   if (!caller.principal.roles.some((role) => policyAllows(role, demands))) return { status: 403, why: `role lacks ${demands}` };
+  if (entry.alsoDemands && !caller.principal.roles.some((role) => policyAllows(role, entry.alsoDemands!))) return { status: 403, why: `role lacks ${entry.alsoDemands}` };
   if (entry.partnerOwned && caller.side === 'other') return { status: 404, why: "another partner's object" };
   return { status: entry.success, why: `has ${demands}` };
 }

@@ -150,6 +150,7 @@ export const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/customer/unlinks': { previewHash: '0'.repeat(64) },
   'POST /v1/customer/unlinks/:id/objection': { reason: 'Fuzz reason' },
   'POST /v1/customers/:customerId/refunds': { source: 'billing', refunds: [{ key: 'fuzz-refund-1', consumedAt: '2026-11-02T08:00:00+08:00', amount: { currency: 'CNY', minor: 100 } }] },
+  'POST /v1/review-queue/:kind/:id/assign': { reviewer: 'fuzz-reviewer' },
 };
 export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
@@ -175,6 +176,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/specialist-applications': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
   'GET /v1/partners/:partnerId/level-raises': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
   'GET /v1/partners/:partnerId/enrollments': { status: 'INVITED', program: 'RESELLER', limit: '5' },
+  'GET /v1/review-queue': { kind: 'certification', claim: 'unclaimed', limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

@@ -124,6 +124,11 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/opportunities/:id/accept': 'opportunity.act',
   'POST /v1/bulk-actions': 'opportunity.act',
   'GET /v1/bulk-actions/:id': 'opportunity.read',
+  // The reviewer queue: claiming also needs the decide permission of the item's kind (the matrix entry's alsoDemands).
+  'GET /v1/review-queue': 'review.queue',
+  'POST /v1/review-queue/:kind/:id/claim': 'review.queue',
+  'POST /v1/review-queue/:kind/:id/assign': 'review.assign',
+  'DELETE /v1/review-queue/:kind/:id/claim': 'review.queue',
   'POST /v1/opportunities/:id/reject': 'opportunity.act',
   'POST /v1/opportunities/:id/updates': 'opportunity.act',
   'POST /v1/opportunities/:id/close': 'opportunity.act',
