@@ -113,7 +113,7 @@ describe('an item retried after its update went through', () => {
     // A job that is recorded but never started: the test plays its item activity by hand, attempt by attempt.
     const jobId = crypto.randomUUID();
     await env.prisma.bulkAction.create({ data: { id: jobId, partnerId, kind: 'opportunity.reject', requestedBy: principal.sub, status: 'RUNNING', total: 1, createdAt: new Date() } });
-    await env.prisma.bulkActionItem.create({ data: { bulkActionId: jobId, itemIndex: 0, opportunityId: id!, reasonCode: 'CANNOT_SUPPORT', outcome: 'PENDING' } });
+    await env.prisma.bulkActionItem.create({ data: { bulkActionId: jobId, itemIndex: 0, itemId: id!, reasonCode: 'CANNOT_SUPPORT', outcome: 'PENDING' } });
     const activities = createBulkActionActivities({ prisma: env.prisma, temporal: env.client });
     const ref = { jobId, index: 0, kind: 'opportunity.reject' as const, principal };
     const attempt = (n: number) => new MockActivityEnvironment({ attempt: n }).run(activities.actOnBulkItem, ref);
@@ -134,7 +134,7 @@ describe('an item retried after its update went through', () => {
     const other = { ...ref, jobId: crypto.randomUUID() };
     await env.prisma.bulkAction.create({ data: { id: other.jobId, partnerId, kind: 'opportunity.reject', requestedBy: principal.sub, status: 'RUNNING', total: 2, createdAt: new Date() } });
     await env.prisma.bulkActionItem.createMany({
-      data: [0, 1].map((itemIndex) => ({ bulkActionId: other.jobId, itemIndex, opportunityId: id!, reasonCode: 'CANNOT_SUPPORT', outcome: 'PENDING' })),
+      data: [0, 1].map((itemIndex) => ({ bulkActionId: other.jobId, itemIndex, itemId: id!, reasonCode: 'CANNOT_SUPPORT', outcome: 'PENDING' })),
     });
     const run = (n: number, index: number) => new MockActivityEnvironment({ attempt: n }).run(activities.actOnBulkItem, { ...other, index });
     expect(await run(2, 0)).toEqual({ outcome: 'DONE', status: 'REJECTED' });

@@ -12,11 +12,12 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../api/app.js';
 import type { RouteDef } from '../api/kit/http.js';
-import { type Role } from '../domain/auth.js';
+import type { Permission, Role } from '../domain/auth.js';
 import { tokenFor } from './support/app.js';
 import { useTestEnv } from './support/env.js';
 import { badPathSegment, safeDecode } from './support/fuzz.js';
 import { authorizationOf, BAD_IDEMPOTENCY_KEYS, type BrokenBody, brokenBody, brokenLeaves, fuzzRuns, fuzzSeed, idempotencyKeyArb, isIdempotencyKey, refusedByPolicy, RouteGroupFuzz, routeKey } from './support/fuzz-group.js';
+import { policyAllows } from './support/policy.js';
 import { eventually } from './support/wait.js';
 
 const env = useTestEnv({ taskQueue: 'fuzz-bulk-action', api: { rateLimitPerMinute: 100_000, rateLimitPerAddressPerMinute: 100_000 } });
@@ -30,9 +31,40 @@ let jobId: string;
 const VALID_BODY: Record<string, Record<string, unknown>> = {
   'POST /v1/bulk-actions': { kind: 'opportunity.accept', items: [{ opportunityId: NOWHERE }] },
 };
+// The other kinds, each naming an object nothing holds (REFUSED 404 when accepted): an incentive, and a review.
+const VERIFY_NOWHERE = { kind: 'incentive.verify', items: [{ incentiveId: `${PARTNER}-2025-01`, headcount: 0, totalMinor: 0, materials: [] }] };
+const DECIDE_NOWHERE = { kind: 'review.decide', items: [{ review: 'certification', id: NOWHERE, decision: 'APPROVE' }] };
+
+/**
+ * What a job demands, written here by hand (docs/bulk-actions.md): the route admits every staff role, each kind needs
+ * its single routes' permission — a review decision review.queue and each item's kind's (certification.review …).
+ */
+const KIND_DEMANDS: Record<string, Permission> = {
+  'opportunity.accept': 'opportunity.act',
+  'opportunity.reject': 'opportunity.act',
+  'incentive.verify': 'incentive.verify',
+  'review.decide': 'review.queue',
+};
+const REVIEW_DEMANDS: Record<string, Permission> = {
+  certification: 'certification.review',
+  'path-review': 'pathReview.decide',
+  specialist: 'specialist.review',
+  enrollment: 'enrollment.review',
+  'level-raise': 'levelRaise.review',
+  'customer-report': 'customerReport.review',
+};
 
 type Caller = 'owner' | 'vendor' | 'otherPartner' | 'none' | 'garbage';
 const ROLES_OF: Record<Exclude<Caller, 'none' | 'garbage'>, Role[]> = { owner: ['partner_sales'], vendor: ['vendor_admin'], otherPartner: ['partner_admin'] };
+
+/** Why the caller may not submit this (valid) body: the permission its kind, or one of its reviews, demands. */
+function lacksKindPermission(caller: Caller, body: unknown): string | undefined {
+  if (caller === 'none' || caller === 'garbage') return undefined;
+  const job = body as { kind: string; items: { review?: string }[] };
+  const demands = [KIND_DEMANDS[job.kind]!, ...(job.kind === 'review.decide' ? job.items.map((item) => REVIEW_DEMANDS[item.review!]!) : [])];
+  const missing = demands.find((permission) => !ROLES_OF[caller].some((role) => policyAllows(role, permission)));
+  return missing ? `${caller} lacks ${missing}` : undefined;
+}
 type Fuzzed = { caller: Caller; id: { raw: string } | null; body: BrokenBody | null; idempotencyKey: string | null | 'fresh' };
 
 function fuzzedArb(route: RouteDef): fc.Arbitrary<Fuzzed> {
@@ -56,23 +88,39 @@ function examplesFor(route: RouteDef): [Fuzzed][] {
     for (const body of brokenLeaves(valid)) out.push({ ...base, body });
     out.push({ ...base, body: { json: { kind: 'opportunity.accept', items: [{ opportunityId: NOWHERE }, { opportunityId: NOWHERE }] }, label: 'a duplicate item' } });
     out.push({ ...base, body: { json: { kind: 'opportunity.reject', items: [{ opportunityId: NOWHERE }] }, label: 'a reject without its reason' } });
+    // The other kinds: each refused to whoever lacks its permission, accepted from whoever holds it.
+    for (const caller of ['owner', 'vendor', 'otherPartner'] as const) {
+      out.push({ ...base, caller, body: { json: VERIFY_NOWHERE, label: 'an incentive verification' } });
+      out.push({ ...base, caller, body: { json: DECIDE_NOWHERE, label: 'a review decision' } });
+    }
+    for (const body of brokenLeaves(VERIFY_NOWHERE)) out.push({ ...base, caller: 'otherPartner', body });
+    for (const body of brokenLeaves(DECIDE_NOWHERE)) out.push({ ...base, caller: 'vendor', body });
+    out.push({ ...base, caller: 'vendor', body: { json: { ...DECIDE_NOWHERE, items: [...DECIDE_NOWHERE.items, ...DECIDE_NOWHERE.items] }, label: 'the same review twice' } });
   }
   if (route.path.includes(':id')) out.push({ ...base, id: { raw: randomUUID() } });
   return out.map((f) => [f]);
 }
 
+/** The same object twice: an opportunity's or an incentive's id, or a review's kind and id. */
 const duplicated = (body: unknown) => {
-  const ids = ((body as { items?: { opportunityId?: unknown }[] })?.items ?? []).map((i) => i?.opportunityId);
+  const ids = ((body as { items?: { opportunityId?: unknown; incentiveId?: unknown; review?: unknown; id?: unknown }[] })?.items ?? []).map((i) =>
+    JSON.stringify([i?.opportunityId, i?.incentiveId, i?.review, i?.id]),
+  );
   return new Set(ids).size !== ids.length;
 };
 
 /** Why the request is certainly refused (by the route's own schemas and the hand-written policy), or undefined. */
 function certainlyRefused(route: RouteDef, f: Fuzzed, body: unknown): string | undefined {
-  const byPolicy = refusedByPolicy(route, f.caller, ROLES_OF);
+  // Submitting is judged by what the job's kind demands (below, once the body is known to be valid); reading by the policy.
+  const byPolicy = route.method === 'post' ? (f.caller === 'none' || f.caller === 'garbage' ? 'no valid token' : undefined) : refusedByPolicy(route, f.caller, ROLES_OF);
   if (byPolicy) return byPolicy;
   if (route.method === 'get' && f.caller === 'otherPartner') return "another partner's job";
   if (f.id && safeDecode(f.id.raw) !== jobId) return 'the path names no job of this partner';
   if (route.body && (f.body?.raw !== undefined || !route.body.safeParse(body).success)) return 'the body schema refuses it';
+  if (route.body) {
+    const lacks = lacksKindPermission(f.caller, body);
+    if (lacks) return lacks;
+  }
   if (route.body && duplicated(body)) return 'a duplicate item';
   if (route.method === 'post' && f.idempotencyKey !== 'fresh' && !isIdempotencyKey(f.idempotencyKey)) return 'no valid Idempotency-Key';
   return undefined;

@@ -1,31 +1,86 @@
 /**
- * The only door from the HTTP layer into bulk actions (docs/bulk-actions.md): records a job and its items with the
- * Idempotency-Key's reservation in one transaction, starts the job's workflow, and reads its progress from the tables.
+ * The only door from the HTTP layer into bulk actions (docs/bulk-actions.md): checks the kind's permission, records a
+ * job and its items with the Idempotency-Key's reservation in one transaction, starts the job's workflow, and reads
+ * its progress from the tables.
  */
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { canSeePartner, type Principal } from '../../domain/auth.js';
+import { can, canSeePartner, type Permission, type Principal } from '../../domain/auth.js';
 import { problems } from '../../domain/problems.js';
-import type { PrismaClient } from '../../prisma/generated/client.js';
+import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import {
   BULK_ACTION_WORKFLOW,
   type BulkActionKind,
   bulkActionWorkflowId,
-  type BulkItem,
   type ItemOutcome,
+  isPartnerKind,
 } from '../../workflows/bulk-action/contract.js';
+import type { RejectReason } from '../../workflows/opportunity/contract.js';
 import type { bulkActionWorkflow } from '../../workflows/bulk-action/workflow.js';
 import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import { reserveIdempotency } from '../kit/idempotency.js';
+import { REVIEW_KIND_TERMS, type ReviewKind } from '../review-queue/kinds.js';
 import type { BulkActionView } from './schemas.js';
 
-export type BulkActionRequest = { kind: BulkActionKind; items: BulkItem[] };
+/** The request as the route validated it (api/bulk-action/routes.ts bulkActionBody). */
+export type BulkActionRequest =
+  | { kind: 'opportunity.accept' | 'opportunity.reject'; items: { opportunityId: string; reasonCode?: RejectReason | undefined; note?: string | undefined }[] }
+  | { kind: 'incentive.verify'; items: { incentiveId: string; headcount: number; totalMinor: number; materials: string[] }[] }
+  | { kind: 'review.decide'; items: { review: ReviewKind; id: string; decision: string; note?: string | undefined; newLevel?: string | undefined }[] };
 export type BulkActionClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string };
 
+/** The permission each kind needs beyond the route's: what its single route demands. A review's also needs its kind's. */
+const KIND_PERMISSION = {
+  'opportunity.accept': 'opportunity.act',
+  'opportunity.reject': 'opportunity.act',
+  'incentive.verify': 'incentive.verify',
+  'review.decide': 'review.queue',
+} as const satisfies Record<BulkActionKind, Permission>;
+
+/** One item as bulk_action_item stores it: its object's id, its kind of review, what the single route takes besides. */
+type ItemRow = { itemId: string; field: string; reviewKind?: ReviewKind; body?: Prisma.InputJsonValue; reasonCode?: string; note?: string };
+
+function rowsOf(request: BulkActionRequest): ItemRow[] {
+  switch (request.kind) {
+    case 'opportunity.accept':
+    case 'opportunity.reject':
+      return request.items.map(({ opportunityId, reasonCode, note }) => ({
+        itemId: opportunityId,
+        field: 'opportunityId',
+        ...(reasonCode !== undefined ? { reasonCode } : {}),
+        ...(note !== undefined ? { note } : {}),
+      }));
+    case 'incentive.verify':
+      return request.items.map(({ incentiveId, ...figures }) => ({ itemId: incentiveId, field: 'incentiveId', body: figures }));
+    case 'review.decide':
+      return request.items.map(({ review, id, ...decision }) => ({ itemId: id, field: 'id', reviewKind: review, body: decision as Prisma.InputJsonValue }));
+  }
+}
+
+/**
+ * The kit's 403 for what this job would do: the kind's permission (what its single routes demand), and for review
+ * decisions each item's kind of review's own (a reviewer may decide certifications but not customer reports).
+ */
+function requirePermissions(principal: Principal, request: BulkActionRequest): void {
+  const needed = KIND_PERMISSION[request.kind];
+  if (!can(principal, needed)) throw problems.forbidden(`${request.kind} needs the ${needed} permission.`);
+  if (request.kind !== 'review.decide') return;
+  request.items.forEach((item, index) => {
+    const decide = REVIEW_KIND_TERMS[item.review].decide;
+    if (!can(principal, decide)) throw problems.forbidden(`Item ${index} decides a ${item.review} review: that needs the ${decide} permission.`);
+  });
+}
+
 export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActionClientDeps) {
+  /** A partner's job: its staff and the vendor's; a vendor's job (review decisions): its requester and the reviewers. */
+  const mayRead = (principal: Principal, job: { partnerId: string | null; kind: string; requestedBy: string }) =>
+    job.partnerId !== null
+      ? canSeePartner(principal, job.partnerId, job.kind === 'incentive.verify' ? 'incentive.readAll' : 'opportunity.readAll')
+      : job.requestedBy === principal.sub || can(principal, 'review.queue');
+
   async function view(principal: Principal, id: string): Promise<BulkActionView> {
     const job = await prisma.bulkAction.findUnique({ where: { id }, include: { items: { orderBy: { itemIndex: 'asc' } } } });
     // Another partner's job answers exactly like a missing one.
-    if (!job || !canSeePartner(principal, job.partnerId)) throw problems.notFound(`Bulk action ${id}`);
+    if (!job || !mayRead(principal, job)) throw problems.notFound(`Bulk action ${id}`);
     const counts: Record<ItemOutcome, number> = { PENDING: 0, DONE: 0, REFUSED: 0, FAILED: 0 };
     for (const item of job.items) counts[item.outcome as ItemOutcome] += 1;
     return {
@@ -40,7 +95,9 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
       counts,
       results: job.items.map((item) => ({
         index: item.itemIndex,
-        opportunityId: item.opportunityId,
+        itemId: item.itemId,
+        opportunityId: item.itemId,
+        review: item.reviewKind as ReviewKind | null,
         outcome: item.outcome as ItemOutcome,
         status: item.resultStatus,
         problem: (item.problem as BulkActionView['results'][number]['problem']) ?? null,
@@ -54,30 +111,37 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
       if (idempotencyKey === undefined) {
         throw problems.validation([{ field: 'Idempotency-Key', message: 'required: a bulk action is retried safely only with one' }]);
       }
+      requirePermissions(principal, request);
       // Partner staff act for their own partner; a role without a partner has nothing to act for (as the single routes).
-      const partnerId = principal.partnerId;
-      if (!partnerId) throw problems.forbidden('Bulk actions act on a partner\'s opportunities as one of its members.');
+      // A review decision is the vendor's: its job acts for no partner.
+      const partnerId = isPartnerKind(request.kind) ? principal.partnerId : undefined;
+      if (isPartnerKind(request.kind) && !partnerId) throw problems.forbidden(`${request.kind} acts on a partner's objects as one of its members.`);
+      const rows = rowsOf(request);
       const seen = new Map<string, number>();
-      request.items.forEach((item, index) => {
-        const first = seen.get(item.opportunityId);
+      rows.forEach((row, index) => {
+        // A review's id is unique within its kind only.
+        const key = `${row.reviewKind ?? ''} ${row.itemId}`;
+        const first = seen.get(key);
         if (first !== undefined) {
-          throw problems.unprocessable('duplicate-item', `Opportunity ${item.opportunityId} is already item ${first} of this bulk action.`, `items.${index}.opportunityId`);
+          throw problems.unprocessable('duplicate-item', `${row.itemId} is already item ${first} of this bulk action.`, `items.${index}.${row.field}`);
         }
-        seen.set(item.opportunityId, index);
+        seen.set(key, index);
       });
       const { id, replay } = await prisma.$transaction(async (tx) => {
         const reserved = await reserveIdempotency(tx, `${principal.sub} POST /v1/bulk-actions`, idempotencyKey, request);
         if (reserved.replay) return reserved;
         await tx.bulkAction.create({
-          data: { id: reserved.id, partnerId, kind: request.kind, requestedBy: principal.sub, status: 'RUNNING', total: request.items.length, createdAt: new Date() },
+          data: { id: reserved.id, partnerId: partnerId ?? null, kind: request.kind, requestedBy: principal.sub, status: 'RUNNING', total: rows.length, createdAt: new Date() },
         });
         await tx.bulkActionItem.createMany({
-          data: request.items.map((item, index) => ({
+          data: rows.map((row, index) => ({
             bulkActionId: reserved.id,
             itemIndex: index,
-            opportunityId: item.opportunityId,
-            reasonCode: item.reasonCode ?? null,
-            note: item.note ?? null,
+            itemId: row.itemId,
+            reviewKind: row.reviewKind ?? null,
+            ...(row.body !== undefined ? { body: row.body } : {}),
+            reasonCode: row.reasonCode ?? null,
+            note: row.note ?? null,
             outcome: 'PENDING',
           })),
         });
@@ -88,13 +152,10 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
         await temporal.workflow.start<typeof bulkActionWorkflow>(BULK_ACTION_WORKFLOW, {
           workflowId: bulkActionWorkflowId(id),
           taskQueue,
-          args: [{ jobId: id, partnerId, principal, kind: request.kind, total: request.items.length }],
+          args: [{ jobId: id, ...(partnerId ? { partnerId } : {}), principal, kind: request.kind, total: rows.length }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: PartnerId, value: partnerId },
-            { key: ProcessStatus, value: 'RUNNING' },
-          ],
+          typedSearchAttributes: [...(partnerId ? [{ key: PartnerId, value: partnerId }] : []), { key: ProcessStatus, value: 'RUNNING' }],
         });
       } catch (error) {
         // The job already ran to its end: its results stand.

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { BULK_ACTION_KINDS, ITEM_OUTCOMES, JOB_STATUSES } from '../../workflows/bulk-action/contract.js';
 import { instant } from '../kit/schemas.js';
+import { REVIEW_KINDS } from '../review-queue/kinds.js';
 
 const count = z.number().int().min(0);
 
 export const bulkActionSchema = z
   .strictObject({
     id: z.uuid(),
-    partnerId: z.string(),
+    partnerId: z.string().nullable().describe("the partner the job acts for; null for the vendor's review decisions"),
     kind: z.enum(BULK_ACTION_KINDS),
     status: z.enum(JOB_STATUSES),
     requestedBy: z.string(),
@@ -19,9 +20,14 @@ export const bulkActionSchema = z
     results: z.array(
       z.strictObject({
         index: count,
-        opportunityId: z.string(),
+        itemId: z.string().describe("the item's object: an opportunity's, an incentive's or a review's id"),
+        opportunityId: z
+          .string()
+          .describe("the item's id under its first name (the same as itemId, whatever the kind): read itemId")
+          .meta({ deprecated: true }),
+        review: z.enum(REVIEW_KINDS).nullable().describe('review.decide: the kind of review the item is'),
         outcome: z.enum(ITEM_OUTCOMES),
-        // DONE: the opportunity's new status.
+        // DONE: the object's new status.
         status: z.string().nullable(),
         // REFUSED: the problem the single route would have answered; FAILED: why it kept failing.
         problem: z

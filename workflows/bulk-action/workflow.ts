@@ -17,7 +17,7 @@ import { BULK_CONCURRENCY, type BulkActionInput, type BulkJobStatus, type BulkPr
 type Activities = ReturnType<typeof createBulkActionActivities>;
 const durable = proxyActivities<Activities>(persistenceActivityOptions);
 /**
- * An item waits for its opportunity's update (which waits for that workflow's own activity): longer than a plain write.
+ * An item waits for its object's update (which waits for that workflow's own activity): longer than a plain write.
  * A few attempts only: an item still failing after them is FAILED and the job goes on with the others.
  */
 const itemActivities = proxyActivities<Activities>({
@@ -31,8 +31,10 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
   let status: BulkJobStatus = 'RUNNING';
   const progress = (): BulkProgress => ({ jobId: input.jobId, status, total, counts: { ...counts } });
   setHandler(getProgress, progress);
+  // A vendor's job (review decisions) acts for no partner: it is listed by its status only. The same input always
+  // gives the same command, so the recorded histories (every one a partner's job) replay unchanged.
   upsertSearchAttributes([
-    { key: PartnerId, value: input.partnerId },
+    ...(input.partnerId !== undefined ? [{ key: PartnerId, value: input.partnerId }] : []),
     { key: ProcessStatus, value: status },
   ]);
 
