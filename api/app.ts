@@ -70,6 +70,7 @@ import { createAuditClient } from './audit/client.js';
 import { auditRoutes } from './audit/routes.js';
 import { bulkActionRoutes } from './bulk-action/routes.js';
 import { reviewQueueRoutesOf } from './review-queue/routes.js';
+import { type ConsoleSignIn, consoleConfigRoute, helmetOptionsOf } from './console-config.js';
 import { createBulkActionClient } from './bulk-action/client.js';
 
 export type AppDeps = {
@@ -110,6 +111,8 @@ export type AppDeps = {
   webhookAllowedPorts?: readonly number[];
   /** How long a rotated-out webhook secret still signs beside the new one (WEBHOOK_SECRET_GRACE_HOURS); default 24 h. */
   webhookSecretGraceMs?: number;
+  /** How the console signs people in (CONSOLE_OIDC_*, api/console-config.ts); default: the development token page. */
+  consoleSignIn?: ConsoleSignIn;
 };
 
 /**
@@ -196,7 +199,7 @@ export function createApp(deps: AppDeps): express.Express {
       },
     }),
   );
-  app.use(helmet());
+  app.use(helmet(helmetOptionsOf(deps.consoleSignIn)));
   app.use(codecCors(deps.codecAllowedOrigins ?? []));
   app.use((req, res, next) => {
     if (!deps.draining?.()) return next();
@@ -230,6 +233,8 @@ export function createApp(deps: AppDeps): express.Express {
   // good — and its index.html for any other /console page, since the single-page app routes itself. A missing
   // asset or an unbuilt console falls through to the 404 below. Same origin, so under the same CSP as the API.
   const consoleDist = path.join(projectRoot, 'console', 'dist');
+  // How the console signs in, read by the page at run time: one build for every environment (docs/console-sign-in.md).
+  app.get('/console/config.json', consoleConfigRoute(deps.consoleSignIn));
   app.use(
     '/console',
     express.static(consoleDist, { setHeaders: (res, file) => void (file.includes(`${path.sep}assets${path.sep}`) && res.setHeader('Cache-Control', 'public, max-age=31536000, immutable')) }),

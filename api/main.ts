@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { dataConverterOf, payloadCodecOf } from '../platform/payload-codec.js';
 import { apiConnectionOptions, connectTimeSkipping, temporalSecurity } from '../platform/temporal.js';
 import { createApp } from './app.js';
+import { consoleSignInOf } from './console-config.js';
 import { serveMetrics } from './metrics.js';
 import { startTracing } from '../platform/tracing.js';
 
@@ -49,6 +50,8 @@ const app = createApp({
     ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
     maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
   },
+  // How the console signs people in: single sign-on with the same identity provider, or the development token page.
+  consoleSignIn: consoleSignInOf(config),
   logger,
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   rateLimitPerAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,

@@ -12,6 +12,9 @@ const flag = z
   .default('0')
   .transform((v) => v === '1' || v === 'true');
 
+/** An empty variable means unset: compose passes `${NAME:-}` as an empty string when .env leaves it out. */
+const emptyIsUnset = <T extends z.ZodType>(type: T) => z.preprocess((v) => (v === '' ? undefined : v), type);
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // The address the API binds: loopback unless said otherwise (a reverse proxy or container sets 0.0.0.0).
@@ -31,6 +34,19 @@ const schema = z.object({
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
+  // The console's production sign-in (docs/console-sign-in.md): the client id the identity provider (AUTH_ISSUER)
+  // registered for the console — a public client using PKCE — its scopes, and the authorization request's parameter
+  // asking for an access token whose audience is AUTH_AUDIENCE: `resource` (RFC 8707) or `audience` (Auth0 and
+  // others). Unset (or empty, as compose passes an unset one): the console's development token page.
+  CONSOLE_OIDC_CLIENT_ID: emptyIsUnset(z.string().min(1).max(200).optional()),
+  CONSOLE_OIDC_SCOPES: emptyIsUnset(
+    z
+      .string()
+      .default('openid')
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .refine((scopes) => scopes.includes('openid'), 'space- or comma-separated scopes including openid'),
+  ),
+  CONSOLE_OIDC_AUDIENCE_PARAMETER: emptyIsUnset(z.enum(['resource', 'audience']).default('resource')),
   // Oldest token accepted, counted from its `iat` (required), whatever its `exp` says.
   AUTH_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(12 * 3600),
   // Express `trust proxy`: false (default: the socket's address is the client), true, a hop count, or addresses / subnets.
@@ -132,8 +148,29 @@ export function isLoopbackHost(host: string): boolean {
  * published in this repository: anyone who can reach an API verifying with it can mint a vendor_admin token.
  */
 export function apiStartRefusal(config: Config): string | undefined {
-  return tokenRefusal(config) ?? keyringRefusal(config) ?? webhookKeyRefusal(config);
+  return tokenRefusal(config) ?? consoleSignInRefusal(config) ?? keyringRefusal(config) ?? webhookKeyRefusal(config);
 }
+
+/**
+ * The console's single sign-on must use the identity provider whose tokens the API verifies: a client id without
+ * AUTH_JWKS_URL would sign people in to tokens every request then refuses. The issuer is where the console finds the
+ * provider's discovery document, so it must be an http(s) URL; and RFC 8707 takes only an absolute URI as `resource`.
+ */
+function consoleSignInRefusal(config: Config): string | undefined {
+  if (!config.CONSOLE_OIDC_CLIENT_ID) return undefined;
+  if (!config.AUTH_JWKS_URL) {
+    return 'Refusing to start: CONSOLE_OIDC_CLIENT_ID is set without AUTH_JWKS_URL; the console would sign people in with tokens the API does not verify — set AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE of the same identity provider.';
+  }
+  if (!isHttpUrl(config.AUTH_ISSUER!)) {
+    return `Refusing to start: CONSOLE_OIDC_CLIENT_ID needs AUTH_ISSUER to be the identity provider's http(s) URL (its discovery document is read from <issuer>/.well-known/openid-configuration); it is "${config.AUTH_ISSUER}".`;
+  }
+  if (config.CONSOLE_OIDC_AUDIENCE_PARAMETER === 'resource' && !URL.canParse(config.AUTH_AUDIENCE!)) {
+    return `Refusing to start: the console asks for its access token with the resource parameter (RFC 8707), which takes an absolute URI, but AUTH_AUDIENCE is "${config.AUTH_AUDIENCE}" — make the API's audience a URI (e.g. https://api.example.com/) or set CONSOLE_OIDC_AUDIENCE_PARAMETER=audience.`;
+  }
+  return undefined;
+}
+
+const isHttpUrl = (value: string) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
 
 /** A keyring that does not parse stops the start in one sentence naming the variable (never the key). */
 function keyringRefusal(config: Config): string | undefined {

@@ -191,7 +191,7 @@ describe.skipIf(!executablePath)('the console in a real browser', () => {
     await page.context().close();
   });
 
-  it('refuses a malformed token on the page, a token the API refuses signs the console out, a vendor is told the inbox is a partner\'s', async () => {
+  it('refuses a malformed token on the page, a token the API refuses signs the console out, a role with no page is told so', async () => {
     const { page, problems } = await openConsole('en-US');
     await signIn(page, 'not a token', 'Access token', 'Sign in');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('This is not a JWT.');
@@ -200,9 +200,9 @@ describe.skipIf(!executablePath)('the console in a real browser', () => {
     await signIn(page, forged, 'Access token', 'Sign in');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The token is invalid or has expired: sign in again.');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    // A vendor's token signs in, but this landing's inbox is a partner's: the page says so rather than failing.
-    await signIn(page, vendor, 'Access token', 'Sign in');
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^The console serves partners' inboxes so far/);
+    // A machine identity's token (the account feed) signs in, but no page serves it: the page says so rather than failing.
+    await signIn(page, await tokenFor(['vendor_system']), 'Access token', 'Sign in');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Your roles have no page in the console/);
     // The API's 401 answers are the browser's own console errors ("Failed to load resource"), expected here.
     expect((await problems()).filter((problem) => !/status of 401/.test(problem))).toEqual([]);
     await page.context().close();

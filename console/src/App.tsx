@@ -1,8 +1,15 @@
-/** The console's frame: the header (who, language, sign-out) and either the sign-in page or the inbox. */
+/**
+ * The console's frame: the header (who, language, sign-out), the pages the caller's roles have (views.ts) as a
+ * navigation, and the page of the current path under /console — or the sign-in page.
+ */
+import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { Inbox } from './Inbox';
 import { LANGUAGES, type Language, useLanguage } from './i18n';
+import { Operations } from './operations/Operations';
+import { ReviewQueue } from './review/ReviewQueue';
 import { useSession } from './session';
 import { SignIn } from './SignIn';
+import { type View, VIEW_PATHS, viewsOf } from './views';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'English' };
 
@@ -19,11 +26,52 @@ function LanguageSwitch() {
   );
 }
 
+/** A page's link, marked as the current page (aria-current) while the path is the page's or below it. */
+function NavLink({ path, label }: { path: string; label: string }) {
+  const [location] = useLocation();
+  const current = location === path || location.startsWith(`${path}/`);
+  return (
+    <Link href={path} className={current ? 'active' : ''} aria-current={current ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+const PAGES: Record<View, () => React.JSX.Element> = { inbox: Inbox, reviews: ReviewQueue, operations: Operations };
+
+function Pages({ views }: { views: View[] }) {
+  const { messages } = useLanguage();
+  const label: Record<View, string> = { inbox: messages.inboxNav, reviews: messages.reviewsNav, operations: messages.operationsNav };
+  if (views.length === 0) return <p role="alert">{messages.nothingForRole}</p>;
+  return (
+    <>
+      {views.length > 1 && (
+        <nav aria-label={messages.nav} className="views">
+          {views.map((view) => (
+            <NavLink key={view} path={VIEW_PATHS[view]} label={label[view]} />
+          ))}
+        </nav>
+      )}
+      <Switch>
+        {views.map((view) => (
+          <Route key={view} path={VIEW_PATHS[view]} nest component={PAGES[view]} />
+        ))}
+        <Route path="/">
+          <Redirect to={VIEW_PATHS[views[0]!]} replace />
+        </Route>
+        <Route>
+          <p role="alert">{messages.notFoundPage}</p>
+        </Route>
+      </Switch>
+    </>
+  );
+}
+
 export function App() {
   const { messages } = useLanguage();
   const { claims, signOut } = useSession();
   return (
-    <>
+    <Router base="/console">
       <header className="top">
         <h1>{messages.appName}</h1>
         <div className="top-tools">
@@ -36,16 +84,7 @@ export function App() {
           )}
         </div>
       </header>
-      <main>
-        {!claims ? (
-          <SignIn />
-        ) : claims.partnerId ? (
-          <Inbox />
-        ) : (
-          // The vendor's views (reviewer queue, operations) are later landings of the console; its inbox is a partner's.
-          <p role="alert">{messages.partnersOnly}</p>
-        )}
-      </main>
-    </>
+      <main>{!claims ? <SignIn /> : <Pages views={viewsOf(claims)} />}</main>
+    </Router>
   );
 }

@@ -52,7 +52,7 @@ export function BulkJob({ submitted, submission, onDismiss }: Props) {
       <ol className="bulk-results" aria-labelledby={titleId}>
         {view.results.map((result) => (
           <li key={result.index} data-outcome={result.outcome} className={`outcome-${result.outcome.toLowerCase()}`}>
-            <span className="item-title">{submission.titles[result.opportunityId] ?? result.opportunityId}</span>
+            <span className="item-title">{submission.titles[result.itemId] ?? result.itemId}</span>
             {' — '}
             <span className="item-outcome">{outcomeText(result, words)}</span>
           </li>

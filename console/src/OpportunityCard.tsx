@@ -72,7 +72,8 @@ export function OpportunityCard({ summary, now, onDone, selected, onSelect }: Pr
   const failure = accept.error ?? reject.error ?? detail.error;
 
   return (
-    <article className="card" aria-labelledby={titleId}>
+    <article className="card inbox-item" aria-labelledby={titleId} data-kind="opportunity">
+      <p className="kind">{messages.opportunitiesTitle}</p>
       <div className="card-head">
         <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.target.checked)} aria-label={messages.bulk.select(summary.title)} />
         <h4 id={titleId}>{summary.title}</h4>

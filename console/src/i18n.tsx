@@ -53,7 +53,7 @@ const BULK_ZH = {
   submitFailed: (why: string) => `提交失败：${why}`,
   retry: '重试',
   dismiss: '关闭结果',
-  title: (kind: BulkActionKind): string => (kind === 'opportunity.accept' ? '批量接受' : '批量拒绝'),
+  title: (kind: BulkActionKind): string => ({ 'opportunity.accept': '批量接受', 'opportunity.reject': '批量拒绝', 'incentive.verify': '批量核实激励', 'review.decide': '批量审核' })[kind],
   progressLabel: '批量处理进度',
   progress: (settled: number, total: number, c: Counts) => `已处理 ${settled} / ${total}：完成 ${c.DONE}，未执行 ${c.REFUSED}，失败 ${c.FAILED}`,
   completed: (total: number, c: Counts) => `已全部处理 ${total} 项：完成 ${c.DONE}，未执行 ${c.REFUSED}，失败 ${c.FAILED}。`,
@@ -81,7 +81,7 @@ const BULK_EN: BulkMessages = {
   submitFailed: (why) => `Not submitted: ${why}`,
   retry: 'Retry',
   dismiss: 'Close the results',
-  title: (kind) => (kind === 'opportunity.accept' ? 'Bulk accept' : 'Bulk reject'),
+  title: (kind) => ({ 'opportunity.accept': 'Bulk accept', 'opportunity.reject': 'Bulk reject', 'incentive.verify': 'Bulk verification of incentives', 'review.decide': 'Bulk review decisions' })[kind],
   progressLabel: 'Bulk progress',
   progress: (settled, total, c) => `${settled} of ${total} processed: ${c.DONE} done, ${c.REFUSED} refused, ${c.FAILED} failed`,
   completed: (total, c) => `All ${total} processed: ${c.DONE} done, ${c.REFUSED} refused, ${c.FAILED} failed.`,
@@ -109,7 +109,12 @@ const zh = {
   tokenMalformed: '这不是一个 JWT 令牌。',
   tokenRefused: '令牌无效或已过期，请重新登录。',
   signedInAs: (who: string) => `当前用户：${who}`,
-  partnersOnly: '控制台目前只提供合作伙伴的待办；请使用合作伙伴的令牌登录（供应商的审核队列和运营页面尚未提供）。',
+  nav: '控制台导航',
+  inboxNav: '待办',
+  reviewsNav: '审核队列',
+  operationsNav: '运营',
+  nothingForRole: '您的角色在控制台中没有可用的页面（控制台服务于合作伙伴、供应商的审核人员和运营人员）。',
+  notFoundPage: '没有这个页面。',
   inboxTitle: '待办',
   inboxIntro: '等待您处理的事项，截止时间最近的在前。',
   opportunitiesTitle: '待接受的商机',
@@ -162,7 +167,12 @@ const en: Messages = {
   tokenMalformed: 'This is not a JWT.',
   tokenRefused: 'The token is invalid or has expired: sign in again.',
   signedInAs: (who) => `Signed in as ${who}`,
-  partnersOnly: "The console serves partners' inboxes so far: sign in with a partner's token (the vendor's review queue and operations are not built yet).",
+  nav: 'Console',
+  inboxNav: 'Inbox',
+  reviewsNav: 'Review queue',
+  operationsNav: 'Operations',
+  nothingForRole: "Your roles have no page in the console (it serves partners, and the vendor's reviewers and operations staff).",
+  notFoundPage: 'There is no such page.',
   inboxTitle: 'Inbox',
   inboxIntro: 'What waits for you, soonest deadline first.',
   opportunitiesTitle: 'Opportunities to accept',
@@ -241,6 +251,14 @@ export function LanguageProvider({ children }: { children: ReactNode }) {
     [language],
   );
   return <LanguageContext.Provider value={state}>{children}</LanguageContext.Provider>;
+}
+
+/**
+ * An area's own words (each area of the console keeps its table beside its components: `<area>/messages.ts`), in the
+ * page's language. The table is typed by its Chinese half, so a missing English message fails the type check.
+ */
+export function useMessagesOf<T>(table: Record<Language, T>): T {
+  return table[useLanguage().language];
 }
 
 export function useLanguage(): LanguageState {

@@ -1,0 +1,81 @@
+/**
+ * Set-up for the reviewer queue's browser test (test/console.review.browser.test.ts), through the API as partners do
+ * it: a certification application with its materials uploaded and submitted, and a level raise asked for — each
+ * answering what the test needs to check the console against: the API's own reads, and the SHA-256 of the uploaded
+ * bytes computed here.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { expect } from 'vitest';
+import { tokenFor } from './app.js';
+import { certificationSteps } from './certification.js';
+import { expectOk, PNG, type TestEnv } from './env.js';
+import { qualifySoftware } from './path-facts.js';
+import { PLAIN_WEEK } from './reference-deadline.js';
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A PDF of its own (a comment makes its bytes, and so its SHA-256, unique to this upload). */
+const uniquePdf = () => Buffer.from(`%PDF-1.4\n% ${randomUUID()}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
+
+export type Uploaded = { kind: string; fileName: string; bytes: Buffer; sha256: string };
+
+/** A qualified partner applies for ROLE_CONSULTING, uploads its two materials, sets them and submits: IN_REVIEW. */
+export async function submittedCertification(env: TestEnv, prefix: string) {
+  const partnerId = `P-${prefix}-${randomUUID().slice(0, 6)}`;
+  const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+  await certificationSteps(env).qualify(partnerId);
+  const draft = await env.api('POST', '/v1/certifications', owner, { type: 'ROLE_CONSULTING' });
+  expectOk(draft, 201);
+  const id = draft.body.id as string;
+  const files: Uploaded[] = [
+    { kind: 'CASE_STUDIES', fileName: `cases-${prefix}.pdf`, bytes: uniquePdf(), sha256: '' },
+    { kind: 'TEAM_ROSTER', fileName: `roster-${prefix}.png`, bytes: PNG, sha256: '' },
+  ].map((file) => ({ ...file, sha256: sha256(file.bytes) }));
+  const materials = [];
+  for (const file of files) {
+    const type = file.fileName.endsWith('.pdf') ? 'application/pdf' : 'image/png';
+    const uploaded = await env.api('POST', `/v1/certifications/${id}/files`, owner, file.bytes, { 'content-type': type, 'content-disposition': `attachment; filename="${file.fileName}"` });
+    expectOk(uploaded, 201);
+    materials.push({ kind: file.kind, materialId: uploaded.body.id as string });
+  }
+  expectOk(await env.api('PUT', `/v1/certifications/${id}/materials`, owner, { materials }));
+  const submitted = await env.api('POST', `/v1/certifications/${id}/submit`, owner);
+  expectOk(submitted);
+  expect(submitted.body.status).toBe('IN_REVIEW');
+  return { partnerId, id, files, view: submitted.body as { reviewDueAt: string; submittedAt: string } };
+}
+
+/** A partner qualified for SOFTWARE's CERTIFIED level asks for it: SUBMITTED, due in its SLA. */
+export async function submittedLevelRaise(env: TestEnv, prefix: string) {
+  const partnerId = `P-${prefix}-${randomUUID().slice(0, 6)}`;
+  const owner = await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`);
+  await qualifySoftware(env.prisma, partnerId, 'CERTIFIED');
+  const raised = await env.api('POST', `/v1/partners/${partnerId}/level-raises`, owner, { pathId: 'SOFTWARE' });
+  expectOk(raised, 201);
+  return { partnerId, id: raised.body.id as string, view: raised.body as { reviewDueAt: string; submittedAt: string } };
+}
+
+/**
+ * Working time left by a deliberately naive reference sharing no code with the console: minute by minute, the
+ * minutes that fall on a working day of the test calendar (Asia/Shanghai, Saturday and Sunday rest, no holidays).
+ */
+function referenceMinutesLeft(nowMs: number, deadlineMs: number): number {
+  let minutes = 0;
+  for (let t = Math.ceil(nowMs / 60_000) * 60_000; t < deadlineMs; t += 60_000) {
+    if (!PLAIN_WEEK.restWeekdays.includes(DateTime.fromMillis(t, { zone: PLAIN_WEEK.zone }).weekday)) minutes++;
+  }
+  return minutes;
+}
+const countdownText = (minutes: number, language: 'zh' | 'en') => {
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (language === 'zh') return days > 0 ? `${days} 个工作日 ${hours} 小时` : `${hours} 小时 ${minutes % 60} 分钟`;
+  return days > 0 ? `${days} working day${days === 1 ? '' : 's'} ${hours} h left` : `${hours} h ${minutes % 60} min left`;
+};
+/** What the countdown may read between two instants (the page counted at some moment in between; a minute either side). */
+export function acceptableCountdowns(fromMs: number, toMs: number, deadlineMs: number, language: 'zh' | 'en'): string[] {
+  const texts = new Set<string>();
+  for (let t = fromMs - 60_000; t <= toMs + 60_000; t += 30_000) texts.add(countdownText(referenceMinutesLeft(t, deadlineMs), language));
+  return [...texts];
+}
