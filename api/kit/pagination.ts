@@ -30,22 +30,34 @@ export const integerKey =
     typeof raw === 'number' && Number.isInteger(raw) && raw >= min && raw <= max ? raw : undefined;
 
 export function encodeCursor(key: SortKey, id: string): string {
-  return Buffer.from(JSON.stringify([key instanceof Date ? key.toISOString() : key, id])).toString('base64url');
+  return encodeCursorValues([key instanceof Date ? key.toISOString() : key, id]);
 }
 
 export function decodeCursor<K extends SortKey>(cursor: string, kind: KeyKind<K>, isId: (id: string) => boolean): { key: K; id: string } {
-  const invalid = () => problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
+  const [rawKey, id] = decodeCursorValues(cursor, 2);
+  const key = kind(rawKey);
+  if (key === undefined || typeof id !== 'string' || !isId(id)) throw invalidCursor();
+  return { key, id };
+}
+
+/** The 400 a cursor this API did not write answers (naming `query.cursor`). */
+export const invalidCursor = () => problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
+
+/** A cursor of several sort values (a list ordered by more than one key): opaque base64url JSON. */
+export function encodeCursorValues(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** The `length` values a cursor holds, unchecked (the caller checks each with its KeyKind), or the invalid-cursor 400. */
+export function decodeCursorValues(cursor: string, length: number): unknown[] {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
-  const key = kind(decoded[0]);
-  const id: unknown = decoded[1];
-  if (key === undefined || typeof id !== 'string' || !isId(id)) throw invalid();
-  return { key, id };
+  if (!Array.isArray(decoded) || decoded.length !== length) throw invalidCursor();
+  return decoded;
 }
 
 /** The first `limit` of `rows` (fetched with `take: limit + 1`), and a cursor after the last when more follow. */

@@ -15,7 +15,7 @@
 import { can, type Principal } from '../../domain/auth.js';
 import { problems } from '../../domain/problems.js';
 import { Prisma, type PrismaClient } from '../../prisma/generated/client.js';
-import { dateKey } from '../kit/pagination.js';
+import { dateKey, decodeCursorValues, encodeCursorValues, invalidCursor } from '../kit/pagination.js';
 import { claimedProblem, claimView, type ClaimView, findClaim } from './claims.js';
 import { isItemIdOf, REVIEW_KIND_TERMS, REVIEW_KINDS, type ReviewKind, storedId } from './kinds.js';
 import type { ReviewQueueItem, ReviewSubject } from './schemas.js';
@@ -183,24 +183,16 @@ function subjectOf(kind: ReviewKind, raw: Record<string, unknown>): ReviewSubjec
 }
 
 function encodeQueueCursor(item: { reviewDueAt: Date | null; submittedAt: Date; kind: ReviewKind; id: string }): string {
-  return Buffer.from(JSON.stringify([item.reviewDueAt?.toISOString() ?? null, item.submittedAt.toISOString(), item.kind, item.id])).toString('base64url');
+  return encodeCursorValues([item.reviewDueAt?.toISOString() ?? null, item.submittedAt.toISOString(), item.kind, item.id]);
 }
 
 function decodeQueueCursor(cursor: string): Cursor {
-  const invalid = () => problems.validation([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 4) throw invalid();
-  const [rawDue, rawSubmitted, kind, id] = decoded as unknown[];
+  const [rawDue, rawSubmitted, kind, id] = decodeCursorValues(cursor, 4);
   const due = rawDue === null ? null : dateKey(rawDue);
   const submitted = dateKey(rawSubmitted);
-  if (due === undefined || submitted === undefined || typeof kind !== 'string' || typeof id !== 'string') throw invalid();
-  if (!(REVIEW_KINDS as readonly string[]).includes(kind)) throw invalid();
+  if (due === undefined || submitted === undefined || typeof kind !== 'string' || typeof id !== 'string') throw invalidCursor();
+  if (!(REVIEW_KINDS as readonly string[]).includes(kind)) throw invalidCursor();
   const k = kind as ReviewKind;
-  if (!isItemIdOf(k, id)) throw invalid();
+  if (!isItemIdOf(k, id)) throw invalidCursor();
   return { due, submitted, kind: k, id };
 }
