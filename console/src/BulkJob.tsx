@@ -1,19 +1,21 @@
 /**
  * A bulk job's progress and its result per item: GET /v1/bulk-actions/:id read every second until the job is
  * COMPLETED, the progress announced in a live region, and every item listed with its outcome — done, refused with
- * the reason in words, or failed. When the job completes, the inbox is read again (the decided ones leave it).
+ * the reason in words, or failed. When the job completes, the lists it acted on are read again (`refresh`: the
+ * decided ones leave them). The same for every kind of job: the inbox's opportunities and incentives, the reviewer
+ * queue's decisions.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryKey, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { type BulkAction, problemText } from './api/client';
-import { outcomeText } from './bulk-outcome';
+import { outcomeText, resultKey } from './bulk-outcome';
 import type { Submission } from './BulkToolbar';
 import { useLanguage } from './i18n';
 import { useSession } from './session';
 
-type Props = { submitted: BulkAction; submission: Submission; onDismiss: () => void };
+type Props = { submitted: BulkAction; submission: Submission; refresh: readonly QueryKey[]; onDismiss: () => void };
 
-export function BulkJob({ submitted, submission, onDismiss }: Props) {
+export function BulkJob({ submitted, submission, refresh, onDismiss }: Props) {
   const { messages } = useLanguage();
   const words = messages.bulk;
   const { api } = useSession();
@@ -32,9 +34,10 @@ export function BulkJob({ submitted, submission, onDismiss }: Props) {
   });
   const view = job.data;
   const completed = view.status === 'COMPLETED';
+  // The lists are read again once, when the job completes (the callers pass a constant list, so this runs once).
   useEffect(() => {
-    if (completed) void queryClient.invalidateQueries({ queryKey: ['opportunities'] });
-  }, [completed, queryClient]);
+    if (completed) for (const queryKey of refresh) void queryClient.invalidateQueries({ queryKey });
+  }, [completed, queryClient, refresh]);
 
   const settled = view.total - view.counts.PENDING;
   return (
@@ -52,9 +55,9 @@ export function BulkJob({ submitted, submission, onDismiss }: Props) {
       <ol className="bulk-results" aria-labelledby={titleId}>
         {view.results.map((result) => (
           <li key={result.index} data-outcome={result.outcome} className={`outcome-${result.outcome.toLowerCase()}`}>
-            <span className="item-title">{submission.titles[result.itemId] ?? result.itemId}</span>
+            <span className="item-title">{submission.titles[resultKey(result)] ?? result.itemId}</span>
             {' — '}
-            <span className="item-outcome">{outcomeText(result, words)}</span>
+            <span className="item-outcome">{outcomeText(result, view.kind, words)}</span>
           </li>
         ))}
       </ol>

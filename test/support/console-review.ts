@@ -2,7 +2,8 @@
  * Set-up for the reviewer queue's browser test (test/console.review.browser.test.ts), through the API as partners do
  * it: a certification application with its materials uploaded and submitted, and a level raise asked for — each
  * answering what the test needs to check the console against: the API's own reads, and the SHA-256 of the uploaded
- * bytes computed here.
+ * bytes computed here. For the bulk test (test/console.review.bulk.browser.test.ts) also a partner's incentives of
+ * several months waiting for its verification.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
@@ -10,13 +11,16 @@ import { expect } from 'vitest';
 import { tokenFor } from './app.js';
 import { certificationSteps } from './certification.js';
 import { expectOk, PNG, type TestEnv } from './env.js';
+import { incentiveWorkflow, incentiveWorkflowId } from '../../workflows/incentive/workflow.js';
+import { attestExpert, insertExpert } from './experts.js';
 import { qualifySoftware } from './path-facts.js';
+import { eventually } from './wait.js';
 import { PLAIN_WEEK } from './reference-deadline.js';
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** A PDF of its own (a comment makes its bytes, and so its SHA-256, unique to this upload). */
-const uniquePdf = () => Buffer.from(`%PDF-1.4\n% ${randomUUID()}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
+export const uniquePdf = () => Buffer.from(`%PDF-1.4\n% ${randomUUID()}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
 
 export type Uploaded = { kind: string; fileName: string; bytes: Buffer; sha256: string };
 
@@ -78,4 +82,31 @@ export function acceptableCountdowns(fromMs: number, toMs: number, deadlineMs: n
   const texts = new Set<string>();
   for (let t = fromMs - 60_000; t <= toMs + 60_000; t += 30_000) texts.add(countdownText(referenceMinutesLeft(t, deadlineMs), language));
   return [...texts];
+}
+
+export type PendingIncentive = { id: string; period: string; headcount: number; totalMinor: number; status: string };
+
+/**
+ * `months` incentives of one partner waiting for its verification: two qualifying experts registered and attested,
+ * then each of the last `months` months' incentive workflows started as the monthly schedule starts them (each
+ * generated now, so each has its full verification window). Answered as the partner reads them through the API.
+ */
+export async function pendingIncentives(env: TestEnv, partnerId: string, owner: string, months: number): Promise<PendingIncentive[]> {
+  for (const [employeeId, certification] of [['BULK-1', 'CLOUD_PROFESSIONAL'], ['BULK-2', 'CLOUD_EXPERT']] as const) {
+    await attestExpert(env.prisma, partnerId, await insertExpert(env.prisma, partnerId, { employeeId, certification }));
+  }
+  const thisMonth = DateTime.fromMillis(Date.now(), { zone: 'Asia/Shanghai' }).startOf('month');
+  const incentives: PendingIncentive[] = [];
+  for (let back = 1; back <= months; back++) {
+    const period = thisMonth.minus({ months: back }).toFormat('yyyy-MM');
+    await env.client.workflow.start(incentiveWorkflow, { workflowId: incentiveWorkflowId(partnerId, period), taskQueue: env.taskQueue, args: [{ partnerId, period }] });
+    const id = `${partnerId}-${period}`;
+    incentives.push(
+      await eventually(async () => {
+        const res = await env.api('GET', `/v1/incentives/${id}`, owner);
+        return res.status === 200 && res.body.status === 'PENDING_VERIFICATION' ? (res.body as PendingIncentive) : undefined;
+      }),
+    );
+  }
+  return incentives;
 }

@@ -2,10 +2,13 @@
  * A monthly incentive waiting for the partner's verification: the list's headcount and total, the deadline with its
  * working-time countdown and explanation, and the verification in place — headcount and total as the partner counts
  * them, with the evidence uploaded on the way (POST /v1/incentives/:id/materials, then /verify naming the files).
+ * What the partner types is kept by the inbox (`draft`), so that a bulk verification of the selected cards
+ * (BulkVerify) sends the same figures and files.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { useLanguage, useMessagesOf } from '../i18n';
+import type { IncentiveDraft } from './BulkVerify';
 import { useSession } from '../session';
 import { formatMinor, minorFromText } from './amount';
 import { DeadlineFacts, DeadlineWhy } from './Deadline';
@@ -14,16 +17,22 @@ import { dataOf, failureText } from './refusals';
 import type { IncentiveSummary } from './types';
 import { uploadFile } from './upload';
 
-type Props = { summary: IncentiveSummary; now: Date; onDone: (announcement: string) => void };
+type Props = {
+  summary: IncentiveSummary;
+  now: Date;
+  onDone: (announcement: string) => void;
+  draft: IncentiveDraft;
+  onDraft: (draft: IncentiveDraft) => void;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+};
 
-export function IncentiveCard({ summary, now, onDone }: Props) {
-  const { language } = useLanguage();
+export function IncentiveCard({ summary, now, onDone, draft, onDraft, selected, onSelect }: Props) {
+  const { language, messages } = useLanguage();
   const words = useMessagesOf(INBOX_MESSAGES);
   const { api } = useSession();
   const id = useId();
-  const [headcount, setHeadcount] = useState('');
-  const [total, setTotal] = useState('');
-  const [files, setFiles] = useState<File[]>([]);
+  const { headcount, total, files } = draft;
   const [invalidTotal, setInvalidTotal] = useState(false);
 
   const detail = useQuery({
@@ -53,7 +62,10 @@ export function IncentiveCard({ summary, now, onDone }: Props) {
   return (
     <article className="card inbox-item" aria-labelledby={`${id}-title`} data-kind="incentive">
       <p className="kind">{words.kinds.incentive}</p>
-      <h4 id={`${id}-title`}>{words.incentiveTitle(summary.period)}</h4>
+      <div className="card-head">
+        <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.target.checked)} aria-label={messages.bulk.select(words.incentiveTitle(summary.period))} />
+        <h4 id={`${id}-title`}>{words.incentiveTitle(summary.period)}</h4>
+      </div>
       <dl>
         <dt>{words.headcountOnList}</dt>
         <dd>{summary.headcount}</dd>
@@ -69,7 +81,7 @@ export function IncentiveCard({ summary, now, onDone }: Props) {
       )}
       <form className="inbox-form" onSubmit={submit}>
         <label htmlFor={`${id}-headcount`}>{words.headcount}</label>
-        <input id={`${id}-headcount`} type="number" min={0} step={1} required value={headcount} onChange={(e) => setHeadcount(e.target.value)} />
+        <input id={`${id}-headcount`} type="number" min={0} step={1} required value={headcount} onChange={(e) => onDraft({ ...draft, headcount: e.target.value })} />
         <label htmlFor={`${id}-total`}>{words.total(summary.currency)}</label>
         <input
           id={`${id}-total`}
@@ -78,7 +90,7 @@ export function IncentiveCard({ summary, now, onDone }: Props) {
           value={total}
           aria-invalid={invalidTotal}
           aria-describedby={`${id}-total-hint`}
-          onChange={(e) => setTotal(e.target.value)}
+          onChange={(e) => onDraft({ ...draft, total: e.target.value })}
         />
         <p id={`${id}-total-hint`} className={invalidTotal ? 'problem' : 'help'}>
           {invalidTotal ? words.totalInvalid : words.totalHint}
@@ -90,7 +102,7 @@ export function IncentiveCard({ summary, now, onDone }: Props) {
           multiple
           accept="application/pdf,image/png,image/jpeg"
           aria-describedby={`${id}-files-hint`}
-          onChange={(e) => setFiles([...(e.target.files ?? [])])}
+          onChange={(e) => onDraft({ ...draft, files: [...(e.target.files ?? [])] })}
         />
         <p id={`${id}-files-hint`} className="help">
           {previous.length > 0 ? words.uploaded(previous.map((m) => m.fileName).join(', ')) : words.evidenceHint}

@@ -3,13 +3,18 @@
  * caller holds), soonest review due first as the API orders it, filtered by kind and by claim. Each shows its kind
  * and subject in business words, the partner, when it was submitted and when its review is due — in the partner's
  * zone, with the working time left and the deadline's explanation where the item's detail route gives one —
- * overdue marked, and who has claimed it with the claim's actions.
+ * overdue marked, and who has claimed it with the claim's actions. A box per item and select all lead to the bulk
+ * decisions (BulkDecide), whose job is followed here (BulkJob) and reads the queue again when it completes.
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'wouter';
 import { formatInZone, useLanguage, useMessagesOf } from '../i18n';
+import type { BulkAction } from '../api/client';
+import { BulkJob } from '../BulkJob';
+import { type Submission, useSelection } from '../BulkToolbar';
 import { useSession } from '../session';
+import { BulkDecide, queueKey } from './BulkDecide';
 import { useCertificationNames } from './catalog';
 import { ClaimActions } from './ClaimActions';
 import type { Outcome } from './DecisionForm';
@@ -19,7 +24,9 @@ import { REVIEW_MESSAGES } from './messages';
 import { CLAIM_FILTERS, type ClaimFilter, readQueue, type ReviewQueueItem, subjectText } from './queue';
 import { useNow } from './useNow';
 
-function QueueRow({ item, now, onOutcome }: { item: ReviewQueueItem; now: Date; onOutcome: (outcome: Outcome) => void }) {
+type RowProps = { item: ReviewQueueItem; now: Date; onOutcome: (outcome: Outcome) => void; selected: boolean; onSelect: (on: boolean) => void };
+
+function QueueRow({ item, now, onOutcome, selected, onSelect }: RowProps) {
   const m = useMessagesOf(REVIEW_MESSAGES);
   const { language } = useLanguage();
   const { api } = useSession();
@@ -31,6 +38,8 @@ function QueueRow({ item, now, onOutcome }: { item: ReviewQueueItem; now: Date; 
   const subject = subjectText(kind, item.subject, useCertificationNames());
   return (
     <article aria-labelledby={headingId} className={`card review-card${item.overdue ? ' overdue' : ''}`} data-item={`${kind}/${item.id}`}>
+      {/* Beside the heading, not in it: the heading names the article, and the box's own label must not join that name. */}
+      <input type="checkbox" className="select-item" checked={selected} onChange={(event) => onSelect(event.target.checked)} aria-label={m.select(m.bulkItemTitle(m.kinds[kind], subject, item.partnerId))} />
       <h3 id={headingId}>
         <span className="kind-badge">{m.kinds[kind]}</span>{' '}
         <Link href={`/${kind}/${encodeURIComponent(item.id)}`}>{subject}</Link>
@@ -54,6 +63,9 @@ function QueueRow({ item, now, onOutcome }: { item: ReviewQueueItem; now: Date; 
   );
 }
 
+/** What a completed bulk decision reads again: the queue (the decided leave it) and the items' own details. */
+const BULK_REFRESH = [['review-queue'], ['review-item']];
+
 export function QueueList() {
   const m = useMessagesOf(REVIEW_MESSAGES);
   const { api } = useSession();
@@ -71,6 +83,8 @@ export function QueueList() {
     refetchInterval: 60_000,
   });
   const items = queue.data?.pages.flatMap((page) => page.items) ?? [];
+  const selection = useSelection(items, queueKey);
+  const [bulk, setBulk] = useState<{ job: BulkAction; submission: Submission }>();
   const claimLabel: Record<ClaimFilter, string> = { any: m.claimAny, mine: m.claimMine, unclaimed: m.claimUnclaimed, others: m.claimOthers };
 
   return (
@@ -99,6 +113,18 @@ export function QueueList() {
       <p role="status" className={outcome?.ok === false ? 'problem' : 'announcement'}>
         {outcome?.text ?? ''}
       </p>
+      {bulk && <BulkJob key={bulk.job.id} submitted={bulk.job} submission={bulk.submission} refresh={BULK_REFRESH} onDismiss={() => setBulk(undefined)} />}
+      {items.length > 0 && (
+        <BulkDecide
+          listed={items}
+          selected={selection.chosen}
+          onSelectAll={selection.chooseAll}
+          onSubmitted={(job, submission) => {
+            selection.clear();
+            setBulk({ job, submission });
+          }}
+        />
+      )}
       {queue.isPending && <p>{m.loading}</p>}
       {queue.isError && (
         <p role="alert" className="problem">
@@ -110,7 +136,7 @@ export function QueueList() {
         <ul className="review-list" aria-label={m.title}>
           {items.map((item) => (
             <li key={`${item.kind}/${item.id}`}>
-              <QueueRow item={item} now={now} onOutcome={setOutcome} />
+              <QueueRow item={item} now={now} onOutcome={setOutcome} selected={selection.isChosen(queueKey(item))} onSelect={(on) => selection.choose(queueKey(item), on)} />
             </li>
           ))}
         </ul>

@@ -4,7 +4,7 @@
  * body. Every request and answer type comes from the OpenAPI document (../api/schema.gen); a decide body the API
  * would refuse — a decision it does not take, a missing field — fails the console's type check.
  */
-import { type Api, ApiError, type Problem, problemText } from '../api/client';
+import { type Api, ApiError, type BulkActionBody, type Problem, problemText } from '../api/client';
 import type { components } from '../api/schema.gen';
 import { certificationName, certificationNames } from './catalog';
 
@@ -62,11 +62,16 @@ export type Snapshot = {
   certificate: { number: string; validTo: string } | null;
 };
 
+/** One item of a `review.decide` bulk job: the kind, the id, and the rest of that kind's decide route's body. */
+export type ReviewDecideItem = Extract<BulkActionBody['items'][number], { review: string }>;
+
 type KindDoor = {
   decisions: readonly Decision[];
   load: (api: Api, id: string) => Promise<Snapshot>;
   /** Sends the decision to the kind's decide route; answers the item's new status. */
   decide: (api: Api, id: string, decision: Decision, note: string | undefined) => Promise<string>;
+  /** The same decision as an item of a bulk job (POST /v1/bulk-actions `review.decide`), mapped as `decide` maps it. */
+  bulkItem: (id: string, decision: Decision, note: string | undefined) => ReviewDecideItem;
   /** The bytes of a material, where the kind has a download route (the client adds the bearer token). */
   download?: (api: Api, id: string, materialId: string) => Promise<Blob>;
 };
@@ -95,6 +100,17 @@ export function ok<T>(answer: { data?: T; error?: unknown; response: Response })
 const path = (id: string) => ({ params: { path: { id } } });
 const withNote = (note: string | undefined) => (note ? { note } : {});
 const list = (values: readonly string[]) => values.join(', ');
+
+// Each kind's decide body from a decision in business words: the single decision and the bulk item both use these,
+// so the two can never map a decision differently.
+const certificationBody = (decision: Decision, note: string | undefined) => ({ decision, ...withNote(note) });
+// Approving keeps the level (PASS without newLevel); rejecting fails the review (FAIL): the path's rule decides the level.
+const pathReviewBody = (decision: Decision, note: string | undefined) => ({
+  decision: decision === 'APPROVE' ? ('PASS' as const) : decision === 'REJECT' ? ('FAIL' as const) : ('REQUEST_SUPPLEMENT' as const),
+  ...withNote(note),
+});
+/** The kinds that only approve or reject. */
+const approveOrReject = (decision: Decision, note: string | undefined) => ({ decision: decision === 'APPROVE' ? ('APPROVE' as const) : ('REJECT' as const), ...withNote(note) });
 
 export const KINDS: Record<ReviewKind, KindDoor> = {
   certification: {
@@ -129,7 +145,8 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
         certificate: c.certificate ? { number: c.certificate.number, validTo: c.certificate.validTo } : null,
       };
     },
-    decide: async (api, id, decision, note) => ok(await api.POST('/v1/certifications/{id}/review', { ...path(id), body: { decision, ...withNote(note) } })).status,
+    decide: async (api, id, decision, note) => ok(await api.POST('/v1/certifications/{id}/review', { ...path(id), body: certificationBody(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'certification', id, ...certificationBody(decision, note) }),
     download: async (api, id, materialId) =>
       ok(await api.GET('/v1/certifications/{id}/files/{materialId}', { params: { path: { id, materialId } }, parseAs: 'blob' })) as Blob,
   },
@@ -163,14 +180,8 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
         certificate: null,
       };
     },
-    // Approving keeps the level (PASS without newLevel); rejecting fails the review (FAIL): the path's rule decides the level.
-    decide: async (api, id, decision, note) =>
-      ok(
-        await api.POST('/v1/path-reviews/{id}/decision', {
-          ...path(id),
-          body: { decision: decision === 'APPROVE' ? 'PASS' : decision === 'REJECT' ? 'FAIL' : 'REQUEST_SUPPLEMENT', ...withNote(note) },
-        }),
-      ).status,
+    decide: async (api, id, decision, note) => ok(await api.POST('/v1/path-reviews/{id}/decision', { ...path(id), body: pathReviewBody(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'path-review', id, ...pathReviewBody(decision, note) }),
   },
   specialist: {
     decisions: ['APPROVE', 'REJECT'],
@@ -196,7 +207,8 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
       };
     },
     decide: async (api, id, decision, note) =>
-      ok(await api.POST('/v1/specialist-applications/{id}/review', { ...path(id), body: { decision: decision === 'APPROVE' ? 'APPROVE' : 'REJECT', ...withNote(note) } })).status,
+      ok(await api.POST('/v1/specialist-applications/{id}/review', { ...path(id), body: approveOrReject(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'specialist', id, ...approveOrReject(decision, note) }),
     download: async (api, id, materialId) =>
       ok(await api.GET('/v1/specialist-applications/{id}/files/{materialId}', { params: { path: { id, materialId } }, parseAs: 'blob' })) as Blob,
   },
@@ -225,7 +237,8 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
       };
     },
     decide: async (api, id, decision, note) =>
-      ok(await api.POST('/v1/enrollments/{id}/review', { ...path(id), body: { decision: decision === 'APPROVE' ? 'APPROVE' : 'REJECT', ...withNote(note) } })).status,
+      ok(await api.POST('/v1/enrollments/{id}/review', { ...path(id), body: approveOrReject(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'enrollment', id, ...approveOrReject(decision, note) }),
   },
   'level-raise': {
     decisions: ['APPROVE', 'REJECT'],
@@ -252,7 +265,8 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
       };
     },
     decide: async (api, id, decision, note) =>
-      ok(await api.POST('/v1/level-raises/{id}/review', { ...path(id), body: { decision: decision === 'APPROVE' ? 'APPROVE' : 'REJECT', ...withNote(note) } })).status,
+      ok(await api.POST('/v1/level-raises/{id}/review', { ...path(id), body: approveOrReject(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'level-raise', id, ...approveOrReject(decision, note) }),
   },
   'customer-report': {
     decisions: ['APPROVE', 'REJECT'],
@@ -278,6 +292,7 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
       };
     },
     decide: async (api, id, decision, note) =>
-      ok(await api.POST('/v1/customer-reports/{id}/review', { ...path(id), body: { decision: decision === 'APPROVE' ? 'APPROVE' : 'REJECT', ...withNote(note) } })).status,
+      ok(await api.POST('/v1/customer-reports/{id}/review', { ...path(id), body: approveOrReject(decision, note) })).status,
+    bulkItem: (id, decision, note) => ({ review: 'customer-report', id, ...approveOrReject(decision, note) }),
   },
 };
