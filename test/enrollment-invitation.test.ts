@@ -14,8 +14,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { enrollmentPageSchema, enrollmentSchema } from '../api/enrollment/schemas.js';
 import { enrollmentWorkflowId } from '../workflows/enrollment/contract.js';
 import { tokenFor } from './support/app.js';
-import { nextFriday } from './support/calendar.js';
-import { daysAfter as at, expectOk, expectProblem, SECOND, useTestEnv } from './support/env.js';
+import { DateTime } from 'luxon';
+import { nextFriday, ZONE } from './support/calendar.js';
+import { daysAfter as at, expectOk, localDate, expectProblem, SECOND, useTestEnv } from './support/env.js';
 import { recordHistory } from './support/histories.js';
 import { advanceClockTo, completed, eventually } from './support/wait.js';
 
@@ -52,6 +53,23 @@ async function resellerReady(prefix: string) {
   return { partnerId, owner: await tokenFor(['partner_admin'], partnerId, `${partnerId}-owner`) };
 }
 
+/**
+ * The explanation of a deadline counted in the test calendar (TEST, Asia/Shanghai, resting on Saturdays and Sundays),
+ * written out by hand: the days counted and skipped as offsets from the start's local date.
+ */
+function expectExplained(explanation: unknown, want: { from: string; deadline: string; workingDays: number; counted: number[]; skipped: number[] }) {
+  const e = explanation as { from: string; deadline: string; countedDays: { date: string; kind: string }[]; skippedDays: { date: string; reason: string }[] };
+  const day = (offset: number) => DateTime.fromISO(localDate(want.from)).plus({ days: offset }).toISODate();
+  expect(e).toMatchObject({ calendar: 'TEST', zone: ZONE, workingDays: want.workingDays });
+  // Local instants with the zone's offset, equal to the instants the view answers in UTC.
+  expect(e.from).toMatch(/\+08:00$/);
+  expect(e.deadline).toMatch(/\+08:00$/);
+  expect(Date.parse(e.from)).toBe(Date.parse(want.from));
+  expect(Date.parse(e.deadline)).toBe(Date.parse(want.deadline));
+  expect(e.countedDays).toEqual(want.counted.map((offset) => ({ date: day(offset), kind: 'WORKDAY' })));
+  expect(e.skippedDays).toEqual(want.skipped.map((offset) => ({ date: day(offset), reason: 'REST_DAY' })));
+}
+
 /** Invited into `program` on a Friday at 10:00 (server clock). */
 async function invitedOnFriday(partnerId: string, program = 'RESELLER') {
   await advanceClockTo(env, nextFriday(await env.currentTimeMs(), 10).toMillis());
@@ -69,6 +87,15 @@ describe('the invitation waits for the partner until it expires', () => {
     const expiresAt = at(inv.submittedAt, 14);
     const reminderAt = at(inv.submittedAt, 13);
     expect(inv).toMatchObject({ status: 'INVITED', origin: 'INVITATION', requestedBy: 'ecosystem-inv', invitationNote: 'join us', invitationExpiresAt: expiresAt });
+    // Counted from the Friday: Mon–Fri twice (3–7 and 10–14 days on); the two weekends (1, 2, 8, 9 days on) skipped.
+    expect((inv as { zone?: string }).zone).toBe(ZONE);
+    expectExplained((inv as { deadlineExplanation?: unknown }).deadlineExplanation, {
+      from: inv.submittedAt,
+      deadline: expiresAt,
+      workingDays: 10,
+      counted: [3, 4, 5, 6, 7, 10, 11, 12, 13, 14],
+      skipped: [1, 2, 8, 9],
+    });
     expect((await arrived('enrollment.invited', inv.id, 1))[0]!.payload).toMatchObject({ enrollmentId: inv.id, partnerId: p.partnerId, program: 'RESELLER', invitationExpiresAt: expiresAt });
 
     await advanceClockTo(env, Date.parse(reminderAt) - SECOND);
@@ -84,6 +111,8 @@ describe('the invitation waits for the partner until it expires', () => {
     expect((await arrived('enrollment.invitation-expired', inv.id, 1))[0]!.payload).toMatchObject({ enrollmentId: inv.id, status: 'EXPIRED', actor: 'system' });
     await completed(handleOf(inv.id));
     expect(await types(inv.id)).toEqual(['INVITED', 'INVITATION_EXPIRED']);
+    // Nothing is pending once the invitation expired.
+    expect((await api('GET', `/v1/enrollments/${inv.id}`, p.owner)).body).toMatchObject({ status: 'EXPIRED', zone: ZONE, deadlineExplanation: null });
     expectProblem(await api('POST', `/v1/enrollments/${inv.id}/accept`, p.owner, {}), 409);
     await recordHistory(handleOf(inv.id), 'enrollment-invitation-expired');
   });
@@ -122,6 +151,7 @@ describe('accepted, reviewed, then the confirmation deadline', () => {
     expect(Date.parse(acceptedAt) - Date.parse(at(inv.submittedAt, 3))).toBeLessThan(10 * SECOND);
     expect(accepted.body).toMatchObject({ status: 'IN_REVIEW', acceptedBy: `${p.partnerId}-owner`, reviewDueAt: at(acceptedAt, 7) });
     // Monday + 5 working days = Tue, Wed, Thu, Fri, Mon → the next Monday (7 days on); its reminder the Friday (4 days on).
+    expectExplained(accepted.body.deadlineExplanation, { from: acceptedAt, deadline: at(acceptedAt, 7), workingDays: 5, counted: [1, 2, 3, 4, 7], skipped: [5, 6] });
     await advanceClockTo(env, Date.parse(at(acceptedAt, 4)) + SECOND);
     expect((await arrived('enrollment.review-reminder', inv.id, 1))[0]!.dueAt.toISOString()).toBe(at(acceptedAt, 4));
 
@@ -131,6 +161,7 @@ describe('accepted, reviewed, then the confirmation deadline', () => {
     // Approved on the Friday: + 10 working days → the Friday two weeks on (14 days); reminder Thu, 13 days on.
     const dueAt = at(approvedAt, 14);
     expect(approved.body).toMatchObject({ status: 'AWAITING_CONFIRMATION', confirmationDueAt: dueAt });
+    expectExplained(approved.body.deadlineExplanation, { from: approvedAt, deadline: dueAt, workingDays: 10, counted: [3, 4, 5, 6, 7, 10, 11, 12, 13, 14], skipped: [1, 2, 8, 9] });
     await advanceClockTo(env, Date.parse(at(approvedAt, 13)) - SECOND);
     expect(await outbox('enrollment.confirmation-reminder', inv.id)).toEqual([]);
     await advanceClockTo(env, Date.parse(at(approvedAt, 13)) + SECOND);
@@ -141,6 +172,7 @@ describe('accepted, reviewed, then the confirmation deadline', () => {
     expect((await arrived('enrollment.confirmation-expired', inv.id, 1))[0]!.payload).toMatchObject({ status: 'EXPIRED', confirmationDueAt: dueAt });
     await completed(handleOf(inv.id));
     expect(await types(inv.id)).toEqual(['INVITED', 'ACCEPTED', 'APPROVED', 'CONFIRMATION_EXPIRED']);
+    expect((await api('GET', `/v1/enrollments/${inv.id}`, p.owner)).body).toMatchObject({ status: 'EXPIRED', deadlineExplanation: null });
     expectProblem(await api('POST', `/v1/enrollments/${inv.id}/confirm`, p.owner, { instrumentsHash: '0'.repeat(64) }), 409);
     await recordHistory(handleOf(inv.id), 'enrollment-invitation-confirmation-expired');
   });
@@ -170,6 +202,7 @@ describe('joining another program fails the pending invitations', () => {
     expectOk(list);
     expect(enrollmentPageSchema.safeParse(list.body).success, JSON.stringify(list.body)).toBe(true);
     expect(list.body.items.map((e: { id: string; status: string }) => `${e.id}/${e.status}`)).toEqual([`${asked.body.id}/JOINED`, `${inv.id}/FAILED`]);
+    expect(list.body.items.map((e: { zone: string }) => e.zone)).toEqual([ZONE, ZONE]);
     const onlyFailed = await api('GET', `/v1/partners/${p.partnerId}/enrollments?status=FAILED&limit=1`, p.owner);
     expect(onlyFailed.body.items.map((e: { id: string }) => e.id)).toEqual([inv.id]);
     const firstPage = await api('GET', `/v1/partners/${p.partnerId}/enrollments?limit=1`, p.owner);

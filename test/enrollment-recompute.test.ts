@@ -70,6 +70,13 @@ describe('the enrollment deadlines follow the calendar', () => {
       return v.invitationExpiresAt === at(invitedAt, 17) ? v : undefined;
     });
     expect(moved.history.filter((h: { type: string }) => h.type === 'DEADLINE_CHANGED')[0].data).toMatchObject({ deadline: 'invitationExpiresAt', from: at(invitedAt, 14), to: at(invitedAt, 17) });
+    // The view explains the recount, not the first count: in the partner's calendar and zone, the closure skipped as a
+    // holiday, ten working days counted, ending at the moved instant.
+    expect(moved.zone).toBe('Asia/Shanghai');
+    expect(moved.deadlineExplanation).toMatchObject({ calendar: name, zone: 'Asia/Shanghai', workingDays: 10 });
+    expect(Date.parse(moved.deadlineExplanation.deadline)).toBe(Date.parse(at(invitedAt, 17)));
+    expect(moved.deadlineExplanation.countedDays).toHaveLength(10);
+    expect(moved.deadlineExplanation.skippedDays).toContainEqual(expect.objectContaining({ date: localDay(invitedAt, 3), reason: 'HOLIDAY' }));
     expect((await arrived('enrollment.deadline-changed', id, 1))[0]!.payload).toMatchObject({ enrollmentId: id, partnerId, deadline: 'invitationExpiresAt', to: at(invitedAt, 17) });
     const propagation = env.client.workflow.getHandle(calendarChangeWorkflowId({ kind: 'CALENDAR', calendar: name, version: 2, defaultCalendar: 'CN' }));
     await completed(propagation);
@@ -85,7 +92,12 @@ describe('the enrollment deadlines follow the calendar', () => {
     expect(approved.body.confirmationDueAt).toBe(at(approvedAt, 14));
     // A closure on the Wednesday after the approval (8 days on): one working day later, the Wednesday 15 days on.
     await put([localDay(invitedAt, 3), localDay(approvedAt, 8)]);
-    await eventually(async () => ((await view()).confirmationDueAt === at(approvedAt, 15) ? true : undefined));
+    const recounted = await eventually(async () => {
+      const v = await view();
+      return v.confirmationDueAt === at(approvedAt, 15) ? v : undefined;
+    });
+    expect(Date.parse(recounted.deadlineExplanation.deadline)).toBe(Date.parse(at(approvedAt, 15)));
+    expect(recounted.deadlineExplanation.skippedDays).toContainEqual(expect.objectContaining({ date: localDay(approvedAt, 8), reason: 'HOLIDAY' }));
     await advanceTo(Date.parse(at(approvedAt, 14)) + SECOND);
     expect(await outbox('enrollment.confirmation-expired', id)).toEqual([]); // not at the old deadline
     expect((await view()).status).toBe('AWAITING_CONFIRMATION');

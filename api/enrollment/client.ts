@@ -13,12 +13,14 @@ import { type ApplicationFailure, type Client, WithStartWorkflowOperation, Workf
 import type { Program } from '../../domain/account.js';
 import { actorOf } from '../../domain/actor.js';
 import { canSeePartner, type Principal } from '../../domain/auth.js';
+import type { CalendarLookup } from '../../domain/calendar.js';
 import type { Unmet } from '../../domain/eligibility.js';
 import type { Language } from '../../domain/eligibility-messages.js';
 import { ENROLLMENT_POLICY, isEnrollable } from '../../domain/enrollment.js';
 import type { Money } from '../../domain/money.js';
 import { type Problem, problems } from '../../domain/problems.js';
 import { requireSignedAgreement } from '../../platform/agreement-gate.js';
+import { databaseCalendarLookup } from '../../platform/calendars.js';
 import { instrumentListHash, programEligibility, voidableInstrumentsOf } from '../../platform/partner-account.js';
 import { Prisma, type PrismaClient } from '../../prisma/generated/client.js';
 import { accept, confirm, create, decline, ENROLLMENT_WORKFLOW, type EnrollmentDecision, type EnrollmentStatus, enrollmentWorkflowId, Refusal, review, withdraw } from '../../workflows/enrollment/contract.js';
@@ -31,6 +33,7 @@ import { refusals } from '../kit/refusals.js';
 import { claimCheck } from '../review-queue/claims.js';
 import { iso, notEligibleProblem } from '../kit/reviewed-application.js';
 import { isUuid } from '../kit/validation.js';
+import { pendingDeadlineExplanation } from './deadline-explanation.js';
 import type { EnrollmentSummary, EnrollmentView, VoidedInstrumentsPreview } from './schemas.js';
 
 export type ReviewRequest = { decision: EnrollmentDecision; note?: string };
@@ -81,9 +84,11 @@ const COLUMNS = Prisma.sql`id::text, partner_id AS "partnerId", program, status,
 
 export type ListFilter = { status?: EnrollmentStatus; program?: string; limit: number; cursor?: string };
 
-export type EnrollmentClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; now?: () => Date };
+/** `calendarFor`: the partner's calendar, whose zone the view names (default: the database's assignments). */
+export type EnrollmentClientDeps = { temporal: Client; prisma: PrismaClient; taskQueue: string; now?: () => Date; calendarFor?: CalendarLookup };
 
-export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () => new Date() }: EnrollmentClientDeps) {
+export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () => new Date(), calendarFor = databaseCalendarLookup(prisma) }: EnrollmentClientDeps) {
+  const zoneOf = async (partnerId: string) => (await calendarFor(partnerId)).calendar.zone;
   const find = async (id: string): Promise<Row | null> => {
     if (!isUuid(id)) return null;
     const rows = await prisma.$queryRaw<Row[]>`SELECT ${COLUMNS} FROM enrollment WHERE id = ${id.toLowerCase()}::uuid`;
@@ -103,7 +108,7 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
     toView,
   });
 
-  function toSummary(row: Row): EnrollmentSummary {
+  function toSummary(row: Row, zone: string): EnrollmentSummary {
     return {
       id: row.id,
       partnerId: row.partnerId,
@@ -120,6 +125,7 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
       confirmationDueAt: iso(row.confirmationDueAt),
       joinedAt: iso(row.joinedAt),
       failure: (row.failure as EnrollmentSummary['failure']) ?? null,
+      zone,
     };
   }
 
@@ -129,11 +135,13 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
       FROM enrollment_event WHERE enrollment_id = ${row.id}::uuid ORDER BY seq`;
     const voided = await prisma.$queryRaw<{ kind: EnrollmentView['voided'][number]['kind']; id: string; issuer: string; amount: Money; voidedAt: Date }[]>`
       SELECT kind, instrument_id AS id, issuer, amount, voided_at AS "voidedAt" FROM voided_instrument WHERE enrollment_id = ${row.id}::uuid ORDER BY kind, instrument_id`;
+    const history = events.map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
     return {
-      ...toSummary(row),
+      ...toSummary(row, await zoneOf(row.partnerId)),
+      deadlineExplanation: pendingDeadlineExplanation(row.status, history),
       refusal: (row.refusal as EnrollmentView['refusal']) ?? null,
       voided: voided.map((v) => ({ ...v, voidedAt: v.voidedAt.toISOString() })),
-      history: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      history,
     };
   }
 
@@ -217,7 +225,8 @@ export function createEnrollmentClient({ temporal, prisma, taskQueue, now = () =
           AND (${after?.key ?? null}::timestamptz IS NULL OR (requested_at, id) < (${after?.key ?? null}::timestamptz, ${after?.id ?? null}::uuid))
         ORDER BY requested_at DESC, id DESC LIMIT ${filter.limit + 1}`;
       const one = page(rows, filter.limit, (r) => encodeCursor(r.submittedAt, r.id));
-      return { items: one.items.map(toSummary), nextCursor: one.nextCursor };
+      const zone = await zoneOf(partnerId);
+      return { items: one.items.map((row) => toSummary(row, zone)), nextCursor: one.nextCursor };
     },
 
     /** The invited partner accepts: refused with every unmet condition before anything is sent (the invitation stays INVITED). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { INSTRUMENT_KINDS } from '../../domain/account.js';
 import { moneySchema } from '../../domain/money.js';
 import { ENROLLMENT_STATUSES } from '../../workflows/enrollment/contract.js';
-import { instant } from '../kit/schemas.js';
+import { deadlineExplanationSchema, instant } from '../kit/schemas.js';
 
 const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
 const instrument = z.strictObject({ kind: z.enum(INSTRUMENT_KINDS), id: z.string(), issuer: z.string(), amount: moneySchema });
@@ -44,6 +44,7 @@ const summaryShape = {
     .strictObject({ reason: z.string(), program: z.string(), enrollmentId: z.string() })
     .nullable()
     .describe('FAILED: the partner joined another program (which, by which enrollment) while the invitation waited'),
+  zone: z.string().describe("the IANA zone of the partner's calendar: the deadlines are counted in its working days, and shown to people in it"),
 };
 
 export const enrollmentSummarySchema = z.strictObject(summaryShape).describe('An enrollment as listed.');
@@ -53,6 +54,11 @@ export const enrollmentSchema = z
     ...summaryShape,
     refusal: z.array(z.strictObject({ code: z.string(), evidence: z.record(z.string(), z.unknown()) })).nullable().describe('REFUSED_AT_JOINING: every condition unmet at the moment of joining'),
     voided: z.array(instrument.extend({ voidedAt: instant })).describe('the instruments this enrollment voided on joining, each once'),
+    deadlineExplanation: deadlineExplanationSchema
+      .nullable()
+      .describe(
+        'how the pending deadline was counted: invitationExpiresAt (INVITED), reviewDueAt (IN_REVIEW) or confirmationDueAt (AWAITING_CONFIRMATION), as last counted (a recount after a calendar change included); null when none is pending',
+      ),
     history: z.array(
       z.strictObject({
         seq: z.number().int().min(1),

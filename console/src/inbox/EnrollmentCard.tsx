@@ -3,23 +3,18 @@
  * an approved enrollment to confirm before its confirmation deadline. Confirming joins the program and voids the
  * partner's unused vouchers, coupons and stored-value cards, so the card first shows exactly what would be voided
  * (GET …/voided-instruments-preview) and confirms with that list's hash: a list changed meanwhile is refused by the
- * API (409 voided-instruments-changed) rather than voiding what the partner never saw.
+ * API (409 voided-instruments-changed) rather than voiding what the partner never saw. The deadline counts down in
+ * working time in the partner's zone, with the API's explanation of how it was counted (GET /v1/enrollments/:id).
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { useLanguage, useMessagesOf } from '../i18n';
 import { useSession } from '../session';
 import { formatMinor } from './amount';
-import { DeadlineFacts } from './Deadline';
+import { DeadlineFacts, DeadlineWhy } from './Deadline';
 import { INBOX_MESSAGES } from './messages';
 import { dataOf, failureText } from './refusals';
 import type { EnrollmentSummary } from './types';
-
-/**
- * The zone the enrollment's deadline is shown in. The enrollment's answer names no zone (unlike the other items');
- * Asia/Shanghai is the default partner calendar's (docs/calendar.md).
- */
-const ENROLLMENT_ZONE = 'Asia/Shanghai';
 
 type Props = { enrollment: EnrollmentSummary; deadline: string; now: Date; onDone: (announcement: string) => void };
 
@@ -35,6 +30,9 @@ export function EnrollmentCard({ enrollment, deadline, now, onDone }: Props) {
   const program = words.programs[enrollment.program] ?? enrollment.program;
   const title = invited ? words.invitationTitle(program) : words.confirmationTitle(program);
   const path = { params: { path: { id: enrollment.id } } };
+  // The list names the deadline; the enrollment itself explains how it was counted (days skipped and why).
+  const detail = useQuery({ queryKey: ['enrollment', enrollment.id], queryFn: async () => dataOf(await api.GET('/v1/enrollments/{id}', path)) });
+  const explanation = detail.data?.deadlineExplanation ?? undefined;
 
   const accept = useMutation({
     mutationFn: async () => dataOf(await api.POST('/v1/enrollments/{id}/accept', { ...path, body: {} })),
@@ -59,7 +57,7 @@ export function EnrollmentCard({ enrollment, deadline, now, onDone }: Props) {
   };
 
   const busy = accept.isPending || decline.isPending || confirm.isPending;
-  const failure = accept.error ?? decline.error ?? confirm.error ?? preview.error;
+  const failure = accept.error ?? decline.error ?? confirm.error ?? preview.error ?? detail.error;
   return (
     <article className="card inbox-item" aria-labelledby={`${id}-title`} data-kind={invited ? 'invitation' : 'confirmation'}>
       <p className="kind">{invited ? words.kinds.invitation : words.kinds.confirmation}</p>
@@ -77,9 +75,9 @@ export function EnrollmentCard({ enrollment, deadline, now, onDone }: Props) {
             <dd className="request-note">{enrollment.invitationNote}</dd>
           </>
         )}
-        <DeadlineFacts deadline={deadline} zone={ENROLLMENT_ZONE} now={now} calendar />
+        <DeadlineFacts deadline={deadline} zone={enrollment.zone} now={now} explanation={explanation} />
       </dl>
-      <p className="help">{words.noDeadlineExplanation}</p>
+      <DeadlineWhy explanation={explanation} />
       {failure && (
         <p role="alert" className="problem">
           {failureText(failure, words)}

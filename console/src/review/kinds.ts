@@ -220,11 +220,11 @@ export const KINDS: Record<ReviewKind, KindDoor> = {
         partnerId: e.partnerId,
         status: e.status,
         waiting: e.status === 'IN_REVIEW',
-        // The enrollment's answer names no partner zone: its due time is shown in UTC, saying so.
-        zone: 'UTC',
+        zone: e.zone,
         submittedAt: e.submittedAt,
         reviewDueAt: e.reviewDueAt,
-        deadlineExplanation: null,
+        // While IN_REVIEW the enrollment's pending deadline is its review's: the explanation is of reviewDueAt.
+        deadlineExplanation: e.status === 'IN_REVIEW' ? e.deadlineExplanation : null,
         subject: [
           { name: 'program', value: e.program },
           { name: 'origin', value: e.origin },
