@@ -19,9 +19,17 @@ export const isUniqueViolation = (error: unknown) => {
   return e?.code === 'P2002' || e?.meta?.code === '23505' || (typeof e?.message === 'string' && e.message.includes('23505'));
 };
 
+/**
+ * How long an interactive transaction may wait for a pooled connection, and run. Prisma's defaults (2 s, 5 s) made a
+ * burst fail: 50 allocations on one balance serialize on its row lock, so the pool is busy for longer than 2 s and the
+ * last ones were refused "Unable to start a transaction in the given time" (P2028) — a 500 for money that was never
+ * short. A burst queues instead; what still cannot start in 10 s answers 503 (api/kit/dependencies.ts).
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
 export function createPrisma(databaseUrl: string, poolSize = 5): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
 
 /** Applies pending migrations in one transaction; a failing file rolls back all of them. Idempotent. */

@@ -32,4 +32,8 @@ describe('unavailableDependency', () => {
     expect(unavailableDependency(Object.assign(new Error('terminating connection due to administrator command'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57P01' } }))).toBe('database');
     expect(unavailableDependency(Object.assign(new Error('x'), { code: 'P1001' }))).toBe('database');
   });
+
+  it('a transaction that cannot start in its wait for a connection (P2028, as Prisma raised it in a burst) is the database', () => {
+    expect(unavailableDependency(Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { name: 'PrismaClientKnownRequestError', code: 'P2028', meta: {} }))).toBe('database');
+  });
 });

@@ -11,8 +11,10 @@ export type Dependency = 'database' | 'temporal';
 /** How long a client should wait before retrying after an outage answer. */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
-// Prisma's own codes for "cannot reach / lost / timed out / too many connections".
-const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+// Prisma's own codes for "cannot reach / lost / timed out / too many connections", and P2028: a transaction that could
+// not start within its wait for a pooled connection, or ran out of its time (rolled back) — the database too busy to
+// serve it now, not a bug; the transaction did nothing, so a retry is safe.
+const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 // The driver adapter's kinds (@prisma/adapter-pg) for the same.
 const ADAPTER_UNREACHABLE = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
 // SQLSTATE: class 08 (connection exception), 57P01–57P03 (admin / crash shutdown, cannot connect now), 53300 (too many).
