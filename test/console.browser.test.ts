@@ -14,35 +14,11 @@ import { tokenFor } from './support/app.js';
 import { findChromium, screenshot, seriousViolations, useBrowser, watchPage } from './support/browser.js';
 import { useTestEnv } from './support/env.js';
 import { cnCalendar } from './support/provisional.js';
-import { PLAIN_WEEK } from './support/reference-deadline.js';
+import { acceptableCountdowns } from './support/reference-countdown.js';
 
 const executablePath = findChromium();
 if (!executablePath) {
   console.warn('test/console.browser.test.ts SKIPPED: no chromium found (CHROMIUM_PATH, /usr/bin/chromium): `apt-get install -y chromium` to run it.');
-}
-
-/**
- * Working time left by a deliberately naive reference sharing no code with the console: minute by minute, the
- * minutes that fall on a working day of the test calendar (Asia/Shanghai, Saturday and Sunday rest, no holidays).
- */
-function referenceMinutesLeft(nowMs: number, deadlineMs: number): number {
-  let minutes = 0;
-  for (let t = Math.ceil(nowMs / 60_000) * 60_000; t < deadlineMs; t += 60_000) {
-    if (!PLAIN_WEEK.restWeekdays.includes(DateTime.fromMillis(t, { zone: PLAIN_WEEK.zone }).weekday)) minutes++;
-  }
-  return minutes;
-}
-const countdownText = (minutes: number, language: 'zh' | 'en') => {
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  if (language === 'zh') return days > 0 ? `${days} 个工作日 ${hours} 小时` : `${hours} 小时 ${minutes % 60} 分钟`;
-  return days > 0 ? `${days} working day${days === 1 ? '' : 's'} ${hours} h left` : `${hours} h ${minutes % 60} min left`;
-};
-/** What the countdown may read between two instants (the page counted at some moment in between; a minute either side). */
-function acceptableCountdowns(fromMs: number, toMs: number, deadlineMs: number, language: 'zh' | 'en'): string[] {
-  const texts = new Set<string>();
-  for (let t = fromMs - 60_000; t <= toMs + 60_000; t += 30_000) texts.add(countdownText(referenceMinutesLeft(t, deadlineMs), language));
-  return [...texts];
 }
 
 describe.skipIf(!executablePath)('the console in a real browser', () => {

@@ -12,7 +12,6 @@
  * own. Skipped, saying so, only when no chromium is installed.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from './support/app.js';
@@ -20,34 +19,16 @@ import { sha256 } from './support/agreement.js';
 import { findChromium, screenshot, seriousViolations, useBrowser, watchPage } from './support/browser.js';
 import { inboxFixtures } from './support/console-inbox.js';
 import { PDF, useTestEnv } from './support/env.js';
-import { PLAIN_WEEK } from './support/reference-deadline.js';
+import { acceptableTexts, countdownText, daysHoursMinutes, referenceWorkingMinutesLeft } from './support/reference-countdown.js';
 
 const executablePath = findChromium();
 if (!executablePath) {
   console.warn('test/console.inbox.browser.test.ts SKIPPED: no chromium found (CHROMIUM_PATH, /usr/bin/chromium): `apt-get install -y chromium` to run it.');
 }
 
-/** Working minutes left by a naive reference sharing no code with the console: minute by minute, on the test calendar's working days. */
-function workingMinutesLeft(nowMs: number, deadlineMs: number): number {
-  let minutes = 0;
-  for (let t = Math.ceil(nowMs / 60_000) * 60_000; t < deadlineMs; t += 60_000) {
-    if (!PLAIN_WEEK.restWeekdays.includes(DateTime.fromMillis(t, { zone: PLAIN_WEEK.zone }).weekday)) minutes++;
-  }
-  return minutes;
-}
-/** What a countdown may read while the page was open between `fromMs` and `toMs` (a minute either side). */
-function acceptable(fromMs: number, toMs: number, text: (atMs: number) => string): string[] {
-  const texts = new Set<string>();
-  for (let t = fromMs - 60_000; t <= toMs + 60_000; t += 30_000) texts.add(text(t));
-  return [...texts];
-}
-const dhm = (minutes: number) => ({ days: Math.floor(minutes / 1440), hours: Math.floor((minutes % 1440) / 60), minutes: minutes % 60 });
-const workingCountdown = (deadlineMs: number) => (atMs: number) => {
-  const { days, hours, minutes } = dhm(workingMinutesLeft(atMs, deadlineMs));
-  return days > 0 ? `${days} 个工作日 ${hours} 小时` : `${hours} 小时 ${minutes} 分钟`;
-};
+const workingCountdown = (deadlineMs: number) => (atMs: number) => countdownText(referenceWorkingMinutesLeft(atMs, deadlineMs), 'zh');
 const calendarCountdown = (deadlineMs: number) => (atMs: number) => {
-  const { days, hours, minutes } = dhm(Math.floor((deadlineMs - atMs) / 60_000));
+  const { days, hours, minutes } = daysHoursMinutes(Math.floor((deadlineMs - atMs) / 60_000));
   return days > 0 ? `${days} 天 ${hours} 小时` : `${hours} 小时 ${minutes} 分钟`;
 };
 /** Minor units as a partner types them: 123450 → "1234.50". */
@@ -121,8 +102,8 @@ describe.skipIf(!executablePath)('the partner inbox in a real browser: every kin
     await expect.poll(() => incentiveCard.getByTestId('countdown').textContent()).toMatch(/个工作日|小时/);
     await expect.poll(() => agreementCard.getByTestId('countdown').textContent()).toMatch(/天|小时/);
     const after = Date.now();
-    expect(acceptable(before, after, workingCountdown(Date.parse(incentive.verificationDeadline)))).toContain(await incentiveCard.getByTestId('countdown').textContent());
-    expect(acceptable(before, after, calendarCountdown(Date.parse(agreement.signByAt)))).toContain(await agreementCard.getByTestId('countdown').textContent());
+    expect(acceptableTexts(before, after, workingCountdown(Date.parse(incentive.verificationDeadline)))).toContain(await incentiveCard.getByTestId('countdown').textContent());
+    expect(acceptableTexts(before, after, calendarCountdown(Date.parse(agreement.signByAt)))).toContain(await agreementCard.getByTestId('countdown').textContent());
     // The reviewer's request, beside what it asks for.
     await card(page, titles.certification).getByText('Add a third case study.').waitFor();
     await screenshot(page, 'inbox');

@@ -9,7 +9,7 @@
  * and the bulk one send them); either job is followed by BulkJob, and the inbox is read again when it completes.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { BulkAction } from './api/client';
 import { BulkJob } from './BulkJob';
 import { BulkToolbar, type Submission, useSelection } from './BulkToolbar';
@@ -25,20 +25,11 @@ import { OpportunityCard } from './OpportunityCard';
 import { PathReviewCard } from './inbox/PathReviewCard';
 import type { IncentiveSummary } from './inbox/types';
 import { useSession } from './session';
+import { useNow } from './useNow';
 import './inbox/inbox.css';
 
 /** What a completed bulk job reads again: every kind of the inbox (the acted-on leave it) and the incentives' details. */
 const BULK_REFRESH = [['opportunities'], [INBOX_KEY], ['incentive']];
-
-/** The current time, renewed every `everyMs`, so that countdowns move while the page stays open. */
-function useNow(everyMs: number): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs]);
-  return now;
-}
 
 export function Inbox() {
   const { messages } = useLanguage();

@@ -15,7 +15,6 @@ import { incentiveWorkflow, incentiveWorkflowId } from '../../workflows/incentiv
 import { attestExpert, insertExpert } from './experts.js';
 import { qualifySoftware } from './path-facts.js';
 import { eventually } from './wait.js';
-import { PLAIN_WEEK } from './reference-deadline.js';
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -60,29 +59,7 @@ export async function submittedLevelRaise(env: TestEnv, prefix: string) {
   return { partnerId, id: raised.body.id as string, view: raised.body as { reviewDueAt: string; submittedAt: string } };
 }
 
-/**
- * Working time left by a deliberately naive reference sharing no code with the console: minute by minute, the
- * minutes that fall on a working day of the test calendar (Asia/Shanghai, Saturday and Sunday rest, no holidays).
- */
-function referenceMinutesLeft(nowMs: number, deadlineMs: number): number {
-  let minutes = 0;
-  for (let t = Math.ceil(nowMs / 60_000) * 60_000; t < deadlineMs; t += 60_000) {
-    if (!PLAIN_WEEK.restWeekdays.includes(DateTime.fromMillis(t, { zone: PLAIN_WEEK.zone }).weekday)) minutes++;
-  }
-  return minutes;
-}
-const countdownText = (minutes: number, language: 'zh' | 'en') => {
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  if (language === 'zh') return days > 0 ? `${days} 个工作日 ${hours} 小时` : `${hours} 小时 ${minutes % 60} 分钟`;
-  return days > 0 ? `${days} working day${days === 1 ? '' : 's'} ${hours} h left` : `${hours} h ${minutes % 60} min left`;
-};
-/** What the countdown may read between two instants (the page counted at some moment in between; a minute either side). */
-export function acceptableCountdowns(fromMs: number, toMs: number, deadlineMs: number, language: 'zh' | 'en'): string[] {
-  const texts = new Set<string>();
-  for (let t = fromMs - 60_000; t <= toMs + 60_000; t += 30_000) texts.add(countdownText(referenceMinutesLeft(t, deadlineMs), language));
-  return [...texts];
-}
+export { acceptableCountdowns } from './reference-countdown.js';
 
 export type PendingIncentive = { id: string; period: string; headcount: number; totalMinor: number; status: string };
 

@@ -22,7 +22,7 @@ import { DueTime } from './DueTime';
 import { isReviewKind, KINDS, REVIEW_KINDS, type ReviewKind } from './kinds';
 import { REVIEW_MESSAGES } from './messages';
 import { CLAIM_FILTERS, type ClaimFilter, readQueue, type ReviewQueueItem, subjectText } from './queue';
-import { useNow } from './useNow';
+import { useNow } from '../useNow';
 
 type RowProps = { item: ReviewQueueItem; now: Date; onOutcome: (outcome: Outcome) => void; selected: boolean; onSelect: (on: boolean) => void };
 

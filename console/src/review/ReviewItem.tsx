@@ -16,7 +16,7 @@ import { KINDS, type ReviewKind, type Snapshot } from './kinds';
 import { Materials } from './Materials';
 import { REVIEW_MESSAGES } from './messages';
 import { STATUS_WORDS, wordFor } from './words';
-import { useNow } from './useNow';
+import { useNow } from '../useNow';
 
 function Facts({ facts }: { facts: Snapshot['subject'] }) {
   const m = useMessagesOf(REVIEW_MESSAGES);
