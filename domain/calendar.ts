@@ -45,6 +45,15 @@ export type DeadlineExplanation = {
 
 export type DeadlineResult = { deadline: Date; explanation: DeadlineExplanation };
 
+/** One calendar date as a calendar counts it (BusinessCalendar.daysOf): its kind, whether it is worked, and the holiday's or make-up day's name. */
+export type CalendarDay = {
+  date: string; // YYYY-MM-DD
+  weekday: number; // ISO 1=Mon..7=Sun
+  kind: 'WORKDAY' | 'REST_DAY' | 'HOLIDAY' | 'MAKEUP_WORKDAY';
+  working: boolean;
+  name?: string;
+};
+
 export class CalendarYearNotCoveredError extends Error {
   override readonly name = 'CalendarYearNotCoveredError';
   constructor(
@@ -136,6 +145,21 @@ export class BusinessCalendar {
 
   isWorkingDay(isoDate: string): boolean {
     return this.classify(parseDate(isoDate), new Set()).working;
+  }
+
+  /**
+   * Every day of `year` as deadlines count it: the same classification addWorkingDays walks (published data, or the
+   * statutory rules for a year counted provisionally), so a year shown to a person can never disagree with a deadline.
+   * Throws CalendarYearNotCoveredError for a year this calendar cannot count.
+   */
+  daysOf(year: number): CalendarDay[] {
+    const days: CalendarDay[] = [];
+    for (let day = DateTime.utc(year, 1, 1); day.year === year; day = day.plus({ days: 1 })) {
+      const { working, date, makeup, holiday } = this.classify(day, new Set());
+      const kind = makeup !== undefined ? 'MAKEUP_WORKDAY' : holiday !== undefined ? 'HOLIDAY' : working ? 'WORKDAY' : 'REST_DAY';
+      days.push({ date, weekday: day.weekday, kind, working, ...((makeup ?? holiday) !== undefined ? { name: (makeup ?? holiday)! } : {}) });
+    }
+    return days;
   }
 
   /**

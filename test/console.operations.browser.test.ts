@@ -3,7 +3,8 @@
  * real API, worker, Temporal dev server and PostgreSQL, serving the console built from the current sources: a vendor
  * shares an opportunity (the API then reads it pending for that partner, with the deadline the page showed); the year
  * view of CN 2026 shows National Day and its make-up working days on the official dates, and 2027 — not published —
- * is marked provisional with the days CN's statutory rules give; an incentive run's progress reads the counts the API
+ * is marked provisional with the days CN's statutory rules give, every cell as GET /v1/calendars/:name/years/:year
+ * answers; an incentive run picked from the recent runs (GET /v1/admin/incentive-runs) shows the counts the API
  * answers; a webhook delivery the receiver refused is redelivered from the page and shown delivered. axe finds no
  * serious or critical violation; no console error and no Content-Security-Policy violation on the way (the answers a
  * test provokes on purpose excepted, by status). Screenshots go to test-artifacts/. Skipped, saying so, only when no
@@ -16,7 +17,7 @@ import { createActivities } from '../activities/index.js';
 import type { DeliveryRetry } from '../workflows/webhook/workflow.js';
 import { tokenFor } from './support/app.js';
 import { findChromium, screenshot, seriousViolations, useBrowser } from './support/browser.js';
-import { dayCells, kindsOf, openConsoleAt, signInAt, zhDeadline } from './support/console-operations.js';
+import { dayCells, everyKind, kindsOf, openConsoleAt, signInAt, zhDeadline } from './support/console-operations.js';
 import { useTestEnv } from './support/env.js';
 import { insertExpert } from './support/experts.js';
 import { eventually } from './support/wait.js';
@@ -107,6 +108,12 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
   it('the year view: CN 2026 with National Day and its make-up days on the official dates; 2027 marked provisional', async () => {
     const { body: cn } = await env.api('GET', '/v1/calendars/CN', admin);
     const { page, problems } = await openConsole('en-US', '/operations/calendars/CN/2026');
+    // What the page asks the API for: the year route, never the deadline arithmetic.
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/calendars')) asked.push(url.pathname);
+    });
     await signInAt(page, await tokenFor(['vendor_staff']), 'Access token', 'Sign in');
     await page.getByRole('heading', { name: 'A business calendar, year by year' }).waitFor();
     await expect.poll(() => page.locator('.calendar-version strong').textContent(), SERVER).toBe(`CN: version ${cn.version}`);
@@ -129,6 +136,12 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     expect(await page.locator('.named-days li[data-from="2026-09-20"]').textContent()).toBe('Sun 20 Sep 2026 — Make-up working day: National Day (1 day)');
     expect(await page.locator('td[data-date="2026-10-01"]').getAttribute('aria-label')).toBe('Thu 1 Oct 2026: Public holiday (National Day)');
     expect(await page.locator('.year-heading .provisional-mark').count()).toBe(0);
+    // Every cell as the API, read directly, classifies its day.
+    const { body: year2026 } = await env.api('GET', '/v1/calendars/CN/years/2026', admin);
+    expect(await everyKind(page)).toEqual(
+      year2026.days.map((d: { date: string; kind: string; name?: string }) => [d.date, d.kind, d.name ?? null]),
+    );
+    expect(asked).toContain('/v1/calendars/CN/years/2026');
     await screenshot(page, 'console-operations-calendar-2026-en');
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -154,6 +167,11 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     ]);
     expect(await page.locator('td[data-kind="MAKEUP_WORKDAY"]').count()).toBe(0);
     expect(await page.locator('td[data-date="2027-10-04"]').getAttribute('aria-label')).toMatch(/^Mon 4 Oct 2027: Public holiday \(.*National Day.*\), provisional$/);
+    const { body: year2027 } = await env.api('GET', '/v1/calendars/CN/years/2027', admin);
+    expect(year2027.status).toBe('PROVISIONAL');
+    expect(await everyKind(page)).toEqual(
+      year2027.days.map((d: { date: string; kind: string; name?: string }) => [d.date, d.kind, d.name ?? null]),
+    );
     await screenshot(page, 'console-operations-calendar-2027-en');
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -163,6 +181,8 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     await expect.poll(() => page.locator('.year-heading').textContent(), SERVER).toBe('SA 2027');
     await expect.poll(() => page.getByRole('alert').textContent(), SERVER).toMatch(/^2027 has no published schedule and cannot be counted provisionally: ./);
     expect(await dayCells(page).count()).toBe(0);
+    expect(asked).toContain('/v1/calendars/SA/years/2027');
+    expect(asked.filter((path) => path.endsWith('/deadline'))).toEqual([]);
 
     // The API's 422 for SA 2027 is the browser's own "Failed to load resource"; nothing else.
     expect((await problems()).filter((problem) => !/status of 422/.test(problem))).toEqual([]);
@@ -174,12 +194,19 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     const period = DateTime.now().setZone('Asia/Shanghai').minus({ months: 1 }).toFormat('yyyy-MM');
     const partners = Array.from({ length: 3 }, () => `R-${randomUUID().slice(0, 8)}`);
     for (const partnerId of partners) await insertExpert(env.prisma, partnerId);
-    const started = await env.api('POST', '/v1/admin/incentive-runs', admin, { period });
-    expect(started.status, JSON.stringify(started.body)).toBe(202);
-    const run = await eventually(async () => {
-      const got = await env.api('GET', `/v1/admin/incentive-runs/${period}`, admin);
-      return got.body.status === 'COMPLETED' ? got.body : undefined;
-    }, 60_000);
+    // An older month too, so that the recent runs are more than one and their order shows.
+    const older = '2022-02';
+    for (const month of [older, period]) {
+      const started = await env.api('POST', '/v1/admin/incentive-runs', admin, { period: month });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+    }
+    const completed = (month: string) =>
+      eventually(async () => {
+        const got = await env.api('GET', `/v1/admin/incentive-runs/${month}`, admin);
+        return got.body.status === 'COMPLETED' ? got.body : undefined;
+      }, 60_000);
+    await completed(older);
+    const run = await completed(period);
     expect(run.partners.total).toBeGreaterThanOrEqual(partners.length);
 
     const { page, problems } = await openConsole('en-US', '/operations/progress');
@@ -191,8 +218,18 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     await page.getByText('Only ecosystem managers and admins can start a run.').waitFor();
     expect(await page.getByRole('button', { name: /^Generate the incentives/ }).count()).toBe(0);
 
-    await page.getByLabel('Month', { exact: true }).fill(period);
-    await page.getByRole('button', { name: 'Show' }).first().click();
+    // The run picked from the recent runs: the options are the API's list, read directly, newest period first.
+    const { body: listed } = await env.api('GET', '/v1/admin/incentive-runs?limit=24', admin);
+    const picker = page.getByLabel('Recent runs', { exact: true });
+    await expect.poll(() => picker.locator('option').count(), SERVER).toBe(listed.items.length + 1);
+    expect(listed.items.map((item: { period: string }) => item.period)).toEqual(expect.arrayContaining([period, older]));
+    const mine = listed.items.find((item: { period: string }) => item.period === period);
+    expect(await picker.locator(`option[value="${period}"]`).textContent()).toBe(`${period} — Completed, ${mine.partners.done} of ${mine.partners.total}`);
+    expect(await picker.locator('option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual([
+      '',
+      ...listed.items.map((item: { period: string }) => item.period),
+    ]);
+    await picker.selectOption(period);
     const progress = page.locator('.incentive-run');
     await expect.poll(() => progress.getAttribute('data-status'), SERVER).toBe('COMPLETED');
     const { done, failed, total } = run.partners;
@@ -201,6 +238,8 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
     expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual([String(done), String(total)]);
     expect(await progress.locator('.incentives-generated').textContent()).toBe(`Incentives generated: ${run.incentivesGenerated}`);
     expect(await progress.textContent()).toContain(`Status: Completed (${run.runs} run`);
+    // Picked, the month field follows.
+    expect(await page.getByLabel('Month', { exact: true }).inputValue()).toBe(period);
     await screenshot(page, 'console-operations-progress-en');
     expect(await seriousViolations(page)).toEqual([]);
     // The month without a run is the API's 404, which the browser reports as "Failed to load resource"; nothing else.

@@ -28,6 +28,9 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', '/v1/admin/incentive-runs', vendor, { period: '2025-03' }), 403); // vendor_staff
     expectStatus(await n('GET', '/v1/admin/incentive-runs/2025-03', admin), 200);
     expectStatus(await n('GET', '/v1/admin/incentive-runs/2001-01', admin), 404);
+    expectStatus(await n('GET', '/v1/admin/incentive-runs?limit=5', vendor), 200);
+    expectStatus(await n('GET', '/v1/admin/incentive-runs?cursor=nope', vendor), 400);
+    expectStatus(await n('GET', '/v1/admin/incentive-runs', partner), 403);
   });
 
   it('incentives: list, get, materials up and down, verify, objections, resolve — successes and refusals', async () => {

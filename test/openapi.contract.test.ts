@@ -34,6 +34,12 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('GET', '/v1/calendars/SA/deadline?from=2031-03-03T02:00:00Z&workingDays=3', vendor), 422);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=yesterday&workingDays=3', vendor), 400);
     expectStatus(await n('GET', '/v1/calendars/CN/deadline?from=2026-01-05T02:00:00Z&workingDays=3'), 401);
+    // A year day by day: published, provisional (CN's rules), refused (SA fails closed), malformed, unknown.
+    expectStatus(await n('GET', '/v1/calendars/CN/years/2026', vendor), 200);
+    expectStatus(await n('GET', '/v1/calendars/CN/years/2031', vendor), 200);
+    expectStatus(await n('GET', '/v1/calendars/SA/years/2031', vendor), 422);
+    expectStatus(await n('GET', '/v1/calendars/CN/years/26', vendor), 400);
+    expectStatus(await n('GET', '/v1/calendars/XX/years/2026', vendor), 404);
   });
 
   it('calendars: list, get, replace (created, replaced, invalid, stale), partner assignment — successes and refusals', async () => {

@@ -26,7 +26,7 @@ import { calendarDataOf, createCalendarStore, DEFAULT_CALENDAR_NAME } from '../.
 import type { Prisma, PrismaClient } from '../../prisma/generated/client.js';
 import { CALENDAR_CHANGE_WORKFLOW, calendarChangeWorkflowId } from '../../workflows/calendar-change/contract.js';
 import type { calendarChangeWorkflow } from '../../workflows/calendar-change/workflow.js';
-import type { CalendarSummaryView, CalendarView, PartnerCalendarView } from './schemas.js';
+import type { CalendarSummaryView, CalendarView, CalendarYearView, PartnerCalendarView } from './schemas.js';
 import { calendarProblem } from '../opportunity/client.js';
 import { isUniqueViolation } from '../../platform/db.js';
 
@@ -218,6 +218,36 @@ export function createCalendarsClient({ prisma, defaultCalendar = DEFAULT_CALEND
         await propagate({ kind: 'PARTNER', partnerId, calendar: name, version: view.version }, `partner ${partnerId} moved to calendar ${name} by ${principal.sub}`, changeId);
       }
       return view;
+    },
+
+    /**
+     * Every day of `year` in calendar `name`'s current version, classified by the deadline arithmetic itself
+     * (BusinessCalendar.daysOf): published data, or the statutory rules for a year not published yet. A year the
+     * calendar cannot count is the deadline route's 422 `calendar-year-not-covered`, naming `year`.
+     */
+    async year(name: string, year: number): Promise<CalendarYearView> {
+      const found = await store.byName(name);
+      if (!found) throw problems.notFound(`Calendar ${name}`);
+      const { calendar, version } = found;
+      try {
+        const days = calendar.daysOf(year);
+        const provisional = calendar.isProvisional(year);
+        return {
+          calendar: name,
+          version,
+          zone: calendar.zone,
+          year,
+          status: provisional ? 'PROVISIONAL' : 'PUBLISHED',
+          rules: provisional ? (calendar.rules?.name ?? null) : null,
+          days,
+        };
+      } catch (error) {
+        if (error instanceof CalendarYearNotCoveredError) {
+          // The deadline route's problem, naming the path parameter that cannot be counted.
+          throw problems.unprocessable('calendar-year-not-covered', calendarProblem(error).detail ?? error.message, 'year');
+        }
+        throw error;
+      }
     },
 
     /** The deadline `workingDays` working days after `from` in calendar `name`'s current version. */

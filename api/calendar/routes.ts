@@ -3,12 +3,21 @@ import { z } from 'zod';
 import { problems } from '../../domain/problems.js';
 import type { CalendarsClient } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
-import { calendarListSchema, calendarSchema, partnerCalendarSchema } from './schemas.js';
+import { calendarListSchema, calendarSchema, calendarYearSchema, partnerCalendarSchema } from './schemas.js';
+import { YEAR_BOUNDS } from '../../domain/calendar-versions.js';
 import { deadlineAnswerSchema } from '../kit/schemas.js';
 import { localDate, partnerId, text } from '../kit/validation.js';
 
 const calendarName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 const nameParams = z.strictObject({ name: calendarName });
+/**
+ * A year a calendar may cover (domain/calendar-versions.ts YEAR_BOUNDS), written as four digits — not coerced, so
+ * that "0x7e7" or "2.026e3" is no year; whether the calendar can count it is the client's 422.
+ */
+const calendarYear = z
+  .string()
+  .regex(/^\d{4}$/, { message: 'must be a year YYYY', abort: true })
+  .refine((year) => Number(year) >= YEAR_BOUNDS.min && Number(year) <= YEAR_BOUNDS.max, `must be a year from ${YEAR_BOUNDS.min} to ${YEAR_BOUNDS.max}`);
 const partnerParams = z.strictObject({ partnerId });
 
 /** The shape of a calendar; its rules (zone, weekdays, years, dates inside them, clashes) are checked by the client (422). */
@@ -86,6 +95,18 @@ export function calendarRoutes(calendars: CalendarsClient): RouteDef[] {
       responses: { 200: deadlineAnswerSchema },
       problems: [404, 422],
       handler: async ({ params, query }) => ({ status: 200, body: await calendars.deadline(params.name, new Date(query.from), query.workingDays) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/calendars/:name/years/:year',
+      permission: 'calendar.read',
+      summary:
+        "Every day of a year in the calendar's current version — working day, rest day, holiday or make-up working day, with its name — " +
+        'as deadlines count it; a year not published yet is PROVISIONAL (the statutory rules), one the calendar cannot count is 422.',
+      params: z.strictObject({ name: calendarName, year: calendarYear }),
+      responses: { 200: calendarYearSchema },
+      problems: [404, 422],
+      handler: async ({ params }) => ({ status: 200, body: await calendars.year(params.name, Number(params.year)) }),
     }),
     defineRoute({
       method: 'get',

@@ -70,3 +70,28 @@ export const partnerCalendarSchema = z
   })
   .meta({ id: 'PartnerCalendar' });
 export type PartnerCalendarView = z.infer<typeof partnerCalendarSchema>;
+
+export const calendarYearSchema = z
+  .strictObject({
+    calendar: z.string(),
+    version: z.number().int().min(1).describe('the calendar version the year was read from'),
+    zone: z.string().describe("the calendar's IANA zone: each date is a local date there"),
+    year: z.number().int(),
+    status: z
+      .enum(['PUBLISHED', 'PROVISIONAL'])
+      .describe("PUBLISHED: the calendar's own data; PROVISIONAL: not published yet, counted with the statutory rules (may change when published)"),
+    rules: z.string().nullable().describe('the statutory rules a provisional year is counted with, e.g. CN-statutory'),
+    days: z
+      .array(
+        z.strictObject({
+          date: z.iso.date(),
+          weekday: z.number().int().min(1).max(7).describe('ISO weekday, 1 = Monday'),
+          kind: z.enum(['WORKDAY', 'REST_DAY', 'HOLIDAY', 'MAKEUP_WORKDAY']),
+          working: z.boolean().describe('counted by deadlines: WORKDAY and MAKEUP_WORKDAY'),
+          name: z.string().optional().describe("a holiday's or make-up working day's name"),
+        }),
+      )
+      .describe('every day of the year, 1 January first, as deadlines count it'),
+  })
+  .meta({ id: 'CalendarYear', description: "Every day of one year of a calendar, as the deadline arithmetic counts it in the calendar's current version." });
+export type CalendarYearView = z.infer<typeof calendarYearSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PERIOD } from '../../domain/period.js';
 import type { IncentiveRunsClient } from './client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
-import { incentiveRunSchema } from './schemas.js';
+import { incentiveRunPageSchema, incentiveRunSchema } from './schemas.js';
 
 const period = z.string().regex(PERIOD, 'must be a month YYYY-MM');
 
@@ -22,6 +22,18 @@ export function incentiveRunRoutes(runs: IncentiveRunsClient): RouteDef[] {
         const view = await runs.start(principal, body.period);
         return { status: 202, body: view, headers: { Location: `/v1/admin/incentive-runs/${body.period}` } };
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/admin/incentive-runs',
+      permission: 'incentive.readAll',
+      summary: 'Every period incentive generation has run for, newest period first (cursor-paged): its status and counts.',
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().max(500).optional(),
+      }),
+      responses: { 200: incentiveRunPageSchema },
+      handler: async ({ query }) => ({ status: 200, body: await runs.list(query) }),
     }),
     defineRoute({
       method: 'get',

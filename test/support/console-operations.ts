@@ -47,3 +47,10 @@ export async function kindsOf(page: Page, dates: string[]): Promise<[string, str
     }),
   );
 }
+
+/** [date, kind, name | null] of every day cell of the year view, in the page's order, read in one round trip. */
+export async function everyKind(page: Page): Promise<[string, string | null, string | null][]> {
+  return dayCells(page).evaluateAll((cells) =>
+    cells.map((cell) => [cell.getAttribute('data-date')!, cell.getAttribute('data-kind'), cell.getAttribute('data-name')] as [string, string | null, string | null]),
+  );
+}

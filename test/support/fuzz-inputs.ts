@@ -156,6 +156,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/opportunities': { status: STATUSES[0], limit: '5' },
   'GET /v1/admin/audit': { actor: 'fuzz-actor', limit: '5' },
   'GET /v1/calendars/:name/deadline': { from: new Date().toISOString(), workingDays: '3' },
+  'GET /v1/admin/incentive-runs': { limit: '5' },
   'GET /v1/partners/:partnerId/experts': { active: 'true' },
   'GET /v1/enterprises': { name: '阿里巴巴', limit: '5' },
   'GET /v1/partners/:partnerId/customer-reports': { status: 'PROTECTED', limit: '5' },

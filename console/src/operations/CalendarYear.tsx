@@ -1,8 +1,8 @@
 /**
  * A year of a business calendar: twelve months with every rest day, holiday (by name) and make-up working day, the
  * calendar's version, and — for a year the calendar has not published — the days its statutory rules give, marked
- * provisional (or, for a calendar that fails closed, why there is nothing to show). See year-days.ts for where each
- * year's days come from.
+ * provisional (or, for a calendar that fails closed, why there is nothing to show). Every day comes from
+ * GET /v1/calendars/:name/years/:year, which classifies it with the deadline arithmetic itself (year-days.ts).
  */
 import { useQuery } from '@tanstack/react-query';
 import { DateTime } from 'luxon';
@@ -14,7 +14,7 @@ import { MonthGrid } from './MonthGrid';
 import { OPERATIONS_MESSAGES } from './messages';
 import { dataOr, ProblemAlert } from './ProblemAlert';
 import type { Calendar } from './types';
-import { byMonth, explainedYear, namedRuns, publishedYear, windowStart, YEAR_WINDOW, type YearDay } from './year-days';
+import { byMonth, namedRuns } from './year-days';
 
 const DEFAULT_CALENDAR = 'CN';
 
@@ -42,23 +42,17 @@ export function CalendarYear() {
   });
   const zone = calendar.data?.zone;
   const year = params.year && /^\d{4}$/.test(params.year) ? Number(params.year) : DateTime.now().setZone(zone ?? 'utc').year;
-  const published = !!calendar.data && year >= calendar.data.years.first && year <= calendar.data.years.last;
-  // A year outside the published ones: what the API's deadline arithmetic counts in it (year-days.ts).
-  const explained = useQuery({
+  // Keyed by the calendar's version too: a calendar changed meanwhile is read again.
+  const yearDays = useQuery({
     queryKey: ['calendar-year', name, calendar.data?.version, year],
-    enabled: !!calendar.data && !published,
+    enabled: !!calendar.data,
     retry: false,
-    queryFn: async () =>
-      dataOr(await api.GET('/v1/calendars/{name}/deadline', { params: { path: { name: name! }, query: { from: windowStart(year, zone!), workingDays: YEAR_WINDOW } } })),
+    queryFn: async () => dataOr(await api.GET('/v1/calendars/{name}/years/{year}', { params: { path: { name: name!, year: String(year) } } })),
   });
 
-  let days: YearDay[] | undefined;
-  let provisional = false;
-  if (calendar.data && published) days = publishedYear(year, calendar.data);
-  else if (calendar.data && explained.data) {
-    days = explainedYear(year, calendar.data.restWeekdays, explained.data.explanation);
-    provisional = explained.data.explanation.provisionalYears?.includes(year) ?? false;
-  }
+  const days = yearDays.data?.days;
+  const published = yearDays.data?.status === 'PUBLISHED';
+  const provisional = yearDays.data?.status === 'PROVISIONAL';
   const go = (nextName: string, nextYear: number) => navigate(`/calendars/${nextName}/${nextYear}`);
   const runs = days ? namedRuns(days) : [];
   const range = (from: string, to: string) => (from === to ? formatDate(from, language) : `${formatDate(from, language)} – ${formatDate(to, language)}`);
@@ -104,12 +98,12 @@ export function CalendarYear() {
         {calendar.data ? `${calendar.data.name} ${year}` : year}
         {provisional && <strong className="provisional-mark"> {messages.provisional}</strong>}
       </h4>
-      {(calendar.isPending || (!published && explained.isPending && explained.fetchStatus !== 'idle')) && <p>{messages.loading}</p>}
-      {calendar.data && published && <p className="help">{messages.publishedYear(year)}</p>}
+      {(calendar.isPending || (yearDays.isPending && yearDays.fetchStatus !== 'idle')) && <p>{messages.loading}</p>}
+      {published && <p className="help">{messages.publishedYear(year)}</p>}
       {provisional && <p className="provisional year-note">{messages.provisionalYear(year)}</p>}
-      {explained.error && (
+      {yearDays.error && (
         <p role="alert" className="problem">
-          {messages.notCoveredYear(year, explained.error.message)}
+          {messages.notCoveredYear(year, yearDays.error.message)}
         </p>
       )}
       {days && (

@@ -1,7 +1,9 @@
 /**
  * A month's incentive generation (GET /v1/admin/incentive-runs/:period): partners processed of those in scope, as a
- * progress bar and counts — succeeded, failed, waiting — read again every second until the run completes. A caller
- * who may run it (incentive.run) can start or join the month's run from here (POST /v1/admin/incentive-runs).
+ * progress bar and counts — succeeded, failed, waiting — read again every second until the run completes. The run is
+ * picked from the recent ones (GET /v1/admin/incentive-runs, newest period first) or by typing a month, which may
+ * not have run yet: a caller who may run it (incentive.run) can start or join the month's run from here
+ * (POST /v1/admin/incentive-runs).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DateTime } from 'luxon';
@@ -13,6 +15,9 @@ import { may } from './permissions';
 import { dataOr, ProblemAlert } from './ProblemAlert';
 import type { IncentiveRun } from './types';
 
+/** How many recent runs the picker offers: two years of monthly runs. */
+const RECENT_RUNS = 24;
+
 /** Periods are months in the vendor's zone (domain/period.ts counts them in Asia/Shanghai). */
 const VENDOR_ZONE = 'Asia/Shanghai';
 
@@ -22,6 +27,7 @@ export function IncentiveRunProgress() {
   const { api, claims } = useSession();
   const queryClient = useQueryClient();
   const periodId = useId();
+  const pickId = useId();
   const [period, setPeriod] = useState(() => DateTime.now().setZone(VENDOR_ZONE).minus({ months: 1 }).toFormat('yyyy-MM'));
   const [shown, setShown] = useState<string>();
 
@@ -34,16 +40,33 @@ export function IncentiveRunProgress() {
     },
     refetchInterval: (query) => (query.state.data && query.state.data.status !== 'COMPLETED' ? 1000 : false),
   });
+  // The recent runs, read again every few seconds while one of them is still going.
+  const recent = useQuery({
+    queryKey: ['incentive-runs'],
+    queryFn: async () => dataOr(await api.GET('/v1/admin/incentive-runs', { params: { query: { limit: RECENT_RUNS } } })).items,
+    refetchInterval: (query) => (query.state.data?.some((item) => item.status !== 'COMPLETED') ? 5000 : false),
+  });
   const start = useMutation({
     mutationFn: async (month: string) => dataOr(await api.POST('/v1/admin/incentive-runs', { body: { period: month } })),
-    onSuccess: (view) => queryClient.setQueryData(['incentive-run', view.period], view),
+    onSuccess: (view) => {
+      queryClient.setQueryData(['incentive-run', view.period], view);
+      void queryClient.invalidateQueries({ queryKey: ['incentive-runs'] });
+    },
   });
 
+  const showPeriod = (month: string) => {
+    start.reset();
+    setShown(month);
+    void queryClient.invalidateQueries({ queryKey: ['incentive-run', month] });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    start.reset();
-    setShown(period);
-    void queryClient.invalidateQueries({ queryKey: ['incentive-run', period] });
+    showPeriod(period);
+  };
+  const pick = (month: string) => {
+    if (!month) return;
+    setPeriod(month);
+    showPeriod(month);
   };
   const view = run.data;
   const at = (instant: string) => formatInZone(instant, VENDOR_ZONE, language);
@@ -51,7 +74,23 @@ export function IncentiveRunProgress() {
   return (
     <section aria-labelledby="incentive-runs-title" className="operations-subsection">
       <h4 id="incentive-runs-title">{messages.incentiveRunsTitle}</h4>
+      {recent.error && <ProblemAlert error={recent.error} />}
+      {recent.data && recent.data.length === 0 && <p className="help">{messages.noRunsYet}</p>}
+      {recent.data && recent.data.length > 0 && (
+        <div className="operations-form inline">
+          <label htmlFor={pickId}>{messages.recentRuns}</label>
+          <select id={pickId} className="recent-runs" value={recent.data.some((item) => item.period === shown) ? shown : ''} onChange={(e) => pick(e.target.value)}>
+            <option value="">{messages.pickRun}</option>
+            {recent.data.map((item) => (
+              <option key={item.period} value={item.period} data-status={item.status}>
+                {messages.runOption(item.period, messages.runStatuses[item.status], item.partners.done, item.partners.total)}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <form className="operations-form inline" onSubmit={submit}>
+        {recent.data && recent.data.length > 0 && <span className="help">{messages.orMonth}</span>}
         <label htmlFor={periodId}>{messages.period}</label>
         <input id={periodId} type="month" required value={period} onChange={(e) => setPeriod(e.target.value)} />
         <button type="submit">{messages.show}</button>
