@@ -70,6 +70,7 @@ import { createAuditClient } from './audit/client.js';
 import { auditRoutes } from './audit/routes.js';
 import { bulkActionRoutes } from './bulk-action/routes.js';
 import { reviewQueueRoutesOf } from './review-queue/routes.js';
+import { meRoutes } from './me/routes.js';
 import { type ConsoleSignIn, consoleConfigRoute, helmetOptionsOf } from './console-config.js';
 import { createBulkActionClient } from './bulk-action/client.js';
 
@@ -173,6 +174,7 @@ export function routesOf(deps: AppDeps): RouteDef[] {
     ...auditRoutes(createAuditClient(deps)),
     ...bulkActionRoutes(createBulkActionClient(deps)),
     ...reviewQueueRoutesOf(deps),
+    ...meRoutes(),
     ...codecRoutes(deps),
     ...(deps.timeSkipping ? adminRoutes(deps.timeSkipping) : []),
   ];

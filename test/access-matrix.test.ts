@@ -52,6 +52,7 @@ import { codecEntries } from './support/access-matrix-codec.js';
 import { bulkEntries } from './support/access-matrix-bulk.js';
 import { reviewQueueEntries } from './support/access-matrix-review-queue.js';
 import { OPERATIONS_CATALOG, operationsEntries } from './support/access-matrix-operations.js';
+import { meEntries } from './support/access-matrix-me.js';
 
 // MATRIX_HOOK_URL is on 127.0.0.1: private webhook targets allowed, and on port 9 (WEBHOOK_ALLOWED_PORTS); quotas
 // high enough for every success the matrix makes for OWN.
@@ -165,7 +166,7 @@ const OTHER_PARTNER_ANSWERS: Record<string, Expected> = {
 const AGREEMENT_CATALOG = { 'GET /v1/agreements': "the vendor's published agreement versions: the same for every partner" };
 
 /** How to call each route and what success answers. Keys exactly as declared in routesOf(). */
-const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma, () => normal.client), ...unlinkEntries(() => normal.base, () => normal.prisma), ...auditEntries(), ...healthEntries(), ...codecEntries(), ...bulkEntries(() => normal.base), ...reviewQueueEntries(() => normal.base, () => normal.prisma), ...operationsEntries(() => normal.base) };
+const TABLE: MatrixTable = { ...partnerEntries(), ...processEntries(() => normal.base), ...accountEntries(), ...specialistEntries(() => normal.base), ...levelRaiseEntries(() => normal.base, () => normal.prisma), ...customerEntries(() => normal.base), ...agreementEntries(() => normal.base), ...orderEntries(() => normal.base), ...fundsEntries(() => normal.base, () => normal.prisma), ...enterpriseEntries(() => normal.base), ...enrollmentEntries(() => normal.base, () => normal.prisma, () => normal.client), ...unlinkEntries(() => normal.base, () => normal.prisma), ...auditEntries(), ...healthEntries(), ...codecEntries(), ...bulkEntries(() => normal.base), ...reviewQueueEntries(() => normal.base, () => normal.prisma), ...operationsEntries(() => normal.base), ...meEntries() };
 
 beforeAll(() => {
   // The routes each app mounts: routesOf() on the deps createApp got.

@@ -10,6 +10,7 @@ import { call, JWT_SECRET, tokenFor } from './support/app.js';
 import { testCalendar } from './support/calendar.js';
 import { expectStatus, type Mode, newPartner, shareBody, useContract } from './support/openapi-contract.js';
 import { reviewItems } from './support/access-matrix-review-queue.js';
+import { customerToken } from './support/customer-fixtures.js';
 
 const { apps, checked, unexercised, routeFor, contractErrors } = useContract();
 let vendor: string;
@@ -235,6 +236,14 @@ describe('contract: real answers match the document', () => {
     expectStatus(await n('POST', `/v1/review-queue/customer-report/${randomUUID()}/claim`, manager), 404);
     expectStatus(await n('GET', '/v1/review-queue', await tokenFor(['partner_admin'], partnerId)), 403);
     expectStatus(await n('GET', '/v1/review-queue'), 401);
+  });
+
+  it('me: a vendor, a partner and a customer as the API sees them; no token', async () => {
+    const n = (...a: Parameters<typeof checked> extends [Mode, ...infer R] ? R : never) => checked('normal', ...a);
+    expectStatus(await n('GET', '/v1/me', vendor), 200);
+    expectStatus(await n('GET', '/v1/me', await tokenFor(['partner_finance'], newPartner())), 200);
+    expectStatus(await n('GET', '/v1/me', await customerToken('C-oa-me')), 200);
+    expectStatus(await n('GET', '/v1/me'), 401);
   });
 
   it('every health, calendar, opportunity, member, role, expert and reviewer-queue route was exercised with a success answer', () => {

@@ -38,8 +38,12 @@ export const jsonSchemaOf = (r: z.ZodType | BinaryResponse): z.ZodType | undefin
 export type RouteDef<B = unknown, Q = unknown, P = unknown> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
-  /** 'public': no token (health only). Everything else names the permission it needs. */
-  permission: Permission | 'public';
+  /**
+   * 'public': no token (health only). 'signedIn': any valid token, whatever it may do (GET /v1/me: the caller as the
+   * API sees it) — still authenticated, rate-limited and resolved (a deactivated member is refused). Everything else
+   * names the permission it needs.
+   */
+  permission: Permission | 'public' | 'signedIn';
   summary: string;
   body?: z.ZodType<B>;
   /** Takes the body as bytes instead of JSON (never together with `body`). */
@@ -153,7 +157,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], { tokenKeys, aud
           route.permission === 'public' ? { sub: 'anonymous', roles: [] } : await authenticate(req, tokenKeys);
         if (route.permission !== 'public' && limitCaller) await limitCaller(authenticated, req, res);
         const principal = route.permission !== 'public' && resolvePrincipal ? await resolvePrincipal(authenticated) : authenticated;
-        if (route.permission !== 'public' && !can(principal, route.permission)) {
+        if (route.permission !== 'public' && route.permission !== 'signedIn' && !can(principal, route.permission)) {
           throw problems.forbidden(route.forbidden ?? `This action needs the ${route.permission} permission.`);
         }
         const params = parse(route.params, req.params, 'path');

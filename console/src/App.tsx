@@ -9,7 +9,7 @@ import { Operations } from './operations/Operations';
 import { ReviewQueue } from './review/ReviewQueue';
 import { useSession } from './session';
 import { SignIn } from './SignIn';
-import { type View, VIEW_PATHS, viewsOf } from './views';
+import { useViews, type View, VIEW_PATHS } from './views';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'English' };
 
@@ -39,9 +39,12 @@ function NavLink({ path, label }: { path: string; label: string }) {
 
 const PAGES: Record<View, () => React.JSX.Element> = { inbox: Inbox, reviews: ReviewQueue, operations: Operations };
 
-function Pages({ views }: { views: View[] }) {
+function Pages() {
   const { messages } = useLanguage();
+  const { views, error } = useViews();
   const label: Record<View, string> = { inbox: messages.inboxNav, reviews: messages.reviewsNav, operations: messages.operationsNav };
+  if (error) return <p role="alert">{error.message}</p>;
+  if (!views) return <p role="status">{messages.loading}</p>;
   if (views.length === 0) return <p role="alert">{messages.nothingForRole}</p>;
   return (
     <>
@@ -84,7 +87,7 @@ export function App() {
           )}
         </div>
       </header>
-      <main>{!claims ? <SignIn /> : <Pages views={viewsOf(claims)} />}</main>
+      <main>{!claims ? <SignIn /> : <Pages />}</main>
     </Router>
   );
 }

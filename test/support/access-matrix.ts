@@ -83,7 +83,7 @@ export function checkCoverage(mounted: Mounted, table: MatrixTable): string[] {
   for (const [key, route] of all) {
     const entry = table[key];
     if (!entry) errors.push(`route ${key} has no access-matrix entry — add one`);
-    if (route.permission !== 'public' && !(PERMISSIONS as readonly string[]).includes(route.permission)) {
+    if (route.permission !== 'public' && route.permission !== 'signedIn' && !(PERMISSIONS as readonly string[]).includes(route.permission)) {
       errors.push(`route ${key} declares permission '${route.permission}', which is not in PERMISSIONS (domain/auth.ts)`);
     }
     if (!entry) continue;

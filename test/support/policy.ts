@@ -113,8 +113,8 @@ export const PARTNER_ASSIGNABLE: readonly Permission[] = [
   'order.adjustPrice', 'customer.unlink',
 ];
 
-/** `"<METHOD> <path>"` → the permission it demands ('public': none). Every mounted route, no more. */
-export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
+/** `"<METHOD> <path>"` → the permission it demands ('public': no token; 'signedIn': any valid token). Every mounted route, no more. */
+export const ROUTE_PERMISSIONS: Record<string, Permission | 'public' | 'signedIn'> = {
   'GET /healthz': 'public',
   'GET /livez': 'public',
   'GET /readyz': 'public',
@@ -267,8 +267,10 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public'> = {
   'POST /v1/partners/:partnerId/agreements/:id/signature': 'agreement.sign',
   'GET /v1/partners/:partnerId/contracting-entities': 'agreement.read',
   'POST /v1/admin/clock/advance': 'clock.advance',
+  // The caller as the API sees it: any valid token (the answer is about the caller alone).
+  'GET /v1/me': 'signedIn',
   'GET /v1/openapi.json': 'public',
 };
 
 /** Whether the built-in role may call a route demanding `permission`, by the policy above. */
-export const policyAllows = (role: Role, permission: Permission | 'public') => permission === 'public' || HOLDERS[permission].includes(role);
+export const policyAllows = (role: Role, permission: Permission | 'public' | 'signedIn') => permission === 'public' || permission === 'signedIn' || HOLDERS[permission].includes(role);

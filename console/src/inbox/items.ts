@@ -2,13 +2,14 @@
  * What waits for the partner, from every process that asks something of it, as one list ordered by deadline:
  * opportunities to accept, incentives to verify, supplements requested (certification applications and annual path
  * reviews), annual path reviews inside their window, agreement versions not yet signed, and enrollments that wait for
- * the partner (an invitation to answer, an approval to confirm). Each kind is read from its own list route, and a kind
- * appears only for roles that can act on it (display only: the API decides every request — these lists follow
- * domain/auth.ts, so a partner's salesperson is not shown incentives it may read but not verify, nor sent a request
- * the API would refuse).
+ * the partner (an invitation to answer, an approval to confirm). Each kind is read from its own list route, and only
+ * when the caller holds both the permission that reads it and the one that acts on it (GET /v1/me's effective
+ * permissions: a member's custom roles count). Display only — the API decides every request — but it means a partner's
+ * salesperson is not shown incentives it may read but not verify, and nobody's inbox sends a read the API would refuse.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { Api, OpportunitySummary } from '../api/client';
+import { holds, type Me, type Permission, useMe } from '../me';
 import type { Claims } from '../session';
 import { dataOf } from './refusals';
 import type { SupplementItem } from './SupplementCard';
@@ -23,17 +24,19 @@ export type InboxItem = { key: string; deadline: string; tieBreak: string } & (
   | { kind: 'enrollment'; enrollment: EnrollmentSummary }
 );
 
-type Kind = 'incentive' | 'certification' | 'pathReview' | 'agreement' | 'enrollment';
+type Kind = 'opportunity' | 'incentive' | 'certification' | 'pathReview' | 'agreement' | 'enrollment';
 
-/** The built-in partner roles that can act on each kind (incentive.verify, certification.apply, pathReview.act, agreement.sign, enrollment.request). */
-const ACTING_ROLES: Record<Kind, readonly string[]> = {
-  incentive: ['partner_admin', 'partner_finance'],
-  certification: ['partner_admin'],
-  pathReview: ['partner_admin'],
-  agreement: ['partner_admin'],
-  enrollment: ['partner_admin'],
+/** What each kind's list route needs, and what its card's action needs: the kind shows only to a caller holding both. */
+const NEEDS: Record<Kind, readonly Permission[]> = {
+  opportunity: ['opportunity.read', 'opportunity.act'],
+  incentive: ['incentive.read', 'incentive.verify'],
+  certification: ['certification.read', 'certification.apply'],
+  pathReview: ['pathReview.read', 'pathReview.act'],
+  agreement: ['agreement.read', 'agreement.sign'],
+  enrollment: ['enrollment.read', 'enrollment.request'],
 };
-const mayAct = (claims: Claims | undefined, kind: Kind) => Boolean(claims?.partnerId) && (claims?.roles ?? []).some((role) => ACTING_ROLES[kind].includes(role));
+/** Whether the inbox shows `kind` to this caller: a partner's staff holding what the kind needs. */
+export const mayAct = (me: Me | undefined, kind: Kind) => Boolean(me?.partnerId) && NEEDS[kind].every((permission) => holds(me, permission));
 
 /** The query keys of the inbox's reads: an action invalidates them all, and the item it settled leaves the list. */
 export const INBOX_KEY = 'inbox';
@@ -42,9 +45,14 @@ const LIMIT = 100;
 
 /** The opportunities pending acceptance, soonest first (equal deadlines in the order they were shared). */
 export function usePendingOpportunities(api: Api) {
+  const me = useMe().data;
+  const allowed = mayAct(me, 'opportunity');
   return useQuery({
-    queryKey: ['opportunities', 'PENDING_ACCEPTANCE'],
+    queryKey: ['opportunities', 'PENDING_ACCEPTANCE', allowed],
+    // Asked once the caller's permissions are known; a caller who may not act on opportunities has none waiting.
+    enabled: me !== undefined,
     queryFn: async () => {
+      if (!allowed) return [];
       const page = dataOf(await api.GET('/v1/opportunities', { params: { query: { status: 'PENDING_ACCEPTANCE', limit: LIMIT } } }));
       return [...page.items].sort((a, b) => Date.parse(a.acceptDeadline) - Date.parse(b.acceptDeadline) || Date.parse(a.sharedAt) - Date.parse(b.sharedAt));
     },
@@ -54,12 +62,14 @@ export function usePendingOpportunities(api: Api) {
 
 /** Every other kind, as inbox items; `failures` names each read that failed (the others still show). */
 export function useOtherItems(api: Api, claims: Claims | undefined) {
+  const me = useMe();
+  const may = (kind: Kind) => mayAct(me.data, kind);
   const partnerId = claims?.partnerId ?? '';
   const common = { refetchInterval: 60_000 };
   const incentives = useQuery({
     ...common,
     queryKey: [INBOX_KEY, 'incentive'],
-    enabled: mayAct(claims, 'incentive'),
+    enabled: may('incentive'),
     queryFn: async (): Promise<InboxItem[]> =>
       dataOf(await api.GET('/v1/incentives', { params: { query: { status: 'PENDING_VERIFICATION', limit: LIMIT } } })).items.map((summary) => ({
         kind: 'incentive',
@@ -72,7 +82,7 @@ export function useOtherItems(api: Api, claims: Claims | undefined) {
   const certifications = useQuery({
     ...common,
     queryKey: [INBOX_KEY, 'certification'],
-    enabled: mayAct(claims, 'certification'),
+    enabled: may('certification'),
     queryFn: async (): Promise<InboxItem[]> =>
       dataOf(await api.GET('/v1/certifications', { params: { query: { status: 'SUPPLEMENT_REQUESTED', limit: LIMIT } } }))
         .items.filter((summary) => summary.supplementDeadline)
@@ -81,7 +91,7 @@ export function useOtherItems(api: Api, claims: Claims | undefined) {
   const pathReviews = useQuery({
     ...common,
     queryKey: [INBOX_KEY, 'pathReview'],
-    enabled: mayAct(claims, 'pathReview'),
+    enabled: may('pathReview'),
     // Every review of the partner's, newest year first (a few paths a year), of which those waiting for the partner:
     // inside the window (OPEN: apply; APPLIED: submit the materials), or sent back for a supplement.
     queryFn: async (): Promise<InboxItem[]> =>
@@ -95,7 +105,7 @@ export function useOtherItems(api: Api, claims: Claims | undefined) {
   const agreements = useQuery({
     ...common,
     queryKey: [INBOX_KEY, 'agreement'],
-    enabled: mayAct(claims, 'agreement'),
+    enabled: may('agreement'),
     queryFn: async (): Promise<InboxItem[]> => {
       const [entities, catalog] = [
         dataOf(await api.GET('/v1/partners/{partnerId}/contracting-entities', { params: { path: { partnerId } } })),
@@ -114,7 +124,7 @@ export function useOtherItems(api: Api, claims: Claims | undefined) {
   const enrollments = useQuery({
     ...common,
     queryKey: [INBOX_KEY, 'enrollment'],
-    enabled: mayAct(claims, 'enrollment'),
+    enabled: may('enrollment'),
     queryFn: async (): Promise<InboxItem[]> => {
       const waiting = async (status: 'INVITED' | 'AWAITING_CONFIRMATION') =>
         dataOf(await api.GET('/v1/partners/{partnerId}/enrollments', { params: { path: { partnerId }, query: { status, limit: LIMIT } } })).items;
@@ -129,7 +139,7 @@ export function useOtherItems(api: Api, claims: Claims | undefined) {
   return {
     items: reads.flatMap((read) => read.data ?? []),
     failures: reads.flatMap((read) => (read.error ? [read.error.message] : [])),
-    loading: reads.some((read) => read.isLoading),
+    loading: me.isLoading || reads.some((read) => read.isLoading),
   };
 }
 

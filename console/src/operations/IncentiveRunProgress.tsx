@@ -12,6 +12,7 @@ import { formatInZone, useLanguage, useMessagesOf } from '../i18n';
 import { useSession } from '../session';
 import { OPERATIONS_MESSAGES } from './messages';
 import { may } from './permissions';
+import { useMe } from '../me';
 import { dataOr, ProblemAlert } from './ProblemAlert';
 import type { IncentiveRun } from './types';
 
@@ -24,7 +25,8 @@ const VENDOR_ZONE = 'Asia/Shanghai';
 export function IncentiveRunProgress() {
   const messages = useMessagesOf(OPERATIONS_MESSAGES);
   const { language } = useLanguage();
-  const { api, claims } = useSession();
+  const { api } = useSession();
+  const me = useMe().data;
   const queryClient = useQueryClient();
   const periodId = useId();
   const pickId = useId();
@@ -101,7 +103,7 @@ export function IncentiveRunProgress() {
       {shown && view === null && (
         <>
           <p>{messages.noRun(shown)}</p>
-          {may(claims, 'incentive.run') ? (
+          {may(me, 'incentive.run') ? (
             <button type="button" onClick={() => start.mutate(shown)} disabled={start.isPending}>
               {messages.runNow(shown)}
             </button>

@@ -10,6 +10,7 @@ import { useMessagesOf } from '../i18n';
 import { useSession } from '../session';
 import { OPERATIONS_MESSAGES } from './messages';
 import { may } from './permissions';
+import { useMe } from '../me';
 import { dataOr, ProblemAlert } from './ProblemAlert';
 import type { PathReviewCycle, PathReviewStatus } from './types';
 
@@ -19,7 +20,8 @@ const STATUS_ORDER: PathReviewStatus[] = ['OPEN', 'APPLIED', 'SUBMITTED', 'SUPPL
 
 export function PathReviewProgress() {
   const messages = useMessagesOf(OPERATIONS_MESSAGES);
-  const { api, claims } = useSession();
+  const { api } = useSession();
+  const me = useMe().data;
   const queryClient = useQueryClient();
   const ids = { path: useId(), year: useId() };
   const [pathId, setPathId] = useState('');
@@ -90,7 +92,7 @@ export function PathReviewProgress() {
       {shown && view === null && (
         <>
           <p>{messages.noCycle(shown.pathId, shown.year)}</p>
-          {may(claims, 'pathReview.run') ? (
+          {may(me, 'pathReview.run') ? (
             <button type="button" onClick={() => start.mutate(shown)} disabled={start.isPending}>
               {messages.startCycle(shown.pathId, shown.year)}
             </button>

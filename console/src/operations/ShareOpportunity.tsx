@@ -10,6 +10,7 @@ import { formatInZone, useLanguage, useMessagesOf } from '../i18n';
 import { useSession } from '../session';
 import { OPERATIONS_MESSAGES } from './messages';
 import { may } from './permissions';
+import { useMe } from '../me';
 import { dataOr, ProblemAlert, ProblemError } from './ProblemAlert';
 import type { Money, ShareBody } from './types';
 
@@ -27,7 +28,8 @@ export function toMinor(amount: string, currency: string): number | undefined {
 export function ShareOpportunity() {
   const messages = useMessagesOf(OPERATIONS_MESSAGES);
   const { language } = useLanguage();
-  const { api, claims } = useSession();
+  const { api } = useSession();
+  const me = useMe().data;
   const [partnerId, setPartnerId] = useState('');
   const [customerName, setCustomerName] = useState('');
   const [title, setTitle] = useState('');
@@ -42,7 +44,7 @@ export function ShareOpportunity() {
       dataOr(await api.POST('/v1/opportunities', { body, params: { header: { 'Idempotency-Key': key } } })),
   });
 
-  if (!may(claims, 'opportunity.share')) return <p className="help">{messages.shareNotAllowed}</p>;
+  if (!may(me, 'opportunity.share')) return <p className="help">{messages.shareNotAllowed}</p>;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -9,6 +9,7 @@ import { formatInZone, useLanguage, useMessagesOf } from '../i18n';
 import { useSession } from '../session';
 import { OPERATIONS_MESSAGES } from './messages';
 import { may } from './permissions';
+import { useMe } from '../me';
 import { dataOr, ProblemAlert } from './ProblemAlert';
 import type { WebhookDelivery } from './types';
 
@@ -18,12 +19,13 @@ const VENDOR_ZONE = 'Asia/Shanghai';
 export function WebhookDeliveries() {
   const messages = useMessagesOf(OPERATIONS_MESSAGES);
   const { language } = useLanguage();
-  const { api, claims } = useSession();
+  const { api } = useSession();
+  const me = useMe().data;
   const endpointId = useId();
   const [chosen, setChosen] = useState<string>();
   const [watching, setWatching] = useState<WebhookDelivery>();
   const [announcement, setAnnouncement] = useState('');
-  const canRedeliver = may(claims, 'webhook.manage');
+  const canRedeliver = may(me, 'webhook.manage');
 
   const endpoints = useQuery({ queryKey: ['webhook-endpoints'], queryFn: async () => dataOr(await api.GET('/v1/webhooks', { params: { query: { limit: 100 } } })).items });
   const endpoint = endpoints.data?.find((e) => e.id === chosen) ?? endpoints.data?.[0];

@@ -1,25 +1,14 @@
 /**
- * What the caller's roles may do on the operations page. Display only, like views.ts: the API decides every request by
- * the permissions of the token's roles (domain/auth.ts); these lists follow that table, so that a section a role
- * cannot use says so instead of offering a button that would only meet a 403.
+ * What the caller may do on the operations page, by its effective permissions (GET /v1/me, me.ts) — never by role
+ * names. Display only: the API decides every request; a section whose action the caller may not take says so instead
+ * of offering a button that would only meet a 403.
  */
-import type { Claims } from '../session';
+import { holds, type Me } from '../me';
 
-/** The permissions the page's actions need, with the roles that hold them (domain/auth.ts ROLE_PERMISSIONS). */
-const HOLDERS = {
-  /** POST /v1/opportunities. */
-  'opportunity.share': ['vendor_staff', 'vendor_ecosystem_manager', 'vendor_admin'],
-  /** POST /v1/admin/incentive-runs. */
-  'incentive.run': ['vendor_ecosystem_manager', 'vendor_admin'],
-  /** POST /v1/admin/path-reviews. */
-  'pathReview.run': ['vendor_ecosystem_manager', 'vendor_admin'],
-  /** POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver. */
-  'webhook.manage': ['vendor_admin'],
-} as const;
+/** The permissions the page's actions need: POST /v1/opportunities, POST /v1/admin/incentive-runs, POST /v1/admin/path-reviews, and redelivering a webhook delivery. */
+export type OperationsPermission = 'opportunity.share' | 'incentive.run' | 'pathReview.run' | 'webhook.manage';
 
-export type OperationsPermission = keyof typeof HOLDERS;
-
-export function may(claims: Claims | undefined, permission: OperationsPermission): boolean {
-  const holders: readonly string[] = HOLDERS[permission];
-  return !!claims && !claims.partnerId && claims.roles.some((role) => holders.includes(role));
+/** The vendor's operations are the vendor's: partner staff are never offered them, whatever they hold. */
+export function may(me: Me | undefined, permission: OperationsPermission): boolean {
+  return Boolean(me) && !me?.partnerId && holds(me, permission);
 }
