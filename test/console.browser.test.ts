@@ -22,7 +22,7 @@ if (!executablePath) {
 }
 
 describe.skipIf(!executablePath)('the console in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-browser', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-browser', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   let vendor: string;
 

@@ -21,7 +21,7 @@ if (!executablePath) {
 }
 
 describe.skipIf(!executablePath)('bulk actions in the console, in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-bulk-browser', api: { rateLimitPerMinute: 100_000, rateLimitPerAddressPerMinute: 100_000 } });
+  const env = useTestEnv({ taskQueue: 'console-bulk-browser', database: 'own', api: { rateLimitPerMinute: 100_000, rateLimitPerAddressPerMinute: 100_000 } });
   const browser = useBrowser(executablePath);
   let vendor: string;
 

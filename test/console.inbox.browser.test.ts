@@ -35,7 +35,7 @@ const calendarCountdown = (deadlineMs: number) => (atMs: number) => {
 const typed = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
 
 describe.skipIf(!executablePath)('the partner inbox in a real browser: every kind of item, acted on in place', () => {
-  const env = useTestEnv({ taskQueue: 'console-inbox-browser', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-inbox-browser', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   const fixtures = inboxFixtures(env);
 

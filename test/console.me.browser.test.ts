@@ -21,7 +21,7 @@ if (!executablePath) {
 }
 
 describe.skipIf(!executablePath)('pages and items by effective permissions, in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-me-browser', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-me-browser', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   const fixtures = inboxFixtures(env);
 

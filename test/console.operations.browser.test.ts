@@ -46,6 +46,7 @@ describe.skipIf(!executablePath)('the operations page in a real browser', () => 
   const env = useTestEnv({
     taskQueue,
     server: 'dev',
+    database: 'own',
     api: () => ({
       webhookRetry: RETRY,
       webhookAllowPrivateTargets: true,

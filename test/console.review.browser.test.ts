@@ -23,7 +23,7 @@ if (!executablePath) {
 }
 
 describe.skipIf(!executablePath)('the reviewer queue in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-review', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-review', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   let reviewer: string;
   let secondReviewer: string;
@@ -113,6 +113,13 @@ describe.skipIf(!executablePath)('the reviewer queue in a real browser', () => {
     await expect.poll(() => page.locator('article[data-item^="certification/"]').count()).toBe(0);
     await row(page, 'level-raise', raise.id).waitFor();
     await page.getByLabel('类型').selectOption('');
+    await firstRow.waitFor();
+    // One partner's items (the API's partnerId filter), then all again.
+    await page.getByLabel('合作伙伴').fill(second.partnerId);
+    await page.getByRole('button', { name: '筛选', exact: true }).click();
+    await expect.poll(() => page.locator('article[data-item]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item')))).toEqual([`certification/${second.id}`]);
+    await page.getByLabel('合作伙伴').fill('');
+    await page.getByRole('button', { name: '筛选', exact: true }).click();
     await firstRow.waitFor();
     await screenshot(page, 'review-queue');
     expect(await seriousViolations(page)).toEqual([]);

@@ -27,7 +27,7 @@ if (!executablePath) {
 const typed = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
 
 describe.skipIf(!executablePath)('bulk decisions and verifications in the console, in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-review-bulk', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-review-bulk', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   let reviewer: string;
   let otherReviewer: string;

@@ -33,7 +33,7 @@ const OTHER_AUDIENCE = 'https://reports.partnerflow.test/';
 const CLIENT_ID = 'partnerflow-console';
 
 describe.skipIf(!executablePath)('production sign-in: OpenID Connect with PKCE in a real browser', () => {
-  const env = useTestEnv({ taskQueue: 'console-sign-in', server: 'dev', api: true });
+  const env = useTestEnv({ taskQueue: 'console-sign-in', server: 'dev', api: true, database: 'own' });
   const browser = useBrowser(executablePath);
   const partnerId = `P-${randomUUID().slice(0, 8)}`;
   const partner: TestAccount = { sub: `${partnerId}-alice`, roles: ['partner_admin'], partnerId };

@@ -15,6 +15,7 @@ import type { BusinessCalendar, CalendarLookup } from '../../domain/calendar.js'
 import type { PrismaClient } from '../../platform/db.js';
 import { appDepsFor, type Call, call, startApp } from './app.js';
 import { fixedCalendar, testCalendar, ZONE } from './calendar.js';
+import { ownDatabase } from './database.js';
 import { devServerEnv, startTestWorker, timeSkippingEnv } from './temporal.js';
 import { advanceClockTo, eventually } from './wait.js';
 
@@ -34,6 +35,11 @@ export type TestEnvOptions = {
    * start, swappable); 'database': the database's calendars, as in production; or a lookup built on the env.
    */
   calendarFor?: 'database' | ((env: TestEnv) => CalendarLookup);
+  /**
+   * 'worker' (default): the test worker's database, shared in turn with the files before it in that worker; 'own': a
+   * fresh one for this file (support/database.ts ownDatabase), for pages that list everything of a kind. With the API.
+   */
+  database?: 'worker' | 'own';
 };
 
 const notStarted = (what: string): never => {
@@ -127,10 +133,18 @@ export class TestEnv {
     // 'database' leaves the lookup to startApp, which reads the database's calendars as production does.
     this.#lookup = typeof calendarFor === 'function' ? calendarFor(this) : fixedCalendar(() => this.calendar);
     if (calendarFor === 'database' && !api) throw new Error("calendarFor: 'database' comes with the API (api: true)");
+    if (this.options.database === 'own' && !api) throw new Error("database: 'own' comes with the API (api: true)");
     if (api) {
       const { clockRoutes, ...rest } = api;
+      let databaseUrl = rest.databaseUrl;
+      if (this.options.database === 'own') {
+        const own = await ownDatabase(this.taskQueue);
+        this.#stops.unshift(own.drop);
+        databaseUrl = own.url;
+      }
       const app = await startApp(this.temporal, {
         ...rest,
+        ...(databaseUrl ? { databaseUrl } : {}),
         taskQueue: this.taskQueue,
         ...(calendarFor === 'database' ? {} : { calendarFor: this.#lookup }),
         ...(clockRoutes ? { timeSkipping: this.connection } : {}),

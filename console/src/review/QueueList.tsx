@@ -72,12 +72,17 @@ export function QueueList() {
   const now = useNow(30_000);
   const kindId = useId();
   const claimId = useId();
+  const partnerId = useId();
+  const partnerHelpId = useId();
   const [kind, setKind] = useState<ReviewKind | ''>('');
+  // One partner's items (the API's partnerId filter): typed, then applied with the form, not on every keystroke.
+  const [partnerDraft, setPartnerDraft] = useState('');
+  const [partner, setPartner] = useState('');
   const [claim, setClaim] = useState<ClaimFilter>('any');
   const [outcome, setOutcome] = useState<Outcome>();
   const queue = useInfiniteQuery({
-    queryKey: ['review-queue', 'list', kind, claim],
-    queryFn: ({ pageParam }) => readQueue(api, { ...(kind ? { kind } : {}), claim, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) }),
+    queryKey: ['review-queue', 'list', kind, claim, partner],
+    queryFn: ({ pageParam }) => readQueue(api, { ...(kind ? { kind } : {}), claim, ...(partner ? { partnerId: partner } : {}), limit: 50, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: '',
     getNextPageParam: (page) => page.nextCursor ?? undefined,
     refetchInterval: 60_000,
@@ -91,7 +96,14 @@ export function QueueList() {
     <section aria-labelledby="review-queue-title" className="review-queue">
       <h2 id="review-queue-title">{m.title}</h2>
       <p className="help">{m.intro}</p>
-      <form className="review-filters" aria-label={m.filters} onSubmit={(event) => event.preventDefault()}>
+      <form
+        className="review-filters"
+        aria-label={m.filters}
+        onSubmit={(event) => {
+          event.preventDefault();
+          setPartner(partnerDraft.trim());
+        }}
+      >
         <label htmlFor={kindId}>{m.kindFilter}</label>
         <select id={kindId} value={kind} onChange={(event) => setKind(isReviewKind(event.target.value) ? event.target.value : '')}>
           <option value="">{m.allKinds}</option>
@@ -109,6 +121,14 @@ export function QueueList() {
             </option>
           ))}
         </select>
+        <label htmlFor={partnerId}>{m.partnerFilter}</label>
+        <input id={partnerId} type="search" value={partnerDraft} onChange={(event) => setPartnerDraft(event.target.value)} aria-describedby={partnerHelpId} placeholder="P-1" size={14} />
+        <span id={partnerHelpId} className="visually-hidden">
+          {m.partnerFilterHelp}
+        </span>
+        <button type="submit" className="secondary">
+          {m.applyFilter}
+        </button>
       </form>
       <p role="status" className={outcome?.ok === false ? 'problem' : 'announcement'}>
         {outcome?.text ?? ''}
