@@ -2,6 +2,14 @@
 import { z } from 'zod';
 import { instant } from '../kit/schemas.js';
 
+/** The run's progress over partners, and the incentives of the period: the same in a run and in the list's summary. */
+const partnersProgress = z.strictObject({
+  total: z.number().int().min(0).describe('partners in scope when the run started'),
+  done: z.number().int().min(0).describe('partners processed (generated or failed)'),
+  failed: z.number().int().min(0),
+});
+const incentivesGenerated = z.number().int().min(0).describe('incentives that exist for the period (all runs)');
+
 export const incentiveRunSchema = z
   .strictObject({
     period: z.string().describe('YYYY-MM'),
@@ -10,12 +18,8 @@ export const incentiveRunSchema = z
     requestedBy: z.string().nullable().describe("'schedule' or the vendor user who asked"),
     startedAt: instant.nullable(),
     finishedAt: instant.nullable(),
-    partners: z.strictObject({
-      total: z.number().int().min(0).describe('partners in scope when the run started'),
-      done: z.number().int().min(0).describe('partners processed (generated or failed)'),
-      failed: z.number().int().min(0),
-    }),
-    incentivesGenerated: z.number().int().min(0).describe('incentives that exist for the period (all runs)'),
+    partners: partnersProgress,
+    incentivesGenerated,
     failures: z.array(z.strictObject({ partnerId: z.string(), code: z.string(), message: z.string() })),
     runs: z.number().int().min(0).describe('how many times generation has run for the period'),
   })
@@ -30,12 +34,8 @@ export const incentiveRunSummarySchema = z
     requestedBy: z.string().describe("'schedule' or the vendor user who asked"),
     startedAt: instant,
     finishedAt: instant.nullable(),
-    partners: z.strictObject({
-      total: z.number().int().min(0).describe('partners in scope when the run started'),
-      done: z.number().int().min(0).describe('partners processed (generated or failed)'),
-      failed: z.number().int().min(0),
-    }),
-    incentivesGenerated: z.number().int().min(0).describe('incentives that exist for the period (all runs)'),
+    partners: partnersProgress,
+    incentivesGenerated,
     runs: z.number().int().min(0).describe('how many times generation has run for the period'),
   })
   // No component id of its own: a nested id needs an entry in api/docs/openapi.ts COMPONENTS; it is named with the page.

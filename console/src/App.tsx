@@ -2,8 +2,9 @@
  * The console's frame: the header (who, language, sign-out), the pages the caller's roles have (views.ts) as a
  * navigation, and the page of the current path under /console — or the sign-in page.
  */
-import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
+import { Redirect, Route, Router, Switch } from 'wouter';
 import { Inbox } from './Inbox';
+import { NavLink } from './NavLink';
 import { LANGUAGES, type Language, useLanguage } from './i18n';
 import { Operations } from './operations/Operations';
 import { ReviewQueue } from './review/ReviewQueue';
@@ -23,17 +24,6 @@ function LanguageSwitch() {
         </button>
       ))}
     </div>
-  );
-}
-
-/** A page's link, marked as the current page (aria-current) while the path is the page's or below it. */
-function NavLink({ path, label }: { path: string; label: string }) {
-  const [location] = useLocation();
-  const current = location === path || location.startsWith(`${path}/`);
-  return (
-    <Link href={path} className={current ? 'active' : ''} aria-current={current ? 'page' : undefined}>
-      {label}
-    </Link>
   );
 }
 

@@ -3,7 +3,8 @@
  * progress of incentive runs and path-review cycles, webhook deliveries with redeliver. Each section is a sub-page
  * (paths relative to /operations); a section the caller's roles cannot act in says so (permissions.ts).
  */
-import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { Redirect, Route, Switch } from 'wouter';
+import { NavLink } from '../NavLink';
 import { useMessagesOf } from '../i18n';
 import { CalendarYear } from './CalendarYear';
 import { IncentiveRunProgress } from './IncentiveRunProgress';
@@ -15,16 +16,6 @@ import { WebhookDeliveries } from './WebhookDeliveries';
 
 const SECTIONS = ['/share', '/calendars', '/progress', '/webhooks'] as const;
 type Section = (typeof SECTIONS)[number];
-
-function SectionLink({ path, label }: { path: Section; label: string }) {
-  const [location] = useLocation();
-  const current = location === path || location.startsWith(`${path}/`);
-  return (
-    <Link href={path} className={current ? 'active' : ''} aria-current={current ? 'page' : undefined}>
-      {label}
-    </Link>
-  );
-}
 
 function Progress() {
   const messages = useMessagesOf(OPERATIONS_MESSAGES);
@@ -51,7 +42,7 @@ export function Operations() {
       <p className="help">{messages.intro}</p>
       <nav aria-label={messages.sections} className="operations-nav">
         {SECTIONS.map((path) => (
-          <SectionLink key={path} path={path} label={label[path]} />
+          <NavLink key={path} path={path} label={label[path]} />
         ))}
       </nav>
       <Switch>
