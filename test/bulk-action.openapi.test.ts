@@ -12,7 +12,7 @@ import { expectStatus, type Mode, newPartner, shareBody, useContract } from './s
 import { eventually } from './support/wait.js';
 
 const { checked, seen } = useContract();
-const ROUTES = ['POST /v1/bulk-actions', 'GET /v1/bulk-actions/:id'];
+const ROUTES = ['POST /v1/bulk-actions', 'GET /v1/bulk-actions', 'GET /v1/bulk-actions/:id'];
 
 describe('contract: real answers match the document', () => {
   it('bulk actions: accepted, replayed, read while and after running, refusals', async () => {
@@ -34,6 +34,10 @@ describe('contract: real answers match the document', () => {
       return res.body.status === 'COMPLETED' ? res : undefined;
     });
     expect(done.body.counts).toEqual({ PENDING: 0, DONE: 1, REFUSED: 1, FAILED: 0 });
+    expectStatus(await n('GET', '/v1/bulk-actions?limit=5', sales), 200);
+    expectStatus(await n('GET', `/v1/bulk-actions?kind=opportunity.accept&partnerId=${partnerId}`, vendor), 200);
+    expectStatus(await n('GET', '/v1/bulk-actions?cursor=nope', sales), 400);
+    expectStatus(await n('GET', '/v1/bulk-actions?kind=nope', sales), 400);
 
     expectStatus(await n('POST', '/v1/bulk-actions', sales, { kind: 'opportunity.accept', items: [{ opportunityId: 'x' }] }, { 'Idempotency-Key': randomUUID() }), 400);
     const twice = { kind: 'opportunity.accept', items: [{ opportunityId: shared.body.id }, { opportunityId: shared.body.id }] };

@@ -18,8 +18,10 @@ import type { RejectReason } from '../../workflows/opportunity/contract.js';
 import type { bulkActionWorkflow } from '../../workflows/bulk-action/workflow.js';
 import { PartnerId, ProcessStatus } from '../../workflows/kit/search-attributes.js';
 import { reserveIdempotency } from '../kit/idempotency.js';
+import { dateKey, keyset } from '../kit/pagination.js';
+import { isUuid } from '../kit/validation.js';
 import { REVIEW_KIND_TERMS, type ReviewKind } from '../review-queue/kinds.js';
-import type { BulkActionView } from './schemas.js';
+import type { BulkActionSummary, BulkActionView } from './schemas.js';
 
 /** The request as the route validated it (api/bulk-action/routes.ts bulkActionBody). */
 export type BulkActionRequest =
@@ -69,6 +71,11 @@ function requirePermissions(principal: Principal, request: BulkActionRequest): v
     if (!can(principal, decide)) throw problems.forbidden(`Item ${index} decides a ${item.review} review: that needs the ${decide} permission.`);
   });
 }
+
+/** Newest first, then by id: the list's keyset (api/kit/pagination.ts). */
+const BY_NEWEST = keyset('createdAt', { key: dateKey, isId: isUuid });
+
+export type BulkActionListQuery = { kind?: BulkActionKind | undefined; partnerId?: string | undefined; limit: number; cursor?: string | undefined };
 
 export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActionClientDeps) {
   /** A partner's job: its staff and the vendor's; a vendor's job (review decisions): its requester and the reviewers. */
@@ -165,6 +172,51 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
     },
 
     get: (principal: Principal, id: string) => view(principal, id),
+
+    /**
+     * The jobs the caller may read, newest first: a partner's staff their partner's; the vendor the review decisions
+     * it may read (its own, or every one with review.queue) — or, naming `partnerId`, that partner's jobs of the kinds
+     * it reads every partner's of (opportunity.readAll, incentive.readAll). So a job that outlives its browser tab is
+     * found again.
+     */
+    async list(principal: Principal, query: BulkActionListQuery): Promise<{ items: BulkActionSummary[]; nextCursor: string | null }> {
+      const scope: Prisma.BulkActionWhereInput = principal.partnerId
+        ? { partnerId: principal.partnerId }
+        : query.partnerId !== undefined
+          ? {
+              partnerId: query.partnerId,
+              kind: { in: [...(can(principal, 'opportunity.readAll') ? ['opportunity.accept', 'opportunity.reject'] : []), ...(can(principal, 'incentive.readAll') ? ['incentive.verify'] : [])] },
+            }
+          : { partnerId: null, ...(can(principal, 'review.queue') ? {} : { requestedBy: principal.sub }) };
+      // A partner's staff naming another partner see nothing of it (as the single read answers 404).
+      if (principal.partnerId && query.partnerId !== undefined && query.partnerId !== principal.partnerId) return { items: [], nextCursor: null };
+      const rows = await prisma.bulkAction.findMany({
+        where: { AND: [scope, query.kind ? { kind: query.kind } : {}, BY_NEWEST.after(query.cursor)] },
+        orderBy: BY_NEWEST.orderBy,
+        take: query.limit + 1,
+      });
+      const { items, nextCursor } = BY_NEWEST.page(rows, query.limit);
+      const tallies = await prisma.bulkActionItem.groupBy({ by: ['bulkActionId', 'outcome'], where: { bulkActionId: { in: items.map((job) => job.id) } }, _count: { _all: true } });
+      const countsOf = (id: string) => {
+        const counts: Record<ItemOutcome, number> = { PENDING: 0, DONE: 0, REFUSED: 0, FAILED: 0 };
+        for (const tally of tallies) if (tally.bulkActionId === id) counts[tally.outcome as ItemOutcome] = tally._count._all;
+        return counts;
+      };
+      return {
+        items: items.map((job) => ({
+          id: job.id,
+          partnerId: job.partnerId,
+          kind: job.kind as BulkActionKind,
+          status: job.status as BulkActionSummary['status'],
+          requestedBy: job.requestedBy,
+          createdAt: job.createdAt.toISOString(),
+          completedAt: job.completedAt?.toISOString() ?? null,
+          total: job.total,
+          counts: countsOf(job.id),
+        })),
+        nextCursor,
+      };
+    },
   };
 }
 

@@ -8,12 +8,12 @@ import { reviewBody as enrollmentDecision } from '../enrollment/routes.js';
 import { verifyBody } from '../incentive/routes.js';
 import { INCENTIVE_ID } from '../incentive/client.js';
 import { defineRoute, type RouteDef } from '../kit/http.js';
-import { idempotencyKeyOf, text } from '../kit/validation.js';
+import { idempotencyKeyOf, partnerId, text } from '../kit/validation.js';
 import { reviewBody as levelRaiseDecision } from '../level-raise/routes.js';
 import { decisionBody as pathReviewDecision } from '../path-review/routes.js';
 import { reviewBody as specialistDecision } from '../specialist/routes.js';
 import type { BulkActionClient, BulkActionRequest } from './client.js';
-import { bulkActionSchema } from './schemas.js';
+import { bulkActionPageSchema, bulkActionSchema } from './schemas.js';
 
 const item = z.strictObject({
   opportunityId: z.uuid('must be an opportunity id (UUID)'),
@@ -102,6 +102,13 @@ export const bulkActionBody = z
 
 const idParams = z.strictObject({ id: z.uuid('must be a bulk action id (UUID)') });
 
+const listQuery = z.strictObject({
+  kind: z.enum(BULK_ACTION_KINDS).optional(),
+  partnerId: partnerId.optional().describe("the vendor: that partner's jobs (a partner's staff: their own partner only)"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+
 export function bulkActionRoutes(bulk: BulkActionClient): RouteDef[] {
   return [
     defineRoute({
@@ -121,6 +128,16 @@ export function bulkActionRoutes(bulk: BulkActionClient): RouteDef[] {
         const { job, replay } = await bulk.submit(principal, body, idempotencyKeyOf(req));
         return { status: replay ? 200 : 202, body: job, headers: { Location: `/v1/bulk-actions/${job.id}` } };
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/bulk-actions',
+      permission: 'opportunity.read',
+      summary:
+        "The bulk actions the caller may read, newest first, each with its counts by outcome (the results: GET /v1/bulk-actions/{id}) — so a job outlives the page that started it. A partner's staff: their partner's jobs. The vendor: the review decisions it may read (its own; every one with review.queue), or, with partnerId, that partner's jobs of the kinds it reads every partner's of. Filter by kind; pages with limit and cursor.",
+      query: listQuery,
+      responses: { 200: bulkActionPageSchema },
+      handler: async ({ principal, query }) => ({ status: 200, body: await bulk.list(principal, query) }),
     }),
     defineRoute({
       method: 'get',

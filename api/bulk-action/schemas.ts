@@ -42,3 +42,21 @@ export const bulkActionSchema = z
   });
 
 export type BulkActionView = z.output<typeof bulkActionSchema>;
+
+/** One job in a list: what GET /v1/bulk-actions/:id answers without the per-item results. */
+const bulkActionSummarySchema = z.strictObject({
+  id: z.uuid(),
+  partnerId: z.string().nullable(),
+  kind: z.enum(BULK_ACTION_KINDS),
+  status: z.enum(JOB_STATUSES),
+  requestedBy: z.string(),
+  createdAt: instant,
+  completedAt: instant.nullable(),
+  total: count,
+  counts: z.strictObject({ PENDING: count, DONE: count, REFUSED: count, FAILED: count }),
+});
+export type BulkActionSummary = z.output<typeof bulkActionSummarySchema>;
+
+export const bulkActionPageSchema = z
+  .strictObject({ items: z.array(bulkActionSummarySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'BulkActionPage', description: 'Bulk actions, newest first; each with its counts by outcome (the results: GET /v1/bulk-actions/{id}).' });

@@ -33,6 +33,9 @@ export function bulkEntries(base: () => string): MatrixTable {
   };
   return {
     'POST /v1/bulk-actions': submit,
+    // The list is the caller's own: every staff role reads it (200). Naming OWN, with OWN's job recorded, the vendor sees
+    // that job (a leak could show) and every other partner's staff see nothing of it (checked for foreign items).
+    'GET /v1/bulk-actions': { success: 200, partnerOwned: false, request: async () => (await job(), { query: { partnerId: OWN } }) },
     'GET /v1/bulk-actions/:id': { success: 200, partnerOwned: true, partnerInPath: true, request: async () => ({ params: { id: await job() } }) },
   };
 }

@@ -178,6 +178,7 @@ export const VALID_QUERY: Record<string, Record<string, string>> = {
   'GET /v1/partners/:partnerId/level-raises': { status: 'SUBMITTED', pathId: 'SOFTWARE', limit: '5' },
   'GET /v1/partners/:partnerId/enrollments': { status: 'INVITED', program: 'RESELLER', limit: '5' },
   'GET /v1/review-queue': { kind: 'certification', claim: 'unclaimed', limit: '5' },
+  'GET /v1/bulk-actions': { kind: 'opportunity.accept', limit: '5' },
 };
 
 export const shapeKeys = (schema: z.ZodType | undefined): string[] => {

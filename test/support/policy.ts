@@ -123,6 +123,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission | 'public' | 'signedIn
   'GET /v1/opportunities/:id': 'opportunity.read',
   'POST /v1/opportunities/:id/accept': 'opportunity.act',
   'POST /v1/bulk-actions': 'opportunity.read',
+  'GET /v1/bulk-actions': 'opportunity.read',
   'GET /v1/bulk-actions/:id': 'opportunity.read',
   // The reviewer queue: claiming also needs the decide permission of the item's kind (the matrix entry's alsoDemands).
   'GET /v1/review-queue': 'review.queue',
