@@ -1,6 +1,6 @@
 /** One place that knows how to reach Temporal and what the cluster must provide (search attributes). */
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, defaultGrpcRetryOptions, type GrpcRetryOptions, isRetryableError, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import protos from '@temporalio/proto';
 import type { Config } from './config.js';
@@ -81,15 +81,35 @@ export async function connectClient(
   return { client: new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) }), connection };
 }
 
+/** gRPC FAILED_PRECONDITION. */
+const FAILED_PRECONDITION = 9;
+
+/**
+ * The server's `WorkflowNotReady` on an update — "Unable to perform workflow execution update due to unexpected
+ * workflow task failure" (or "… Workflow Task in failed state"): the workflow task that carried the update failed (under
+ * load, timed out) before the update was accepted. Temporal means it to be retried; the request carries its update id,
+ * so a retry the server had in fact admitted is the same update, never a second one. It arrives as FAILED_PRECONDITION,
+ * which the SDK's default retry does not retry: left alone it became a 500.
+ */
+export const isUpdateNotReady = (status: { code: number; details?: string }) =>
+  status.code === FAILED_PRECONDITION && /Unable to perform workflow execution update/.test(status.details ?? '');
+
+/** The SDK's gRPC retry with `maxAttempts`, retrying an update the server was not ready for too. */
+export function apiGrpcRetryOptions(maxAttempts: number): GrpcRetryOptions {
+  const defaults = defaultGrpcRetryOptions({ maxAttempts });
+  return { ...defaults, retryableDecider: (attempt, status) => attempt < maxAttempts && (isRetryableError(status) || isUpdateNotReady(status)) };
+}
+
 /**
  * The API's connection: lazy (the API starts, and answers 503 naming Temporal, while Temporal is unreachable; it
  * connects when it first can) and with a short gRPC retry — 5 attempts over about a second instead of the SDK's 10 over
- * about 30 s — so a caller hears 503 with Retry-After promptly instead of holding its request open.
+ * about 30 s — so a caller hears 503 with Retry-After promptly instead of holding its request open; an update the
+ * server was not ready for is retried the same way.
  */
 export const apiConnectionOptions = (address: string, security: TemporalSecurity = {}): ConnectionOptions => ({
   address,
   ...security,
-  interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 5 }))],
+  interceptors: [makeGrpcRetryInterceptor(apiGrpcRetryOptions(5))],
 });
 
 /** Registers the custom search attributes (dev server and time-skipping server alike). Idempotent. */

@@ -6,6 +6,7 @@
 import { NamespaceNotFoundError } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { unavailableDependency } from '../api/kit/dependencies.js';
+import { apiGrpcRetryOptions } from '../platform/temporal.js';
 
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
 
@@ -20,6 +21,21 @@ describe('unavailableDependency', () => {
     const seen = Object.assign(new Error('Namespace default is not found.'), { cause: grpc(5, 'NOT_FOUND: Update-with-Start could not be executed.') });
     expect(unavailableDependency(seen)).toBe('temporal');
     expect(unavailableDependency(new NamespaceNotFoundError('default'))).toBe('temporal');
+  });
+
+  // As the server answered an update whose workflow task failed under load (FAILED_PRECONDITION, its WorkflowNotReady).
+  const notReady = 'Unable to perform workflow execution update due to unexpected workflow task failure.';
+
+  it("an update the server was not ready for is retried by the API's connection, and after its retries is Temporal's (503)", () => {
+    const { retryableDecider } = apiGrpcRetryOptions(5);
+    const status = (code: number, details: string) => ({ code, details, metadata: undefined as never });
+    expect(retryableDecider(1, status(9, notReady))).toBe(true);
+    expect(retryableDecider(1, status(9, 'Unable to perform workflow execution update due to Workflow Task in failed state.'))).toBe(true);
+    expect(retryableDecider(5, status(9, notReady))).toBe(false); // the last attempt
+    expect(retryableDecider(1, status(9, 'Workflow execution already completed.'))).toBe(false); // another precondition: the caller's
+    expect(retryableDecider(1, status(14, 'UNAVAILABLE'))).toBe(true);
+    expect(unavailableDependency(Object.assign(new Error('Workflow Update failed'), { cause: grpc(9, notReady) }))).toBe('temporal');
+    expect(unavailableDependency(Object.assign(new Error('Workflow Update failed'), { cause: grpc(9, 'Workflow execution already completed.') }))).toBeUndefined();
   });
 
   it('a workflow not found (gRPC NOT_FOUND of another kind) and a plain bug are no outage', () => {

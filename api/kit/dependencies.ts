@@ -5,6 +5,7 @@
  * bug. Everything else stays a 500.
  */
 import { Problem } from '../../domain/problems.js';
+import { isUpdateNotReady } from '../../platform/temporal.js';
 
 export type Dependency = 'database' | 'temporal';
 
@@ -39,8 +40,11 @@ function databaseDown(error: Shape): boolean {
 // The API's own namespace "not found" is a Temporal that cannot serve it yet — measured right after a restart of the
 // real server (npm run chaos), while its namespace cache loads — or a misconfigured namespace: either way nothing the
 // caller did, and retrying is right (the log says which).
-const temporalDown = (error: Shape) =>
-  (typeof error.code === 'number' && GRPC_UNAVAILABLE.has(error.code)) || error.name === 'NamespaceNotFoundError' || (typeof error.message === 'string' && /^Namespace \S+ is not found\.?$/.test(error.message));
+// An update the server was not ready for (its workflow task failed; platform/temporal.ts isUpdateNotReady), still so
+// after the connection's retries: Temporal cannot take it now, and a retry is what it asks for.
+const temporalDown = (error: Shape & { details?: unknown }) =>
+  (typeof error.code === 'number' && GRPC_UNAVAILABLE.has(error.code)) ||
+  (typeof error.code === 'number' && isUpdateNotReady({ code: error.code, details: typeof error.details === 'string' ? error.details : String(error.message ?? '') })) || error.name === 'NamespaceNotFoundError' || (typeof error.message === 'string' && /^Namespace \S+ is not found\.?$/.test(error.message));
 
 /** Which dependency's outage caused this error (searching its causes), or undefined for anything else. */
 export function unavailableDependency(error: unknown): Dependency | undefined {
