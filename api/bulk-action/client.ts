@@ -72,6 +72,22 @@ function requirePermissions(principal: Principal, request: BulkActionRequest): v
   });
 }
 
+/** Every outcome at zero, to count a job's items into. */
+const noOutcomes = (): Record<ItemOutcome, number> => ({ PENDING: 0, DONE: 0, REFUSED: 0, FAILED: 0 });
+
+/** A job's row as the API shows it without its results, with its counts by outcome: the list's item and the view's head. */
+const summaryOf = (job: Prisma.BulkActionGetPayload<object>, counts: Record<ItemOutcome, number>): BulkActionSummary => ({
+  id: job.id,
+  partnerId: job.partnerId,
+  kind: job.kind as BulkActionKind,
+  status: job.status as BulkActionSummary['status'],
+  requestedBy: job.requestedBy,
+  createdAt: job.createdAt.toISOString(),
+  completedAt: job.completedAt?.toISOString() ?? null,
+  total: job.total,
+  counts,
+});
+
 /** Newest first, then by id: the list's keyset (api/kit/pagination.ts). */
 const BY_NEWEST = keyset('createdAt', { key: dateKey, isId: isUuid });
 
@@ -88,18 +104,10 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
     const job = await prisma.bulkAction.findUnique({ where: { id }, include: { items: { orderBy: { itemIndex: 'asc' } } } });
     // Another partner's job answers exactly like a missing one.
     if (!job || !mayRead(principal, job)) throw problems.notFound(`Bulk action ${id}`);
-    const counts: Record<ItemOutcome, number> = { PENDING: 0, DONE: 0, REFUSED: 0, FAILED: 0 };
+    const counts = noOutcomes();
     for (const item of job.items) counts[item.outcome as ItemOutcome] += 1;
     return {
-      id: job.id,
-      partnerId: job.partnerId,
-      kind: job.kind as BulkActionKind,
-      status: job.status as BulkActionView['status'],
-      requestedBy: job.requestedBy,
-      createdAt: job.createdAt.toISOString(),
-      completedAt: job.completedAt?.toISOString() ?? null,
-      total: job.total,
-      counts,
+      ...summaryOf(job, counts),
       results: job.items.map((item) => ({
         index: item.itemIndex,
         itemId: item.itemId,
@@ -198,24 +206,11 @@ export function createBulkActionClient({ temporal, prisma, taskQueue }: BulkActi
       const { items, nextCursor } = BY_NEWEST.page(rows, query.limit);
       const tallies = await prisma.bulkActionItem.groupBy({ by: ['bulkActionId', 'outcome'], where: { bulkActionId: { in: items.map((job) => job.id) } }, _count: { _all: true } });
       const countsOf = (id: string) => {
-        const counts: Record<ItemOutcome, number> = { PENDING: 0, DONE: 0, REFUSED: 0, FAILED: 0 };
+        const counts = noOutcomes();
         for (const tally of tallies) if (tally.bulkActionId === id) counts[tally.outcome as ItemOutcome] = tally._count._all;
         return counts;
       };
-      return {
-        items: items.map((job) => ({
-          id: job.id,
-          partnerId: job.partnerId,
-          kind: job.kind as BulkActionKind,
-          status: job.status as BulkActionSummary['status'],
-          requestedBy: job.requestedBy,
-          createdAt: job.createdAt.toISOString(),
-          completedAt: job.completedAt?.toISOString() ?? null,
-          total: job.total,
-          counts: countsOf(job.id),
-        })),
-        nextCursor,
-      };
+      return { items: items.map((job) => summaryOf(job, countsOf(job.id))), nextCursor };
     },
   };
 }

@@ -6,17 +6,22 @@ import { REVIEW_KINDS } from '../review-queue/kinds.js';
 
 const count = z.number().int().min(0);
 
-export const bulkActionSchema = z
-  .strictObject({
-    id: z.uuid(),
-    partnerId: z.string().nullable().describe("the partner the job acts for; null for the vendor's review decisions"),
-    kind: z.enum(BULK_ACTION_KINDS),
-    status: z.enum(JOB_STATUSES),
-    requestedBy: z.string(),
-    createdAt: instant,
-    completedAt: instant.nullable(),
-    total: count,
-    counts: z.strictObject({ PENDING: count, DONE: count, REFUSED: count, FAILED: count }),
+/** A job without its per-item results: what GET /v1/bulk-actions lists, and the head of GET /v1/bulk-actions/:id. */
+const bulkActionSummarySchema = z.strictObject({
+  id: z.uuid(),
+  partnerId: z.string().nullable().describe("the partner the job acts for; null for the vendor's review decisions"),
+  kind: z.enum(BULK_ACTION_KINDS),
+  status: z.enum(JOB_STATUSES),
+  requestedBy: z.string(),
+  createdAt: instant,
+  completedAt: instant.nullable(),
+  total: count,
+  counts: z.strictObject({ PENDING: count, DONE: count, REFUSED: count, FAILED: count }),
+});
+export type BulkActionSummary = z.output<typeof bulkActionSummarySchema>;
+
+export const bulkActionSchema = bulkActionSummarySchema
+  .extend({
     results: z.array(
       z.strictObject({
         index: count,
@@ -42,20 +47,6 @@ export const bulkActionSchema = z
   });
 
 export type BulkActionView = z.output<typeof bulkActionSchema>;
-
-/** One job in a list: what GET /v1/bulk-actions/:id answers without the per-item results. */
-const bulkActionSummarySchema = z.strictObject({
-  id: z.uuid(),
-  partnerId: z.string().nullable(),
-  kind: z.enum(BULK_ACTION_KINDS),
-  status: z.enum(JOB_STATUSES),
-  requestedBy: z.string(),
-  createdAt: instant,
-  completedAt: instant.nullable(),
-  total: count,
-  counts: z.strictObject({ PENDING: count, DONE: count, REFUSED: count, FAILED: count }),
-});
-export type BulkActionSummary = z.output<typeof bulkActionSummarySchema>;
 
 export const bulkActionPageSchema = z
   .strictObject({ items: z.array(bulkActionSummarySchema), nextCursor: z.string().nullable() })
